@@ -1,0 +1,430 @@
+/**
+ * Everything a plugin may provide, in one interface (as Rollup and Vite do).
+ *
+ * A plugin is a plain object returned by a factory:
+ *
+ *   export default function myCleaner(options = {}): KilnPlugin {
+ *     return { name: 'my-cleaner', cleaner: { rule: 'shouting', clean(doc, ctx) { ... } } };
+ *   }
+ *
+ * Each hook's line says its kind:
+ *   first       the first plugin that answers provides it (bail)
+ *   sequential  plugins run in order, each receiving the previous result (waterfall)
+ *   series      all run in order, each adds its part
+ *   parallel    all run at once (lifecycle listeners)
+ * Order is decided by `enforce` ('pre' | normal | 'post'), then by named stages
+ * (`CLEAN_STAGE`), then by position in the config.
+ */
+import type { Backend } from '@kiln/tensor';
+
+export type Awaitable<T> = T | Promise<T>;
+
+/** Stages of the pipeline, in the order `kiln run` executes them. */
+export const STAGES = ['data', 'tokenizer', 'encode', 'train', 'finetune', 'align', 'eval', 'compress', 'export'] as const;
+export type StageName = (typeof STAGES)[number];
+
+/** Named stages that order cleaners (webpack's PROCESS_ASSETS_STAGE_* idea). */
+export const CLEAN_STAGE = {
+  /** Unicode normalization, whitespace and control characters. */
+  NORMALIZE: 100,
+  /** Script conversion (Traditional → Simplified Chinese). */
+  CONVERT: 200,
+  /** Quality rules and language identification. */
+  FILTER: 300,
+  /** Exact and near-duplicate removal. */
+  DEDUP: 400,
+  /** PII masking and other rewriting of kept documents. */
+  REDACT: 500,
+} as const;
+
+// ---------------------------------------------------------------------------
+// Data
+
+/** One document flowing through the pipeline. */
+export interface Doc {
+  /** Stable id, e.g. `sotu:12` or `file.jsonl:4031`. */
+  id: string;
+  text: string;
+  /** Where it came from, kept for the data report. */
+  origin: { source: string; file?: string; line?: number; row?: number };
+  meta?: Record<string, unknown>;
+}
+
+/** What a cleaner returns to drop a document: the rule's name and why. */
+export interface Dropped {
+  readonly dropped: true;
+  rule: string;
+  detail?: string;
+  /** For duplicates: the id of the document it duplicates. */
+  duplicateOf?: string;
+}
+
+export interface SourceHook {
+  /** Shown in the manifest and the report. */
+  name: string;
+  /** A stream, so a corpus larger than memory is read in constant memory. */
+  read(ctx: KilnContext): AsyncIterable<Doc>;
+}
+
+export interface CleanerHook {
+  /** The rule name that appears in the report for every drop. */
+  rule: string;
+  /** A CLEAN_STAGE value (or any number); lower runs first. */
+  stage?: number;
+  /** Map or drop one document. */
+  clean(doc: Doc, ctx: KilnContext): Awaitable<Doc | Dropped>;
+  /** Called once at the end of the stream: extra report data (clusters, histograms). */
+  finish?(ctx: KilnContext): Awaitable<Record<string, unknown> | void>;
+}
+
+// ---------------------------------------------------------------------------
+// Tokenizer
+
+export interface Tokenizer {
+  /** Plugin name that made it, e.g. 'kiln:bpe'. */
+  readonly type: string;
+  readonly vocabSize: number;
+  /** Special tokens and their ids, e.g. { '<|endoftext|>': 50256 }. */
+  readonly specialTokens: Readonly<Record<string, number>>;
+  /** Id that separates documents (end of text). */
+  readonly eosId: number;
+  encode(text: string, options?: { allowSpecial?: boolean }): number[];
+  decode(ids: ArrayLike<number>): string;
+  /** Content hash: stamped into shards and checkpoints, checked on load. */
+  hash(): string;
+  /** Hugging Face tokenizer.json content. */
+  toJSON(): unknown;
+}
+
+export interface TokenizerProvider {
+  /** Requested by `tokenizer.type` in the config, e.g. 'bpe', 'wordpiece'. */
+  name: string;
+  /** Options schema for the config's `tokenizer` section (Standard Schema, e.g. zod). */
+  options?: StandardSchemaV1;
+  train(docs: AsyncIterable<Doc>, options: Record<string, unknown>, ctx: KilnContext): Promise<Tokenizer>;
+  /** Load from a directory holding tokenizer.json (or other files it understands); undefined if not its format. */
+  load(dir: string, ctx: KilnContext): Promise<Tokenizer | undefined>;
+}
+
+// ---------------------------------------------------------------------------
+// Models, trainers, backends
+
+export interface ArchitectureProvider<Model = unknown> {
+  /** Requested by `model.architecture`, e.g. 'gpt2', 'llama', 'bert'. */
+  name: string;
+  options?: StandardSchemaV1;
+  /** A freshly initialised model for `model` options, on the given backend. */
+  create(options: Record<string, unknown>, backend: Backend, ctx: KilnContext): Awaitable<Model>;
+  /** Load a model saved in a directory (config.json + model.safetensors). */
+  load?(dir: string, backend: Backend, ctx: KilnContext): Promise<Model | undefined>;
+}
+
+export interface StageResult {
+  /** Metrics to show in the summary and the report. */
+  metrics?: Record<string, number>;
+  /** Files the stage produced, relative to the run directory. */
+  outputs?: string[];
+  [key: string]: unknown;
+}
+
+export interface TrainerProvider {
+  /** Requested by `<stage>.trainer`, e.g. 'causal-lm', 'mlm', 'sft', 'dpo', 'grpo'. */
+  name: string;
+  /** The stage it serves. */
+  stage: 'train' | 'finetune' | 'align';
+  options?: StandardSchemaV1;
+  run(options: Record<string, unknown>, ctx: KilnContext): Promise<StageResult>;
+}
+
+export interface EncoderProvider {
+  name: string;
+  options?: StandardSchemaV1;
+  /** Cleaned documents → token shards in the run directory. */
+  run(options: Record<string, unknown>, ctx: KilnContext): Promise<StageResult>;
+}
+
+export interface BackendProvider {
+  /** 'js' | 'wasm' | 'webgpu' or a third-party name. */
+  name: string;
+  /** For `backend: 'auto'`: higher wins among available backends. */
+  priority: number;
+  /** True when usable here, or a string saying why not (shown by `kiln doctor`). */
+  available(ctx: KilnContext): Promise<true | string>;
+  create(options: Record<string, unknown>, ctx: KilnContext): Promise<Backend>;
+  /** Lines for `kiln doctor`. */
+  describe?(ctx: KilnContext): Promise<Record<string, unknown>>;
+}
+
+// ---------------------------------------------------------------------------
+// Rewards, evaluation, compression, export
+
+export interface RewardInput {
+  prompt: string;
+  completion: string;
+  /** Task-specific fields, e.g. the expected answer. */
+  meta?: Record<string, unknown>;
+}
+
+export interface RewardFunction {
+  name: string;
+  /** Weight in the sum of rewards (default 1). */
+  weight?: number;
+  score(input: RewardInput, ctx: KilnContext): Awaitable<number>;
+}
+
+export interface Evaluator<Model = unknown> {
+  name: string;
+  /** Scores keyed by metric name, e.g. { 'val/ppl': 12.3 }. */
+  evaluate(model: Model, ctx: KilnContext): Promise<Record<string, number>>;
+}
+
+export interface Compressor<Model = unknown> {
+  name: string;
+  /** Returns the compressed model (may be the same object, modified). */
+  compress(model: Model, ctx: KilnContext): Promise<Model>;
+}
+
+export interface Exporter<Model = unknown> {
+  name: string;
+  /** e.g. 'huggingface', 'gguf'. */
+  format: string;
+  export(model: Model, outDir: string, ctx: KilnContext): Promise<string[]>;
+}
+
+// ---------------------------------------------------------------------------
+// Lifecycle payloads
+
+export interface StepInfo {
+  stage: StageName;
+  step: number;
+  totalSteps: number;
+  loss: number;
+  lr: number;
+  tokensPerSecond?: number;
+  [key: string]: unknown;
+}
+
+export interface EvalInfo {
+  stage: StageName;
+  step: number;
+  metrics: Record<string, number>;
+}
+
+export interface CheckpointInfo {
+  stage: StageName;
+  step: number;
+  /** Directory of the checkpoint, inside the run directory. */
+  dir: string;
+}
+
+// ---------------------------------------------------------------------------
+// The plugin
+
+export interface KilnPlugin<Api = unknown> {
+  /** Shown in errors, the report and the manifest, e.g. 'kiln:bpe' or 'kiln-plugin-foo'. */
+  name: string;
+  version?: string;
+  /** Run before or after normal plugins. */
+  enforce?: 'pre' | 'post';
+  /** Other plugins reach this through ctx.plugin(name).api. */
+  api?: Api;
+
+  /** sequential · configure: return a partial config to deep-merge (before freeze). */
+  config?(config: UserConfig, env: ConfigEnv): Awaitable<UserConfig | void | null>;
+  /** parallel · the config is final and frozen. */
+  configResolved?(config: ResolvedConfig): Awaitable<void>;
+
+  /** series · each source adds its stream; streams are read one after another. */
+  source?: SourceHook | SourceHook[];
+  /** sequential · each document passes every cleaner in stage order; a drop stops it. */
+  cleaner?: CleanerHook | CleanerHook[];
+  /** first · encodes cleaned documents into token shards. */
+  encoder?: EncoderProvider;
+  /** first · by `tokenizer.type`. */
+  tokenizer?: TokenizerProvider | TokenizerProvider[];
+  /** first · by `model.architecture`. */
+  architecture?: ArchitectureProvider | ArchitectureProvider[];
+  /** first · by `<stage>.trainer`. */
+  trainer?: TrainerProvider | TrainerProvider[];
+  /** first · by `backend` name, or the highest-priority available one for 'auto'. */
+  backend?: BackendProvider;
+  /** series · every reward scores; the weighted sum is the reward. */
+  reward?: RewardFunction | RewardFunction[];
+  /** series · every evaluator adds its scores. */
+  evaluator?: Evaluator | Evaluator[];
+  /** sequential · each compressor receives the previous one's model. */
+  compressor?: Compressor | Compressor[];
+  /** series · each exporter writes its format. */
+  exporter?: Exporter | Exporter[];
+
+  /** parallel · lifecycle listeners (loggers, progress, early stopping). */
+  onRunStart?(ctx: KilnContext): Awaitable<void>;
+  onStageStart?(stage: StageName, ctx: KilnContext): Awaitable<void>;
+  onStageEnd?(stage: StageName, result: StageResult, ctx: KilnContext): Awaitable<void>;
+  onStep?(info: StepInfo, ctx: KilnContext): Awaitable<void>;
+  onEval?(info: EvalInfo, ctx: KilnContext): Awaitable<void>;
+  onCheckpoint?(info: CheckpointInfo, ctx: KilnContext): Awaitable<void>;
+  onRunEnd?(result: Record<string, StageResult>, ctx: KilnContext): Awaitable<void>;
+}
+
+// ---------------------------------------------------------------------------
+// Services a hook receives through its context
+
+export interface Logger {
+  debug(message: string, data?: Record<string, unknown>): void;
+  info(message: string, data?: Record<string, unknown>): void;
+  warn(message: string, data?: Record<string, unknown>): void;
+  error(message: string, data?: Record<string, unknown>): void;
+}
+
+export interface RunDir {
+  /** Absolute path of the run directory. */
+  readonly root: string;
+  /** Absolute path of a file or folder inside it. */
+  path(...parts: string[]): string;
+  /** Write through a temporary file and rename, so a crash never leaves half a file. */
+  writeAtomic(relPath: string, data: string | Uint8Array): Promise<void>;
+  writeJson(relPath: string, value: unknown): Promise<void>;
+  readJson<T = unknown>(relPath: string): Promise<T | undefined>;
+  exists(relPath: string): boolean;
+}
+
+export interface MetricsSink {
+  /** Appends one JSON line to metrics.jsonl (with time and stage added). */
+  write(record: Record<string, unknown>): void;
+}
+
+/** Seeded, serialisable random numbers (for exact resume). */
+export interface Rng {
+  /** Uniform in [0, 1). */
+  next(): number;
+  /** Integer in [0, n). */
+  int(n: number): number;
+  /** Standard normal. */
+  normal(): number;
+  state(): number[];
+  restore(state: number[]): void;
+  /** An independent stream derived from this seed and a label. */
+  fork(label: string): Rng;
+}
+
+export interface ProgressHandle {
+  update(done: number, fields?: Record<string, string | number>): void;
+  increment(by?: number, fields?: Record<string, string | number>): void;
+  stop(): void;
+}
+
+export interface KilnContext {
+  readonly config: ResolvedConfig;
+  readonly logger: Logger;
+  readonly runDir: RunDir;
+  readonly metrics: MetricsSink;
+  readonly rng: Rng;
+  /** Aborted on Ctrl-C: long loops check it and checkpoint before returning. */
+  readonly signal: AbortSignal;
+  /** The stage being run, when inside one. */
+  readonly stage?: StageName;
+  /** The backend chosen by `config.backend` (created once per run, on first use). */
+  backend(): Promise<Backend>;
+  /** A progress bar (quiet when not a TTY or with --json). */
+  progress(label: string, total: number): ProgressHandle;
+  /** Another plugin's declared api. Throws naming the plugin when missing. */
+  plugin<Api = unknown>(name: string): Api;
+  /** The other hook points, for stages that compose them (a trainer asking for the architecture). */
+  readonly hooks: KilnHooksFacade;
+  /** Build a Dropped value for a cleaner. */
+  drop(rule: string, detail?: string, duplicateOf?: string): Dropped;
+}
+
+/** What a stage implementation may call on the other hook points. */
+export interface KilnHooksFacade {
+  tokenizer(type?: string): TokenizerProvider;
+  architecture(name: string): ArchitectureProvider;
+  trainer(name: string, stage: StageName): TrainerProvider;
+  rewards(): RewardFunction[];
+  reward(input: RewardInput): Promise<{ total: number; parts: Record<string, number> }>;
+  evaluators(): Evaluator[];
+  emitStep(info: StepInfo): Promise<void>;
+  emitEval(info: EvalInfo): Promise<void>;
+  emitCheckpoint(info: CheckpointInfo): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------
+// Configuration
+
+/** A plugin, a package name ('kiln-plugin-foo'), [name, options], nested arrays, or falsy to skip. */
+export type PluginOption =
+  | KilnPlugin
+  | string
+  | [string, Record<string, unknown>]
+  | false
+  | null
+  | undefined
+  | PluginOption[]
+  | Promise<PluginOption>;
+
+export type BackendName = 'auto' | 'wasm' | 'webgpu' | 'js' | (string & {});
+
+export interface StageOptions {
+  /** Which provider runs the stage (trainer name, encoder name...). */
+  trainer?: string;
+  [key: string]: unknown;
+}
+
+export interface UserConfig {
+  /** Run name; the run directory defaults to `runs/<name>`. */
+  name?: string;
+  runDir?: string;
+  seed?: number;
+  backend?: BackendName;
+  backendOptions?: Record<string, unknown>;
+  plugins?: PluginOption[];
+  /** Stages `kiln run` executes, in pipeline order (default: every stage that has a section). */
+  stages?: StageName[];
+  data?: StageOptions;
+  tokenizer?: { type?: string; [key: string]: unknown };
+  encode?: StageOptions;
+  model?: { architecture?: string; [key: string]: unknown };
+  train?: StageOptions;
+  finetune?: StageOptions;
+  align?: StageOptions;
+  eval?: StageOptions;
+  compress?: StageOptions;
+  export?: StageOptions;
+  serve?: StageOptions;
+}
+
+export interface ConfigEnv {
+  /** The CLI command being run, e.g. 'train'. */
+  command: string;
+  /** 'development' unless NODE_ENV says otherwise. */
+  mode: string;
+  /** What the machine offers (cores, GPU adapter found). */
+  machine: { cpus: number; platform: string; arch: string; memoryGiB: number };
+  env: Record<string, string | undefined>;
+}
+
+export interface ResolvedConfig extends Readonly<Omit<UserConfig, 'plugins'>> {
+  readonly name: string;
+  readonly runDir: string;
+  readonly seed: number;
+  readonly backend: BackendName;
+  readonly plugins: readonly KilnPlugin[];
+  /** File the config came from (for error messages), if any. */
+  readonly configFile?: string;
+  /** Directory that relative paths in the config resolve against. */
+  readonly root: string;
+}
+
+/** Standard Schema v1 (implemented by zod, valibot, arktype): plugins use any of them. */
+export interface StandardSchemaV1<Input = unknown, Output = Input> {
+  readonly '~standard': {
+    readonly version: 1;
+    readonly vendor: string;
+    readonly validate: (value: unknown) => StandardResult<Output> | Promise<StandardResult<Output>>;
+    readonly types?: { readonly input: Input; readonly output: Output };
+  };
+}
+export type StandardResult<Output> =
+  | { readonly value: Output; readonly issues?: undefined }
+  | { readonly issues: ReadonlyArray<{ readonly message: string; readonly path?: ReadonlyArray<PropertyKey | { key: PropertyKey }> }> };
