@@ -428,3 +428,20 @@ export interface StandardSchemaV1<Input = unknown, Output = Input> {
 export type StandardResult<Output> =
   | { readonly value: Output; readonly issues?: undefined }
   | { readonly issues: ReadonlyArray<{ readonly message: string; readonly path?: ReadonlyArray<PropertyKey | { key: PropertyKey }> }> };
+
+// ---------------------------------------------------------------------------
+// Training data
+
+/**
+ * A seeded stream of training batches over token shards (or any token source).
+ * Trainers read through this; `state()` goes into the checkpoint so a resumed
+ * run continues at the exact position without replaying data.
+ */
+export interface TokenBatches {
+  /** inputs and targets are (B,T) row-major; targets are inputs shifted by one. */
+  next(B: number, T: number): { inputs: Int32Array; targets: Int32Array };
+  state(): unknown;
+  restore(state: unknown): void;
+  /** Total tokens available (for epochs and ETA), if known. */
+  readonly tokens?: number;
+}
