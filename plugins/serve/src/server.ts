@@ -1,0 +1,108 @@
+/**
+ * `kiln serve`: an OpenAI-compatible HTTP API over any TextGenerator, on fastify.
+ * Binds 127.0.0.1 unless told otherwise: exposing a model to the network is a
+ * decision the user makes with `host`.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { TextGenerator } from '@kiln/sampling';
+import { ApiError, fromFastifyError } from './errors.js';
+import type { ServerLogger, ServerState } from './generation.js';
+import { GenerationQueue } from './queue.js';
+import { chatRoute } from './routes/chat.js';
+import { completionsRoute } from './routes/completions.js';
+import { modelsRoute } from './routes/models.js';
+
+export interface ServeOptions {
+  /** Interface to bind (default 127.0.0.1). */
+  host?: string;
+  /** Port (default 8000; 0 picks a free one). */
+  port?: number;
+  /** Generations running at once (default 1). */
+  concurrency?: number;
+  /** Requests that may wait for a slot; more get 429 (default 16). */
+  maxQueue?: number;
+  /** Largest request body in bytes; larger gets 413 (default 1 MiB). */
+  bodyLimit?: number;
+  /** Deadline for one request, queueing included; past it: 504, or an error event in a stream (default 120 s). */
+  timeoutMs?: number;
+  /** max_tokens for chat requests that give none (default 256). */
+  defaultMaxTokens?: number;
+  /** Largest max_tokens a request may ask for (default: the model's context length). */
+  maxTokensLimit?: number;
+  /** When set, /v1 routes require `Authorization: Bearer <apiKey>`. */
+  apiKey?: string;
+  /** Where server events go (ctx.logger fits); silent by default. */
+  logger?: ServerLogger;
+}
+
+const silent: ServerLogger = { info() {}, warn() {}, error() {} };
+
+/** Builds the fastify app without listening (tests may call `app.inject`). */
+export function createServer(generator: TextGenerator, options: ServeOptions = {}): FastifyInstance {
+  const logger = options.logger ?? silent;
+  const state: ServerState = {
+    generator,
+    queue: new GenerationQueue(options.concurrency ?? 1, options.maxQueue ?? 16),
+    timeoutMs: positive('timeoutMs', options.timeoutMs ?? 120_000),
+    logger,
+  };
+  const app = Fastify({
+    logger: false,
+    bodyLimit: positive('bodyLimit', options.bodyLimit ?? 1024 * 1024),
+    // Types as sent: "5" is not a number; defaults are ours, not the schema's.
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false } },
+  });
+
+  app.setErrorHandler((err, req, reply) => {
+    const apiError = fromFastifyError(err as Parameters<typeof fromFastifyError>[0]);
+    if (apiError.statusCode >= 500 && apiError.statusCode !== 504) logger.error(`${req.method} ${req.url} failed`, { error: String((err as Error).stack ?? err) });
+    if (apiError.statusCode === 499) return reply.raw.destroy();
+    return reply.code(apiError.statusCode).send(apiError.toJSON());
+  });
+  app.setNotFoundHandler((req, reply) => {
+    reply.code(404).send(new ApiError(404, `no route ${req.method} ${req.url}`, 'invalid_request_error', null, 'not_found').toJSON());
+  });
+  if (options.apiKey) {
+    const expected = Buffer.from(`Bearer ${options.apiKey}`);
+    app.addHook('onRequest', async (req) => {
+      if (!req.url.startsWith('/v1/')) return;
+      const got = Buffer.from(req.headers.authorization ?? '');
+      if (got.length !== expected.length || !timingSafeEqual(got, expected))
+        throw new ApiError(401, 'missing or wrong API key (Authorization: Bearer <key>)', 'invalid_request_error', null, 'invalid_api_key');
+    });
+  }
+
+  const limits = {
+    defaultMaxTokens: options.defaultMaxTokens ?? 256,
+    maxTokensLimit: options.maxTokensLimit ?? generator.info.contextLength,
+  };
+  modelsRoute(app, state, Math.floor(Date.now() / 1000));
+  completionsRoute(app, state, limits);
+  chatRoute(app, state, limits);
+  return app;
+}
+
+export interface RunningServer {
+  /** e.g. http://127.0.0.1:8000 */
+  url: string;
+  app: FastifyInstance;
+  close(): Promise<void>;
+}
+
+/** Starts the server and resolves once it listens. */
+export async function serve(generator: TextGenerator, options: ServeOptions = {}): Promise<RunningServer> {
+  const app = createServer(generator, options);
+  const host = options.host ?? '127.0.0.1';
+  await app.listen({ host, port: options.port ?? 8000 });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  options.logger?.info(`serving ${generator.info.model} at ${url}/v1`);
+  return { url, app, close: () => app.close() };
+}
+
+function positive(field: string, value: number): number {
+  if (!(Number.isFinite(value) && value > 0)) throw new RangeError(`serve option '${field}' must be a positive number, got ${value}`);
+  return value;
+}

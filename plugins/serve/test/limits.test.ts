@@ -1,0 +1,106 @@
+import OpenAI from 'openai';
+import { afterEach, describe, expect, it } from 'vitest';
+import { serve, type RunningServer, type ServeOptions } from '../src/index.js';
+import { fakeGenerator } from './fake-generator.js';
+
+const servers: RunningServer[] = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => s.close()));
+});
+
+async function start(opts: ServeOptions = {}, gen = fakeGenerator()) {
+  const s = await serve(gen, { port: 0, ...opts });
+  servers.push(s);
+  const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+    fetch(`${s.url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
+  return { url: s.url, post, gen };
+}
+
+async function expectError(res: Response, status: number, match: Partial<{ type: string; param: string | null; code: string | null }> = {}) {
+  expect(res.status).toBe(status);
+  expect(res.headers.get('content-type')).toMatch(/application\/json/);
+  const body = await res.json();
+  expect(typeof body.error.message).toBe('string');
+  expect(body.error).toMatchObject(match);
+  return body.error.message as string;
+}
+
+describe('bad requests get 4xx JSON errors in OpenAI shape', () => {
+  it('covers malformed, invalid, unsupported and oversized bodies', async () => {
+    const { post, url } = await start({ bodyLimit: 2048 });
+    await expectError(await post('/v1/completions', '{"model": '), 400, { type: 'invalid_request_error' });
+    await expectError(await post('/v1/completions', { model: 'kiln-fake' }), 400, { param: 'prompt' });
+    await expectError(await post('/v1/completions', { model: 'kiln-fake', prompt: 'x', max_tokens: '5' }), 400, { param: 'max_tokens' });
+    await expectError(await post('/v1/completions', { model: 'kiln-fake', prompt: 'x', n: 2 }), 400, { param: 'n' });
+    await expectError(await post('/v1/completions', { model: 'kiln-fake', prompt: ['a', 'b'] }), 400, { param: 'prompt' });
+    await expectError(await post('/v1/completions', { model: 'kiln-fake', prompt: 'x', stop: ['a', 'b', 'c', 'd', 'e'] }), 400, { param: 'stop' });
+    await expectError(await post('/v1/chat/completions', { model: 'kiln-fake', messages: [] }), 400, { param: 'messages' });
+    await expectError(await post('/v1/chat/completions', { model: 'kiln-fake', messages: [{ role: 'wizard', content: 'x' }] }), 400);
+    await expectError(await post('/v1/completions', { model: 'kiln-fake', prompt: 'x'.repeat(500) }), 400, { code: 'context_length_exceeded' });
+    await expectError(await post('/v1/completions', { model: 'kiln-fake', prompt: 'x', max_tokens: 100000 }), 400, { param: 'max_tokens' });
+    await expectError(await post('/v1/completions', { model: 'kiln-fake', prompt: 'x'.repeat(4000) }), 413, { code: 'request_too_large' });
+    await expectError(await post('/v1/completions', '<prompt/>', { 'content-type': 'application/xml' }), 415);
+    await expectError(await post('/v1/completions', 'prompt', { 'content-type': 'text/plain' }), 400);
+    await expectError(await fetch(`${url}/v1/nothing`), 404, { code: 'not_found' });
+    // Still healthy afterwards.
+    expect(await (await fetch(`${url}/health`)).json()).toMatchObject({ status: 'ok', queue: { running: 0, waiting: 0 } });
+  });
+
+  it('requires the API key when one is set', async () => {
+    const { post, url } = await start({ apiKey: 'sekret' });
+    await expectError(await post('/v1/completions', { model: 'kiln-fake', prompt: 'x' }), 401, { code: 'invalid_api_key' });
+    const ok = await post('/v1/completions', { model: 'kiln-fake', prompt: 'x' }, { authorization: 'Bearer sekret' });
+    expect(ok.status).toBe(200);
+    expect((await fetch(`${url}/health`)).status).toBe(200);
+  });
+});
+
+describe('queue and deadlines', () => {
+  it('runs one generation at a time and refuses beyond the queue limit with 429', async () => {
+    const { post, url } = await start({ concurrency: 1, maxQueue: 1 }, fakeGenerator({ delayMs: 20 }));
+    const body = { model: 'kiln-fake', prompt: 'abc', max_tokens: 5 };
+    const first = post('/v1/completions', body);
+    const second = post('/v1/completions', body);
+    await new Promise((r) => setTimeout(r, 30));
+    const health = await (await fetch(`${url}/health`)).json();
+    expect(health.queue).toMatchObject({ running: 1, waiting: 1 });
+    await expectError(await post('/v1/completions', body), 429, { type: 'rate_limit_error', code: 'queue_full' });
+    expect((await first).status).toBe(200);
+    expect((await second).status).toBe(200);
+  });
+
+  it('answers 504 past the deadline, and ends a stream with an error event', async () => {
+    const { url } = await start({ timeoutMs: 60 }, fakeGenerator({ delayMs: 25 }));
+    const client = new OpenAI({ baseURL: `${url}/v1`, apiKey: 'x', maxRetries: 0 });
+    const err = await client.completions.create({ model: 'kiln-fake', prompt: 'abc', max_tokens: 20 }).catch((e) => e);
+    expect(err.status).toBe(504);
+    expect(err.code).toBe('timeout');
+    const stream = await client.completions.create({ model: 'kiln-fake', prompt: 'abc', max_tokens: 20, stream: true });
+    const seen: string[] = [];
+    await expect(async () => {
+      for await (const c of stream) seen.push(c.choices[0].text);
+    }).rejects.toThrow(/did not finish within/);
+    expect(seen.join('')).toMatch(/^ec/);
+  });
+
+  it('stops generating when the client goes away and frees the slot', async () => {
+    const gen = fakeGenerator({ delayMs: 15 });
+    const { url } = await start({}, gen);
+    const client = new OpenAI({ baseURL: `${url}/v1`, apiKey: 'x', maxRetries: 0 });
+    const ac = new AbortController();
+    const stream = await client.completions.create({ model: 'kiln-fake', prompt: 'abcdefgh', max_tokens: 30, stream: true }, { signal: ac.signal });
+    let chunks = 0;
+    for await (const _ of stream) {
+      chunks++;
+      ac.abort();
+    }
+    expect(chunks).toBe(1);
+    await expect.poll(() => gen.aborted, { timeout: 2000 }).toBe(1);
+    const r = await client.completions.create({ model: 'kiln-fake', prompt: 'z', max_tokens: 3 });
+    expect(r.choices[0].text).toBe('ech');
+  });
+});
