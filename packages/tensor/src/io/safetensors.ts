@@ -37,7 +37,7 @@ function halfToFloat(h: number): number {
 }
 
 function decode(name: string, dtype: string, bytes: Uint8Array, count: number, where: string): SafeTensor['data'] {
-  const copy = bytes.slice(); // own, aligned buffer
+  const copy = new Uint8Array(bytes); // own, aligned copy (a Node Buffer's slice() is a view, not a copy)
   switch (dtype) {
     case 'F32':
       return new Float32Array(copy.buffer, 0, count);
