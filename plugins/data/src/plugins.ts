@@ -1,0 +1,60 @@
+import type { KilnPlugin } from '@kiln/core';
+import { textSource, type TextSourceOptions } from './sources/text.js';
+import { jsonlSource, type JsonlSourceOptions } from './sources/jsonl.js';
+import { parquetSource, type ParquetSourceOptions } from './sources/parquet.js';
+import { sotuSource, type SotuSourceOptions } from './sources/sotu.js';
+import { chinesePoetrySource, type ChinesePoetrySourceOptions } from './sources/chinese-poetry.js';
+import { unicodeCleaner, type UnicodeOptions } from './cleaners/unicode.js';
+import { whitespaceCleaner, type WhitespaceOptions } from './cleaners/whitespace.js';
+import { t2sCleaner, type T2sOptions } from './cleaners/t2s.js';
+import { exactDedupCleaner, type ExactDedupOptions } from './cleaners/exact-dedup.js';
+import { minhashDedupCleaner, type MinhashDedupOptions } from './cleaners/minhash-dedup.js';
+import { qualityCleaner, type QualityOptions } from './cleaners/quality.js';
+import { languageCleaner, type LanguageOptions } from './cleaners/language.js';
+import { piiCleaner, type PiiOptions } from './cleaners/pii.js';
+import { shardEncoder, type ShardEncoderOptions } from './encode/encoder-provider.js';
+
+// Thin plugin factories: each wraps one source, cleaner or provider (the modules hold the logic).
+
+export const textFiles = (o: TextSourceOptions): KilnPlugin => ({ name: 'kiln:text-files', source: textSource(o) });
+export const jsonl = (o: JsonlSourceOptions): KilnPlugin => ({ name: 'kiln:jsonl', source: jsonlSource(o) });
+export const parquet = (o: ParquetSourceOptions): KilnPlugin => ({ name: 'kiln:parquet', source: parquetSource(o) });
+export const sotu = (o?: SotuSourceOptions): KilnPlugin => ({ name: 'kiln:sotu', source: sotuSource(o) });
+export const chinesePoetry = (o?: ChinesePoetrySourceOptions): KilnPlugin => ({ name: 'kiln:chinese-poetry', source: chinesePoetrySource(o) });
+
+export const unicode = (o?: UnicodeOptions): KilnPlugin => ({ name: 'kiln:unicode', cleaner: unicodeCleaner(o) });
+export const whitespace = (o?: WhitespaceOptions): KilnPlugin => ({ name: 'kiln:whitespace', cleaner: whitespaceCleaner(o) });
+export const t2s = (o?: T2sOptions): KilnPlugin => ({ name: 'kiln:t2s', cleaner: t2sCleaner(o) });
+export const exactDedup = (o?: ExactDedupOptions): KilnPlugin => ({ name: 'kiln:exact-dedup', cleaner: exactDedupCleaner(o) });
+export const minhashDedup = (o?: MinhashDedupOptions): KilnPlugin => ({ name: 'kiln:minhash-dedup', cleaner: minhashDedupCleaner(o) });
+export const quality = (o?: QualityOptions): KilnPlugin => ({ name: 'kiln:quality', cleaner: qualityCleaner(o) });
+export const language = (o?: LanguageOptions): KilnPlugin => ({ name: 'kiln:language', cleaner: languageCleaner(o) });
+export const pii = (o?: PiiOptions): KilnPlugin => ({ name: 'kiln:pii', cleaner: piiCleaner(o) });
+
+export const shards = (o?: ShardEncoderOptions): KilnPlugin => ({ name: 'kiln:shards', encoder: shardEncoder(o) });
+
+export interface CleaningOptions {
+  unicode?: UnicodeOptions | false;
+  whitespace?: WhitespaceOptions | false;
+  t2s?: T2sOptions | false;
+  quality?: QualityOptions | false;
+  language?: LanguageOptions | false;
+  exactDedup?: ExactDedupOptions | false;
+  minhashDedup?: MinhashDedupOptions | false;
+  pii?: PiiOptions | false;
+}
+
+/** The full cleaning chain (each step can be tuned or turned off with false). */
+export function cleaning(o: CleaningOptions = {}): KilnPlugin[] {
+  const on = <T,>(v: T | false | undefined, make: (v?: T) => KilnPlugin) => (v === false ? [] : [make(v)]);
+  return [
+    ...on(o.unicode, unicode),
+    ...on(o.whitespace, whitespace),
+    ...on(o.t2s, t2s),
+    ...on(o.quality, quality),
+    ...on(o.language, language),
+    ...on(o.exactDedup, exactDedup),
+    ...on(o.minhashDedup, minhashDedup),
+    ...on(o.pii, pii),
+  ];
+}
