@@ -1,1 +1,13 @@
 export * from './types.js';
+export { Kiln, createKiln, type KilnOptions } from './kiln.js';
+export { defineConfig, createConfigEnv, type UserConfigExport, type UserConfigFn } from './config/define-config.js';
+export { CONFIG_FILES } from './config/load-file.js';
+export { DEFAULT_SEED } from './config/resolve-config.js';
+export { KilnError, ConfigError, AbortedError, throwIfAborted } from './errors.js';
+export { createStreamLogger, createMemoryLogger, type LogLevel } from './services/logger.js';
+export type { ProgressFactory } from './services/progress.js';
+export { readJsonlDocs } from './stages/jsonl-docs.js';
+export { CLEAN_FILE } from './stages/data.js';
+export { TOKENIZER_FILE } from './stages/tokenizer.js';
+export { OPTIONAL_BACKEND_PACKAGES, importOptionalBackend, type ProviderEntry } from './backend/resolve-backend.js';
+export { stableJson } from './run-state.js';

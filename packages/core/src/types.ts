@@ -117,6 +117,8 @@ export interface ArchitectureProvider<Model = unknown> {
   create(options: Record<string, unknown>, backend: Backend, ctx: KilnContext): Awaitable<Model>;
   /** Load a model saved in a directory (config.json + model.safetensors). */
   load?(dir: string, backend: Backend, ctx: KilnContext): Promise<Model | undefined>;
+  /** Save a model to a directory that `load` reads back (the compress stage saves its result this way). */
+  save?(model: Model, dir: string, ctx: KilnContext): Promise<string[]>;
 }
 
 export interface StageResult {
@@ -124,6 +126,12 @@ export interface StageResult {
   metrics?: Record<string, number>;
   /** Files the stage produced, relative to the run directory. */
   outputs?: string[];
+  /**
+   * The model directory this stage produced (config.json + weights), relative
+   * to the run directory. The latest one is recorded in state.json, and the
+   * eval, compress and export stages load it.
+   */
+  modelDir?: string;
   [key: string]: unknown;
 }
 
@@ -344,9 +352,14 @@ export interface KilnHooksFacade {
   rewards(): RewardFunction[];
   reward(input: RewardInput): Promise<{ total: number; parts: Record<string, number> }>;
   evaluators(): Evaluator[];
+  /** Calls every onStep listener and appends the step to metrics.jsonl (so do emitEval and emitCheckpoint). */
   emitStep(info: StepInfo): Promise<void>;
   emitEval(info: EvalInfo): Promise<void>;
   emitCheckpoint(info: CheckpointInfo): Promise<void>;
+  /** The tokenizer saved in `dir` (default: the run's tokenizer/), loaded by the first provider that recognises it. */
+  loadTokenizer(dir?: string): Promise<Tokenizer>;
+  /** The model saved in `dir` (default: the run's latest model), loaded by the first architecture that recognises it. */
+  loadModel(dir?: string): Promise<{ model: unknown; architecture: ArchitectureProvider }>;
 }
 
 // ---------------------------------------------------------------------------
@@ -383,7 +396,8 @@ export interface UserConfig {
   stages?: StageName[];
   data?: StageOptions;
   tokenizer?: { type?: string; [key: string]: unknown };
-  encode?: StageOptions;
+  /** `encoder` names the encoder plugin to use (default: the first one). */
+  encode?: StageOptions & { encoder?: string };
   model?: { architecture?: string; [key: string]: unknown };
   train?: StageOptions;
   finetune?: StageOptions;

@@ -1,0 +1,39 @@
+/**
+ * The pipeline commands, as one table: each runs some stages of the config.
+ * Commands that later work fills in (generate, serve, report) sit in the
+ * second table until a package provides them.
+ */
+import type { Kiln, StageName } from '@kiln/core';
+
+export interface StageCommand {
+  name: string;
+  description: string;
+  stages(kiln: Kiln): StageName[];
+}
+
+export const STAGE_COMMANDS: readonly StageCommand[] = [
+  { name: 'run', description: 'run every configured stage, in pipeline order', stages: (kiln) => kiln.defaultStages() },
+  { name: 'prepare', description: 'collect and clean data, train the tokenizer, encode token shards', stages: () => ['data', 'tokenizer', 'encode'] },
+  { name: 'data', description: 'collect and clean data (data/clean.jsonl, data/report.json)', stages: () => ['data'] },
+  { name: 'tokenizer', description: 'train the tokenizer on the cleaned data', stages: () => ['tokenizer'] },
+  { name: 'encode', description: 'encode cleaned documents into token shards', stages: () => ['encode'] },
+  { name: 'train', description: 'pretrain the model', stages: () => ['train'] },
+  { name: 'finetune', description: 'instruction-tune the model', stages: () => ['finetune'] },
+  { name: 'align', description: 'align the model with rewards (DPO, GRPO...)', stages: () => ['align'] },
+  { name: 'eval', description: 'run every evaluator on the latest model (eval/results.json)', stages: () => ['eval'] },
+  { name: 'compress', description: 'prune and quantize the latest model', stages: () => ['compress'] },
+  { name: 'export', description: 'write the latest model in every configured export format', stages: () => ['export'] },
+];
+
+export interface PendingCommand {
+  name: string;
+  description: string;
+  /** What the user needs before the command can work. */
+  needs: string;
+}
+
+export const PENDING_COMMANDS: readonly PendingCommand[] = [
+  { name: 'generate', description: 'sample text from the latest model', needs: 'a generation plugin (sampling from a trained model)' },
+  { name: 'serve', description: 'serve the model over an OpenAI-compatible HTTP API', needs: 'a serving plugin (OpenAI-compatible HTTP server)' },
+  { name: 'report', description: 'turn a run into a page: loss curves, throughput, data report, samples', needs: 'a report plugin' },
+];

@@ -1,0 +1,100 @@
+/**
+ * The `kiln` command. `main(argv)` returns the exit code instead of exiting,
+ * so tests call it directly: 0 ok, 1 failure, 2 fix your config (wrong
+ * field, missing plugin), 130 interrupted.
+ */
+import { Command, CommanderError } from 'commander';
+import { createKiln, type StageResult } from '@kiln/core';
+import { createCliLogger } from './cli-logger.js';
+import { doctor, formatDoctor } from './commands/doctor.js';
+import { initConfig } from './commands/init.js';
+import { PENDING_COMMANDS, STAGE_COMMANDS, type StageCommand } from './commands/stage-commands.js';
+import { onInterrupt } from './interrupt.js';
+import { processIO, type CliIO } from './io.js';
+import { kilnOptions, withCommonOptions, type CommonOptions } from './options.js';
+import { createTtyProgress } from './progress.js';
+import { describeError, exitCodeOf } from './report-error.js';
+
+const VERSION = '0.1.0';
+
+function summary(runDir: string, results: Record<string, StageResult>): string {
+  const lines = Object.entries(results).map(([stage, result]) => {
+    const metrics = Object.entries(result.metrics ?? {})
+      .map(([k, v]) => `${k}=${Number.isInteger(v) ? v : v.toPrecision(4)}`)
+      .join(' ');
+    return `  ${stage.padEnd(10)} ${metrics}`.trimEnd();
+  });
+  return `done: ${runDir}\n${lines.join('\n')}\n`;
+}
+
+async function runStageCommand(entry: StageCommand, options: CommonOptions, io: CliIO): Promise<void> {
+  const logger = createCliLogger({ json: options.json, verbose: options.verbose, write: io.stderr });
+  const bars = io.isTTY && !options.json ? createTtyProgress(io.progressStream) : undefined;
+  const interrupt = onInterrupt((message) => logger.warn(message));
+  try {
+    const kiln = await createKiln({
+      ...kilnOptions(options, entry.name, io.cwd),
+      env: io.env,
+      logger,
+      signal: interrupt.signal,
+      ...(bars && { progress: bars }),
+    });
+    const results = await kiln.run(entry.stages(kiln));
+    await kiln.close();
+    bars?.stopAll();
+    io.stdout(options.json ? `${JSON.stringify({ ok: true, runDir: kiln.config.runDir, results })}\n` : summary(kiln.config.runDir, results));
+  } finally {
+    bars?.stopAll();
+    interrupt.dispose();
+  }
+}
+
+function buildProgram(io: CliIO, setExit: (code: number) => void): Command {
+  const program = new Command('kiln')
+    .description('Train language models from scratch in TypeScript: data, tokenizer, pretraining, tuning, evaluation, export.')
+    .version(VERSION)
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .showHelpAfterError('(kiln --help lists every command)');
+
+  for (const entry of STAGE_COMMANDS) {
+    withCommonOptions(program.command(entry.name).description(entry.description)).action(async (options: CommonOptions) =>
+      runStageCommand(entry, options, io),
+    );
+  }
+  for (const entry of PENDING_COMMANDS) {
+    withCommonOptions(program.command(entry.name).description(`${entry.description} (not available yet)`)).action(() => {
+      io.stderr(`kiln ${entry.name}: not available in this version: it needs ${entry.needs}, which no installed package provides yet\n`);
+      setExit(2);
+    });
+  }
+  withCommonOptions(program.command('doctor').description('what this machine offers: CPU, threads, WASM SIMD, backends')).action(
+    async (options: CommonOptions) => {
+      const report = await doctor({ ...kilnOptions(options, 'doctor', io.cwd), env: io.env });
+      io.stdout(options.json ? `${JSON.stringify(report)}\n` : formatDoctor(report));
+    },
+  );
+  program
+    .command('init')
+    .description('write a commented llm.config.ts in the current folder (never overwrites)')
+    .argument('[file]', 'file to write', 'llm.config.ts')
+    .action(async (file: string) => {
+      const written = await initConfig(io.cwd, file);
+      io.stdout(`wrote ${written}\n`);
+    });
+  return program;
+}
+
+export async function main(argv: readonly string[], io: CliIO = processIO()): Promise<number> {
+  let exitCode = 0;
+  const program = buildProgram(io, (code) => (exitCode = code));
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode;
+    const json = argv.includes('--json');
+    io[json ? 'stdout' : 'stderr'](json ? `${JSON.stringify({ ok: false, error: describeError(error) })}\n` : `error: ${describeError(error).message}\n`);
+    return exitCodeOf(error);
+  }
+}

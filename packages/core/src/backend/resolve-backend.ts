@@ -1,0 +1,115 @@
+/**
+ * Choosing the backend: `backend: 'auto' | 'wasm' | 'webgpu' | 'js' | name`.
+ * Plugins in the config come first; for 'wasm' and 'webgpu' core also tries
+ * the optional packages @kiln/backend-wasm and @kiln/backend-webgpu (their
+ * default export is a plugin factory). 'auto' takes the available provider
+ * with the highest priority (a real GPU > wasm > js).
+ */
+import type { Backend } from '@kiln/tensor';
+import { ConfigError, KilnError, messageOf } from '../errors.js';
+import type { BackendProvider, KilnContext, KilnPlugin } from '../types.js';
+import type { KilnHooks, TapMeta } from '../hooks.js';
+import { guarded } from '../plugin-errors.js';
+
+/** Backends core knows how to find when no plugin in the config provides them. */
+export const OPTIONAL_BACKEND_PACKAGES: Readonly<Record<string, string>> = {
+  wasm: '@kiln/backend-wasm',
+  webgpu: '@kiln/backend-webgpu',
+};
+
+export interface ProviderEntry {
+  provider: BackendProvider;
+  plugin: KilnPlugin;
+  /** Package it was loaded from, when core found it on its own. */
+  fromPackage?: string;
+}
+
+export type ModuleImporter = (specifier: string) => Promise<unknown>;
+const defaultImporter: ModuleImporter = (specifier) => import(specifier);
+
+function isNotFound(error: unknown, specifier: string): boolean {
+  const code = (error as NodeJS.ErrnoException)?.code;
+  return (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && messageOf(error).includes(specifier);
+}
+
+/** The provider of an optional backend package, or undefined when the package is not installed. */
+export async function importOptionalBackend(
+  name: string,
+  options: Record<string, unknown>,
+  importer: ModuleImporter = defaultImporter,
+): Promise<ProviderEntry | undefined> {
+  const specifier = OPTIONAL_BACKEND_PACKAGES[name];
+  if (specifier === undefined) return undefined;
+  let mod: { default?: unknown };
+  try {
+    mod = (await importer(specifier)) as { default?: unknown };
+  } catch (error) {
+    if (isNotFound(error, specifier)) return undefined;
+    throw new KilnError(`[${specifier}] failed to load: ${messageOf(error)}`, { cause: error, plugin: specifier });
+  }
+  if (typeof mod.default !== 'function') {
+    throw new KilnError(`[${specifier}] has no default export plugin factory`, { plugin: specifier });
+  }
+  const plugin = (await mod.default(options)) as KilnPlugin;
+  if (!plugin?.backend) throw new KilnError(`[${specifier}] its plugin provides no backend`, { plugin: specifier });
+  return { provider: plugin.backend, plugin, fromPackage: specifier };
+}
+
+/** Every backend provider: the config's plugins, then the optional packages that are installed. */
+export async function listBackendProviders(
+  hooks: KilnHooks,
+  options: Record<string, unknown>,
+  importer?: ModuleImporter,
+): Promise<ProviderEntry[]> {
+  const taps = hooks.backend.taps as unknown as TapMeta[];
+  const entries: ProviderEntry[] = taps.map((tap) => ({ provider: tap.item as BackendProvider, plugin: tap.plugin }));
+  for (const name of Object.keys(OPTIONAL_BACKEND_PACKAGES)) {
+    if (entries.some((e) => e.provider.name === name)) continue;
+    const entry = await importOptionalBackend(name, options, importer);
+    if (entry) entries.push(entry);
+  }
+  return entries;
+}
+
+async function availability(entry: ProviderEntry, ctx: KilnContext): Promise<true | string> {
+  const check = guarded(entry.plugin, 'backend.available', entry.provider.name, entry.provider.available.bind(entry.provider));
+  return check(ctx);
+}
+
+/** Picks and creates the configured backend. */
+export async function resolveBackend(hooks: KilnHooks, ctx: KilnContext, importer?: ModuleImporter): Promise<Backend> {
+  const wanted = ctx.config.backend;
+  const options = ctx.config.backendOptions ?? {};
+  const entries = await listBackendProviders(hooks, options, importer);
+  let chosen: ProviderEntry | undefined;
+  if (wanted === 'auto') {
+    const reasons: string[] = [];
+    for (const entry of [...entries].sort((a, b) => b.provider.priority - a.provider.priority)) {
+      const ok = await availability(entry, ctx);
+      if (ok === true) {
+        chosen = entry;
+        break;
+      }
+      reasons.push(`${entry.provider.name}: ${ok}`);
+    }
+    if (!chosen) throw new KilnError(`backend 'auto': no backend is available here (${reasons.join('; ') || 'none installed'})`, { exitCode: 2 });
+  } else {
+    chosen = entries.find((e) => e.provider.name === wanted);
+    if (!chosen) {
+      const pkg = OPTIONAL_BACKEND_PACKAGES[wanted];
+      const known = entries.map((e) => e.provider.name).join(', ') || 'none';
+      throw new ConfigError(
+        pkg
+          ? `backend '${wanted}' needs the package ${pkg}: npm install ${pkg} (or add a plugin providing it)`
+          : `backend '${wanted}': no plugin provides it (available: ${known})`,
+        { field: 'backend', file: ctx.config.configFile },
+      );
+    }
+    const ok = await availability(chosen, ctx);
+    if (ok !== true) throw new KilnError(`backend '${wanted}' is not available here: ${ok}`, { plugin: chosen.plugin.name, exitCode: 2 });
+  }
+  const create = guarded(chosen.plugin, 'backend.create', chosen.provider.name, chosen.provider.create.bind(chosen.provider));
+  const backend = await create(options, ctx);
+  ctx.logger.info(`backend: ${chosen.provider.name} (${backend.info.device})`);
+  return backend;
+}

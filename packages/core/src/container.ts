@@ -1,0 +1,120 @@
+/**
+ * The services of one run, in an awilix container: config, logger, run
+ * directory, metrics sink, RNG, abort signal and the lazily created backend.
+ * Each stage gets a scope of its own (its name, its metrics), and plugins
+ * see all of it only through the typed KilnContext built here.
+ */
+import { asFunction, asValue, createContainer, InjectionMode, type AwilixContainer } from 'awilix';
+import type { Backend } from '@kiln/tensor';
+import { KilnError } from './errors.js';
+import type { KilnHooks } from './hooks.js';
+import { createHooksFacade } from './hooks-facade.js';
+import { resolveBackend } from './backend/resolve-backend.js';
+import { createMetricsSink } from './services/metrics.js';
+import type { ProgressFactory } from './services/progress.js';
+import { createRunRng } from './services/rng.js';
+import { createRunDir } from './services/run-dir.js';
+import type {
+  Dropped,
+  KilnContext,
+  KilnHooksFacade,
+  Logger,
+  MetricsSink,
+  ResolvedConfig,
+  Rng,
+  RunDir,
+  StageName,
+} from './types.js';
+
+export interface RunServices {
+  config: ResolvedConfig;
+  logger: Logger;
+  signal: AbortSignal;
+  progress: ProgressFactory;
+  hooks: KilnHooks;
+  runDir: RunDir;
+  rng: Rng;
+  /** Created on first call, once per run. */
+  backend: () => Promise<Backend>;
+  /** The stage of the current scope (undefined outside stages). */
+  stage: StageName | undefined;
+  metrics: MetricsSink;
+  facade: KilnHooksFacade;
+  ctx: KilnContext;
+}
+
+export type RunContainer = AwilixContainer<RunServices>;
+
+export interface RunContainerOptions {
+  config: ResolvedConfig;
+  logger: Logger;
+  signal: AbortSignal;
+  progress: ProgressFactory;
+  hooks: KilnHooks;
+}
+
+function drop(rule: string, detail?: string, duplicateOf?: string): Dropped {
+  return { dropped: true, rule, ...(detail !== undefined && { detail }), ...(duplicateOf !== undefined && { duplicateOf }) };
+}
+
+/** KilnContext over a container scope; getters resolve lazily, so `kiln doctor` creates no run directory. */
+function buildContext(cradle: RunServices): KilnContext {
+  const { config } = cradle;
+  return Object.freeze({
+    config,
+    logger: cradle.logger,
+    signal: cradle.signal,
+    stage: cradle.stage,
+    get runDir() {
+      return cradle.runDir;
+    },
+    get metrics() {
+      return cradle.metrics;
+    },
+    get rng() {
+      return cradle.rng;
+    },
+    get hooks() {
+      return cradle.facade;
+    },
+    backend: () => cradle.backend(),
+    progress: (label: string, total: number) => cradle.progress(label, total),
+    plugin<Api>(name: string): Api {
+      const found = config.plugins.find((p) => p.name === name);
+      if (!found) throw new KilnError(`plugin "${name}" is not loaded: add it to plugins in ${config.configFile ?? 'the config'}`);
+      if (found.api === undefined) throw new KilnError(`plugin "${name}" declares no api`, { plugin: name });
+      return found.api as Api;
+    },
+    drop,
+  });
+}
+
+export function createRunContainer(options: RunContainerOptions): RunContainer {
+  const container = createContainer<RunServices>({ injectionMode: InjectionMode.PROXY, strict: true });
+  container.register({
+    config: asValue(options.config),
+    logger: asValue(options.logger),
+    signal: asValue(options.signal),
+    progress: asValue(options.progress),
+    hooks: asValue(options.hooks),
+    stage: asValue(undefined),
+    runDir: asFunction(({ config }: RunServices) => createRunDir(config.runDir)).singleton(),
+    rng: asFunction(({ config }: RunServices) => createRunRng(config.seed)).singleton(),
+    backend: asFunction((cradle: RunServices) => {
+      let pending: Promise<Backend> | undefined;
+      // The backend belongs to the run, but needs a context: the root scope's.
+      return () => (pending ??= resolveBackend(cradle.hooks, container.resolve('ctx')));
+    }).singleton(),
+    metrics: asFunction(({ runDir, stage }: RunServices) => createMetricsSink(runDir.path('metrics.jsonl'), stage)).scoped(),
+    facade: asFunction((cradle: RunServices) => createHooksFacade(cradle.hooks, () => cradle.ctx)).scoped(),
+    ctx: asFunction(buildContext).scoped(),
+  });
+  return container;
+}
+
+/** A scope for one stage: its own context, metrics stamped with the stage name. */
+export function stageScope(container: RunContainer, stage: StageName): RunContainer {
+  const scope = container.createScope<RunServices>();
+  scope.register({ stage: asValue(stage) });
+  return scope;
+}

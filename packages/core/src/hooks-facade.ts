@@ -1,0 +1,92 @@
+/**
+ * What stage implementations may ask of the other hook points (a trainer
+ * asking for the architecture, an RL trainer scoring completions), without
+ * touching tapable. Missing providers become errors that say what to add.
+ */
+import { KilnError } from './errors.js';
+import { tappedItems, type KilnHooks, type TapMeta } from './hooks.js';
+import { missingProvider } from './stages/missing-provider.js';
+import type { KilnContext, KilnHooksFacade, KilnPlugin, StageName } from './types.js';
+
+/** Names of the items tapped into a hook, for "loaded plugins offer: ..." */
+function offered(hook: { taps: ReadonlyArray<unknown> }): string[] {
+  return [...new Set(tappedItems<{ name?: string }>(hook).map((item) => item?.name ?? '?'))];
+}
+
+/** The plugin that tapped `item` into `hook`. */
+export function ownerOf(hook: { taps: ReadonlyArray<unknown> }, item: unknown): KilnPlugin {
+  const tap = (hook.taps as ReadonlyArray<TapMeta>).find((t) => t.item === item);
+  if (!tap) throw new KilnError('internal: provider not tapped into its hook');
+  return tap.plugin;
+}
+
+export function createHooksFacade(hooks: KilnHooks, context: () => KilnContext): KilnHooksFacade {
+  const ctx = context;
+  return {
+    tokenizer(type) {
+      const provider = hooks.tokenizer.call(type);
+      if (provider) return provider;
+      throw missingProvider(ctx().config, 'tokenizer', {
+        requested: type,
+        field: 'tokenizer.type',
+        available: offered(hooks.tokenizer),
+      });
+    },
+    architecture(name) {
+      const provider = hooks.architecture.call(name);
+      if (provider) return provider;
+      throw missingProvider(ctx().config, 'architecture', {
+        requested: name,
+        field: 'model.architecture',
+        available: offered(hooks.architecture),
+      });
+    },
+    trainer(name, stage: StageName) {
+      const provider = hooks.trainer.call(name, stage);
+      if (provider) return provider;
+      const available = tappedItems<{ name: string; stage: string }>(hooks.trainer).map((t) => `${t.name} (${t.stage})`);
+      throw missingProvider(ctx().config, 'trainer', { stage, requested: name, field: `${stage}.trainer`, available });
+    },
+    rewards: () => tappedItems(hooks.reward),
+    reward: (input) => hooks.reward.promise({ total: 0, parts: {} }, input, ctx()),
+    evaluators: () => tappedItems(hooks.evaluator),
+    async emitStep(info) {
+      ctx().metrics.write({ event: 'step', ...info });
+      await hooks.step.promise(info, ctx());
+    },
+    async emitEval(info) {
+      ctx().metrics.write({ event: 'eval', stage: info.stage, step: info.step, ...info.metrics });
+      await hooks.eval.promise(info, ctx());
+    },
+    async emitCheckpoint(info) {
+      ctx().metrics.write({ event: 'checkpoint', ...info });
+      await hooks.checkpoint.promise(info, ctx());
+    },
+    async loadTokenizer(dir) {
+      const c = ctx();
+      const from = dir ?? c.runDir.path('tokenizer');
+      const tokenizer = await hooks.tokenizerLoad.promise(from, c);
+      if (tokenizer) return tokenizer;
+      throw missingProvider(c.config, 'tokenizer', {
+        requested: `able to load ${from}`,
+        available: offered(hooks.tokenizer),
+      });
+    },
+    async loadModel(dir) {
+      const c = ctx();
+      const state = await c.runDir.readJson<{ modelDir?: string }>('state.json');
+      const from = dir ?? (state?.modelDir === undefined ? undefined : c.runDir.path(state.modelDir));
+      if (from === undefined) {
+        throw new KilnError(`no model in ${c.runDir.root} yet: run a training stage first (kiln train), or name a model directory`, {
+          exitCode: 2,
+        });
+      }
+      const loaded = await hooks.modelLoad.promise(from, await c.backend(), c);
+      if (loaded) return loaded;
+      throw missingProvider(c.config, 'architecture', {
+        requested: `able to load ${from}`,
+        available: offered(hooks.architecture),
+      });
+    },
+  };
+}

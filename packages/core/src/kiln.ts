@@ -1,0 +1,156 @@
+/**
+ * Kiln: configure (load, validate, let plugins adjust), freeze, then run
+ * stages. One instance is one run: its hooks, its frozen config and its
+ * container of services.
+ *
+ *   const kiln = await createKiln({ command: 'train' });
+ *   await kiln.run(['train']);
+ */
+import { tapPlugin } from './adapter.js';
+import { createConfigEnv } from './config/define-config.js';
+import { parseOverride } from './config/overrides.js';
+import { finishConfig, loadUserConfig } from './config/resolve-config.js';
+import { createRunContainer, stageScope, type RunContainer } from './container.js';
+import { jsBackend } from './backend/js-backend.js';
+import { listBackendProviders, type ProviderEntry } from './backend/resolve-backend.js';
+import { KilnError, throwIfAborted } from './errors.js';
+import { createHooks, type KilnHooks } from './hooks.js';
+import { recordStage, serializableConfig, STAGE_SECTIONS } from './run-state.js';
+import { createStreamLogger } from './services/logger.js';
+import { quietProgress, type ProgressFactory } from './services/progress.js';
+import { STAGE_DRIVERS } from './stages/index.js';
+import { STAGES, type KilnContext, type Logger, type ResolvedConfig, type StageName, type StageResult } from './types.js';
+
+export interface KilnOptions {
+  /** Where llm.config.* is searched and --run-dir resolves (default: process.cwd()). */
+  cwd?: string;
+  /** Explicit config file, relative to cwd. */
+  configFile?: string;
+  /** A config given in code instead of a file (object, promise or function of the environment). */
+  config?: unknown;
+  /** The command being run, passed to config functions (default 'run'). */
+  command?: string;
+  /** `key.path=value` overrides, as given to --set. */
+  overrides?: readonly string[];
+  /** Overrides the config's runDir (relative to cwd). */
+  runDir?: string;
+  logger?: Logger;
+  progress?: ProgressFactory;
+  /** Aborting it stops the run between items (Ctrl-C). */
+  signal?: AbortSignal;
+  /** Environment for config functions (default process.env). */
+  env?: Record<string, string | undefined>;
+}
+
+/** Core's own plugins, after the user's: the `js` backend. */
+function builtinPlugins() {
+  return [jsBackend()];
+}
+
+export class Kiln {
+  private constructor(
+    readonly config: ResolvedConfig,
+    /** @internal tapable hooks; plugins never see them. */
+    readonly hooks: KilnHooks,
+    private readonly container: RunContainer,
+  ) {}
+
+  /** Configure: load and validate the config, tap every plugin, run config hooks, freeze. */
+  static async create(options: KilnOptions = {}): Promise<Kiln> {
+    const cwd = options.cwd ?? process.cwd();
+    const env = createConfigEnv(options.command ?? 'run', options.env);
+    const overrides = (options.overrides ?? []).map(parseOverride);
+    const loaded = await loadUserConfig({ cwd, configFile: options.configFile, inline: options.config, env, overrides });
+    loaded.plugins.push(...builtinPlugins());
+    const hooks = createHooks();
+    for (const plugin of loaded.plugins) tapPlugin(hooks, plugin, loaded.file);
+    const config = await finishConfig(loaded, hooks, env, { overrides, runDir: options.runDir, cwd });
+    sealHooks(hooks);
+    await hooks.configResolved.promise(config);
+    const container = createRunContainer({
+      config,
+      hooks,
+      logger: options.logger ?? createStreamLogger(),
+      progress: options.progress ?? quietProgress,
+      signal: options.signal ?? new AbortController().signal,
+    });
+    return new Kiln(config, hooks, container);
+  }
+
+  /** A context outside any stage (for doctor, generate and other tools). */
+  context(): KilnContext {
+    return this.container.resolve('ctx');
+  }
+
+  /** Stages `kiln run` executes: config.stages, else every stage with a config section (data when a source exists). */
+  defaultStages(): StageName[] {
+    if (this.config.stages) return [...this.config.stages];
+    return STAGES.filter(
+      (stage) =>
+        STAGE_SECTIONS[stage].some((key) => this.config[key] !== undefined && key !== 'model') ||
+        (stage === 'data' && this.hooks.source.isUsed()),
+    );
+  }
+
+  /** Every backend provider known here (plugins and installed optional packages), for `kiln doctor`. */
+  backendProviders(): Promise<ProviderEntry[]> {
+    return listBackendProviders(this.hooks, this.config.backendOptions ?? {});
+  }
+
+  /** Runs stages in the order given; every stage's provider is checked before the first one starts. */
+  async run(stages: readonly StageName[] = this.defaultStages()): Promise<Record<string, StageResult>> {
+    for (const stage of stages) {
+      const driver = STAGE_DRIVERS[stage];
+      if (!driver) throw new KilnError(`unknown stage "${stage}" (stages: ${STAGES.join(', ')})`, { exitCode: 2 });
+      driver.check(this.config, this.hooks);
+    }
+    const ctx = this.context();
+    await ctx.runDir.writeJson('config.json', serializableConfig(this.config));
+    await this.hooks.runStart.promise(ctx);
+    const results: Record<string, StageResult> = {};
+    for (const stage of stages) {
+      throwIfAborted(ctx.signal, `stage ${stage}`);
+      results[stage] = await this.runStage(stage);
+    }
+    await this.hooks.runEnd.promise(results, ctx);
+    return results;
+  }
+
+  private async runStage(stage: StageName): Promise<StageResult> {
+    const ctx = stageScope(this.container, stage).resolve('ctx');
+    const started = performance.now();
+    ctx.logger.info(`stage ${stage}`);
+    ctx.metrics.write({ event: 'stage_start' });
+    await this.hooks.stageStart.promise(stage, ctx);
+    const result = await STAGE_DRIVERS[stage].run(ctx, this.hooks);
+    const seconds = (performance.now() - started) / 1000;
+    await recordStage(ctx.runDir, this.config, stage, result, seconds);
+    ctx.metrics.write({ event: 'stage_end', seconds, ...result.metrics });
+    await this.hooks.stageEnd.promise(stage, result, ctx);
+    return result;
+  }
+
+  /** Releases the run's services. */
+  async close(): Promise<void> {
+    await this.container.dispose();
+  }
+}
+
+/** After the freeze, tapping any hook is an error: no plugin joins a configured run. */
+function sealHooks(hooks: KilnHooks): void {
+  for (const [name, hook] of Object.entries(hooks)) {
+    let sealed = false;
+    hook.intercept({
+      register(tap) {
+        if (sealed) throw new KilnError(`"${tap.name}" tried to tap "${name}" after the config was frozen: plugins are added in the config only`);
+        return tap;
+      },
+    });
+    sealed = true;
+  }
+}
+
+/** `await createKiln(options)` = `await Kiln.create(options)`. */
+export function createKiln(options?: KilnOptions): Promise<Kiln> {
+  return Kiln.create(options);
+}

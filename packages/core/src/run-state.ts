@@ -1,0 +1,90 @@
+/**
+ * state.json: each finished stage with a hash of the config it ran with, and
+ * the run's latest model directory. Later work can skip up-to-date stages.
+ * config.json: the resolved config as plain JSON (plugins by name and version).
+ */
+import { createHash } from 'node:crypto';
+import type { ResolvedConfig, RunDir, StageName, StageResult } from './types.js';
+
+/** Config sections each stage depends on. */
+export const STAGE_SECTIONS: Record<StageName, readonly (keyof ResolvedConfig)[]> = {
+  data: ['data'],
+  tokenizer: ['tokenizer'],
+  encode: ['encode'],
+  train: ['model', 'train'],
+  finetune: ['finetune'],
+  align: ['align'],
+  eval: ['eval'],
+  compress: ['compress'],
+  export: ['export'],
+};
+
+/** JSON with sorted keys, functions and undefined left out: the same config always gives the same text. */
+export function stableJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => {
+    if (typeof v === 'function' || typeof v === 'symbol' || typeof v === 'bigint') return undefined;
+    if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
+      return Object.fromEntries(Object.keys(v).sort().map((k) => [k, (v as Record<string, unknown>)[k]]));
+    }
+    return v;
+  });
+}
+
+export function stageConfigHash(config: ResolvedConfig, stage: StageName): string {
+  const section = Object.fromEntries(STAGE_SECTIONS[stage].map((key) => [key, config[key]]));
+  const plugins = config.plugins.map((p) => `${p.name}@${p.version ?? ''}`);
+  return createHash('sha256').update(stableJson({ section, plugins })).digest('hex').slice(0, 16);
+}
+
+/** The resolved config as JSON: what config.json holds. */
+export function serializableConfig(config: ResolvedConfig): Record<string, unknown> {
+  const { plugins, ...rest } = config;
+  return {
+    format: 'kiln-config',
+    version: 1,
+    ...(JSON.parse(stableJson(rest)) as Record<string, unknown>),
+    plugins: plugins.map((p) => ({ name: p.name, ...(p.version !== undefined && { version: p.version }) })),
+  };
+}
+
+export interface StageRecord {
+  finishedAt: string;
+  seconds: number;
+  configHash: string;
+  metrics?: Record<string, number>;
+  outputs?: string[];
+  modelDir?: string;
+}
+
+export interface RunState {
+  format: 'kiln-run-state';
+  version: 1;
+  stages: Partial<Record<StageName, StageRecord>>;
+  /** The latest model directory, relative to the run directory. */
+  modelDir?: string;
+}
+
+export async function readRunState(runDir: RunDir): Promise<RunState> {
+  const state = await runDir.readJson<RunState>('state.json');
+  return state ?? { format: 'kiln-run-state', version: 1, stages: {} };
+}
+
+export async function recordStage(
+  runDir: RunDir,
+  config: ResolvedConfig,
+  stage: StageName,
+  result: StageResult,
+  seconds: number,
+): Promise<void> {
+  const state = await readRunState(runDir);
+  state.stages[stage] = {
+    finishedAt: new Date().toISOString(),
+    seconds: Math.round(seconds * 1000) / 1000,
+    configHash: stageConfigHash(config, stage),
+    ...(result.metrics && { metrics: result.metrics }),
+    ...(result.outputs && { outputs: result.outputs }),
+    ...(result.modelDir !== undefined && { modelDir: result.modelDir }),
+  };
+  if (result.modelDir !== undefined) state.modelDir = result.modelDir;
+  await runDir.writeJson('state.json', state);
+}

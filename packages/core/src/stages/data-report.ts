@@ -1,0 +1,105 @@
+/**
+ * Bookkeeping of the data stage: what each source read (the manifest) and
+ * what each cleaning rule let through or dropped, and why (the report).
+ */
+import type { Doc, Dropped } from '../types.js';
+
+const EXAMPLES_PER_RULE = 5;
+const EXCERPT_CHARS = 160;
+
+interface FileEntry {
+  docs: number;
+  chars: number;
+}
+
+interface SourceEntry {
+  plugin: string;
+  docs: number;
+  chars: number;
+  files: Record<string, FileEntry>;
+}
+
+/** What was read: per source, documents and characters, per file when the source names files. */
+export class SourceManifest {
+  readonly sources: Record<string, SourceEntry> = {};
+
+  record(source: string, plugin: string, doc: Doc): void {
+    const entry = (this.sources[source] ??= { plugin, docs: 0, chars: 0, files: {} });
+    entry.docs++;
+    entry.chars += doc.text.length;
+    const file = doc.origin.file;
+    if (file !== undefined) {
+      const f = (entry.files[file] ??= { docs: 0, chars: 0 });
+      f.docs++;
+      f.chars += doc.text.length;
+    }
+  }
+
+  toJSON() {
+    return { format: 'kiln-data-manifest', version: 1, sources: this.sources };
+  }
+}
+
+interface DropExample {
+  id: string;
+  detail?: string;
+  duplicateOf?: string;
+  excerpt: string;
+}
+
+export interface RuleStats {
+  plugin: string;
+  stage: number;
+  docsIn: number;
+  charsIn: number;
+  docsOut: number;
+  charsOut: number;
+  dropped: number;
+  /** Drops counted by detail (reason), so the report shows why. */
+  reasons: Record<string, number>;
+  examples: DropExample[];
+}
+
+const MAX_REASONS = 50;
+
+/** Per cleaning rule: documents and characters in and out, drops with reasons and examples. */
+export class CleanStats {
+  readonly rules: Record<string, RuleStats> = {};
+
+  rule(rule: string, plugin: string, stage: number): RuleStats {
+    return (this.rules[rule] ??= {
+      plugin,
+      stage,
+      docsIn: 0,
+      charsIn: 0,
+      docsOut: 0,
+      charsOut: 0,
+      dropped: 0,
+      reasons: {},
+      examples: [],
+    });
+  }
+
+  recordDrop(stats: RuleStats, doc: Doc, drop: Dropped): void {
+    stats.dropped++;
+    const reason = drop.detail ?? drop.rule;
+    // Reasons with per-document numbers would grow without bound: keep the first ones, lump the rest.
+    if (reason in stats.reasons || Object.keys(stats.reasons).length < MAX_REASONS) {
+      stats.reasons[reason] = (stats.reasons[reason] ?? 0) + 1;
+    } else {
+      stats.reasons['(other)'] = (stats.reasons['(other)'] ?? 0) + 1;
+    }
+    if (stats.examples.length < EXAMPLES_PER_RULE) {
+      stats.examples.push({
+        id: doc.id,
+        ...(drop.detail !== undefined && { detail: drop.detail }),
+        ...(drop.duplicateOf !== undefined && { duplicateOf: drop.duplicateOf }),
+        excerpt: doc.text.length > EXCERPT_CHARS ? `${doc.text.slice(0, EXCERPT_CHARS)}…` : doc.text,
+      });
+    }
+  }
+}
+
+export function isDropped(value: Doc | Dropped): value is Dropped {
+  return (value as Dropped).dropped === true;
+}

@@ -1,0 +1,15 @@
+/** What a built-in stage driver is: a preflight check (is there a provider?) and the run itself. */
+import type { KilnHooks } from '../hooks.js';
+import type { KilnContext, ResolvedConfig, StageResult } from '../types.js';
+
+export interface StageDriver {
+  /** Throws (exit 2) when the stage cannot run with the loaded plugins; called for every stage before any runs. */
+  check(config: ResolvedConfig, hooks: KilnHooks): void;
+  run(ctx: KilnContext, hooks: KilnHooks): Promise<StageResult>;
+}
+
+/** A section minus the key that selects its provider: the provider's options. */
+export function optionsOf(section: Record<string, unknown> | undefined, selector: string): Record<string, unknown> {
+  const { [selector]: _selected, ...options } = section ?? {};
+  return options;
+}

@@ -1,0 +1,67 @@
+/**
+ * Stages over a trained model: eval (every evaluator adds scores →
+ * eval/results.json), compress (each compressor takes the previous one's
+ * model; the result is saved by its architecture to compress/model) and
+ * export (each exporter writes its format under export/<format>/).
+ * The model is the run's latest (state.json) unless `<stage>.model` names a directory.
+ */
+import { relative, resolve } from 'node:path';
+import { KilnError } from '../errors.js';
+import { ownerOf } from '../hooks-facade.js';
+import { guarded } from '../plugin-errors.js';
+import type { KilnContext } from '../types.js';
+import type { StageDriver } from './driver.js';
+import { missingProvider } from './missing-provider.js';
+
+function loadModel(ctx: KilnContext, stage: 'eval' | 'compress' | 'export') {
+  const named = ctx.config[stage]?.model;
+  if (named !== undefined && typeof named !== 'string') {
+    throw new KilnError(`${stage}.model must be a directory path`, { exitCode: 2 });
+  }
+  return ctx.hooks.loadModel(named === undefined ? undefined : resolve(ctx.config.root, named));
+}
+
+export const evalStage: StageDriver = {
+  check(config, hooks) {
+    if (!hooks.evaluator.isUsed()) throw missingProvider(config, 'evaluator', { stage: 'eval' });
+  },
+  async run(ctx, hooks) {
+    const { model } = await loadModel(ctx, 'eval');
+    const scores = await hooks.evaluator.promise({}, model, ctx);
+    await ctx.runDir.writeJson('eval/results.json', { format: 'kiln-eval-results', version: 1, scores });
+    ctx.metrics.write({ event: 'eval', ...scores });
+    return { metrics: scores, outputs: ['eval/results.json'] };
+  },
+};
+
+export const compressStage: StageDriver = {
+  check(config, hooks) {
+    if (!hooks.compressor.isUsed()) throw missingProvider(config, 'compressor', { stage: 'compress' });
+  },
+  async run(ctx, hooks) {
+    const { model, architecture } = await loadModel(ctx, 'compress');
+    const compressed = await hooks.compressor.promise(model, ctx);
+    const plugin = ownerOf(hooks.architecture, architecture);
+    if (!architecture.save) {
+      throw new KilnError(`[${plugin.name}] architecture "${architecture.name}" cannot save models, so a compressed model cannot be kept`, {
+        plugin: plugin.name,
+      });
+    }
+    const dir = ctx.runDir.path('compress/model');
+    const save = guarded(plugin, 'architecture.save', architecture.name, architecture.save.bind(architecture));
+    const files = await save(compressed, dir, ctx);
+    return { outputs: files.map((f) => relative(ctx.runDir.root, resolve(dir, f))), modelDir: 'compress/model' };
+  },
+};
+
+export const exportStage: StageDriver = {
+  check(config, hooks) {
+    if (!hooks.exporter.isUsed()) throw missingProvider(config, 'exporter', { stage: 'export' });
+  },
+  async run(ctx, hooks) {
+    const { model } = await loadModel(ctx, 'export');
+    const outDir = ctx.runDir.path('export');
+    const files = await hooks.exporter.promise([], model, outDir, ctx);
+    return { outputs: files.map((f) => relative(ctx.runDir.root, resolve(outDir, f))) };
+  },
+};

@@ -1,0 +1,21 @@
+/** Shared helpers for core tests: a temp folder inside the repo (so packages resolve) and a quiet Kiln. */
+import { mkdtempSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createKiln, createMemoryLogger, type KilnOptions, type UserConfig } from '../src/index.js';
+
+export const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
+
+/** A fresh folder under node_modules/.cache, inside the repo, so node_modules resolution works from it. */
+export function tempDir(prefix = 'core'): string {
+  const base = join(REPO_ROOT, 'node_modules/.cache/kiln-tests');
+  mkdirSync(base, { recursive: true });
+  return mkdtempSync(join(base, `${prefix}-`));
+}
+
+export async function kilnWith(config: UserConfig | ((env: never) => UserConfig), options: KilnOptions = {}) {
+  const logger = createMemoryLogger();
+  const cwd = options.cwd ?? tempDir();
+  const kiln = await createKiln({ config, cwd, logger, ...options });
+  return { kiln, logger, cwd };
+}
