@@ -1,0 +1,6 @@
+import { describeConformance } from '@kiln/tensor/conformance';
+import { ReferenceBackend } from '@kiln/tensor';
+
+// The f32 reference against the same kernels in f64: the suite's tolerances
+// must hold for an exact f32 implementation (any backend can do no better).
+describeConformance('reference (f64 storage)', () => new ReferenceBackend({ precision: 'f64' }));
