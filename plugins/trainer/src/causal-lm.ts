@@ -1,0 +1,170 @@
+import { isAbsolute, relative, resolve } from 'node:path';
+import type { KilnContext, StageResult, TokenBatches } from '@kiln/core';
+import { AdamW, cosineSchedule } from '@kiln/tensor';
+import { asCausalLM, type CausalLM } from './model.js';
+import { parseCausalLmOptions, type CausalLmOptions } from './options.js';
+import { byteLevelData, type TrainData } from './data.js';
+import { latestCheckpoint, loadOptimizer, readTrainerState, saveCheckpoint, WRITER, type TrainerState } from './checkpoint.js';
+import { evaluate, trainStep } from './step.js';
+
+/** Ways to hand the trainer data directly (tests, or a caller with its own loader). */
+export interface CausalLmInputs {
+  train?: TokenBatches;
+  /** A fresh validation sampler per evaluation (so each evaluation sees the same batches). */
+  makeVal?: () => TokenBatches;
+}
+
+const where = 'kiln:trainer';
+
+/**
+ * Causal-LM pretraining, top to bottom like nanoGPT's train.py:
+ * config, setup, data, init or resume, schedule, loop.
+ */
+export async function trainCausalLM(rawOptions: Record<string, unknown>, ctx: KilnContext, inputs: CausalLmInputs = {}): Promise<StageResult> {
+  // ---- config ---------------------------------------------------------------
+  const o: CausalLmOptions = parseCausalLmOptions(rawOptions, where);
+  const modelOptions = (ctx.config.model ?? {}) as Record<string, unknown>;
+  const archName = String(modelOptions.architecture ?? 'gpt2');
+  const ckptRoot = ctx.runDir.path('checkpoints');
+  const warmupSteps = o.warmupSteps ?? Math.min(100, Math.floor(o.steps / 10));
+  if (warmupSteps > o.steps) throw new Error(`${where}: train.warmupSteps (${warmupSteps}) exceeds train.steps (${o.steps})`);
+
+  // ---- setup ----------------------------------------------------------------
+  const backend = await ctx.backend();
+  const arch = ctx.hooks.architecture(archName);
+
+  // ---- data -----------------------------------------------------------------
+  let data: TrainData;
+  if (inputs.train) data = { train: inputs.train, makeVal: inputs.makeVal, describe: { source: 'given TokenBatches' } };
+  else if (o.data) data = await byteLevelData(o.data, ctx);
+  else throw new Error(`${where}: no training data: set train.data.text (a UTF-8 file, byte-level) in the config`);
+  ctx.logger.info('training data', data.describe);
+
+  // ---- init or resume ----------------------------------------------------------
+  const resumeDir = o.resume ? await latestCheckpoint(ckptRoot) : undefined;
+  let resumed: TrainerState | undefined;
+  let model: CausalLM;
+  if (resumeDir) {
+    resumed = await readTrainerState(resumeDir);
+    model = await loadModel(arch, resumeDir, backend, ctx);
+    ctx.logger.info('resuming', { from: resumeDir, step: resumed.step });
+    warnOnChangedOptions(resumed.options, o, ctx);
+  } else if (o.initFrom) {
+    model = await loadModel(arch, isAbsolute(o.initFrom) ? o.initFrom : resolve(ctx.config.root, o.initFrom), backend, ctx);
+    ctx.logger.info('continued pretraining: weights from a checkpoint, fresh optimizer', { from: o.initFrom });
+  } else {
+    model = asCausalLM(await arch.create(modelOptions, backend, ctx), `${where}: architecture '${archName}'`);
+  }
+  const T = o.seqLen ?? model.config?.nPositions;
+  if (!T) throw new Error(`${where}: train.seqLen is required (the model does not state its context length)`);
+  if (model.config?.nPositions && T > model.config.nPositions) {
+    throw new Error(`${where}: train.seqLen ${T} exceeds the model's context (${model.config.nPositions})`);
+  }
+  if (data.vocabSize && model.config?.vocabSize && model.config.vocabSize < data.vocabSize) {
+    throw new Error(`${where}: the data needs a vocabulary of ${data.vocabSize}, the model has ${model.config.vocabSize} (model.vocabSize)`);
+  }
+  const paramMap = model.parameters();
+  const params = [...paramMap.values()];
+  const opt = new AdamW(paramMap, { lr: o.lr, betas: [o.beta1, o.beta2], eps: o.eps, weightDecay: o.weightDecay });
+  let step = 0;
+  let tokensSeen = 0;
+  if (resumed && resumeDir) {
+    await loadOptimizer(resumeDir, opt, resumed.step);
+    data.train.restore(resumed.data);
+    ctx.rng.restore(resumed.rng);
+    step = resumed.step;
+    tokensSeen = resumed.tokens;
+  }
+
+  // ---- schedule -------------------------------------------------------------
+  const lrAt = cosineSchedule({ lr: o.lr, warmupSteps, totalSteps: o.steps, minLrRatio: o.minLrRatio });
+  const shape = { B: o.batchSize, T, gradAccum: o.gradAccum };
+  const tokensPerStep = o.batchSize * T * o.gradAccum;
+
+  const checkpoint = async (): Promise<string> => {
+    const state: TrainerState = {
+      format: 'kiln-trainer-state', version: 1, writer: WRITER, architecture: archName,
+      step, tokens: tokensSeen, rng: ctx.rng.state(), data: data.train.state(), options: { ...o },
+    };
+    const dir = await saveCheckpoint(ckptRoot, model, opt, state);
+    ctx.logger.info('checkpoint', { step, dir });
+    await ctx.hooks.emitCheckpoint({ stage: 'train', step, dir });
+    return dir;
+  };
+  const validate = async (): Promise<number | undefined> => {
+    if (!data.makeVal) return undefined;
+    const valLoss = await evaluate(model, data.makeVal(), o.batchSize, T, o.evalBatches);
+    // emitEval also appends the record to metrics.jsonl.
+    await ctx.hooks.emitEval({ stage: 'train', step, metrics: { 'val/loss': valLoss } });
+    return valLoss;
+  };
+
+  // ---- loop -----------------------------------------------------------------
+  ctx.logger.info('training', {
+    steps: o.steps, from: step, batchSize: o.batchSize, seqLen: T, gradAccum: o.gradAccum, tokensPerStep,
+    parameters: params.reduce((n, p) => n + p.size, 0), backend: backend.info.name,
+  });
+  const bar = ctx.progress('train', o.steps);
+  bar.update(step);
+  const startedAt = performance.now();
+  const firstStep = step;
+  let loss = NaN;
+  let valLoss: number | undefined;
+  let lastCheckpoint = '';
+  let aborted = false;
+  try {
+    while (step < o.steps) {
+      if (ctx.signal.aborted) {
+        aborted = true;
+        break;
+      }
+      const lr = lrAt(step);
+      const t0 = performance.now();
+      const r = await trainStep(model, params, opt, data.train, shape, { lr, gradClip: o.gradClip });
+      const ms = performance.now() - t0;
+      step++;
+      tokensSeen += tokensPerStep;
+      loss = r.loss;
+      const tokensPerSecond = (tokensPerStep * 1000) / ms;
+      const etaSeconds = ((performance.now() - startedAt) / (step - firstStep) / 1000) * (o.steps - step);
+      bar.update(step, { loss: loss.toFixed(4), 'tok/s': Math.round(tokensPerSecond), eta: `${Math.round(etaSeconds)}s` });
+      // emitStep calls every onStep listener and appends the record to metrics.jsonl.
+      await ctx.hooks.emitStep({
+        stage: 'train', step, totalSteps: o.steps, loss, lr, tokensPerSecond, gradNorm: r.gradNorm, tokens: tokensSeen, msPerStep: ms,
+      });
+      if (o.evalEvery > 0 && step % o.evalEvery === 0 && step < o.steps) valLoss = await validate();
+      if (o.checkpointEvery > 0 && step % o.checkpointEvery === 0 && step < o.steps) lastCheckpoint = await checkpoint();
+    }
+    // The end of the run, or an abort: always leave a checkpoint to resume from.
+    if (!aborted) valLoss = (await validate()) ?? valLoss;
+    lastCheckpoint = await checkpoint();
+  } finally {
+    bar.stop();
+  }
+  const seconds = (performance.now() - startedAt) / 1000;
+  const metrics: Record<string, number> = { step, tokens: tokensSeen };
+  if (Number.isFinite(loss)) metrics.loss = loss;
+  if (valLoss !== undefined) metrics['val/loss'] = valLoss;
+  if (step > firstStep) metrics.tokensPerSecond = ((step - firstStep) * tokensPerStep) / seconds;
+  if (aborted) ctx.logger.warn('training stopped by abort; resume with train.resume = true', { step, checkpoint: lastCheckpoint });
+  opt.dispose();
+  model.dispose();
+  const modelDir = relative(ctx.runDir.root, lastCheckpoint);
+  return { metrics, outputs: [modelDir, 'checkpoints/latest'], modelDir, aborted };
+}
+
+async function loadModel(arch: ReturnType<KilnContext['hooks']['architecture']>, dir: string, backend: Awaited<ReturnType<KilnContext['backend']>>, ctx: KilnContext): Promise<CausalLM> {
+  if (!arch.load) throw new Error(`${where}: architecture '${arch.name}' cannot load checkpoints`);
+  const model = await arch.load(dir, backend, ctx);
+  if (!model) throw new Error(`${where}: architecture '${arch.name}' does not recognise the model in ${dir}`);
+  return asCausalLM(model, `${where}: ${dir}`);
+}
+
+/** Resuming with other shapes or data silently changes the run: say so. */
+function warnOnChangedOptions(saved: Record<string, unknown>, now: CausalLmOptions, ctx: KilnContext): void {
+  for (const key of ['batchSize', 'seqLen', 'gradAccum', 'lr', 'steps', 'data'] as const) {
+    if (JSON.stringify(saved[key]) !== JSON.stringify(now[key])) {
+      ctx.logger.warn(`resuming with a different train.${key}`, { checkpoint: saved[key], now: now[key] });
+    }
+  }
+}

@@ -1,0 +1,24 @@
+import type { KilnPlugin, TrainerProvider } from '@kiln/core';
+import { causalLmOptionsSchema } from './options.js';
+import { trainCausalLM } from './causal-lm.js';
+
+export { trainCausalLM, type CausalLmInputs } from './causal-lm.js';
+export { causalLmOptionsSchema, parseCausalLmOptions, type CausalLmOptions, type CausalLmOptionsInput } from './options.js';
+export { MemoryTokenBatches, byteTokens, splitTokens, unigramEntropy, type MemoryBatchesState } from './memory-batches.js';
+export { trainStep, evaluate, type StepShape, type StepResult } from './step.js';
+export { saveCheckpoint, latestCheckpoint, readTrainerState, loadOptimizer, stepDirName, type TrainerState } from './checkpoint.js';
+export { asCausalLM, type CausalLM } from './model.js';
+
+/**
+ * Kiln's trainers. `train: { trainer: 'causal-lm', ... }` pretrains the
+ * configured architecture (see options.ts for every knob).
+ */
+export default function trainer(): KilnPlugin {
+  const causalLm: TrainerProvider = {
+    name: 'causal-lm',
+    stage: 'train',
+    options: causalLmOptionsSchema,
+    run: (options, ctx) => trainCausalLM(options, ctx),
+  };
+  return { name: 'kiln:trainer', version: '0.1.0', trainer: causalLm };
+}

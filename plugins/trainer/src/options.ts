@@ -1,0 +1,65 @@
+import { z } from 'zod';
+
+/**
+ * The `train:` section of llm.config.ts for `trainer: 'causal-lm'`, one
+ * comment per knob (nanoGPT's train.py style). Unknown keys are errors.
+ */
+export const causalLmOptionsSchema = z.strictObject({
+  trainer: z.string().optional(),
+  // ---- how long, how big
+  /** Optimizer steps in the whole run (a resumed run continues up to this). */
+  steps: z.number().int().positive().default(1000),
+  /** Rows per micro-batch (B). */
+  batchSize: z.number().int().positive().default(8),
+  /** Tokens per row (T); default: the model's context length. */
+  seqLen: z.number().int().positive().optional(),
+  /** Micro-batches per optimizer step: the effective batch is gradAccum·B·T tokens. */
+  gradAccum: z.number().int().positive().default(1),
+  // ---- optimizer: AdamW, warmup + cosine
+  /** Peak learning rate. */
+  lr: z.number().positive().default(6e-4),
+  /** The cosine ends at lr·minLrRatio (nanoGPT/llm.c: 0.1). */
+  minLrRatio: z.number().min(0).max(1).default(0.1),
+  /** Linear warmup steps; default min(100, steps/10). */
+  warmupSteps: z.number().int().nonnegative().optional(),
+  /** Decoupled weight decay (on the parameters the model marks for decay: matrix weights). */
+  weightDecay: z.number().min(0).default(0.1),
+  beta1: z.number().min(0).lt(1).default(0.9),
+  beta2: z.number().min(0).lt(1).default(0.95),
+  eps: z.number().positive().default(1e-8),
+  /** Clip the global gradient norm to this (0: no clipping). */
+  gradClip: z.number().min(0).default(1.0),
+  // ---- evaluation and checkpoints
+  /** Validation loss every N steps (0: only at the end). */
+  evalEvery: z.number().int().nonnegative().default(100),
+  /** Batches of the validation split per evaluation (the same batches every time). */
+  evalBatches: z.number().int().positive().default(8),
+  /** Checkpoint every N steps (0: only at the end, and on abort). */
+  checkpointEvery: z.number().int().nonnegative().default(0),
+  /** Continue from `<runDir>/checkpoints/latest` when there is one. */
+  resume: z.boolean().default(false),
+  /** Continued pretraining: start from the weights in this checkpoint directory (fresh optimizer, step 0). */
+  initFrom: z.string().min(1).optional(),
+  // ---- data
+  /**
+   * Byte-level text until token shards are available: `text` is a UTF-8 file
+   * (relative to the config's directory); the last `valFraction` is held out.
+   */
+  data: z
+    .strictObject({
+      text: z.string().min(1),
+      valFraction: z.number().gt(0).lt(1).default(0.1),
+    })
+    .optional(),
+});
+
+export type CausalLmOptionsInput = z.input<typeof causalLmOptionsSchema>;
+export type CausalLmOptions = z.output<typeof causalLmOptionsSchema>;
+
+/** Validate options; errors name the field, as `train.<field>`. */
+export function parseCausalLmOptions(options: Record<string, unknown>, where = 'kiln:trainer'): CausalLmOptions {
+  const r = causalLmOptionsSchema.safeParse(options);
+  if (r.success) return r.data;
+  const lines = r.error.issues.map((i) => `  train.${i.path.map(String).join('.') || '(section)'}: ${i.message}`);
+  throw new Error(`${where}: invalid causal-lm options:\n${lines.join('\n')}`);
+}

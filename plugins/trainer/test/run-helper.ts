@@ -1,0 +1,72 @@
+// Runs the train stage through the real core (config, hooks, run dir), as `kiln train` does.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createKiln, createMemoryLogger, type KilnPlugin, type StageResult, type UserConfig } from '@kiln/core';
+import gpt2 from '@kiln/gpt2';
+import trainer from '../src/index.js';
+
+/** A small real text (repeated English sentences with variation), written into dir. */
+export function writeText(dir: string): string {
+  const words = 'the quick brown fox jumps over a lazy dog while seven wizards quietly brew hot soup'.split(' ');
+  let text = '';
+  let x = 7;
+  for (let i = 0; i < 600; i++) {
+    x = (x * 1103515245 + 12345) % 2147483648;
+    text += words[x % words.length] + (i % 11 === 10 ? '.\n' : ' ');
+  }
+  const file = join(dir, 'text.txt');
+  writeFileSync(file, text);
+  return file;
+}
+
+export function tempDir(label: string): string {
+  return mkdtempSync(join(tmpdir(), `kiln-trainer-${label}-`));
+}
+
+export const TINY_MODEL = { architecture: 'gpt2', vocabSize: 256, context: 16, nLayer: 1, nEmbd: 16, nHead: 2 };
+
+export interface RunOutcome {
+  result: StageResult;
+  losses: number[];
+  steps: number[];
+  logs: { level: string; message: string }[];
+}
+
+/** One `train` stage run; `stopAfter` aborts once that step has been emitted (a simulated Ctrl-C/kill). */
+export async function runTrain(o: {
+  root: string;
+  runDir: string;
+  train: Record<string, unknown>;
+  seed?: number;
+  stopAfter?: number;
+  model?: Record<string, unknown>;
+}): Promise<RunOutcome> {
+  const losses: number[] = [];
+  const steps: number[] = [];
+  const abort = new AbortController();
+  const recorder: KilnPlugin = {
+    name: 'test:recorder',
+    onStep(info) {
+      losses.push(info.loss);
+      steps.push(info.step);
+      if (o.stopAfter !== undefined && info.step >= o.stopAfter) abort.abort();
+    },
+  };
+  const config: UserConfig = {
+    name: 'trainer-test',
+    seed: o.seed ?? 1,
+    backend: 'js',
+    plugins: [gpt2(), trainer(), recorder],
+    model: o.model ?? TINY_MODEL,
+    train: { trainer: 'causal-lm', ...o.train },
+  };
+  const logger = createMemoryLogger();
+  const kiln = await createKiln({ cwd: o.root, config, runDir: o.runDir, command: 'train', signal: abort.signal, logger });
+  try {
+    const results = await kiln.run(['train']);
+    return { result: results.train, losses, steps, logs: logger.records };
+  } finally {
+    await kiln.close();
+  }
+}
