@@ -1,0 +1,125 @@
+/**
+ * Fused softmax + cross-entropy (forward and backward) with one 256-wide
+ * workgroup per row, and the two-stage sum of squares for the gradient norm.
+ * Row-dependent values (the target) never guard a barrier: every invocation
+ * takes part in every reduction, and only the final writes are conditional.
+ */
+import { GROUP_INDEX, MAIN_ARGS, type KernelSpec } from '../kernel.js';
+import { WORKGROUP_REDUCE } from './reduce.js';
+import { NAN_HELPER } from './pointwise.js';
+
+const ROW_STATS = `
+  let row = group;
+  if (row >= P.N) { return; }
+  let lo = P.o_logits + row * P.V;
+  var mx = -3.4e38;
+  for (var v = lid; v < P.V; v += 256u) { mx = max(mx, $logits[lo + v]); }
+  mx = wg_max(mx, lid);
+  var s = 0.0;
+  for (var v = lid; v < P.V; v += 256u) { s += exp($logits[lo + v] - mx); }
+  s = wg_sum(s, lid);
+  let tgt = $targets[P.o_targets + row];`;
+
+export const crossEntropy: KernelSpec = {
+  name: 'crossEntropy',
+  buffers: [
+    { name: 'losses', type: 'f32' },
+    { name: 'logits', type: 'f32' },
+    { name: 'targets', type: 'i32' },
+  ],
+  params: [
+    { name: 'N', type: 'u32' },
+    { name: 'V', type: 'u32' },
+    { name: 'ignore', type: 'i32' },
+  ],
+  body: `${WORKGROUP_REDUCE}
+${NAN_HELPER}
+@compute @workgroup_size(256)
+fn main(${MAIN_ARGS}) {
+  ${GROUP_INDEX}
+  ${ROW_STATS}
+  if (lid == 0u) {
+    var loss = 0.0;
+    if (tgt != P.ignore) {
+      if (tgt < 0 || u32(tgt) >= P.V) { loss = bitcast<f32>(NAN_BITS); }
+      else { loss = mx + log(s) - $logits[lo + u32(tgt)]; }
+    }
+    $losses[P.o_losses + row] = loss;
+  }
+}`,
+};
+
+/** dlogits[n,:] += (softmax - onehot(tgt)) · dloss[n] */
+export const crossEntropyBackward: KernelSpec = {
+  name: 'crossEntropyBackward',
+  buffers: [
+    { name: 'dlogits', type: 'f32' },
+    { name: 'logits', type: 'f32' },
+    { name: 'targets', type: 'i32' },
+    { name: 'dloss', type: 'f32' },
+  ],
+  params: crossEntropy.params,
+  body: `${WORKGROUP_REDUCE}
+@compute @workgroup_size(256)
+fn main(${MAIN_ARGS}) {
+  ${GROUP_INDEX}
+  ${ROW_STATS}
+  if (tgt == P.ignore) { return; }
+  let d = $dloss[P.o_dloss + row];
+  let inv = 1.0 / s;
+  let go = P.o_dlogits + row * P.V;
+  for (var v = lid; v < P.V; v += 256u) {
+    var g = exp($logits[lo + v] - mx) * inv;
+    if (i32(v) == tgt) { g -= 1.0; }
+    $dlogits[go + v] = $dlogits[go + v] + g * d;
+  }
+}`,
+};
+
+/** Stage 1: workgroup g sums x² over its chunk [g·chunk, (g+1)·chunk) into partial[g]. */
+export const sumSquaresPartial: KernelSpec = {
+  name: 'sumSquaresPartial',
+  buffers: [
+    { name: 'partial', type: 'f32' },
+    { name: 'x', type: 'f32' },
+  ],
+  params: [
+    { name: 'n', type: 'u32' },
+    { name: 'chunk', type: 'u32' },
+  ],
+  body: `${WORKGROUP_REDUCE}
+@compute @workgroup_size(256)
+fn main(${MAIN_ARGS}) {
+  ${GROUP_INDEX}
+  let start = group * P.chunk;
+  let end = min(P.n, start + P.chunk);
+  var s = 0.0;
+  for (var i = start + lid; i < end; i += 256u) { let v = $x[P.o_x + i]; s += v * v; }
+  s = wg_sum(s, lid);
+  if (lid == 0u) { $partial[P.o_partial + group] = s; }
+}`,
+};
+
+/** Stage 2: one workgroup adds the partials into out[0] (or overwrites it). */
+export const sumSquaresFinal: KernelSpec = {
+  name: 'sumSquaresFinal',
+  buffers: [
+    { name: 'out', type: 'f32' },
+    { name: 'partial', type: 'f32' },
+  ],
+  params: [
+    { name: 'count', type: 'u32' },
+    { name: 'accumulate', type: 'u32' },
+  ],
+  body: `${WORKGROUP_REDUCE}
+@compute @workgroup_size(256)
+fn main(${MAIN_ARGS}) {
+  var s = 0.0;
+  for (var i = lid; i < P.count; i += 256u) { s += $partial[P.o_partial + i]; }
+  s = wg_sum(s, lid);
+  if (lid == 0u) {
+    if (P.accumulate != 0u) { s += $out[P.o_out]; }
+    $out[P.o_out] = s;
+  }
+}`,
+};
