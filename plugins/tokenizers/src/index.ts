@@ -1,0 +1,14 @@
+export { default, default as tokenizers, bpeProvider, wordPieceProvider } from './plugin.js';
+export { BpeTokenizer, type BpeTokenizerParts, type Encoding } from './bpe-tokenizer.js';
+export { BpeModel } from './bpe-model.js';
+export { trainBpe, type BpeTrainOptions, type TextSource } from './bpe-trainer.js';
+export { learnMerges, type WordTable, type LearnOptions } from './merge-learner.js';
+export { WordCounter, type WordCounterOptions } from './word-counter.js';
+export { createPreTokenizer, PATTERNS, type PatternName, type PreTokenizer } from './pretokenize.js';
+export { BYTE_TO_CHAR, BYTE_ORDER, bytesToChars, charsToBytes } from './byte-level.js';
+export { WordPieceTokenizer, trainWordPiece, type WordPieceTrainOptions } from './wordpiece.js';
+export { extendBpe, newTokenPieces, growRows, type ExtendOptions } from './extend.js';
+export { fromHfJson, loadTokenizerJson } from './hf-import.js';
+export { gpt2FromEncoderJson, fromTiktokenRanks, loadGpt2Dir } from './gpt2-files.js';
+export { loadTokenizer, saveTokenizer } from './load.js';
+export type { NormalizerName } from './normalizer.js';
