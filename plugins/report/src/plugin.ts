@@ -1,0 +1,20 @@
+import type { KilnPlugin } from '@kiln/core';
+import { buildReport } from './build-report.js';
+
+export interface ReportPluginOptions {
+  /** Output file relative to the run directory (default report.html). */
+  file?: string;
+}
+
+/** Writes the run's report page at the end of every `kiln run`. */
+export default function report(options: ReportPluginOptions = {}): KilnPlugin {
+  return {
+    name: 'kiln:report',
+    version: '0.1.0',
+    enforce: 'post',
+    async onRunEnd(_result, ctx) {
+      const path = await buildReport(ctx.runDir.root, { out: ctx.runDir.path(options.file ?? 'report.html') });
+      ctx.logger.info(`report: ${path}`);
+    },
+  };
+}
