@@ -88,7 +88,7 @@ export class Kiln {
     return STAGES.filter(
       (stage) =>
         STAGE_SECTIONS[stage].some((key) => this.config[key] !== undefined && key !== 'model') ||
-        (stage === 'data' && this.hooks.source.isUsed()),
+        (stage === 'data' && this.hooks.source.taps.length > 0),
     );
   }
 

@@ -55,16 +55,20 @@ export async function importOptionalBackend(
   return { provider: plugin.backend, plugin, fromPackage: specifier };
 }
 
-/** Every backend provider: the config's plugins, then the optional packages that are installed. */
+/**
+ * Backend providers: the config's plugins, then the optional packages that are
+ * installed (only `only` when given, so asking for 'js' never loads the GPU stack).
+ */
 export async function listBackendProviders(
   hooks: KilnHooks,
   options: Record<string, unknown>,
   importer?: ModuleImporter,
+  only?: string,
 ): Promise<ProviderEntry[]> {
   const taps = hooks.backend.taps as unknown as TapMeta[];
   const entries: ProviderEntry[] = taps.map((tap) => ({ provider: tap.item as BackendProvider, plugin: tap.plugin }));
   for (const name of Object.keys(OPTIONAL_BACKEND_PACKAGES)) {
-    if (entries.some((e) => e.provider.name === name)) continue;
+    if ((only !== undefined && name !== only) || entries.some((e) => e.provider.name === name)) continue;
     const entry = await importOptionalBackend(name, options, importer);
     if (entry) entries.push(entry);
   }
@@ -80,7 +84,7 @@ async function availability(entry: ProviderEntry, ctx: KilnContext): Promise<tru
 export async function resolveBackend(hooks: KilnHooks, ctx: KilnContext, importer?: ModuleImporter): Promise<Backend> {
   const wanted = ctx.config.backend;
   const options = ctx.config.backendOptions ?? {};
-  const entries = await listBackendProviders(hooks, options, importer);
+  const entries = await listBackendProviders(hooks, options, importer, wanted === 'auto' ? undefined : wanted);
   let chosen: ProviderEntry | undefined;
   if (wanted === 'auto') {
     const reasons: string[] = [];

@@ -22,7 +22,7 @@ async function* noDocs(): AsyncIterable<Doc> {}
 
 export const dataStage: StageDriver = {
   check(config, hooks) {
-    if (!hooks.source.isUsed()) throw missingProvider(config, 'source', { stage: 'data' });
+    if (hooks.source.taps.length === 0) throw missingProvider(config, 'source', { stage: 'data' });
   },
 
   async run(ctx, hooks) {

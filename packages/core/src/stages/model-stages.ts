@@ -23,7 +23,7 @@ function loadModel(ctx: KilnContext, stage: 'eval' | 'compress' | 'export') {
 
 export const evalStage: StageDriver = {
   check(config, hooks) {
-    if (!hooks.evaluator.isUsed()) throw missingProvider(config, 'evaluator', { stage: 'eval' });
+    if (hooks.evaluator.taps.length === 0) throw missingProvider(config, 'evaluator', { stage: 'eval' });
   },
   async run(ctx, hooks) {
     const { model } = await loadModel(ctx, 'eval');
@@ -36,7 +36,7 @@ export const evalStage: StageDriver = {
 
 export const compressStage: StageDriver = {
   check(config, hooks) {
-    if (!hooks.compressor.isUsed()) throw missingProvider(config, 'compressor', { stage: 'compress' });
+    if (hooks.compressor.taps.length === 0) throw missingProvider(config, 'compressor', { stage: 'compress' });
   },
   async run(ctx, hooks) {
     const { model, architecture } = await loadModel(ctx, 'compress');
@@ -56,7 +56,7 @@ export const compressStage: StageDriver = {
 
 export const exportStage: StageDriver = {
   check(config, hooks) {
-    if (!hooks.exporter.isUsed()) throw missingProvider(config, 'exporter', { stage: 'export' });
+    if (hooks.exporter.taps.length === 0) throw missingProvider(config, 'exporter', { stage: 'export' });
   },
   async run(ctx, hooks) {
     const { model } = await loadModel(ctx, 'export');
