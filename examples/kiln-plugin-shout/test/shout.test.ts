@@ -23,7 +23,7 @@ describe('kiln-plugin-shout', () => {
 
   test('thresholds are options', () => {
     const text = 'MOSTLY UPPER CASE TEXT with a quiet tail';
-    expect(clean(text, { maxUpperShare: 0.6 })).toMatchObject({ dropped: true });
+    expect(clean(text, { maxUpperShare: 0.5 })).toMatchObject({ dropped: true }); // share 19/33
     expect(clean(text, { maxUpperShare: 0.9 })).toMatchObject({ id: 't' });
   });
 
