@@ -18,6 +18,8 @@ import { compare, runCase, DEFAULT_TOLERANCES, type Tolerances } from './harness
 import { shapeSet, type ShapeProfile } from './shapes.js';
 
 export { DEFAULT_TOLERANCES, type Tolerances, type Tol, type OpCase } from './harness.js';
+// Running one case on one backend (a backend's own tests compare thread counts with it).
+export { runCase, type HostData } from './harness.js';
 export { shapeSet, type ShapeProfile, type ShapeSet } from './shapes.js';
 export { allCases } from './cases.js';
 

@@ -1,0 +1,70 @@
+/**
+ * @kiln/backend-wasm: Kiln's CPU backend. Rust kernels (rust-kernels/)
+ * compiled to wasm32 SIMD, on every core through worker threads sharing one
+ * WebAssembly.Memory.
+ *
+ *   import wasm from '@kiln/backend-wasm';
+ *   export default defineConfig({ plugins: [wasm({ threads: 4 })], backend: 'wasm' });
+ */
+import { availableParallelism, cpus } from 'node:os';
+import { existsSync } from 'node:fs';
+import type { KilnPlugin } from '@kiln/core';
+import { WASM_URL } from './kernels.js';
+import { WasmBackend, type WasmBackendOptions } from './wasm-backend.js';
+
+export { WasmBackend, type WasmBackendOptions } from './wasm-backend.js';
+export { OutOfMemoryError, type AllocatorStats } from './allocator.js';
+
+export interface WasmPluginOptions {
+  /** Threads including the main one; default every core. `backendOptions.threads` overrides it. */
+  threads?: number;
+}
+
+// The smallest module using a SIMD instruction (i32x4.splat) with shared memory:
+// validates only where the engine has both simd128 and threads.
+const FEATURE_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 2, 9, 1, 1, 109, 1, 109, 2, 3, 1, 1,
+  3, 2, 1, 0, 10, 8, 1, 6, 0, 65, 0, 253, 17, 11,
+]);
+
+function featureProblem(): string | undefined {
+  if (typeof SharedArrayBuffer === 'undefined') return 'SharedArrayBuffer is not available';
+  try {
+    if (!WebAssembly.validate(FEATURE_PROBE)) return 'this JavaScript engine lacks WebAssembly SIMD or threads';
+  } catch {
+    return 'this JavaScript engine lacks WebAssembly SIMD or threads';
+  }
+  if (!existsSync(WASM_URL)) return `the kernel module is missing (${WASM_URL.pathname}); run \`npm run build:kernels\``;
+  return undefined;
+}
+
+export default function wasmBackend(options: WasmPluginOptions = {}): KilnPlugin {
+  return {
+    name: 'kiln:backend-wasm',
+    backend: {
+      name: 'wasm',
+      priority: 50,
+      async available() {
+        return featureProblem() ?? true;
+      },
+      async create(backendOptions, ctx) {
+        const threads = (backendOptions.threads as number | undefined) ?? options.threads;
+        const opts: WasmBackendOptions = { threads };
+        const backend = await WasmBackend.create(opts);
+        ctx.logger.info(`wasm backend: ${backend.info.device}`, { threads: backend.info.threads });
+        return backend;
+      },
+      async describe() {
+        const problem = featureProblem();
+        return {
+          available: problem ?? true,
+          threads: options.threads ?? availableParallelism(),
+          cpu: cpus()[0]?.model?.trim() ?? 'unknown',
+          simd: problem ? 'no' : 'wasm simd128',
+          sharedMemory: typeof SharedArrayBuffer !== 'undefined',
+          maxMemory: '4 GiB (wasm32)',
+        };
+      },
+    },
+  };
+}

@@ -1,0 +1,33 @@
+// One thread and N threads must give identical bits: every kernel splits its
+// work so that no output's arithmetic depends on the split. Runs every
+// conformance case (odd shapes, offset views) on both and compares exactly.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { allCases, runCase, shapeSet } from '@kiln/tensor/conformance';
+import { WasmBackend } from '../src/index.js';
+
+describe('wasm backend: results identical between thread counts', () => {
+  let one: WasmBackend;
+  let many: WasmBackend;
+  beforeAll(async () => {
+    one = await WasmBackend.create({ threads: 1, skipWarmup: true });
+    many = await WasmBackend.create({ threads: 3, skipWarmup: true });
+    many.forceThreads = true;
+  });
+  afterAll(async () => {
+    await one?.dispose();
+    await many?.dispose();
+  });
+
+  for (const { group, cases } of allCases(shapeSet('ci'), 99)) {
+    it(`${group}: 1 thread == 3 threads, bit for bit`, async () => {
+      for (const c of cases) {
+        const a = await runCase(one, c, true);
+        const b = await runCase(many, c, true);
+        for (const k of c.check) {
+          const differs = a[k].findIndex((v, i) => !Object.is(v, b[k][i]));
+          expect(differs, `${c.name} → ${k}: element ${differs} differs (${a[k][differs]} vs ${b[k][differs]})`).toBe(-1);
+        }
+      }
+    });
+  }
+});

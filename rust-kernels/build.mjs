@@ -1,0 +1,98 @@
+#!/usr/bin/env node
+// Builds rust-kernels/ into plugins/backend-wasm/wasm/kiln-kernels.wasm: one
+// no_std crate, wasm32 with simd128 + atomics, importing a shared memory.
+//
+//   node rust-kernels/build.mjs           rebuild the committed .wasm
+//   node rust-kernels/build.mjs --check   rebuild into a temp file; exit 1 if
+//                                          it differs from the committed one
+//
+// rustc is looked up as $RUSTC, then /usr/bin/rustc (Debian), then `rustc` on
+// PATH; the first one that has the wasm32-unknown-unknown standard library
+// wins. The build passes every input explicitly and remaps source paths, so
+// the same rustc gives the same bytes on any machine.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const target = join(here, '..', 'plugins', 'backend-wasm', 'wasm', 'kiln-kernels.wasm');
+const TRIPLE = 'wasm32-unknown-unknown';
+// 4 GiB: the whole wasm32 address space (the JS side decides what to use).
+const MAX_MEMORY = 65536 * 65536;
+
+function findRustc() {
+  const candidates = [process.env.RUSTC, '/usr/bin/rustc', 'rustc'].filter(Boolean);
+  const tried = [];
+  for (const rustc of candidates) {
+    try {
+      const version = execFileSync(rustc, ['--version'], { encoding: 'utf8' }).trim();
+      const libdir = execFileSync(rustc, ['--print', 'target-libdir', '--target', TRIPLE], { encoding: 'utf8' }).trim();
+      if (existsSync(libdir) && readdirSync(libdir).some((f) => f.startsWith('libcore-'))) return { rustc, version };
+      tried.push(`${rustc} (${version}): no ${TRIPLE} standard library in ${libdir}`);
+    } catch (err) {
+      tried.push(`${rustc}: ${err.code === 'ENOENT' ? 'not found' : String(err.message).split('\n')[0]}`);
+    }
+  }
+  throw new Error(
+    `no rustc with the ${TRIPLE} target found. Tried:\n  ${tried.join('\n  ')}\n` +
+      `Install one: on Debian/Ubuntu \`apt-get install -y rustc libstd-rust-dev-wasm32\`, ` +
+      `or with rustup \`rustup target add ${TRIPLE}\` (then set RUSTC to that rustc).`,
+  );
+}
+
+function build(rustc, out) {
+  const args = [
+    '--edition', '2021',
+    '--crate-type', 'cdylib',
+    '--crate-name', 'kiln_kernels',
+    '--target', TRIPLE,
+    '-C', 'opt-level=3',
+    '-C', 'codegen-units=1',
+    // lto=fat: Debian's prebuilt core lacks +atomics; LTO recompiles it so
+    // the linker accepts a shared memory.
+    '-C', 'lto=fat',
+    '-C', 'panic=abort',
+    '-C', 'target-feature=+simd128,+atomics,+bulk-memory,+mutable-globals',
+    '-C', 'link-arg=--import-memory',
+    '-C', 'link-arg=--shared-memory',
+    '-C', `link-arg=--max-memory=${MAX_MEMORY}`,
+    '-C', 'link-arg=--export=__stack_pointer',
+    '-C', 'link-arg=--export=__heap_base',
+    '-C', 'link-arg=--strip-debug',
+    `--remap-path-prefix=${here}=kiln-kernels`,
+    '-o', out,
+    join(here, 'src', 'lib.rs'),
+  ];
+  execFileSync(rustc, args, { stdio: ['ignore', 'inherit', 'inherit'], cwd: here });
+}
+
+const check = process.argv.includes('--check');
+const { rustc, version } = findRustc();
+const tmp = mkdtempSync(join(tmpdir(), 'kiln-kernels-'));
+try {
+  const out = join(tmp, 'kiln-kernels.wasm');
+  build(rustc, out);
+  const fresh = readFileSync(out);
+  if (check) {
+    const committed = existsSync(target) ? readFileSync(target) : null;
+    if (!committed || !fresh.equals(committed)) {
+      console.error(
+        `rust-kernels: ${target} is out of date (rebuilt ${fresh.length} bytes with ${version}, committed ` +
+          `${committed ? committed.length + ' bytes' : 'nothing'}). Run \`npm run build:kernels\` and commit the result.`,
+      );
+      process.exit(1);
+    }
+    console.log(`rust-kernels: committed .wasm matches a fresh build (${fresh.length} bytes, ${version})`);
+  } else {
+    // Temp file beside the target, then rename: never a half-written .wasm.
+    const staged = `${target}.tmp`;
+    mkdirSync(dirname(target), { recursive: true });
+    writeFileSync(staged, fresh);
+    renameSync(staged, target);
+    console.log(`rust-kernels: wrote ${target} (${fresh.length} bytes, ${version})`);
+  }
+} finally {
+  rmSync(tmp, { recursive: true, force: true });
+}
