@@ -4,8 +4,8 @@ import type { FloatArray } from '../ref-buf.js';
  * Grow-only f64 scratch for the two packed operands, reused across calls (a
  * training step then allocates nothing here after the first).
  */
-let packedA = new Float64Array(0);
-let packedB = new Float64Array(0);
+let packedA: Float64Array = new Float64Array(0);
+let packedB: Float64Array = new Float64Array(0);
 
 function grow(buf: Float64Array, n: number): Float64Array {
   return buf.length >= n ? buf : new Float64Array(n);
