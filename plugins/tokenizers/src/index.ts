@@ -12,3 +12,5 @@ export { fromHfJson, loadTokenizerJson } from './hf-import.js';
 export { gpt2FromEncoderJson, fromTiktokenRanks, loadGpt2Dir } from './gpt2-files.js';
 export { loadTokenizer, saveTokenizer } from './load.js';
 export type { NormalizerName } from './normalizer.js';
+export { EncodePool } from './encode-pool.js';
+export { tokenizerReport, type TokenizerReport } from './report.js';

@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { EncodePool } from '../src/encode-pool.js';
+import { trainBpe } from '../src/bpe-trainer.js';
+import { trainWordPiece } from '../src/wordpiece.js';
+import { split } from './helpers.js';
+
+const en = split('english.txt');
+const zh = split('chinese.txt');
+const texts = [...en.heldOut, ...zh.heldOut];
+
+describe('EncodePool', () => {
+  it('encodes a batch across worker threads with the same ids, in order', async () => {
+    const tok = await trainBpe([...en.train, ...zh.train], { vocabSize: 1500 });
+    const pool = new EncodePool(tok, { threads: 2 });
+    try {
+      const out = await pool.encodeBatch([...texts, 'a<|endoftext|>b'], { allowSpecial: true });
+      expect(out.length).toBe(texts.length + 1);
+      texts.forEach((t, i) => expect(Array.from(out[i])).toEqual(tok.encode(t)));
+      expect(Array.from(out[texts.length])).toEqual(tok.encode('a<|endoftext|>b', { allowSpecial: true }));
+      expect(await pool.encodeBatch([])).toEqual([]);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('works for WordPiece too', async () => {
+    const tok = await trainWordPiece(en.train.slice(0, 50), { vocabSize: 800 });
+    const pool = new EncodePool(tok, { threads: 1 });
+    try {
+      const out = await pool.encodeBatch(en.heldOut.slice(0, 5));
+      en.heldOut.slice(0, 5).forEach((t, i) => expect(Array.from(out[i])).toEqual(tok.encode(t)));
+    } finally {
+      await pool.close();
+    }
+  });
+});
