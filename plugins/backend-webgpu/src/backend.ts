@@ -21,7 +21,7 @@ import { BufferPool } from './pool.js';
 import { Recorder, type Binding } from './recorder.js';
 import { grid, type KernelSpec } from './kernel.js';
 import * as pw from './kernels/pointwise.js';
-import { LARGE_TILE, SMALL_TILE, matmulGrid, matmulKernel, type MatmulTile } from './kernels/matmul.js';
+import { LARGE_TILE, SMALL_TILE, SOFTWARE_TILE, matmulGrid, matmulKernel, type MatmulTile } from './kernels/matmul.js';
 import * as norms from './kernels/norms.js';
 import * as loss from './kernels/loss.js';
 import { embeddingBackward, embeddingLinks } from './kernels/embedding.js';
@@ -29,7 +29,14 @@ import { ATT_WG, attentionBackwardDkv, attentionBackwardDq, attentionDelta, atte
 
 export interface WebGPUBackendOptions extends DeviceOptions {
   /** Matmul tile choice; 'auto' picks 128×128 tiles for large products. */
-  matmulTile?: 'auto' | 'small' | 'large';
+  matmulTile?: 'auto' | 'small' | 'large' | 'software';
+  /**
+   * Workgroup width of row reductions (norms, cross-entropy, sums), a power of
+   * two ≤ 256. Default 256, or 32 on software adapters where barriers are dear.
+   */
+  reductionWidth?: number;
+  /** Query rows per attention workgroup: 64 on GPUs, 16 on software adapters. */
+  queryBlock?: number;
 }
 
 const STORAGE_USAGE = () => GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
@@ -75,7 +82,7 @@ export class WebGPUBackend implements Backend {
     void device.lost.then((l) => {
       if (!this.disposed) this.lostReason = `device lost (${l.reason}): ${l.message}`;
     });
-    this.rec = new Recorder(device);
+    this.rec = new Recorder(device, { RWG: opts.reductionWidth ?? (adapter.software ? 32 : 256) });
     this.pool = new BufferPool(device, STORAGE_USAGE(), 'kiln');
     this.uploads = new BufferPool(device, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST, 'kiln-upload');
     this.readbacks = new BufferPool(device, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, 'kiln-readback');
@@ -243,9 +250,10 @@ export class WebGPUBackend implements Backend {
   // ---- linear algebra -------------------------------------------------------
 
   private tileFor(M: number, N: number): MatmulTile {
-    const choice = this.opts.matmulTile ?? 'auto';
+    const choice = this.opts.matmulTile ?? (this.adapter.software ? 'software' : 'auto');
     if (choice === 'small') return SMALL_TILE;
     if (choice === 'large') return LARGE_TILE;
+    if (choice === 'software') return SOFTWARE_TILE;
     return M >= 256 && N >= 256 ? LARGE_TILE : SMALL_TILE;
   }
 
@@ -359,6 +367,11 @@ export class WebGPUBackend implements Backend {
 
   // ---- attention ------------------------------------------------------------------
 
+  /** Query rows per attention workgroup (fewer on software adapters, where barriers are dear). */
+  private get queryBlock(): number {
+    return this.opts.queryBlock ?? (this.adapter.software ? 16 : ATT_WG);
+  }
+
   private attentionCommon(a: AttentionArgs, op: string) {
     const { B, T, H, Hkv, D } = a;
     dims(op, { B, T, H, Hkv, D });
@@ -376,8 +389,8 @@ export class WebGPUBackend implements Backend {
   attention(a: AttentionArgs): void {
     const c = this.attentionCommon(a, 'attention');
     if (c.empty) return;
-    const groups = grid(a.B * a.H * Math.ceil(a.T / ATT_WG));
-    this.run(attentionForward(a.D, c.TK), [c.out, c.lse, c.qkv, c.seg], c.params, groups);
+    const groups = grid(a.B * a.H * Math.ceil(a.T / this.queryBlock));
+    this.run(attentionForward(a.D, c.TK, this.queryBlock), [c.out, c.lse, c.qkv, c.seg], c.params, groups);
   }
 
   attentionBackward(a: AttentionBackwardArgs): void {
@@ -389,9 +402,9 @@ export class WebGPUBackend implements Backend {
     const deltaBuf = this.alloc('f32', B * H * T) as WebGPUBuf;
     const delta = { buffer: deltaBuf.gpu, offset: 0 };
     this.run(attentionDelta, [delta, dout, c.out], { B, T, H, D }, grid(Math.ceil((B * H * T) / 256)));
-    const nqb = Math.ceil(T / ATT_WG);
-    this.run(attentionBackwardDq(D, c.TK), [dqkv, dout, c.lse, delta, c.qkv, c.seg], c.params, grid(B * H * nqb));
-    this.run(attentionBackwardDkv(D, c.TK), [dqkv, dout, c.lse, delta, c.qkv, c.seg], c.params, grid(B * Hkv * nqb));
+    const nqb = Math.ceil(T / this.queryBlock);
+    this.run(attentionBackwardDq(D, c.TK, this.queryBlock), [dqkv, dout, c.lse, delta, c.qkv, c.seg], c.params, grid(B * H * nqb));
+    this.run(attentionBackwardDkv(D, c.TK, this.queryBlock), [dqkv, dout, c.lse, delta, c.qkv, c.seg], c.params, grid(B * Hkv * nqb));
     this.free(deltaBuf);
   }
 

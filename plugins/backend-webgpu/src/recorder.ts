@@ -34,7 +34,14 @@ export class Recorder {
   /** Counters for tests and benchmarks. */
   stats = { dispatches: 0, submits: 0, pipelines: 0 };
 
-  constructor(private readonly device: GPUDevice) {
+  /**
+   * @param overrides pipeline-overridable constants (e.g. RWG, the reduction
+   * width), applied to every shader that declares them.
+   */
+  constructor(
+    private readonly device: GPUDevice,
+    private readonly overrides: Record<string, number> = {},
+  ) {
     this.slotBytes = Math.max(256, device.limits.minUniformBufferOffsetAlignment);
     this.arenaHost = new ArrayBuffer(this.slotBytes * ARENA_SLOTS);
     this.arenaU32 = new Uint32Array(this.arenaHost);
@@ -74,9 +81,11 @@ export class Recorder {
     if (!p) {
       const code = generateWgsl(spec, slots);
       const module = this.device.createShaderModule({ code, label: spec.name });
+      const constants: Record<string, number> = {};
+      for (const [k, v] of Object.entries(this.overrides)) if (code.includes(`override ${k}:`)) constants[k] = v;
       p = this.device.createComputePipeline({
         layout: this.layoutFor(nDistinct).pipeline,
-        compute: { module, entryPoint: 'main' },
+        compute: { module, entryPoint: 'main', constants },
         label: key,
       });
       this.pipelines.set(key, p);

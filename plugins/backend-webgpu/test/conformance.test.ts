@@ -1,5 +1,6 @@
 // The shared conformance suite, unchanged, at the small shapes meant for
-// software GPUs (SwiftShader in CI), with both matmul tile sizes.
+// software GPUs (SwiftShader in CI). On a software adapter the backend uses
+// its software kernel shapes; test/webgpu.test.ts runs the GPU ones.
 import { describe, it } from 'vitest';
 import { describeConformance } from '@kiln/tensor/conformance';
 import { createBackend, noAdapter } from './gpu.js';
@@ -8,5 +9,4 @@ if (noAdapter) {
   describe('backend conformance: webgpu', () => it.skip(`no WebGPU adapter: ${noAdapter}`, () => {}));
 } else {
   describeConformance('webgpu', () => createBackend(), { shapes: 'gpu' });
-  describeConformance('webgpu (128×128 matmul tiles)', () => createBackend({ matmulTile: 'large' }), { shapes: 'gpu' });
 }

@@ -18,6 +18,7 @@
  */
 import type { KernelSpec } from '../kernel.js';
 
+/** Query rows (invocations) per workgroup: 64 on GPUs, fewer on software adapters. */
 export const ATT_WG = 64;
 
 const BUFS = {
@@ -41,27 +42,29 @@ export function attentionTile(D: number, perRowFloats: number, bytes: number): n
 }
 
 /** Shared prologue: decode (b, h, query block) from the workgroup index. */
-const HEADER = `
+function header(QW: number): string {
+  return `
   let group = wid.x + wid.y * nwg.x;
-  let nqb = (P.T + ${ATT_WG - 1}u) / ${ATT_WG}u;
+  let nqb = (P.T + ${QW - 1}u) / ${QW}u;
   let qb = group % nqb;
   let bh = group / nqb;
   if (bh >= P.B * NH) { return; }
   let b = bh / NH;
   let hh = bh % NH;
   let W = (P.H + 2u * P.Hkv) * D;
-  let t = qb * ${ATT_WG}u + lid;
+  let t = qb * ${QW}u + lid;
   let valid = t < P.T;
   let tc = min(t, P.T - 1u);
   var segq = 0;
   if (P.hasSeg != 0u) { segq = $seg[P.o_seg + b * P.T + tc]; }`;
+}
 
 const ARGS = '@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32';
 
 /** Loads key (and value) rows k0..k0+TK of kv head `kvh` into Ks/Vs (and segment ids into Ss). */
-function loadTile(withV: boolean): string {
+function loadTile(withV: boolean, QW: number): string {
   return `
-    for (var e = lid; e < TK * D; e += ${ATT_WG}u) {
+    for (var e = lid; e < TK * D; e += ${QW}u) {
       let j = k0 + e / D;
       let d = e % D;
       if (j < P.T) {
@@ -70,7 +73,7 @@ function loadTile(withV: boolean): string {
         ${withV ? 'Vs[e] = $qkv[row + (P.H + P.Hkv + kvh) * D + d];' : ''}
       }
     }
-    for (var e = lid; e < TK; e += ${ATT_WG}u) {
+    for (var e = lid; e < TK; e += ${QW}u) {
       if (P.hasSeg != 0u && k0 + e < P.T) { Ss[e] = $seg[P.o_seg + b * P.T + k0 + e]; }
     }`;
 }
@@ -85,8 +88,8 @@ function cached(key: string, make: () => KernelSpec): KernelSpec {
 /** Whether key j is visible to query t (causal and segment masks). */
 const VISIBLE = '(j < P.T) && (P.causal == 0u || j <= t) && (P.hasSeg == 0u || Ss[jj] == segq)';
 
-export function attentionForward(D: number, TK: number): KernelSpec {
-  return cached(`fwd${D}_${TK}`, () => ({
+export function attentionForward(D: number, TK: number, QW = ATT_WG): KernelSpec {
+  return cached(`fwd${D}_${TK}_${QW}`, () => ({
     name: `attention_D${D}`,
     buffers: [BUFS.out, BUFS.lse, BUFS.qkv, BUFS.seg],
     params: [...PARAMS, SCALE],
@@ -95,10 +98,10 @@ const D = ${D}u; const TK = ${TK}u;
 var<workgroup> Ks: array<f32, ${TK * D}>;
 var<workgroup> Vs: array<f32, ${TK * D}>;
 var<workgroup> Ss: array<i32, ${TK}>;
-@compute @workgroup_size(${ATT_WG})
+@compute @workgroup_size(${QW})
 fn main(${ARGS}) {
   let NH = P.H;
-  ${HEADER}
+  ${header(QW)}
   let h = hh;
   let kvh = h / (P.H / P.Hkv);
   var q: array<f32, ${D}>;
@@ -108,9 +111,9 @@ fn main(${ARGS}) {
   var m = -3.0e38;
   var l = 0.0;
   var kend = P.T;
-  if (P.causal != 0u) { kend = min(P.T, (qb + 1u) * ${ATT_WG}u); }
+  if (P.causal != 0u) { kend = min(P.T, (qb + 1u) * ${QW}u); }
   for (var k0 = 0u; k0 < kend; k0 += TK) {
-    ${loadTile(true)}
+    ${loadTile(true, QW)}
     workgroupBarrier();
     if (valid) {
       var s: array<f32, ${TK}>;
@@ -170,8 +173,8 @@ fn main(${ARGS}) {
 }`,
 };
 
-export function attentionBackwardDq(D: number, TK: number): KernelSpec {
-  return cached(`dq${D}_${TK}`, () => ({
+export function attentionBackwardDq(D: number, TK: number, QW = ATT_WG): KernelSpec {
+  return cached(`dq${D}_${TK}_${QW}`, () => ({
     name: `attentionBackwardDq_D${D}`,
     buffers: [BUFS.dqkv, BUFS.dout, BUFS.lse, BUFS.delta, BUFS.qkv, BUFS.seg],
     params: [...PARAMS, SCALE],
@@ -180,10 +183,10 @@ const D = ${D}u; const TK = ${TK}u;
 var<workgroup> Ks: array<f32, ${TK * D}>;
 var<workgroup> Vs: array<f32, ${TK * D}>;
 var<workgroup> Ss: array<i32, ${TK}>;
-@compute @workgroup_size(${ATT_WG})
+@compute @workgroup_size(${QW})
 fn main(${ARGS}) {
   let NH = P.H;
-  ${HEADER}
+  ${header(QW)}
   let h = hh;
   let kvh = h / (P.H / P.Hkv);
   var q: array<f32, ${D}>;
@@ -196,9 +199,9 @@ fn main(${ARGS}) {
   let lse = $lse[P.o_lse + li];
   let delta = $delta[P.o_delta + li];
   var kend = P.T;
-  if (P.causal != 0u) { kend = min(P.T, (qb + 1u) * ${ATT_WG}u); }
+  if (P.causal != 0u) { kend = min(P.T, (qb + 1u) * ${QW}u); }
   for (var k0 = 0u; k0 < kend; k0 += TK) {
-    ${loadTile(true)}
+    ${loadTile(true, QW)}
     workgroupBarrier();
     if (valid) {
       for (var jj = 0u; jj < TK; jj++) {
@@ -226,8 +229,8 @@ fn main(${ARGS}) {
  * (q, dout, lse, delta, segment) of each query head in the group through
  * workgroup memory. Here `t` is the key index.
  */
-export function attentionBackwardDkv(D: number, TK: number): KernelSpec {
-  return cached(`dkv${D}_${TK}`, () => ({
+export function attentionBackwardDkv(D: number, TK: number, QW = ATT_WG): KernelSpec {
+  return cached(`dkv${D}_${TK}_${QW}`, () => ({
     name: `attentionBackwardDkv_D${D}`,
     buffers: [BUFS.dqkv, BUFS.dout, BUFS.lse, BUFS.delta, BUFS.qkv, BUFS.seg],
     params: [...PARAMS, SCALE],
@@ -238,10 +241,10 @@ var<workgroup> Gs: array<f32, ${TK * D}>;
 var<workgroup> Ls: array<f32, ${TK}>;
 var<workgroup> Ds: array<f32, ${TK}>;
 var<workgroup> Ss: array<i32, ${TK}>;
-@compute @workgroup_size(${ATT_WG})
+@compute @workgroup_size(${QW})
 fn main(${ARGS}) {
   let NH = P.Hkv;
-  ${HEADER}
+  ${header(QW)}
   let kvh = hh;
   let G = P.H / P.Hkv;
   var k: array<f32, ${D}>;
@@ -251,10 +254,10 @@ fn main(${ARGS}) {
   let ko = P.o_qkv + (b * P.T + tc) * W + (P.H + kvh) * D;
   for (var d = 0u; d < D; d++) { k[d] = $qkv[ko + d]; v[d] = $qkv[ko + P.Hkv * D + d]; }
   var i0 = 0u;
-  if (P.causal != 0u) { i0 = qb * ${ATT_WG}u; }
+  if (P.causal != 0u) { i0 = qb * ${QW}u; }
   for (var h = kvh * G; h < (kvh + 1u) * G; h++) {
     for (var q0 = (i0 / TK) * TK; q0 < P.T; q0 += TK) {
-      for (var e = lid; e < TK * D; e += ${ATT_WG}u) {
+      for (var e = lid; e < TK * D; e += ${QW}u) {
         let i = q0 + e / D;
         let d = e % D;
         if (i < P.T) {
@@ -262,7 +265,7 @@ fn main(${ARGS}) {
           Gs[e] = $dout[P.o_dout + (b * P.T + i) * P.H * D + h * D + d];
         }
       }
-      for (var e = lid; e < TK; e += ${ATT_WG}u) {
+      for (var e = lid; e < TK; e += ${QW}u) {
         let i = q0 + e;
         if (i < P.T) {
           let li = (b * P.H + h) * P.T + i;

@@ -1,6 +1,5 @@
 /**
- * Fused softmax + cross-entropy (forward and backward) with one 256-wide
- * workgroup per row, and the two-stage sum of squares for the gradient norm.
+ * Fused softmax + cross-entropy (forward and backward) with one workgroup per row, and the two-stage sum of squares for the gradient norm.
  * Row-dependent values (the target) never guard a barrier: every invocation
  * takes part in every reduction, and only the final writes are conditional.
  */
@@ -13,10 +12,10 @@ const ROW_STATS = `
   if (row >= P.N) { return; }
   let lo = P.o_logits + row * P.V;
   var mx = -3.4e38;
-  for (var v = lid; v < P.V; v += 256u) { mx = max(mx, $logits[lo + v]); }
+  for (var v = lid; v < P.V; v += RWG) { mx = max(mx, $logits[lo + v]); }
   mx = wg_max(mx, lid);
   var s = 0.0;
-  for (var v = lid; v < P.V; v += 256u) { s += exp($logits[lo + v] - mx); }
+  for (var v = lid; v < P.V; v += RWG) { s += exp($logits[lo + v] - mx); }
   s = wg_sum(s, lid);
   let tgt = $targets[P.o_targets + row];`;
 
@@ -34,7 +33,7 @@ export const crossEntropy: KernelSpec = {
   ],
   body: `${WORKGROUP_REDUCE}
 ${NAN_HELPER}
-@compute @workgroup_size(256)
+@compute @workgroup_size(RWG)
 fn main(${MAIN_ARGS}) {
   ${GROUP_INDEX}
   ${ROW_STATS}
@@ -60,7 +59,7 @@ export const crossEntropyBackward: KernelSpec = {
   ],
   params: crossEntropy.params,
   body: `${WORKGROUP_REDUCE}
-@compute @workgroup_size(256)
+@compute @workgroup_size(RWG)
 fn main(${MAIN_ARGS}) {
   ${GROUP_INDEX}
   ${ROW_STATS}
@@ -68,7 +67,7 @@ fn main(${MAIN_ARGS}) {
   let d = $dloss[P.o_dloss + row];
   let inv = 1.0 / s;
   let go = P.o_dlogits + row * P.V;
-  for (var v = lid; v < P.V; v += 256u) {
+  for (var v = lid; v < P.V; v += RWG) {
     var g = exp($logits[lo + v] - mx) * inv;
     if (i32(v) == tgt) { g -= 1.0; }
     $dlogits[go + v] = $dlogits[go + v] + g * d;
@@ -88,13 +87,13 @@ export const sumSquaresPartial: KernelSpec = {
     { name: 'chunk', type: 'u32' },
   ],
   body: `${WORKGROUP_REDUCE}
-@compute @workgroup_size(256)
+@compute @workgroup_size(RWG)
 fn main(${MAIN_ARGS}) {
   ${GROUP_INDEX}
   let start = group * P.chunk;
   let end = min(P.n, start + P.chunk);
   var s = 0.0;
-  for (var i = start + lid; i < end; i += 256u) { let v = $x[P.o_x + i]; s += v * v; }
+  for (var i = start + lid; i < end; i += RWG) { let v = $x[P.o_x + i]; s += v * v; }
   s = wg_sum(s, lid);
   if (lid == 0u) { $partial[P.o_partial + group] = s; }
 }`,
@@ -112,10 +111,10 @@ export const sumSquaresFinal: KernelSpec = {
     { name: 'accumulate', type: 'u32' },
   ],
   body: `${WORKGROUP_REDUCE}
-@compute @workgroup_size(256)
+@compute @workgroup_size(RWG)
 fn main(${MAIN_ARGS}) {
   var s = 0.0;
-  for (var i = lid; i < P.count; i += 256u) { s += $partial[P.o_partial + i]; }
+  for (var i = lid; i < P.count; i += RWG) { s += $partial[P.o_partial + i]; }
   s = wg_sum(s, lid);
   if (lid == 0u) {
     if (P.accumulate != 0u) { s += $out[P.o_out]; }

@@ -1,5 +1,5 @@
 /**
- * LayerNorm and RMSNorm. Forward and dx: one 256-wide workgroup per row with
+ * LayerNorm and RMSNorm. Forward and dx: one workgroup per row with
  * tree reductions. dw/db: one invocation per column summing over rows in a
  * 64×4 workgroup, then a fixed-order reduction of the 4 stripes, so results
  * are the same every run (no atomics).
@@ -16,7 +16,7 @@ function rowKernel(name: string, buffers: string[], params: KernelSpec['params']
     buffers: buffers.map(f32),
     params: [u32('N'), u32('C'), ...params],
     body: `${WORKGROUP_REDUCE}
-@compute @workgroup_size(256)
+@compute @workgroup_size(RWG)
 fn main(${MAIN_ARGS}) {
   ${GROUP_INDEX}
   let row = group;
@@ -30,12 +30,12 @@ fn main(${MAIN_ARGS}) {
 /** out[N,C] = (x - mean) * rstd * w + b */
 export const layernorm = rowKernel('layernorm', ['out', 'mean', 'rstd', 'x', 'w', 'b'], [u32('hasB'), f32('eps')], `
   var s = 0.0;
-  for (var c = lid; c < P.C; c += 256u) { s += $x[xo + c]; }
+  for (var c = lid; c < P.C; c += RWG) { s += $x[xo + c]; }
   let mean = wg_sum(s, lid) / f32(P.C);
   var q = 0.0;
-  for (var c = lid; c < P.C; c += 256u) { let d = $x[xo + c] - mean; q += d * d; }
+  for (var c = lid; c < P.C; c += RWG) { let d = $x[xo + c] - mean; q += d * d; }
   let rstd = 1.0 / sqrt(wg_sum(q, lid) / f32(P.C) + P.eps);
-  for (var c = lid; c < P.C; c += 256u) {
+  for (var c = lid; c < P.C; c += RWG) {
     var v = ($x[xo + c] - mean) * rstd * $w[P.o_w + c];
     if (P.hasB != 0u) { v += $b[P.o_b + c]; }
     $out[P.o_out + row * P.C + c] = v;
@@ -48,14 +48,14 @@ export const layernormBackwardDx = rowKernel('layernormBackwardDx', ['dx', 'dout
   let rstd = $rstd[P.o_rstd + row];
   let go = P.o_dout + row * P.C;
   var s1 = 0.0; var s2 = 0.0;
-  for (var c = lid; c < P.C; c += 256u) {
+  for (var c = lid; c < P.C; c += RWG) {
     let dn = $w[P.o_w + c] * $dout[go + c];
     s1 += dn;
     s2 += dn * ($x[xo + c] - mean) * rstd;
   }
   let m1 = wg_sum(s1, lid) / f32(P.C);
   let m2 = wg_sum(s2, lid) / f32(P.C);
-  for (var c = lid; c < P.C; c += 256u) {
+  for (var c = lid; c < P.C; c += RWG) {
     let dn = $w[P.o_w + c] * $dout[go + c];
     let xhat = ($x[xo + c] - mean) * rstd;
     let o = P.o_dx + row * P.C + c;
@@ -64,9 +64,9 @@ export const layernormBackwardDx = rowKernel('layernormBackwardDx', ['dx', 'dout
 
 export const rmsnorm = rowKernel('rmsnorm', ['out', 'rstd', 'x', 'w'], [f32('eps')], `
   var q = 0.0;
-  for (var c = lid; c < P.C; c += 256u) { let v = $x[xo + c]; q += v * v; }
+  for (var c = lid; c < P.C; c += RWG) { let v = $x[xo + c]; q += v * v; }
   let rstd = 1.0 / sqrt(wg_sum(q, lid) / f32(P.C) + P.eps);
-  for (var c = lid; c < P.C; c += 256u) {
+  for (var c = lid; c < P.C; c += RWG) {
     $out[P.o_out + row * P.C + c] = $x[xo + c] * rstd * $w[P.o_w + c];
   }
   if (lid == 0u) { $rstd[P.o_rstd + row] = rstd; }`);
@@ -76,9 +76,9 @@ export const rmsnormBackwardDx = rowKernel('rmsnormBackwardDx', ['dx', 'dout', '
   let rstd = $rstd[P.o_rstd + row];
   let go = P.o_dout + row * P.C;
   var s = 0.0;
-  for (var c = lid; c < P.C; c += 256u) { s += $dout[go + c] * $w[P.o_w + c] * $x[xo + c]; }
+  for (var c = lid; c < P.C; c += RWG) { s += $dout[go + c] * $w[P.o_w + c] * $x[xo + c]; }
   let m = wg_sum(s, lid) / f32(P.C);
-  for (var c = lid; c < P.C; c += 256u) {
+  for (var c = lid; c < P.C; c += RWG) {
     let o = P.o_dx + row * P.C + c;
     $dx[o] = $dx[o] + rstd * $w[P.o_w + c] * $dout[go + c] - $x[xo + c] * rstd * rstd * rstd * m;
   }`);

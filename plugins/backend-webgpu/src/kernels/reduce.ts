@@ -1,12 +1,18 @@
-/** WGSL helpers for 256-wide workgroup reductions (tree in workgroup memory). */
-export const REDUCE_WG = 256;
+/**
+ * WGSL helpers for workgroup reductions (tree in workgroup memory).
+ *
+ * The width is the override constant RWG (a power of two): 256 on GPUs; the
+ * recorder sets it smaller on software adapters, where every barrier costs a
+ * switch between emulated invocations.
+ */
 
 export const WORKGROUP_REDUCE = `
-var<workgroup> red: array<f32, 256>;
+override RWG: u32 = 256u;
+var<workgroup> red: array<f32, RWG>;
 fn wg_sum(v: f32, lid: u32) -> f32 {
   red[lid] = v;
   workgroupBarrier();
-  for (var s = 128u; s > 0u; s >>= 1u) {
+  for (var s = RWG / 2u; s > 0u; s >>= 1u) {
     if (lid < s) { red[lid] += red[lid + s]; }
     workgroupBarrier();
   }
@@ -17,7 +23,7 @@ fn wg_sum(v: f32, lid: u32) -> f32 {
 fn wg_max(v: f32, lid: u32) -> f32 {
   red[lid] = v;
   workgroupBarrier();
-  for (var s = 128u; s > 0u; s >>= 1u) {
+  for (var s = RWG / 2u; s > 0u; s >>= 1u) {
     if (lid < s) { red[lid] = max(red[lid], red[lid + s]); }
     workgroupBarrier();
   }
