@@ -39,7 +39,9 @@ async function runStageCommand(entry: StageCommand, options: CommonOptions, io: 
       signal: interrupt.signal,
       ...(bars && { progress: bars }),
     });
-    const results = await kiln.run(entry.stages(kiln));
+    const stages = entry.stages(kiln);
+    if (stages.length === 0) logger.warn(`nothing to run: ${kiln.config.configFile ?? 'the config'} has no stage sections (data, tokenizer, train...) and no \`stages\``);
+    const results = await kiln.run(stages);
     await kiln.close();
     bars?.stopAll();
     io.stdout(options.json ? `${JSON.stringify({ ok: true, runDir: kiln.config.runDir, results })}\n` : summary(kiln.config.runDir, results));

@@ -28,7 +28,7 @@ describe('defineConfig and environment functions', () => {
       seed: machine.cpus > 0 ? 7 : 0,
     }));
     expect((await kilnWith(object)).kiln.config.name).toBe('a');
-    expect((await kilnWith(promise as never)).kiln.config.name).toBe('b');
+    expect((await kilnWith(promise)).kiln.config.name).toBe('b');
     const { kiln } = await kilnWith(fn, { command: 'train', env: { KILN_SIZE: 'small' } });
     expect(kiln.config).toMatchObject({ name: 'train-small', seed: 7, backend: 'auto' });
   });

@@ -2,7 +2,7 @@
 import { mkdtempSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createKiln, createMemoryLogger, type KilnOptions, type UserConfig } from '../src/index.js';
+import { createKiln, createMemoryLogger, type KilnOptions, type UserConfigExport } from '../src/index.js';
 
 export const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
 
@@ -13,7 +13,7 @@ export function tempDir(prefix = 'core'): string {
   return mkdtempSync(join(base, `${prefix}-`));
 }
 
-export async function kilnWith(config: UserConfig | ((env: never) => UserConfig), options: KilnOptions = {}) {
+export async function kilnWith(config: UserConfigExport, options: KilnOptions = {}) {
   const logger = createMemoryLogger();
   const cwd = options.cwd ?? tempDir();
   const kiln = await createKiln({ config, cwd, logger, ...options });
