@@ -5,6 +5,7 @@
 
 import { createHash } from 'node:crypto';
 import type { Tokenizer } from '@kiln/core';
+import { workerSpecFor, type WorkerSpec } from './worker-spec.js';
 import { utf8Into } from './byte-level.js';
 import type { BpeModel } from './bpe-model.js';
 import { WordCache } from './word-cache.js';
@@ -148,6 +149,11 @@ export class BpeTokenizer implements Tokenizer {
   hash(): string {
     this.hashValue ??= createHash('sha256').update(JSON.stringify(this.toJSON())).digest('hex').slice(0, 16);
     return this.hashValue;
+  }
+
+  /** Lets worker threads of other packages rebuild this tokenizer (see worker-spec.ts). */
+  get workerSpec(): WorkerSpec {
+    return workerSpecFor(this.toJSON());
   }
 
   toJSON(): unknown {

@@ -6,6 +6,7 @@
 
 import { createHash } from 'node:crypto';
 import type { Tokenizer } from '@kiln/core';
+import { workerSpecFor, type WorkerSpec } from './worker-spec.js';
 import { bertNormalize, bertPreTokenize, type BertNormalizerOptions } from './bert-text.js';
 import { checkSpecials, type TextSource } from './bpe-trainer.js';
 import { addedTokensJson } from './hf-export.js';
@@ -138,6 +139,11 @@ export class WordPieceTokenizer implements Tokenizer {
   hash(): string {
     this.hashValue ??= createHash('sha256').update(JSON.stringify(this.toJSON())).digest('hex').slice(0, 16);
     return this.hashValue;
+  }
+
+  /** Lets worker threads of other packages rebuild this tokenizer (see worker-spec.ts). */
+  get workerSpec(): WorkerSpec {
+    return workerSpecFor(this.toJSON());
   }
 
   toJSON(): unknown {

