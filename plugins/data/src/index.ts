@@ -20,6 +20,7 @@ export { languageCleaner, type LanguageOptions } from './cleaners/language.js';
 export { piiCleaner, maskPii, type PiiOptions } from './cleaners/pii.js';
 
 export { byteTokenizer } from './encode/byte-tokenizer.js';
+export { byteLevelProvider } from './encode/byte-level-provider.js';
 export { encodeDocuments, workerSpecOf, type EncodeOptions, type EncodeManifest } from './encode/encode.js';
 export type { TokenizerWorkerSpec } from './encode/encode-task.js';
 export { shardEncoder, type ShardEncoderOptions } from './encode/encoder-provider.js';

@@ -13,6 +13,7 @@ import { qualityCleaner, type QualityOptions } from './cleaners/quality.js';
 import { languageCleaner, type LanguageOptions } from './cleaners/language.js';
 import { piiCleaner, type PiiOptions } from './cleaners/pii.js';
 import { shardEncoder, type ShardEncoderOptions } from './encode/encoder-provider.js';
+import { byteLevelProvider } from './encode/byte-level-provider.js';
 
 // Thin plugin factories: each wraps one source, cleaner or provider (the modules hold the logic).
 
@@ -32,6 +33,8 @@ export const language = (o?: LanguageOptions): KilnPlugin => ({ name: 'kiln:lang
 export const pii = (o?: PiiOptions): KilnPlugin => ({ name: 'kiln:pii', cleaner: piiCleaner(o) });
 
 export const shards = (o?: ShardEncoderOptions): KilnPlugin => ({ name: 'kiln:shards', encoder: shardEncoder(o) });
+/** The byte-level fallback tokenizer as `tokenizer.type: 'bytes'`. */
+export const byteLevel = (): KilnPlugin => ({ name: 'kiln:bytes', tokenizer: byteLevelProvider() });
 
 export interface CleaningOptions {
   unicode?: UnicodeOptions | false;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { LshIndex, MinHasher, exactJaccard, minhashDedupCleaner, type Doc } from '../src/index.js';
+import type { Doc } from '@kiln/core';
+import { LshIndex, MinHasher, exactJaccard, minhashDedupCleaner } from '../src/index.js';
 import { Xoshiro128 } from '../src/util/rng.js';
 import { doc, fixture, runCleaners } from './helpers.js';
 

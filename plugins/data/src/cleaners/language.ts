@@ -1,5 +1,6 @@
 import { franc } from 'franc';
 import { CLEAN_STAGE, type CleanerHook, type KilnContext } from '@kiln/core';
+import { isLetterCodePoint } from '../util/chars.js';
 
 export interface LanguageOptions {
   /** ISO 639-3 codes to keep (franc's codes: 'eng', 'cmn', 'fra'...). Default ['eng', 'cmn']. */
@@ -49,8 +50,8 @@ export function languageCleaner(options: LanguageOptions = {}): CleanerHook {
     clean(doc, ctx: KilnContext) {
       const head = doc.text.slice(0, sample);
       if (minShare > 0) {
-        const share = scriptShare(head, scriptRe);
-        if (share < minShare) return ctx.drop('language.script', `${share.toFixed(2)} of letters in ${scripts.join('/')} < ${minShare}`);
+        const share = scriptShare(head, scriptRe, scripts.includes('Latin'), scripts.includes('Han'));
+        if (share < minShare) return ctx.drop('language.script', `under ${minShare} of letters in ${scripts.join('/')}`);
       }
       if (head.length < minLength) return doc;
       const lang = franc(head, { only, minLength: 1 });
@@ -62,13 +63,16 @@ export function languageCleaner(options: LanguageOptions = {}): CleanerHook {
   };
 }
 
-function scriptShare(text: string, re: RegExp): number {
+function scriptShare(text: string, re: RegExp, latin: boolean, han: boolean): number {
   let letters = 0;
   let inScript = 0;
-  for (const ch of text) {
-    if (!/\p{L}/u.test(ch)) continue;
+  for (let i = 0; i < text.length; ) {
+    const cp = text.codePointAt(i)!;
+    i += cp > 0xffff ? 2 : 1;
+    if (!isLetterCodePoint(cp)) continue;
     letters++;
-    if (re.test(ch)) inScript++;
+    // Fast paths for ASCII letters and the main CJK block; the regex decides the rest.
+    if (cp < 0x80 ? latin : cp >= 0x4e00 && cp <= 0x9fff ? han : re.test(String.fromCodePoint(cp))) inScript++;
   }
   return letters === 0 ? 1 : inScript / letters;
 }

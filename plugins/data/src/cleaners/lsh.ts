@@ -34,6 +34,10 @@ export class LshIndex {
     this.tables = Array.from({ length: bands }, () => new U32MultiMap());
   }
 
+  get threshold(): number {
+    return this.options.threshold;
+  }
+
   /** Documents indexed so far. */
   get size(): number {
     return this.count;

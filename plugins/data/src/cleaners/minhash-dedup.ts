@@ -42,7 +42,7 @@ export function minhashDedupCleaner(options: MinhashDedupOptions = {}): CleanerH
       cluster.size++;
       if (cluster.examples.length < 5) cluster.examples.push(doc.id);
       clusters.set(match.index, cluster);
-      return ctx.drop('minhash-dedup', `near-duplicate (estimated Jaccard ${match.similarity.toFixed(2)})`, keptIds[match.index]);
+      return ctx.drop('minhash-dedup', `near-duplicate (estimated Jaccard ≥ ${index.threshold})`, keptIds[match.index]);
     },
     finish() {
       const top = [...clusters].sort((a, b) => b[1].size - a[1].size).slice(0, options.reportClusters ?? 20);

@@ -1,5 +1,6 @@
 import { fmix32, fnv1a32, splitmix32 } from '../util/hash.js';
 import { isCjkText } from '../util/scripts.js';
+import { isLetterOrDigitCodePoint } from '../util/chars.js';
 
 export interface MinHashOptions {
   /** Words per shingle for space-separated text (default 5). */
@@ -13,7 +14,6 @@ export interface MinHashOptions {
 }
 
 const WORD = /[\p{L}\p{N}\p{M}]+/gu;
-const CJK_UNIT = /[\p{L}\p{N}]/u;
 
 /**
  * MinHash signatures over shingles: word n-grams for space-separated text,
@@ -50,7 +50,13 @@ export class MinHasher {
     const units: number[] = [];
     let n: number;
     if (isCjkText(text)) {
-      for (const ch of text) if (CJK_UNIT.test(ch)) units.push(fnv1a32(ch.toLowerCase()));
+      for (let i = 0; i < text.length; ) {
+        let cp = text.codePointAt(i)!;
+        i += cp > 0xffff ? 2 : 1;
+        if (!isLetterOrDigitCodePoint(cp)) continue;
+        if (cp >= 0x41 && cp <= 0x5a) cp |= 0x20; // ASCII lower-case, as for words
+        units.push(fmix32(cp + 0x9e3779b9));
+      }
       n = this.charNgram;
     } else {
       for (const m of text.toLowerCase().matchAll(WORD)) units.push(fnv1a32(m[0]));

@@ -20,12 +20,14 @@ export function maskPii(text: string, options: PiiOptions = {}, counts?: Record<
   const rep = { email: '<EMAIL>', phone: '<PHONE>', ip: '<IP>', ...options.replacements };
   const bump = (k: string) => counts && (counts[k] = (counts[k] ?? 0) + 1);
   let out = text;
-  if (kinds.has('email')) out = out.replace(EMAIL, () => (bump('email'), rep.email));
-  if (kinds.has('ip')) {
+  // Cheap pre-checks: most documents hold no '@', no ':' and no digit runs, and the regexes are the cost.
+  if (kinds.has('email') && out.includes('@')) out = out.replace(EMAIL, () => (bump('email'), rep.email));
+  const digits = /\d\d/.test(out);
+  if (kinds.has('ip') && (digits || out.includes('::'))) {
     out = out.replace(IPV4, () => (bump('ip'), rep.ip));
     out = out.replace(IPV6, (m) => (m.includes('::') || m.split(':').length >= 4 ? (bump('ip'), rep.ip) : m));
   }
-  if (kinds.has('phone')) {
+  if (kinds.has('phone') && digits) {
     out = out.replace(PHONE, (m) => {
       const digits = m.replace(/\D/g, '').length;
       const ok = (digits >= 10 && digits <= 15) || (m.startsWith('+') && digits >= 7 && digits <= 15);

@@ -1,5 +1,6 @@
 import { fmix32, fnv1a32 } from '../util/hash.js';
-import { isCjkText } from '../util/scripts.js';
+import { isCjkText, letterAndDigitChars } from '../util/scripts.js';
+import { NgramTable } from './ngram-table.js';
 
 /** Per-document statistics the Gopher/C4 rules read. Computed once per document. */
 export interface TextStats {
@@ -22,7 +23,6 @@ export interface TextStats {
 }
 
 const WORD = /[^\s]+/g;
-const CJK_UNIT = /[\p{L}\p{N}]/u;
 const HAS_LETTER = /\p{L}/u;
 const BULLET = /^\s*[-*•‣◦▪·●]\s/;
 const ELLIPSIS_END = /(\.\.\.|…)\s*$/;
@@ -30,7 +30,7 @@ const PUNCT_END = /[.!?。！？；;:：…"'”’」』）)]\s*$/u;
 
 export function textStats(text: string): TextStats {
   const cjk = isCjkText(text);
-  const units = cjk ? [...text].filter((ch) => CJK_UNIT.test(ch)) : (text.match(WORD) ?? []);
+  const units = cjk ? letterAndDigitChars(text) : (text.match(WORD) ?? []);
   const lines = text.split('\n').filter((l) => l.trim());
   let letters = 0;
   let alpha = 0;
@@ -86,27 +86,25 @@ export function hashUnits(units: string[]): HashedUnits {
   return { ids, lengths, totalChars };
 }
 
-/** 52-bit key of the n-gram starting at i (exact as a JS number; collisions are vanishingly rare). */
-function ngramKey(ids: Uint32Array, i: number, n: number): number {
-  let hi = 0x3c6ef372;
-  let lo = 0x2545f491;
-  for (let j = i; j < i + n; j++) {
-    hi = fmix32(hi ^ ids[j]);
-    lo = fmix32((lo + ids[j]) >>> 0);
-  }
-  return (hi & 0xfffff) * 0x100000000 + lo;
+/** 32-bit hash of the n-gram starting at i (collisions inside one document are negligible for a share). */
+function ngramHash(ids: Uint32Array, i: number, n: number): number {
+  let h = 0x2545f491 ^ n;
+  for (let j = i; j < i + n; j++) h = fmix32((h ^ ids[j]) + j - i);
+  return h;
 }
+
+const table = new NgramTable();
 
 /** Share of characters covered by the most frequent n-gram (Gopher's "top n-gram" rule). */
 export function topNgramCharShare(u: HashedUnits, n: number): number {
-  if (u.ids.length < n) return 0;
-  const counts = new Map<number, number>();
+  const count = u.ids.length - n + 1;
+  if (count < 2) return 0;
+  table.reset(count);
   let best = 0;
   let bestAt = 0;
-  for (let i = 0; i + n <= u.ids.length; i++) {
-    const key = ngramKey(u.ids, i, n);
-    const c = (counts.get(key) ?? 0) + 1;
-    counts.set(key, c);
+  for (let i = 0; i < count; i++) {
+    const slot = table.slot(ngramHash(u.ids, i, n), i);
+    const c = ++table.counts[slot];
     if (c > best) {
       best = c;
       bestAt = i;
@@ -120,16 +118,14 @@ export function topNgramCharShare(u: HashedUnits, n: number): number {
 
 /** Share of characters inside n-grams that occur more than once (Gopher's "duplicate n-gram" rule). */
 export function duplicateNgramCharShare(u: HashedUnits, n: number): number {
-  if (u.ids.length < n) return 0;
-  const first = new Map<number, number>();
+  const count = u.ids.length - n + 1;
+  if (count < 2) return 0;
+  table.reset(count);
   const covered = new Uint8Array(u.ids.length);
-  for (let i = 0; i + n <= u.ids.length; i++) {
-    const key = ngramKey(u.ids, i, n);
-    const at = first.get(key);
-    if (at === undefined) {
-      first.set(key, i);
-      continue;
-    }
+  for (let i = 0; i < count; i++) {
+    const slot = table.slot(ngramHash(u.ids, i, n), i);
+    const at = table.first[slot];
+    if (at === i) continue;
     for (let j = 0; j < n; j++) covered[at + j] = covered[i + j] = 1;
   }
   let dup = 0;

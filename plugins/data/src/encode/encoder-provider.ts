@@ -52,9 +52,10 @@ export function shardEncoder(defaults: ShardEncoderOptions = {}): EncoderProvide
 
 const KNOWN = ['input', 'output', 'threads', 'valFraction', 'shardTokens'];
 function pick(options: Record<string, unknown>): ShardEncoderOptions {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(options)) if (KNOWN.includes(k)) out[k] = v;
-  return out as ShardEncoderOptions;
+  for (const key of Object.keys(options)) {
+    if (!KNOWN.includes(key)) throw new Error(`encode.${key}: unknown option of the kiln:shards encoder (known: ${KNOWN.join(', ')})`);
+  }
+  return options as ShardEncoderOptions;
 }
 
 /** The run's trained tokenizer (from <run>/tokenizer), else the byte-level fallback with a warning. */

@@ -2,25 +2,19 @@
  * Script classification. Quality and dedup rules switch to character-based
  * variants when a document is mostly CJK, where "words" are not space-separated.
  */
+import { isCjkCodePoint, isLetterCodePoint, isLetterOrDigitCodePoint } from './chars.js';
 
-const CJK = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/u;
-const LETTER = /\p{L}/u;
-
-/** True for a Han, kana or Hangul code point. */
-export function isCjkChar(ch: string): boolean {
-  return CJK.test(ch);
-}
-
-/** Counts letters and CJK letters, iterating code points (emoji and astral Han count once). */
+/** Counts letters and CJK letters over the first `limit` code points. */
 export function scriptCounts(text: string, limit = 20_000): { letters: number; cjk: number } {
   let letters = 0;
   let cjk = 0;
   let seen = 0;
-  for (const ch of text) {
-    if (++seen > limit) break;
-    if (LETTER.test(ch)) {
+  for (let i = 0; i < text.length && seen < limit; seen++) {
+    const cp = text.codePointAt(i)!;
+    i += cp > 0xffff ? 2 : 1;
+    if (isLetterCodePoint(cp)) {
       letters++;
-      if (CJK.test(ch)) cjk++;
+      if (isCjkCodePoint(cp)) cjk++;
     }
   }
   return { letters, cjk };
@@ -37,4 +31,16 @@ export const CJK_DOC_SHARE = 0.3;
 
 export function isCjkText(text: string): boolean {
   return cjkShare(text, 4000) >= CJK_DOC_SHARE;
+}
+
+/** The letters and digits of a text, one string per code point (CJK "words"). */
+export function letterAndDigitChars(text: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < text.length; ) {
+    const cp = text.codePointAt(i)!;
+    const w = cp > 0xffff ? 2 : 1;
+    if (isLetterOrDigitCodePoint(cp)) out.push(text.slice(i, i + w));
+    i += w;
+  }
+  return out;
 }

@@ -1,0 +1,57 @@
+// Streams a generated JSONL corpus of N MB (written to a temp file first) through
+// a JSONL source and the stateful cleaners (exact + MinHash dedup) plus the cheap
+// per-document ones, writing kept documents to a file, and prints peak RSS as JSON.
+// Documents are 32 KB of Zipf-distributed words, each distinct, so the dedup indexes
+// grow by one entry per document, as they would on a real corpus.
+import { createWriteStream, mkdtempSync, rmSync, openSync, writeSync, closeSync } from 'node:fs';
+import { once } from 'node:events';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Doc, Dropped } from '@kiln/core';
+import { exactDedupCleaner, jsonlSource, minhashDedupCleaner, piiCleaner, unicodeCleaner, whitespaceCleaner } from '../src/index.js';
+import { Xoshiro128 } from '../src/util/rng.js';
+import { benchContext } from './bench-context.js';
+import { runChain } from './chain.js';
+
+const sizeMB = Number(process.argv[2]);
+const dir = mkdtempSync(join(tmpdir(), 'kiln-rss-'));
+const input = join(dir, 'input.jsonl');
+try {
+  // Generate: 4000 distinct words, Zipf-ish via squaring a uniform draw.
+  const rng = new Xoshiro128(9);
+  const vocab = Array.from({ length: 4000 }, (_, i) => i.toString(36).padStart(3, 'q') + 'a'.repeat(i % 5));
+  const fd = openSync(input, 'w');
+  let written = 0;
+  let n = 0;
+  while (written < sizeMB * 1e6) {
+    const words: string[] = [];
+    let len = 0;
+    while (len < 32_000) {
+      const u = rng.nextU32() / 2 ** 32;
+      const w = vocab[Math.floor(u * u * vocab.length)];
+      words.push(w);
+      len += w.length + 1;
+    }
+    const line = JSON.stringify({ text: `${n}. ${words.join(' ')}.` }) + '\n';
+    written += writeSync(fd, line);
+    n++;
+  }
+  closeSync(fd);
+
+  const ctx = benchContext();
+  const chain = [unicodeCleaner({ form: 'NFKC' }), whitespaceCleaner(), exactDedupCleaner(), minhashDedupCleaner(), piiCleaner()];
+  const out = createWriteStream(join(dir, 'clean.jsonl'));
+  const t = performance.now();
+  let docs = 0;
+  for await (const d of jsonlSource({ include: input, cwd: dir }).read(ctx)) {
+    docs++;
+    const r = await runChain(chain, d, ctx);
+    if (!(r as Dropped).dropped && !out.write(JSON.stringify({ id: (r as Doc).id, text: (r as Doc).text }) + '\n')) await once(out, 'drain');
+  }
+  out.end();
+  await once(out, 'finish');
+  const seconds = (performance.now() - t) / 1000;
+  console.log(JSON.stringify({ inputMB: sizeMB, docs, peakRssMB: process.resourceUsage().maxRSS / 1024, seconds }));
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
