@@ -3,6 +3,7 @@ export {
   applyRepetitionPenalty,
   argmax,
   topKIndices,
+  nucleus,
   validateSamplingOptions,
   type SamplingOptions,
   type SampledToken,

@@ -24,8 +24,6 @@ export interface SamplingOptions {
 
 export interface SampledToken {
   tokenId: number;
-  /** Log-probability of the chosen token under the final (filtered) distribution. */
-  logprob: number;
 }
 
 /** Throws a clear error for options that make no sense, naming the field. */
@@ -107,10 +105,42 @@ export function topKIndices(values: Float32Array, k: number): Uint32Array {
   return heap.sort((a, b) => values[b] - values[a] || a - b);
 }
 
-function sortedDescending(values: Float32Array): Uint32Array {
-  const idx = new Uint32Array(values.length);
-  for (let i = 0; i < idx.length; i++) idx[i] = i;
-  return idx.sort((a, b) => values[b] - values[a] || a - b);
+/**
+ * The top-p nucleus without sorting the vocabulary: bisect on a weight threshold t,
+ * keeping t where the tokens with weight >= t still hold at least p of the mass,
+ * and scanning only those tokens as the pool shrinks. At convergence the pool is
+ * the smallest most-likely set reaching p, the token that crosses p included (as
+ * HF's TopPLogitsWarper keeps it); tokens tied at the threshold are all kept.
+ * `weights` are exp(score - max), so the largest is 1. Returns ids in index order.
+ */
+export function nucleus(weights: Float64Array, total: number, topP: number): Uint32Array {
+  const target = topP * total;
+  let pool = new Uint32Array(weights.length);
+  for (let i = 0; i < pool.length; i++) pool[i] = i;
+  let lo = 0;
+  let hi = 1;
+  for (let iter = 0; iter < 64 && hi - lo > 0; iter++) {
+    const mid = (lo + hi) / 2;
+    if (mid === lo || mid === hi) break;
+    let mass = 0;
+    let count = 0;
+    for (let j = 0; j < pool.length; j++) {
+      const w = weights[pool[j]];
+      if (w >= mid) {
+        mass += w;
+        count++;
+      }
+    }
+    if (mass >= target) {
+      lo = mid;
+      if (count < pool.length) {
+        const next = new Uint32Array(count);
+        for (let j = 0, k = 0; j < pool.length; j++) if (weights[pool[j]] >= mid) next[k++] = pool[j];
+        pool = next;
+      }
+    } else hi = mid;
+  }
+  return pool;
 }
 
 /**
@@ -124,34 +154,43 @@ export function sampleToken(
   previous: ArrayLike<number> = [],
 ): SampledToken {
   validateSamplingOptions(options);
-  const scores = Float32Array.from(logits);
+  const scores = logits.slice();
   applyRepetitionPenalty(scores, previous, options.repetitionPenalty ?? 1);
 
   const temperature = options.temperature ?? 1;
   if (options.greedy || temperature === 0) {
-    const id = argmax(scores);
-    return { tokenId: id, logprob: logSoftmaxAt(scores, id) };
+    return { tokenId: argmax(scores) };
   }
   for (let i = 0; i < scores.length; i++) scores[i] /= temperature;
-
   const topK = options.topK ?? 0;
-  const candidates = topK > 0 && topK < scores.length ? topKIndices(scores, topK) : sortedDescending(scores);
-
-  // Softmax over the candidates (already sorted, largest first).
-  const max = scores[candidates[0]];
-  const probs = new Float64Array(candidates.length);
-  let total = 0;
-  for (let i = 0; i < candidates.length; i++) {
-    probs[i] = Math.exp(scores[candidates[i]] - max);
-    total += probs[i];
-  }
-  // Top-p keeps tokens until the cumulative probability reaches p (the crossing one included).
   const topP = options.topP ?? 1;
-  let kept = candidates.length;
-  if (topP < 1) {
+
+  // Candidates: the top-k (largest first), the nucleus (index order), or every token.
+  let candidates: Uint32Array | null = null;
+  let weights: Float64Array;
+  let total = 0;
+  if (topK > 0 && topK < scores.length) {
+    candidates = topKIndices(scores, topK);
+    const max = scores[candidates[0]];
+    weights = new Float64Array(candidates.length);
+    for (let i = 0; i < candidates.length; i++) total += weights[i] = Math.exp(scores[candidates[i]] - max);
+  } else {
+    const max = scores[argmax(scores)];
+    weights = new Float64Array(scores.length);
+    for (let i = 0; i < scores.length; i++) total += weights[i] = Math.exp(scores[i] - max);
+    if (topP < 1) {
+      candidates = nucleus(weights, total, topP);
+      const all = weights;
+      weights = Float64Array.from(candidates, (id) => all[id]);
+    }
+  }
+  // After top-k (sorted, largest first), top-p keeps tokens until the cumulative
+  // probability reaches p, the crossing one included.
+  let kept = weights.length;
+  if (topP < 1 && topK > 0 && topK < scores.length) {
     let cumulative = 0;
-    for (let i = 0; i < candidates.length; i++) {
-      cumulative += probs[i] / total;
+    for (let i = 0; i < weights.length; i++) {
+      cumulative += weights[i] / total;
       if (cumulative >= topP) {
         kept = i + 1;
         break;
@@ -159,25 +198,17 @@ export function sampleToken(
     }
   }
   let keptTotal = 0;
-  for (let i = 0; i < kept; i++) keptTotal += probs[i];
+  for (let i = 0; i < kept; i++) keptTotal += weights[i];
 
   const r = rng.next() * keptTotal;
   let acc = 0;
   let chosen = kept - 1;
   for (let i = 0; i < kept; i++) {
-    acc += probs[i];
+    acc += weights[i];
     if (r < acc) {
       chosen = i;
       break;
     }
   }
-  return { tokenId: candidates[chosen], logprob: Math.log(probs[chosen] / keptTotal) };
-}
-
-function logSoftmaxAt(scores: Float32Array, id: number): number {
-  let max = -Infinity;
-  for (let i = 0; i < scores.length; i++) if (scores[i] > max) max = scores[i];
-  let sum = 0;
-  for (let i = 0; i < scores.length; i++) sum += Math.exp(scores[i] - max);
-  return scores[id] - max - Math.log(sum);
+  return { tokenId: candidates ? candidates[chosen] : chosen };
 }

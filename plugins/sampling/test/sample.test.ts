@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyRepetitionPenalty, sampleToken, seededUniform, topKIndices } from '../src/index.js';
+import { applyRepetitionPenalty, nucleus, sampleToken, seededUniform, topKIndices } from '../src/index.js';
 
 const row = (...v: number[]) => Float32Array.from(v);
 
@@ -90,6 +90,30 @@ describe('topKIndices', () => {
         .sort((a, b) => v[b] - v[a] || a - b)
         .slice(0, k);
       expect(Array.from(topKIndices(v, k))).toEqual(expected);
+    }
+  });
+});
+
+describe('nucleus', () => {
+  it('equals the sorted cumulative cut (crossing token included) on random rows', () => {
+    const rng = seededUniform(11);
+    for (let trial = 0; trial < 60; trial++) {
+      const n = 1 + Math.floor(rng.next() * 3000);
+      const spread = 0.5 + rng.next() * 12;
+      const scores = Array.from({ length: n }, () => rng.next() * spread);
+      const max = Math.max(...scores);
+      const weights = Float64Array.from(scores, (x) => Math.exp(x - max));
+      const total = weights.reduce((a, b) => a + b, 0);
+      const p = 0.05 + rng.next() * 0.94;
+      const order = Array.from(weights.keys()).sort((a, b) => weights[b] - weights[a]);
+      const expected: number[] = [];
+      let cumulative = 0;
+      for (const id of order) {
+        expected.push(id);
+        cumulative += weights[id] / total;
+        if (cumulative >= p) break;
+      }
+      expect(Array.from(nucleus(weights, total, p)).sort((a, b) => a - b), `trial ${trial}`).toEqual(expected.sort((a, b) => a - b));
     }
   });
 });
