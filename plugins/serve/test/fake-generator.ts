@@ -5,7 +5,7 @@ import { ContextLengthError, StopSequenceMatcher, type GenerateOptions, type Gen
  * A deterministic stand-in for a model, for the server tests only: it answers
  * "echo: <last line of the prompt>" one character (token) at a time.
  */
-export function fakeGenerator(opts: { delayMs?: number; contextLength?: number } = {}): TextGenerator & { aborted: number } {
+export function fakeGenerator(opts: { delayMs?: number; contextLength?: number; failAt?: number } = {}): TextGenerator & { aborted: number } {
   const contextLength = opts.contextLength ?? 200;
   const fake = {
     aborted: 0,
@@ -28,6 +28,7 @@ export function fakeGenerator(opts: { delayMs?: number; contextLength?: number }
             fake.aborted++;
             throw o.signal.reason;
           }
+          if (i === opts.failAt) throw new Error('model exploded');
           const r = stops.push(reply[i]);
           if (r.stopped) return yield { text: r.text, tokenId: reply.charCodeAt(i), finishReason: 'stop' };
           yield { text: r.text, tokenId: reply.charCodeAt(i) };

@@ -59,6 +59,22 @@ describe('bad requests get 4xx JSON errors in OpenAI shape', () => {
   });
 });
 
+describe('a generator that fails', () => {
+  it('answers 500 in OpenAI shape (stream: an error event), logs it, and keeps serving', async () => {
+    const logged: string[] = [];
+    const logger = { info() {}, warn() {}, error: (m: string, d?: Record<string, unknown>) => logged.push(`${m} ${String(d?.error)}`) };
+    const { post, url } = await start({ logger }, fakeGenerator({ failAt: 3 }));
+    await expectError(await post('/v1/completions', { model: 'kiln-fake', prompt: 'x', max_tokens: 10 }), 500, { type: 'server_error' });
+    const res = await post('/v1/completions', { model: 'kiln-fake', prompt: 'x', max_tokens: 10, stream: true });
+    expect(res.status).toBe(200);
+    const events = (await res.text()).split('\n\n').filter(Boolean);
+    expect(events.at(-1)).toBe('data: {"error":{"message":"internal server error","type":"server_error","param":null,"code":null}}');
+    expect(events.some((e) => e.includes('[DONE]'))).toBe(false);
+    expect(logged.join('\n')).toMatch(/model exploded[\s\S]*model exploded/);
+    expect((await fetch(`${url}/health`)).status).toBe(200);
+  });
+});
+
 describe('queue and deadlines', () => {
   it('runs one generation at a time and refuses beyond the queue limit with 429', async () => {
     const { post, url } = await start({ concurrency: 1, maxQueue: 1 }, fakeGenerator({ delayMs: 20 }));
