@@ -6,6 +6,10 @@ import type { Tensor } from './tensor.js';
  * tensor, an array of tensors, or an object's values) and those passed to
  * `keep`. Disposed buffers go back to the backend's pool, so a training step
  * reuses the previous step's buffers.
+ *
+ * The scope stack is global to the thread: while an async tidy awaits, tensors
+ * created by unrelated concurrent code land in its scope too. Training loops
+ * run one step at a time, so this holds there; keep() anything long-lived.
  */
 const scopes: Set<Tensor>[] = [];
 

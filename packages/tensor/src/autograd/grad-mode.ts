@@ -5,7 +5,10 @@ export function isGradEnabled(): boolean {
   return enabled;
 }
 
-/** Run fn without recording (evaluation, sampling). Works for sync and async fn. */
+/**
+ * Run fn without recording (evaluation, sampling). Works for sync and async fn;
+ * the flag is global, so do not interleave an async noGrad with training work.
+ */
 export function noGrad<T>(fn: () => T): T {
   const prev = enabled;
   enabled = false;
