@@ -17,7 +17,6 @@ export function createModuleLoader(fromFile: string): Jiti {
   return createJiti(fromFile, {
     virtualModules: { '@kiln/core': kilnCore },
     moduleCache: false,
-    fsCache: false,
   });
 }
 

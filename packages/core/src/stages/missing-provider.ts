@@ -6,16 +6,19 @@
 import { ConfigError } from '../errors.js';
 import type { ResolvedConfig } from '../types.js';
 
-/** What to add, per kind of provider, in words a user can act on. */
+/**
+ * What to add, per kind of provider, in words a user can act on: the hook a
+ * plugin must have and, where Kiln ships one, the package and factory to use.
+ */
 const WHAT_TO_ADD: Record<string, string> = {
-  source: 'a data source plugin (one with a `source` hook, e.g. text files or JSONL)',
-  encoder: 'an encoder plugin (one with an `encoder` hook that writes token shards)',
-  tokenizer: 'a tokenizer plugin (one with a `tokenizer` hook, e.g. byte-level BPE)',
-  architecture: 'a model architecture plugin (one with an `architecture` hook, e.g. gpt2)',
-  trainer: 'a trainer plugin (one with a `trainer` hook for this stage)',
-  evaluator: 'an evaluator plugin (one with an `evaluator` hook, e.g. perplexity)',
-  compressor: 'a compressor plugin (one with a `compressor` hook, e.g. int8 quantization)',
-  exporter: 'an exporter plugin (one with an `exporter` hook, e.g. safetensors)',
+  source: 'a data source plugin (a `source` hook), e.g. textFiles() or jsonl() from @kiln/data,',
+  encoder: 'an encoder plugin (an `encoder` hook), e.g. shards() from @kiln/data,',
+  tokenizer: 'a tokenizer plugin (a `tokenizer` hook), e.g. the default export of @kiln/tokenizers,',
+  architecture: 'a model architecture plugin (an `architecture` hook), e.g. the default export of @kiln/gpt2,',
+  trainer: 'a trainer plugin (a `trainer` hook for this stage), e.g. the default export of @kiln/trainer for train,',
+  evaluator: 'an evaluator plugin (an `evaluator` hook, e.g. perplexity)',
+  compressor: 'a compressor plugin (a `compressor` hook, e.g. int8 quantization)',
+  exporter: 'an exporter plugin (an `exporter` hook, e.g. safetensors)',
 };
 
 export function missingProvider(
