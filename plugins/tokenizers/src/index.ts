@@ -14,3 +14,4 @@ export { loadTokenizer, saveTokenizer } from './load.js';
 export type { NormalizerName } from './normalizer.js';
 export { EncodePool } from './encode-pool.js';
 export { tokenizerReport, type TokenizerReport } from './report.js';
+export { resizeCheckpointVocab } from './resize-checkpoint.js';
