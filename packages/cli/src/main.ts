@@ -4,7 +4,7 @@
  * field, missing plugin), 130 interrupted.
  */
 import { Command, CommanderError } from 'commander';
-import { createKiln, type StageResult } from '@kiln/core';
+import { createKiln, type Kiln, type StageResult } from '@kiln/core';
 import { createCliLogger } from './cli-logger.js';
 import { doctor, formatDoctor } from './commands/doctor.js';
 import { initConfig } from './commands/init.js';
@@ -31,8 +31,9 @@ async function runStageCommand(entry: StageCommand, options: CommonOptions, io: 
   const logger = createCliLogger({ json: options.json, verbose: options.verbose, write: io.stderr });
   const bars = io.isTTY && !options.json ? createTtyProgress(io.progressStream) : undefined;
   const interrupt = onInterrupt((message) => logger.warn(message));
+  let kiln: Kiln | undefined;
   try {
-    const kiln = await createKiln({
+    kiln = await createKiln({
       ...kilnOptions(options, entry.name, io.cwd),
       env: io.env,
       logger,
@@ -42,12 +43,12 @@ async function runStageCommand(entry: StageCommand, options: CommonOptions, io: 
     const stages = entry.stages(kiln);
     if (stages.length === 0) logger.warn(`nothing to run: ${kiln.config.configFile ?? 'the config'} has no stage sections (data, tokenizer, train...) and no \`stages\``);
     const results = await kiln.run(stages);
-    await kiln.close();
     bars?.stopAll();
     io.stdout(options.json ? `${JSON.stringify({ ok: true, runDir: kiln.config.runDir, results })}\n` : summary(kiln.config.runDir, results));
   } finally {
     bars?.stopAll();
     interrupt.dispose();
+    await kiln?.close();
   }
 }
 

@@ -103,8 +103,15 @@ export function createRunContainer(options: RunContainerOptions): RunContainer {
     backend: asFunction((cradle: RunServices) => {
       let pending: Promise<Backend> | undefined;
       // The backend belongs to the run, but needs a context: the root scope's.
-      return () => (pending ??= resolveBackend(cradle.hooks, container.resolve('ctx')));
-    }).singleton(),
+      const get = () => (pending ??= resolveBackend(cradle.hooks, container.resolve('ctx')));
+      return Object.assign(get, { created: () => pending });
+    })
+      .singleton()
+      .disposer(async (get) => {
+        // Worker threads and GPU devices would keep the process alive: release them with the run.
+        const created = (get as { created?: () => Promise<Backend> | undefined }).created?.();
+        if (created) await (await created.catch(() => undefined))?.dispose();
+      }),
     metrics: asFunction(({ runDir, stage }: RunServices) => createMetricsSink(runDir.path('metrics.jsonl'), stage)).scoped(),
     facade: asFunction((cradle: RunServices) => createHooksFacade(cradle.hooks, () => cradle.ctx)).scoped(),
     ctx: asFunction(buildContext).scoped(),

@@ -130,7 +130,7 @@ export class Kiln {
     return result;
   }
 
-  /** Releases the run's services. */
+  /** Releases the run's services (the backend, if one was created). */
   async close(): Promise<void> {
     await this.container.dispose();
   }

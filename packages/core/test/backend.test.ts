@@ -60,3 +60,19 @@ describe('backend resolution', () => {
     );
   });
 });
+
+test('close() disposes the backend the run created', async () => {
+  let disposed = 0;
+  const backend = { info: { name: 'fake', device: 'fake' }, dispose: async () => void disposed++ } as unknown as Backend;
+  const plugin: KilnPlugin = {
+    name: 'fake-backend',
+    backend: { name: 'fake', priority: 1, available: async () => true, create: async () => backend },
+  };
+  const { kiln } = await kilnWith({ backend: 'fake', plugins: [plugin] });
+  await kiln.close(); // nothing created yet: nothing to dispose
+  expect(disposed).toBe(0);
+  const { kiln: used } = await kilnWith({ backend: 'fake', plugins: [plugin] });
+  expect(await used.context().backend()).toBe(backend);
+  await used.close();
+  expect(disposed).toBe(1);
+});
