@@ -3,7 +3,7 @@ import type { KilnContext, StageResult, TokenBatches } from '@kiln/core';
 import { AdamW, cosineSchedule } from '@kiln/tensor';
 import { asCausalLM, type CausalLM } from './model.js';
 import { parseCausalLmOptions, type CausalLmOptions } from './options.js';
-import { byteLevelData, type TrainData } from './data.js';
+import { resolveData, type TrainData } from './data.js';
 import { latestCheckpoint, loadOptimizer, readTrainerState, saveCheckpoint, WRITER, type TrainerState } from './checkpoint.js';
 import { evaluate, trainStep } from './step.js';
 
@@ -36,8 +36,7 @@ export async function trainCausalLM(rawOptions: Record<string, unknown>, ctx: Ki
   // ---- data -----------------------------------------------------------------
   let data: TrainData;
   if (inputs.train) data = { train: inputs.train, makeVal: inputs.makeVal, describe: { source: 'given TokenBatches' } };
-  else if (o.data) data = await byteLevelData(o.data, ctx);
-  else throw new Error(`${where}: no training data: set train.data.text (a UTF-8 file, byte-level) in the config`);
+  else data = await resolveData(o.data, ctx);
   ctx.logger.info('training data', data.describe);
 
   // ---- init or resume ----------------------------------------------------------
@@ -145,6 +144,12 @@ export async function trainCausalLM(rawOptions: Record<string, unknown>, ctx: Ki
   const metrics: Record<string, number> = { step, tokens: tokensSeen };
   if (Number.isFinite(loss)) metrics.loss = loss;
   if (valLoss !== undefined) metrics['val/loss'] = valLoss;
+  // The loss of the best context-free model of the data: a model that learned anything beats it.
+  const entropy = data.describe.unigramEntropy;
+  if (typeof entropy === 'number') {
+    metrics['data/unigramEntropy'] = entropy;
+    if (valLoss !== undefined) ctx.logger.info('validation loss vs the unigram entropy of the text', { 'val/loss': valLoss, unigramEntropy: entropy });
+  }
   if (step > firstStep) metrics.tokensPerSecond = ((step - firstStep) * tokensPerStep) / seconds;
   if (aborted) ctx.logger.warn('training stopped by abort; resume with train.resume = true', { step, checkpoint: lastCheckpoint });
   opt.dispose();

@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
 import type { KilnContext, TokenBatches } from '@kiln/core';
+import { openShards } from '@kiln/data';
 import { byteTokens, MemoryTokenBatches, splitTokens, unigramEntropy } from './memory-batches.js';
 import type { CausalLmOptions } from './options.js';
 
@@ -18,7 +20,7 @@ export interface TrainData {
  * Byte-level text (`data.text`): UTF-8 bytes as tokens 0..255, the tail held
  * out for validation. Samplers are seeded from ctx.rng, so a run is repeatable.
  */
-export async function byteLevelData(opts: NonNullable<CausalLmOptions['data']>, ctx: KilnContext): Promise<TrainData> {
+export async function byteLevelData(opts: { text: string; valFraction: number }, ctx: KilnContext): Promise<TrainData> {
   const path = isAbsolute(opts.text) ? opts.text : resolve(ctx.config.root, opts.text);
   let text: string;
   try {
@@ -44,4 +46,44 @@ export async function byteLevelData(opts: NonNullable<CausalLmOptions['data']>, 
       unigramEntropy: unigramEntropy(train),
     },
   };
+}
+
+/** A u32 seed drawn from a labelled fork of the run's RNG. */
+function seedFor(ctx: KilnContext, label: string): number {
+  return ctx.rng.fork(label).int(2 ** 32);
+}
+
+/**
+ * Token shards from the encode stage (`<runDir>/shards` by default): random
+ * training windows, and the validation split read in order from its start.
+ */
+export function shardData(dir: string, ctx: KilnContext): TrainData {
+  const abs = isAbsolute(dir) ? dir : ctx.runDir.path(dir);
+  const train = openShards(abs, { split: 'train', seed: seedFor(ctx, 'kiln:trainer:train-data'), mode: 'random' });
+  const valSeed = seedFor(ctx, 'kiln:trainer:val-data');
+  const hasVal = (() => {
+    try {
+      openShards(abs, { split: 'val', seed: valSeed, mode: 'sequential' });
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+  return {
+    train,
+    makeVal: hasVal ? () => openShards(abs, { split: 'val', seed: valSeed, mode: 'sequential' }) : undefined,
+    describe: { shards: abs, trainTokens: train.tokens, tokenizer: train.tokenizerTag, validation: hasVal },
+  };
+}
+
+/** The data the options name: byte-level text, else token shards (the run's own by default). */
+export async function resolveData(opts: CausalLmOptions['data'], ctx: KilnContext): Promise<TrainData> {
+  if (opts?.text) return byteLevelData({ text: opts.text, valFraction: opts.valFraction }, ctx);
+  const dir = opts?.shards ?? 'shards';
+  if (!opts?.shards && !existsSync(ctx.runDir.path(dir))) {
+    throw new Error(
+      `kiln:trainer: no training data: set train.data.text (a UTF-8 file, read as bytes), or run the encode stage (kiln prepare) so that ${ctx.runDir.path(dir)} holds token shards, or set train.data.shards`,
+    );
+  }
+  return shardData(dir, ctx);
 }

@@ -42,14 +42,18 @@ export const causalLmOptionsSchema = z.strictObject({
   initFrom: z.string().min(1).optional(),
   // ---- data
   /**
-   * Byte-level text until token shards are available: `text` is a UTF-8 file
-   * (relative to the config's directory); the last `valFraction` is held out.
+   * Where batches come from. `text`: a UTF-8 file (relative to the config's
+   * directory) read as bytes (tokens 0..255), its last `valFraction` held out.
+   * Otherwise token shards written by the encode stage (`kiln prepare`):
+   * `shards` is their directory relative to the run directory (default 'shards').
    */
   data: z
     .strictObject({
-      text: z.string().min(1),
+      text: z.string().min(1).optional(),
       valFraction: z.number().gt(0).lt(1).default(0.1),
+      shards: z.string().min(1).optional(),
     })
+    .refine((d) => !(d.text && d.shards), { message: 'give either text or shards, not both' })
     .optional(),
 });
 
