@@ -4,10 +4,10 @@
  * imports it from the config's folder, calls its factory with the options,
  * and its cleaner runs in the data stage on real text.
  */
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { expect, test } from 'vitest';
+import { expect, onTestFinished, test } from 'vitest';
 import { createKiln, createMemoryLogger } from '@kiln/core';
 
 const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
@@ -26,6 +26,7 @@ test('a plugin named in llm.config.ts is loaded from node_modules and cleans rea
   const base = join(REPO_ROOT, 'node_modules/.cache/kiln-tests');
   mkdirSync(base, { recursive: true });
   const dir = mkdtempSync(join(base, 'by-name-'));
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
   writeFileSync(join(dir, 'corpus.jsonl'), CORPUS.map((text) => JSON.stringify({ text })).join('\n'));
   writeFileSync(
     join(dir, 'llm.config.ts'),

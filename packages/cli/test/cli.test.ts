@@ -1,8 +1,8 @@
 /** The kiln command, called in-process through main(): exit codes, messages, init, doctor, --json, --set. */
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, test } from 'vitest';
+import { describe, expect, onTestFinished, test } from 'vitest';
 import { createKiln, createMemoryLogger } from '@kiln/core';
 import { main, type CliIO } from '../src/index.js';
 
@@ -12,7 +12,9 @@ const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../.
 function tempDir(): string {
   const base = join(REPO_ROOT, 'node_modules/.cache/kiln-tests');
   mkdirSync(base, { recursive: true });
-  return mkdtempSync(join(base, 'cli-'));
+  const dir = mkdtempSync(join(base, 'cli-'));
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
 }
 
 async function kiln(argv: string[], cwd = tempDir()) {

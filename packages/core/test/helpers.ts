@@ -1,5 +1,6 @@
 /** Shared helpers for core tests: a temp folder inside the repo (so packages resolve) and a quiet Kiln. */
-import { mkdtempSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { onTestFinished } from 'vitest';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createKiln, createMemoryLogger, type KilnOptions, type UserConfigExport } from '../src/index.js';
@@ -10,7 +11,9 @@ export const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '
 export function tempDir(prefix = 'core'): string {
   const base = join(REPO_ROOT, 'node_modules/.cache/kiln-tests');
   mkdirSync(base, { recursive: true });
-  return mkdtempSync(join(base, `${prefix}-`));
+  const dir = mkdtempSync(join(base, `${prefix}-`));
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
 }
 
 export async function kilnWith(config: UserConfigExport, options: KilnOptions = {}) {
