@@ -121,6 +121,64 @@ export interface RopeArgs {
   posOffset?: number;
 }
 
+/**
+ * Attention for generation with a KV cache (an optional op: see `Backend.attentionKV`).
+ * The keys and values of Tq new tokens (positions pos..pos+Tq-1) are first
+ * written into rows pos..pos+Tq-1 of the caches; then each new query t attends
+ * causally to cache rows 0..pos+t. Generating n tokens one at a time thus costs
+ * O(n) work per token instead of rerunning the whole prefix.
+ */
+export interface AttentionKVArgs {
+  /** qkv is (B,Tq,(H+2*Hkv)*D), packed as in AttentionArgs. */
+  qkv: BufView;
+  /** kCache and vCache are (B,Tmax,Hkv*D). */
+  kCache: BufView;
+  vCache: BufView;
+  /** out is (B,Tq,H*D), heads concatenated. */
+  out: BufView;
+  B: number;
+  Tq: number;
+  Tmax: number;
+  /** Position of the first new token; pos + Tq <= Tmax. */
+  pos: number;
+  H: number;
+  Hkv: number;
+  D: number;
+  /** Softmax scale; default 1/sqrt(D). */
+  scale?: number;
+}
+
+/**
+ * A weight matrix kept quantized on the device (weight-only, group-wise,
+ * symmetric): N rows of K weights, w[n,k] = q[n,k] * scales[n, floor(k/group)].
+ * The layout is nn.Linear's [out, in], so groups run along the input dimension.
+ */
+export interface QuantizedWeight {
+  /**
+   * i8 buffer. bits 8: N*K values in [-127, 127]. bits 4: N*K/2 bytes; byte j
+   * of a row holds element 2j in its low nibble and 2j+1 in its high nibble,
+   * each stored as q + 8 with q in [-8, 7].
+   */
+  data: BufView;
+  /** (N, K/group) f32 scales. */
+  scales: BufView;
+  bits: 4 | 8;
+  /** Weights per scale; K % group === 0 and group is even. */
+  group: number;
+}
+
+export interface MatmulQArgs {
+  /** out[M,N] = a[M,K] · dequant(w)ᵀ (+ bias[N]) (+ out when accumulate). */
+  out: BufView;
+  a: BufView;
+  w: QuantizedWeight;
+  bias?: BufView;
+  M: number;
+  N: number;
+  K: number;
+  accumulate?: boolean;
+}
+
 export interface AdamWArgs {
   param: BufView;
   grad: BufView;
@@ -221,4 +279,16 @@ export interface Backend {
   /** out[0] (+)= sum of x[i]² (f32 accumulate), for the global gradient norm. */
   sumSquares(out: BufView, x: BufView, n: number, accumulate: boolean): void;
   adamw(args: AdamWArgs): void;
+
+  // ---- inference (optional) ------------------------------------------------
+  // Forward-only ops for generation and compressed models. A backend may leave
+  // them out: @kiln/generate then falls back to the host (slower, same result).
+  // The conformance suite checks them when present and skips them otherwise.
+
+  /** Append new keys/values to a KV cache and attend over it (see AttentionKVArgs). */
+  attentionKV?(args: AttentionKVArgs): void;
+  /** Matmul against a quantized weight, dequantized inside the kernel. */
+  matmulQ?(args: MatmulQArgs): void;
+  /** out[n,C] = dequant(table)[ids[n], :] for a quantized (V,C) table (tied embeddings). */
+  embeddingQ?(out: BufView, table: QuantizedWeight, ids: BufView, n: number, C: number): void;
 }

@@ -2,6 +2,8 @@
 export * from './backend.js';
 // The plain-TypeScript oracle backend.
 export { ReferenceBackend, type ReferenceBackendOptions } from './reference/reference-backend.js';
+// Host versions of the optional inference ops (fallbacks for backends without them).
+export { attentionKV as attentionKVHost, dequantize, dequantizeRow, type AttentionKVDims, type QuantDims } from './reference/kernels/inference.js';
 // Random numbers.
 export { createRng, type Rng } from './rng.js';
 // Tensors, scopes, autograd.

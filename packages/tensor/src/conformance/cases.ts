@@ -1,9 +1,10 @@
 import type { OpCase } from './harness.js';
 import type { ShapeSet } from './shapes.js';
 import { createRng, type Rng } from '../rng.js';
+import { inferenceCases } from './inference-cases.js';
 
 /** Random f32 values, normal(0, std). */
-function randn(rng: Rng, n: number, std = 1): Float32Array {
+export function randn(rng: Rng, n: number, std = 1): Float32Array {
   const a = new Float32Array(n);
   for (let i = 0; i < n; i++) a[i] = rng.normal() * std;
   return a;
@@ -257,5 +258,6 @@ export function allCases(s: ShapeSet, seed = 1234): Array<{ group: string; cases
     { group: 'rows (norms, embedding, cross-entropy, swiglu)', cases: rowCases(rng, s) },
     { group: 'pointwise and optimizer', cases: pointwiseCases(rng, s) },
     { group: 'attention and rope', cases: attentionCases(rng, s) },
+    { group: 'inference (optional ops: KV-cache attention, quantized matmul)', cases: inferenceCases(rng, s) },
   ];
 }

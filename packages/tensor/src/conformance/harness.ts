@@ -1,7 +1,7 @@
 import type { Backend, Buf, BufView } from '../backend.js';
 
-/** Host data of one buffer: f32 values or i32 ids. */
-export type HostData = Float32Array | Int32Array;
+/** Host data of one buffer: f32 values, i32 ids or i8 quantized weights. */
+export type HostData = Float32Array | Int32Array | Int8Array;
 
 /**
  * One conformance case: the initial contents of every buffer (outputs too,
@@ -16,6 +16,8 @@ export interface OpCase {
   run(be: Backend, b: Record<string, BufView>): void;
   /** Tolerance group (see Tolerances). */
   tol: keyof Tolerances;
+  /** An optional Backend method the case needs; backends without it skip the case. */
+  requires?: 'attentionKV' | 'matmulQ' | 'embeddingQ';
 }
 
 /**
@@ -55,11 +57,11 @@ export async function runCase(be: Backend, c: OpCase, padded: boolean): Promise<
   const pad = padded ? PAD : 0;
   try {
     for (const [name, data] of Object.entries(c.bufs)) {
-      const dtype = data instanceof Int32Array ? 'i32' : 'f32';
+      const dtype = data instanceof Int32Array ? 'i32' : data instanceof Int8Array ? 'i8' : 'f32';
       const buf = be.alloc(dtype, data.length + 2 * pad);
       bufs[name] = buf;
       if (pad) {
-        const guard = dtype === 'i32' ? new Int32Array(pad).fill(7) : new Float32Array(pad).fill(SENTINEL);
+        const guard = dtype === 'i32' ? new Int32Array(pad).fill(7) : dtype === 'i8' ? new Int8Array(pad).fill(7) : new Float32Array(pad).fill(SENTINEL);
         be.write(buf, guard, 0);
         be.write(buf, guard, pad + data.length);
       }
@@ -73,7 +75,7 @@ export async function runCase(be: Backend, c: OpCase, padded: boolean): Promise<
       const n = c.bufs[name].length;
       if (pad) {
         for (const i of [...Array(pad).keys(), ...Array.from({ length: pad }, (_, k) => pad + n + k)]) {
-          const want = all instanceof Int32Array ? 7 : SENTINEL;
+          const want = all instanceof Float32Array ? SENTINEL : 7;
           if (all[i] !== want) throw new Error(`${c.name}: wrote outside '${name}' (element ${i - pad} relative to the view holds ${all[i]})`);
         }
       }

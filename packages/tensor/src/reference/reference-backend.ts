@@ -1,5 +1,6 @@
 import type {
   AdamWArgs, AttentionArgs, AttentionBackwardArgs, Backend, BackendInfo, Buf, BufView, DType, MatmulArgs, RopeArgs,
+  AttentionKVArgs, MatmulQArgs, QuantizedWeight,
 } from '../backend.js';
 import { BufferPool, RefBuf, type FloatArray, type RefArray } from './ref-buf.js';
 import * as mm from './kernels/matmul.js';
@@ -10,6 +11,7 @@ import { rope } from './kernels/rope.js';
 import * as pw from './kernels/pointwise.js';
 import * as ce from './kernels/cross-entropy.js';
 import { adamw } from './kernels/adamw.js';
+import * as inf from './kernels/inference.js';
 
 export interface ReferenceBackendOptions {
   /**
@@ -288,5 +290,48 @@ export class ReferenceBackend implements Backend {
       this.f(a.param, a.n, op, 'param'), this.f(a.grad, a.n, op, 'grad'), this.f(a.m, a.n, op, 'm'), this.f(a.v, a.n, op, 'v'), a.n,
       { lr: a.lr, beta1: a.beta1, beta2: a.beta2, eps: a.eps, weightDecay: a.weightDecay, step: a.step, gradScale: a.gradScale ?? 1 },
     );
+  }
+
+  // ---- inference -------------------------------------------------------------
+
+  attentionKV(a: AttentionKVArgs): void {
+    const op = 'attentionKV';
+    const { B, Tq, Tmax, pos, H, Hkv, D } = a;
+    if (!(H > 0 && Hkv > 0 && H % Hkv === 0)) throw new Error(`ReferenceBackend.${op}: H (${H}) must be a positive multiple of Hkv (${Hkv})`);
+    if (!(Number.isInteger(pos) && pos >= 0 && pos + Tq <= Tmax)) throw new Error(`ReferenceBackend.${op}: pos ${pos} + Tq ${Tq} exceeds the cache (Tmax ${Tmax})`);
+    const cache = B * Tmax * Hkv * D;
+    inf.attentionKV(
+      this.f(a.out, B * Tq * H * D, op, 'out'), this.f(a.kCache, cache, op, 'kCache'), this.f(a.vCache, cache, op, 'vCache'),
+      this.f(a.qkv, B * Tq * (H + 2 * Hkv) * D, op, 'qkv'), { B, Tq, Tmax, pos, H, Hkv, D, scale: a.scale ?? 1 / Math.sqrt(D) },
+    );
+  }
+
+  private quant(w: QuantizedWeight, N: number, K: number, op: string): { data: Int8Array; scales: FloatArray } {
+    inf.checkQuant(`ReferenceBackend.${op}`, w, K);
+    const data = this.arr(w.data, w.bits === 8 ? N * K : (N * K) / 2, op, 'w.data');
+    if (!(data instanceof Int8Array)) throw new Error(`ReferenceBackend.${op}: w.data must be i8`);
+    return { data, scales: this.f(w.scales, (N * K) / w.group, op, 'w.scales') };
+  }
+
+  matmulQ(a: MatmulQArgs): void {
+    const op = 'matmulQ';
+    const { M, N, K } = a;
+    const { data, scales } = this.quant(a.w, N, K, op);
+    inf.matmulQ(
+      this.f(a.out, M * N, op, 'out'), this.f(a.a, M * K, op, 'a'), data, scales, a.bias ? this.f(a.bias, N, op, 'bias') : null,
+      M, N, K, a.w, a.accumulate ?? false,
+    );
+  }
+
+  embeddingQ(out: BufView, table: QuantizedWeight, ids: BufView, n: number, C: number): void {
+    const op = 'embeddingQ';
+    // Rows the table holds (as embedding() infers them from the table's length).
+    const perRow = table.bits === 8 ? C : C / 2;
+    const rows = Math.min(
+      Math.floor(this.arr(table.scales, 0, op, 'table.scales').length / (C / table.group)),
+      Math.floor(this.arr(table.data, 0, op, 'table.data').length / perRow),
+    );
+    const { data, scales } = this.quant(table, rows, C, op);
+    inf.embeddingQ(this.f(out, n * C, op, 'out'), data, scales, this.i32(ids, n, op, 'ids'), n, C, rows, table);
   }
 }
