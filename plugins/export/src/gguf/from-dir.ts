@@ -1,8 +1,9 @@
-/** GGUF from a checkpoint directory in Hugging Face layout (what GPT2.save writes, plus tokenizer.json). */
+/** GGUF from a checkpoint directory in Hugging Face layout (config.json + model.safetensors + tokenizer.json; gpt2 or llama). */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readSafetensors } from '@kiln/tensor';
 import { gpt2ToGguf, type NamedTensor } from './gpt2.js';
+import { llamaToGguf } from './llama.js';
 import type { TensorType } from './types.js';
 import { writeGguf } from './writer.js';
 
@@ -31,12 +32,13 @@ async function readJson(path: string): Promise<Record<string, unknown>> {
 export async function exportGgufFromDir(dir: string, outPath: string, options: GgufFromDirOptions = {}): Promise<number> {
   const config = await readJson(join(dir, 'config.json'));
   const tokenizer = await readJson(options.tokenizerPath ?? join(dir, 'tokenizer.json'));
-  if (config.model_type !== 'gpt2') throw new Error(`GGUF export: ${join(dir, 'config.json')} has model_type ${JSON.stringify(config.model_type)}; only gpt2 is supported so far`);
+  const convert = { gpt2: gpt2ToGguf, llama: llamaToGguf }[String(config.model_type)];
+  if (!convert) throw new Error(`GGUF export: ${join(dir, 'config.json')} has model_type ${JSON.stringify(config.model_type)}; supported: gpt2, llama`);
   const weights = await readSafetensors(join(dir, 'model.safetensors'));
   const tensors = new Map<string, NamedTensor>();
   for (const [name, t] of weights.tensors) {
     if (!(t.data instanceof Float32Array)) throw new Error(`GGUF export: ${join(dir, 'model.safetensors')}: '${name}' is ${t.dtype}, expected a float tensor`);
     tensors.set(name, { shape: t.shape, data: t.data });
   }
-  return writeGguf(outPath, gpt2ToGguf({ config, tensors, tokenizer, type: options.type, name: options.name }));
+  return writeGguf(outPath, convert({ config, tensors, tokenizer, type: options.type, name: options.name }));
 }
