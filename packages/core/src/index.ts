@@ -11,3 +11,4 @@ export { CLEAN_FILE } from './stages/data.js';
 export { TOKENIZER_FILE } from './stages/tokenizer.js';
 export { OPTIONAL_BACKEND_PACKAGES, importOptionalBackend, type ProviderEntry } from './backend/resolve-backend.js';
 export { stableJson } from './run-state.js';
+export { CORE_VERSION } from './version.js';

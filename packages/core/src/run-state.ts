@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { ResolvedConfig, RunDir, StageName, StageResult } from './types.js';
+import { WRITER } from './version.js';
 
 /** Config sections each stage depends on. */
 export const STAGE_SECTIONS: Record<StageName, readonly (keyof ResolvedConfig)[]> = {
@@ -42,6 +43,7 @@ export function serializableConfig(config: ResolvedConfig): Record<string, unkno
   return {
     format: 'kiln-config',
     version: 1,
+    writer: WRITER,
     ...(JSON.parse(stableJson(rest)) as Record<string, unknown>),
     plugins: plugins.map((p) => ({ name: p.name, ...(p.version !== undefined && { version: p.version }) })),
   };
@@ -59,6 +61,7 @@ export interface StageRecord {
 export interface RunState {
   format: 'kiln-run-state';
   version: 1;
+  writer: string;
   stages: Partial<Record<StageName, StageRecord>>;
   /** The latest model directory, relative to the run directory. */
   modelDir?: string;
@@ -66,7 +69,7 @@ export interface RunState {
 
 export async function readRunState(runDir: RunDir): Promise<RunState> {
   const state = await runDir.readJson<RunState>('state.json');
-  return state ?? { format: 'kiln-run-state', version: 1, stages: {} };
+  return state ?? { format: 'kiln-run-state', version: 1, writer: WRITER, stages: {} };
 }
 
 export async function recordStage(
@@ -86,5 +89,6 @@ export async function recordStage(
     ...(result.modelDir !== undefined && { modelDir: result.modelDir }),
   };
   if (result.modelDir !== undefined) state.modelDir = result.modelDir;
+  state.writer = WRITER;
   await runDir.writeJson('state.json', state);
 }

@@ -58,7 +58,7 @@ describe('data stage', () => {
     expect(kept[1].text).toBe('今天天气很好，我们去公园散步吧。');
 
     const report = await runDir.readJson<Record<string, any>>('data/report.json');
-    expect(report).toMatchObject({ format: 'kiln-data-report', docsIn: 4, docsOut: 2, dropped: 2, extras: { 'exact-duplicate': { unique: 2 } } });
+    expect(report).toMatchObject({ format: 'kiln-data-report', writer: '@kiln/core@0.1.0', docsIn: 4, docsOut: 2, dropped: 2, extras: { 'exact-duplicate': { unique: 2 } } });
     expect(Object.keys(report!.rules)).toEqual(['caps', 'exact-duplicate']); // stage order: FILTER, then DEDUP
     expect(report!.rules.caps).toMatchObject({ plugin: 'caps', docsIn: 4, docsOut: 3, dropped: 1, reasons: { 'all caps': 1 } });
     expect(report!.rules['exact-duplicate']).toMatchObject({ docsIn: 3, docsOut: 2, examples: [{ id: 'sample:3', duplicateOf: 'sample:0' }] });

@@ -3,6 +3,7 @@
  * what each cleaning rule let through or dropped, and why (the report).
  */
 import type { Doc, Dropped } from '../types.js';
+import { WRITER } from '../version.js';
 
 const EXAMPLES_PER_RULE = 5;
 const EXCERPT_CHARS = 160;
@@ -36,7 +37,7 @@ export class SourceManifest {
   }
 
   toJSON() {
-    return { format: 'kiln-data-manifest', version: 1, sources: this.sources };
+    return { format: 'kiln-data-manifest', version: 1, writer: WRITER, sources: this.sources };
   }
 }
 

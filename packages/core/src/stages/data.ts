@@ -15,6 +15,7 @@ import { CleanStats, isDropped, SourceManifest } from './data-report.js';
 import type { StageDriver } from './driver.js';
 import { docLine } from './jsonl-docs.js';
 import { missingProvider } from './missing-provider.js';
+import { WRITER } from '../version.js';
 
 export const CLEAN_FILE = 'data/clean.jsonl';
 
@@ -64,6 +65,7 @@ export const dataStage: StageDriver = {
     await ctx.runDir.writeJson('data/report.json', {
       format: 'kiln-data-report',
       version: 1,
+      writer: WRITER,
       ...totals,
       rules: stats.rules,
       ...(Object.keys(extras).length > 0 && { extras }),

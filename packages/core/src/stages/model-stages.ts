@@ -12,6 +12,7 @@ import { guarded } from '../plugin-errors.js';
 import type { KilnContext } from '../types.js';
 import type { StageDriver } from './driver.js';
 import { missingProvider } from './missing-provider.js';
+import { WRITER } from '../version.js';
 
 function loadModel(ctx: KilnContext, stage: 'eval' | 'compress' | 'export') {
   const named = ctx.config[stage]?.model;
@@ -28,7 +29,7 @@ export const evalStage: StageDriver = {
   async run(ctx, hooks) {
     const { model } = await loadModel(ctx, 'eval');
     const scores = await hooks.evaluator.promise({}, model, ctx);
-    await ctx.runDir.writeJson('eval/results.json', { format: 'kiln-eval-results', version: 1, scores });
+    await ctx.runDir.writeJson('eval/results.json', { format: 'kiln-eval-results', version: 1, writer: WRITER, scores });
     ctx.metrics.write({ event: 'eval', ...scores });
     return { metrics: scores, outputs: ['eval/results.json'] };
   },
