@@ -13,6 +13,7 @@ export { seededUniform } from './rng.js';
 export { StopSequenceMatcher, type StopResult } from './stop.js';
 export { IncrementalDecoder, type Detokenizer } from './decode.js';
 export { chatml, type ChatMessage, type ChatTemplate } from './chat.js';
+export { jinjaChatTemplate, chatTemplateFromTokenizerConfig, type JinjaChatTemplateOptions } from './jinja-template.js';
 export {
   createTextGenerator,
   ContextLengthError,
