@@ -66,6 +66,11 @@ describe('config files', () => {
     expect(moved.config.runDir).toBe(join(dir, 'elsewhere'));
     const missing = await configError(createKiln({ cwd: dir, configFile: 'nope.ts' }));
     expect(missing.message).toMatch(/nope\.ts: config file not found/);
+    writeFiles(dir, { 'broken.ts': `export default { name: ;` });
+    const broken = await configError(createKiln({ cwd: dir, configFile: 'broken.ts' }));
+    expect(broken.message).toContain(`${join(dir, 'broken.ts')}: failed to load:`);
+    writeFiles(dir, { 'array.mjs': `export default [1, 2];` });
+    expect((await configError(createKiln({ cwd: dir, configFile: 'array.mjs' }))).message).toMatch(/array\.mjs: must default-export defineConfig/);
   });
 
   test('plugins by package name resolve from the config folder, with options', async () => {
