@@ -48,8 +48,20 @@ rows.push(['clean, full chain, 1 thread', `${(mb(bytes) / clean1).toFixed(2)} MB
 
 // 2b. Full chain, all threads: per-document cleaners + dedup keys + signatures in workers, dedup decisions here.
 const P = new MinHasher().permutations;
+// Batches of ~256 KB of text, so one batch of long addresses does not hold up the rest.
 async function* batches(minhashOnly = false): AsyncGenerator<CleanBatch> {
-  for (let i = 0; i < docs.length; i += 512) yield { docs: docs.slice(i, i + 512).map(({ id, text }) => ({ id, text })), minhashOnly };
+  let batch: CleanBatch['docs'] = [];
+  let size = 0;
+  for (const { id, text } of docs) {
+    batch.push({ id, text });
+    size += text.length;
+    if (size >= 256 * 1024) {
+      yield { docs: batch, minhashOnly };
+      batch = [];
+      size = 0;
+    }
+  }
+  if (batch.length) yield { docs: batch, minhashOnly };
 }
 const task = { module: siblingModule(import.meta.url, './parallel-clean-task'), init: {} };
 t = performance.now();

@@ -1,8 +1,9 @@
 // Streams a generated JSONL corpus of N MB (written to a temp file first) through
 // a JSONL source and the stateful cleaners (exact + MinHash dedup) plus the cheap
 // per-document ones, writing kept documents to a file, and prints peak RSS as JSON.
-// Documents are 32 KB of Zipf-distributed words, each distinct, so the dedup indexes
-// grow by one entry per document, as they would on a real corpus.
+// Every document is distinct, so the dedup indexes grow by one entry per document, as
+// they would on a real corpus: memory that grows with the input is the dedup state, and
+// the rest must stay flat.
 import { createWriteStream, mkdtempSync, rmSync, openSync, writeSync, closeSync } from 'node:fs';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
@@ -17,24 +18,27 @@ const sizeMB = Number(process.argv[2]);
 const dir = mkdtempSync(join(tmpdir(), 'kiln-rss-'));
 const input = join(dir, 'input.jsonl');
 try {
-  // Generate: 4000 distinct words, Zipf-ish via squaring a uniform draw.
+  // Generate: documents of ~32 KB, each a random draw of 20 paragraphs from a pool of
+  // 20 000 random-word paragraphs, so documents are distinct (pairwise Jaccard near 0)
+  // and generating gigabytes is string concatenation, not a word-by-word loop.
   const rng = new Xoshiro128(9);
   const vocab = Array.from({ length: 4000 }, (_, i) => i.toString(36).padStart(3, 'q') + 'a'.repeat(i % 5));
-  const fd = openSync(input, 'w');
-  let written = 0;
-  let n = 0;
-  while (written < sizeMB * 1e6) {
+  const pool = Array.from({ length: 20_000 }, () => {
     const words: string[] = [];
-    let len = 0;
-    while (len < 32_000) {
+    for (let len = 0; len < 1600; ) {
       const u = rng.nextU32() / 2 ** 32;
-      const w = vocab[Math.floor(u * u * vocab.length)];
+      const w = vocab[Math.floor(u * u * vocab.length)]; // Zipf-like: frequent words are frequent
       words.push(w);
       len += w.length + 1;
     }
-    const line = JSON.stringify({ text: `${n}. ${words.join(' ')}.` }) + '\n';
-    written += writeSync(fd, line);
-    n++;
+    return JSON.stringify(words.join(' ') + '.').slice(1, -1);
+  });
+  const fd = openSync(input, 'w');
+  let written = 0;
+  while (written < sizeMB * 1e6) {
+    const parts: string[] = [];
+    for (let p = 0; p < 20; p++) parts.push(pool[rng.nextU32() % pool.length]);
+    written += writeSync(fd, `{"text":"${parts.join('\\n')}"}\n`);
   }
   closeSync(fd);
 

@@ -86,3 +86,19 @@ describe('MinHash + LSH near-duplicate removal', () => {
     expect(() => minhashDedupCleaner({ permutations: 100, bands: 16 })).toThrow(/must divide/);
   });
 });
+
+describe('U32MultiMap', () => {
+  it('keeps every value under its key through rehashing, newest first', async () => {
+    const { U32MultiMap } = await import('../src/cleaners/u32-multimap.js');
+    const m = new U32MultiMap(4);
+    for (let i = 0; i < 50_000; i++) m.add((i % 7919) * 2654435761, i);
+    const under = (key: number) => {
+      const out: number[] = [];
+      m.forEach(key, (v) => void out.push(v));
+      return out;
+    };
+    expect(under(5 * 2654435761)).toEqual(Array.from({ length: 7 }, (_, j) => 5 + 7919 * (6 - j)).filter((v) => v < 50_000));
+    expect(under(123456)).toEqual([]);
+    expect(m.size).toBe(50_000);
+  });
+});

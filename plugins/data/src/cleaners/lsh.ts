@@ -1,6 +1,5 @@
 import { combine32, fmix32 } from '../util/hash.js';
 import { U32MultiMap } from './u32-multimap.js';
-import { estimateJaccard } from './minhash.js';
 
 export interface LshOptions {
   permutations: number;
@@ -12,16 +11,20 @@ export interface LshOptions {
   maxCandidates?: number;
 }
 
+/** Signatures kept for verification: 16 bits per value, in fixed-size chunks (no doubling, no copying). */
+const CHUNK_DOCS = 1 << 14;
+
 /**
  * Banded LSH over MinHash signatures, with each candidate verified on its full
  * signature so a chance band collision never removes a document. Only kept
- * documents are indexed: memory is one signature plus one bucket entry per band
- * per kept document.
+ * documents are indexed. Memory per kept document: the signature at 16 bits a
+ * value (256 bytes for 128 permutations; two 16-bit values agree by chance once
+ * in 65 536, which the estimate corrects for) plus one bucket entry per band.
  */
 export class LshIndex {
   readonly rows: number;
-  private readonly tables: U32MultiMap[];
-  private signatures = new Uint32Array(0);
+  private readonly buckets = new U32MultiMap(1 << 16);
+  private readonly chunks: Uint16Array[] = [];
   private count = 0;
 
   constructor(private readonly options: LshOptions) {
@@ -31,7 +34,6 @@ export class LshIndex {
     }
     if (!(threshold > 0 && threshold <= 1)) throw new Error(`minhash: 'threshold' must be in (0, 1], got ${threshold}`);
     this.rows = permutations / bands;
-    this.tables = Array.from({ length: bands }, () => new U32MultiMap());
   }
 
   get threshold(): number {
@@ -59,12 +61,12 @@ export class LshIndex {
     let best: { index: number; similarity: number } | undefined;
     const checked = new Set<number>();
     for (let band = 0; band < keys.length && !best; band++) {
-      this.tables[band].forEach(
+      this.buckets.forEach(
         keys[band],
         (doc) => {
           if (checked.has(doc)) return false;
           checked.add(doc);
-          const sim = estimateJaccard(signature, this.signatures.subarray(doc * P, doc * P + P));
+          const sim = this.similarity(signature, doc);
           if (sim >= this.options.threshold) best = { index: doc, similarity: sim };
           return best !== undefined;
         },
@@ -73,20 +75,30 @@ export class LshIndex {
     }
     if (best) return best;
     const doc = this.count++;
-    if (this.signatures.length < this.count * P) {
-      const grown = new Uint32Array(Math.max(this.count * P, this.signatures.length * 2));
-      grown.set(this.signatures);
-      this.signatures = grown;
-    }
-    this.signatures.set(signature, doc * P);
-    for (let band = 0; band < keys.length; band++) this.tables[band].add(keys[band], doc);
+    if (doc % CHUNK_DOCS === 0) this.chunks.push(new Uint16Array(CHUNK_DOCS * P));
+    const chunk = this.chunks[this.chunks.length - 1];
+    const base = (doc % CHUNK_DOCS) * P;
+    for (let i = 0; i < P; i++) chunk[base + i] = signature[i] & 0xffff;
+    for (let band = 0; band < keys.length; band++) this.buckets.add(keys[band], doc);
     return undefined;
   }
 
+  /** Estimated Jaccard between a full signature and an indexed document's 16-bit one, corrected for chance agreement. */
+  private similarity(signature: Uint32Array, doc: number): number {
+    const P = this.options.permutations;
+    const chunk = this.chunks[Math.floor(doc / CHUNK_DOCS)];
+    const base = (doc % CHUNK_DOCS) * P;
+    let same = 0;
+    for (let i = 0; i < P; i++) if ((signature[i] & 0xffff) === chunk[base + i]) same++;
+    const chance = 1 / 65536;
+    return Math.max(0, (same / P - chance) / (1 - chance));
+  }
+
+  /** One key per band; the band number is mixed in, so all bands share one table. */
   private bandKeys(signature: Uint32Array): Uint32Array {
     const keys = new Uint32Array(this.options.bands);
     for (let band = 0; band < keys.length; band++) {
-      let h = band;
+      let h = fmix32(band + 1);
       for (let r = band * this.rows; r < (band + 1) * this.rows; r++) h = combine32(h, signature[r]);
       keys[band] = fmix32(h);
     }

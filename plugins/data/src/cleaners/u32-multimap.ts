@@ -13,7 +13,7 @@ export class U32MultiMap {
   private count = 0;
 
   constructor(capacity = 1024) {
-    const size = 1 << Math.ceil(Math.log2(Math.max(16, capacity * 2)));
+    const size = 1 << Math.ceil(Math.log2(Math.max(16, (capacity * 4) / 3)));
     this.keys = new Uint32Array(size);
     this.heads = new Int32Array(size);
   }
@@ -23,10 +23,10 @@ export class U32MultiMap {
   }
 
   add(key: number, value: number): void {
-    if ((this.used + 1) * 2 > this.keys.length) this.rehash();
+    if ((this.used + 1) * 4 > this.keys.length * 3) this.rehash(); // load ≤ 0.75: linear probing stays short
     const slot = this.find(key);
     if (this.heads[slot] === 0) {
-      this.keys[slot] = key;
+      this.keys[slot] = key >>> 0;
       this.used++;
     }
     if (this.count === this.values.length) {
@@ -48,8 +48,9 @@ export class U32MultiMap {
   }
 
   private find(key: number): number {
+    key >>>= 0; // compare as stored: keys are unsigned 32-bit
     const mask = this.keys.length - 1;
-    let slot = Math.imul(key, 0x9e3779b1) >>> 0 & mask;
+    let slot = (Math.imul(key, 0x9e3779b1) >>> 0) & mask;
     while (this.heads[slot] !== 0 && this.keys[slot] !== key) slot = (slot + 1) & mask;
     return slot;
   }
