@@ -21,13 +21,13 @@ function byStage(records: readonly MetricRecord[], key: string): Series[] {
   return [...groups].map(([stage, points]) => ({ name: `${stage} ${key}`, points }));
 }
 
-/** Evaluation-during-training losses ('val/loss', 'test/loss', ...), drawn as dots. */
-function evalLossSeries(metrics: readonly MetricRecord[]): Series[] {
+/** Evaluation-during-training metrics ('val/loss', 'val/ppl', ...), drawn as dots; `losses` picks *loss keys or the rest. */
+function evalSeries(metrics: readonly MetricRecord[], losses: boolean): Series[] {
   const groups = new Map<string, Array<readonly [number, number]>>();
   for (const r of metrics) {
     if (!num(r.step) || (r.event !== undefined && r.event !== 'eval' && r.event !== 'step')) continue;
     for (const [k, v] of Object.entries(r)) {
-      if (!k.includes('/') || !k.endsWith('loss') || !num(v)) continue;
+      if (!k.includes('/') || k.endsWith('loss') !== losses || !num(v)) continue;
       const name = `${r.stage ?? 'train'} ${k}`;
       if (!groups.has(name)) groups.set(name, []);
       groups.get(name)!.push([r.step, v]);
@@ -49,7 +49,7 @@ export function summarySection(run: RunArtifacts): string {
     const last = steps.filter((r) => String(r.stage ?? 'train') === stage).at(-1)!;
     cards.push([`final ${stage} loss`, `${fmt(last.loss)} <small>at step ${fmt(last.step)}</small>`]);
   }
-  const val = evalLossSeries(run.metrics).flatMap((s) => s.points.map((p) => p[1]));
+  const val = evalSeries(run.metrics, true).flatMap((s) => s.points.map((p) => p[1]));
   if (val.length) cards.push(['best eval loss', fmt(Math.min(...val))]);
   const tps = steps.map((r) => r.tokensPerSecond).filter(num);
   if (tps.length) cards.push(['median tokens/s', fmt(Math.round(median(tps)))]);
@@ -76,11 +76,13 @@ export function summarySection(run: RunArtifacts): string {
 
 export function trainingSection(run: RunArtifacts): string {
   const steps = stepRecords(run.metrics);
-  if (steps.length === 0 && evalLossSeries(run.metrics).length === 0) return section('training', 'Training', missing('training steps', 'metrics.jsonl'));
-  const loss = lineChart({ title: 'Loss', xLabel: 'step', yLabel: 'loss', series: [...byStage(steps, 'loss'), ...evalLossSeries(run.metrics)] });
+  if (steps.length === 0 && evalSeries(run.metrics, true).length === 0) return section('training', 'Training', missing('training steps', 'metrics.jsonl'));
+  const loss = lineChart({ title: 'Loss', xLabel: 'step', yLabel: 'loss', series: [...byStage(steps, 'loss'), ...evalSeries(run.metrics, true)] });
   const lrSeries = byStage(steps, 'lr');
   const lr = lrSeries.length ? lineChart({ title: 'Learning rate', xLabel: 'step', yLabel: 'learning rate', series: lrSeries }) : '';
-  return section('training', 'Training', loss + lr);
+  const otherEvals = evalSeries(run.metrics, false);
+  const evals = otherEvals.length ? lineChart({ title: 'Evaluation during training', xLabel: 'step', yLabel: 'value', series: otherEvals }) : '';
+  return section('training', 'Training', loss + lr + evals);
 }
 
 export function throughputSection(run: RunArtifacts): string {

@@ -30,10 +30,11 @@ describe('report rendered in headless Chromium', () => {
 
     expect(await page.title()).toBe('Kiln report: tiny-shakespeare');
     expect(await page.locator('h2').allTextContents()).toEqual(['Summary', 'Training', 'Throughput', 'Data cleaning', 'Evaluation', 'Sample generations', 'Configuration']);
-    expect(await page.locator('figcaption').allTextContents()).toEqual(['Loss', 'Learning rate', 'Tokens per second']);
+    expect(await page.locator('figcaption').allTextContents()).toEqual(['Loss', 'Learning rate', 'Evaluation during training', 'Tokens per second']);
+    expect(await page.locator('figure', { hasText: 'Evaluation during training' }).locator('circle.dot[data-series="train val/ppl"]').count()).toBe(counts.evals);
 
     // Curves: one path per stage, with every step; validation loss as dots.
-    const lossChart = page.locator('figure', { hasText: 'Loss' }).first();
+    const lossChart = page.locator('figure').first();
     expect(await lossChart.locator('path.series[data-series="train loss"]').getAttribute('data-points')).toBe(String(counts.trainSteps));
     expect(await lossChart.locator('path.series[data-series="finetune loss"]').getAttribute('data-points')).toBe(String(counts.finetuneSteps));
     expect(await lossChart.locator('circle.dot').count()).toBe(counts.evals);

@@ -11,7 +11,7 @@ export function writeFixtureRun(root: string): { trainSteps: number; finetuneSte
     const lr = step <= 10 ? (6e-4 * step) / 10 : 6e-4 * 0.5 * (1 + Math.cos((Math.PI * (step - 10)) / 110));
     lines.push({ time: 't', stage: 'train', event: 'step', step, totalSteps: 120, loss: 10 * Math.exp(-step / 40) + 2, lr, tokensPerSecond: 5000 + (step % 7) * 100 });
     if (step % 40 === 0) {
-      lines.push({ time: 't', stage: 'train', event: 'eval', step, 'val/loss': 10 * Math.exp(-step / 40) + 2.3, 'val/ppl': 20 });
+      lines.push({ time: 't', stage: 'train', event: 'eval', step, 'val/loss': 10 * Math.exp(-step / 40) + 2.3, 'val/ppl': Math.exp(10 * Math.exp(-step / 40) + 2.3) });
       evals++;
     }
   }
