@@ -14,6 +14,7 @@ export function quantizeQ8_0(x: Float32Array): Uint8Array {
   const blocks = x.length / QK8_0;
   const out = new Uint8Array(blocks * Q8_0_BLOCK_BYTES);
   const view = new DataView(out.buffer);
+  const q = new Int8Array(out.buffer);
   for (let b = 0; b < blocks; b++) {
     const base = b * QK8_0;
     let amax = 0;
@@ -25,7 +26,7 @@ export function quantizeQ8_0(x: Float32Array): Uint8Array {
     for (let j = 0; j < QK8_0; j++) {
       const v = Math.fround(x[base + j] * id);
       // roundf: halves away from zero.
-      view.setInt8(o + 2 + j, Math.sign(v) * Math.round(Math.abs(v)));
+      q[o + 2 + j] = v < 0 ? -Math.round(-v) : Math.round(v);
     }
   }
   return out;
