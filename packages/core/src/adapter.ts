@@ -11,6 +11,7 @@ import { CLEAN_STAGE } from './types.js';
 import type { Doc, KilnContext, KilnPlugin, SourceHook, UserConfig } from './types.js';
 import type { KilnHooks, TapMeta } from './hooks.js';
 import { guarded, pluginFailure } from './plugin-errors.js';
+import { contextFor } from './plugin-context.js';
 import { isDropped, type SourceManifest } from './stages/data-report.js';
 
 const ENFORCE_OFFSET = { pre: -1_000_000, normal: 0, post: 1_000_000 } as const;
@@ -35,7 +36,7 @@ function tapOptions(plugin: KilnPlugin, item?: unknown, hookStage?: number): { n
 async function* readSource(plugin: KilnPlugin, source: SourceHook, ctx: KilnContext, manifest: SourceManifest) {
   let iterator: AsyncIterator<Doc>;
   try {
-    iterator = source.read(ctx)[Symbol.asyncIterator]();
+    iterator = source.read(contextFor(ctx, plugin))[Symbol.asyncIterator]();
   } catch (error) {
     throw pluginFailure(plugin, 'source', source.name, error);
   }

@@ -9,6 +9,7 @@ import type { Backend } from '@kiln/tensor';
 import { KilnError } from './errors.js';
 import type { KilnHooks } from './hooks.js';
 import { createHooksFacade } from './hooks-facade.js';
+import { registerRunContext } from './plugin-context.js';
 import { resolveBackend } from './backend/resolve-backend.js';
 import { createMetricsSink } from './services/metrics.js';
 import type { ProgressFactory } from './services/progress.js';
@@ -60,7 +61,7 @@ function drop(rule: string, detail?: string, duplicateOf?: string): Dropped {
 /** KilnContext over a container scope; getters resolve lazily, so `kiln doctor` creates no run directory. */
 function buildContext(cradle: RunServices): KilnContext {
   const { config } = cradle;
-  return Object.freeze({
+  const ctx: KilnContext = Object.freeze({
     config,
     logger: cradle.logger,
     signal: cradle.signal,
@@ -87,6 +88,7 @@ function buildContext(cradle: RunServices): KilnContext {
     },
     drop,
   });
+  return registerRunContext(ctx);
 }
 
 export function createRunContainer(options: RunContainerOptions): RunContainer {

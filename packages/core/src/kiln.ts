@@ -7,7 +7,7 @@
  *   await kiln.run(['train']);
  */
 import { tapPlugin } from './adapter.js';
-import { createConfigEnv } from './config/define-config.js';
+import { createConfigEnv, type UserConfigExport } from './config/define-config.js';
 import { parseOverride } from './config/overrides.js';
 import { finishConfig, loadUserConfig } from './config/resolve-config.js';
 import { createRunContainer, stageScope, type RunContainer } from './container.js';
@@ -27,7 +27,7 @@ export interface KilnOptions {
   /** Explicit config file, relative to cwd. */
   configFile?: string;
   /** A config given in code instead of a file (object, promise or function of the environment). */
-  config?: unknown;
+  config?: UserConfigExport;
   /** The command being run, passed to config functions (default 'run'). */
   command?: string;
   /** `key.path=value` overrides, as given to --set. */

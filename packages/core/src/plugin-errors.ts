@@ -4,6 +4,7 @@
  */
 import { KilnError, messageOf } from './errors.js';
 import type { KilnPlugin } from './types.js';
+import { contextFor, isRunContext } from './plugin-context.js';
 
 /** Duck-typed: a plugin may carry its own copy of @kiln/core, so instanceof is not reliable. */
 function kilnErrorInfo(error: unknown): { plugin?: string; exitCode?: number; name?: string } | undefined {
@@ -30,7 +31,10 @@ export function pluginFailure(plugin: KilnPlugin, hook: string, itemName: string
   });
 }
 
-/** An async function that reports its failures as the plugin's. */
+/**
+ * An async function that reports its failures as the plugin's. A run context
+ * in the last argument is swapped for the plugin's own (its logger prefixed).
+ */
 export function guarded<A extends unknown[], R>(
   plugin: KilnPlugin,
   hook: string,
@@ -38,6 +42,8 @@ export function guarded<A extends unknown[], R>(
   fn: (...args: A) => R,
 ): (...args: A) => Promise<Awaited<R>> {
   return async (...args: A): Promise<Awaited<R>> => {
+    const last = args.length - 1;
+    if (last >= 0 && isRunContext(args[last])) args[last] = contextFor(args[last], plugin);
     try {
       return (await fn(...args)) as Awaited<R>;
     } catch (error) {

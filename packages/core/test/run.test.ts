@@ -96,6 +96,24 @@ describe('data stage', () => {
   });
 });
 
+test('each plugin logs under its own name', async () => {
+  const chatty: KilnPlugin = {
+    name: 'kiln-plugin-chatty',
+    source: { name: 'one', async *read(ctx) { ctx.logger.info('reading'); yield { id: '1', text: 'x', origin: { source: 'one' } }; } },
+    cleaner: { rule: 'noop', clean: (d, ctx) => (ctx.logger.warn('cleaning', { id: d.id }), d) },
+    onStageEnd: (stage, _r, ctx) => ctx.logger.debug(`ended ${stage}`),
+  };
+  const { kiln, logger } = await kilnWith({ plugins: [chatty] });
+  await kiln.run(['data']);
+  const own = logger.records.filter((r) => r.message.startsWith('[kiln-plugin-chatty] '));
+  expect(own).toEqual([
+    { level: 'info', message: '[kiln-plugin-chatty] reading' },
+    { level: 'warn', message: '[kiln-plugin-chatty] cleaning', data: { id: '1' } },
+    { level: 'debug', message: '[kiln-plugin-chatty] ended data' },
+  ]);
+  expect(kiln.context().logger).toBe(logger); // core's own context is not prefixed
+});
+
 describe('stages without a provider', () => {
   test('fail before any stage runs, naming what to add (exit code 2)', async () => {
     const { kiln } = await kilnWith({ plugins: [corpus], train: { steps: 1 } });
