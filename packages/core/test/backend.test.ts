@@ -48,6 +48,7 @@ describe('backend resolution', () => {
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).message).toBe("backend 'wasm' needs the package @kiln/backend-wasm: npm install @kiln/backend-wasm (or add a plugin providing it)");
     await expect(resolveWith('tpu', [])).rejects.toThrow("backend 'tpu': no plugin provides it (available: js)");
+    await expect(resolveWith('wasmm', [])).rejects.toThrow('(available: js) (did you mean "wasm"?)');
     await expect(resolveWith('webgpu', [{ name: 'gpu', backend: provider('webgpu', 100, 'no adapter') }])).rejects.toThrow(
       "backend 'webgpu' is not available here: no adapter",
     );

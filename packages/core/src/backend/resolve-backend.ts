@@ -10,6 +10,7 @@ import { ConfigError, KilnError, messageOf } from '../errors.js';
 import type { BackendProvider, KilnContext, KilnPlugin } from '../types.js';
 import type { KilnHooks, TapMeta } from '../hooks.js';
 import { guarded } from '../plugin-errors.js';
+import { suggestion } from '../config/did-you-mean.js';
 
 /** Backends core knows how to find when no plugin in the config provides them. */
 export const OPTIONAL_BACKEND_PACKAGES: Readonly<Record<string, string>> = {
@@ -105,7 +106,7 @@ export async function resolveBackend(hooks: KilnHooks, ctx: KilnContext, importe
       throw new ConfigError(
         pkg
           ? `backend '${wanted}' needs the package ${pkg}: npm install ${pkg} (or add a plugin providing it)`
-          : `backend '${wanted}': no plugin provides it (available: ${known})`,
+          : `backend '${wanted}': no plugin provides it (available: ${known})${suggestion(wanted, [...entries.map((e) => e.provider.name), ...Object.keys(OPTIONAL_BACKEND_PACKAGES)])}`,
         { field: 'backend', file: ctx.config.configFile },
       );
     }
