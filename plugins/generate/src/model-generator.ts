@@ -1,0 +1,27 @@
+/**
+ * A TextGenerator (what `kiln generate`, `kiln serve` and sample generations
+ * consume) over a model and its tokenizer, with the KV cache.
+ */
+import { chatml, createTextGenerator, type ChatTemplate, type GenerateOptions, type GeneratorTokenizer, type TextGenerator } from '@kiln/sampling';
+import { cachedNextTokenModel } from './next-token.js';
+import { toEngine } from './to-engine.js';
+
+export interface ModelGeneratorOptions {
+  /** Name shown by /v1/models (default 'kiln'). */
+  name?: string;
+  /** Default sampling settings, overridden per request. */
+  defaults?: GenerateOptions;
+  /** Chat template (default ChatML). */
+  chatTemplate?: ChatTemplate;
+}
+
+export function createModelGenerator(model: unknown, tokenizer: GeneratorTokenizer, options: ModelGeneratorOptions = {}): TextGenerator {
+  const engine = toEngine(model);
+  return createTextGenerator({
+    name: options.name ?? 'kiln',
+    model: cachedNextTokenModel(engine),
+    tokenizer,
+    chatTemplate: options.chatTemplate ?? chatml,
+    defaults: options.defaults,
+  });
+}
