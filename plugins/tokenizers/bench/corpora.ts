@@ -22,7 +22,7 @@ async function build(name: string, file: string, read: () => AsyncIterable<{ tex
   const lines: string[] = [];
   let bytes = 0;
   for await (const d of read()) {
-    // One document per line: newlines inside a document become spaces... for English; poems keep lines joined by '。'.
+    // One document per line (what the native trainer reads as one sequence): inner newlines become spaces.
     const line = d.text.replace(/\s*\n\s*/g, ' ').trim();
     if (!line) continue;
     lines.push(line);

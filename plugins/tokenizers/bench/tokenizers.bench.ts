@@ -12,7 +12,7 @@
  * Writes bench-results/tokenizers.json.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,7 +32,7 @@ const quick = process.env.KILN_BENCH_QUICK === '1';
 interface TrainRow { corpus: string; MB: number; trainer: string; pattern: string; seconds: number; MBps: number; peakMiB: number; vocabSize: number }
 interface EncodeRow { corpus: string; MB: number; encoder: string; seconds: number; MBps: number }
 
-function trainOnce(which: 'kiln' | 'native', c: Corpus, pattern: string): TrainRow {
+function trainOnce(which: 'kiln' | 'native' | 'baseline', c: Corpus, pattern: string): TrainRow {
   const r = spawnSync(process.execPath, ['--conditions=kiln-source', '--import', 'tsx', join(here, 'train-child.ts'), which, c.file, pattern, '30000'], {
     cwd: root,
     encoding: 'utf8',
@@ -41,7 +41,8 @@ function trainOnce(which: 'kiln' | 'native', c: Corpus, pattern: string): TrainR
   if (r.status !== 0) throw new Error(`${which} training on ${c.name} failed:\n${r.stderr}`);
   const out = JSON.parse(r.stdout.trim().split('\n').pop()!);
   const MB = c.bytes / 1e6;
-  return { corpus: c.name, MB, trainer: which === 'kiln' ? 'Kiln' : 'HF tokenizers (native)', pattern, seconds: out.seconds, MBps: MB / out.seconds, peakMiB: out.maxRssMB, vocabSize: out.vocabSize };
+  const trainer = { kiln: 'Kiln', native: 'HF tokenizers (native)', baseline: 'none (process baseline)' }[which];
+  return { corpus: c.name, MB, trainer, pattern, seconds: out.seconds, MBps: MB / out.seconds, peakMiB: out.maxRssMB, vocabSize: out.vocabSize };
 }
 
 function timeEncoder(c: Corpus, encoder: string, encode: (t: string) => ArrayLike<number>): EncodeRow {
@@ -64,6 +65,7 @@ if (quick) for (const c of [english, chinese]) (c.docs = c.docs.slice(0, 200)), 
 // --- 1. Training
 const train: TrainRow[] = [];
 if (!quick) {
+  train.push(trainOnce('baseline', english, '-'));
   for (const c of [english, chinese])
     for (const pattern of ['gpt2', 'cjk']) for (const which of ['native', 'kiln'] as const) {
       train.push(trainOnce(which, c, pattern));
@@ -112,4 +114,3 @@ writeFileSync(
   join(root, 'bench-results/tokenizers.json'),
   JSON.stringify({ date: new Date().toISOString(), corpora: { english: english.bytes, chinese: chinese.bytes }, train, encode, gpt2Mismatches: mismatches }, null, 2),
 );
-void readFileSync;

@@ -1,10 +1,12 @@
 /**
  * One training run in its own process, so peak memory (maxRSS) is the trainer's own.
- * Args: <kiln|native> <corpus file> <pattern gpt2|cjk> <vocab size>
+ * Args: <kiln|native|baseline> <corpus file> <pattern gpt2|cjk> <vocab size>
+ * 'baseline' loads the same modules and trains nothing: the process's own footprint.
  * Prints one JSON line: seconds, maxRssMB, vocabSize.
  */
-import { readFileSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { createRequire } from 'node:module';
+import { createInterface } from 'node:readline';
 import { PATTERNS } from '../src/pretokenize.js';
 import { trainBpe } from '../src/bpe-trainer.js';
 
@@ -29,10 +31,14 @@ if (which === 'native') {
   const tok = t.Tokenizer.fromString(JSON.stringify(json));
   tok.train([file]);
   size = tok.getVocabSize();
-} else {
-  const lines = readFileSync(file, 'utf8').split('\n');
+} else if (which === 'kiln') {
+  // Streamed line by line (one document per line), as the tokenizer stage streams documents.
+  const lines = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
   const tok = await trainBpe(lines, { vocabSize, minFrequency: 1, specialTokens: [], pattern });
   size = tok.vocabSize;
+} else {
+  createRequire(import.meta.url)('tokenizers');
+  size = 0;
 }
 const seconds = (performance.now() - start) / 1000;
 console.log(JSON.stringify({ seconds, maxRssMB: process.resourceUsage().maxRSS / 1024, vocabSize: size }));

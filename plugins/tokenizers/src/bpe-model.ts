@@ -113,9 +113,18 @@ export class BpeModel {
 
   /** Encodes one word given as UTF-8 bytes[0, len) and returns its ids. */
   encodeBytes(bytes: Uint8Array, len: number): number[] {
+    const out = new Int32Array(len + 1);
+    return Array.from(out.subarray(0, this.encodeBytesInto(bytes, len, out, 0)));
+  }
+
+  /** Encodes one word given as UTF-8 bytes[0, len) into out[at...] (room for len ids); returns the new end. */
+  encodeBytesInto(bytes: Uint8Array, len: number, out: Int32Array, at: number): number {
     if (this.ignoreMerges) {
       const whole = this.idByChars.get(bytesToChars(bytes.subarray(0, len)));
-      if (whole !== undefined) return [whole];
+      if (whole !== undefined) {
+        out[at] = whole;
+        return at + 1;
+      }
     }
     if (this.work.length < len) {
       this.work = new Int32Array(len * 2);
@@ -128,7 +137,8 @@ export class BpeModel {
       if (id >= 0) sym[n++] = id;
     }
     n = n > 96 ? this.mergeLong(sym, n) : this.mergeShort(sym, n);
-    return Array.from(sym.subarray(0, n));
+    for (let i = 0; i < n; i++) out[at + i] = sym[i];
+    return at + n;
   }
 
   /** O(n²) merge loop over a compact array: fastest for ordinary words. */

@@ -228,33 +228,30 @@ export class BpeTokenizer implements Tokenizer {
         return;
       }
       if (id === -1) {
-        const ids = this.bpe(text, start, end);
-        this.single[c] = ids.length === 1 ? ids[0] : -2;
-        this.push(ids);
+        const from = this.outLen;
+        this.bpe(text, start, end);
+        this.single[c] = this.outLen - from === 1 ? this.out[from] : -2;
         return;
       }
     }
-    if (len > CACHE_MAX_CHARS) return this.push(this.bpe(text, start, end));
+    if (len > CACHE_MAX_CHARS) return this.bpe(text, start, end);
     const h = WordCache.hash(text, start, end);
     const e = this.cache.find(text, start, end, h);
     if (e >= 0) {
       this.outLen = this.cache.copyIds(e, this.out, this.outLen);
       return;
     }
-    const ids = this.bpe(text, start, end);
-    this.cache.add(text, start, end, h, ids);
-    this.push(ids);
+    const from = this.outLen;
+    this.bpe(text, start, end);
+    this.cache.add(text, start, end, h, this.out, from, this.outLen);
   }
 
-  private push(ids: number[]): void {
-    for (let i = 0; i < ids.length; i++) this.out[this.outLen++] = ids[i];
-  }
-
-  private bpe(text: string, start: number, end: number): number[] {
+  /** Runs BPE on text[start, end), appending to this.out. */
+  private bpe(text: string, start: number, end: number): void {
     const need = (end - start) * 3;
     if (this.bytes.length < need) this.bytes = new Uint8Array(need * 2);
     const n = utf8Into(text, start, end, this.bytes);
-    return this.model.encodeBytes(this.bytes, n);
+    this.outLen = this.model.encodeBytesInto(this.bytes, n, this.out, this.outLen);
   }
 
   /** Maps each token's bytes back to the characters they came from (a token inside a character spans it). */

@@ -71,16 +71,17 @@ export class WordCache {
     return this.idLen[e];
   }
 
-  /** Caches ids for text[start, end) when there is room. */
-  add(text: string, start: number, end: number, h: number, ids: ArrayLike<number>): void {
+  /** Caches ids[from, to) for text[start, end) when there is room. */
+  add(text: string, start: number, end: number, h: number, ids: Int32Array, from: number, to: number): void {
     const len = end - start;
-    if (this.entries >= this.maxEntries || this.charsUsed + len > this.maxChars || this.idsUsed + ids.length > this.maxChars) return;
+    const count = to - from;
+    if (this.entries >= this.maxEntries || this.charsUsed + len > this.maxChars || this.idsUsed + count > this.maxChars) return;
     if (this.charsUsed + len > this.chars.length) {
       const grown = new Uint16Array(Math.min(this.maxChars, this.chars.length * 2));
       grown.set(this.chars.subarray(0, this.charsUsed));
       this.chars = grown;
     }
-    if (this.idsUsed + ids.length > this.idPool.length) {
+    if (this.idsUsed + count > this.idPool.length) {
       const grown = new Int32Array(Math.min(this.maxChars, this.idPool.length * 2));
       grown.set(this.idPool.subarray(0, this.idsUsed));
       this.idPool = grown;
@@ -92,9 +93,9 @@ export class WordCache {
     for (let i = 0; i < len; i++) this.chars[this.charsUsed + i] = text.charCodeAt(start + i);
     this.charsUsed += len;
     this.idStart[e] = this.idsUsed;
-    this.idLen[e] = ids.length;
-    for (let i = 0; i < ids.length; i++) this.idPool[this.idsUsed + i] = ids[i];
-    this.idsUsed += ids.length;
+    this.idLen[e] = count;
+    for (let i = 0; i < count; i++) this.idPool[this.idsUsed + i] = ids[from + i];
+    this.idsUsed += count;
     let s = h & this.mask;
     while (this.slots[s] >= 0) s = (s + 1) & this.mask;
     this.slots[s] = e;
