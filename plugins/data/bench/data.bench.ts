@@ -4,7 +4,7 @@
 //   3. MinHash + LSH near-dup dedup, documents/s, on 1 thread and on all threads
 //   4. peak RSS of the streaming chain on generated input of S and 10·S bytes (child processes)
 // Writes bench-results/data.json. Env: KILN_BENCH_POEMS (poems to read, default all),
-// KILN_BENCH_RSS_MB (S, default 200 → 200 MB and 2 GB).
+// KILN_BENCH_RSS_MB (S, default 200 → 200 MB and 2 GB; 0 skips the memory runs).
 import { availableParallelism } from 'node:os';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
@@ -110,7 +110,7 @@ results.minhash = { threads1: { seconds: mh1, docsPerSecond: docs.length / mh1 }
 const S = Number(process.env.KILN_BENCH_RSS_MB ?? 200);
 const child = fileURLToPath(new URL('./rss-child.ts', import.meta.url));
 const rss: Array<{ inputMB: number; docs: number; peakRssMB: number; seconds: number }> = [];
-for (const size of [S, 10 * S]) {
+for (const size of S > 0 ? [S, 10 * S] : []) {
   const r = spawnSync(process.execPath, [...process.execArgv, child, String(size)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   if (r.status !== 0) throw new Error(`rss-child ${size} MB failed`);
   const line = JSON.parse(r.stdout.trim().split('\n').pop()!);
