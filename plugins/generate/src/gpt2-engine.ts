@@ -41,6 +41,8 @@ export class Gpt2Engine {
   readonly linear = new Map<string, LinearWeight>();
   /** Everything else (norms, biases, position table) by HF name. */
   readonly dense = new Map<string, { view: BufView; size: number }>();
+  /** The model tensors behind dense matrices (fromGpt2), so a compressor can free what it replaced. */
+  readonly sources = new Map<string, Tensor>();
 
   constructor(
     readonly backend: Backend,
@@ -66,8 +68,22 @@ export class Gpt2Engine {
       // wte is [V, C] (nn.Linear layout for the LM head); Conv1D weights are [in, out].
       const [inFeatures, outFeatures] = tied ? [t.shape[1], t.shape[0]] : [t.shape[0], t.shape[1]];
       engine.linear.set(name, { kind: 'dense', w: t.view, layout: tied ? 'out-in' : 'in-out', inFeatures, outFeatures, bias });
+      engine.sources.set(name, t);
     }
     return engine;
+  }
+
+  /**
+   * Puts a new weight in place of `name`, freeing the old one: the model
+   * tensor it pointed at, or the quantized buffers it owned. The model the
+   * engine came from must not run its own forward pass afterwards.
+   */
+  replaceLinear(name: string, weight: LinearWeight): void {
+    const old = this.lin(name);
+    this.linear.set(name, weight);
+    freeWeight(this.backend, old);
+    this.sources.get(name)?.dispose();
+    this.sources.delete(name);
   }
 
   private lin(name: string): LinearWeight {
