@@ -110,15 +110,17 @@ describe('corpus packages (read from the npm tarball, streamed)', () => {
       'package/package.json': '{}',
       'package/data/1790_george_washington_n.txt': 'Fellow-Citizens of the Senate and House of Representatives: ...\n',
       'package/data/1790_george_washington_n.json': '{}',
+      'package/data/1801_thomas_jefferson_dr.txt': 'Fellow Citizens of the Senate and House of Representatives: ...',
       'package/data/2016_barack_obama_d.txt': 'Mr. Speaker, Mr. Vice President, Members of Congress...',
     });
     const docs = await collect(sotuSource({ tarball: tgz }));
     expect(docs.map((d) => [d.id, d.meta])).toEqual([
-      ['sotu:1790_george_washington_n', { year: 1790, president: 'george washington' }],
-      ['sotu:2016_barack_obama_d', { year: 2016, president: 'barack obama' }],
+      ['sotu:1790_george_washington_n', { year: 1790, president: 'george washington', party: 'n' }],
+      ['sotu:1801_thomas_jefferson_dr', { year: 1801, president: 'thomas jefferson', party: 'dr' }],
+      ['sotu:2016_barack_obama_d', { year: 2016, president: 'barack obama', party: 'd' }],
     ]);
     expect(docs[0].text).toBe('Fellow-Citizens of the Senate and House of Representatives: ...');
-    expect((await collect(sotuSource({ tarball: tgz, years: { from: 2000 } }))).length).toBe(1);
+    expect((await collect(sotuSource({ tarball: tgz, years: { from: 1800 } }))).length).toBe(2);
   });
 
   it('chinese-poetry: Tang and Song poems as title + lines, optionally Simplified', async () => {

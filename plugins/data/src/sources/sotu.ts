@@ -10,7 +10,8 @@ export interface SotuSourceOptions {
   years?: { from?: number; to?: number };
 }
 
-const FILE = /^package\/data\/(\d{4})_([a-z_]+?)_([a-z])\.txt$/;
+// <year>_<president>_<party>.txt, party codes of one or more letters (n, f, dr, w, d, r).
+const FILE = /^package\/data\/(\d{4})_([a-z_]+)_([a-z]+)\.txt$/;
 
 /**
  * US State of the Union addresses 1790–2016 (public domain, ~10.8 M characters),
@@ -27,7 +28,7 @@ export function sotuSource(options: SotuSourceOptions = {}): SourceHook {
       const from = options.years?.from ?? -Infinity;
       const to = options.years?.to ?? Infinity;
       for await (const { path, data } of tarballFiles(tgz, (p) => FILE.test(p))) {
-        const [, year, who] = FILE.exec(path)!;
+        const [, year, who, party] = FILE.exec(path)!;
         if (+year < from || +year > to) continue;
         const text = data.toString('utf8').trim();
         if (!text) continue;
@@ -36,7 +37,7 @@ export function sotuSource(options: SotuSourceOptions = {}): SourceHook {
           id: `${name}:${base}`,
           text,
           origin: { source: name, file: path },
-          meta: { year: +year, president: who.replace(/_/g, ' ') },
+          meta: { year: +year, president: who.replace(/_/g, ' '), party },
         };
       }
     },
