@@ -1,4 +1,4 @@
-import { isAbsolute, relative, resolve } from 'node:path';
+import { isAbsolute, relative, resolve as resolvePath } from 'node:path';
 import type { KilnContext, StageResult, TokenBatches } from '@kiln/core';
 import { AdamW, cosineSchedule } from '@kiln/tensor';
 import { asCausalLM, type CausalLM } from './model.js';
@@ -49,7 +49,7 @@ export async function trainCausalLM(rawOptions: Record<string, unknown>, ctx: Ki
     ctx.logger.info('resuming', { from: resumeDir, step: resumed.step });
     warnOnChangedOptions(resumed.options, o, ctx);
   } else if (o.initFrom) {
-    model = await loadModel(arch, isAbsolute(o.initFrom) ? o.initFrom : resolve(ctx.config.root, o.initFrom), backend, ctx);
+    model = await loadModel(arch, isAbsolute(o.initFrom) ? o.initFrom : resolvePath(ctx.config.root, o.initFrom), backend, ctx);
     ctx.logger.info('continued pretraining: weights from a checkpoint, fresh optimizer', { from: o.initFrom });
   } else {
     model = asCausalLM(await arch.create(modelOptions, backend, ctx), `${where}: architecture '${archName}'`);
@@ -113,6 +113,9 @@ export async function trainCausalLM(rawOptions: Record<string, unknown>, ctx: Ki
   let aborted = false;
   try {
     while (step < o.steps) {
+      // A CPU backend resolves every await at once, so without this the event loop would
+      // never turn during training: no Ctrl-C handler, no progress redraw, no timers.
+      await new Promise<void>((resolve) => setImmediate(resolve));
       if (ctx.signal.aborted) {
         aborted = true;
         break;

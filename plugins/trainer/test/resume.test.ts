@@ -32,6 +32,16 @@ describe('causal-lm: checkpoints, exact resume, determinism', () => {
     expect(second.result.modelDir).toBe('checkpoints/step-000008');
   });
 
+  it('an abort from outside the step loop (a Ctrl-C handler) stops training at the next step', async () => {
+    const root = tempDir('timer');
+    writeText(root);
+    // The handler runs only when the event loop turns: the loop must yield to it every step.
+    const r = await runTrain({ root, runDir: join(root, 'r'), train: TRAIN, stopAfter: 2, stopVia: 'timer' });
+    expect(r.result.aborted).toBe(true);
+    expect(r.steps.length).toBeLessThan(4);
+    expect(readFileSync(join(root, 'r/checkpoints/latest'), 'utf8').trim()).toBe(`step-00000${r.steps.length}`);
+  });
+
   it('the same seed gives the same run; another seed another', async () => {
     const root = tempDir('seed');
     writeText(root);

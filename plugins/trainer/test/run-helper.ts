@@ -40,6 +40,8 @@ export async function runTrain(o: {
   train: Record<string, unknown>;
   seed?: number;
   stopAfter?: number;
+  /** 'timer': abort from a macrotask, as a Ctrl-C handler does (default: synchronously inside onStep). */
+  stopVia?: 'sync' | 'timer';
   model?: Record<string, unknown>;
 }): Promise<RunOutcome> {
   const losses: number[] = [];
@@ -50,7 +52,10 @@ export async function runTrain(o: {
     onStep(info) {
       losses.push(info.loss);
       steps.push(info.step);
-      if (o.stopAfter !== undefined && info.step >= o.stopAfter) abort.abort();
+      if (o.stopAfter !== undefined && info.step === o.stopAfter) {
+        if (o.stopVia === 'timer') setTimeout(() => abort.abort(), 0);
+        else abort.abort();
+      }
     },
   };
   const config: UserConfig = {
