@@ -64,3 +64,27 @@ describe('openShards: the training data loader', () => {
     expect(() => openShards(dir).next(1, 10_000_000)).toThrow(/T\+1/);
   });
 });
+
+describe('u32 shards', () => {
+  it('writes and reads 4-byte tokens when the vocabulary exceeds 65 536', async () => {
+    const big = {
+      type: 'test:code-points',
+      vocabSize: 0x110000,
+      eosId: 0x10ffff,
+      specialTokens: {},
+      encode: (t: string) => Array.from(t, (ch) => ch.codePointAt(0)!),
+      decode: (ids: ArrayLike<number>) => String.fromCodePoint(...Array.from(ids)),
+      hash: () => 'code-points-v1',
+      toJSON: () => ({}),
+    };
+    const out = mkdtempSync(join(tmpdir(), 'kiln-u32-'));
+    async function* docs() {
+      yield { id: 'a', text: '𠀀𠀁 astral Han and 😀 emoji '.repeat(20) };
+    }
+    const m = await encodeDocuments(docs(), { outDir: out, tokenizer: big, valFraction: 0 });
+    expect(m.bytesPerToken).toBe(4);
+    const l = openShards(out, { mode: 'sequential', tokenizerHash: 'code-points-v1' });
+    const { inputs } = l.next(1, 10);
+    expect(big.decode(inputs)).toBe('𠀀𠀁 astral ');
+  });
+});
