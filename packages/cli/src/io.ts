@@ -8,6 +8,8 @@ export interface CliIO {
   isTTY: boolean;
   /** Where progress bars are drawn. */
   progressStream?: NodeJS.WritableStream;
+  /** Aborting it ends long-running commands (`kiln serve`) as Ctrl-C does. */
+  signal?: AbortSignal;
 }
 
 export function processIO(): CliIO {

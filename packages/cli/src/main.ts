@@ -8,6 +8,7 @@ import { createKiln, type Kiln, type StageResult } from '@kiln/core';
 import { createCliLogger } from './cli-logger.js';
 import { doctor, formatDoctor } from './commands/doctor.js';
 import { initConfig } from './commands/init.js';
+import { registerGenerate, registerReport, registerServe } from './commands/model-commands.js';
 import { PENDING_COMMANDS, STAGE_COMMANDS, type StageCommand } from './commands/stage-commands.js';
 import { onInterrupt } from './interrupt.js';
 import { processIO, type CliIO } from './io.js';
@@ -71,6 +72,16 @@ function buildProgram(io: CliIO, setExit: (code: number) => void): Command {
       setExit(2);
     });
   }
+  registerGenerate(program, io);
+  registerServe(program, io, () => {
+    // Ctrl-C stops the server (io.signal lets tests stop it too).
+    const interrupt = onInterrupt(() => {});
+    const signals = io.signal ? [interrupt.signal, io.signal] : [interrupt.signal];
+    const stop = AbortSignal.any(signals);
+    stop.addEventListener('abort', () => interrupt.dispose(), { once: true });
+    return stop;
+  });
+  registerReport(program, io);
   withCommonOptions(program.command('doctor').description('what this machine offers: CPU, threads, WASM SIMD, backends')).action(
     async (options: CommonOptions) => {
       const report = await doctor({ ...kilnOptions(options, 'doctor', io.cwd), env: io.env });

@@ -71,9 +71,8 @@ describe('kiln', () => {
     const missing = await kiln(['train'], cwd);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/stage "train": no trainer\. Add a trainer plugin/);
-    const pending = await kiln(['generate'], cwd);
-    expect(pending.code).toBe(2);
-    expect(pending.stderr).toMatch(/kiln generate: not available in this version/);
+    const noModel = await kiln(['generate', 'hello'], cwd);
+    expect(noModel.code).not.toBe(0);
   });
 
   test('a stage command runs with --set and prints JSON results', async () => {

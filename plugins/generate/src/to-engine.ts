@@ -1,5 +1,14 @@
-import { GPT2 } from '@kiln/gpt2';
+import type { GPT2 } from '@kiln/gpt2';
 import { Gpt2Engine } from './gpt2-engine.js';
+
+/**
+ * A GPT-2 module by shape rather than class identity: a CLI running from dist
+ * and a config loading @kiln/gpt2 from sources hold two copies of the class.
+ */
+function isGpt2(model: unknown): model is GPT2 {
+  const m = model as Partial<GPT2> | null;
+  return typeof m?.parameters === 'function' && typeof m.config?.nLayer === 'number' && typeof m.config?.layerNormEpsilon === 'number' && m.transformer !== undefined;
+}
 
 /**
  * The inference engine for a model a stage hands over: a Gpt2Engine as is
@@ -7,7 +16,7 @@ import { Gpt2Engine } from './gpt2-engine.js';
  */
 export function toEngine(model: unknown, who = 'kiln:generate'): Gpt2Engine {
   if (model instanceof Gpt2Engine) return model;
-  if (model instanceof GPT2) return Gpt2Engine.fromGpt2(model);
+  if (isGpt2(model)) return Gpt2Engine.fromGpt2(model);
   const kind = model === null || typeof model !== 'object' ? typeof model : (model.constructor?.name ?? 'object');
   throw new Error(`${who}: cannot run a ${kind} model; supported: GPT-2 (@kiln/gpt2) and compressed GPT-2 engines (@kiln/compress)`);
 }

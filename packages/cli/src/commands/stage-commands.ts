@@ -1,7 +1,7 @@
 /**
  * The pipeline commands, as one table: each runs some stages of the config.
- * Commands that later work fills in (generate, serve, report) sit in the
- * second table until a package provides them.
+ * Commands that later work fills in sit in the second table until a package
+ * provides them.
  */
 import type { Kiln, StageName } from '@kiln/core';
 
@@ -32,8 +32,5 @@ export interface PendingCommand {
   needs: string;
 }
 
-export const PENDING_COMMANDS: readonly PendingCommand[] = [
-  { name: 'generate', description: 'sample text from the latest model', needs: 'a generation plugin (sampling from a trained model)' },
-  { name: 'serve', description: 'serve the model over an OpenAI-compatible HTTP API', needs: 'a serving plugin (OpenAI-compatible HTTP server)' },
-  { name: 'report', description: 'turn a run into a page: loss curves, throughput, data report, samples', needs: 'a report plugin' },
-];
+/** None left: generate, serve and report are in commands/model-commands.ts. */
+export const PENDING_COMMANDS: readonly PendingCommand[] = [];

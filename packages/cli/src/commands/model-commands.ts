@@ -1,0 +1,142 @@
+/**
+ * Commands over a trained model rather than pipeline stages: `kiln generate`
+ * streams a completion to stdout, `kiln serve` answers the OpenAI API on
+ * localhost until Ctrl-C, `kiln report` writes the run's HTML page.
+ * The model is the run's latest (state.json) unless --model names a directory.
+ */
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { createKiln, type Kiln } from '@kiln/core';
+import { createModelGenerator } from '@kiln/generate';
+import { buildReport } from '@kiln/report';
+import { serve } from '@kiln/serve';
+import type { GenerateOptions, TextGenerator } from '@kiln/sampling';
+import { createCliLogger } from '../cli-logger.js';
+import type { CliIO } from '../io.js';
+import { kilnOptions, withCommonOptions, type CommonOptions } from '../options.js';
+
+interface ModelOptions extends CommonOptions {
+  model?: string;
+  tokenizer?: string;
+}
+
+const number = (name: string) => (value: string) => {
+  const n = Number(value);
+  if (!Number.isFinite(n)) throw new Error(`--${name} must be a number, got '${value}'`);
+  return n;
+};
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+async function openKiln(command: string, options: CommonOptions, io: CliIO): Promise<Kiln> {
+  const logger = createCliLogger({ json: options.json, verbose: options.verbose, write: io.stderr });
+  return createKiln({ ...kilnOptions(options, command, io.cwd), env: io.env, logger });
+}
+
+/** The model and tokenizer a command serves, as a TextGenerator with the KV cache. */
+async function loadGenerator(kiln: Kiln, options: ModelOptions, io: CliIO): Promise<TextGenerator> {
+  const hooks = kiln.context().hooks;
+  const { model } = await hooks.loadModel(options.model === undefined ? undefined : resolve(io.cwd, options.model));
+  const tokenizer = await hooks.loadTokenizer(options.tokenizer === undefined ? undefined : resolve(io.cwd, options.tokenizer));
+  return createModelGenerator(model, tokenizer, { name: kiln.config.name });
+}
+
+function withModelOptions(command: Command): Command {
+  return withCommonOptions(command)
+    .option('--model <dir>', "model directory (default: the run's latest model)")
+    .option('--tokenizer <dir>', "tokenizer directory (default: the run's tokenizer/)");
+}
+
+interface GenerateCliOptions extends ModelOptions {
+  maxTokens: number;
+  temperature?: number;
+  topK?: number;
+  topP?: number;
+  repetitionPenalty?: number;
+  seed?: number;
+  stop?: string[];
+}
+
+export function registerGenerate(program: Command, io: CliIO): void {
+  withModelOptions(program.command('generate').description('sample text from the latest model, streamed to stdout'))
+    .argument('<prompt>', 'text to continue')
+    .option('-n, --max-tokens <n>', 'most tokens to generate', number('max-tokens'), 128)
+    .option('-t, --temperature <t>', '0 is greedy (default 1)', number('temperature'))
+    .option('--top-k <k>', 'keep the k most likely tokens', number('top-k'))
+    .option('--top-p <p>', 'keep the most likely tokens holding p of the probability', number('top-p'))
+    .option('--repetition-penalty <r>', '> 1 discourages repeats', number('repetition-penalty'))
+    .option('--seed <n>', 'same seed, same text', number('seed'))
+    .option('--stop <text>', 'stop before this text (repeatable)', collect)
+    .action(async (prompt: string, options: GenerateCliOptions) => {
+      const kiln = await openKiln('generate', options, io);
+      try {
+        const generator = await loadGenerator(kiln, options, io);
+        const request: GenerateOptions = {
+          maxTokens: options.maxTokens, temperature: options.temperature, topK: options.topK, topP: options.topP,
+          repetitionPenalty: options.repetitionPenalty, seed: options.seed ?? kiln.config.seed, stop: options.stop,
+        };
+        let text = '';
+        let tokens = 0;
+        let finishReason: string | undefined;
+        for await (const chunk of generator.generate(prompt, request)) {
+          if (chunk.tokenId >= 0) tokens++;
+          text += chunk.text;
+          finishReason = chunk.finishReason ?? finishReason;
+          if (!options.json && chunk.text) io.stdout(chunk.text);
+        }
+        io.stdout(options.json ? `${JSON.stringify({ ok: true, prompt, text, tokens, finishReason })}\n` : '\n');
+      } finally {
+        await kiln.close();
+      }
+    });
+}
+
+interface ServeCliOptions extends ModelOptions {
+  host: string;
+  port: number;
+  concurrency?: number;
+  maxQueue?: number;
+  timeout?: number;
+  apiKey?: string;
+}
+
+export function registerServe(program: Command, io: CliIO, stop: () => AbortSignal): void {
+  withModelOptions(program.command('serve').description('serve the model over an OpenAI-compatible HTTP API (localhost by default)'))
+    .option('--host <host>', 'interface to bind', '127.0.0.1')
+    .option('--port <port>', 'port (0 picks a free one)', number('port'), 8000)
+    .option('--concurrency <n>', 'generations at once', number('concurrency'))
+    .option('--max-queue <n>', 'requests that may wait; more get 429', number('max-queue'))
+    .option('--timeout <ms>', 'deadline per request', number('timeout'))
+    .option('--api-key <key>', 'require Authorization: Bearer <key> (default: the KILN_API_KEY environment variable)')
+    .action(async (options: ServeCliOptions) => {
+      const kiln = await openKiln('serve', options, io);
+      const logger = kiln.context().logger;
+      try {
+        const generator = await loadGenerator(kiln, options, io);
+        const server = await serve(generator, {
+          host: options.host, port: options.port, concurrency: options.concurrency, maxQueue: options.maxQueue, timeoutMs: options.timeout,
+          apiKey: options.apiKey ?? io.env.KILN_API_KEY, logger,
+        });
+        io.stdout(options.json ? `${JSON.stringify({ ok: true, url: server.url, model: generator.info.model })}\n` : `serving ${generator.info.model} at ${server.url}/v1 (Ctrl-C to stop)\n`);
+        const signal = stop();
+        await new Promise<void>((done) => (signal.aborted ? done() : signal.addEventListener('abort', () => done(), { once: true })));
+        await server.close();
+      } finally {
+        await kiln.close();
+      }
+    });
+}
+
+export function registerReport(program: Command, io: CliIO): void {
+  withCommonOptions(program.command('report').description('turn a run into a page: loss curves, throughput, data report, evaluation, samples'))
+    .option('-o, --out <file>', 'output file (default: report.html in the run directory)')
+    .action(async (options: CommonOptions & { out?: string }) => {
+      const kiln = await openKiln('report', options, io);
+      try {
+        const runDir = kiln.config.runDir;
+        const path = await buildReport(runDir, { out: options.out === undefined ? undefined : resolve(io.cwd, options.out) });
+        io.stdout(options.json ? `${JSON.stringify({ ok: true, report: path })}\n` : `wrote ${path}\n`);
+      } finally {
+        await kiln.close();
+      }
+    });
+}
