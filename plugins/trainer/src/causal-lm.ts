@@ -41,6 +41,7 @@ export async function trainCausalLM(rawOptions: Record<string, unknown>, ctx: Ki
 
   // ---- init or resume ----------------------------------------------------------
   const resumeDir = o.resume ? await latestCheckpoint(ckptRoot) : undefined;
+  if (o.resume && !resumeDir) ctx.logger.info('train.resume: no checkpoint in this run directory yet, starting from the beginning', { dir: ckptRoot });
   let resumed: TrainerState | undefined;
   let model: CausalLM;
   if (resumeDir) {
