@@ -14,6 +14,7 @@ pub mod attention;
 pub mod embedding;
 pub mod loss;
 pub mod matmul;
+pub mod memory;
 pub mod norm;
 pub mod optim;
 pub mod pointwise;

@@ -21,6 +21,7 @@ export const KERNELS = [
   'kiln_add', 'kiln_axpy', 'kiln_scale',
   'kiln_cross_entropy', 'kiln_cross_entropy_backward',
   'kiln_sum_squares_partial', 'kiln_adamw',
+  'kiln_fill_bytes', 'kiln_fill32', 'kiln_copy_bytes',
 ] as const;
 export type KernelName = (typeof KERNELS)[number];
 export const K = Object.fromEntries(KERNELS.map((n, i) => [n, i])) as Record<KernelName, number>;

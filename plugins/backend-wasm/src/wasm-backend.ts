@@ -33,6 +33,11 @@ const TRANS_A = 1, TRANS_B = 2, ACCUMULATE = 4, SPLIT_N = 8;
 
 type HostArray = Float32Array | Int32Array | Int8Array;
 
+// fill(): an f32 value's bit pattern, read through an Int32Array alias.
+const fillWord = new ArrayBuffer(4);
+const fillF32 = new Float32Array(fillWord);
+const fillBits = new Int32Array(fillWord);
+
 export class WasmBackend implements Backend {
   readonly info: BackendInfo;
   private readonly memory: WebAssembly.Memory;
@@ -105,10 +110,8 @@ export class WasmBackend implements Backend {
     if (!Number.isInteger(length) || length < 0) throw new Error(`@kiln/backend-wasm: alloc: length must be a non-negative integer, got ${length}`);
     const bytes = length * BYTES[dtype];
     const { ptr, size, fresh } = this.allocator.alloc(bytes);
-    if (!fresh && bytes > 0) {
-      this.views();
-      this.u8.fill(0, ptr, ptr + bytes);
-    }
+    // Fresh blocks are zero already; reused ones are cleared with memory.fill.
+    if (!fresh && bytes > 0) this.run(K.kiln_fill_bytes, [ptr, 0], bytes, 1 << 16, 1);
     return new WasmBuf(this, dtype, length, ptr, size);
   }
 
@@ -138,14 +141,23 @@ export class WasmBackend implements Backend {
     const dtype = ('buf' in src ? src.buf : src).dtype;
     const d = addr(this, dst, n, dtype, 'copy: dst');
     const s = addr(this, src, n, dtype, 'copy: src');
-    this.views();
-    this.u8.copyWithin(d, s, s + n * BYTES[dtype]);
+    const bytes = n * BYTES[dtype];
+    // Overlapping ranges need one memmove; disjoint ones split over threads.
+    const overlap = d < s + bytes && s < d + bytes;
+    this.run(K.kiln_copy_bytes, [d, s], bytes, 1 << 16, overlap ? 0 : 1);
   }
 
   fill(buf: BufView, value: number, n: number): void {
     const dtype = ('buf' in buf ? buf.buf : buf).dtype;
-    const p = addr(this, buf, n, dtype, 'fill: buf') / BYTES[dtype];
-    this.typed(dtype).fill(value, p, p + n);
+    const p = addr(this, buf, n, dtype, 'fill: buf');
+    if (dtype === 'i8') {
+      this.run(K.kiln_fill_bytes, [p, value & 0xff], n, 1 << 16, 1);
+    } else {
+      // The element's bit pattern: the kernel writes 32-bit words.
+      fillF32[0] = value;
+      const bits = dtype === 'f32' ? fillBits[0] : value | 0;
+      this.run(K.kiln_fill32, [p, bits], n, 1 << 14, 4);
+    }
   }
 
   sync(): Promise<void> {
@@ -158,8 +170,10 @@ export class WasmBackend implements Backend {
 
   // ---- dispatch -------------------------------------------------------------
 
+  /** costPerUnit 0: always on the main thread alone (a kernel that must not be split). */
   private run(kernel: number, args: number[], units: number, grain: number, costPerUnit: number): void {
-    const threads = this.forceThreads || units * costPerUnit >= INLINE_COST ? this.pool.threads : 1;
+    const split = costPerUnit > 0 && (this.forceThreads || units * costPerUnit >= INLINE_COST);
+    const threads = split ? this.pool.threads : 1;
     this.pool.run(kernel, args, units, grain, threads);
   }
 

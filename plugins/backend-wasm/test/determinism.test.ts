@@ -19,8 +19,10 @@ describe('wasm backend: results identical between thread counts', () => {
   });
 
   for (const { group, cases } of allCases(shapeSet('ci'), 99)) {
-    it(`${group}: 1 thread == 3 threads, bit for bit`, async () => {
-      for (const c of cases) {
+    // Optional ops this backend does not provide (c.requires) are left out.
+    const ours = cases.filter((c) => !c.requires || typeof (WasmBackend.prototype as unknown as Record<string, unknown>)[c.requires] === 'function');
+    (ours.length ? it : it.skip)(`${group}: 1 thread == 3 threads, bit for bit`, async () => {
+      for (const c of ours) {
         const a = await runCase(one, c, true);
         const b = await runCase(many, c, true);
         for (const k of c.check) {

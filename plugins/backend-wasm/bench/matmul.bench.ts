@@ -1,0 +1,90 @@
+/**
+ * Matmul GFLOP/s at GPT-shaped sizes, wasm on 1 thread and on every core,
+ * for the three storage orders (A·B, Aᵀ·B, A·Bᵀ), next to the machine's
+ * native sgemm (numpy over OpenBLAS) with the same thread counts.
+ * Best of several runs per cell (robust to other load on the machine).
+ *
+ *   npm run bench -- backend-wasm/matmul
+ */
+import { availableParallelism } from 'node:os';
+import { WasmBackend } from '../src/index.js';
+import { blasImplementation, numpySgemm, probe } from './native.js';
+import { loadNote, printTable, writeResults } from './report.js';
+
+const ALL = Number(process.env.KILN_BENCH_THREADS ?? availableParallelism());
+const SHAPES: Array<{ name: string; M: number; N: number; K: number }> = [
+  { name: 'small qkv', M: 1024, N: 768, K: 256 },
+  { name: 'small mlp up', M: 1024, N: 1024, K: 256 },
+  { name: 'small mlp down', M: 1024, N: 256, K: 1024 },
+  { name: 'small lm head', M: 1024, N: 8192, K: 256 },
+  { name: '124M qkv', M: 256, N: 2304, K: 768 },
+  { name: '124M mlp up', M: 256, N: 3072, K: 768 },
+  { name: '124M mlp down', M: 256, N: 768, K: 3072 },
+  { name: '124M lm head', M: 256, N: 50257, K: 768 },
+];
+const VARIANTS = ['NN', 'TN', 'NT'] as const;
+
+async function wasmGflops(threads: number): Promise<number[]> {
+  const be = await WasmBackend.create({ threads });
+  const out: number[] = [];
+  for (const s of SHAPES) {
+    const a = be.alloc('f32', s.M * s.K), b = be.alloc('f32', s.K * s.N), c = be.alloc('f32', s.M * s.N);
+    be.write(a, Float32Array.from({ length: s.M * s.K }, (_, i) => Math.sin(i)));
+    be.write(b, Float32Array.from({ length: s.K * s.N }, (_, i) => Math.cos(i)));
+    for (const v of VARIANTS) {
+      const args = { out: c, a, b, M: s.M, N: s.N, K: s.K, transA: v === 'TN', transB: v === 'NT' };
+      be.matmul(args);
+      let best = Infinity;
+      const start = performance.now();
+      for (let r = 0; r < 3 || (r < 10 && performance.now() - start < 600); r++) {
+        const t = performance.now();
+        be.matmul(args);
+        best = Math.min(best, performance.now() - t);
+      }
+      out.push((2 * s.M * s.N * s.K) / best / 1e6);
+    }
+    for (const x of [a, b, c]) be.free(x);
+  }
+  await be.dispose();
+  return out;
+}
+
+const note = loadNote();
+const threadCounts = ALL > 1 ? [1, ALL] : [1];
+const wasm = new Map<number, number[]>();
+for (const t of threadCounts) wasm.set(t, await wasmGflops(t));
+
+const np = probe('numpy');
+const specs = SHAPES.flatMap((s) => VARIANTS.map((v) => [s.M, s.N, s.K, v] as [number, number, number, string]));
+const native = new Map<number, number[] | string>();
+for (const t of threadCounts) native.set(t, np.ok ? numpySgemm(t, 3, specs) : np.detail);
+const nativeAt = (t: number, i: number) => {
+  const r = native.get(t)!;
+  return typeof r === 'string' ? r : r[i];
+};
+
+console.log(`matmul GFLOP/s (best of runs; wasm ${ALL} threads = every core; native = numpy ${np.ok ? np.detail : ''} over ${blasImplementation()}; ${note})`);
+const headers = ['shape', 'M×N×K', 'op', 'wasm 1T', `wasm ${ALL}T`, 'scaling', 'native 1T', `native ${ALL}T`, 'wasm/native 1T', `wasm/native ${ALL}T`];
+const rows: Array<Array<string | number>> = [];
+const results: Array<Record<string, unknown>> = [];
+let i = 0;
+for (const s of SHAPES) {
+  for (const v of VARIANTS) {
+    const w1 = wasm.get(1)![i];
+    const wn = wasm.get(ALL)?.[i] ?? NaN;
+    const n1 = nativeAt(1, i);
+    const nn = threadCounts.length > 1 ? nativeAt(ALL, i) : n1;
+    const ratio = (w: number, n: number | string) => (typeof n === 'number' ? w / n : NaN);
+    rows.push([s.name, `${s.M}×${s.N}×${s.K}`, v, w1, wn, wn / w1, typeof n1 === 'number' ? n1 : 'not installed', typeof nn === 'number' ? nn : 'not installed', ratio(w1, n1), ratio(wn, nn)]);
+    results.push({ shape: s.name, M: s.M, N: s.N, K: s.K, op: v, wasm1: w1, wasmAll: wn, threads: ALL, native1: n1, nativeAll: nn });
+    i++;
+  }
+}
+printTable(headers, rows);
+const perThread = results.map((r) => r.wasm1 as number);
+const scaling = results.map((r) => (r.wasmAll as number) / (r.wasm1 as number));
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+console.log(`median wasm GFLOP/s per thread: ${median(perThread).toFixed(1)} (target ≥ 42 on an idle machine); median scaling on ${ALL} threads: ${median(scaling).toFixed(2)}× (target ≥ 1.8×)`);
+if (!np.ok) console.log(`native sgemm: ${np.detail}`);
+const file = writeResults('backend-wasm-matmul', { date: new Date().toISOString(), note, threads: ALL, blas: blasImplementation(), numpy: np.detail, results });
+console.log(`wrote ${file}`);
