@@ -7,3 +7,4 @@ export { llamaToGguf, llamaTensorName, permuteForRope, type LlamaGgufInput } fro
 export { tokenizerMetadata, TokenType, type GgufTokenizerOptions } from './gguf/tokenizer.js';
 export { exportGgufFromDir, type GgufFromDirOptions } from './gguf/from-dir.js';
 export { exportHuggingFace, type HuggingFaceExportInput } from './huggingface.js';
+export { huggingface, gguf, type HuggingFacePluginOptions, type GgufPluginOptions } from './plugins.js';

@@ -1,0 +1,115 @@
+/**
+ * The exporter plugins (`exporter` hook: series, each writes its format under
+ * export/<format>/ in the run directory):
+ *
+ *   plugins: [huggingface(), gguf({ type: 'q8_0' })]
+ *
+ * Both take the stage's model (anything with `save(dir)` writing Hugging Face's
+ * config.json + model.safetensors, as @kiln/gpt2's GPT2 does) and the run's
+ * tokenizer. The types below are the slice of @kiln/core's plugin API these
+ * hooks use, written out so this package needs no dependency on the core.
+ */
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { exportGgufFromDir } from './gguf/from-dir.js';
+import type { TensorType } from './gguf/types.js';
+import { exportHuggingFace } from './huggingface.js';
+
+interface ExportContext {
+  logger: { info(message: string, data?: Record<string, unknown>): void };
+  hooks: { loadTokenizer(dir?: string): Promise<{ toJSON(): unknown }> };
+}
+
+interface ExporterPlugin {
+  name: string;
+  version: string;
+  exporter: { name: string; format: string; export(model: unknown, outDir: string, ctx: ExportContext): Promise<string[]> };
+}
+
+interface SavableModel {
+  save(dir: string): Promise<string[]>;
+}
+
+function savable(model: unknown, who: string): SavableModel {
+  if (typeof (model as Partial<SavableModel>)?.save !== 'function') {
+    const kind = (model as object | null)?.constructor?.name ?? typeof model;
+    throw new Error(`${who}: the model (${kind}) cannot be saved in Hugging Face layout; export the f32 model (GGUF q8_0 quantizes on its own)`);
+  }
+  return model as SavableModel;
+}
+
+/** The model saved to a temporary folder (config.json + model.safetensors), removed afterwards. */
+async function withSavedModel<T>(model: unknown, who: string, use: (dir: string) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(join(tmpdir(), 'kiln-export-'));
+  try {
+    await savable(model, who).save(dir);
+    return await use(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+export interface HuggingFacePluginOptions {
+  /** generation_config.json settings (temperature, top_k, top_p, ...) added to bos/eos. */
+  generationConfig?: Record<string, unknown>;
+}
+
+/** model.safetensors + config.json + tokenizer.json + tokenizer_config.json + generation_config.json in export/huggingface/. */
+export function huggingface(options: HuggingFacePluginOptions = {}): ExporterPlugin {
+  return {
+    name: 'kiln:export-huggingface',
+    version: '0.1.0',
+    exporter: {
+      name: 'huggingface',
+      format: 'huggingface',
+      async export(model, outDir, ctx) {
+        const tokenizer = (await ctx.hooks.loadTokenizer()).toJSON() as Record<string, unknown>;
+        const files = await withSavedModel(model, 'kiln:export-huggingface', async (dir) =>
+          exportHuggingFace(join(outDir, 'huggingface'), {
+            weights: join(dir, 'model.safetensors'),
+            config: JSON.parse(await readFile(join(dir, 'config.json'), 'utf8')),
+            tokenizer,
+            generationConfig: options.generationConfig,
+          }),
+        );
+        ctx.logger.info(`exported Hugging Face layout to ${join(outDir, 'huggingface')}`);
+        return files.map((f) => join('huggingface', f));
+      },
+    },
+  };
+}
+
+export interface GgufPluginOptions {
+  /** Tensor type of the matrices: 'f32', 'f16' (default) or 'q8_0'. Norms and biases stay f32. */
+  type?: TensorType;
+  /** File name inside export/gguf/ (default model-<type>.gguf). */
+  file?: string;
+}
+
+/** A GGUF file for llama.cpp-family tools in export/gguf/. */
+export function gguf(options: GgufPluginOptions = {}): ExporterPlugin {
+  const type = options.type ?? 'f16';
+  if (!['f32', 'f16', 'q8_0'].includes(type)) throw new Error(`kiln:export-gguf: type must be 'f32', 'f16' or 'q8_0', got '${String(type)}'`);
+  const file = options.file ?? `model-${type}.gguf`;
+  return {
+    name: 'kiln:export-gguf',
+    version: '0.1.0',
+    exporter: {
+      name: 'gguf',
+      format: 'gguf',
+      async export(model, outDir, ctx) {
+        const tokenizer = (await ctx.hooks.loadTokenizer()).toJSON();
+        const out = join(outDir, 'gguf', file);
+        const size = await withSavedModel(model, 'kiln:export-gguf', async (dir) => {
+          const tokenizerPath = join(dir, 'tokenizer.json');
+          await writeFile(tokenizerPath, JSON.stringify(tokenizer));
+          await mkdir(join(outDir, 'gguf'), { recursive: true });
+          return exportGgufFromDir(dir, out, { type, tokenizerPath });
+        });
+        ctx.logger.info(`exported GGUF (${type}, ${size} bytes) to ${out}`);
+        return [join('gguf', file)];
+      },
+    },
+  };
+}
