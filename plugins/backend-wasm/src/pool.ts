@@ -60,6 +60,9 @@ export class ThreadPool {
     const ready: Promise<void>[] = [];
     for (let i = 1; i < opts.threads; i++) {
       const worker = new Worker(url, {
+        // The worker is plain JS: it needs none of the parent's loaders or
+        // flags (and some, like --input-type, make a worker fail to start).
+        execArgv: [],
         workerData: {
           module: opts.module, memory: opts.memory, control, names: opts.names,
           index: i, stackTop: opts.stackTops[i], scratch: opts.scratch[i], spin: WORKER_SPIN,
