@@ -9,8 +9,9 @@ export interface CausalLM {
   /**
    * ids and targets are (B,T) row-major; the loss is the sum of token losses
    * divided by `normalizer` (default: the number of tokens), recorded on the tape.
+   * `segments` (one id per token) marks packed examples that must not attend to each other.
    */
-  forward(ids: Int32Array, targets: Int32Array, o: { T: number; normalizer?: number }): { logits: Tensor; loss: Tensor | null };
+  forward(ids: Int32Array, targets: Int32Array, o: { T: number; normalizer?: number; segments?: Int32Array }): { logits: Tensor; loss: Tensor | null };
   /** Write the model's files (model.safetensors + config.json) into dir. */
   save(dir: string): Promise<string[]>;
   dispose(): void;

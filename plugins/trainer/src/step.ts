@@ -44,9 +44,10 @@ export async function trainStep(
   if (tokens === 0) throw new Error('causal-lm: a whole accumulation window has no target tokens (all ignored)');
   opt.zeroGrad();
   let loss = 0;
-  for (const { inputs, targets } of micro) {
+  for (const { inputs, targets, segments } of micro as Array<{ inputs: Int32Array; targets: Int32Array; segments?: Int32Array }>) {
     const l = tidy(() => {
-      const out = model.forward(inputs, targets, { T: shape.T, normalizer: tokens });
+      // segments: packed batches (the finetune stage's) keep examples from attending to each other.
+      const out = model.forward(inputs, targets, { T: shape.T, normalizer: tokens, segments });
       if (!out.loss) throw new Error('causal-lm: the model returned no loss for the given targets');
       backward(out.loss);
       return out.loss;
@@ -67,11 +68,11 @@ export async function evaluate(model: CausalLM, data: TokenBatches, B: number, T
   let sum = 0;
   let count = 0;
   for (let i = 0; i < batches; i++) {
-    const { inputs, targets } = data.next(B, T);
+    const { inputs, targets, segments } = data.next(B, T) as { inputs: Int32Array; targets: Int32Array; segments?: Int32Array };
     const n = countTargets(targets);
     if (n === 0) continue;
     // normalizer 1: the loss is the sum over tokens, so batches weigh by their token count.
-    const l = noGrad(() => tidy(() => model.forward(inputs, targets, { T, normalizer: 1 }).loss!));
+    const l = noGrad(() => tidy(() => model.forward(inputs, targets, { T, normalizer: 1, segments }).loss!));
     sum += await l.item();
     l.dispose();
     count += n;

@@ -43,6 +43,7 @@ export async function runTrain(o: {
   /** 'timer': abort from a macrotask, as a Ctrl-C handler does (default: synchronously inside onStep). */
   stopVia?: 'sync' | 'timer';
   model?: Record<string, unknown>;
+  onStep?: (step: number, loss: number) => void;
 }): Promise<RunOutcome> {
   const losses: number[] = [];
   const steps: number[] = [];
@@ -52,6 +53,7 @@ export async function runTrain(o: {
     onStep(info) {
       losses.push(info.loss);
       steps.push(info.step);
+      o.onStep?.(info.step, info.loss);
       if (o.stopAfter !== undefined && info.step === o.stopAfter) {
         if (o.stopVia === 'timer') setTimeout(() => abort.abort(), 0);
         else abort.abort();
