@@ -5,7 +5,8 @@
  *   plugins: [prune({ pattern: '2:4' }), quantize({ bits: 4, group: 32, measure: { file: 'val.txt' } })]
  */
 import type { KilnContext, KilnPlugin } from '@kiln/core';
-import { toEngine, uploadQuantized, type Gpt2Engine } from '@kiln/generate';
+import { isQuantizedDir, loadEngine, toEngine, uploadQuantized, type Gpt2Engine } from '@kiln/generate';
+import type { ArchitectureProvider } from '@kiln/core';
 import { measureIds, perplexityOf, record, type MeasureOptions } from './measure.js';
 import { pruneNM, pruneUnstructured } from './prune.js';
 import { quantizeMatrix, transpose } from './quantize.js';
@@ -123,4 +124,28 @@ export function quantize(options: QuantizePluginOptions = {}): KilnPlugin {
       },
     },
   };
+}
+
+/**
+ * Loads (and saves) the models the quantizer produced: a directory whose
+ * config.json has quantization_config.quant_method 'kiln-groupwise' becomes a
+ * Gpt2Engine with its weights still quantized. `enforce: 'pre'` puts it before
+ * @kiln/gpt2, which would refuse the I8 tensors. Add it wherever a compressed
+ * model is evaluated, exported or served.
+ */
+export function compressedModels(): KilnPlugin {
+  const architecture: ArchitectureProvider<Gpt2Engine> = {
+    name: 'gpt2-quantized',
+    create() {
+      throw new Error("kiln:compressed-models: 'gpt2-quantized' models come from the compress stage; train with architecture 'gpt2'");
+    },
+    async load(dir, backend, ctx) {
+      if (!(await isQuantizedDir(dir))) return undefined;
+      const engine = await loadEngine(dir, backend);
+      ctx.logger.info('loaded quantized GPT-2', { dir, bytes: engine.bytes() });
+      return engine;
+    },
+    save: (model, dir) => toEngine(model, 'kiln:compressed-models').save(dir),
+  };
+  return { name: 'kiln:compressed-models', version: VERSION, enforce: 'pre', architecture: architecture as ArchitectureProvider };
 }

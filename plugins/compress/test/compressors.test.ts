@@ -62,3 +62,23 @@ describe('compressors', () => {
     expect(() => prune({ pattern: '2-4' })).toThrow(/pattern must be 'unstructured' or 'N:M'/);
   });
 });
+
+describe('saving a compressed model', () => {
+  it('int4 weights saved and loaded back give the same logits, stored as I8 with a quantization_config', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { loadEngine, isQuantizedDir } = await import('@kiln/generate');
+    const be = new ReferenceBackend();
+    const { model } = await chain([quantize({ bits: 4, group: 32, skip: ['c_proj'] })], new GPT2(config, be, createRng(8)));
+    const engine = model as Gpt2Engine;
+    const dir = mkdtempSync(join(tmpdir(), 'kiln-compressed-'));
+    await engine.save(dir);
+    expect(await isQuantizedDir(dir)).toBe(true);
+    const cfg = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
+    expect(cfg.quantization_config.weights['transformer.h.0.attn.c_attn.weight']).toEqual({ bits: 4, group: 32 });
+    expect(cfg.quantization_config.weights['transformer.h.0.attn.c_proj.weight']).toBeUndefined();
+    const back = await loadEngine(dir, be);
+    expect(back.bytes()).toBe(engine.bytes());
+    const ids = [5, 9, 2, 7];
+    expect(Array.from(await cachedNextTokenModel(back).nextLogits(ids))).toEqual(Array.from(await cachedNextTokenModel(engine).nextLogits(ids)));
+  });
+});

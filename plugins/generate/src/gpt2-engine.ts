@@ -5,19 +5,13 @@
  * (no copy); compressors swap individual weights for quantized ones.
  */
 import { Tensor, type Backend, type Buf, type BufView } from '@kiln/tensor';
-import type { GPT2 } from '@kiln/gpt2';
+import type { GPT2, GPT2Config } from '@kiln/gpt2';
 import { attentionKV } from './attention-kv.js';
+import { saveEngine } from './engine-io.js';
 import { applyLinear, freeWeight, lookupRows, weightBytes, type LinearWeight } from './weights.js';
 
-export interface Gpt2EngineConfig {
-  vocabSize: number;
-  nPositions: number;
-  nEmbd: number;
-  nHead: number;
-  nLayer: number;
-  nInner: number;
-  layerNormEpsilon: number;
-}
+/** GPT-2's hyperparameters, as @kiln/gpt2 resolves them. */
+export type Gpt2EngineConfig = Required<GPT2Config>;
 
 /** Keys and values of every layer, (B, Tmax, C) each. */
 export interface KVCache {
@@ -51,11 +45,8 @@ export class Gpt2Engine {
 
   /** An engine over a GPT2 module's own parameter buffers (stays valid while the model lives). */
   static fromGpt2(model: GPT2): Gpt2Engine {
+    const engine = new Gpt2Engine(model.backend, { ...model.config });
     const c = model.config;
-    const engine = new Gpt2Engine(model.backend, {
-      vocabSize: c.vocabSize, nPositions: c.nPositions, nEmbd: c.nEmbd, nHead: c.nHead, nLayer: c.nLayer,
-      nInner: c.nInner, layerNormEpsilon: c.layerNormEpsilon,
-    });
     const params: Map<string, Tensor> = model.parameters();
     const matrices = new Set(linearNames(c.nLayer));
     for (const [name, t] of params) {
@@ -211,6 +202,11 @@ export class Gpt2Engine {
       for (const b of [logits, t, losses]) be.free(b);
       this.freeCache(cache);
     }
+  }
+
+  /** Writes config.json + model.safetensors (quantized matrices stay quantized; see engine-io.ts). */
+  save(dir: string): Promise<string[]> {
+    return saveEngine(this, dir);
   }
 
   /** Frees the quantized buffers this engine owns (dense ones belong to the model it came from). */

@@ -7,3 +7,4 @@ export {
 } from './weights.js';
 export { toEngine } from './to-engine.js';
 export { createModelGenerator, type ModelGeneratorOptions } from './model-generator.js';
+export { saveEngine, loadEngine, isQuantizedDir, QUANT_METHOD } from './engine-io.js';
