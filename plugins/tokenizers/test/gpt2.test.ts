@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 import { encode as r50k } from 'gpt-tokenizer/encoding/r50k_base';
 import { describe, expect, it } from 'vitest';
 import { fromTiktokenRanks, loadGpt2Dir } from '../src/gpt2-files.js';
-import { fixture } from './helpers.js';
+import { fixture, randomText, rng } from './helpers.js';
 
 const require = createRequire(import.meta.url);
 const gptTokenizerData = dirname(require.resolve('gpt-tokenizer/data/r50k_base.tiktoken'));
@@ -46,6 +46,14 @@ describe('GPT-2 compatibility', async () => {
     const docs = [...fixture('english.txt').split('\n'), ...fixture('chinese.txt').split('\n\n')].filter(Boolean);
     expect(docs.length).toBeGreaterThan(300);
     for (const d of docs) expect(fromFiles.encode(d)).toEqual(r50k(d));
+  });
+
+  it('matches gpt-tokenizer on long words (the heap-based merge path) and random text', () => {
+    const zh = fixture('chinese.txt').replace(/[\s，。！？、；：]/g, '');
+    const next = rng(11);
+    const samples = [zh.slice(0, 400), zh.slice(1000, 1100), 'a'.repeat(300), 'ab'.repeat(150) + ' ' + '😀'.repeat(40), 'x'.repeat(97)];
+    for (let i = 0; i < 100; i++) samples.push(randomText(next, 1 + Math.floor(next() * 200)));
+    for (const s of samples) expect(fromFiles.encode(s)).toEqual(r50k(s));
   });
 
   it('reads <|endoftext|> only when allowed', () => {
