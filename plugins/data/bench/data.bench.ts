@@ -21,6 +21,12 @@ const ctx = benchContext();
 const mb = (bytes: number) => bytes / 1e6;
 const results: Record<string, unknown> = { machine: { threads, node: process.version } };
 const rows: Array<[string, string, string]> = [];
+// Each row is also printed as soon as it is measured: the whole run takes minutes.
+const push = rows.push.bind(rows);
+rows.push = (...r) => {
+  for (const [a, b, c] of r) console.log(`  … ${a}: ${b} (${c})`);
+  return push(...r);
+};
 
 // 1. Read the corpora.
 let t = performance.now();
