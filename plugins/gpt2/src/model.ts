@@ -29,8 +29,8 @@ class Block extends Module {
     this.mlp = this.child('mlp', new MLP(backend, rng, { nEmbd: c.nEmbd, hidden: c.nInner, ...conv1d, std, projStd }));
   }
 
-  forward(x: Tensor): Tensor {
-    const h = add(x, this.attn.forward(this.ln1.forward(x)));
+  forward(x: Tensor, segments?: Tensor): Tensor {
+    const h = add(x, this.attn.forward(this.ln1.forward(x), { segments }));
     return add(h, this.mlp.forward(this.ln2.forward(h)));
   }
 }
@@ -59,6 +59,12 @@ export interface ForwardOptions {
   normalizer?: number;
   /** Target id that adds no loss (default -100). */
   ignoreIndex?: number;
+  /**
+   * Packed rows: a segment id per token (B·T). Tokens attend only within their
+   * segment, and positions restart at 0 where a segment starts, so each packed
+   * example sees exactly what it would see alone.
+   */
+  segments?: Int32Array;
 }
 
 /**
@@ -81,21 +87,33 @@ export class GPT2 extends Module {
    * when given. Both are recorded on the tape unless inside noGrad.
    */
   forward(ids: Tensor | Int32Array, targets?: Tensor | Int32Array | null, o: ForwardOptions = {}): { logits: Tensor; loss: Tensor | null } {
+    const x = this.hidden(ids, o);
+    const [B, T] = x.shape;
+    const logits = linear(x, this.transformer.wte.weight); // tied head: x · wteᵀ
+    if (targets === undefined || targets === null) return { logits, loss: null };
+    const targetsT = targets instanceof Tensor ? targets : Tensor.from(this.backend, targets, [B, T]);
+    const loss = crossEntropy(logits, targetsT, { normalizer: o.normalizer, ignoreIndex: o.ignoreIndex });
+    return { logits, loss };
+  }
+
+  /** ids (B,T) i32 → the final hidden states (B,T,C) after ln_f (what the LM head, or a reward head, reads). */
+  hidden(ids: Tensor | Int32Array, o: Pick<ForwardOptions, 'T' | 'segments'> = {}): Tensor {
     const be = this.backend;
     const idsT = ids instanceof Tensor ? ids : Tensor.from(be, ids, shapeOf(ids.length, o.T));
     const [B, T] = idsT.shape.length === 2 ? idsT.shape : [1, idsT.size];
     if (T > this.config.nPositions) throw new Error(`GPT2.forward: sequence length ${T} exceeds the context (${this.config.nPositions} positions)`);
+    const seg = o.segments;
+    if (seg && seg.length !== B * T) throw new Error(`GPT2.forward: ${seg.length} segment ids for ${B * T} tokens`);
     const pos = new Int32Array(B * T);
-    for (let i = 0; i < pos.length; i++) pos[i] = i % T;
+    for (let i = 0; i < pos.length; i++) {
+      const t = i % T;
+      pos[i] = !seg ? t : t === 0 || seg[i] !== seg[i - 1] ? 0 : pos[i - 1] + 1;
+    }
+    const segT = seg ? Tensor.from(be, seg, [B, T]) : undefined;
     const tr = this.transformer;
     let x = add(tr.wte.forward(idsT), tr.wpe.forward(Tensor.from(be, pos, [B, T])));
-    for (const block of tr.h) x = block.forward(x);
-    x = tr.lnF.forward(x);
-    const logits = linear(x, tr.wte.weight); // tied head: x · wteᵀ
-    if (targets === undefined || targets === null) return { logits, loss: null };
-    const targetsT = targets instanceof Tensor ? targets : Tensor.from(be, targets, [B, T]);
-    const loss = crossEntropy(logits, targetsT, { normalizer: o.normalizer, ignoreIndex: o.ignoreIndex });
-    return { logits, loss };
+    for (const block of tr.h) x = block.forward(x, segT);
+    return tr.lnF.forward(x);
   }
 
   /** Write model.safetensors and config.json (Hugging Face layout) into dir, atomically. */

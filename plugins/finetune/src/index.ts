@@ -1,0 +1,18 @@
+import type { KilnPlugin, TrainerProvider } from '@kiln/core';
+import { sftOptionsSchema } from './options.js';
+import { trainSft } from './sft.js';
+
+export { chatml, CHAT_TEMPLATES, chatTemplateByName, checkTemplateTokenizer, type ChatMessage, type ChatPiece, type TrainingChatTemplate } from './chat-template.js';
+export { readChatJsonl, toChatRecord, type ChatRecord } from './chat-data.js';
+export { encodeChat, encodeText, type SftExample } from './sft-example.js';
+export { packExamples, PackedBatches, type PackedRow, type PackedBatchesState } from './packing.js';
+export { applyLora, type LoraHandle, type LoraOptions } from './lora.js';
+export { sftOptionsSchema, parseOptions, type SftOptions, type SftOptionsInput } from './options.js';
+export { writeChatFiles } from './model-files.js';
+export { trainSft, WRITER, type SftInputs } from './sft.js';
+
+/** `finetune: { trainer: 'sft', data: { chat: 'train.jsonl' }, lora: { rank: 8 } }`. */
+export default function finetune(): KilnPlugin {
+  const sft: TrainerProvider = { name: 'sft', stage: 'finetune', options: sftOptionsSchema, run: (options, ctx) => trainSft(options, ctx) };
+  return { name: 'kiln:finetune', version: '0.1.0', trainer: sft };
+}
