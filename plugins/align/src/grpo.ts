@@ -1,0 +1,112 @@
+import { relative } from 'node:path';
+import type { KilnContext, StageResult } from '@kiln/core';
+import { IGNORE_INDEX, noGrad, tidy } from '@kiln/tensor';
+import { parseOptions } from '@kiln/finetune';
+import { grpoOptionsSchema, type GrpoOptions } from './options.js';
+import { alignSetup, type AlignSetup } from './setup.js';
+import { readPrompts, type PromptRecord } from './data.js';
+import { completionRows } from './sequences.js';
+import { backwardTokenGrads } from './logprobs.js';
+import { tokenLogProbs, type PolicyModel } from './policy.js';
+import { groupAdvantages, grpoLoss, type GrpoSequence } from './losses.js';
+import { sampleCompletions } from './generate.js';
+import { optimize } from './loop.js';
+import { saveAlignedModel } from './save.js';
+
+const where = 'kiln:align (grpo)';
+
+/** The completion's text without its stop token. */
+function replyText(ids: readonly number[], s: AlignSetup): string {
+  const body = ids.length && s.stopIds.includes(ids[ids.length - 1]) ? ids.slice(0, -1) : ids;
+  return s.tokenizer.decode(body);
+}
+
+/**
+ * Greedy replies to held-out prompts, scored two ways: exact match against
+ * meta.answer (when present) and the configured reward functions.
+ */
+export async function scorePrompts(model: PolicyModel, records: readonly PromptRecord[], s: AlignSetup, ctx: KilnContext, maxNewTokens: number): Promise<{ exactMatch: number; reward: number; samples: Array<{ prompt: string; reply: string; answer?: unknown }> }> {
+  let hits = 0;
+  let counted = 0;
+  let reward = 0;
+  const samples: Array<{ prompt: string; reply: string; answer?: unknown }> = [];
+  const rng = ctx.rng.fork('kiln:align:greedy');
+  for (const r of records) {
+    const [ids] = await sampleCompletions(model, s.encodePrompt(r.prompt), 1, { maxNewTokens, temperature: 0, stopIds: s.stopIds, rng });
+    const reply = replyText(ids, s);
+    const prompt = r.prompt[r.prompt.length - 1].content;
+    if (r.meta?.answer !== undefined) {
+      counted++;
+      if (reply.trim() === String(r.meta.answer).trim()) hits++;
+    }
+    if (ctx.hooks.rewards().length) reward += (await ctx.hooks.reward({ prompt, completion: reply, meta: r.meta })).total;
+    if (samples.length < 5) samples.push({ prompt, reply, answer: r.meta?.answer });
+  }
+  return { exactMatch: counted ? hits / counted : NaN, reward: reward / records.length, samples };
+}
+
+/** GRPO: sample a group per prompt, reward each completion, push up the better-than-group ones. */
+export async function trainGrpo(rawOptions: Record<string, unknown>, ctx: KilnContext): Promise<StageResult> {
+  const o: GrpoOptions = parseOptions(grpoOptionsSchema, rawOptions, 'align', where);
+  if (ctx.hooks.rewards().length === 0) throw new Error(`${where}: no reward function: add a reward plugin (e.g. rewards.exactMatch() from @kiln/rewards) to plugins`);
+  const s = await alignSetup(o, ctx, where);
+  const prompts = await readPrompts(s.abs(o.data.prompts));
+  const evalSet = o.data.eval ? (await readPrompts(s.abs(o.data.eval))).slice(0, o.data.evalCount) : [];
+  const policy = (await s.loadPolicy()).model;
+  const reference = (await s.loadPolicy()).model;
+  const rng = ctx.rng.fork('kiln:align:grpo');
+  const evaluate = async (): Promise<Record<string, number>> => {
+    if (!evalSet.length) return {};
+    const r = await scorePrompts(policy, evalSet, s, ctx, o.maxNewTokens);
+    ctx.logger.info('held-out samples', { samples: r.samples });
+    return { 'val/exactMatch': r.exactMatch, 'val/reward': r.reward };
+  };
+  ctx.logger.info('GRPO', { prompts: prompts.length, evalPrompts: evalSet.length, groupSize: o.groupSize, promptsPerStep: o.promptsPerStep, beta: o.beta });
+  const result = await optimize('align', 'grpo', policy.parameters(), o, ctx, async () => {
+    // ---- rollouts: a group of completions per prompt, each scored by every reward plugin
+    const items: Array<{ prompt: number[]; completion: number[] }> = [];
+    const rewards: number[] = [];
+    for (let p = 0; p < o.promptsPerStep; p++) {
+      const rec = prompts[rng.int(prompts.length)];
+      const promptIds = s.encodePrompt(rec.prompt);
+      const group = await sampleCompletions(policy, promptIds, o.groupSize, { maxNewTokens: o.maxNewTokens, temperature: o.temperature, stopIds: s.stopIds, rng });
+      for (const c of group) {
+        const completion = c.length ? c : [s.stopIds[0]];
+        items.push({ prompt: promptIds, completion });
+        rewards.push((await ctx.hooks.reward({ prompt: rec.prompt[rec.prompt.length - 1].content, completion: replyText(completion, s), meta: rec.meta })).total);
+      }
+    }
+    const adv = groupAdvantages(rewards, o.groupSize);
+    const rows = completionRows(items, s.tokenizer.eosId);
+    const perSeq = (logp: Float32Array) =>
+      items.map((_, b) => {
+        const out: number[] = [];
+        for (let t = 0; t < rows.T; t++) if (rows.targets[b * rows.T + t] !== IGNORE_INDEX) out.push(logp[b * rows.T + t]);
+        return out;
+      });
+    const ref = await noGrad(() => tidy(async () => perSeq((await tokenLogProbs(reference, rows.ids, rows.targets, rows.T)).logp)));
+    // ---- one policy-gradient step on these samples: π_old is the policy that sampled them (ratio 1, one update per batch)
+    return tidy(async () => {
+      const { nll, logp } = await tokenLogProbs(policy, rows.ids, rows.targets, rows.T);
+      const cur = perSeq(logp);
+      const seqs: GrpoSequence[] = cur.map((lp, b) => ({ logp: lp, oldLogp: lp, refLogp: ref[b], advantage: adv[b] }));
+      const r = grpoLoss(seqs, { beta: o.beta, clipEps: o.clipEps });
+      const dTok = new Float32Array(rows.targets.length);
+      items.forEach((_, b) => {
+        let k = 0;
+        for (let t = 0; t < rows.T; t++) if (rows.targets[b * rows.T + t] !== IGNORE_INDEX) dTok[b * rows.T + t] = r.dLogp[b][k++];
+      });
+      backwardTokenGrads(nll, dTok);
+      const meanReward = rewards.reduce((a, b) => a + b, 0) / rewards.length;
+      const meanLen = items.reduce((a, x) => a + x.completion.length, 0) / items.length;
+      return { loss: r.loss, metrics: { reward: meanReward, kl: r.kl, completionTokens: meanLen } };
+    });
+  }, evaluate);
+  reference.dispose();
+  const dir = await saveAlignedModel(ctx, policy, 'grpo', result.steps, s.tokenizer, s.template);
+  policy.dispose();
+  const modelDir = relative(ctx.runDir.root, dir);
+  const metrics: Record<string, number> = { step: result.steps, ...result.last };
+  for (const [k, v] of Object.entries(result.first)) metrics[`${k}Before`] = v;
+  return { metrics, outputs: [modelDir], modelDir };
+}

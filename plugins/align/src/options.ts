@@ -1,0 +1,69 @@
+import { z } from 'zod';
+
+const common = {
+  trainer: z.string().optional(),
+  /** Optimizer steps. */
+  steps: z.number().int().positive().default(100),
+  lr: z.number().positive().default(5e-5),
+  warmupSteps: z.number().int().nonnegative().optional(),
+  weightDecay: z.number().min(0).default(0),
+  gradClip: z.number().min(0).default(1),
+  /** Held-out evaluation every N steps (0: only before and after). */
+  evalEvery: z.number().int().nonnegative().default(0),
+  /** Start from this model directory (relative to the config); default: the run's latest model. */
+  initFrom: z.string().min(1).optional(),
+  /** The chat template that renders prompts (the one the model was fine-tuned with). */
+  chatTemplate: z.string().default('chatml'),
+};
+
+const pairsData = z.strictObject({
+  /** JSONL of {prompt, chosen, rejected}, relative to the config. */
+  pairs: z.string().min(1),
+  /** Share held out for evaluation. */
+  valFraction: z.number().gt(0).lt(1).default(0.2),
+});
+
+/** `align: { trainer: 'reward-model' }`: a scalar head trained with the Bradley–Terry loss. */
+export const rewardModelOptionsSchema = z.strictObject({
+  ...common,
+  lr: z.number().positive().default(1e-4),
+  /** Pairs per step. */
+  batchSize: z.number().int().positive().default(8),
+  data: pairsData,
+});
+
+/** `align: { trainer: 'dpo' }`: direct preference optimization against a frozen reference. */
+export const dpoOptionsSchema = z.strictObject({
+  ...common,
+  batchSize: z.number().int().positive().default(8),
+  /** Strength of the implicit KL to the reference (DPO's β). */
+  beta: z.number().positive().default(0.1),
+  data: pairsData,
+});
+
+/** `align: { trainer: 'grpo' }`: groups of sampled completions scored by the reward plugins. */
+export const grpoOptionsSchema = z.strictObject({
+  ...common,
+  lr: z.number().positive().default(1e-5),
+  /** Prompts per step; each gets `groupSize` completions. */
+  promptsPerStep: z.number().int().positive().default(4),
+  groupSize: z.number().int().min(2).default(8),
+  maxNewTokens: z.number().int().positive().default(32),
+  temperature: z.number().positive().default(1),
+  /** KL penalty to the reference model (GRPO's β). */
+  beta: z.number().min(0).default(0.04),
+  /** PPO clip range ε. */
+  clipEps: z.number().positive().default(0.2),
+  data: z.strictObject({
+    /** JSONL of {prompt, meta} for training; meta goes to the reward functions (e.g. meta.answer). */
+    prompts: z.string().min(1),
+    /** Held-out prompts scored greedily before and after (exact match on meta.answer, and the reward). */
+    eval: z.string().min(1).optional(),
+    /** How many held-out prompts to score. */
+    evalCount: z.number().int().positive().default(100),
+  }),
+});
+
+export type RewardModelOptions = z.output<typeof rewardModelOptionsSchema>;
+export type DpoOptions = z.output<typeof dpoOptionsSchema>;
+export type GrpoOptions = z.output<typeof grpoOptionsSchema>;

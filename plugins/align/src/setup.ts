@@ -1,0 +1,53 @@
+import { isAbsolute, resolve } from 'node:path';
+import type { KilnContext, Tokenizer } from '@kiln/core';
+import { chatTemplateByName, checkTemplateTokenizer, type ChatMessage, type TrainingChatTemplate } from '@kiln/finetune';
+import { createRng } from '@kiln/tensor';
+import { asPolicy, type PolicyModel } from './policy.js';
+
+export interface AlignSetup {
+  tokenizer: Tokenizer;
+  template: TrainingChatTemplate;
+  /** Token ids that end a reply: the template's end-of-turn and eos. */
+  stopIds: number[];
+  abs(path: string): string;
+  /** Load the starting model (a fresh copy each call: the policy, and a frozen reference). */
+  loadPolicy(): Promise<{ model: PolicyModel; dir: string }>;
+  encodePrompt(messages: readonly ChatMessage[]): number[];
+  /** A reply as the template ends it (with end-of-turn), as ids. */
+  encodeReply(text: string): number[];
+}
+
+export async function alignSetup(o: { initFrom?: string; chatTemplate: string }, ctx: KilnContext, where: string): Promise<AlignSetup> {
+  const abs = (p: string) => (isAbsolute(p) ? p : resolve(ctx.config.root, p));
+  const template = chatTemplateByName(o.chatTemplate, `${where}: align.chatTemplate`);
+  const tokenizer = await ctx.hooks.loadTokenizer();
+  checkTemplateTokenizer(template, tokenizer, where);
+  const state = await ctx.runDir.readJson<{ modelDir?: string }>('state.json');
+  const dir = o.initFrom ? abs(o.initFrom) : state?.modelDir ? ctx.runDir.path(state.modelDir) : undefined;
+  if (!dir) throw new Error(`${where}: no model to align: set align.initFrom or run kiln finetune first`);
+  const endId = tokenizer.specialTokens[template.endOfTurn];
+  return {
+    tokenizer,
+    template,
+    stopIds: [...new Set([endId, tokenizer.eosId])],
+    abs,
+    async loadPolicy() {
+      return { model: asPolicy((await ctx.hooks.loadModel(dir)).model, where), dir };
+    },
+    encodePrompt: (messages) => tokenizer.encode(template.prompt(messages), { allowSpecial: true }),
+    encodeReply: (text) => [...tokenizer.encode(text), endId],
+  };
+}
+
+/** Seeded split of records into train and held-out parts. */
+export function splitRecords<T>(items: readonly T[], valFraction: number, seed: number, where: string): { train: T[]; val: T[] } {
+  const a = [...items];
+  const rng = createRng(seed);
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    [a[i], a[j]] = [a[j], a[i]];
+  }
+  const nVal = Math.max(1, Math.round(a.length * valFraction));
+  if (a.length - nVal < 1) throw new Error(`${where}: ${a.length} records are too few to hold out ${nVal}`);
+  return { train: a.slice(nVal), val: a.slice(0, nVal) };
+}

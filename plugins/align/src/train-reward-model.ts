@@ -1,0 +1,63 @@
+import { relative } from 'node:path';
+import type { KilnContext, StageResult } from '@kiln/core';
+import { Tensor, backward, noGrad, tidy } from '@kiln/tensor';
+import { parseOptions } from '@kiln/finetune';
+import { rewardModelOptionsSchema, type RewardModelOptions } from './options.js';
+import { alignSetup, splitRecords } from './setup.js';
+import { readPreferences, type PreferencePair } from './data.js';
+import { completionRows, type PromptCompletion } from './sequences.js';
+import { pairwiseLoss } from './losses.js';
+import { RewardModel, type HiddenModel } from './reward-model.js';
+import { optimize } from './loop.js';
+import { saveAlignedModel } from './save.js';
+
+const where = 'kiln:align (reward-model)';
+
+/** Train a reward model on preference pairs (Bradley–Terry); reports held-out pairwise accuracy. */
+export async function trainRewardModel(rawOptions: Record<string, unknown>, ctx: KilnContext): Promise<StageResult> {
+  const o: RewardModelOptions = parseOptions(rewardModelOptionsSchema, rawOptions, 'align', where);
+  const s = await alignSetup(o, ctx, where);
+  const { train, val } = splitRecords(await readPreferences(s.abs(o.data.pairs)), o.data.valFraction, ctx.config.seed, where);
+  const body = (await s.loadPolicy()).model as unknown as HiddenModel;
+  if (typeof body.hidden !== 'function') throw new Error(`${where}: the model exposes no hidden(), so no reward head can sit on it`);
+  const backend = await ctx.backend();
+  const rm = new RewardModel(body, backend, ctx.rng.fork('kiln:align:reward-head'));
+  const rows = (pairs: readonly PreferencePair[]) => {
+    const items: PromptCompletion[] = [];
+    for (const p of pairs) {
+      const prompt = s.encodePrompt(p.prompt);
+      items.push({ prompt, completion: s.encodeReply(p.chosen) }, { prompt, completion: s.encodeReply(p.rejected) });
+    }
+    return completionRows(items, s.tokenizer.eosId);
+  };
+  const scores = (pairs: readonly PreferencePair[]) => {
+    const r = rows(pairs);
+    return rm.score(r.ids, r.T, r.lengths);
+  };
+  const split = (v: Float32Array) => ({ chosen: [...v.filter((_, i) => i % 2 === 0)], rejected: [...v.filter((_, i) => i % 2 === 1)] });
+  const evaluate = async () => {
+    const v = (await noGrad(() => tidy(() => scores(val).toArray()))) as Float32Array;
+    const { chosen, rejected } = split(v);
+    const r = pairwiseLoss(chosen, rejected);
+    return { 'val/loss': r.loss, 'val/pairwiseAccuracy': r.accuracy };
+  };
+  const rng = ctx.rng.fork('kiln:align:reward-model');
+  ctx.logger.info('reward model', { trainPairs: train.length, valPairs: val.length });
+  const result = await optimize('align', 'reward-model', rm.parameters(), o, ctx, (i) =>
+    tidy(async () => {
+      const batch = Array.from({ length: Math.min(o.batchSize, train.length) }, () => train[rng.int(train.length)]);
+      const out = scores(batch);
+      const { chosen, rejected } = split((await out.toArray()) as Float32Array);
+      const r = pairwiseLoss(chosen, rejected);
+      const seed = Tensor.from(out.backend, Float32Array.from(batch.flatMap((_, k) => [r.dChosen[k], r.dRejected[k]])), out.shape);
+      backward(out, seed);
+      void i;
+      return { loss: r.loss, metrics: { accuracy: r.accuracy } };
+    }),
+  evaluate);
+  const dir = await saveAlignedModel(ctx, rm, 'reward-model', result.steps, s.tokenizer, s.template);
+  rm.dispose();
+  const modelDir = relative(ctx.runDir.root, dir);
+  // A reward model is not a policy: leave state.json's modelDir to the policy (no modelDir here).
+  return { metrics: { ...result.last, 'val/pairwiseAccuracyBefore': result.first['val/pairwiseAccuracy'], step: result.steps }, outputs: [modelDir], rewardModelDir: modelDir };
+}

@@ -1,0 +1,61 @@
+import type { Rng } from '@kiln/tensor';
+
+/** One instance of a verifiable task: a prompt and its single correct answer. */
+export interface TaskInstance {
+  task: string;
+  prompt: string;
+  answer: string;
+}
+
+export interface TaskFamily {
+  name: string;
+  /** A fresh random instance. */
+  sample(rng: Rng): TaskInstance;
+}
+
+const digits = (rng: Rng, min: number, max: number) => min + rng.int(max - min + 1);
+const number = (rng: Rng, nDigits: number) => (nDigits === 1 ? rng.int(10) : 10 ** (nDigits - 1) + rng.int(9 * 10 ** (nDigits - 1)));
+
+/** a+b with operands of minDigits..maxDigits digits: the answer needs carries done right. */
+export function addition(o: { minDigits?: number; maxDigits?: number } = {}): TaskFamily {
+  const lo = o.minDigits ?? 1;
+  const hi = o.maxDigits ?? 3;
+  return {
+    name: 'addition',
+    sample(rng) {
+      const a = number(rng, digits(rng, lo, hi));
+      const b = number(rng, digits(rng, lo, hi));
+      return { task: 'addition', prompt: `${a}+${b}`, answer: String(a + b) };
+    },
+  };
+}
+
+/** Reverse a lowercase word of minLen..maxLen letters. */
+export function reverseWord(o: { minLen?: number; maxLen?: number } = {}): TaskFamily {
+  const lo = o.minLen ?? 3;
+  const hi = o.maxLen ?? 6;
+  return {
+    name: 'reverse',
+    sample(rng) {
+      const n = digits(rng, lo, hi);
+      let w = '';
+      for (let i = 0; i < n; i++) w += String.fromCharCode(97 + rng.int(26));
+      return { task: 'reverse', prompt: `reverse ${w}`, answer: [...w].reverse().join('') };
+    },
+  };
+}
+
+/** Sort a list of single digits ascending. */
+export function sortDigits(o: { minLen?: number; maxLen?: number } = {}): TaskFamily {
+  const lo = o.minLen ?? 3;
+  const hi = o.maxLen ?? 6;
+  return {
+    name: 'sort',
+    sample(rng) {
+      const xs = Array.from({ length: digits(rng, lo, hi) }, () => rng.int(10));
+      return { task: 'sort', prompt: `sort ${xs.join(' ')}`, answer: [...xs].sort((a, b) => a - b).join(' ') };
+    },
+  };
+}
+
+export const TASK_FAMILIES = { addition, reverse: reverseWord, sort: sortDigits };

@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { createRng } from '@kiln/tensor';
+import { addition, reverseWord, sortDigits, taskSplits, toChat, toPreference } from '../src/index.js';
+
+describe('procedural tasks', () => {
+  it('answers are correct', () => {
+    const rng = createRng(1);
+    for (let i = 0; i < 50; i++) {
+      const a = addition({ maxDigits: 3 }).sample(rng);
+      const [x, y] = a.prompt.split('+').map(Number);
+      expect(Number(a.answer)).toBe(x + y);
+      const r = reverseWord().sample(rng);
+      expect([...r.answer].reverse().join('')).toBe(r.prompt.replace('reverse ', ''));
+      const s = sortDigits().sample(rng);
+      expect(s.answer.split(' ').map(Number)).toEqual(s.prompt.replace('sort ', '').split(' ').map(Number).sort((p, q) => p - q));
+    }
+  });
+
+  it('held-out instances never appear in the training split', () => {
+    const splits = taskSplits([addition(), reverseWord(), sortDigits()], { train: 500, heldOut: 100 }, 3);
+    const train = new Set(splits.train.map((t) => t.prompt));
+    expect(splits.heldOut.length).toBe(100);
+    for (const t of splits.heldOut) expect(train.has(t.prompt)).toBe(false);
+    expect(new Set(splits.heldOut.map((t) => t.task)).size).toBe(3);
+  });
+
+  it('chat and preference records: the rejected answer differs from the chosen one', () => {
+    const t = addition().sample(createRng(5));
+    expect(toChat(t).messages[1].content).toBe(t.answer);
+    for (let s = 0; s < 20; s++) expect(toPreference(t, s).rejected).not.toBe(t.answer);
+    expect(() => taskSplits([addition({ minDigits: 1, maxDigits: 1 })], { train: 200 }, 1)).toThrow(/too small/);
+  });
+});
