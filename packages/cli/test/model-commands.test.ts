@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import OpenAI from 'openai';
 import { GPT2 } from '@kiln/gpt2';
 import { ReferenceBackend, createRng } from '@kiln/tensor';
 import { Gpt2Engine, uncachedNextTokenModel } from '@kiln/generate';
@@ -96,6 +97,13 @@ describe('model commands', () => {
     expect(ok.status).toBe(200);
     const body = (await ok.json()) as { choices: Array<{ text: string }>; usage: { completion_tokens: number } };
     expect(body.usage.completion_tokens).toBeGreaterThan(0);
+    // The OpenAI client library, plain and streaming: the same seeded text both ways.
+    const client = new OpenAI({ baseURL: `${url}/v1`, apiKey: 'unused', maxRetries: 0 });
+    const chat = await client.completions.create({ model: 'tiny', prompt: 'Hi', max_tokens: 6, seed: 4, temperature: 0.7 });
+    let streamed = '';
+    for await (const part of await client.completions.create({ model: 'tiny', prompt: 'Hi', max_tokens: 6, seed: 4, temperature: 0.7, stream: true })) streamed += part.choices[0]?.text ?? '';
+    expect(streamed).toBe(chat.choices[0].text);
+    await expect(client.completions.create({ model: 'tiny', prompt: 'Hi', max_tokens: 6, top_p: 7 })).rejects.toMatchObject({ status: 400 });
     const bad = await fetch(`${url}/v1/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt: 'Hi', max_tokens: -3 }) });
     expect(bad.status).toBeGreaterThanOrEqual(400);
     expect(bad.status).toBeLessThan(500);
