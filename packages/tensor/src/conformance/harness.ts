@@ -75,7 +75,7 @@ export async function runCase(be: Backend, c: OpCase, padded: boolean): Promise<
       const n = c.bufs[name].length;
       if (pad) {
         for (const i of [...Array(pad).keys(), ...Array.from({ length: pad }, (_, k) => pad + n + k)]) {
-          const want = all instanceof Float32Array ? SENTINEL : 7;
+          const want = all instanceof Int32Array || all instanceof Int8Array ? 7 : SENTINEL;
           if (all[i] !== want) throw new Error(`${c.name}: wrote outside '${name}' (element ${i - pad} relative to the view holds ${all[i]})`);
         }
       }
