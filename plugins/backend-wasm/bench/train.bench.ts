@@ -7,7 +7,7 @@
  *   npm run bench -- backend-wasm/train
  *   KILN_BENCH_REFERENCE=0  skip the (slow) reference backend
  *   KILN_BENCH_THREADS=N    thread count for wasm and PyTorch
- *   KILN_BENCH_SHAPES=small only the small shape (124M takes minutes per backend)
+ *   KILN_BENCH_SHAPES=small|124m  one shape only (124M takes minutes per backend)
  */
 import { availableParallelism } from 'node:os';
 import { ReferenceBackend } from '@kiln/tensor';
@@ -21,7 +21,7 @@ const WITH_REFERENCE = process.env.KILN_BENCH_REFERENCE !== '0';
 const SHAPES: Array<TrainShape & { steps: number }> = [
   { label: 'GPT-2 4L/256, T128 B8', nLayer: 4, nEmbd: 256, nHead: 4, vocab: 8192, T: 128, B: 8, steps: 5 },
   { label: 'GPT-2 124M, T64 B4', nLayer: 12, nEmbd: 768, nHead: 12, vocab: 50257, T: 64, B: 4, steps: 2 },
-].slice(0, process.env.KILN_BENCH_SHAPES === 'small' ? 1 : 2);
+].filter((_, i) => ({ small: [0], '124m': [1] } as Record<string, number[]>)[process.env.KILN_BENCH_SHAPES ?? '']?.includes(i) ?? true);
 
 const note = loadNote();
 const torch = probe('torch');

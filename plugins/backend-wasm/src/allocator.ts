@@ -14,6 +14,8 @@ const ALIGN = 64;
 
 export class OutOfMemoryError extends Error {}
 
+const gib = (n: number) => `${(n / 2 ** 30).toFixed(2)} GiB`;
+
 export interface AllocatorStats {
   /** Bytes in live buffers (rounded to their class). */
   inUse: number;
@@ -74,9 +76,12 @@ export class CachingAllocator {
       this.inUse += best;
       return { ptr: this.free.get(best)!.pop()!, size: best, fresh: false };
     }
-    const gib = (n: number) => `${(n / 2 ** 30).toFixed(2)} GiB`;
-    throw new OutOfMemoryError(
-      `@kiln/backend-wasm: out of memory: a buffer of ${gib(bytes)} does not fit in wasm32's ${gib(this.limit)} ` +
+    throw this.oom(bytes, `it does not fit in wasm32's ${gib(this.limit)}`);
+  }
+
+  private oom(bytes: number, why: string): OutOfMemoryError {
+    return new OutOfMemoryError(
+      `@kiln/backend-wasm: out of memory: a buffer of ${gib(bytes)} cannot be allocated: ${why} ` +
         `(${gib(this.inUse)} in live buffers, ${gib(this.cached)} cached). The model, batch or sequence length is ` +
         `too large for the wasm backend: use a smaller batch size or context (or gradient accumulation), ` +
         `a smaller model, or the webgpu backend.`,
@@ -97,7 +102,21 @@ export class CachingAllocator {
     if (end <= have) return;
     // Grow by at least a quarter of the current size so growth stays rare.
     const want = Math.min(this.limit, Math.max(end, have + have / 4));
-    this.memory.grow(Math.ceil((want - have) / PAGE));
+    try {
+      this.memory.grow(Math.ceil((want - have) / PAGE));
+    } catch (err) {
+      // The host refused (RAM or address-space limits) before wasm32's 4 GiB.
+      if (end < want) return this.growExactly(end, have, err);
+      throw this.oom(end - this.top, `the host refused to grow the memory to ${(want / 2 ** 30).toFixed(2)} GiB: ${(err as Error).message}`);
+    }
+  }
+
+  private growExactly(end: number, have: number, first: unknown): void {
+    try {
+      this.memory.grow(Math.ceil((end - have) / PAGE));
+    } catch {
+      throw this.oom(end - this.top, `the host refused to grow the memory to ${(end / 2 ** 30).toFixed(2)} GiB: ${(first as Error).message}`);
+    }
   }
 
   stats(): AllocatorStats {

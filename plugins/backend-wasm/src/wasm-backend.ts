@@ -225,7 +225,7 @@ export class WasmBackend implements Backend {
     const t = 'buf' in table ? table : { buf: table, offset: 0 };
     const rows = C === 0 ? 0 : Math.floor((t.buf.length - t.offset) / C);
     this.views();
-    const base = pi >> 2;
+    const base = pi >>> 2; // addresses reach 4 GiB: unsigned shifts only
     for (let i = 0; i < n; i++) {
       const id = this.i32[base + i];
       if (id < 0 || id >= rows) throw new Error(`@kiln/backend-wasm: ${op}: ids[${i}] = ${id} is outside the table's ${rows} rows`);
@@ -401,7 +401,7 @@ export class WasmBackend implements Backend {
   private checkTargets(op: string, targets: BufView, N: number, V: number, ignoreIndex: number): number {
     const p = addr(this, targets, N, 'i32', `${op}: targets`);
     this.views();
-    for (let i = 0, base = p >> 2; i < N; i++) {
+    for (let i = 0, base = p >>> 2; i < N; i++) {
       const t = this.i32[base + i];
       if (t !== ignoreIndex && (t < 0 || t >= V)) throw new Error(`@kiln/backend-wasm: ${op}: targets[${i}] = ${t} is outside the vocabulary of ${V}`);
     }
@@ -440,8 +440,8 @@ export class WasmBackend implements Backend {
     // Sum the chunk partials in order, in f64: the same bits on any thread count.
     this.views();
     let total = 0;
-    for (let i = 0, base = this.partials.ptr >> 2; i < chunks; i++) total += this.f32[base + i];
-    const o = po >> 2;
+    for (let i = 0, base = this.partials.ptr >>> 2; i < chunks; i++) total += this.f32[base + i];
+    const o = po >>> 2;
     this.f32[o] = accumulate ? this.f32[o] + total : total;
   }
 
