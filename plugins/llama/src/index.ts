@@ -1,0 +1,40 @@
+import type { KilnPlugin, ArchitectureProvider } from '@kiln/core';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Llama } from './model.js';
+import { configFromOptions } from './config.js';
+
+export { Llama, WRITER, type ForwardOptions } from './model.js';
+export { configFromOptions, validateConfig, toHFConfig, fromHFConfig, type LlamaConfig } from './config.js';
+export { toHFTensors, fromHFTensors, type HostTensor } from './hf-names.js';
+
+/** Options of the plugin itself (none: the model's size comes from the config's `model` section). */
+export type LlamaPluginOptions = Record<string, never>;
+
+/**
+ * The Llama architecture: `model: { architecture: 'llama', vocabSize, context,
+ * nLayer, nEmbd, nHead, nKvHead }` creates one, and directories holding a Llama
+ * config.json + model.safetensors (Kiln's or Hugging Face's) load.
+ */
+export default function llama(_options: LlamaPluginOptions = {}): KilnPlugin {
+  const architecture: ArchitectureProvider<Llama> = {
+    name: 'llama',
+    create(options, backend, ctx) {
+      const config = configFromOptions(options, 'kiln:llama');
+      const model = new Llama(config, backend, ctx.rng.fork('kiln:llama:init'));
+      ctx.logger.info('created Llama', { ...config, parameters: model.numParameters() });
+      return model;
+    },
+    async load(dir, backend, ctx) {
+      const configPath = join(dir, 'config.json');
+      if (!existsSync(configPath)) return undefined;
+      const json = JSON.parse(await readFile(configPath, 'utf8')) as { model_type?: unknown };
+      if (json.model_type !== 'llama') return undefined;
+      const model = await Llama.load(dir, backend);
+      ctx.logger.info('loaded Llama', { dir, parameters: model.numParameters() });
+      return model;
+    },
+  };
+  return { name: 'kiln:llama', version: '0.1.0', architecture: architecture as ArchitectureProvider };
+}
