@@ -7,6 +7,9 @@ import type {
   AdamWArgs,
   AttentionArgs,
   AttentionBackwardArgs,
+  AttentionKVArgs,
+  MatmulQArgs,
+  QuantizedWeight,
   Backend,
   BackendInfo,
   Buf,
@@ -25,6 +28,7 @@ import { LARGE_TILE, SMALL_TILE, SOFTWARE_TILE, matmulGrid, matmulKernel, type M
 import * as norms from './kernels/norms.js';
 import * as loss from './kernels/loss.js';
 import { embeddingBackward, embeddingLinks } from './kernels/embedding.js';
+import * as inf from './kernels/inference.js';
 import { ATT_WG, attentionBackwardDkv, attentionBackwardDq, attentionDelta, attentionForward, attentionTile } from './kernels/attention.js';
 
 export interface WebGPUBackendOptions extends DeviceOptions {
@@ -541,5 +545,60 @@ export class WebGPUBackend implements Backend {
       sqrtBc2: Math.sqrt(1 - Math.pow(a.beta2, a.step)),
       gradScale: a.gradScale ?? 1,
     }, n);
+  }
+
+  // ---- inference (optional ops) ----------------------------------------------------
+
+  attentionKV(a: AttentionKVArgs): void {
+    const op = 'attentionKV';
+    const { B, Tq, Tmax, pos, H, Hkv, D } = a;
+    dims(op, { B, Tq, Tmax, pos, H, Hkv, D });
+    if (Hkv === 0 || H % Hkv !== 0) throw new Error(`webgpu.${op}: H=${H} must be a multiple of Hkv=${Hkv}`);
+    if (pos + Tq > Tmax) throw new Error(`webgpu.${op}: pos ${pos} + Tq ${Tq} exceeds the cache (Tmax ${Tmax})`);
+    const qkv = this.v(a.qkv, B * Tq * (H + 2 * Hkv) * D, 'f32', op, 'qkv');
+    const k = this.v(a.kCache, B * Tmax * Hkv * D, 'f32', op, 'kCache');
+    const v = this.v(a.vCache, B * Tmax * Hkv * D, 'f32', op, 'vCache');
+    const out = this.v(a.out, B * Tq * H * D, 'f32', op, 'out');
+    this.pointwise(inf.kvCacheWrite, [k, v, qkv], { Tq, Tmax, pos, H, Hkv, D }, B * Tq * Hkv * D);
+    if (D === 0) return;
+    this.pointwise(inf.attentionKVKernel(D), [out, k, v, qkv], { Tq, Tmax, pos, H, Hkv, scale: a.scale ?? 1 / Math.sqrt(D) }, B * H * Tq);
+  }
+
+  /** Checks a quantized weight of `rows` × K and returns its bindings. */
+  private quant(w: QuantizedWeight, rows: number, K: number, op: string): { data: Binding; scales: Binding; params: { bits: number; group: number } } {
+    if (w.bits !== 4 && w.bits !== 8) throw new Error(`webgpu.${op}: bits must be 4 or 8, got ${String(w.bits)}`);
+    if (!(Number.isInteger(w.group) && w.group > 0 && w.group % 2 === 0)) throw new Error(`webgpu.${op}: group must be a positive even integer, got ${w.group}`);
+    if (K % w.group !== 0) throw new Error(`webgpu.${op}: K (${K}) must be a multiple of the group size (${w.group})`);
+    return {
+      data: this.v(w.data, w.bits === 8 ? rows * K : (rows * K) / 2, 'i8', op, 'w.data'),
+      scales: this.v(w.scales, (rows * K) / w.group, 'f32', op, 'w.scales'),
+      params: { bits: w.bits, group: w.group },
+    };
+  }
+
+  matmulQ(a: MatmulQArgs): void {
+    const op = 'matmulQ';
+    const { M, N, K } = a;
+    dims(op, { M, N, K });
+    const q = this.quant(a.w, N, K, op);
+    const out = this.v(a.out, M * N, 'f32', op, 'out');
+    const A = this.v(a.a, M * K, 'f32', op, 'a');
+    const bias = this.opt(a.bias, N, 'f32', op, 'bias');
+    this.pointwise(inf.matmulQ, [out, A, q.data, q.scales, bias], {
+      M, N, K, ...q.params, hasBias: a.bias ? 1 : 0, accumulate: a.accumulate ? 1 : 0,
+    }, M * N);
+  }
+
+  embeddingQ(out: BufView, table: QuantizedWeight, ids: BufView, n: number, C: number): void {
+    const op = 'embeddingQ';
+    dims(op, { n, C });
+    if (C === 0 || n === 0) return void this.v(out, 0, 'f32', op, 'out');
+    const len = (v: BufView) => ('buf' in v ? v.buf.length - v.offset : v.length);
+    // The rows the table holds, inferred from its buffers' lengths (as embedding() does).
+    const rows = Math.min(Math.floor(len(table.scales) / (C / table.group)), Math.floor(len(table.data) / (table.bits === 8 ? C : C / 2)));
+    const q = this.quant(table, rows, C, op);
+    const o = this.v(out, n * C, 'f32', op, 'out');
+    const i = this.v(ids, n, 'i32', op, 'ids');
+    this.pointwise(inf.embeddingQ, [o, q.data, q.scales, i], { K: C, ...q.params, rows }, n * C);
   }
 }
