@@ -120,3 +120,53 @@ pub unsafe extern "C" fn kiln_attention_backward(
         }
     }
 }
+
+/// Generation with a KV cache: writes the Tq new keys/values into rows
+/// pos..pos+Tq of kCache/vCache (B,Tmax,Hkv·D), then query t attends
+/// causally to cache rows 0..=pos+t. Units: b·Hkv + g (a unit writes only
+/// its own KV head's cache rows before reading them, so no thread waits).
+#[no_mangle]
+pub unsafe extern "C" fn kiln_attention_kv(
+    out: *mut f32, kcache: *mut f32, vcache: *mut f32, qkv: *const f32,
+    tq: usize, tmax: usize, pos: usize, h: usize, hkv: usize, d: usize, scale: f32,
+    lo: usize, hi: usize, scratch: *mut f32,
+) {
+    let s = Shape::new(tq, h, hkv, d);
+    let rep = h / hkv;
+    let cache_row = |b: usize, t: usize, g: usize| (b * tmax + t) * hkv * d + g * d;
+    for u in lo..hi {
+        let (b, g) = (u / hkv, u % hkv);
+        for t in 0..tq {
+            core::ptr::copy_nonoverlapping(qkv.add(s.k(b, t, g)), kcache.add(cache_row(b, pos + t, g)), d);
+            core::ptr::copy_nonoverlapping(qkv.add(s.v(b, t, g)), vcache.add(cache_row(b, pos + t, g)), d);
+        }
+        for hq in g * rep..(g + 1) * rep {
+            for t in 0..tq {
+                let q = qkv.add(s.q(b, t, hq));
+                let end = pos + t + 1;
+                let mut m = f32::NEG_INFINITY;
+                for j in 0..end {
+                    let sc = scale * dot(q, kcache.add(cache_row(b, j, g)), d);
+                    *scratch.add(j) = sc;
+                    if sc > m {
+                        m = sc;
+                    }
+                }
+                let o = out.add(s.o(b, t, hq));
+                for c in 0..d {
+                    *o.add(c) = 0.0;
+                }
+                let mut sum = 0.0f32;
+                for j in 0..end {
+                    let p = exp(*scratch.add(j) - m);
+                    sum += p;
+                    axpy(o, vcache.add(cache_row(b, j, g)), p, d);
+                }
+                let inv = 1.0 / sum;
+                for c in 0..d {
+                    *o.add(c) *= inv;
+                }
+            }
+        }
+    }
+}

@@ -8,7 +8,7 @@
  */
 import { availableParallelism, cpus } from 'node:os';
 import type {
-  AdamWArgs, AttentionArgs, AttentionBackwardArgs, Backend, BackendInfo, Buf, BufView, DType,
+  AdamWArgs, AttentionArgs, AttentionBackwardArgs, AttentionKVArgs, Backend, BackendInfo, Buf, BufView, DType,
   MatmulArgs, RopeArgs,
 } from '@kiln/tensor';
 import { CachingAllocator, type AllocatorStats } from './allocator.js';
@@ -308,6 +308,21 @@ export class WasmBackend implements Backend {
     const dqkv = this.f(a.dqkv, B * T * width, 'attentionBackward: dqkv');
     const args = [dqkv, dout, qkv, out, lse, seg, T, H, Hkv, D, causal ? 1 : 0, scale];
     this.run(K.kiln_attention_backward, args, B * Hkv, 1, (H / Hkv) * 8 * T * T * D);
+  }
+
+  /** Optional inference op: append to a KV cache and attend over it. */
+  attentionKV(a: AttentionKVArgs): void {
+    const { B, Tq, Tmax, pos, H, Hkv, D } = a;
+    dims('attentionKV', { B, Tq, Tmax, pos, H, Hkv, D });
+    if (Hkv === 0 || H % Hkv !== 0) throw new Error(`@kiln/backend-wasm: attentionKV: H (${H}) must be a multiple of Hkv (${Hkv})`);
+    if (pos + Tq > Tmax) throw new Error(`@kiln/backend-wasm: attentionKV: pos (${pos}) + Tq (${Tq}) exceeds the cache's Tmax (${Tmax})`);
+    if (Tmax > this.kernels.scratchFloats) throw new Error(`@kiln/backend-wasm: attentionKV: Tmax = ${Tmax} exceeds the supported ${this.kernels.scratchFloats}`);
+    const args = [
+      this.f(a.out, B * Tq * H * D, 'attentionKV: out'), this.f(a.kCache, B * Tmax * Hkv * D, 'attentionKV: kCache'),
+      this.f(a.vCache, B * Tmax * Hkv * D, 'attentionKV: vCache'), this.f(a.qkv, B * Tq * (H + 2 * Hkv) * D, 'attentionKV: qkv'),
+      Tq, Tmax, pos, H, Hkv, D, a.scale ?? 1 / Math.sqrt(D),
+    ];
+    this.run(K.kiln_attention_kv, args, B * Hkv, 1, (H / Hkv) * Tq * (pos + Tq) * D * 4);
   }
 
   /** cos/sin tables [T, D/2] for rope, computed in f64 and cached by shape. */
