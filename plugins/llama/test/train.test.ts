@@ -34,6 +34,7 @@ describe('kiln train with the llama architecture', () => {
     });
     const result = (await kiln.run(['train'])).train;
     await kiln.close();
+    console.info(`[llama, bytes] validation loss at steps 20/40/60: ${evals.map((v) => v.toFixed(3)).join(' / ')}`);
     expect(evals.length).toBe(3);
     // Uniform over 256 bytes is ln 256 = 5.55; a model that learned the text's letters is far below.
     expect(evals[0]).toBeLessThan(Math.log(256));
