@@ -7,8 +7,8 @@ import type { KilnContext, KilnPlugin } from '@kiln/core';
 import { adapterName, probeAdapter } from './device.js';
 import { WebGPUBackend, type WebGPUBackendOptions } from './backend.js';
 
-/** Above wasm and js, so 'auto' prefers a real GPU. */
-export const WEBGPU_PRIORITY = 30;
+/** Above wasm (50) and js (0), so 'auto' prefers a real GPU. */
+export const WEBGPU_PRIORITY = 100;
 
 export default function webgpu(options: WebGPUBackendOptions = {}): KilnPlugin {
   return {

@@ -189,6 +189,9 @@ d('WebGPU plugin', () => {
   it("is 'webgpu' by name, never picked by 'auto' on a software adapter, and describes the adapter", async () => {
     const p = webgpu().backend!;
     expect(p.name).toBe('webgpu');
+    // 'auto' takes the highest priority among available backends: a real GPU must beat the CPU ones.
+    const wasm = (await import('@kiln/backend-wasm')).default().backend!;
+    expect(p.priority).toBeGreaterThan(wasm.priority);
     const described = await p.describe!(ctx('auto'));
     expect(typeof described.adapter).toBe('string');
     if (described.software) {
