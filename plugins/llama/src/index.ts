@@ -7,6 +7,7 @@ import { configFromOptions } from './config.js';
 
 export { Llama, WRITER, type ForwardOptions } from './model.js';
 export { configFromOptions, validateConfig, toHFConfig, fromHFConfig, type LlamaConfig } from './config.js';
+export { LlamaEngine, type LlamaKVCache } from './engine.js';
 export { toHFTensors, fromHFTensors, type HostTensor } from './hf-names.js';
 
 /** Options of the plugin itself (none: the model's size comes from the config's `model` section). */
