@@ -5,7 +5,7 @@
 //   4. peak RSS of the streaming chain on generated input of S and 10·S bytes (child processes)
 // Writes bench-results/data.json. Env: KILN_BENCH_POEMS (poems to read, default all),
 // KILN_BENCH_RSS_MB (S, default 200 → 200 MB and 2 GB; 0 skips the memory runs).
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -19,7 +19,8 @@ import type { CleanBatch, CleanedBatch } from './parallel-clean-task.js';
 const threads = availableParallelism();
 const ctx = benchContext();
 const mb = (bytes: number) => bytes / 1e6;
-const results: Record<string, unknown> = { machine: { threads, node: process.version } };
+// The load average goes into the results: on a shared machine it decides what the numbers mean.
+const results: Record<string, unknown> = { machine: { threads, node: process.version, loadAverageAtStart: loadavg() } };
 const rows: Array<[string, string, string]> = [];
 // Each row is also printed as soon as it is measured: the whole run takes minutes.
 const push = rows.push.bind(rows);
@@ -124,8 +125,9 @@ for (const size of S > 0 ? [S, 10 * S] : []) {
   rows.push([`stream ${size} MB (generated, cleaned)`, `peak RSS ${line.peakRssMB.toFixed(0)} MB`, `${line.docs} docs, ${(size / line.seconds).toFixed(1)} MB/s`]);
 }
 results.rss = rss;
+(results.machine as Record<string, unknown>).loadAverageAtEnd = loadavg();
 
-console.log(`\n@kiln/data on ${threads} threads, Node ${process.version}`);
+console.log(`\n@kiln/data on ${threads} threads, Node ${process.version}, load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
 const w = [Math.max(...rows.map((r) => r[0].length)), Math.max(...rows.map((r) => r[1].length))];
 for (const [a, b, c] of rows) console.log(`${a.padEnd(w[0])}  ${b.padStart(w[1])}  ${c}`);
 mkdirSync('bench-results', { recursive: true });
