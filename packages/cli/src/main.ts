@@ -12,7 +12,7 @@ import { registerGenerate, registerReport, registerServe } from './commands/mode
 import { PENDING_COMMANDS, STAGE_COMMANDS, type StageCommand } from './commands/stage-commands.js';
 import { onInterrupt } from './interrupt.js';
 import { processIO, type CliIO } from './io.js';
-import { kilnOptions, withCommonOptions, type CommonOptions } from './options.js';
+import { configTarget, kilnOptions, withCommonOptions, type CommonOptions } from './options.js';
 import { createTtyProgress } from './progress.js';
 import { describeError, exitCodeOf } from './report-error.js';
 
@@ -28,7 +28,11 @@ function summary(runDir: string, results: Record<string, StageResult>): string {
   return `done: ${runDir}\n${lines.join('\n')}\n`;
 }
 
-async function runStageCommand(entry: StageCommand, options: CommonOptions, io: CliIO): Promise<void> {
+interface StageCommandOptions extends CommonOptions {
+  force: boolean;
+}
+
+async function runStageCommand(entry: StageCommand, options: StageCommandOptions, io: CliIO, target?: string): Promise<void> {
   const logger = createCliLogger({ json: options.json, verbose: options.verbose, write: io.stderr });
   const bars = io.isTTY && !options.json ? createTtyProgress(io.progressStream) : undefined;
   const interrupt = onInterrupt((message) => logger.warn(message));
@@ -36,9 +40,11 @@ async function runStageCommand(entry: StageCommand, options: CommonOptions, io: 
   try {
     kiln = await createKiln({
       ...kilnOptions(options, entry.name, io.cwd),
+      ...configTarget(io.cwd, target, options),
       env: io.env,
       logger,
       signal: interrupt.signal,
+      force: options.force,
       ...(bars && { progress: bars }),
     });
     const stages = entry.stages(kiln);
@@ -62,9 +68,10 @@ function buildProgram(io: CliIO, setExit: (code: number) => void): Command {
     .showHelpAfterError('(kiln --help lists every command)');
 
   for (const entry of STAGE_COMMANDS) {
-    withCommonOptions(program.command(entry.name).description(entry.description)).action(async (options: CommonOptions) =>
-      runStageCommand(entry, options, io),
-    );
+    withCommonOptions(program.command(entry.name).description(entry.description))
+      .argument('[dir]', 'the folder holding llm.config.ts, or the config file itself (default: the current folder)')
+      .option('--force', 'run every stage, even those state.json shows up to date', false)
+      .action(async (target: string | undefined, options: StageCommandOptions) => runStageCommand(entry, options, io, target));
   }
   for (const entry of PENDING_COMMANDS) {
     withCommonOptions(program.command(entry.name).description(`${entry.description} (not available yet)`)).action(() => {

@@ -1,6 +1,8 @@
 /** Options every command takes, and turning them into Kiln options. */
+import { statSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import type { KilnOptions } from '@kiln/core';
+import { KilnError, type KilnOptions } from '@kiln/core';
 
 export interface CommonOptions {
   config?: string;
@@ -29,4 +31,25 @@ export function kilnOptions(options: CommonOptions, command: string, cwd: string
     overrides: options.set,
     runDir: options.runDir,
   };
+}
+
+/**
+ * `kiln run examples/quickstart` or `kiln run path/llm.config.ts`: the config's
+ * folder becomes the working folder (runs/ and relative paths resolve there).
+ */
+export function configTarget(cwd: string, target: string | undefined, options: Pick<CommonOptions, 'config' | 'runDir'>): Pick<KilnOptions, 'cwd' | 'configFile' | 'runDir'> {
+  if (target === undefined) return {};
+  const configFlag = options.config;
+  // --run-dir stays relative to where the command was typed.
+  const runDir = options.runDir === undefined ? {} : { runDir: resolve(cwd, options.runDir) };
+  const abs = resolve(cwd, target);
+  let isDir: boolean;
+  try {
+    isDir = statSync(abs).isDirectory();
+  } catch {
+    throw new KilnError(`${target}: no such folder or config file`, { exitCode: 2 });
+  }
+  if (isDir) return { cwd: abs, ...runDir, ...(configFlag !== undefined && { configFile: resolve(cwd, configFlag) }) };
+  if (configFlag !== undefined) throw new KilnError(`give the config either as ${target} or with -c ${configFlag}, not both`, { exitCode: 2 });
+  return { cwd: dirname(abs), configFile: basename(abs), ...runDir };
 }

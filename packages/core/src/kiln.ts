@@ -15,7 +15,8 @@ import { jsBackend } from './backend/js-backend.js';
 import { listBackendProviders, type ProviderEntry } from './backend/resolve-backend.js';
 import { KilnError, throwIfAborted } from './errors.js';
 import { createHooks, type KilnHooks } from './hooks.js';
-import { recordStage, serializableConfig, STAGE_SECTIONS } from './run-state.js';
+import { markRunning, readRunState, recordStage, serializableConfig, STAGE_SECTIONS } from './run-state.js';
+import { outputsHash, readConfigText, recordedOutputs, sourceStamps, stageFingerprint, stampOutputs, staleReason } from './stage-cache.js';
 import { createStreamLogger } from './services/logger.js';
 import { quietProgress, type ProgressFactory } from './services/progress.js';
 import { STAGE_DRIVERS } from './stages/index.js';
@@ -40,6 +41,8 @@ export interface KilnOptions {
   signal?: AbortSignal;
   /** Environment for config functions (default process.env). */
   env?: Record<string, string | undefined>;
+  /** Run every stage even when state.json says it is up to date (`kiln run --force`). */
+  force?: boolean;
 }
 
 /** Core's own plugins, after the user's: the `js` backend. */
@@ -53,6 +56,7 @@ export class Kiln {
     /** @internal tapable hooks; plugins never see them. */
     readonly hooks: KilnHooks,
     private readonly container: RunContainer,
+    private readonly force = false,
   ) {}
 
   /** Configure: load and validate the config, tap every plugin, run config hooks, freeze. */
@@ -74,7 +78,7 @@ export class Kiln {
       progress: options.progress ?? quietProgress,
       signal: options.signal ?? new AbortController().signal,
     });
-    return new Kiln(config, hooks, container);
+    return new Kiln(config, hooks, container, options.force ?? false);
   }
 
   /** A context outside any stage (for doctor, generate and other tools). */
@@ -116,15 +120,44 @@ export class Kiln {
     return results;
   }
 
+  /**
+   * Runs one stage, unless state.json shows it finished with the same config,
+   * plugins and inputs and its outputs are unchanged (stage-cache.ts). A stage
+   * that was interrupted with the same fingerprint is resumed where its provider can.
+   */
   private async runStage(stage: StageName): Promise<StageResult> {
     const ctx = stageScope(this.container, stage).resolve('ctx');
+    const state = await readRunState(ctx.runDir);
+    const fingerprint = stageFingerprint(this.config, stage, state, await readConfigText(this.config));
+    const stale = this.force ? 'forced' : await staleReason(ctx.runDir.root, state, stage, fingerprint, this.config.root);
+    const record = state.stages[stage];
+    if (stale === undefined && record) {
+      ctx.logger.info(`stage ${stage}: up to date, skipped (finished ${record.finishedAt}; kiln run --force reruns it)`);
+      ctx.metrics.write({ event: 'stage_skipped' });
+      // Later stages load the latest model: make it this stage's again, as if it had just run.
+      if (record.modelDir !== undefined && state.modelDir !== record.modelDir) {
+        state.modelDir = record.modelDir;
+        await ctx.runDir.writeJson('state.json', state);
+      }
+      return { ...(record.metrics && { metrics: record.metrics }), ...(record.outputs && { outputs: record.outputs }), ...(record.modelDir !== undefined && { modelDir: record.modelDir }), skipped: true };
+    }
+    const resume = !this.force && state.running?.stage === stage && state.running.fingerprint === fingerprint;
+    ctx.logger.info(resume ? `stage ${stage} (resuming the interrupted run)` : `stage ${stage}`);
+    ctx.logger.debug(`stage ${stage} runs: ${stale}`);
+    await markRunning(ctx.runDir, stage, fingerprint);
     const started = performance.now();
-    ctx.logger.info(`stage ${stage}`);
     ctx.metrics.write({ event: 'stage_start' });
     await this.hooks.stageStart.promise(stage, ctx);
-    const result = await STAGE_DRIVERS[stage].run(ctx, this.hooks);
+    const result = await STAGE_DRIVERS[stage].run(ctx, this.hooks, { resume });
     const seconds = (performance.now() - started) / 1000;
-    await recordStage(ctx.runDir, this.config, stage, result, seconds);
+    // A stage stopped halfway is not finished: state.json keeps it as running, so the next run resumes it.
+    if (result.aborted === true || ctx.signal.aborted) {
+      ctx.metrics.write({ event: 'stage_interrupted', seconds, ...result.metrics });
+      return result;
+    }
+    const files = (await stampOutputs(ctx.runDir.root, recordedOutputs(result))) ?? {};
+    const sources = await sourceStamps(ctx.runDir.root, this.config.root, stage);
+    await recordStage(ctx.runDir, this.config, stage, result, seconds, { fingerprint, outputsHash: outputsHash(files), files, ...(sources && { sources }) });
     ctx.metrics.write({ event: 'stage_end', seconds, ...result.metrics });
     await this.hooks.stageEnd.promise(stage, result, ctx);
     return result;

@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { ResolvedConfig, RunDir, StageName, StageResult } from './types.js';
+import type { FileStamp, SourceStamp } from './stage-cache.js';
 import { WRITER } from './version.js';
 
 /** Config sections each stage depends on. */
@@ -56,6 +57,21 @@ export interface StageRecord {
   metrics?: Record<string, number>;
   outputs?: string[];
   modelDir?: string;
+  /** What the stage ran from: config sections, plugins and the outputs of earlier stages (stage-cache.ts). */
+  fingerprint?: string;
+  /** Content hash of the outputs (and model directory) it left. */
+  outputsHash?: string;
+  /** Size, mtime and hash of each output file, so unchanged files are not read again. */
+  files?: Record<string, FileStamp>;
+  /** Files outside the run directory it read (the data stage's source files), by size and mtime. */
+  sources?: Record<string, SourceStamp>;
+}
+
+/** A stage that started and has not finished (killed or interrupted): its fingerprint says whether it can resume. */
+export interface RunningStage {
+  stage: StageName;
+  fingerprint: string;
+  startedAt: string;
 }
 
 export interface RunState {
@@ -65,6 +81,8 @@ export interface RunState {
   stages: Partial<Record<StageName, StageRecord>>;
   /** The latest model directory, relative to the run directory. */
   modelDir?: string;
+  /** The stage in progress, or the one that was interrupted. */
+  running?: RunningStage;
 }
 
 export async function readRunState(runDir: RunDir): Promise<RunState> {
@@ -78,8 +96,10 @@ export async function recordStage(
   stage: StageName,
   result: StageResult,
   seconds: number,
+  cache?: Pick<StageRecord, 'fingerprint' | 'outputsHash' | 'files' | 'sources'>,
 ): Promise<void> {
   const state = await readRunState(runDir);
+  if (state.running?.stage === stage) delete state.running;
   state.stages[stage] = {
     finishedAt: new Date().toISOString(),
     seconds: Math.round(seconds * 1000) / 1000,
@@ -87,8 +107,19 @@ export async function recordStage(
     ...(result.metrics && { metrics: result.metrics }),
     ...(result.outputs && { outputs: result.outputs }),
     ...(result.modelDir !== undefined && { modelDir: result.modelDir }),
+    ...cache,
   };
   if (result.modelDir !== undefined) state.modelDir = result.modelDir;
+  state.writer = WRITER;
+  await runDir.writeJson('state.json', state);
+}
+
+/** Notes that a stage started (or was interrupted, when it is not finished later) with this fingerprint. */
+export async function markRunning(runDir: RunDir, stage: StageName, fingerprint: string): Promise<void> {
+  const state = await readRunState(runDir);
+  state.running = { stage, fingerprint, startedAt: new Date().toISOString() };
+  // A stage that starts again is not finished any more: its old record must not be trusted if it stops halfway.
+  delete state.stages[stage];
   state.writer = WRITER;
   await runDir.writeJson('state.json', state);
 }

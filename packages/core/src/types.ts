@@ -236,6 +236,12 @@ export interface KilnPlugin<Api = unknown> {
   enforce?: 'pre' | 'post';
   /** Other plugins reach this through ctx.plugin(name).api. */
   api?: Api;
+  /**
+   * What changes this plugin's output besides its name and version, as JSON
+   * (usually the factory's options). `kiln run` skips a stage as up to date only
+   * while it is unchanged; without one, the config file's text stands in.
+   */
+  cacheKey?: unknown;
 
   /** sequential · configure: return a partial config to deep-merge (before freeze). */
   config?(config: UserConfig, env: ConfigEnv): Awaitable<UserConfig | void | null>;

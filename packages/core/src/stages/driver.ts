@@ -5,7 +5,12 @@ import type { KilnContext, ResolvedConfig, StageResult } from '../types.js';
 export interface StageDriver {
   /** Throws (exit 2) when the stage cannot run with the loaded plugins; called for every stage before any runs. */
   check(config: ResolvedConfig, hooks: KilnHooks): void;
-  run(ctx: KilnContext, hooks: KilnHooks): Promise<StageResult>;
+  run(ctx: KilnContext, hooks: KilnHooks, how?: StageRunOptions): Promise<StageResult>;
+}
+
+export interface StageRunOptions {
+  /** The stage was interrupted with the same config and inputs: continue it where the provider can. */
+  resume?: boolean;
 }
 
 /** A section minus the key that selects its provider: the provider's options. */

@@ -3,21 +3,29 @@
  * eval/results.json), compress (each compressor takes the previous one's
  * model; the result is saved by its architecture to compress/model) and
  * export (each exporter writes its format under export/<format>/).
- * The model is the run's latest (state.json) unless `<stage>.model` names a directory.
+ * The model is the run's latest (state.json) unless `<stage>.model` names a directory,
+ * or a stage whose model to use (`export: { model: 'train' }`).
  */
 import { relative, resolve } from 'node:path';
 import { KilnError } from '../errors.js';
 import { ownerOf } from '../hooks-facade.js';
 import { guarded } from '../plugin-errors.js';
-import type { KilnContext } from '../types.js';
+import { readRunState } from '../run-state.js';
+import { STAGES, type KilnContext, type StageName } from '../types.js';
 import type { StageDriver } from './driver.js';
 import { missingProvider } from './missing-provider.js';
 import { WRITER } from '../version.js';
 
-function loadModel(ctx: KilnContext, stage: 'eval' | 'compress' | 'export') {
+async function loadModel(ctx: KilnContext, stage: 'eval' | 'compress' | 'export') {
   const named = ctx.config[stage]?.model;
   if (named !== undefined && typeof named !== 'string') {
-    throw new KilnError(`${stage}.model must be a directory path`, { exitCode: 2 });
+    throw new KilnError(`${stage}.model must be a directory path or a stage name (e.g. 'train')`, { exitCode: 2 });
+  }
+  if (named !== undefined && (STAGES as readonly string[]).includes(named)) {
+    // A stage name: the model that stage produced in this run (e.g. export the f32 model of 'train', not the compressed one).
+    const dir = (await readRunState(ctx.runDir)).stages[named as StageName]?.modelDir;
+    if (dir === undefined) throw new KilnError(`${stage}.model: stage "${named}" has produced no model in ${ctx.runDir.root} yet`, { exitCode: 2 });
+    return ctx.hooks.loadModel(ctx.runDir.path(dir));
   }
   return ctx.hooks.loadModel(named === undefined ? undefined : resolve(ctx.config.root, named));
 }
@@ -43,13 +51,18 @@ export const compressStage: StageDriver = {
     const { model, architecture } = await loadModel(ctx, 'compress');
     const compressed = await hooks.compressor.promise(model, ctx);
     const plugin = ownerOf(hooks.architecture, architecture);
-    if (!architecture.save) {
-      throw new KilnError(`[${plugin.name}] architecture "${architecture.name}" cannot save models, so a compressed model cannot be kept`, {
+    const dir = ctx.runDir.path('compress/model');
+    // The compressed model may be of another class than the one loaded (e.g. a quantized
+    // inference engine): its own save(dir) writes it when the architecture has no save.
+    const ownSave = (compressed as { save?: unknown } | null)?.save;
+    if (!architecture.save && typeof ownSave !== 'function') {
+      throw new KilnError(`[${plugin.name}] architecture "${architecture.name}" cannot save models, and the compressed model has no save(dir), so it cannot be kept`, {
         plugin: plugin.name,
       });
     }
-    const dir = ctx.runDir.path('compress/model');
-    const save = guarded(plugin, 'architecture.save', architecture.name, architecture.save.bind(architecture));
+    const save = architecture.save
+      ? guarded(plugin, 'architecture.save', architecture.name, architecture.save.bind(architecture))
+      : (model: unknown, to: string) => (ownSave as (to: string) => Promise<string[]>).call(model, to);
     const files = await save(compressed, dir, ctx);
     return { outputs: files.map((f) => relative(ctx.runDir.root, resolve(dir, f))), modelDir: 'compress/model' };
   },

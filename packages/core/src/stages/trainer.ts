@@ -4,6 +4,7 @@ import { tappedItems } from '../hooks.js';
 import { guarded } from '../plugin-errors.js';
 import type { TrainerProvider } from '../types.js';
 import { optionsOf, type StageDriver } from './driver.js';
+import { withResume } from './resume.js';
 import { missingProvider } from './missing-provider.js';
 
 type TrainingStage = 'train' | 'finetune' | 'align';
@@ -24,10 +25,11 @@ export function trainerStage(stage: TrainingStage): StageDriver {
     check(config, hooks) {
       find(config, hooks);
     },
-    async run(ctx, hooks) {
+    async run(ctx, hooks, how) {
       const trainer = find(ctx.config, hooks);
       const run = guarded(ownerOf(hooks.trainer, trainer), 'trainer', trainer.name, trainer.run.bind(trainer));
-      return run(optionsOf(ctx.config[stage], 'trainer'), ctx);
+      const options = optionsOf(ctx.config[stage], 'trainer');
+      return run(how?.resume ? await withResume(options, trainer, ctx) : options, ctx);
     },
   };
 }
