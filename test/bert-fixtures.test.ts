@@ -1,5 +1,22 @@
-// The reference backend against PyTorch (fixtures: scripts/fixtures/bert_fixtures.py).
+// PyTorch's BERT fixtures (scripts/fixtures/bert_fixtures.py) on every backend that exists:
+// the reference backend, WASM on two threads (the split kernels), and WebGPU where an adapter exists.
+import { describe, it } from 'vitest';
 import { ReferenceBackend } from '@kiln/tensor';
+import { WasmBackend } from '@kiln/backend-wasm';
+import { WebGPUBackend, probeAdapter } from '@kiln/backend-webgpu';
 import { describeBertFixtures } from './fixtures/bert.js';
 
 describeBertFixtures('reference backend', () => new ReferenceBackend());
+
+describeBertFixtures('wasm, 2 threads', async () => {
+  const backend = await WasmBackend.create({ threads: 2, skipWarmup: true });
+  backend.forceThreads = true;
+  return backend;
+});
+
+const probe = await probeAdapter();
+if (typeof probe === 'string') {
+  describe('BERT masked LM vs PyTorch fixtures (webgpu)', () => it.skip(`no WebGPU adapter: ${probe}`, () => {}));
+} else {
+  describeBertFixtures('webgpu', () => WebGPUBackend.create());
+}
