@@ -1,10 +1,11 @@
 /**
  * Group-wise symmetric weight quantization (as llama.cpp's q8_0/q4_0 and
  * GPTQ's RTN baseline): each group of `group` consecutive weights along the
- * input dimension shares one f32 scale; weights round to the nearest level.
- * int4 picks, per group, the clipping of the largest weight (100% down to
- * 70%) that gives the smallest squared error: clipping a rare outlier keeps
- * the other fifteen levels fine enough for the bulk of the weights.
+ * input dimension shares one f32 scale, absmax / 127 (int8) or absmax / 7
+ * (int4), and weights round to the nearest level. Choosing a smaller int4
+ * scale per group by least squared error (clipping the largest weight) was
+ * tried and measured worse on a trained GPT-2 (perplexity +4% vs +1.3% at
+ * g32): the clipped large weights matter more than their share of the error.
  */
 import type { QuantizedHost } from '@kiln/generate';
 
@@ -13,8 +14,6 @@ export interface QuantizeOptions {
   /** Weights per scale; must divide the input dimension. */
   group: number;
 }
-
-const CLIP_RATIOS_INT4 = [1, 0.95, 0.9, 0.85, 0.8, 0.75, 0.7];
 
 /** w is [N, K] row-major (rows = output features). */
 export function quantizeMatrix(w: Float32Array, N: number, K: number, o: QuantizeOptions): QuantizedHost {
@@ -26,28 +25,14 @@ export function quantizeMatrix(w: Float32Array, N: number, K: number, o: Quantiz
   const qmin = bits === 8 ? -127 : -8;
   const levels = new Int8Array(N * K);
   const scales = new Float32Array((N * K) / group);
-  const ratios = bits === 4 ? CLIP_RATIOS_INT4 : [1];
   for (let g = 0; g < scales.length; g++) {
     const start = g * group;
     let absmax = 0;
     for (let i = start; i < start + group; i++) absmax = Math.max(absmax, Math.abs(w[i]));
     if (absmax === 0) continue; // scale 0, levels 0: the group is exactly zero (pruned)
-    let best = Infinity;
-    let bestScale = 0;
-    for (const r of ratios) {
-      const s = Math.fround((r * absmax) / qmax);
-      let err = 0;
-      for (let i = start; i < start + group; i++) {
-        const q = Math.min(qmax, Math.max(qmin, Math.round(w[i] / s)));
-        err += (w[i] - q * s) ** 2;
-      }
-      if (err < best) {
-        best = err;
-        bestScale = s;
-      }
-    }
-    scales[g] = bestScale;
-    for (let i = start; i < start + group; i++) levels[i] = Math.min(qmax, Math.max(qmin, Math.round(w[i] / bestScale)));
+    const scale = Math.fround(absmax / qmax);
+    scales[g] = scale;
+    for (let i = start; i < start + group; i++) levels[i] = Math.min(qmax, Math.max(qmin, Math.round(w[i] / scale)));
   }
   if (bits === 8) return { bits, group, data: levels, scales };
   // Two per byte: element 2j in the low nibble, 2j+1 in the high one, each as q + 8.
