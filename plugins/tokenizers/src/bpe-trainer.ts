@@ -51,8 +51,9 @@ export async function trainBpe(texts: TextSource, options: BpeTrainOptions = {})
   const firstId = specials.length + 256;
   const vocabSize = options.vocabSize ?? 32000;
   if (vocabSize < firstId) throw new Error(`bpe: vocabSize ${vocabSize} is smaller than the ${specials.length} special tokens + 256 bytes`);
-  const words = wordTable(counter.counts, specials.length);
-  counter.counts.clear(); // the strings are no longer needed: free them before the merge loop
+  const counts = counter.words();
+  const words = wordTable(counts, specials.length);
+  counts.clear(); // the strings are no longer needed: free them before the merge loop
   const merges = learnMerges(words, {
     maxMerges: vocabSize - firstId,
     minFrequency: options.minFrequency ?? 2,

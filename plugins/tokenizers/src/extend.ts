@@ -35,7 +35,7 @@ export async function extendBpe(base: BpeTokenizer, texts: TextSource, options: 
   const starts = [0];
   const counts: number[] = [];
   let buf = new Uint8Array(256);
-  for (const [word, count] of counter.counts) {
+  for (const [word, count] of counter.words()) {
     if (buf.length < word.length * 3) buf = new Uint8Array(word.length * 6);
     const ids = base.model.encodeBytes(buf, utf8Into(word, 0, word.length, buf));
     if (ids.length < 2) continue; // nothing to merge

@@ -20,7 +20,9 @@ export interface WordCounterOptions {
 }
 
 export class WordCounter {
-  readonly counts = new Map<string, number>();
+  private readonly counts = new Map<string, number>();
+  /** Counts of one-unit pieces (every Han character under 'cjk'), kept apart: no substring, no map entry. */
+  private readonly single = new Float64Array(65536);
   /** UTF-16 units of text seen. */
   chars = 0;
   documents = 0;
@@ -56,7 +58,22 @@ export class WordCounter {
     if (this.counts.size > this.maxDistinct) this.prune();
   }
 
+  /** Every distinct word and its count; call once counting is done. */
+  words(): Map<string, number> {
+    for (let c = 0; c < 65536; c++) {
+      if (this.single[c] === 0) continue;
+      const w = String.fromCharCode(c);
+      this.counts.set(w, (this.counts.get(w) ?? 0) + this.single[c]);
+      this.single[c] = 0;
+    }
+    return this.counts;
+  }
+
   private addPiece(text: string, start: number, end: number): void {
+    if (end - start === 1) {
+      this.single[text.charCodeAt(start)]++;
+      return;
+    }
     const counts = this.counts;
     while (end - start > this.maxWordChars) {
       let cut = start + this.maxWordChars;
