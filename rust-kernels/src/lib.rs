@@ -18,6 +18,7 @@ pub mod memory;
 pub mod norm;
 pub mod optim;
 pub mod pointwise;
+pub mod quant;
 pub mod rope;
 
 #[panic_handler]

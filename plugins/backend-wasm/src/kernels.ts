@@ -22,7 +22,7 @@ export const KERNELS = [
   'kiln_cross_entropy', 'kiln_cross_entropy_backward',
   'kiln_sum_squares_partial', 'kiln_adamw',
   'kiln_fill_bytes', 'kiln_fill32', 'kiln_copy_bytes',
-  'kiln_attention_kv',
+  'kiln_attention_kv', 'kiln_matmul_q', 'kiln_embedding_q',
 ] as const;
 export type KernelName = (typeof KERNELS)[number];
 export const K = Object.fromEntries(KERNELS.map((n, i) => [n, i])) as Record<KernelName, number>;

@@ -9,7 +9,7 @@
 import { availableParallelism, cpus } from 'node:os';
 import type {
   AdamWArgs, AttentionArgs, AttentionBackwardArgs, AttentionKVArgs, Backend, BackendInfo, Buf, BufView, DType,
-  MatmulArgs, RopeArgs,
+  MatmulArgs, MatmulQArgs, QuantizedWeight, RopeArgs,
 } from '@kiln/tensor';
 import { CachingAllocator, type AllocatorStats } from './allocator.js';
 import { addr, BYTES, WasmBuf } from './buffer.js';
@@ -323,6 +323,47 @@ export class WasmBackend implements Backend {
       Tq, Tmax, pos, H, Hkv, D, a.scale ?? 1 / Math.sqrt(D),
     ];
     this.run(K.kiln_attention_kv, args, B * Hkv, 1, (H / Hkv) * Tq * (pos + Tq) * D * 4);
+  }
+
+  /** Checks a quantized weight of `rows` rows of K weights; returns its data and scales addresses. */
+  private quantized(op: string, w: QuantizedWeight, rows: number, K: number): { data: number; scales: number } {
+    if (w.bits !== 4 && w.bits !== 8) throw new Error(`@kiln/backend-wasm: ${op}: bits must be 4 or 8, got ${w.bits}`);
+    if (!Number.isInteger(w.group) || w.group <= 0 || w.group % 2 !== 0 || K % w.group !== 0) {
+      throw new Error(`@kiln/backend-wasm: ${op}: group (${w.group}) must be even and divide K (${K})`);
+    }
+    if (K > this.kernels.scratchFloats) throw new Error(`@kiln/backend-wasm: ${op}: K = ${K} exceeds the supported ${this.kernels.scratchFloats}`);
+    const bytes = w.bits === 8 ? rows * K : (rows * K) / 2;
+    return { data: addr(this, w.data, bytes, 'i8', `${op}: w.data`), scales: this.f(w.scales, rows * (K / w.group), `${op}: w.scales`) };
+  }
+
+  /** Optional inference op: out = a · dequant(w)ᵀ (+ bias) (+ out), w in nn.Linear's [N,K] layout. */
+  matmulQ(a: MatmulQArgs): void {
+    const { M, N, K: k } = a;
+    dims('matmulQ', { M, N, K: k });
+    const w = this.quantized('matmulQ', a.w, N, k);
+    const args = [
+      this.f(a.out, M * N, 'matmulQ: out'), this.f(a.a, M * k, 'matmulQ: a'), w.data, w.scales,
+      a.bias ? this.f(a.bias, N, 'matmulQ: bias') : 0, M, N, k, a.w.bits, a.w.group, a.accumulate ? 1 : 0,
+    ];
+    this.run(K.kiln_matmul_q, args, N, 4, 2 * M * k + 2 * k);
+  }
+
+  /** Optional inference op: rows of a quantized (V,C) table. */
+  embeddingQ(out: BufView, table: QuantizedWeight, ids: BufView, n: number, C: number): void {
+    dims('embeddingQ', { n, C });
+    // The table's row count: what both its data and its scales can hold.
+    const span = (v: BufView) => ('buf' in v ? v.buf.length - v.offset : v.length);
+    const rowBytes = table.bits === 8 ? C : C / 2;
+    const groups = table.group > 0 ? C / table.group : 0;
+    const rows = groups > 0 && rowBytes > 0 ? Math.min(Math.floor(span(table.data) / rowBytes), Math.floor(span(table.scales) / groups)) : 0;
+    const w = this.quantized('embeddingQ', table, rows, C);
+    const pi = addr(this, ids, n, 'i32', 'embeddingQ: ids');
+    this.views();
+    for (let i = 0, base = pi >>> 2; i < n; i++) {
+      const id = this.i32[base + i];
+      if (id < 0 || id >= rows) throw new Error(`@kiln/backend-wasm: embeddingQ: ids[${i}] = ${id} is outside the table's ${rows} rows`);
+    }
+    this.run(K.kiln_embedding_q, [this.f(out, n * C, 'embeddingQ: out'), w.data, w.scales, pi, C, table.bits, table.group], n, 1, 2 * C);
   }
 
   /** cos/sin tables [T, D/2] for rope, computed in f64 and cached by shape. */

@@ -1,0 +1,60 @@
+//! Weight-only group-quantized kernels for inference: int8 (one value per
+//! byte) and packed int4 (element 2j in the low nibble of byte j, 2j+1 in
+//! the high one, each stored as q + 8), w[n,k] = q[n,k]·scales[n, k/group].
+use crate::simd::dot;
+
+/// Dequantizes row n of a (N, K) quantized matrix into `row` (K floats).
+#[inline(always)]
+unsafe fn dequant_row(row: *mut f32, data: *const i8, scales: *const f32, bits: u32, group: usize, k: usize, n: usize) {
+    let groups = k / group;
+    let sc = scales.add(n * groups);
+    if bits == 8 {
+        let q = data.add(n * k);
+        for g in 0..groups {
+            let s = *sc.add(g);
+            for i in g * group..(g + 1) * group {
+                *row.add(i) = *q.add(i) as f32 * s;
+            }
+        }
+    } else {
+        let q = data.add(n * k / 2) as *const u8;
+        for j in 0..k / 2 {
+            let byte = *q.add(j);
+            // group is even, so both nibbles of a byte share one scale.
+            let s = *sc.add(2 * j / group);
+            *row.add(2 * j) = ((byte & 15) as i32 - 8) as f32 * s;
+            *row.add(2 * j + 1) = ((byte >> 4) as i32 - 8) as f32 * s;
+        }
+    }
+}
+
+/// out[M,N] (=|+=) a[M,K]·dequant(w)ᵀ (+ bias). Units: columns n (each
+/// weight row is dequantized once into scratch, then dotted with every row
+/// of a). `bias` may be null.
+#[no_mangle]
+pub unsafe extern "C" fn kiln_matmul_q(
+    out: *mut f32, a: *const f32, data: *const i8, scales: *const f32, bias: *const f32,
+    m: usize, n: usize, k: usize, bits: u32, group: usize, accumulate: u32,
+    lo: usize, hi: usize, scratch: *mut f32,
+) {
+    for j in lo..hi {
+        dequant_row(scratch, data, scales, bits, group, k, j);
+        let b = if bias.is_null() { 0.0 } else { *bias.add(j) };
+        for i in 0..m {
+            let o = out.add(i * n + j);
+            let base = if accumulate != 0 { *o } else { 0.0 };
+            *o = base + (dot(a.add(i * k), scratch, k) + b);
+        }
+    }
+}
+
+/// out[r,C] = dequant(table)[ids[r], :]. Units: rows r.
+#[no_mangle]
+pub unsafe extern "C" fn kiln_embedding_q(
+    out: *mut f32, data: *const i8, scales: *const f32, ids: *const i32, c: usize, bits: u32, group: usize,
+    lo: usize, hi: usize,
+) {
+    for r in lo..hi {
+        dequant_row(out.add(r * c), data, scales, bits, group, c, *ids.add(r) as usize);
+    }
+}
