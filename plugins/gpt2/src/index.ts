@@ -34,6 +34,8 @@ export default function gpt2(_options: Gpt2PluginOptions = {}): KilnPlugin {
       ctx.logger.info('loaded GPT-2', { dir, parameters: model.numParameters() });
       return model;
     },
+    // Compressed models (int8/int4 engines from @kiln/compress) save themselves too.
+    save: (model, dir) => (model as { save(dir: string): Promise<string[]> }).save(dir),
   };
   return { name: 'kiln:gpt2', version: '0.1.0', architecture: architecture as ArchitectureProvider };
 }
