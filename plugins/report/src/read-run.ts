@@ -19,6 +19,22 @@ export interface RunArtifacts {
   dataReport?: DataReport;
   evalResults?: Record<string, unknown>;
   samples?: Sample[];
+  /** compress/report.json entries, one per compressor run (written by @kiln/compress). */
+  compression?: CompressionEntry[];
+}
+
+/** One compressor's effect on the model: size, and perplexity on held-out text when measured. */
+export interface CompressionEntry {
+  compressor: string;
+  settings?: Record<string, unknown>;
+  bytesBefore: number;
+  bytesAfter: number;
+  ratio?: number;
+  pplBefore?: number;
+  pplAfter?: number;
+  /** pplAfter / pplBefore - 1. */
+  pplChange?: number;
+  [key: string]: unknown;
 }
 
 export interface DataRule {
@@ -80,6 +96,16 @@ function parseSamples(raw: unknown, path: string): Sample[] {
   });
 }
 
+function parseCompression(raw: unknown, path: string): CompressionEntry[] {
+  const entries = (raw as { entries?: unknown })?.entries;
+  if (!Array.isArray(entries)) throw new Error(`kiln report: ${path} must be { entries: [...] } (as @kiln/compress writes it)`);
+  return entries.map((e, i) => {
+    if (typeof e?.compressor !== 'string' || typeof e?.bytesBefore !== 'number' || typeof e?.bytesAfter !== 'number')
+      throw new Error(`kiln report: ${path}: entries[${i}] needs a string "compressor" and numbers "bytesBefore", "bytesAfter"`);
+    return e as CompressionEntry;
+  });
+}
+
 export async function readRun(root: string): Promise<RunArtifacts> {
   const metricsText = (await readText(join(root, 'metrics.jsonl'))) ?? '';
   const metrics: MetricRecord[] = [];
@@ -95,6 +121,7 @@ export async function readRun(root: string): Promise<RunArtifacts> {
     }
   }
   const samplesRaw = await readJson<unknown>(root, 'eval/samples.json');
+  const compressionRaw = await readJson<unknown>(root, 'compress/report.json');
   return {
     root,
     metrics,
@@ -104,5 +131,6 @@ export async function readRun(root: string): Promise<RunArtifacts> {
     dataReport: await readJson(root, 'data/report.json'),
     evalResults: await readJson(root, 'eval/results.json'),
     samples: samplesRaw === undefined ? undefined : parseSamples(samplesRaw, join(root, 'eval/samples.json')),
+    compression: compressionRaw === undefined ? undefined : parseCompression(compressionRaw, join(root, 'compress/report.json')),
   };
 }

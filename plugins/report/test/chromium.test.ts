@@ -29,7 +29,7 @@ describe('report rendered in headless Chromium', () => {
     await page.goto(pathToFileURL(path).href);
 
     expect(await page.title()).toBe('Kiln report: tiny-shakespeare');
-    expect(await page.locator('h2').allTextContents()).toEqual(['Summary', 'Training', 'Throughput', 'Data cleaning', 'Evaluation', 'Sample generations', 'Configuration']);
+    expect(await page.locator('h2').allTextContents()).toEqual(['Summary', 'Training', 'Throughput', 'Data cleaning', 'Evaluation', 'Compression', 'Sample generations', 'Configuration']);
     expect(await page.locator('figcaption').allTextContents()).toEqual(['Loss', 'Learning rate', 'Evaluation during training', 'Tokens per second']);
     expect(await page.locator('figure', { hasText: 'Evaluation during training' }).locator('circle.dot[data-series="train val/ppl"]').count()).toBe(counts.evals);
 
@@ -55,6 +55,17 @@ describe('report rendered in headless Chromium', () => {
     expect(await page.locator('#data .totals').innerText()).toContain('Kept 870 of 1,000 documents (87%)');
     expect(await page.locator('table.throughput tbody tr').count()).toBe(2);
     expect(await page.locator('.card').first().innerText()).toContain('final train loss');
+
+    // Compression: one row per compressor, sizes in binary units, perplexity change signed.
+    expect(await page.locator('table.compression thead th').allInnerTexts()).toEqual([
+      'compressor', 'size before', 'size after', 'smaller by', 'perplexity before', 'perplexity after', 'perplexity change', 'settings',
+    ]);
+    expect(await page.locator('table.compression tbody tr').allInnerTexts()).toEqual([
+      'prune\t50 MiB\t50 MiB\t1×\t12.5\t13.1\t+4.80%\tpattern=2:4, skip=["wte"], sparsity=0.5',
+      'int8\t50 MiB\t14 MiB\t3.57×\t13.1\t13.1\t+0.02%\tbits=8, group=64',
+      'int4\t50 MiB\t8.5 MiB\t5.88×\t—\t—\tnot measured\tbits=4, group=32',
+    ]);
+    expect(await page.locator('nav a').allInnerTexts()).toContain('compression');
 
     // Samples: shown as text, the script tag inert.
     expect(await page.locator('pre.prompt').nth(1).innerText()).toBe('<script>alert(1)</script>');

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 export function writeFixtureRun(root: string): { trainSteps: number; finetuneSteps: number; evals: number } {
   mkdirSync(join(root, 'data'), { recursive: true });
   mkdirSync(join(root, 'eval'), { recursive: true });
+  mkdirSync(join(root, 'compress'), { recursive: true });
   const lines: unknown[] = [{ time: 't', stage: 'data', event: 'data', docsIn: 1000, docsOut: 870 }, { time: 't', stage: 'train', event: 'stage_start' }];
   let evals = 0;
   for (let step = 1; step <= 120; step++) {
@@ -41,6 +42,19 @@ export function writeFixtureRun(root: string): { trainSteps: number; finetuneSte
       { prompt: 'Once upon a time', completion: ' there was a kiln.', stage: 'train', step: 120 },
       { prompt: '<script>alert(1)</script>', completion: '中文 & "quotes"', stage: 'finetune', step: 30 },
     ]),
+  );
+  // As @kiln/compress appends them: prune (size unchanged, measured), int8 (measured), int4 (not measured).
+  writeFileSync(
+    join(root, 'compress/report.json'),
+    JSON.stringify({
+      format: 'kiln-compress-report',
+      version: 1,
+      entries: [
+        { compressor: 'prune', settings: { pattern: '2:4', skip: ['wte'] }, bytesBefore: 52428800, bytesAfter: 52428800, ratio: 1, sparsity: 0.5, pplBefore: 12.5, pplAfter: 13.1, pplChange: 13.1 / 12.5 - 1 },
+        { compressor: 'int8', settings: { bits: 8, group: 64 }, bytesBefore: 52428800, bytesAfter: 14680064, ratio: 52428800 / 14680064, pplBefore: 13.1, pplAfter: 13.1026, pplChange: 13.1026 / 13.1 - 1 },
+        { compressor: 'int4', settings: { bits: 4, group: 32 }, bytesBefore: 52428800, bytesAfter: 8912896, ratio: 52428800 / 8912896 },
+      ],
+    }),
   );
   writeFileSync(
     join(root, 'config.json'),

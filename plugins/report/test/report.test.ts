@@ -22,7 +22,7 @@ describe('buildReport (HTML)', () => {
   it('says what is missing instead of failing on an empty run directory', async () => {
     const root = mkdtempSync(join(tmpdir(), 'kiln-report-empty-'));
     const html = renderReport(await readRun(root));
-    for (const file of ['metrics.jsonl', 'data/report.json', 'eval/results.json', 'eval/samples.json', 'config.json']) expect(html).toContain(`<code>${file}</code> not found`);
+    for (const file of ['metrics.jsonl', 'data/report.json', 'eval/results.json', 'eval/samples.json', 'compress/report.json', 'config.json']) expect(html).toContain(`<code>${file}</code> not found`);
   });
 
   it('names the file when one is not JSON or has the wrong shape', async () => {
@@ -33,5 +33,10 @@ describe('buildReport (HTML)', () => {
     writeFileSync(join(root, 'eval/results.json'), '{}');
     writeFileSync(join(root, 'eval/samples.json'), '[{"prompt": 1}]');
     await expect(buildReport(root)).rejects.toThrow(/samples\[0\] needs string fields/);
+    writeFileSync(join(root, 'eval/samples.json'), '[]');
+    writeFileSync(join(root, 'compress/report.json'), '{"entries": [{"compressor": "int8", "bytesBefore": "big"}]}');
+    await expect(buildReport(root)).rejects.toThrow(/compress\/report.json: entries\[0\] needs a string "compressor"/);
+    writeFileSync(join(root, 'compress/report.json'), '[]');
+    await expect(buildReport(root)).rejects.toThrow(/compress\/report.json must be \{ entries/);
   });
 });
