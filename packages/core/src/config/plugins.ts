@@ -13,7 +13,7 @@ import { isPlainObject } from './merge.js';
 
 /** Every key a plugin object may have (KilnPlugin). */
 export const PLUGIN_KEYS = [
-  'name', 'version', 'enforce', 'api', 'config', 'configResolved', 'source', 'cleaner', 'encoder', 'tokenizer',
+  'name', 'version', 'enforce', 'api', 'cacheKey', 'config', 'configResolved', 'source', 'cleaner', 'encoder', 'tokenizer',
   'architecture', 'trainer', 'backend', 'reward', 'evaluator', 'compressor', 'exporter', 'onRunStart',
   'onStageStart', 'onStageEnd', 'onStep', 'onEval', 'onCheckpoint', 'onRunEnd',
 ] as const;
