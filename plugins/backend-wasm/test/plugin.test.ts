@@ -25,6 +25,22 @@ describe('kiln:backend-wasm plugin', () => {
     await be.dispose();
   });
 
+  it('a dispatch right after create() reaches the workers (no lost first wake-up)', async () => {
+    // Regression: a worker that read the generation counter after saying
+    // 'ready' could miss a dispatch sent at once, and the op hung forever.
+    const first = await WasmBackend.create({ threads: 1 });
+    for (let i = 0; i < 3; i++) {
+      const be = await WasmBackend.create({ threads: 2, skipWarmup: true });
+      be.forceThreads = true;
+      const x = be.alloc('f32', 4096);
+      be.fill(x, 1, 4096);
+      be.scale(x, 3, 4096);
+      expect(((await be.read(x, 4095, 1)) as Float32Array)[0]).toBe(3);
+      await be.dispose();
+    }
+    await first.dispose();
+  });
+
   it('refuses a bad thread count, foreign buffers and out-of-range ids with clear errors', async () => {
     await expect(WasmBackend.create({ threads: 0 })).rejects.toThrow(/threads must be an integer/);
     const be = await WasmBackend.create({ threads: 1, skipWarmup: true });

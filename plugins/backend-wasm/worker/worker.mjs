@@ -14,8 +14,10 @@ const GEN = 0, DONE = 1, FN = 2, NARGS = 3, UNITS = 4, GRAIN = 5, ACTIVE = 6, QU
 const ctrl = new Int32Array(control, 0, 16);
 const args = new Float64Array(control, 64, 32);
 
-parentPort.postMessage('ready');
+// Read the generation before saying ready: the first dispatch may follow
+// the 'ready' message at once, and must not be mistaken for an old one.
 let seen = Atomics.load(ctrl, GEN);
+parentPort.postMessage('ready');
 for (;;) {
   let spins = 0;
   while (Atomics.load(ctrl, GEN) === seen) {
