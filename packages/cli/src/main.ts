@@ -9,6 +9,7 @@ import { createCliLogger } from './cli-logger.js';
 import { doctor, formatDoctor } from './commands/doctor.js';
 import { initConfig } from './commands/init.js';
 import { registerGenerate, registerReport, registerServe } from './commands/model-commands.js';
+import { registerTokenizerSubcommands } from './commands/tokenizer-commands.js';
 import { PENDING_COMMANDS, STAGE_COMMANDS, type StageCommand } from './commands/stage-commands.js';
 import { onInterrupt } from './interrupt.js';
 import { processIO, type CliIO } from './io.js';
@@ -64,14 +65,19 @@ function buildProgram(io: CliIO, setExit: (code: number) => void): Command {
     .description('Train language models from scratch in TypeScript: data, tokenizer, pretraining, tuning, evaluation, export.')
     .version(VERSION)
     .exitOverride()
+    // Options after a command's name are that command's (kiln tokenizer encode --json x), never its parent's.
+    .enablePositionalOptions()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .showHelpAfterError('(kiln --help lists every command)');
 
   for (const entry of STAGE_COMMANDS) {
-    withCommonOptions(program.command(entry.name).description(entry.description))
-      .argument('[dir]', 'the folder holding llm.config.ts, or the config file itself (default: the current folder)')
-      .option('--force', 'run every stage, even those state.json shows up to date', false)
-      .action(async (target: string | undefined, options: StageCommandOptions) => runStageCommand(entry, options, io, target));
+    const asStage = (command: Command) =>
+      command
+        .argument('[dir]', 'the folder holding llm.config.ts, or the config file itself (default: the current folder)')
+        .option('--force', 'run every stage, even those state.json shows up to date', false)
+        .action(async (target: string | undefined, options: StageCommandOptions) => runStageCommand(entry, options, io, target));
+    const command = asStage(withCommonOptions(program.command(entry.name).description(entry.description)));
+    if (entry.name === 'tokenizer') registerTokenizerSubcommands(command, io, asStage);
   }
   for (const entry of PENDING_COMMANDS) {
     withCommonOptions(program.command(entry.name).description(`${entry.description} (not available yet)`)).action(() => {
