@@ -19,6 +19,8 @@ const MAX_ARGS = 32;
 const WORKER_SPIN = 4000;
 /** Main-thread spin iterations while waiting for workers before sleeping. */
 const MAIN_SPIN = 20000;
+/** No single kernel call runs this long; past it a worker is taken for dead. */
+const WATCHDOG_MS = 300_000;
 
 export type KernelFn = (...args: number[]) => void;
 
@@ -140,10 +142,20 @@ export class ThreadPool {
     const { ctrl } = this;
     const want = this.workers.length;
     let spins = 0;
+    let last = -1;
+    let since = 0;
     for (;;) {
       const done = Atomics.load(ctrl, DONE);
       if (done >= want) return;
-      if (++spins > MAIN_SPIN) Atomics.wait(ctrl, DONE, done, 100);
+      if (++spins <= MAIN_SPIN) continue;
+      // The main thread blocks here synchronously, so no worker 'exit' event
+      // can reach us: a watchdog turns a dead or stuck worker into an error
+      // instead of a process that hangs forever.
+      if (done !== last) [last, since] = [done, Date.now()];
+      else if (Date.now() - since > WATCHDOG_MS) {
+        throw new Error(`@kiln/backend-wasm: ${want - done} of ${want} worker(s) made no progress for ${WATCHDOG_MS / 1000} s (a worker died or hung); restart the process, or use threads: 1`);
+      }
+      Atomics.wait(ctrl, DONE, done, 100);
     }
   }
 
