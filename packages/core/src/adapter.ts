@@ -4,7 +4,7 @@
  * stage number. Order = enforce ('pre' < normal < 'post'), then the named
  * stage (CLEAN_STAGE for cleaners), then the plugin's place in the config.
  */
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { ConfigError, KilnError } from './errors.js';
 import { deepMerge } from './config/merge.js';
 import { CLEAN_STAGE } from './types.js';
@@ -174,7 +174,8 @@ function tapModelHooks(hooks: KilnHooks, plugin: KilnPlugin): void {
     const write = guarded(plugin, 'exporter', exporter.name, exporter.export.bind(exporter));
     hooks.exporter.tapPromise(tapOptions(plugin, exporter), async (files, model, outDir, ctx) => [
       ...files,
-      ...(await write(model, join(outDir, exporter.format), ctx)),
+      // An exporter writes into export/<format>/ and names its files absolutely or relative to it.
+      ...(await write(model, join(outDir, exporter.format), ctx)).map((f) => (isAbsolute(f) ? f : join(exporter.format, f))),
     ]);
   }
 }

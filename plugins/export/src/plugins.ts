@@ -66,15 +66,15 @@ export function huggingface(options: HuggingFacePluginOptions = {}): ExporterPlu
       async export(model, outDir, ctx) {
         const tokenizer = (await ctx.hooks.loadTokenizer()).toJSON() as Record<string, unknown>;
         const files = await withSavedModel(model, 'kiln:export-huggingface', async (dir) =>
-          exportHuggingFace(join(outDir, 'huggingface'), {
+          exportHuggingFace(outDir, {
             weights: join(dir, 'model.safetensors'),
             config: JSON.parse(await readFile(join(dir, 'config.json'), 'utf8')),
             tokenizer,
             generationConfig: options.generationConfig,
           }),
         );
-        ctx.logger.info(`exported Hugging Face layout to ${join(outDir, 'huggingface')}`);
-        return files.map((f) => join('huggingface', f));
+        ctx.logger.info(`exported Hugging Face layout to ${outDir}`);
+        return files;
       },
     },
   };
@@ -100,15 +100,15 @@ export function gguf(options: GgufPluginOptions = {}): ExporterPlugin {
       format: 'gguf',
       async export(model, outDir, ctx) {
         const tokenizer = (await ctx.hooks.loadTokenizer()).toJSON();
-        const out = join(outDir, 'gguf', file);
+        const out = join(outDir, file);
         const size = await withSavedModel(model, 'kiln:export-gguf', async (dir) => {
           const tokenizerPath = join(dir, 'tokenizer.json');
           await writeFile(tokenizerPath, JSON.stringify(tokenizer));
-          await mkdir(join(outDir, 'gguf'), { recursive: true });
+          await mkdir(outDir, { recursive: true });
           return exportGgufFromDir(dir, out, { type, tokenizerPath });
         });
         ctx.logger.info(`exported GGUF (${type}, ${size} bytes) to ${out}`);
-        return [join('gguf', file)];
+        return [file];
       },
     },
   };

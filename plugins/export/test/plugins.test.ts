@@ -21,15 +21,15 @@ describe('exporter plugins', () => {
     const model = new GPT2({ vocabSize: 64, nPositions: 16, nLayer: 2, nEmbd: 32, nHead: 4 }, new ReferenceBackend(), createRng(1));
     const out = mkdtempSync(join(tmpdir(), 'kiln-export-plugins-'));
     const hf = await huggingface({ generationConfig: { temperature: 0.7 } }).exporter.export(model, out, ctx);
-    for (const f of ['model.safetensors', 'config.json', 'tokenizer.json', 'generation_config.json']) expect(hf).toContain(join('huggingface', f));
-    expect(JSON.parse(readFileSync(join(out, 'huggingface/generation_config.json'), 'utf8'))).toMatchObject({ temperature: 0.7 });
-    const weights = await readSafetensors(join(out, 'huggingface/model.safetensors'));
+    for (const f of ['model.safetensors', 'config.json', 'tokenizer.json', 'generation_config.json']) expect(hf).toContain(f);
+    expect(JSON.parse(readFileSync(join(out, 'generation_config.json'), 'utf8'))).toMatchObject({ temperature: 0.7 });
+    const weights = await readSafetensors(join(out, 'model.safetensors'));
     const wte = (await model.stateDict()).get('transformer.wte.weight')!;
     expect(Array.from(weights.tensors.get('transformer.wte.weight')!.data as Float32Array)).toEqual(Array.from(wte.data));
 
     for (const type of ['f32', 'q8_0'] as const) {
       const [file] = await gguf({ type }).exporter.export(model, out, ctx);
-      expect(file).toBe(join('gguf', `model-${type}.gguf`));
+      expect(file).toBe(`model-${type}.gguf`);
       const path = join(out, file);
       expect(existsSync(path)).toBe(true);
       const parsed = await parseGguf(path, { allowLocalFile: true });
