@@ -4,6 +4,7 @@ export * from './backend.js';
 export { ReferenceBackend, type ReferenceBackendOptions } from './reference/reference-backend.js';
 // Host versions of the optional inference ops (fallbacks for backends without them).
 export { attentionKV as attentionKVHost, dequantize, dequantizeRow, type AttentionKVDims, type QuantDims } from './reference/kernels/inference.js';
+export { runAttentionKV } from './inference/attention-kv.js';
 // Random numbers.
 export { createRng, type Rng } from './rng.js';
 // Tensors, scopes, autograd.

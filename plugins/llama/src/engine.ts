@@ -5,7 +5,7 @@
  * (config.nPositions, backend, createCache, freeCache, forward, tokenLosses),
  * so `kiln generate`, `kiln serve` and the evaluators drive it as they drive GPT-2's.
  */
-import { attentionKVHost, type AttentionKVArgs, type Backend, type Buf, type BufView } from '@kiln/tensor';
+import { runAttentionKV, type Backend, type Buf, type BufView } from '@kiln/tensor';
 import type { Llama } from './model.js';
 
 /** Keys and values of every layer, (B, Tmax, Hkv·D) each. */
@@ -14,37 +14,6 @@ export interface LlamaKVCache {
   readonly Tmax: number;
   readonly k: Buf[];
   readonly v: Buf[];
-}
-
-const bufOf = (v: BufView): Buf => ('buf' in v ? v.buf : v);
-const offOf = (v: BufView): number => ('buf' in v ? v.offset : 0);
-const at = (v: BufView, offset: number): BufView => ({ buf: bufOf(v), offset: offOf(v) + offset });
-
-/** The backend's attentionKV, or a host fallback (cache append on the device, attention on the host). */
-async function attentionKV(be: Backend, a: AttentionKVArgs): Promise<void> {
-  if (be.attentionKV) return be.attentionKV(a);
-  const { B, Tq, Tmax, pos, H, Hkv, D } = a;
-  const S = (H + 2 * Hkv) * D;
-  const C = Hkv * D;
-  const L = pos + Tq;
-  for (let b = 0; b < B; b++) {
-    for (let t = 0; t < Tq; t++) {
-      const src = (b * Tq + t) * S;
-      const dst = (b * Tmax + pos + t) * C;
-      be.copy(at(a.kCache, dst), at(a.qkv, src + H * D), C);
-      be.copy(at(a.vCache, dst), at(a.qkv, src + (H + Hkv) * D), C);
-    }
-  }
-  const qkv = (await be.read(bufOf(a.qkv), offOf(a.qkv), B * Tq * S)) as Float32Array;
-  const k = new Float32Array(B * L * C);
-  const v = new Float32Array(B * L * C);
-  for (let b = 0; b < B; b++) {
-    k.set((await be.read(bufOf(a.kCache), offOf(a.kCache) + b * Tmax * C, L * C)) as Float32Array, b * L * C);
-    v.set((await be.read(bufOf(a.vCache), offOf(a.vCache) + b * Tmax * C, L * C)) as Float32Array, b * L * C);
-  }
-  const out = new Float32Array(B * Tq * H * D);
-  attentionKVHost(out, k, v, qkv, { B, Tq, Tmax: L, pos, H, Hkv, D, scale: a.scale ?? 1 / Math.sqrt(D) });
-  be.write(bufOf(a.out), out, offOf(a.out));
 }
 
 export class LlamaEngine {
@@ -122,7 +91,7 @@ export class LlamaEngine {
         be.rmsnorm(h, rstd, x, this.p(`${p}input_layernorm.weight`), N, C, eps);
         linear(qkv, h, `${p}self_attn.qkv_proj.weight`, N, C, S);
         be.rope({ out: roped, inp: qkv, B, T, H, Hkv, D, theta, posOffset: pos });
-        await attentionKV(be, { qkv: roped, kCache: cache.k[l], vCache: cache.v[l], out: att, B, Tq: T, Tmax: cache.Tmax, pos, H, Hkv, D });
+        await runAttentionKV(be, { qkv: roped, kCache: cache.k[l], vCache: cache.v[l], out: att, B, Tq: T, Tmax: cache.Tmax, pos, H, Hkv, D });
         linear(h, att, `${p}self_attn.o_proj.weight`, N, C, C);
         be.add(y, x, h, N * C);
         [x, y] = [y, x];
