@@ -20,6 +20,8 @@ export const sftOptionsSchema = z.strictObject({
   evalEvery: z.number().int().nonnegative().default(50),
   /** Start from this model directory (relative to the config); default: the run's latest model. */
   initFrom: z.string().min(1).optional(),
+  /** Load the tokenizer from this directory (relative to the config); default: the run's tokenizer. */
+  tokenizer: z.string().min(1).optional(),
   /** Pack several examples per row (attention and positions stay per example). */
   pack: z.boolean().default(true),
   /** The chat template (it is saved with the model so generation uses the same). */

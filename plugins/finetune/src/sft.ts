@@ -29,7 +29,7 @@ export async function trainSft(rawOptions: Record<string, unknown>, ctx: KilnCon
   const template: TrainingChatTemplate = chatTemplateByName(o.chatTemplate, `${where}: finetune.chatTemplate`);
 
   // ---- setup: tokenizer (checked against the template), model ----------------
-  const tokenizer = inputs.tokenizer ?? (await ctx.hooks.loadTokenizer());
+  const tokenizer = inputs.tokenizer ?? (await ctx.hooks.loadTokenizer(o.tokenizer ? abs(o.tokenizer) : undefined));
   if (o.data.chat) checkTemplateTokenizer(template, tokenizer, where);
   const model = inputs.model ?? asCausalLM((await ctx.hooks.loadModel(o.initFrom ? abs(o.initFrom) : undefined)).model, where);
   const T = o.seqLen ?? model.config?.nPositions;
