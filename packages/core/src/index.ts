@@ -12,3 +12,4 @@ export { TOKENIZER_FILE } from './stages/tokenizer.js';
 export { OPTIONAL_BACKEND_PACKAGES, importOptionalBackend, type ProviderEntry } from './backend/resolve-backend.js';
 export { stableJson } from './run-state.js';
 export { CORE_VERSION } from './version.js';
+export { renameOptions } from './config/rename-options.js';

@@ -1,4 +1,4 @@
-import { renameOptions } from './options.js';
+import { renameOptions } from '@kiln/core';
 
 /** BERT's hyperparameters (Hugging Face BertConfig, in camelCase). */
 export interface BertConfig {

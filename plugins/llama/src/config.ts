@@ -1,4 +1,4 @@
-import { renameOptions } from './options.js';
+import { renameOptions } from '@kiln/core';
 
 /** Llama's hyperparameters (Hugging Face LlamaConfig, in camelCase). */
 export interface LlamaConfig {

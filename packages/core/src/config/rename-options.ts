@@ -1,4 +1,4 @@
-/** Unknown-key checks with a did-you-mean, for the plugin's `model:` options. */
+/** Unknown-key checks with a did-you-mean, for an architecture plugin's `model:` options (Llama, BERT). */
 function editDistance(a: string, b: string): number {
   const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
   for (let j = 1; j <= b.length; j++) d[0][j] = j;
