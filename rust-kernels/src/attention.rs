@@ -2,7 +2,9 @@
 //! backward, with causal and segment masks and grouped KV heads. Only one
 //! row of T scores per thread is ever stored (in `scratch`); the backward
 //! pass recomputes the probabilities from the saved log-sum-exp.
-use crate::simd::{axpy, dot, log, exp};
+use crate::matmul::{gemm, Operands, SCRATCH_FLOATS};
+use crate::simd::{axpy, dot, exp, exp4, hsum, ld, log, st};
+use core::arch::wasm32::*;
 
 struct Shape {
     t: usize,
@@ -36,8 +38,17 @@ unsafe fn visible(seg: *const i32, b: usize, t_len: usize, i: usize, j: usize) -
     seg.is_null() || *seg.add(b * t_len + i) == *seg.add(b * t_len + j)
 }
 
+/// Floats of attention scratch per thread, after matmul's packing space
+/// (ATTENTION_MAX_T in plugins/backend-wasm/src/kernels.ts).
+pub const ATTENTION_SCRATCH: usize = 1 << 16;
+/// Query rows (and, backward, key columns) per block: the score block and the
+/// packed operands stay in L1/L2 while the products run through `gemm`.
+const BLOCK: usize = 64;
+
 /// out = softmax(scale·q·kᵀ + mask)·v; lse[b,h,t] saved. Units: b·H + h.
-/// `segments` may be null; `causal` is 0 or 1.
+/// `segments` may be null; `causal` is 0 or 1. Per block of query rows the
+/// scores S = Q·Kᵀ and the output P·V are register-blocked products (gemm);
+/// only a block of S rows is ever stored.
 #[no_mangle]
 pub unsafe extern "C" fn kiln_attention(
     out: *mut f32, lse: *mut f32, qkv: *const f32, segments: *const i32,
@@ -46,76 +57,204 @@ pub unsafe extern "C" fn kiln_attention(
 ) {
     let s = Shape::new(t_len, h, hkv, d);
     let rep = h / hkv;
+    let scores = scratch.add(SCRATCH_FLOATS);
+    let rows = rows_per_block(ATTENTION_SCRATCH / t_len);
     for u in lo..hi {
         let (b, hq) = (u / h, u % h);
         let g = hq / rep;
-        for i in 0..t_len {
-            let q = qkv.add(s.q(b, i, hq));
-            let end = if causal != 0 { i + 1 } else { t_len };
-            let mut m = f32::NEG_INFINITY;
-            for j in 0..end {
-                let sc = if visible(segments, b, t_len, i, j) { scale * dot(q, qkv.add(s.k(b, j, g)), d) } else { f32::NEG_INFINITY };
-                *scratch.add(j) = sc;
-                if sc > m {
-                    m = sc;
-                }
+        let mut i0 = 0;
+        while i0 < t_len {
+            let i1 = if t_len - i0 < rows { t_len } else { i0 + rows };
+            let jend = if causal != 0 { i1 } else { t_len };
+            // S = Q·Kᵀ (unscaled) for rows i0..i1, keys 0..jend.
+            let qk = Operands {
+                a: qkv.add(s.q(b, i0, hq)), lda: s.width, trans_a: false,
+                b: qkv.add(s.k(b, 0, g)), ldb: s.width, trans_b: true,
+                out: scores, ldc: jend, bias: core::ptr::null(), accumulate: false,
+            };
+            gemm(&qk, d, 0, i1 - i0, 0, jend, scratch);
+            for i in i0..i1 {
+                let row = scores.add((i - i0) * jend);
+                let end = if causal != 0 { i + 1 } else { t_len };
+                *lse.add(u * t_len + i) = softmax_row(row, jend, end, scale, segments.is_null(), |j| visible(segments, b, t_len, i, j));
             }
-            let o = out.add(s.o(b, i, hq));
-            for c in 0..d {
-                *o.add(c) = 0.0;
-            }
-            let mut sum = 0.0f32;
-            for j in 0..end {
-                let sc = *scratch.add(j);
-                if sc == f32::NEG_INFINITY {
-                    continue;
-                }
-                let p = exp(sc - m);
-                sum += p;
-                axpy(o, qkv.add(s.v(b, j, g)), p, d);
-            }
-            let inv = 1.0 / sum;
-            for c in 0..d {
-                *o.add(c) *= inv;
-            }
-            *lse.add(u * t_len + i) = m + log(sum);
+            // out rows = P·V.
+            let pv = Operands {
+                a: scores, lda: jend, trans_a: false,
+                b: qkv.add(s.v(b, 0, g)), ldb: s.width, trans_b: false,
+                out: out.add(s.o(b, i0, hq)), ldc: h * d, bias: core::ptr::null(), accumulate: false,
+            };
+            gemm(&pv, jend, 0, i1 - i0, 0, d, scratch);
+            i0 = i1;
         }
     }
 }
 
+/// A multiple of 4 (the micro-tile height) up to BLOCK, at least 1.
+fn rows_per_block(fit: usize) -> usize {
+    let r = if fit < BLOCK { fit } else { BLOCK };
+    if r >= 4 { r & !3 } else if r == 0 { 1 } else { r }
+}
+
+/// Turns scores row[0..end] into probabilities of scale·score in place
+/// (masked ones and row[end..len] set to 0); returns the log-sum-exp of the
+/// scaled scores. `all_visible`: no segment mask, so the loops run 4 wide.
+#[inline(always)]
+unsafe fn softmax_row(row: *mut f32, len: usize, end: usize, scale: f32, all_visible: bool, visible: impl Fn(usize) -> bool) -> f32 {
+    let mut m = f32::NEG_INFINITY;
+    for j in 0..end {
+        let sc = if all_visible || visible(j) { scale * *row.add(j) } else { f32::NEG_INFINITY };
+        *row.add(j) = sc;
+        if sc > m {
+            m = sc;
+        }
+    }
+    let mut acc = f32x4_splat(0.0);
+    let mv = f32x4_splat(m);
+    let mut j = 0;
+    while j + 4 <= end {
+        let p = exp4(f32x4_sub(ld(row.add(j)), mv));
+        st(row.add(j), p);
+        acc = f32x4_add(acc, p);
+        j += 4;
+    }
+    let mut sum = hsum(acc);
+    while j < end {
+        let p = exp(*row.add(j) - m);
+        *row.add(j) = p;
+        sum += p;
+        j += 1;
+    }
+    let inv = 1.0 / sum;
+    scale_in_place(row, inv, end);
+    for j in end..len {
+        *row.add(j) = 0.0;
+    }
+    m + log(sum)
+}
+
+#[inline(always)]
+unsafe fn scale_in_place(x: *mut f32, alpha: f32, n: usize) {
+    let a = f32x4_splat(alpha);
+    let mut j = 0;
+    while j + 4 <= n {
+        st(x.add(j), f32x4_mul(ld(x.add(j)), a));
+        j += 4;
+    }
+    while j < n {
+        *x.add(j) *= alpha;
+        j += 1;
+    }
+}
+
+/// One row of a backward tile: p = exp(scale·s − lse) for keys j0 + 0..n
+/// that are visible (else 0), and ds = p·(dp − delta)·scale, in place.
+#[inline(always)]
+unsafe fn backward_row(pr: *mut f32, dr: *mut f32, n: usize, seen: usize, scale: f32, l: f32, dl: f32) {
+    let (sv, lv, dlv) = (f32x4_splat(scale), f32x4_splat(l), f32x4_splat(dl));
+    let mut j = 0;
+    while j + 4 <= seen {
+        let p = exp4(f32x4_sub(f32x4_mul(sv, ld(pr.add(j))), lv));
+        st(pr.add(j), p);
+        st(dr.add(j), f32x4_mul(f32x4_mul(p, f32x4_sub(ld(dr.add(j)), dlv)), sv));
+        j += 4;
+    }
+    while j < seen {
+        let p = exp(scale * *pr.add(j) - l);
+        *pr.add(j) = p;
+        *dr.add(j) = p * (*dr.add(j) - dl) * scale;
+        j += 1;
+    }
+    for j in seen..n {
+        *pr.add(j) = 0.0;
+        *dr.add(j) = 0.0;
+    }
+}
+
 /// Accumulates dq, dk, dv into dqkv. Units: b·Hkv + g (a KV head owns every
-/// query head that reads it, so dk/dv sums never cross threads).
+/// query head that reads it, so dk/dv sums never cross threads). Works on
+/// BLOCK×BLOCK tiles of (query rows, keys): P is recomputed from the saved
+/// log-sum-exp, and all five products are register-blocked gemms.
 #[no_mangle]
 pub unsafe extern "C" fn kiln_attention_backward(
     dqkv: *mut f32, dout: *const f32, qkv: *const f32, out: *const f32, lse: *const f32, segments: *const i32,
     t_len: usize, h: usize, hkv: usize, d: usize, causal: u32, scale: f32,
-    lo: usize, hi: usize, _scratch: *mut f32,
+    lo: usize, hi: usize, scratch: *mut f32,
 ) {
     let s = Shape::new(t_len, h, hkv, d);
     let rep = h / hkv;
+    let ldo = h * d;
+    let p = scratch.add(SCRATCH_FLOATS);
+    let ds = p.add(BLOCK * BLOCK);
+    let delta = ds.add(BLOCK * BLOCK);
+    let none = core::ptr::null();
     for u in lo..hi {
         let (b, g) = (u / hkv, u % hkv);
         for hq in g * rep..(g + 1) * rep {
-            for i in 0..t_len {
-                let q = qkv.add(s.q(b, i, hq));
-                let dq = dqkv.add(s.q(b, i, hq));
-                let dor = dout.add(s.o(b, i, hq));
-                let delta = dot(dor, out.add(s.o(b, i, hq)), d);
-                let l = *lse.add((b * h + hq) * t_len + i);
-                let end = if causal != 0 { i + 1 } else { t_len };
-                for j in 0..end {
-                    if !visible(segments, b, t_len, i, j) {
-                        continue;
-                    }
-                    let k = qkv.add(s.k(b, j, g));
-                    let v = qkv.add(s.v(b, j, g));
-                    let p = exp(scale * dot(q, k, d) - l);
-                    let dp = dot(dor, v, d);
-                    let ds = p * (dp - delta) * scale;
-                    axpy(dq, k, ds, d);
-                    axpy(dqkv.add(s.k(b, j, g)), q, ds, d);
-                    axpy(dqkv.add(s.v(b, j, g)), dor, p, d);
+            let mut i0 = 0;
+            while i0 < t_len {
+                let i1 = if t_len - i0 < BLOCK { t_len } else { i0 + BLOCK };
+                let rn = i1 - i0;
+                for i in i0..i1 {
+                    *delta.add(i - i0) = dot(dout.add(s.o(b, i, hq)), out.add(s.o(b, i, hq)), d);
                 }
+                let jend = if causal != 0 { i1 } else { t_len };
+                let mut j0 = 0;
+                while j0 < jend {
+                    let j1 = if jend - j0 < BLOCK { jend } else { j0 + BLOCK };
+                    let cn = j1 - j0;
+                    // P = Q·Kᵀ, then exp(scale·s − lse) where visible.
+                    let qk = Operands {
+                        a: qkv.add(s.q(b, i0, hq)), lda: s.width, trans_a: false,
+                        b: qkv.add(s.k(b, j0, g)), ldb: s.width, trans_b: true,
+                        out: p, ldc: cn, bias: none, accumulate: false,
+                    };
+                    gemm(&qk, d, 0, rn, 0, cn, scratch);
+                    // dP = dO·Vᵀ.
+                    let dv = Operands {
+                        a: dout.add(s.o(b, i0, hq)), lda: ldo, trans_a: false,
+                        b: qkv.add(s.v(b, j0, g)), ldb: s.width, trans_b: true,
+                        out: ds, ldc: cn, bias: none, accumulate: false,
+                    };
+                    gemm(&dv, d, 0, rn, 0, cn, scratch);
+                    for i in i0..i1 {
+                        let l = *lse.add((b * h + hq) * t_len + i);
+                        let dl = *delta.add(i - i0);
+                        let (pr, dr) = (p.add((i - i0) * cn), ds.add((i - i0) * cn));
+                        // Keys j0..j0+seen are at or before i (all of them without the causal mask).
+                        let seen = if causal == 0 { cn } else if i < j0 { 0 } else if i + 1 - j0 < cn { i + 1 - j0 } else { cn };
+                        if segments.is_null() {
+                            backward_row(pr, dr, cn, seen, scale, l, dl);
+                            continue;
+                        }
+                        for j in j0..j1 {
+                            let pij = if j - j0 < seen && visible(segments, b, t_len, i, j) { exp(scale * *pr.add(j - j0) - l) } else { 0.0 };
+                            *pr.add(j - j0) = pij;
+                            *dr.add(j - j0) = pij * (*dr.add(j - j0) - dl) * scale;
+                        }
+                    }
+                    // dQ += dS·K, dK += dSᵀ·Q, dV += Pᵀ·dO.
+                    let dq = Operands {
+                        a: ds, lda: cn, trans_a: false,
+                        b: qkv.add(s.k(b, j0, g)), ldb: s.width, trans_b: false,
+                        out: dqkv.add(s.q(b, i0, hq)), ldc: s.width, bias: none, accumulate: true,
+                    };
+                    gemm(&dq, cn, 0, rn, 0, d, scratch);
+                    let dk = Operands {
+                        a: ds, lda: cn, trans_a: true,
+                        b: qkv.add(s.q(b, i0, hq)), ldb: s.width, trans_b: false,
+                        out: dqkv.add(s.k(b, j0, g)), ldc: s.width, bias: none, accumulate: true,
+                    };
+                    gemm(&dk, rn, 0, cn, 0, d, scratch);
+                    let dvv = Operands {
+                        a: p, lda: cn, trans_a: true,
+                        b: dout.add(s.o(b, i0, hq)), ldb: ldo, trans_b: false,
+                        out: dqkv.add(s.v(b, j0, g)), ldc: s.width, bias: none, accumulate: true,
+                    };
+                    gemm(&dvv, rn, 0, cn, 0, d, scratch);
+                    j0 = j1;
+                }
+                i0 = i1;
             }
         }
     }

@@ -38,14 +38,41 @@ pub unsafe extern "C" fn kiln_matmul(
     m: usize, n: usize, k: usize, flags: u32, lo: usize, hi: usize, scratch: *mut f32,
 ) {
     let (m0, m1, n0, n1) = if flags & SPLIT_N != 0 { (0, m, lo, hi) } else { (lo, hi, 0, n) };
+    let trans_a = flags & TRANS_A != 0;
+    let trans_b = flags & TRANS_B != 0;
+    let ops = Operands {
+        a, lda: if trans_a { m } else { k }, trans_a,
+        b, ldb: if trans_b { k } else { n }, trans_b,
+        out, ldc: n, bias, accumulate: flags & ACCUMULATE != 0,
+    };
+    gemm(&ops, k, m0, m1, n0, n1, scratch);
+}
+
+/// The storage of one product: op(A) is M×K, op(B) is K×N, out is M×N, each
+/// row-major with its own leading dimension (so a head's slice of a packed
+/// qkv row is an operand as it stands).
+pub struct Operands {
+    pub a: *const f32,
+    pub lda: usize,
+    pub trans_a: bool,
+    pub b: *const f32,
+    pub ldb: usize,
+    pub trans_b: bool,
+    pub out: *mut f32,
+    pub ldc: usize,
+    /// Added to every row on the first K block; may be null.
+    pub bias: *const f32,
+    /// Add to out instead of overwriting it.
+    pub accumulate: bool,
+}
+
+/// out[m0..m1, n0..n1] (=|+=) op(A)·op(B) over `k`; `scratch` holds SCRATCH_FLOATS.
+pub unsafe fn gemm(o: &Operands, k: usize, m0: usize, m1: usize, n0: usize, n1: usize, scratch: *mut f32) {
     if m0 >= m1 || n0 >= n1 {
         return;
     }
-    let trans_a = flags & TRANS_A != 0;
-    let trans_b = flags & TRANS_B != 0;
-    let accumulate = flags & ACCUMULATE != 0;
     if k == 0 {
-        init_out(out, bias, n, m0, m1, n0, n1, accumulate);
+        init_out(o, m0, m1, n0, n1);
         return;
     }
     let ap = scratch;
@@ -57,23 +84,23 @@ pub unsafe extern "C" fn kiln_matmul(
         let mut pc = 0;
         while pc < k {
             let kc = if k - pc < KC { k - pc } else { KC };
-            pack_b(bp, b, trans_b, k, n, pc, kc, jc, nc);
+            pack_b(bp, o.b, o.ldb, o.trans_b, pc, kc, jc, nc);
             // First K block overwrites (or adds bias / old out); later ones add.
             let first = pc == 0;
             let mut ic = m0;
             while ic < m1 {
                 let mc = if m1 - ic < MC { m1 - ic } else { MC };
-                pack_a(ap, a, trans_a, m, k, ic, mc, pc, kc);
+                pack_a(ap, o.a, o.lda, o.trans_a, ic, mc, pc, kc);
                 let mut jr = 0;
                 while jr < nc {
                     let nr = if nc - jr < NR { nc - jr } else { NR };
                     let mut ir = 0;
                     while ir < mc {
                         let mr = if mc - ir < MR { mc - ir } else { MR };
-                        let c = out.add((ic + ir) * n + jc + jr);
-                        let bias_here = if first && !bias.is_null() { bias.add(jc + jr) } else { core::ptr::null() };
-                        let mode = if !first || accumulate { Mode::Add } else { Mode::Set };
-                        micro(kc, ap.add(ir * kc), bp.add(jr * kc), c, n, mr, nr, mode, bias_here, tile);
+                        let c = o.out.add((ic + ir) * o.ldc + jc + jr);
+                        let bias_here = if first && !o.bias.is_null() { o.bias.add(jc + jr) } else { core::ptr::null() };
+                        let mode = if !first || o.accumulate { Mode::Add } else { Mode::Set };
+                        micro(kc, ap.add(ir * kc), bp.add(jr * kc), c, o.ldc, mr, nr, mode, bias_here, tile);
                         ir += MR;
                     }
                     jr += NR;
@@ -86,18 +113,18 @@ pub unsafe extern "C" fn kiln_matmul(
     }
 }
 
-unsafe fn init_out(out: *mut f32, bias: *const f32, n: usize, m0: usize, m1: usize, n0: usize, n1: usize, accumulate: bool) {
+unsafe fn init_out(o: &Operands, m0: usize, m1: usize, n0: usize, n1: usize) {
     for i in m0..m1 {
         for j in n0..n1 {
-            let p = out.add(i * n + j);
-            let base = if accumulate { *p } else { 0.0 };
-            *p = if bias.is_null() { base } else { base + *bias.add(j) };
+            let p = o.out.add(i * o.ldc + j);
+            let base = if o.accumulate { *p } else { 0.0 };
+            *p = if o.bias.is_null() { base } else { base + *o.bias.add(j) };
         }
     }
 }
 
-/// ap[ir*kc + k*MR + r] = A(ic + ir + r, pc + k), zero past row `m`.
-unsafe fn pack_a(ap: *mut f32, a: *const f32, trans: bool, m: usize, k: usize, ic: usize, mc: usize, pc: usize, kc: usize) {
+/// ap[ir*kc + k*MR + r] = op(A)(ic + ir + r, pc + k), zero past the block's `mc` rows.
+unsafe fn pack_a(ap: *mut f32, a: *const f32, lda: usize, trans: bool, ic: usize, mc: usize, pc: usize, kc: usize) {
     let mut ir = 0;
     while ir < mc {
         let rows = if mc - ir < MR { mc - ir } else { MR };
@@ -105,7 +132,7 @@ unsafe fn pack_a(ap: *mut f32, a: *const f32, trans: bool, m: usize, k: usize, i
         if trans {
             // A stored [K,M]: four rows of op(A) are four contiguous floats.
             for kk in 0..kc {
-                let src = a.add((pc + kk) * m + ic + ir);
+                let src = a.add((pc + kk) * lda + ic + ir);
                 let d = dst.add(kk * MR);
                 if rows == MR {
                     st(d, ld(src));
@@ -118,7 +145,7 @@ unsafe fn pack_a(ap: *mut f32, a: *const f32, trans: bool, m: usize, k: usize, i
         } else {
             for r in 0..MR {
                 if r < rows {
-                    let src = a.add((ic + ir + r) * k + pc);
+                    let src = a.add((ic + ir + r) * lda + pc);
                     for kk in 0..kc {
                         *dst.add(kk * MR + r) = *src.add(kk);
                     }
@@ -133,15 +160,15 @@ unsafe fn pack_a(ap: *mut f32, a: *const f32, trans: bool, m: usize, k: usize, i
     }
 }
 
-/// bp[jr*kc + k*NR + c] = B(pc + k, jc + jr + c), zero past column `n`.
-unsafe fn pack_b(bp: *mut f32, b: *const f32, trans: bool, k: usize, n: usize, pc: usize, kc: usize, jc: usize, nc: usize) {
+/// bp[jr*kc + k*NR + c] = op(B)(pc + k, jc + jr + c), zero past the panel's `nc` columns.
+unsafe fn pack_b(bp: *mut f32, b: *const f32, ldb: usize, trans: bool, pc: usize, kc: usize, jc: usize, nc: usize) {
     let mut jr = 0;
     while jr < nc {
         let cols = if nc - jr < NR { nc - jr } else { NR };
         let dst = bp.add(jr * kc);
         if !trans {
             for kk in 0..kc {
-                let src = b.add((pc + kk) * n + jc + jr);
+                let src = b.add((pc + kk) * ldb + jc + jr);
                 let d = dst.add(kk * NR);
                 if cols == NR {
                     st(d, ld(src));
@@ -156,7 +183,7 @@ unsafe fn pack_b(bp: *mut f32, b: *const f32, trans: bool, k: usize, n: usize, p
             // B stored [N,K]: walk each of the 8 rows contiguously.
             for c in 0..NR {
                 if c < cols {
-                    let src = b.add((jc + jr + c) * k + pc);
+                    let src = b.add((jc + jr + c) * ldb + pc);
                     for kk in 0..kc {
                         *dst.add(kk * NR + c) = *src.add(kk);
                     }

@@ -13,7 +13,7 @@ import type {
 } from '@kiln/tensor';
 import { CachingAllocator, type AllocatorStats } from './allocator.js';
 import { addr, BYTES, WasmBuf } from './buffer.js';
-import { instantiateKernels, K, KERNELS, type KernelInstance } from './kernels.js';
+import { ATTENTION_MAX_T, instantiateKernels, K, KERNELS, type KernelInstance } from './kernels.js';
 import { ThreadPool } from './pool.js';
 import { warmUp } from './warmup.js';
 
@@ -280,9 +280,9 @@ export class WasmBackend implements Backend {
     const { B, T, H, Hkv, D } = a;
     dims(op, { B, T, H, Hkv, D });
     if (Hkv === 0 || H % Hkv !== 0) throw new Error(`@kiln/backend-wasm: ${op}: H (${H}) must be a multiple of Hkv (${Hkv})`);
-    if (T > this.kernels.scratchFloats) {
-      // Scratch holds one row of T scores per thread.
-      throw new Error(`@kiln/backend-wasm: ${op}: T = ${T} exceeds the supported ${this.kernels.scratchFloats}`);
+    if (T > ATTENTION_MAX_T) {
+      // Scratch holds at least one row of T scores per thread.
+      throw new Error(`@kiln/backend-wasm: ${op}: T = ${T} exceeds the supported ${ATTENTION_MAX_T}`);
     }
     const width = (H + 2 * Hkv) * D;
     return {
