@@ -21,8 +21,15 @@ export interface StepTiming {
   loss: number;
 }
 
-/** Builds the model, runs `warm` untimed steps then `steps` timed ones. */
-export async function timeTraining(backend: Backend, s: TrainShape, warm: number, steps: number): Promise<StepTiming> {
+/** A model and optimizer that stay alive across timed rounds. */
+export interface StepTimer {
+  /** Runs `steps` steps and returns their timing. */
+  time(steps: number): Promise<StepTiming>;
+  dispose(): void;
+}
+
+/** Builds the model and runs `warm` untimed steps. */
+export async function trainingTimer(backend: Backend, s: TrainShape, warm: number): Promise<StepTimer> {
   const model = new GPT2({ vocabSize: s.vocab, nPositions: Math.max(s.T, 64), nLayer: s.nLayer, nEmbd: s.nEmbd, nHead: s.nHead }, backend);
   const params = [...model.parameters().values()];
   const opt = new AdamW(model.parameters(), { lr: 3e-4, weightDecay: 0.1, decay: (_, t) => t.shape.length >= 2 });
@@ -43,10 +50,26 @@ export async function timeTraining(backend: Backend, s: TrainShape, warm: number
     opt.step({ gradScale: scale });
   };
   for (let i = 0; i < warm; i++) await step();
-  const t0 = performance.now();
-  for (let i = 0; i < steps; i++) await step();
-  const ms = (performance.now() - t0) / Math.max(steps, 1);
-  opt.dispose();
-  model.dispose();
-  return { msPerStep: ms, tokensPerS: (n / ms) * 1000, loss };
+  return {
+    async time(steps) {
+      const t0 = performance.now();
+      for (let i = 0; i < steps; i++) await step();
+      const ms = (performance.now() - t0) / Math.max(steps, 1);
+      return { msPerStep: ms, tokensPerS: (n / ms) * 1000, loss };
+    },
+    dispose() {
+      opt.dispose();
+      model.dispose();
+    },
+  };
+}
+
+/** Builds the model, runs `warm` untimed steps then `steps` timed ones. */
+export async function timeTraining(backend: Backend, s: TrainShape, warm: number, steps: number): Promise<StepTiming> {
+  const timer = await trainingTimer(backend, s, warm);
+  try {
+    return await timer.time(steps);
+  } finally {
+    timer.dispose();
+  }
 }
