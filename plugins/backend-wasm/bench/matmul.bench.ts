@@ -9,6 +9,7 @@
 import { availableParallelism } from 'node:os';
 import { WasmBackend } from '../src/index.js';
 import { blasImplementation, numpySgemm, probe } from './native.js';
+import { measureClockGHz, SIMD128_FLOPS_PER_CYCLE } from './clock.js';
 import { loadNote, printTable, writeResults } from './report.js';
 
 const ALL = Number(process.env.KILN_BENCH_THREADS ?? availableParallelism());
@@ -47,6 +48,7 @@ function wasmShape(be: WasmBackend, s: (typeof SHAPES)[number]): number[] {
 }
 
 const note = loadNote();
+const clockBefore = measureClockGHz();
 const threadCounts = ALL > 1 ? [1, ALL] : [1];
 const np = probe('numpy');
 // Shape by shape, every contender back to back, so load from other
@@ -63,6 +65,8 @@ for (const s of SHAPES) {
   }
 }
 for (const be of backends.values()) await be.dispose();
+const clockGHz = (clockBefore + measureClockGHz()) / 2;
+const peak = clockGHz * SIMD128_FLOPS_PER_CYCLE;
 const nativeAt = (t: number, i: number) => native.get(t)![i];
 
 console.log(`matmul GFLOP/s (best of runs; wasm ${ALL} threads = every core; native = numpy ${np.ok ? np.detail : ''} over ${blasImplementation()}; ${note})`);
@@ -87,6 +91,11 @@ const perThread = results.map((r) => r.wasm1 as number);
 const scaling = results.map((r) => (r.wasmAll as number) / (r.wasm1 as number));
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 console.log(`median wasm GFLOP/s per thread: ${median(perThread).toFixed(1)} (target ≥ 42 on an idle machine); median scaling on ${ALL} threads: ${median(scaling).toFixed(2)}× (target ≥ 1.8×)`);
+console.log(
+  `clock ${clockGHz.toFixed(2)} GHz (mean of a probe before and after) → f32x4 mul+add peak ${peak.toFixed(1)} GFLOP/s per thread ` +
+    `if the core's FP pipes are ours alone; median wasm per thread = ${((100 * median(perThread)) / peak).toFixed(0)}% of it ` +
+    `(wasm/native in the same run is the steadier figure: a busy neighbour on the host slows both)`,
+);
 if (!np.ok) console.log(`native sgemm: ${np.detail}`);
-const file = writeResults('backend-wasm-matmul', { date: new Date().toISOString(), note, threads: ALL, blas: blasImplementation(), numpy: np.detail, results });
+const file = writeResults('backend-wasm-matmul', { date: new Date().toISOString(), note, clockGHz, simd128PeakPerThread: peak, threads: ALL, blas: blasImplementation(), numpy: np.detail, results });
 console.log(`wrote ${file}`);
