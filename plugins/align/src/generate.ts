@@ -1,4 +1,5 @@
 import { noGrad, tidy, type Rng } from '@kiln/tensor';
+import { toEngine, type Gpt2Engine } from '@kiln/generate';
 import type { PolicyModel } from './policy.js';
 
 export interface SampleOptions {
@@ -11,17 +12,107 @@ export interface SampleOptions {
 }
 
 /**
- * Sample n completions of one prompt, all rows at once, recomputing the whole
- * prefix each token (no KV cache: completions here are short, and the policy
- * changes every step). Kept behind this one function so a cached generator can
- * replace it.
+ * The KV-cached engine of @kiln/generate over the model's own parameter
+ * buffers (no copy, so it follows every optimizer step), or null for a model
+ * it cannot run (then sampling recomputes the prefix with the model's forward).
  */
-export async function sampleCompletions(model: PolicyModel, prompt: readonly number[], n: number, o: SampleOptions): Promise<number[][]> {
-  const ctxLen = model.config?.nPositions ?? Infinity;
+function cachedEngine(model: PolicyModel): Gpt2Engine | null {
+  try {
+    return toEngine(model, 'kiln:align');
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Sample n completions of one prompt, all rows at once. A GPT-2 policy runs
+ * @kiln/generate's KV-cached engine (prefill the prompt once per row, then one
+ * token per step); any other policy recomputes the whole prefix each token
+ * (`cache: false` forces that path, which the cached one is tested against).
+ */
+export async function sampleCompletions(model: PolicyModel, prompt: readonly number[], n: number, o: SampleOptions & { cache?: boolean }): Promise<number[][]> {
+  return (await sampleWithLogProbs(model, prompt, n, o)).tokens;
+}
+
+/**
+ * sampleCompletions, also returning each sampled token's log-probability
+ * under the model (log-softmax of its logits, before temperature).
+ */
+export async function sampleWithLogProbs(model: PolicyModel, prompt: readonly number[], n: number, o: SampleOptions & { cache?: boolean }): Promise<{ tokens: number[][]; logProbs: number[][] }> {
+  const engine = o.cache === false ? null : cachedEngine(model);
   const rows = Array.from({ length: n }, () => [...prompt]);
+  const logProbs = Array.from({ length: n }, (): number[] => []);
   const done = new Array<boolean>(n).fill(false);
-  const V = model.config?.vocabSize;
-  for (let step = 0; step < o.maxNewTokens && done.some((d) => !d); step++) {
+  const pickAll = (logits: Float32Array, vocab: number, lastOf: (b: number) => number): boolean => {
+    for (let b = 0; b < n; b++) {
+      if (done[b]) {
+        rows[b].push(o.stopIds[0] ?? 0);
+        continue;
+      }
+      const off = lastOf(b) * vocab;
+      const next = pick(logits, off, vocab, o);
+      rows[b].push(next);
+      logProbs[b].push(logSoftmaxAt(logits, off, vocab, next));
+      if (o.stopIds.includes(next)) done[b] = true;
+    }
+    return done.every((d) => d);
+  };
+  if (n > 0) {
+    if (engine) await sampleCached(engine, rows, o, pickAll);
+    else await sampleRecompute(model, rows, o, pickAll);
+  }
+  // Rows that finished early were padded with a stop id after it: cut at the first stop.
+  const tokens = rows.map((r) => {
+    const c = r.slice(prompt.length);
+    const stop = c.findIndex((id) => o.stopIds.includes(id));
+    return stop < 0 ? c : c.slice(0, stop + 1);
+  });
+  return { tokens, logProbs };
+}
+
+/** Appends one token to every row from the logits at row b's position lastOf(b); true when all rows are done. */
+type PickAll = (logits: Float32Array, vocab: number, lastOf: (b: number) => number) => boolean;
+
+function logSoftmaxAt(logits: Float32Array, off: number, V: number, id: number): number {
+  let max = -Infinity;
+  for (let v = 0; v < V; v++) max = Math.max(max, logits[off + v]);
+  let sum = 0;
+  for (let v = 0; v < V; v++) sum += Math.exp(logits[off + v] - max);
+  return logits[off + id] - max - Math.log(sum);
+}
+
+async function sampleCached(engine: Gpt2Engine, rows: number[][], o: SampleOptions, pickAll: PickAll): Promise<void> {
+  const n = rows.length;
+  const T0 = rows[0]?.length ?? 0;
+  const steps = Math.min(o.maxNewTokens, engine.config.nPositions - T0);
+  if (steps <= 0 || n === 0) return;
+  const be = engine.backend;
+  // The last sampled token is never fed back, so the cache needs prompt + steps - 1 positions.
+  const cache = engine.createCache(n, T0 + steps - 1);
+  try {
+    let ids = Int32Array.from(rows.flat());
+    let pos = 0;
+    for (let step = 0; step < steps; step++) {
+      const buf = await engine.forward(ids, cache, pos, { lastOnly: true });
+      let logits: Float32Array;
+      try {
+        logits = Float32Array.from((await be.read(buf)) as Float32Array);
+      } finally {
+        be.free(buf);
+      }
+      pos += ids.length / n;
+      if (pickAll(logits, engine.config.vocabSize, (b) => b) || step === steps - 1) break;
+      ids = Int32Array.from(rows, (r) => r[r.length - 1]);
+    }
+  } finally {
+    engine.freeCache(cache);
+  }
+}
+
+async function sampleRecompute(model: PolicyModel, rows: number[][], o: SampleOptions, pickAll: PickAll): Promise<void> {
+  const ctxLen = model.config?.nPositions ?? Infinity;
+  const n = rows.length;
+  for (let step = 0; step < o.maxNewTokens; step++) {
     const t = rows[0].length;
     if (t >= ctxLen) break;
     const ids = Int32Array.from(rows.flat());
@@ -31,20 +122,9 @@ export async function sampleCompletions(model: PolicyModel, prompt: readonly num
         return logits.toArray();
       }),
     );
-    const vocab = V ?? last.length / (n * t);
-    for (let b = 0; b < n; b++) {
-      const off = (b * t + t - 1) * vocab;
-      const next = done[b] ? o.stopIds[0] ?? 0 : pick(last as Float32Array, off, vocab, o);
-      rows[b].push(next);
-      if (o.stopIds.includes(next)) done[b] = true;
-    }
+    const vocab = model.config?.vocabSize ?? last.length / (n * t);
+    if (pickAll(last as Float32Array, vocab, (b) => b * t + t - 1)) break;
   }
-  // Rows that finished early were padded with a stop id after it: cut at the first stop.
-  return rows.map((r) => {
-    const c = r.slice(prompt.length);
-    const stop = c.findIndex((id) => o.stopIds.includes(id));
-    return stop < 0 ? c : c.slice(0, stop + 1);
-  });
 }
 
 function pick(logits: Float32Array, off: number, V: number, o: SampleOptions): number {

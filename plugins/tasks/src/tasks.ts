@@ -16,16 +16,24 @@ export interface TaskFamily {
 const digits = (rng: Rng, min: number, max: number) => min + rng.int(max - min + 1);
 const number = (rng: Rng, nDigits: number) => (nDigits === 1 ? rng.int(10) : 10 ** (nDigits - 1) + rng.int(9 * 10 ** (nDigits - 1)));
 
-/** a+b with operands of minDigits..maxDigits digits: the answer needs carries done right. */
-export function addition(o: { minDigits?: number; maxDigits?: number } = {}): TaskFamily {
+/**
+ * a+b with operands of minDigits..maxDigits digits: the answer needs carries done right.
+ * `reversed`: the sum is written least-significant digit first (47+38 → "58" for 85), and the
+ * prompt says so (`47+38 rev`): each answer digit then depends only on digits already
+ * read and the carry from the digit just written, the order a left-to-right model can learn.
+ */
+export function addition(o: { minDigits?: number; maxDigits?: number; reversed?: boolean } = {}): TaskFamily {
   const lo = o.minDigits ?? 1;
   const hi = o.maxDigits ?? 3;
+  const name = o.reversed ? 'addition-reversed' : 'addition';
   return {
-    name: 'addition',
+    name,
     sample(rng) {
       const a = number(rng, digits(rng, lo, hi));
       const b = number(rng, digits(rng, lo, hi));
-      return { task: 'addition', prompt: `${a}+${b}`, answer: String(a + b) };
+      const sum = String(a + b);
+      if (!o.reversed) return { task: name, prompt: `${a}+${b}`, answer: sum };
+      return { task: name, prompt: `${a}+${b} rev`, answer: [...sum].reverse().join('') };
     },
   };
 }

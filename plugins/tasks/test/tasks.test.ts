@@ -16,6 +16,22 @@ describe('procedural tasks', () => {
     }
   });
 
+  it('reversed addition writes the sum least-significant digit first', () => {
+    const rng = createRng(2);
+    const fam = addition({ maxDigits: 2, reversed: true });
+    expect(fam.name).toBe('addition-reversed');
+    for (let i = 0; i < 50; i++) {
+      const t = fam.sample(rng);
+      const m = /^(\d+)\+(\d+) rev$/.exec(t.prompt);
+      expect(m).not.toBeNull();
+      expect(Number([...t.answer].reverse().join(''))).toBe(Number(m![1]) + Number(m![2]));
+    }
+    expect(addition({ reversed: true }).sample(createRng(9)).task).toBe('addition-reversed');
+    // 47+38 = 85: "58"; 50+50 = 100: "001" (every digit of the sum, so the answer is unique)
+    const answers = new Set(Array.from({ length: 400 }, () => fam.sample(rng)).map((t) => t.answer));
+    expect([...answers].some((a) => a.endsWith('1') && a.length === 3)).toBe(true);
+  });
+
   it('held-out instances never appear in the training split', () => {
     const splits = taskSplits([addition(), reverseWord(), sortDigits()], { train: 500, heldOut: 100 }, 3);
     const train = new Set(splits.train.map((t) => t.prompt));

@@ -1,0 +1,52 @@
+// The KV-cached sampling path (GPT-2 through @kiln/generate's engine) against the recompute path.
+import { describe, expect, it } from 'vitest';
+import { GPT2 } from '@kiln/gpt2';
+import { ReferenceBackend, createRng } from '@kiln/tensor';
+import { sampleCompletions, sampleWithLogProbs, type PolicyModel } from '../src/index.js';
+
+const backend = new ReferenceBackend();
+// A wide init so the logits are far from uniform and sampling depends on them.
+const model = new GPT2({ vocabSize: 40, nPositions: 16, nLayer: 2, nEmbd: 16, nHead: 2, initializerRange: 0.5 }, backend, createRng(3));
+
+describe('sampleCompletions', () => {
+  it('the KV-cached path gives the recompute path’s tokens and log-probs for a fixed seed', async () => {
+    let compared = 0;
+    for (const [i, prompt] of [[1, 2, 3], [7], [5, 9, 11, 2, 30, 4]].entries()) {
+      for (const temperature of [0, 1, 1.5]) {
+        const o = { maxNewTokens: 6, temperature, stopIds: [0, 1] };
+        const cached = await sampleWithLogProbs(model, prompt, 5, { ...o, rng: createRng(10 + i) });
+        const plain = await sampleWithLogProbs(model, prompt, 5, { ...o, rng: createRng(10 + i), cache: false });
+        expect(cached.tokens).toEqual(plain.tokens);
+        for (let b = 0; b < 5; b++) {
+          expect(cached.logProbs[b].length).toBe(cached.tokens[b].length);
+          cached.logProbs[b].forEach((lp, t) => expect(lp).toBeCloseTo(plain.logProbs[b][t], 4));
+          compared += cached.tokens[b].length;
+        }
+      }
+    }
+    expect(compared).toBeGreaterThan(60);
+  });
+
+  it('stops at a stop token, and at the context length', async () => {
+    const rows = await sampleCompletions(model, [3, 4], 8, { maxNewTokens: 30, temperature: 1, stopIds: [0, 1, 2, 5], rng: createRng(2) });
+    for (const r of rows) {
+      expect(r.length).toBeLessThanOrEqual(14); // 16 positions, 2 taken by the prompt
+      const stop = r.findIndex((id) => [0, 1, 2, 5].includes(id));
+      expect(stop === -1 || stop === r.length - 1).toBe(true);
+    }
+    expect(rows.some((r) => r.length < 14)).toBe(true);
+    expect((await sampleCompletions(model, [...Array(16).keys()], 2, { maxNewTokens: 4, temperature: 0, stopIds: [], rng: createRng(1) }))).toEqual([[], []]);
+  });
+
+  it('a model the engine cannot run falls back to recomputing', async () => {
+    const wrapped: PolicyModel = {
+      parameters: () => model.parameters(),
+      forward: (ids, targets, o) => model.forward(ids, targets, o),
+      save: (dir) => model.save(dir),
+      dispose: () => undefined,
+      config: { nPositions: 16, vocabSize: 40 },
+    };
+    const o = { maxNewTokens: 5, temperature: 1, stopIds: [0] };
+    expect(await sampleCompletions(wrapped, [2, 3], 4, { ...o, rng: createRng(4) })).toEqual(await sampleCompletions(model, [2, 3], 4, { ...o, rng: createRng(4) }));
+  });
+});
