@@ -3,6 +3,7 @@
 //! row of T scores per thread is ever stored (in `scratch`); the backward
 //! pass recomputes the probabilities from the saved log-sum-exp.
 use crate::matmul::{gemm, Operands, SCRATCH_FLOATS};
+use crate::BLOCK_SCRATCH;
 use crate::simd::{axpy, dot, exp, exp4, hsum, ld, log, st};
 use core::arch::wasm32::*;
 
@@ -38,9 +39,6 @@ unsafe fn visible(seg: *const i32, b: usize, t_len: usize, i: usize, j: usize) -
     seg.is_null() || *seg.add(b * t_len + i) == *seg.add(b * t_len + j)
 }
 
-/// Floats of attention scratch per thread, after matmul's packing space
-/// (ATTENTION_MAX_T in plugins/backend-wasm/src/kernels.ts).
-pub const ATTENTION_SCRATCH: usize = 1 << 16;
 /// Query rows (and, backward, key columns) per block: the score block and the
 /// packed operands stay in L1/L2 while the products run through `gemm`.
 const BLOCK: usize = 64;
@@ -58,7 +56,7 @@ pub unsafe extern "C" fn kiln_attention(
     let s = Shape::new(t_len, h, hkv, d);
     let rep = h / hkv;
     let scores = scratch.add(SCRATCH_FLOATS);
-    let rows = rows_per_block(ATTENTION_SCRATCH / t_len);
+    let rows = rows_per_block(BLOCK_SCRATCH / t_len);
     for u in lo..hi {
         let (b, hq) = (u / h, u % h);
         let g = hq / rep;

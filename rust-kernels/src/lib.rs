@@ -21,6 +21,11 @@ pub mod pointwise;
 pub mod quant;
 pub mod rope;
 
+/// Floats of per-thread scratch after matmul's packing space (ATTENTION_MAX_T
+/// in plugins/backend-wasm/src/kernels.ts): attention score blocks and
+/// dequantized weight blocks.
+pub const BLOCK_SCRATCH: usize = 1 << 16;
+
 #[panic_handler]
 fn panic(_info: &core::panic::PanicInfo) -> ! {
     core::arch::wasm32::unreachable()

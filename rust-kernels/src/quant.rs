@@ -1,7 +1,16 @@
 //! Weight-only group-quantized kernels for inference: int8 (one value per
 //! byte) and packed int4 (element 2j in the low nibble of byte j, 2j+1 in
 //! the high one, each stored as q + 8), w[n,k] = q[n,k]·scales[n, k/group].
+use crate::matmul::{gemm, Operands, SCRATCH_FLOATS};
 use crate::simd::dot;
+use crate::BLOCK_SCRATCH;
+
+/// From this many rows of `a` on (prefill, batches), blocks of weight rows
+/// are dequantized and multiplied by the register-blocked gemm; below it
+/// (generation's M = 1) each weight row is dequantized once and dotted.
+const GEMM_MIN_M: usize = 4;
+/// Weight rows per dequantized block (fewer when K is long).
+const GEMM_BLOCK_ROWS: usize = 64;
 
 /// Dequantizes row n of a (N, K) quantized matrix into `row` (K floats).
 #[inline(always)]
@@ -28,15 +37,37 @@ unsafe fn dequant_row(row: *mut f32, data: *const i8, scales: *const f32, bits: 
     }
 }
 
-/// out[M,N] (=|+=) a[M,K]·dequant(w)ᵀ (+ bias). Units: columns n (each
-/// weight row is dequantized once into scratch, then dotted with every row
-/// of a). `bias` may be null.
+/// out[M,N] (=|+=) a[M,K]·dequant(w)ᵀ (+ bias). Units: columns n. `bias`
+/// may be null. Each out element is summed over K in the same order however
+/// the columns are blocked or split, so thread counts agree bit for bit.
 #[no_mangle]
 pub unsafe extern "C" fn kiln_matmul_q(
     out: *mut f32, a: *const f32, data: *const i8, scales: *const f32, bias: *const f32,
     m: usize, n: usize, k: usize, bits: u32, group: usize, accumulate: u32,
     lo: usize, hi: usize, scratch: *mut f32,
 ) {
+    if m >= GEMM_MIN_M && k <= BLOCK_SCRATCH {
+        let block = scratch.add(SCRATCH_FLOATS);
+        let fit = BLOCK_SCRATCH / k;
+        let rows = if fit >= GEMM_BLOCK_ROWS { GEMM_BLOCK_ROWS } else if fit >= 8 { fit & !7 } else { fit };
+        let mut j0 = lo;
+        while j0 < hi {
+            let j1 = if hi - j0 < rows { hi } else { j0 + rows };
+            for j in j0..j1 {
+                dequant_row(block.add((j - j0) * k), data, scales, bits, group, k, j);
+            }
+            let ops = Operands {
+                a, lda: k, trans_a: false,
+                b: block, ldb: k, trans_b: true,
+                out: out.add(j0), ldc: n,
+                bias: if bias.is_null() { bias } else { bias.add(j0) },
+                accumulate: accumulate != 0,
+            };
+            gemm(&ops, k, 0, m, 0, j1 - j0, scratch);
+            j0 = j1;
+        }
+        return;
+    }
     for j in lo..hi {
         dequant_row(scratch, data, scales, bits, group, k, j);
         let b = if bias.is_null() { 0.0 } else { *bias.add(j) };
