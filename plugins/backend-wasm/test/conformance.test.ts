@@ -15,3 +15,24 @@ describeConformance('wasm, 3 threads (every op split)', async () => {
   backend.forceThreads = true;
   return backend;
 });
+
+// Sizes that cross every block edge of the kernels: matmul's MR 5 / NR 8 /
+// MC 60 / KC 256 / NC 256 and quantized matmul's 64-row weight blocks, and
+// attention's 64-row query blocks and 64×64 backward tiles (causal and not,
+// with segments and grouped KV heads).
+describeConformance(
+  'wasm, 2 threads, shapes across kernel blocks',
+  async () => {
+    const backend = await WasmBackend.create({ threads: 2, skipWarmup: true });
+    backend.forceThreads = true;
+    return backend;
+  },
+  {
+    shapes: {
+      matmul: [[131, 300, 517], [61, 257, 260]],
+      rows: [[2, 3]],
+      pointwise: [5],
+      attention: [[2, 130, 4, 2, 32], [1, 150, 2, 2, 12]],
+    },
+  },
+);

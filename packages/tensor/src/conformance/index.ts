@@ -15,7 +15,7 @@ import type { Backend } from '../backend.js';
 import { ReferenceBackend } from '../reference/reference-backend.js';
 import { allCases } from './cases.js';
 import { compare, runCase, DEFAULT_TOLERANCES, type Tolerances } from './harness.js';
-import { shapeSet, type ShapeProfile } from './shapes.js';
+import { shapeSet, type ShapeProfile, type ShapeSet } from './shapes.js';
 
 export { DEFAULT_TOLERANCES, type Tolerances, type Tol, type OpCase } from './harness.js';
 // Running one case on one backend (a backend's own tests compare thread counts with it).
@@ -26,8 +26,8 @@ export { allCases } from './cases.js';
 export interface ConformanceOptions {
   /** Override the f32 tolerances per group (merged with DEFAULT_TOLERANCES). */
   tol?: { exact?: Partial<Tolerances['exact']>; reduce?: Partial<Tolerances['reduce']> };
-  /** 'ci' (default), 'gpu' (smaller, for software GPUs) or 'full'. */
-  shapes?: ShapeProfile;
+  /** 'ci' (default), 'gpu' (smaller, for software GPUs), 'full', or a backend's own set (e.g. sizes that cross its block edges). */
+  shapes?: ShapeProfile | ShapeSet;
   /** Skip cases whose name contains any of these strings (an op not implemented yet), listed as skipped. */
   skip?: string[];
   /** Seed of the random values (default 1234). */
@@ -39,7 +39,7 @@ export function describeConformance(name: string, factory: () => Promise<Backend
     exact: { ...DEFAULT_TOLERANCES.exact, ...options.tol?.exact },
     reduce: { ...DEFAULT_TOLERANCES.reduce, ...options.tol?.reduce },
   };
-  const shapes = shapeSet(options.shapes ?? 'ci');
+  const shapes = typeof options.shapes === 'object' ? options.shapes : shapeSet(options.shapes ?? 'ci');
   const skip = options.skip ?? [];
 
   describe(`backend conformance: ${name}`, () => {
