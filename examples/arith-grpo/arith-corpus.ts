@@ -1,4 +1,4 @@
-// The pretraining corpus: documents of 50 "a+b=c" lines (never a held-out problem).
+// The pretraining corpus: documents of 50 "a+b rev=c" lines (never a held-out or preference-pair problem).
 import type { KilnPlugin } from '@kiln/core';
 import { splits } from './tasks.ts';
 

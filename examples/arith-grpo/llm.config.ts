@@ -1,4 +1,4 @@
-// Pretrain → SFT → GRPO on two-digit addition, measured on 300 held-out problems.
+// Pretrain → SFT → GRPO on two-digit addition (sum written least-significant digit first), measured on 500 held-out problems.
 //   npx kiln prepare && npx kiln train && npx kiln finetune && npx kiln align
 // The align stage runs GRPO with an exact-match reward; ALIGN=dpo or ALIGN=reward-model
 // runs the other align trainers on preference pairs instead (see README.md).
@@ -12,8 +12,8 @@ import align from '@kiln/align';
 import { exactMatch } from '@kiln/rewards';
 import arithCorpus from './arith-corpus.ts';
 
-const TRAIN_STEPS = 300;
-const SFT_STEPS = 150;
+const TRAIN_STEPS = 1600;
+const SFT_STEPS = 600;
 // Each stage starts from the previous stage's final checkpoint (not "the latest model"), so stages rerun alone.
 const pretrained = `runs/arith/checkpoints/step-${String(TRAIN_STEPS).padStart(6, '0')}`;
 const sft = `runs/arith/finetune/step-${String(SFT_STEPS).padStart(6, '0')}`;
@@ -22,18 +22,18 @@ const alignSections: Record<string, StageOptions> = {
   grpo: {
     trainer: 'grpo',
     initFrom: sft,
-    data: { prompts: 'data/grpo.jsonl', eval: 'data/heldout.jsonl', evalCount: 300 },
-    steps: 60,
-    promptsPerStep: 8,
+    data: { prompts: 'data/grpo.jsonl', eval: 'data/heldout.jsonl', evalCount: 500 },
+    steps: 300,
+    promptsPerStep: 16,
     groupSize: 8,
     maxNewTokens: 6,
     temperature: 1,
     lr: 1e-4,
     beta: 0.02,
-    evalEvery: 20,
+    evalEvery: 50,
   },
   dpo: { trainer: 'dpo', initFrom: sft, data: { pairs: 'data/pairs.jsonl', valFraction: 0.2 }, steps: 60, batchSize: 8, lr: 1e-4, beta: 0.1 },
-  'reward-model': { trainer: 'reward-model', initFrom: sft, data: { pairs: 'data/pairs.jsonl', valFraction: 0.2 }, steps: 150, batchSize: 16, lr: 1e-3 },
+  'reward-model': { trainer: 'reward-model', initFrom: sft, data: { pairs: 'data/pairs.jsonl', valFraction: 0.2 }, steps: 600, batchSize: 16, lr: 1e-3 },
 };
 
 export default defineConfig(({ env }) => {
@@ -48,8 +48,8 @@ export default defineConfig(({ env }) => {
     tokenizer: { type: 'bpe', vocabSize: 259, specialTokens: ['<|endoftext|>', '<|im_start|>', '<|im_end|>'] },
     encode: {},
     model: { architecture: 'gpt2', vocabSize: 259, context: 64, nLayer: 3, nEmbd: 96, nHead: 4 },
-    train: { trainer: 'causal-lm', steps: TRAIN_STEPS, batchSize: 16, seqLen: 64, lr: 2e-3, warmupSteps: 20, evalEvery: 100 },
-    finetune: { trainer: 'sft', initFrom: pretrained, data: { chat: 'data/sft.jsonl', valFraction: 0.05 }, steps: SFT_STEPS, batchSize: 16, seqLen: 64, lr: 1e-3, evalEvery: 50 },
+    train: { trainer: 'causal-lm', steps: TRAIN_STEPS, batchSize: 16, seqLen: 64, lr: 2e-3, warmupSteps: 20, evalEvery: 200 },
+    finetune: { trainer: 'sft', initFrom: pretrained, data: { chat: 'data/sft.jsonl', valFraction: 0.05 }, steps: SFT_STEPS, batchSize: 16, seqLen: 64, lr: 1e-3, evalEvery: 100 },
     align: alignSections[method],
   };
 });

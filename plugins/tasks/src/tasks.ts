@@ -21,19 +21,23 @@ const number = (rng: Rng, nDigits: number) => (nDigits === 1 ? rng.int(10) : 10 
  * `reversed`: the sum is written least-significant digit first (47+38 → "58" for 85), and the
  * prompt says so (`47+38 rev`): each answer digit then depends only on digits already
  * read and the carry from the digit just written, the order a left-to-right model can learn.
+ * `fixedWidth`: operands zero-padded to maxDigits and the sum to maxDigits + 1 digits
+ * (`07+38` → `045`), so every digit sits at the same place in every instance.
  */
-export function addition(o: { minDigits?: number; maxDigits?: number; reversed?: boolean } = {}): TaskFamily {
+export function addition(o: { minDigits?: number; maxDigits?: number; reversed?: boolean; fixedWidth?: boolean } = {}): TaskFamily {
   const lo = o.minDigits ?? 1;
   const hi = o.maxDigits ?? 3;
-  const name = o.reversed ? 'addition-reversed' : 'addition';
+  const name = `addition${o.fixedWidth ? '-fixed' : ''}${o.reversed ? '-reversed' : ''}`;
+  const show = (x: number, width: number) => (o.fixedWidth ? String(x).padStart(width, '0') : String(x));
   return {
     name,
     sample(rng) {
       const a = number(rng, digits(rng, lo, hi));
       const b = number(rng, digits(rng, lo, hi));
-      const sum = String(a + b);
-      if (!o.reversed) return { task: name, prompt: `${a}+${b}`, answer: sum };
-      return { task: name, prompt: `${a}+${b} rev`, answer: [...sum].reverse().join('') };
+      const prompt = `${show(a, hi)}+${show(b, hi)}`;
+      const sum = show(a + b, hi + 1);
+      if (!o.reversed) return { task: name, prompt, answer: sum };
+      return { task: name, prompt: `${prompt} rev`, answer: [...sum].reverse().join('') };
     },
   };
 }

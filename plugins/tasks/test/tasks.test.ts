@@ -32,6 +32,22 @@ describe('procedural tasks', () => {
     expect([...answers].some((a) => a.endsWith('1') && a.length === 3)).toBe(true);
   });
 
+  it('fixed-width addition pads operands and sum with zeros', () => {
+    const rng = createRng(4);
+    const fam = addition({ maxDigits: 2, fixedWidth: true, reversed: true });
+    expect(fam.name).toBe('addition-fixed-reversed');
+    for (let i = 0; i < 100; i++) {
+      const t = fam.sample(rng);
+      const m = /^(\d\d)\+(\d\d) rev$/.exec(t.prompt);
+      expect(m).not.toBeNull();
+      expect(t.answer).toMatch(/^\d{3}$/);
+      expect(Number([...t.answer].reverse().join(''))).toBe(Number(m![1]) + Number(m![2]));
+    }
+    const plain = addition({ maxDigits: 3, fixedWidth: true }).sample(createRng(1));
+    expect(plain.prompt).toMatch(/^\d{3}\+\d{3}$/);
+    expect(plain.answer).toMatch(/^\d{4}$/);
+  });
+
   it('held-out instances never appear in the training split', () => {
     const splits = taskSplits([addition(), reverseWord(), sortDigits()], { train: 500, heldOut: 100 }, 3);
     const train = new Set(splits.train.map((t) => t.prompt));
