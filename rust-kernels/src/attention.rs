@@ -1,10 +1,11 @@
 //! Fused multi-head attention on packed qkv (B,T,(H+2·Hkv)·D), forward and
-//! backward, with causal and segment masks and grouped KV heads. Only one
-//! row of T scores per thread is ever stored (in `scratch`); the backward
-//! pass recomputes the probabilities from the saved log-sum-exp.
+//! backward, with causal and segment masks and grouped KV heads. The
+//! products run through the register-blocked `gemm`; only a block of scores
+//! per thread is ever stored (in `scratch`), and the backward pass recomputes
+//! the probabilities from the saved log-sum-exp.
 use crate::matmul::{gemm, Operands, SCRATCH_FLOATS};
 use crate::BLOCK_SCRATCH;
-use crate::simd::{axpy, dot, exp, exp4, hsum, ld, log, st};
+use crate::simd::{axpy, dot, exp, exp4, hsum, ld, log, scale_by, st};
 use core::arch::wasm32::*;
 
 struct Shape {
@@ -88,7 +89,7 @@ pub unsafe extern "C" fn kiln_attention(
     }
 }
 
-/// A multiple of 4 (the micro-tile height) up to BLOCK, at least 1.
+/// A multiple of 4 up to BLOCK (at least 1): `fit` rows of scores fit in scratch.
 fn rows_per_block(fit: usize) -> usize {
     let r = if fit < BLOCK { fit } else { BLOCK };
     if r >= 4 { r & !3 } else if r == 0 { 1 } else { r }
@@ -124,48 +125,41 @@ unsafe fn softmax_row(row: *mut f32, len: usize, end: usize, scale: f32, all_vis
         j += 1;
     }
     let inv = 1.0 / sum;
-    scale_in_place(row, inv, end);
+    scale_by(row, inv, end);
     for j in end..len {
         *row.add(j) = 0.0;
     }
     m + log(sum)
 }
 
+/// One row of a backward tile: p = exp(scale·s − lse) for the first `seen`
+/// keys where `visible(j)` (else 0), and ds = p·(dp − delta)·scale, in place.
+/// `all_visible`: no segment mask, so the loop runs 4 wide.
 #[inline(always)]
-unsafe fn scale_in_place(x: *mut f32, alpha: f32, n: usize) {
-    let a = f32x4_splat(alpha);
+unsafe fn backward_row(
+    pr: *mut f32, dr: *mut f32, n: usize, seen: usize, factor: f32, l: f32, dl: f32,
+    all_visible: bool, visible: impl Fn(usize) -> bool,
+) {
     let mut j = 0;
-    while j + 4 <= n {
-        st(x.add(j), f32x4_mul(ld(x.add(j)), a));
-        j += 4;
+    if all_visible {
+        let (sv, lv, dlv) = (f32x4_splat(factor), f32x4_splat(l), f32x4_splat(dl));
+        while j + 4 <= seen {
+            let p = exp4(f32x4_sub(f32x4_mul(sv, ld(pr.add(j))), lv));
+            st(pr.add(j), p);
+            st(dr.add(j), f32x4_mul(f32x4_mul(p, f32x4_sub(ld(dr.add(j)), dlv)), sv));
+            j += 4;
+        }
     }
     while j < n {
-        *x.add(j) *= alpha;
+        if j < seen && (all_visible || visible(j)) {
+            let p = exp(factor * *pr.add(j) - l);
+            *pr.add(j) = p;
+            *dr.add(j) = p * (*dr.add(j) - dl) * factor;
+        } else {
+            *pr.add(j) = 0.0;
+            *dr.add(j) = 0.0;
+        }
         j += 1;
-    }
-}
-
-/// One row of a backward tile: p = exp(scale·s − lse) for keys j0 + 0..n
-/// that are visible (else 0), and ds = p·(dp − delta)·scale, in place.
-#[inline(always)]
-unsafe fn backward_row(pr: *mut f32, dr: *mut f32, n: usize, seen: usize, scale: f32, l: f32, dl: f32) {
-    let (sv, lv, dlv) = (f32x4_splat(scale), f32x4_splat(l), f32x4_splat(dl));
-    let mut j = 0;
-    while j + 4 <= seen {
-        let p = exp4(f32x4_sub(f32x4_mul(sv, ld(pr.add(j))), lv));
-        st(pr.add(j), p);
-        st(dr.add(j), f32x4_mul(f32x4_mul(p, f32x4_sub(ld(dr.add(j)), dlv)), sv));
-        j += 4;
-    }
-    while j < seen {
-        let p = exp(scale * *pr.add(j) - l);
-        *pr.add(j) = p;
-        *dr.add(j) = p * (*dr.add(j) - dl) * scale;
-        j += 1;
-    }
-    for j in seen..n {
-        *pr.add(j) = 0.0;
-        *dr.add(j) = 0.0;
     }
 }
 
@@ -221,15 +215,7 @@ pub unsafe extern "C" fn kiln_attention_backward(
                         let (pr, dr) = (p.add((i - i0) * cn), ds.add((i - i0) * cn));
                         // Keys j0..j0+seen are at or before i (all of them without the causal mask).
                         let seen = if causal == 0 { cn } else if i < j0 { 0 } else if i + 1 - j0 < cn { i + 1 - j0 } else { cn };
-                        if segments.is_null() {
-                            backward_row(pr, dr, cn, seen, scale, l, dl);
-                            continue;
-                        }
-                        for j in j0..j1 {
-                            let pij = if j - j0 < seen && visible(segments, b, t_len, i, j) { exp(scale * *pr.add(j - j0) - l) } else { 0.0 };
-                            *pr.add(j - j0) = pij;
-                            *dr.add(j - j0) = pij * (*dr.add(j - j0) - dl) * scale;
-                        }
+                        backward_row(pr, dr, cn, seen, scale, l, dl, segments.is_null(), |j| visible(segments, b, t_len, i, j0 + j));
                     }
                     // dQ += dS·K, dK += dSᵀ·Q, dV += Pᵀ·dO.
                     let dq = Operands {

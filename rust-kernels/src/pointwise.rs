@@ -25,16 +25,7 @@ pub unsafe extern "C" fn kiln_axpy(y: *mut f32, x: *const f32, alpha: f32, lo: u
 /// x *= alpha. Units: elements.
 #[no_mangle]
 pub unsafe extern "C" fn kiln_scale(x: *mut f32, alpha: f32, lo: usize, hi: usize) {
-    let va = f32x4_splat(alpha);
-    let mut i = lo;
-    while i + 4 <= hi {
-        st(x.add(i), f32x4_mul(ld(x.add(i)), va));
-        i += 4;
-    }
-    while i < hi {
-        *x.add(i) *= alpha;
-        i += 1;
-    }
+    crate::simd::scale_by(x.add(lo), alpha, hi.saturating_sub(lo));
 }
 
 const GELU_K: f32 = 0.7978845608028654; // sqrt(2/pi)

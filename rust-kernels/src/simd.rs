@@ -159,3 +159,18 @@ pub unsafe fn axpy(y: *mut f32, x: *const f32, alpha: f32, n: usize) {
         i += 1;
     }
 }
+
+/// x[i] *= alpha.
+#[inline(always)]
+pub unsafe fn scale_by(x: *mut f32, alpha: f32, n: usize) {
+    let va = f32x4_splat(alpha);
+    let mut i = 0;
+    while i + 4 <= n {
+        st(x.add(i), f32x4_mul(ld(x.add(i)), va));
+        i += 4;
+    }
+    while i < n {
+        *x.add(i) *= alpha;
+        i += 1;
+    }
+}

@@ -28,7 +28,7 @@ export type KernelName = (typeof KERNELS)[number];
 export const K = Object.fromEntries(KERNELS.map((n, i) => [n, i])) as Record<KernelName, number>;
 
 const STACK_BYTES = 1 << 20;
-/** Extra scratch floats beyond matmul's packing, for attention score blocks (ATTENTION_SCRATCH in rust-kernels/src/attention.rs); also the longest T. */
+/** Extra scratch floats beyond matmul's packing, for attention score blocks and dequantized weight blocks (BLOCK_SCRATCH in rust-kernels/src/lib.rs); also the longest T. */
 export const ATTENTION_MAX_T = 1 << 16;
 
 export const WASM_URL = new URL('../wasm/kiln-kernels.wasm', import.meta.url);
