@@ -5,6 +5,7 @@ export { ReferenceBackend, type ReferenceBackendOptions } from './reference/refe
 // Host versions of the optional inference ops (fallbacks for backends without them).
 export { attentionKV as attentionKVHost, dequantize, dequantizeRow, type AttentionKVDims, type QuantDims } from './reference/kernels/inference.js';
 export { runAttentionKV } from './inference/attention-kv.js';
+export { allocKVCache, freeKVCache, type KVCache } from './inference/kv-cache.js';
 // Random numbers.
 export { createRng, type Rng } from './rng.js';
 // Tensors, scopes, autograd.

@@ -4,7 +4,7 @@
  * Built from a trained @kiln/gpt2 model by pointing at its parameter buffers
  * (no copy); compressors swap individual weights for quantized ones.
  */
-import { Tensor, type Backend, type Buf, type BufView } from '@kiln/tensor';
+import { allocKVCache, freeKVCache, Tensor, type Backend, type Buf, type BufView, type KVCache } from '@kiln/tensor';
 import type { GPT2, GPT2Config } from '@kiln/gpt2';
 import { attentionKV } from './attention-kv.js';
 import { saveEngine } from './engine-io.js';
@@ -14,12 +14,7 @@ import { applyLinear, freeWeight, lookupRows, weightBytes, type LinearWeight } f
 export type Gpt2EngineConfig = Required<GPT2Config>;
 
 /** Keys and values of every layer, (B, Tmax, C) each. */
-export interface KVCache {
-  readonly B: number;
-  readonly Tmax: number;
-  readonly k: Buf[];
-  readonly v: Buf[];
-}
+export type { KVCache };
 
 /** Names of the matrices a compressor may replace (HF names; wte is also the tied LM head). */
 export function linearNames(nLayer: number): string[] {
@@ -99,18 +94,11 @@ export class Gpt2Engine {
 
   createCache(B: number, Tmax = this.config.nPositions): KVCache {
     if (Tmax > this.config.nPositions) throw new Error(`Gpt2Engine: a cache of ${Tmax} positions exceeds the context (${this.config.nPositions})`);
-    const C = this.config.nEmbd;
-    const k: Buf[] = [];
-    const v: Buf[] = [];
-    for (let l = 0; l < this.config.nLayer; l++) {
-      k.push(this.backend.alloc('f32', B * Tmax * C));
-      v.push(this.backend.alloc('f32', B * Tmax * C));
-    }
-    return { B, Tmax, k, v };
+    return allocKVCache(this.backend, this.config.nLayer, B, Tmax, this.config.nEmbd);
   }
 
   freeCache(cache: KVCache): void {
-    for (const b of [...cache.k, ...cache.v]) this.backend.free(b);
+    freeKVCache(this.backend, cache);
   }
 
   /**

@@ -5,16 +5,11 @@
  * (config.nPositions, backend, createCache, freeCache, forward, tokenLosses),
  * so `kiln generate`, `kiln serve` and the evaluators drive it as they drive GPT-2's.
  */
-import { runAttentionKV, type Backend, type Buf, type BufView } from '@kiln/tensor';
+import { allocKVCache, freeKVCache, runAttentionKV, type Backend, type Buf, type BufView, type KVCache } from '@kiln/tensor';
 import type { Llama } from './model.js';
 
 /** Keys and values of every layer, (B, Tmax, Hkv·D) each. */
-export interface LlamaKVCache {
-  readonly B: number;
-  readonly Tmax: number;
-  readonly k: Buf[];
-  readonly v: Buf[];
-}
+export type LlamaKVCache = KVCache;
 
 export class LlamaEngine {
   readonly backend: Backend;
@@ -35,18 +30,11 @@ export class LlamaEngine {
 
   createCache(B: number, Tmax = this.config.nPositions): LlamaKVCache {
     if (Tmax > this.config.nPositions) throw new Error(`LlamaEngine: a cache of ${Tmax} positions exceeds the context (${this.config.nPositions})`);
-    const C = this.config.nKvHead * (this.config.nEmbd / this.config.nHead);
-    const k: Buf[] = [];
-    const v: Buf[] = [];
-    for (let l = 0; l < this.config.nLayer; l++) {
-      k.push(this.backend.alloc('f32', B * Tmax * C));
-      v.push(this.backend.alloc('f32', B * Tmax * C));
-    }
-    return { B, Tmax, k, v };
+    return allocKVCache(this.backend, this.config.nLayer, B, Tmax, this.config.nKvHead * (this.config.nEmbd / this.config.nHead));
   }
 
   freeCache(cache: LlamaKVCache): void {
-    for (const b of [...cache.k, ...cache.v]) this.backend.free(b);
+    freeKVCache(this.backend, cache);
   }
 
   /**
