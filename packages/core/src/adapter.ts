@@ -9,7 +9,7 @@ import { ConfigError, KilnError } from './errors.js';
 import { deepMerge } from './config/merge.js';
 import { CLEAN_STAGE } from './types.js';
 import type { Doc, KilnContext, KilnPlugin, SourceHook, UserConfig } from './types.js';
-import type { KilnHooks, TapMeta } from './hooks.js';
+import { HOOK_NAMES, type HookName, type KilnHooks, type TapMeta } from './hooks.js';
 import { guarded, pluginFailure } from './plugin-errors.js';
 import { contextFor } from './plugin-context.js';
 import { isDropped, type SourceManifest } from './stages/data-report.js';
@@ -69,28 +69,123 @@ async function* concat<T>(first: AsyncIterable<T>, second: AsyncIterable<T>): As
   yield* second;
 }
 
-function tapData(hooks: KilnHooks, plugin: KilnPlugin): void {
-  for (const source of toArray(plugin.source)) {
-    hooks.source.tap(tapOptions(plugin, source), (docs, ctx, manifest) =>
-      concat(docs, readSource(plugin, source, ctx, manifest)),
-    );
-  }
-  for (const cleaner of toArray(plugin.cleaner)) {
+/** Taps one plugin's value of hook K into its hook points. */
+type Tapper<K extends HookName> = (hooks: KilnHooks, plugin: KilnPlugin, value: NonNullable<KilnPlugin[K]>, configFile: string | undefined) => void;
+
+/** Every one of a plugin's lifecycle listeners is tapped the same way: all run at once, failures name the plugin. */
+function listener<A extends unknown[]>(
+  point: (hooks: KilnHooks) => { tapPromise(options: ReturnType<typeof tapOptions>, fn: (...args: A) => Promise<void>): void },
+  hook: string,
+) {
+  return (hooks: KilnHooks, plugin: KilnPlugin, fn: (...args: A) => unknown) =>
+    point(hooks).tapPromise(tapOptions(plugin), async (...args: A) => {
+      await guarded(plugin, hook, undefined, fn.bind(plugin))(...args);
+    });
+}
+
+/** How each hook is tapped: keyed by the same names as HOOKS, so a hook without a tapper does not compile. */
+const TAPPERS: { [K in HookName]: Tapper<K> } = {
+  config: (hooks, plugin, configure, configFile) => tapConfig(hooks, plugin, configure, configFile),
+  configResolved: listener((h) => h.configResolved, 'configResolved'),
+  source(hooks, plugin, value) {
+    for (const source of toArray(value)) {
+      hooks.source.tap(tapOptions(plugin, source), (docs, ctx, manifest) => concat(docs, readSource(plugin, source, ctx, manifest)));
+    }
+  },
+  cleaner: tapCleaners,
+  encoder(hooks, plugin, encoder) {
+    hooks.encoder.tap(tapOptions(plugin, encoder), (name) => (name === undefined || name === encoder.name ? encoder : undefined));
+  },
+  tokenizer(hooks, plugin, value) {
+    for (const provider of toArray(value)) {
+      hooks.tokenizer.tap(tapOptions(plugin, provider), (type) => (type === undefined || type === provider.name ? provider : undefined));
+      hooks.tokenizerLoad.tapPromise(tapOptions(plugin, provider), guarded(plugin, 'tokenizer.load', provider.name, provider.load.bind(provider)));
+    }
+  },
+  architecture(hooks, plugin, value) {
+    for (const provider of toArray(value)) {
+      hooks.architecture.tap(tapOptions(plugin, provider), (name) => (name === undefined || name === provider.name ? provider : undefined));
+      if (!provider.load) continue;
+      const load = guarded(plugin, 'architecture.load', provider.name, provider.load.bind(provider));
+      hooks.modelLoad.tapPromise(tapOptions(plugin, provider), async (dir, backend, ctx) => {
+        const model = await load(dir, backend, ctx);
+        return model === undefined ? undefined : { model, architecture: provider };
+      });
+    }
+  },
+  trainer(hooks, plugin, value) {
+    for (const provider of toArray(value)) {
+      hooks.trainer.tap(tapOptions(plugin, provider), (name, stage) =>
+        provider.stage === stage && (name === undefined || name === provider.name) ? provider : undefined,
+      );
+    }
+  },
+  backend(hooks, plugin, provider) {
+    hooks.backend.tap(tapOptions(plugin, provider), (providers) => [...providers, provider]);
+  },
+  reward(hooks, plugin, value) {
+    for (const reward of toArray(value)) {
+      const score = guarded(plugin, 'reward', reward.name, reward.score.bind(reward));
+      hooks.reward.tapPromise(tapOptions(plugin, reward), async (acc, input, ctx) => {
+        const points = await score(input, ctx);
+        if (typeof points !== 'number' || Number.isNaN(points)) {
+          throw new KilnError(`[${plugin.name}] reward "${reward.name}" returned ${String(points)}, not a number`, {
+            plugin: plugin.name,
+            hook: 'reward',
+          });
+        }
+        return { total: acc.total + (reward.weight ?? 1) * points, parts: { ...acc.parts, [reward.name]: points } };
+      });
+    }
+  },
+  evaluator(hooks, plugin, value) {
+    for (const evaluator of toArray(value)) {
+      const evaluate = guarded(plugin, 'evaluator', evaluator.name, evaluator.evaluate.bind(evaluator));
+      hooks.evaluator.tapPromise(tapOptions(plugin, evaluator), async (scores, model, ctx) => ({ ...scores, ...(await evaluate(model, ctx)) }));
+    }
+  },
+  compressor(hooks, plugin, value) {
+    for (const compressor of toArray(value)) {
+      const compress = guarded(plugin, 'compressor', compressor.name, compressor.compress.bind(compressor));
+      hooks.compressor.tapPromise(tapOptions(plugin, compressor), (model, ctx) => compress(model, ctx));
+    }
+  },
+  exporter(hooks, plugin, value) {
+    for (const exporter of toArray(value)) {
+      const write = guarded(plugin, 'exporter', exporter.name, exporter.export.bind(exporter));
+      hooks.exporter.tapPromise(tapOptions(plugin, exporter), async (files, model, outDir, ctx) => [
+        ...files,
+        // An exporter writes into export/<format>/ and names its files absolutely or relative to it.
+        ...(await write(model, join(outDir, exporter.format), ctx)).map((f) => (isAbsolute(f) ? f : join(exporter.format, f))),
+      ]);
+    }
+  },
+  onRunStart: listener((h) => h.runStart, 'onRunStart'),
+  onStageStart: listener((h) => h.stageStart, 'onStageStart'),
+  onStageEnd: listener((h) => h.stageEnd, 'onStageEnd'),
+  onStep: listener((h) => h.step, 'onStep'),
+  onEval: listener((h) => h.eval, 'onEval'),
+  onCheckpoint: listener((h) => h.checkpoint, 'onCheckpoint'),
+  onRunEnd: listener((h) => h.runEnd, 'onRunEnd'),
+};
+
+function tapCleaners(hooks: KilnHooks, plugin: KilnPlugin, value: NonNullable<KilnPlugin['cleaner']>): void {
+  for (const cleaner of toArray(value)) {
     const stage = cleaner.stage ?? DEFAULT_CLEAN_STAGE;
     const clean = guarded(plugin, 'cleaner', cleaner.rule, cleaner.clean.bind(cleaner));
-    hooks.cleaner.tapPromise(tapOptions(plugin, cleaner, stage), async (value, ctx, stats) => {
-      if (isDropped(value)) return value;
+    hooks.cleaner.tapPromise(tapOptions(plugin, cleaner, stage), async (doc, ctx, stats) => {
+      if (isDropped(doc)) return doc;
       const rule = stats.rule(cleaner.rule, plugin.name, stage);
       rule.docsIn++;
-      rule.charsIn += value.text.length;
-      const out = await clean(value, ctx);
+      rule.charsIn += doc.text.length;
+      const out = await clean(doc, ctx);
       if (out !== null && typeof out === 'object' && isDropped(out)) {
-        stats.recordDrop(rule, value, out);
+        stats.recordDrop(rule, doc, out);
         return out;
       }
       if (typeof out?.text !== 'string') {
         throw new KilnError(
-          `[${plugin.name}] cleaner "${cleaner.rule}" returned neither a document nor ctx.drop(...) for ${value.id}`,
+          `[${plugin.name}] cleaner "${cleaner.rule}" returned neither a document nor ctx.drop(...) for ${doc.id}`,
           { plugin: plugin.name, hook: 'cleaner' },
         );
       }
@@ -108,113 +203,28 @@ function tapData(hooks: KilnHooks, plugin: KilnPlugin): void {
   }
 }
 
-function tapProviders(hooks: KilnHooks, plugin: KilnPlugin): void {
-  if (plugin.encoder) {
-    const encoder = plugin.encoder;
-    hooks.encoder.tap(tapOptions(plugin, encoder), (name) => (name === undefined || name === encoder.name ? encoder : undefined));
-  }
-  for (const provider of toArray(plugin.tokenizer)) {
-    hooks.tokenizer.tap(tapOptions(plugin, provider), (type) =>
-      type === undefined || type === provider.name ? provider : undefined,
-    );
-    hooks.tokenizerLoad.tapPromise(
-      tapOptions(plugin, provider),
-      guarded(plugin, 'tokenizer.load', provider.name, provider.load.bind(provider)),
-    );
-  }
-  for (const provider of toArray(plugin.architecture)) {
-    hooks.architecture.tap(tapOptions(plugin, provider), (name) =>
-      name === undefined || name === provider.name ? provider : undefined,
-    );
-    if (provider.load) {
-      const load = guarded(plugin, 'architecture.load', provider.name, provider.load.bind(provider));
-      hooks.modelLoad.tapPromise(tapOptions(plugin, provider), async (dir, backend, ctx) => {
-        const model = await load(dir, backend, ctx);
-        return model === undefined ? undefined : { model, architecture: provider };
-      });
-    }
-  }
-  for (const provider of toArray(plugin.trainer)) {
-    hooks.trainer.tap(tapOptions(plugin, provider), (name, stage) =>
-      provider.stage === stage && (name === undefined || name === provider.name) ? provider : undefined,
-    );
-  }
-  if (plugin.backend) {
-    const provider = plugin.backend;
-    hooks.backend.tap(tapOptions(plugin, provider), (providers) => [...providers, provider]);
-  }
-}
-
-function tapModelHooks(hooks: KilnHooks, plugin: KilnPlugin): void {
-  for (const reward of toArray(plugin.reward)) {
-    const score = guarded(plugin, 'reward', reward.name, reward.score.bind(reward));
-    hooks.reward.tapPromise(tapOptions(plugin, reward), async (acc, input, ctx) => {
-      const value = await score(input, ctx);
-      if (typeof value !== 'number' || Number.isNaN(value)) {
-        throw new KilnError(`[${plugin.name}] reward "${reward.name}" returned ${String(value)}, not a number`, {
-          plugin: plugin.name,
-          hook: 'reward',
-        });
-      }
-      return { total: acc.total + (reward.weight ?? 1) * value, parts: { ...acc.parts, [reward.name]: value } };
-    });
-  }
-  for (const evaluator of toArray(plugin.evaluator)) {
-    const evaluate = guarded(plugin, 'evaluator', evaluator.name, evaluator.evaluate.bind(evaluator));
-    hooks.evaluator.tapPromise(tapOptions(plugin, evaluator), async (scores, model, ctx) => ({
-      ...scores,
-      ...(await evaluate(model, ctx)),
-    }));
-  }
-  for (const compressor of toArray(plugin.compressor)) {
-    const compress = guarded(plugin, 'compressor', compressor.name, compressor.compress.bind(compressor));
-    hooks.compressor.tapPromise(tapOptions(plugin, compressor), (model, ctx) => compress(model, ctx));
-  }
-  for (const exporter of toArray(plugin.exporter)) {
-    const write = guarded(plugin, 'exporter', exporter.name, exporter.export.bind(exporter));
-    hooks.exporter.tapPromise(tapOptions(plugin, exporter), async (files, model, outDir, ctx) => [
-      ...files,
-      // An exporter writes into export/<format>/ and names its files absolutely or relative to it.
-      ...(await write(model, join(outDir, exporter.format), ctx)).map((f) => (isAbsolute(f) ? f : join(exporter.format, f))),
-    ]);
-  }
-}
-
-function tapLifecycle(hooks: KilnHooks, plugin: KilnPlugin): void {
-  const p = plugin;
-  const opts = tapOptions(p);
-  if (p.configResolved) hooks.configResolved.tapPromise(opts, guarded(p, 'configResolved', undefined, p.configResolved.bind(p)));
-  if (p.onRunStart) hooks.runStart.tapPromise(opts, guarded(p, 'onRunStart', undefined, p.onRunStart.bind(p)));
-  if (p.onStageStart) hooks.stageStart.tapPromise(opts, guarded(p, 'onStageStart', undefined, p.onStageStart.bind(p)));
-  if (p.onStageEnd) hooks.stageEnd.tapPromise(opts, guarded(p, 'onStageEnd', undefined, p.onStageEnd.bind(p)));
-  if (p.onStep) hooks.step.tapPromise(opts, guarded(p, 'onStep', undefined, p.onStep.bind(p)));
-  if (p.onEval) hooks.eval.tapPromise(opts, guarded(p, 'onEval', undefined, p.onEval.bind(p)));
-  if (p.onCheckpoint) hooks.checkpoint.tapPromise(opts, guarded(p, 'onCheckpoint', undefined, p.onCheckpoint.bind(p)));
-  if (p.onRunEnd) hooks.runEnd.tapPromise(opts, guarded(p, 'onRunEnd', undefined, p.onRunEnd.bind(p)));
-}
-
 /** The config hook: sequential, each partial deep-merged; plugins cannot add plugins. */
-function tapConfig(hooks: KilnHooks, plugin: KilnPlugin, configFile: string | undefined): void {
-  if (!plugin.config) return;
-  const configure = guarded(plugin, 'config', undefined, plugin.config.bind(plugin));
-  hooks.config.tapPromise(tapOptions(plugin), async (config, env) => {
-    const partial = await configure(config, env);
-    if (!partial) return config;
+function tapConfig(hooks: KilnHooks, plugin: KilnPlugin, config: NonNullable<KilnPlugin['config']>, configFile: string | undefined): void {
+  const configure = guarded(plugin, 'config', undefined, config.bind(plugin));
+  hooks.config.tapPromise(tapOptions(plugin), async (current, env) => {
+    const partial = await configure(current, env);
+    if (!partial) return current;
     if ('plugins' in partial) {
       throw new ConfigError(
         `[${plugin.name}] config hook returned "plugins": a plugin cannot add plugins; list them in the config file`,
         { file: configFile, field: 'plugins', plugin: plugin.name },
       );
     }
-    return deepMerge(config as Record<string, unknown>, partial as Record<string, unknown>) as UserConfig;
+    return deepMerge(current as Record<string, unknown>, partial as Record<string, unknown>) as UserConfig;
   });
 }
 
-/** Taps every hook a plugin supplies. */
+function tapHook<K extends HookName>(name: K, hooks: KilnHooks, plugin: KilnPlugin, configFile: string | undefined): void {
+  const value = plugin[name];
+  if (value !== undefined && value !== null) TAPPERS[name](hooks, plugin, value, configFile);
+}
+
+/** Taps every hook a plugin supplies, walking the hook table. */
 export function tapPlugin(hooks: KilnHooks, plugin: KilnPlugin, configFile?: string): void {
-  tapConfig(hooks, plugin, configFile);
-  tapData(hooks, plugin);
-  tapProviders(hooks, plugin);
-  tapModelHooks(hooks, plugin);
-  tapLifecycle(hooks, plugin);
+  for (const name of HOOK_NAMES) tapHook(name, hooks, plugin, configFile);
 }

@@ -7,16 +7,13 @@
 import { join } from 'node:path';
 import { ConfigError, messageOf } from '../errors.js';
 import type { KilnPlugin, PluginOption } from '../types.js';
+import { HOOK_NAMES, PLUGIN_FIELDS } from '../hooks.js';
 import { suggestion } from './did-you-mean.js';
 import { createModuleLoader } from './load-file.js';
 import { isPlainObject } from './merge.js';
 
-/** Every key a plugin object may have (KilnPlugin). */
-export const PLUGIN_KEYS = [
-  'name', 'version', 'enforce', 'api', 'cacheKey', 'config', 'configResolved', 'source', 'cleaner', 'encoder', 'tokenizer',
-  'architecture', 'trainer', 'backend', 'reward', 'evaluator', 'compressor', 'exporter', 'onRunStart',
-  'onStageStart', 'onStageEnd', 'onStep', 'onEval', 'onCheckpoint', 'onRunEnd',
-] as const;
+/** Every key a plugin object may have (KilnPlugin): its fields and the hooks of the hook table. */
+export const PLUGIN_KEYS: readonly string[] = [...PLUGIN_FIELDS, ...HOOK_NAMES];
 
 interface Where {
   /** Config file, for messages. */
@@ -54,7 +51,7 @@ export function checkPlugin(value: unknown, field: string, where: Where, from?: 
     );
   }
   for (const key of Object.keys(plugin)) {
-    if (!(PLUGIN_KEYS as readonly string[]).includes(key)) {
+    if (!PLUGIN_KEYS.includes(key)) {
       throw new ConfigError(
         `${where.file ?? 'config'}: ${field}.${key}: plugin "${plugin.name}" has unknown hook "${key}"${suggestion(key, PLUGIN_KEYS)}`,
         { file: where.file, field: `${field}.${key}`, plugin: plugin.name },
