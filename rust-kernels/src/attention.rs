@@ -6,7 +6,7 @@
 use crate::matmul::{gemm, Operands, SCRATCH_FLOATS};
 use crate::BLOCK_SCRATCH;
 use crate::simd::{axpy, dot, exp, exp4, hsum, ld, log, scale_by, st};
-use core::arch::wasm32::*;
+use crate::v4::*;
 
 struct Shape {
     t: usize,

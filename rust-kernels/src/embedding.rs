@@ -2,7 +2,7 @@
 //! (units: columns: each thread owns a column range of the whole table and
 //! adds the rows in token order, so repeated ids never race).
 use crate::simd::{ld, st};
-use core::arch::wasm32::*;
+use crate::v4::*;
 
 /// out[n,C] = table[ids[n], :]. Ids are validated by the caller.
 #[no_mangle]

@@ -1,15 +1,24 @@
-//! Kiln's CPU kernels: a `#![no_std]` crate compiled to wasm32 with simd128
-//! and atomics, loaded by `@kiln/backend-wasm` into one shared memory.
+//! Kiln's CPU kernels, one crate for two targets:
+//! - wasm32 (`#![no_std]`, simd128 + atomics), loaded by `@kiln/backend-wasm`
+//!   into one shared memory and run by its JS worker pool;
+//! - the host (std), a Node-API addon loaded by `@kiln/backend-native`, run
+//!   by a Rust thread pool on 64-bit memory (`native/`).
 //!
-//! ABI: every export takes pointers into the shared memory (as `*const f32`
-//! etc.), sizes as `usize`, scalars as `f32`. There is no allocator: kernels
-//! that need scratch space get a per-thread `scratch` pointer. Kernels split
-//! over threads take a unit range `lo..hi` (rows, columns or chunks, stated on
-//! each export); the result of every unit never depends on how the range was
-//! split, so one thread and N threads give bit-identical results.
-#![no_std]
+//! Every algorithm lives once, in the modules below, written against the
+//! 4-lane vector API of `v4` (wasm's intrinsics by name, mapped to the host's
+//! instructions natively). The matmul micro-kernel alone has wider native
+//! variants (AVX-512, AVX2+FMA) chosen at run time.
+//!
+//! ABI: every kernel takes pointers (as `*const f32` etc.), sizes as `usize`,
+//! scalars as `f32`. There is no allocator: kernels that need scratch space
+//! get a per-thread `scratch` pointer. Kernels split over threads take a unit
+//! range `lo..hi` (rows, columns or chunks, stated on each export); the
+//! result of every unit never depends on how the range was split, so one
+//! thread and N threads give bit-identical results.
+#![cfg_attr(target_arch = "wasm32", no_std)]
 
 mod simd;
+mod v4;
 pub mod attention;
 pub mod embedding;
 pub mod loss;
@@ -21,11 +30,15 @@ pub mod pointwise;
 pub mod quant;
 pub mod rope;
 
+#[cfg(not(target_arch = "wasm32"))]
+mod native;
+
 /// Floats of per-thread scratch after matmul's packing space (ATTENTION_MAX_T
 /// in plugins/backend-wasm/src/kernels.ts): attention score blocks and
 /// dequantized weight blocks.
 pub const BLOCK_SCRATCH: usize = 1 << 16;
 
+#[cfg(target_arch = "wasm32")]
 #[panic_handler]
 fn panic(_info: &core::panic::PanicInfo) -> ! {
     core::arch::wasm32::unreachable()

@@ -1,6 +1,6 @@
 //! Fused softmax + cross-entropy over logits[N,V] (units: rows).
 use crate::simd::{exp4, hmax, hsum, ld, log, st};
-use core::arch::wasm32::*;
+use crate::v4::*;
 
 /// Returns (max, Σ exp(x - max)) of one row.
 #[inline(always)]

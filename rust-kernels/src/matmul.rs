@@ -7,7 +7,7 @@
 //! Determinism: every out element is summed over K in fixed KC blocks at
 //! fixed absolute offsets, whatever rows or columns a thread was given.
 use crate::simd::{ld, st};
-use core::arch::wasm32::*;
+use crate::v4::*;
 
 // 5×8 measured ~10% faster than 4×8 in V8 (same process, interleaved); 6×8
 // needs more than the 15 xmm registers V8 allocates and spills.
@@ -280,4 +280,9 @@ unsafe fn micro(
             }
         }
     }
+}
+
+/// The instruction set the matmul micro-kernel runs on.
+pub fn isa_name() -> &'static str {
+    "sse2 (4-lane kernels)"
 }

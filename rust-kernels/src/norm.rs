@@ -2,7 +2,7 @@
 //! the weight gradients by columns so each thread sums whole columns in row
 //! order (deterministic, no cross-thread reduction).
 use crate::simd::{hsum, ld, sqrt, st};
-use core::arch::wasm32::*;
+use crate::v4::*;
 
 #[inline(always)]
 unsafe fn sum(x: *const f32, c: usize) -> f32 {

@@ -1,6 +1,6 @@
 //! AdamW (units: elements) and the squared-norm reduction (units: chunks).
 use crate::simd::{hsum, ld, st};
-use core::arch::wasm32::*;
+use crate::v4::*;
 
 /// PyTorch's AdamW with gradient scaling (clipping) folded in:
 /// p -= lr·wd·p; m = β1·m + (1-β1)·g; v = β2·v + (1-β2)·g²;

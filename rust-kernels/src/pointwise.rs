@@ -1,6 +1,6 @@
 //! Elementwise kernels (units: elements) and the bias gradient (units: columns).
 use crate::simd::{ld, st, tanh4};
-use core::arch::wasm32::*;
+use crate::v4::*;
 
 /// out = a + b. Units: elements.
 #[no_mangle]

@@ -3,7 +3,7 @@
 //! the high one, each stored as q + 8), w[n,k] = q[n,k]·scales[n, k/group].
 use crate::matmul::{gemm, Operands, SCRATCH_FLOATS};
 use crate::simd::{dot, st};
-use core::arch::wasm32::*;
+use crate::v4::*;
 use crate::BLOCK_SCRATCH;
 
 /// From this many rows of `a` on (prefill, batches), blocks of weight rows

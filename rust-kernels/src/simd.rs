@@ -1,6 +1,6 @@
 //! f32x4 helpers and the transcendental functions `core` lacks in no_std
 //! (exp, log, tanh, sqrt), after Cephes' single-precision algorithms.
-use core::arch::wasm32::*;
+use crate::v4::*;
 
 #[inline(always)]
 pub unsafe fn ld(p: *const f32) -> v128 {

@@ -68,3 +68,10 @@ export default function wasmBackend(options: WasmPluginOptions = {}): KilnPlugin
     },
   };
 }
+
+// For other backends on the same kernels (@kiln/backend-native).
+export { KernelBackend, type HostArray } from './kernel-backend.js';
+export { BYTES, KernelBuf, parts } from './buffer.js';
+export { sizeClass } from './allocator.js';
+export { ATTENTION_MAX_T, K, KERNELS, type KernelName } from './kernels.js';
+export { warmUp } from './warmup.js';
