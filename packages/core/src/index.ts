@@ -12,4 +12,6 @@ export { TOKENIZER_FILE } from './stages/tokenizer.js';
 export { OPTIONAL_BACKEND_PACKAGES, importOptionalBackend, type ProviderEntry } from './backend/resolve-backend.js';
 export { stableJson } from './run-state.js';
 export { CORE_VERSION } from './version.js';
-export { renameOptions } from './config/rename-options.js';
+export { didYouMean, suggestion } from './config/did-you-mean.js';
+export { checkOptions } from './config/schema.js';
+export { architecturePlugin, modelTypeOf, type ArchitectureSpec } from './architecture-plugin.js';

@@ -1,4 +1,5 @@
-import { renameOptions } from '@kiln/core';
+import { checkOptions } from '@kiln/core';
+import { z } from 'zod';
 
 /** BERT's hyperparameters (Hugging Face BertConfig, in camelCase). */
 export interface BertConfig {
@@ -23,11 +24,32 @@ export interface BertConfig {
   padTokenId?: number;
 }
 
-const OPTION_KEYS: Record<string, keyof BertConfig> = {
-  vocabSize: 'vocabSize', context: 'nPositions', nPositions: 'nPositions', nLayer: 'nLayer', nEmbd: 'nEmbd', nHead: 'nHead',
-  intermediateSize: 'intermediateSize', typeVocabSize: 'typeVocabSize', layerNormEps: 'layerNormEps',
-  initializerRange: 'initializerRange', padTokenId: 'padTokenId',
-};
+const positiveInt = z.number().int().positive();
+
+/**
+ * `model:` in llm.config.ts, checked when the config loads: BertConfig's fields,
+ * with `context` as the friendlier name of nPositions.
+ */
+export const bertOptions = z
+  .strictObject({
+    vocabSize: positiveInt,
+    context: positiveInt.optional(),
+    nPositions: positiveInt.optional(),
+    nLayer: positiveInt,
+    nEmbd: positiveInt,
+    nHead: positiveInt,
+    intermediateSize: positiveInt.optional(),
+    typeVocabSize: positiveInt.optional(),
+    layerNormEps: z.number().positive().optional(),
+    initializerRange: z.number().positive().optional(),
+    padTokenId: z.number().int().nonnegative().optional(),
+  })
+  .superRefine((o, ctx) => {
+    const problem = (field: string, message: string) => ctx.addIssue({ code: 'custom', path: [field], message });
+    if (o.context === undefined && o.nPositions === undefined) problem('context', 'required: the number of positions');
+    if (o.nEmbd % o.nHead !== 0) problem('nEmbd', `${o.nEmbd} must be divisible by model.nHead (${o.nHead})`);
+    if (o.padTokenId !== undefined && o.padTokenId >= o.vocabSize) problem('padTokenId', `${o.padTokenId} is outside the vocabulary of ${o.vocabSize}`);
+  });
 
 /**
  * The activation Kiln computes. Deviation from the original BERT (exact erf GELU,
@@ -37,27 +59,28 @@ const OPTION_KEYS: Record<string, keyof BertConfig> = {
  */
 export const HIDDEN_ACT = 'gelu_new';
 
+/** Check a config, with errors that name the field and the plugin. */
 export function validateConfig(c: BertConfig, where = 'kiln:bert'): Required<BertConfig> {
-  const posInt = (k: keyof BertConfig) => {
-    const v = c[k];
-    if (!Number.isInteger(v) || (v as number) <= 0) throw new Error(`${where}: model.${k} must be a positive integer, got ${JSON.stringify(v)}`);
-  };
-  for (const k of ['vocabSize', 'nPositions', 'nLayer', 'nEmbd', 'nHead'] as const) posInt(k);
-  for (const k of ['intermediateSize', 'typeVocabSize'] as const) if (c[k] !== undefined) posInt(k);
-  if (c.nEmbd % c.nHead !== 0) throw new Error(`${where}: model.nEmbd (${c.nEmbd}) must be divisible by model.nHead (${c.nHead})`);
-  const eps = c.layerNormEps ?? 1e-12;
-  if (!(eps > 0)) throw new Error(`${where}: model.layerNormEps must be positive, got ${eps}`);
-  const pad = c.padTokenId ?? 0;
-  if (!Number.isInteger(pad) || pad < 0 || pad >= c.vocabSize) throw new Error(`${where}: model.padTokenId ${pad} is outside the vocabulary`);
-  return {
-    vocabSize: c.vocabSize, nPositions: c.nPositions, nLayer: c.nLayer, nEmbd: c.nEmbd, nHead: c.nHead,
-    intermediateSize: c.intermediateSize ?? 4 * c.nEmbd, typeVocabSize: c.typeVocabSize ?? 2,
-    layerNormEps: eps, initializerRange: c.initializerRange ?? 0.02, padTokenId: pad,
-  };
+  return configFromOptions({ ...c }, where);
 }
 
+/** The plugin's `model` options → a validated config with defaults filled in. */
 export function configFromOptions(options: Record<string, unknown>, where = 'kiln:bert'): Required<BertConfig> {
-  return validateConfig(renameOptions<BertConfig>(options, OPTION_KEYS, where) as BertConfig, where);
+  const { architecture: _architecture, ...rest } = options;
+  const o = checkOptions(bertOptions, rest, { plugin: where, section: 'model' });
+  return {
+    vocabSize: o.vocabSize,
+    // The schema requires one of the two.
+    nPositions: o.nPositions ?? o.context ?? 0,
+    nLayer: o.nLayer,
+    nEmbd: o.nEmbd,
+    nHead: o.nHead,
+    intermediateSize: o.intermediateSize ?? 4 * o.nEmbd,
+    typeVocabSize: o.typeVocabSize ?? 2,
+    layerNormEps: o.layerNormEps ?? 1e-12,
+    initializerRange: o.initializerRange ?? 0.02,
+    padTokenId: o.padTokenId ?? 0,
+  };
 }
 
 /** Hugging Face config.json content for BertForMaskedLM. */

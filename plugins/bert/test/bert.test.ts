@@ -47,7 +47,7 @@ describe('BertForMaskedLM', () => {
   });
 
   it('refuses bad options and configs it does not compute (erf GELU), naming the field or file', () => {
-    expect(() => configFromOptions({ ...CFG, nLayers: 2 })).toThrow(/unknown option model.nLayers \(did you mean 'nLayer'\?\)/);
+    expect(() => configFromOptions({ ...CFG, nLayers: 2 })).toThrow(/kiln:bert: .*model\.nLayers: unknown field \(did you mean \"nLayer\"\?\)/);
     expect(() => fromHFConfig({ model_type: 'bert', hidden_act: 'gelu' }, 'c.json')).toThrow(/c.json: hidden_act "gelu" is not supported/);
     expect(() => fromHFConfig({ model_type: 'bert', hidden_act: 'gelu_new', position_embedding_type: 'relative_key' }, 'c.json')).toThrow(/position_embedding_type/);
   });

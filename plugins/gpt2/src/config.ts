@@ -1,3 +1,6 @@
+import { checkOptions } from '@kiln/core';
+import { z } from 'zod';
+
 /** GPT-2's hyperparameters (Hugging Face GPT2Config, in camelCase). */
 export interface GPT2Config {
   vocabSize: number;
@@ -16,64 +19,58 @@ export interface GPT2Config {
   eosTokenId?: number;
 }
 
-/** Options accepted by the plugin (`model:` in llm.config.ts): friendlier names, same meaning. */
-const OPTION_KEYS: Record<string, keyof GPT2Config> = {
-  vocabSize: 'vocabSize',
-  context: 'nPositions',
-  nPositions: 'nPositions',
-  nLayer: 'nLayer',
-  nEmbd: 'nEmbd',
-  nHead: 'nHead',
-  nInner: 'nInner',
-  layerNormEpsilon: 'layerNormEpsilon',
-  initializerRange: 'initializerRange',
-  eosTokenId: 'eosTokenId',
-};
+const positiveInt = z.number().int().positive();
 
-function editDistance(a: string, b: string): number {
-  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array(b.length).fill(0)]);
-  for (let j = 1; j <= b.length; j++) d[0][j] = j;
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1].toLowerCase() === b[j - 1].toLowerCase() ? 0 : 1));
+/**
+ * `model:` in llm.config.ts, checked when the config loads: GPT2Config's fields,
+ * with `context` as the friendlier name of nPositions.
+ */
+export const gpt2Options = z
+  .strictObject({
+    vocabSize: positiveInt,
+    context: positiveInt.optional(),
+    nPositions: positiveInt.optional(),
+    nLayer: positiveInt,
+    nEmbd: positiveInt,
+    nHead: positiveInt,
+    nInner: positiveInt.optional(),
+    layerNormEpsilon: z.number().positive().optional(),
+    initializerRange: z.number().positive().optional(),
+    eosTokenId: z.number().int().nonnegative().optional(),
+  })
+  .superRefine((o, ctx) => {
+    if (o.context === undefined && o.nPositions === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['context'], message: 'required: the context length (learned positions)' });
     }
-  }
-  return d[a.length][b.length];
-}
+    if (o.nEmbd % o.nHead !== 0) {
+      ctx.addIssue({ code: 'custom', path: ['nEmbd'], message: `${o.nEmbd} must be divisible by model.nHead (${o.nHead})` });
+    }
+    if (o.eosTokenId !== undefined && o.eosTokenId >= o.vocabSize) {
+      ctx.addIssue({ code: 'custom', path: ['eosTokenId'], message: `${o.eosTokenId} is outside the vocabulary of ${o.vocabSize}` });
+    }
+  });
 
 /** Check a config, with errors that name the field and the plugin. */
 export function validateConfig(c: GPT2Config, where = 'kiln:gpt2'): Required<GPT2Config> {
-  const posInt = (k: keyof GPT2Config) => {
-    const v = c[k];
-    if (!Number.isInteger(v) || (v as number) <= 0) throw new Error(`${where}: model.${k} must be a positive integer, got ${JSON.stringify(v)}`);
-  };
-  for (const k of ['vocabSize', 'nPositions', 'nLayer', 'nEmbd', 'nHead'] as const) posInt(k);
-  if (c.nEmbd % c.nHead !== 0) throw new Error(`${where}: model.nEmbd (${c.nEmbd}) must be divisible by model.nHead (${c.nHead})`);
-  if (c.nInner !== undefined) posInt('nInner');
-  const eps = c.layerNormEpsilon ?? 1e-5;
-  if (!(eps > 0)) throw new Error(`${where}: model.layerNormEpsilon must be positive, got ${eps}`);
-  const eos = c.eosTokenId ?? c.vocabSize - 1;
-  if (!Number.isInteger(eos) || eos < 0 || eos >= c.vocabSize) throw new Error(`${where}: model.eosTokenId ${eos} is outside the vocabulary`);
-  return {
-    vocabSize: c.vocabSize, nPositions: c.nPositions, nLayer: c.nLayer, nEmbd: c.nEmbd, nHead: c.nHead,
-    nInner: c.nInner ?? 4 * c.nEmbd, layerNormEpsilon: eps, initializerRange: c.initializerRange ?? 0.02, eosTokenId: eos,
-  };
+  return configFromOptions({ ...c }, where);
 }
 
-/** The plugin's `model` options → a validated config; unknown keys get a did-you-mean. */
+/** The plugin's `model` options → a validated config with defaults filled in. */
 export function configFromOptions(options: Record<string, unknown>, where = 'kiln:gpt2'): Required<GPT2Config> {
-  const c: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(options)) {
-    if (k === 'architecture' || v === undefined) continue;
-    const target = OPTION_KEYS[k];
-    if (!target) {
-      const best = Object.keys(OPTION_KEYS).map((o) => [o, editDistance(k, o)] as const).sort((a, b) => a[1] - b[1])[0];
-      const hint = best && best[1] <= 3 ? ` (did you mean '${best[0]}'?)` : `; known: ${Object.keys(OPTION_KEYS).join(', ')}`;
-      throw new Error(`${where}: unknown option model.${k}${hint}`);
-    }
-    c[target] = v;
-  }
-  return validateConfig(c as unknown as GPT2Config, where);
+  const { architecture: _architecture, ...rest } = options;
+  const o = checkOptions(gpt2Options, rest, { plugin: where, section: 'model' });
+  return {
+    vocabSize: o.vocabSize,
+    // The schema requires one of the two.
+    nPositions: o.nPositions ?? o.context ?? 0,
+    nLayer: o.nLayer,
+    nEmbd: o.nEmbd,
+    nHead: o.nHead,
+    nInner: o.nInner ?? 4 * o.nEmbd,
+    layerNormEpsilon: o.layerNormEpsilon ?? 1e-5,
+    initializerRange: o.initializerRange ?? 0.02,
+    eosTokenId: o.eosTokenId ?? o.vocabSize - 1,
+  };
 }
 
 /** Hugging Face config.json content for GPT2LMHeadModel. */

@@ -195,8 +195,8 @@ describe('the kiln:gpt2 plugin', () => {
   it('rejects bad model options with the field and a did-you-mean', () => {
     const arch = gpt2().architecture as { create: Function };
     const be = new ReferenceBackend();
-    expect(() => arch.create({ vocabSize: 11, context: 8, nLayers: 1, nEmbd: 8, nHead: 2 }, be, ctx)).toThrow(/kiln:gpt2: unknown option model.nLayers \(did you mean 'nLayer'\?\)/);
-    expect(() => arch.create({ vocabSize: 11, context: 8, nLayer: 1, nEmbd: 9, nHead: 2 }, be, ctx)).toThrow(/model.nEmbd \(9\) must be divisible by model.nHead \(2\)/);
-    expect(() => arch.create({ vocabSize: 0, context: 8, nLayer: 1, nEmbd: 8, nHead: 2 }, be, ctx)).toThrow(/model.vocabSize must be a positive integer/);
+    expect(() => arch.create({ vocabSize: 11, context: 8, nLayers: 1, nEmbd: 8, nHead: 2 }, be, ctx)).toThrow(/kiln:gpt2: .*model\.nLayers: unknown field \(did you mean \"nLayer\"\?\)/);
+    expect(() => arch.create({ vocabSize: 11, context: 8, nLayer: 1, nEmbd: 9, nHead: 2 }, be, ctx)).toThrow(/kiln:gpt2: model\.nEmbd: 9 must be divisible by model\.nHead \(2\)/);
+    expect(() => arch.create({ vocabSize: 0, context: 8, nLayer: 1, nEmbd: 8, nHead: 2 }, be, ctx)).toThrow(/kiln:gpt2: model\.vocabSize: Too small: expected number to be >0/);
   });
 });

@@ -1,4 +1,5 @@
-import { renameOptions } from '@kiln/core';
+import { checkOptions } from '@kiln/core';
+import { z } from 'zod';
 
 /** Llama's hyperparameters (Hugging Face LlamaConfig, in camelCase). */
 export interface LlamaConfig {
@@ -28,45 +29,69 @@ export interface LlamaConfig {
   eosTokenId?: number;
 }
 
-const OPTION_KEYS: Record<string, keyof LlamaConfig> = {
-  vocabSize: 'vocabSize', context: 'nPositions', nPositions: 'nPositions', nLayer: 'nLayer', nEmbd: 'nEmbd',
-  nHead: 'nHead', nKvHead: 'nKvHead', intermediateSize: 'intermediateSize', rmsNormEps: 'rmsNormEps',
-  ropeTheta: 'ropeTheta', tieWordEmbeddings: 'tieWordEmbeddings', initializerRange: 'initializerRange',
-  bosTokenId: 'bosTokenId', eosTokenId: 'eosTokenId',
-};
+const positiveInt = z.number().int().positive();
+const tokenId = z.number().int().nonnegative();
 
+/**
+ * `model:` in llm.config.ts, checked when the config loads: LlamaConfig's fields,
+ * with `context` as the friendlier name of nPositions.
+ */
+export const llamaOptions = z
+  .strictObject({
+    vocabSize: positiveInt,
+    context: positiveInt.optional(),
+    nPositions: positiveInt.optional(),
+    nLayer: positiveInt,
+    nEmbd: positiveInt,
+    nHead: positiveInt,
+    nKvHead: positiveInt.optional(),
+    intermediateSize: positiveInt.optional(),
+    rmsNormEps: z.number().positive().optional(),
+    ropeTheta: z.number().positive().optional(),
+    tieWordEmbeddings: z.boolean().optional(),
+    initializerRange: z.number().positive().optional(),
+    bosTokenId: tokenId.optional(),
+    eosTokenId: tokenId.optional(),
+  })
+  .superRefine((o, ctx) => {
+    const problem = (field: string, message: string) => ctx.addIssue({ code: 'custom', path: [field], message });
+    if (o.context === undefined && o.nPositions === undefined) problem('context', 'required: the context length');
+    const nKvHead = o.nKvHead ?? o.nHead;
+    if (o.nEmbd % o.nHead !== 0) problem('nEmbd', `${o.nEmbd} must be divisible by model.nHead (${o.nHead})`);
+    else if ((o.nEmbd / o.nHead) % 2 !== 0) problem('nHead', `the head size nEmbd/nHead (${o.nEmbd / o.nHead}) must be even for rotary embeddings`);
+    if (o.nHead % nKvHead !== 0) problem('nKvHead', `model.nHead (${o.nHead}) must be a multiple of model.nKvHead (${nKvHead})`);
+    for (const field of ['bosTokenId', 'eosTokenId'] as const) {
+      const id = o[field];
+      if (id !== undefined && id >= o.vocabSize) problem(field, `${id} is outside the vocabulary of ${o.vocabSize}`);
+    }
+  });
+
+/** Check a config, with errors that name the field and the plugin. */
 export function validateConfig(c: LlamaConfig, where = 'kiln:llama'): Required<LlamaConfig> {
-  const posInt = (k: keyof LlamaConfig) => {
-    const v = c[k];
-    if (!Number.isInteger(v) || (v as number) <= 0) throw new Error(`${where}: model.${k} must be a positive integer, got ${JSON.stringify(v)}`);
-  };
-  for (const k of ['vocabSize', 'nPositions', 'nLayer', 'nEmbd', 'nHead'] as const) posInt(k);
-  if (c.nKvHead !== undefined) posInt('nKvHead');
-  if (c.intermediateSize !== undefined) posInt('intermediateSize');
-  const nKvHead = c.nKvHead ?? c.nHead;
-  if (c.nEmbd % c.nHead !== 0) throw new Error(`${where}: model.nEmbd (${c.nEmbd}) must be divisible by model.nHead (${c.nHead})`);
-  if (c.nHead % nKvHead !== 0) throw new Error(`${where}: model.nHead (${c.nHead}) must be a multiple of model.nKvHead (${nKvHead})`);
-  if ((c.nEmbd / c.nHead) % 2 !== 0) throw new Error(`${where}: the head size nEmbd/nHead (${c.nEmbd / c.nHead}) must be even for rotary embeddings`);
-  const eps = c.rmsNormEps ?? 1e-6;
-  if (!(eps > 0)) throw new Error(`${where}: model.rmsNormEps must be positive, got ${eps}`);
-  const theta = c.ropeTheta ?? 10000;
-  if (!(theta > 0)) throw new Error(`${where}: model.ropeTheta must be positive, got ${theta}`);
-  const eos = c.eosTokenId ?? c.vocabSize - 1;
-  const bos = c.bosTokenId ?? eos;
-  for (const [k, v] of [['eosTokenId', eos], ['bosTokenId', bos]] as const) {
-    if (!Number.isInteger(v) || v < 0 || v >= c.vocabSize) throw new Error(`${where}: model.${k} ${v} is outside the vocabulary`);
-  }
-  return {
-    vocabSize: c.vocabSize, nPositions: c.nPositions, nLayer: c.nLayer, nEmbd: c.nEmbd, nHead: c.nHead, nKvHead,
-    intermediateSize: c.intermediateSize ?? Math.ceil((8 * c.nEmbd) / 3 / 32) * 32,
-    rmsNormEps: eps, ropeTheta: theta, tieWordEmbeddings: c.tieWordEmbeddings ?? false,
-    initializerRange: c.initializerRange ?? 0.02, bosTokenId: bos, eosTokenId: eos,
-  };
+  return configFromOptions({ ...c }, where);
 }
 
-/** The plugin's `model` options → a validated config; unknown keys get a did-you-mean. */
+/** The plugin's `model` options → a validated config with defaults filled in. */
 export function configFromOptions(options: Record<string, unknown>, where = 'kiln:llama'): Required<LlamaConfig> {
-  return validateConfig(renameOptions<LlamaConfig>(options, OPTION_KEYS, where) as LlamaConfig, where);
+  const { architecture: _architecture, ...rest } = options;
+  const o = checkOptions(llamaOptions, rest, { plugin: where, section: 'model' });
+  const eosTokenId = o.eosTokenId ?? o.vocabSize - 1;
+  return {
+    vocabSize: o.vocabSize,
+    // The schema requires one of the two.
+    nPositions: o.nPositions ?? o.context ?? 0,
+    nLayer: o.nLayer,
+    nEmbd: o.nEmbd,
+    nHead: o.nHead,
+    nKvHead: o.nKvHead ?? o.nHead,
+    intermediateSize: o.intermediateSize ?? Math.ceil((8 * o.nEmbd) / 3 / 32) * 32,
+    rmsNormEps: o.rmsNormEps ?? 1e-6,
+    ropeTheta: o.ropeTheta ?? 10000,
+    tieWordEmbeddings: o.tieWordEmbeddings ?? false,
+    initializerRange: o.initializerRange ?? 0.02,
+    bosTokenId: o.bosTokenId ?? eosTokenId,
+    eosTokenId,
+  };
 }
 
 /** Hugging Face config.json content for LlamaForCausalLM. */

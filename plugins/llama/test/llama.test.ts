@@ -47,8 +47,8 @@ describe('Llama', () => {
   });
 
   it('refuses bad options, missing weights and unsupported configs, naming the field or file', async () => {
-    expect(() => configFromOptions({ ...CFG, nKvHeads: 2 })).toThrow(/unknown option model.nKvHeads \(did you mean 'nKvHead'\?\)/);
-    expect(() => configFromOptions({ ...CFG, nKvHead: 3 })).toThrow(/nHead \(4\) must be a multiple of model.nKvHead \(3\)/);
+    expect(() => configFromOptions({ ...CFG, nKvHeads: 2 })).toThrow(/kiln:llama: model\.nKvHeads: unknown field \(did you mean \"nKvHead\"\?\)/);
+    expect(() => configFromOptions({ ...CFG, nKvHead: 3 })).toThrow(/model\.nKvHead: model\.nHead \(4\) must be a multiple of model\.nKvHead \(3\)/);
     expect(() => fromHFConfig({ model_type: 'llama', rope_scaling: { type: 'linear', factor: 2 } }, 'c.json')).toThrow(/c.json: rope_scaling/);
     expect(() => fromHFConfig({ model_type: 'gpt2' }, 'c.json')).toThrow(/expected "llama"/);
     const be = new ReferenceBackend();

@@ -14,8 +14,11 @@ import { trainBpe, type BpeTrainOptions } from './bpe-trainer.js';
 import { extendBpe } from './extend.js';
 import { loadTokenizer } from './load.js';
 import type { NormalizerName } from './normalizer.js';
-import { optionsSchema } from './options-schema.js';
 import { WordPieceTokenizer, trainWordPiece } from './wordpiece.js';
+import { z } from 'zod';
+
+/** Options are checked by core against these schemas when the config loads (`tokenizer:` minus `type`). */
+const int = z.number().int();
 
 async function* texts(docs: AsyncIterable<Doc>): AsyncIterable<string> {
   for await (const d of docs) yield d.text;
@@ -37,17 +40,16 @@ function progress(ctx: KilnContext, label: string) {
 export function bpeProvider(defaults: BpeTrainOptions = {}): TokenizerProvider {
   return {
     name: 'bpe',
-    options: optionsSchema('kiln:bpe', {
-      type: 'string',
-      vocabSize: 'int',
-      minFrequency: 'int',
-      specialTokens: 'string[]',
-      pattern: 'string',
-      maxWordChars: 'int',
-      maxDistinctWords: 'int',
-      normalizers: 'string[]',
-      extend: 'string',
-      newTokens: 'int',
+    options: z.strictObject({
+      vocabSize: int.optional(),
+      minFrequency: int.optional(),
+      specialTokens: z.array(z.string()).optional(),
+      pattern: z.string().optional(),
+      maxWordChars: int.optional(),
+      maxDistinctWords: int.optional(),
+      normalizers: z.array(z.string()).optional(),
+      extend: z.string().optional(),
+      newTokens: int.optional(),
     }),
     async train(docs, options, ctx) {
       const o = { ...defaults, ...options } as BpeTrainOptions & { extend?: string; newTokens?: number };
@@ -85,13 +87,12 @@ export function bpeProvider(defaults: BpeTrainOptions = {}): TokenizerProvider {
 export function wordPieceProvider(defaults: Record<string, unknown> = {}): TokenizerProvider {
   return {
     name: 'wordpiece',
-    options: optionsSchema('kiln:wordpiece', {
-      type: 'string',
-      vocabSize: 'int',
-      minFrequency: 'int',
-      specialTokens: 'string[]',
-      limitAlphabet: 'int',
-      normalizer: 'object',
+    options: z.strictObject({
+      vocabSize: int.optional(),
+      minFrequency: int.optional(),
+      specialTokens: z.array(z.string()).optional(),
+      limitAlphabet: int.optional(),
+      normalizer: z.record(z.string(), z.unknown()).optional(),
     }),
     async train(docs, options, ctx) {
       const tok = await trainWordPiece(texts(docs), { ...defaults, ...options, onProgress: progress(ctx, 'wordpiece'), signal: ctx.signal });

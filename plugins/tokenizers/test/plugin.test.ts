@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Doc, KilnContext, TokenizerProvider } from '@kiln/core';
+import { checkOptions, type Doc, type KilnContext, type TokenizerProvider } from '@kiln/core';
 import { describe, expect, it } from 'vitest';
 import { BpeTokenizer } from '../src/bpe-tokenizer.js';
 import { saveTokenizer } from '../src/load.js';
@@ -65,13 +65,12 @@ describe('the kiln:tokenizers plugin', () => {
     expect(tok).toBeInstanceOf(WordPieceTokenizer);
   });
 
-  it('validates options with a did-you-mean', async () => {
-    const schema = provider('bpe').options!['~standard'];
-    const bad = (await schema.validate({ vocabSize: 10.5, vocab_size: 3 })) as { issues: { message: string }[] };
-    expect(bad.issues.map((i) => i.message)).toEqual([
-      'kiln:bpe: option "vocabSize" must be an integer, got 10.5',
-      'kiln:bpe: unknown option "vocab_size" (did you mean "vocabSize"?)',
-    ]);
-    expect(await schema.validate({ type: 'bpe', vocabSize: 100 })).toEqual({ value: { type: 'bpe', vocabSize: 100 } });
+  it('validates options with a did-you-mean', () => {
+    const schema = provider('bpe').options!;
+    const where = { plugin: 'kiln:tokenizers', section: 'tokenizer' };
+    expect(() => checkOptions(schema, { vocabSize: 10.5, vocab_size: 3 }, where)).toThrow(
+      'kiln:tokenizers: tokenizer.vocabSize: Invalid input: expected int, received number; tokenizer.vocab_size: unknown field (did you mean "vocabSize"?)',
+    );
+    expect(checkOptions(schema, { vocabSize: 100 }, where)).toEqual({ vocabSize: 100 });
   });
 });

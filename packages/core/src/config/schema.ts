@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
-import { STAGES, type StandardSchemaV1 } from '../types.js';
+import { STAGES, type StandardResult, type StandardSchemaV1 } from '../types.js';
 import { suggestion } from './did-you-mean.js';
 
 const section = z.looseObject({ trainer: z.string().min(1).optional() });
@@ -85,6 +85,26 @@ export function checkUserConfig(config: unknown): ConfigProblem[] {
   return problems;
 }
 
+/** Unknown keys named by a Standard Schema issue (zod: `Unrecognized keys: "a", "b"`), else undefined. */
+function unrecognizedKeys(message: string): string[] | undefined {
+  const list = /^Unrecognized keys?: (.*)$/.exec(message)?.[1];
+  return list === undefined ? undefined : [...list.matchAll(/"([^"]+)"/g)].map((m) => m[1]);
+}
+
+/** A Standard Schema result as problems of `section`, unknown keys with a did-you-mean over the schema's keys. */
+function sectionProblems(issues: StandardIssues, schema: StandardSchemaV1, section: string, plugin: string): ConfigProblem[] {
+  const known = declaredKeys(schema);
+  return issues.flatMap((issue) => {
+    const path = formatPath(issue.path);
+    const field = path === '' ? section : `${section}.${path}`;
+    const unknown = unrecognizedKeys(issue.message);
+    if (unknown === undefined) return [{ field, message: issue.message, plugin }];
+    return unknown.map((key) => ({ field: `${field}.${key}`, message: `unknown field${suggestion(key, known)}`, plugin }));
+  });
+}
+
+type StandardIssues = NonNullable<Extract<StandardResult<unknown>, { issues: unknown }>['issues']>;
+
 /** Validates a provider's config section with its Standard Schema; returns the (possibly defaulted) value. */
 export async function checkSection(
   schema: StandardSchemaV1,
@@ -94,13 +114,23 @@ export async function checkSection(
 ): Promise<{ value?: Record<string, unknown>; problems: ConfigProblem[] }> {
   const result = await schema['~standard'].validate(value);
   if (!result.issues) return { value: result.value as Record<string, unknown>, problems: [] };
-  const known = declaredKeys(schema);
-  const problems = result.issues.map((issue) => {
-    const path = formatPath(issue.path);
-    const field = path === '' ? sectionName : `${sectionName}.${path}`;
-    const unknownKey = /^Unrecognized keys?: "([^"]+)"/.exec(issue.message)?.[1];
-    const message = unknownKey === undefined ? issue.message : `unknown field "${unknownKey}"${suggestion(unknownKey, known)}`;
-    return { field: unknownKey === undefined ? field : `${field}.${unknownKey}`, message, plugin };
-  });
-  return { problems };
+  return { problems: sectionProblems(result.issues, schema, sectionName, plugin) };
+}
+
+/**
+ * A plugin's own check of options against its schema (a model config read from
+ * a checkpoint, options passed in code): the value, or a ConfigError listing
+ * every problem under `section` and naming the plugin. The schema must validate synchronously.
+ */
+export function checkOptions<Output>(
+  schema: StandardSchemaV1<unknown, Output>,
+  value: unknown,
+  where: { plugin: string; section: string },
+): Output {
+  const result = schema['~standard'].validate(value);
+  if (result instanceof Promise) throw new TypeError(`${where.plugin}: checkOptions needs a schema that validates synchronously`);
+  if (!result.issues) return result.value;
+  const problems = sectionProblems(result.issues, schema, where.section, where.plugin);
+  const lines = problems.map((p) => `${p.field}: ${p.message}`);
+  throw new ConfigError(`${where.plugin}: ${lines.join('; ')}`, { field: problems[0]?.field, plugin: where.plugin });
 }
