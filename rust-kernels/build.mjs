@@ -11,10 +11,11 @@
 // wins. The build passes every input explicitly and remaps source paths, so
 // the same rustc gives the same bytes on any machine.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { findRustc, installOrCheck } from './build-common.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const target = join(here, '..', 'plugins', 'backend-wasm', 'wasm', 'kiln-kernels.wasm');
@@ -22,22 +23,14 @@ const TRIPLE = 'wasm32-unknown-unknown';
 // 4 GiB: the whole wasm32 address space (the JS side decides what to use).
 const MAX_MEMORY = 65536 * 65536;
 
-function findRustc() {
-  const candidates = [process.env.RUSTC, '/usr/bin/rustc', 'rustc'].filter(Boolean);
-  const tried = [];
-  for (const rustc of candidates) {
-    try {
-      const version = execFileSync(rustc, ['--version'], { encoding: 'utf8' }).trim();
+function findWasmRustc() {
+  return findRustc(
+    [process.env.RUSTC, '/usr/bin/rustc', 'rustc'],
+    (rustc) => {
       const libdir = execFileSync(rustc, ['--print', 'target-libdir', '--target', TRIPLE], { encoding: 'utf8' }).trim();
-      if (existsSync(libdir) && readdirSync(libdir).some((f) => f.startsWith('libcore-'))) return { rustc, version };
-      tried.push(`${rustc} (${version}): no ${TRIPLE} standard library in ${libdir}`);
-    } catch (err) {
-      tried.push(`${rustc}: ${err.code === 'ENOENT' ? 'not found' : String(err.message).split('\n')[0]}`);
-    }
-  }
-  throw new Error(
-    `no rustc with the ${TRIPLE} target found. Tried:\n  ${tried.join('\n  ')}\n` +
-      `Install one: on Debian/Ubuntu \`apt-get install -y rustc libstd-rust-dev-wasm32\`, ` +
+      return existsSync(libdir) && readdirSync(libdir).some((f) => f.startsWith('libcore-')) ? true : `no ${TRIPLE} standard library in ${libdir}`;
+    },
+    `Install one: on Debian/Ubuntu \`apt-get install -y rustc libstd-rust-dev-wasm32 lld-14\`, ` +
       `or with rustup \`rustup target add ${TRIPLE}\` (then set RUSTC to that rustc).`,
   );
 }
@@ -73,30 +66,12 @@ function build(rustc, out) {
 }
 
 const check = process.argv.includes('--check');
-const { rustc, version } = findRustc();
+const { rustc, version } = findWasmRustc();
 const tmp = mkdtempSync(join(tmpdir(), 'kiln-kernels-'));
 try {
   const out = join(tmp, 'kiln-kernels.wasm');
   build(rustc, out);
-  const fresh = readFileSync(out);
-  if (check) {
-    const committed = existsSync(target) ? readFileSync(target) : null;
-    if (!committed || !fresh.equals(committed)) {
-      console.error(
-        `rust-kernels: ${target} is out of date (rebuilt ${fresh.length} bytes with ${version}, committed ` +
-          `${committed ? committed.length + ' bytes' : 'nothing'}). Run \`npm run build:kernels\` and commit the result.`,
-      );
-      process.exit(1);
-    }
-    console.log(`rust-kernels: committed .wasm matches a fresh build (${fresh.length} bytes, ${version})`);
-  } else {
-    // Temp file beside the target, then rename: never a half-written .wasm.
-    const staged = `${target}.tmp`;
-    mkdirSync(dirname(target), { recursive: true });
-    writeFileSync(staged, fresh);
-    renameSync(staged, target);
-    console.log(`rust-kernels: wrote ${target} (${fresh.length} bytes, ${version})`);
-  }
+  installOrCheck({ fresh: readFileSync(out), target, check, what: 'rust-kernels', version, command: 'npm run build:kernels' });
 } finally {
   rmSync(tmp, { recursive: true, force: true });
 }

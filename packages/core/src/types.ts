@@ -382,7 +382,7 @@ export type PluginOption =
   | PluginOption[]
   | Promise<PluginOption>;
 
-export type BackendName = 'auto' | 'wasm' | 'webgpu' | 'js' | (string & {});
+export type BackendName = 'auto' | 'native' | 'wasm' | 'webgpu' | 'js' | (string & {});
 
 export interface StageOptions {
   /** Which provider runs the stage (trainer name, encoder name...). */

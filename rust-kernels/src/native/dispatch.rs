@@ -20,7 +20,7 @@ pub const KERNELS: [&str; 30] = [
 ];
 
 /// Number of f64 arguments each kernel takes before `lo, hi`.
-pub const ARITY: [usize; 30] = [8, 2, 4, 5, 8, 7, 8, 6, 6, 10, 12, 8, 8, 2, 3, 3, 4, 3, 3, 2, 5, 6, 4, 11, 2, 2, 2, 11, 11, 7];
+pub const ARITY: [usize; 30] = [8, 4, 4, 5, 8, 7, 8, 6, 6, 10, 12, 8, 8, 2, 3, 3, 4, 3, 3, 2, 5, 6, 4, 11, 2, 2, 2, 11, 11, 7];
 
 struct Args<'a>(&'a [f64]);
 

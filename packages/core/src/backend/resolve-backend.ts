@@ -1,9 +1,10 @@
 /**
- * Choosing the backend: `backend: 'auto' | 'wasm' | 'webgpu' | 'js' | name`.
- * Plugins in the config come first; for 'wasm' and 'webgpu' core also tries
- * the optional packages @kiln/backend-wasm and @kiln/backend-webgpu (their
- * default export is a plugin factory). 'auto' takes the available provider
- * with the highest priority (a real GPU > wasm > js).
+ * Choosing the backend: `backend: 'auto' | 'native' | 'wasm' | 'webgpu' | 'js' | name`.
+ * Plugins in the config come first; for 'native', 'wasm' and 'webgpu' core
+ * also tries the optional packages @kiln/backend-native, @kiln/backend-wasm
+ * and @kiln/backend-webgpu (their default export is a plugin factory). 'auto'
+ * takes the available provider with the highest priority (a real GPU >
+ * native > wasm > js) and says in one line why it passed over any above it.
  */
 import type { Backend } from '@kiln/tensor';
 import { ConfigError, KilnError, messageOf } from '../errors.js';
@@ -14,6 +15,7 @@ import { suggestion } from '../config/did-you-mean.js';
 
 /** Backends core knows how to find when no plugin in the config provides them. */
 export const OPTIONAL_BACKEND_PACKAGES: Readonly<Record<string, string>> = {
+  native: '@kiln/backend-native',
   wasm: '@kiln/backend-wasm',
   webgpu: '@kiln/backend-webgpu',
 };
@@ -98,6 +100,7 @@ export async function resolveBackend(hooks: KilnHooks, ctx: KilnContext, importe
       reasons.push(`${entry.provider.name}: ${ok}`);
     }
     if (!chosen) throw new KilnError(`backend 'auto': no backend is available here (${reasons.join('; ') || 'none installed'})`, { exitCode: 2 });
+    if (reasons.length > 0) ctx.logger.info(`backend 'auto': using ${chosen.provider.name} (${reasons.join('; ')})`);
   } else {
     chosen = entries.find((e) => e.provider.name === wanted);
     if (!chosen) {

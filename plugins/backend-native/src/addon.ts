@@ -1,0 +1,68 @@
+/**
+ * Loading the addon: rust-kernels/ built for the host by `npm run build:native`
+ * and committed as native/kiln-kernels.<platform>-<arch>[-gnu].node, so an
+ * install needs no Rust toolchain. `loadAddon` never throws: where the file
+ * is missing or does not load, it says why, and 'auto' falls back to wasm.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { KERNELS } from '@kiln/backend-wasm';
+
+/** An opaque handle to a Rust thread pool. */
+export type PoolHandle = { readonly __pool: unique symbol };
+
+export interface Addon {
+  info(): string;
+  createPool(threads: number): PoolHandle;
+  run(pool: PoolHandle, kernel: number, args: Float64Array, units: number, grain: number, maxThreads: number): void;
+  /** A zero-filled ArrayBuffer of at least `bytes`, 64-byte aligned, owned by the addon until free(). */
+  alloc(bytes: number): ArrayBuffer;
+  address(memory: ArrayBuffer): number;
+  free(memory: ArrayBuffer): void;
+}
+
+export interface AddonInfo {
+  kernels: string[];
+  /** The instruction set of the matmul micro-kernel, e.g. 'avx512f'. */
+  isa: string;
+  scratchFloats: number;
+  arch: string;
+}
+
+/** The prebuilt file for this platform (glibc Linux gets the -gnu build). */
+export function addonFile(platform = process.platform, arch = process.arch): URL {
+  const libc = platform === 'linux' ? (isMusl() ? '-musl' : '-gnu') : '';
+  return new URL(`../native/kiln-kernels.${platform}-${arch}${libc}.node`, import.meta.url);
+}
+
+function isMusl(): boolean {
+  const report = process.report?.getReport?.() as { header?: { glibcVersionRuntime?: string } } | undefined;
+  return !report?.header?.glibcVersionRuntime;
+}
+
+export type Loaded = { addon: Addon; info: AddonInfo } | { problem: string };
+
+let loaded: Loaded | undefined;
+
+export function loadAddon(): Loaded {
+  loaded ??= load();
+  return loaded;
+}
+
+function load(): Loaded {
+  const file = addonFile();
+  if (!existsSync(file)) {
+    return { problem: `no prebuilt addon for ${process.platform}-${process.arch} (${file.pathname}); build one with \`npm run build:native\`` };
+  }
+  let addon: Addon;
+  try {
+    addon = createRequire(import.meta.url)(file.pathname) as Addon;
+  } catch (err) {
+    return { problem: `the addon ${file.pathname} failed to load: ${(err as Error).message}` };
+  }
+  const info = JSON.parse(addon.info()) as AddonInfo;
+  if (info.kernels.join() !== KERNELS.join()) {
+    return { problem: `the addon ${file.pathname} was built from other kernel sources than this package's; rebuild it with \`npm run build:native\`` };
+  }
+  return { addon, info };
+}
