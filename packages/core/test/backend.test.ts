@@ -47,8 +47,9 @@ describe('backend resolution', () => {
     const error = await resolveWith('wasm', []).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).message).toBe("backend 'wasm' needs the package @kiln/backend-wasm: npm install @kiln/backend-wasm (or add a plugin providing it)");
-    await expect(resolveWith('tpu', [])).rejects.toThrow("backend 'tpu': no plugin provides it (available: js)");
-    await expect(resolveWith('wasmm', [])).rejects.toThrow('(available: js) (did you mean "wasm"?)');
+    // A name nothing provides fails when the config loads, before any stage (config/preflight.ts).
+    await expect(kilnWith({ backend: 'tpu' })).rejects.toThrow(/backend: no installed backend is named "tpu"; installed backends: js \(kiln:backend-js\), /);
+    await expect(kilnWith({ backend: 'wasmm' })).rejects.toThrow('backend: no installed backend is named "wasmm" (did you mean "wasm"?)');
     await expect(resolveWith('webgpu', [{ name: 'gpu', backend: provider('webgpu', 100, 'no adapter') }])).rejects.toThrow(
       "backend 'webgpu' is not available here: no adapter",
     );

@@ -146,6 +146,32 @@ describe('validation', () => {
     expect(wrong.message).toMatch(/train\.steps: .*\[plugin kiln-plugin-trainer\]/);
   });
 
+  test('a section naming a provider nobody offers fails at load, with a did-you-mean over what is loaded', async () => {
+    const trainer: KilnPlugin = { name: 'kiln-plugin-trainer', trainer: { name: 'causal-lm', stage: 'train', run: async () => ({}) } };
+    const typo = await configError(kilnWith({ plugins: [trainer], train: { trainer: 'causal-lmm' } }));
+    expect(typo.message).toContain('train.trainer: no trainer named "causal-lmm" (did you mean "causal-lm"?). Add a trainer plugin');
+    expect(typo.message).toContain('loaded plugins offer: causal-lm');
+    expect(typo).toMatchObject({ field: 'train.trainer', exitCode: 2 });
+    // A trainer of another stage is not offered for this one.
+    const other = await configError(kilnWith({ plugins: [trainer], finetune: { trainer: 'causal-lm' } }));
+    expect(other.message).toContain('finetune.trainer: no trainer named "causal-lm". Add a trainer plugin');
+    const arch = await configError(kilnWith({ model: { architecture: 'gpt2' } }));
+    expect(arch.message).toContain('model.architecture: no architecture named "gpt2". Add a model architecture plugin');
+  });
+
+  test('a model vocabulary smaller than the tokenizer\'s fails at load, naming both plugins', async () => {
+    const plugins: KilnPlugin[] = [
+      { name: 'kiln-plugin-bpe', tokenizer: { name: 'bpe', train: async () => ({}) as never, load: async () => undefined } },
+      { name: 'kiln-plugin-arch', architecture: { name: 'tiny', create: () => ({}) } },
+    ];
+    const small = await configError(kilnWith({ plugins, tokenizer: { type: 'bpe', vocabSize: 512 }, model: { architecture: 'tiny', vocabSize: 500 } }));
+    expect(small.message).toContain(
+      'model.vocabSize: 500 is smaller than tokenizer.vocabSize 512 (kiln-plugin-bpe): token ids 500..511 would have no embedding; set model.vocabSize to at least 512 [plugin kiln-plugin-arch]',
+    );
+    const { kiln } = await kilnWith({ plugins, tokenizer: { type: 'bpe', vocabSize: 512 }, model: { architecture: 'tiny', vocabSize: 520 } });
+    expect(kiln.config.model?.vocabSize).toBe(520);
+  });
+
   test('plugin objects are checked: name, enforce, misspelled hooks', async () => {
     expect((await configError(kilnWith({ plugins: [{ name: '' }] }))).message).toMatch(/plugins\[0\]: a plugin needs a non-empty "name"/);
     const typo = await configError(kilnWith({ plugins: [{ name: 'p', cleaners: {} } as never] }));

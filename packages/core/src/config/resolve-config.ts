@@ -2,17 +2,19 @@
  * The configure phase, in order: load the file (or take an inline config),
  * apply --set overrides, validate, resolve plugins, run the plugins' config
  * hooks (sequential deep-merge), re-apply overrides (the command line wins),
- * validate again, validate each provider's section with its own schema,
- * then freeze. After this, nothing may change the config or add a plugin.
+ * validate again, validate each provider's section with its own schema and
+ * resolve every name the config gives (providers, backend), then freeze. After this, nothing may change the config or add a plugin.
  */
 import { dirname, resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
-import type { KilnHooks, TapMeta } from '../hooks.js';
-import type { ConfigEnv, KilnPlugin, ResolvedConfig, StandardSchemaV1, StageName, UserConfig } from '../types.js';
+import type { KilnHooks } from '../hooks.js';
+import type { ConfigEnv, KilnPlugin, ResolvedConfig, UserConfig } from '../types.js';
 import { loadConfigFile } from './load-file.js';
 import { deepFreeze, isPlainObject } from './merge.js';
 import { applyOverrides, type Override } from './overrides.js';
 import { resolvePlugins } from './plugins.js';
+import { backendProblems, unknownProviderProblems, vocabularyProblems } from './preflight.js';
+import { providerSections } from './sections.js';
 import { checkSection, checkUserConfig, configError, type ConfigProblem } from './schema.js';
 
 export const DEFAULT_SEED = 1337;
@@ -54,44 +56,26 @@ export async function loadUserConfig(options: {
   return { user, file, root, plugins };
 }
 
-/** The section of each provider-backed stage and the provider chosen for it. */
-function sectionProviders(config: UserConfig, hooks: KilnHooks) {
-  const trainerFor = (stage: StageName & ('train' | 'finetune' | 'align')) => ({
-    section: stage,
-    selector: 'trainer',
-    provider: hooks.trainer.call(config[stage]?.trainer, stage),
-    hook: hooks.trainer,
-  });
-  return [
-    { section: 'tokenizer', selector: 'type', provider: hooks.tokenizer.call(config.tokenizer?.type), hook: hooks.tokenizer },
-    { section: 'encode', selector: 'encoder', provider: hooks.encoder.call(config.encode?.encoder), hook: hooks.encoder },
-    {
-      section: 'model',
-      selector: 'architecture',
-      provider: hooks.architecture.call(config.model?.architecture),
-      hook: hooks.architecture,
-    },
-    trainerFor('train'),
-    trainerFor('finetune'),
-    trainerFor('align'),
-  ] as const;
-}
-
-/** Each provider's options schema validates its section; returns the config with validated (defaulted) sections. */
-async function checkProviderSections(config: UserConfig, hooks: KilnHooks, file: string | undefined): Promise<UserConfig> {
+/**
+ * Each provider's options schema validates its section, a section naming a provider
+ * nobody offers is an error, and so are an unknown backend and a model vocabulary
+ * smaller than the tokenizer's. Returns the config with validated (defaulted) sections.
+ */
+async function checkProviderSections(config: UserConfig, hooks: KilnHooks, loaded: LoadedUserConfig): Promise<UserConfig> {
   const out: Record<string, unknown> = { ...config };
-  const problems: ConfigProblem[] = [];
-  for (const { section, selector, provider, hook } of sectionProviders(config, hooks)) {
-    const value = (config as Record<string, unknown>)[section] as Record<string, unknown> | undefined;
-    const schema = (provider as { options?: StandardSchemaV1 } | undefined)?.options;
+  const sections = providerSections(config, hooks);
+  const problems: ConfigProblem[] = unknownProviderProblems(sections, { configFile: loaded.file, plugins: loaded.plugins });
+  for (const { section, selector, value, provider, plugin } of sections) {
+    const schema = provider?.options;
     if (value === undefined || !schema) continue;
-    const tap = (hook.taps as unknown as TapMeta[]).find((t) => t.item === provider);
     const { [selector]: selected, ...options } = value;
-    const checked = await checkSection(schema, options, section, tap?.plugin.name ?? '?');
+    const checked = await checkSection(schema, options, section, plugin?.name ?? '?');
     problems.push(...checked.problems);
     if (checked.value) out[section] = selected === undefined ? checked.value : { [selector]: selected, ...checked.value };
   }
-  if (problems.length > 0) throw configError(file, problems);
+  problems.push(...(await backendProblems(config, hooks)));
+  if (problems.length === 0) problems.push(...vocabularyProblems(providerSections(out, hooks)));
+  if (problems.length > 0) throw configError(loaded.file, problems);
   return out as UserConfig;
 }
 
@@ -110,7 +94,7 @@ export async function finishConfig(
     const changers = loaded.plugins.filter((p) => p.config).map((p) => p.name);
     throw configError(loaded.file, problems, changers.length ? ` after the config hooks of ${changers.join(', ')}` : '');
   }
-  const checked = await checkProviderSections(merged, hooks, loaded.file);
+  const checked = await checkProviderSections(merged, hooks, loaded);
   const name = checked.name ?? 'default';
   const runDir = options.runDir
     ? resolve(options.cwd, options.runDir)

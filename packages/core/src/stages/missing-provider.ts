@@ -4,6 +4,7 @@
  * Exit code 2: the fix is in the config.
  */
 import { ConfigError } from '../errors.js';
+import { suggestion } from '../config/did-you-mean.js';
 import type { ResolvedConfig } from '../types.js';
 
 /**
@@ -21,18 +22,29 @@ const WHAT_TO_ADD: Record<string, string> = {
   exporter: 'an exporter plugin (an `exporter` hook, e.g. safetensors)',
 };
 
-export function missingProvider(
-  config: ResolvedConfig,
+export interface MissingProviderContext {
+  stage?: string;
+  requested?: string;
+  field?: string;
+  /** What the loaded plugins offer, e.g. 'causal-lm (train)'. */
+  available?: string[];
+}
+
+/** `no trainer named "x" (did you mean "y"?). Add ... to plugins in <file>; loaded plugins offer: ...` */
+export function missingProviderText(
+  where: { configFile?: string; plugins: readonly { name: string }[] },
   kind: keyof typeof WHAT_TO_ADD | string,
-  context: { stage?: string; requested?: string; field?: string; available?: string[] },
-): ConfigError {
-  const asked = context.requested === undefined ? '' : ` named "${context.requested}"`;
-  const where = context.stage === undefined ? '' : `stage "${context.stage}": `;
+  context: MissingProviderContext,
+): string {
+  const names = (context.available ?? []).map((entry) => entry.replace(/ \(.*\)$/, ''));
+  const asked = context.requested === undefined ? '' : ` named "${context.requested}"${suggestion(context.requested, names)}`;
   const offered =
     context.available && context.available.length > 0 ? `; loaded plugins offer: ${context.available.join(', ')}` : '';
-  const loaded = config.plugins.map((p) => p.name).join(', ') || 'none';
-  return new ConfigError(
-    `${where}no ${kind}${asked}. Add ${WHAT_TO_ADD[kind] ?? `a plugin providing \`${kind}\``} to plugins in ${config.configFile ?? 'your llm.config.ts'}${offered} (plugins loaded: ${loaded})`,
-    { file: config.configFile, field: context.field },
-  );
+  const loaded = where.plugins.map((p) => p.name).join(', ') || 'none';
+  return `no ${kind}${asked}. Add ${WHAT_TO_ADD[kind] ?? `a plugin providing \`${kind}\``} to plugins in ${where.configFile ?? 'your llm.config.ts'}${offered} (plugins loaded: ${loaded})`;
+}
+
+export function missingProvider(config: ResolvedConfig, kind: keyof typeof WHAT_TO_ADD | string, context: MissingProviderContext): ConfigError {
+  const where = context.stage === undefined ? '' : `stage "${context.stage}": `;
+  return new ConfigError(`${where}${missingProviderText(config, kind, context)}`, { file: config.configFile, field: context.field });
 }

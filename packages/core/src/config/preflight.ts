@@ -1,0 +1,66 @@
+/**
+ * What can be resolved before any work starts is resolved when the config
+ * loads, so a wrong name costs no data, tokenizer or encode time: every
+ * provider a section names, the backend, and whether the model's vocabulary
+ * covers the tokenizer's. Each problem names the field and the plugin.
+ */
+import { listBackendProviders, OPTIONAL_BACKEND_PACKAGES } from '../backend/resolve-backend.js';
+import type { KilnHooks } from '../hooks.js';
+import { missingProviderText } from '../stages/missing-provider.js';
+import type { KilnPlugin, UserConfig } from '../types.js';
+import { suggestion } from './did-you-mean.js';
+import type { ConfigProblem } from './schema.js';
+import type { ProviderSection } from './sections.js';
+
+/** A section that names a provider no loaded plugin offers. */
+export function unknownProviderProblems(
+  sections: readonly ProviderSection[],
+  where: { configFile?: string; plugins: readonly KilnPlugin[] },
+): ConfigProblem[] {
+  return sections
+    .filter((s) => s.requested !== undefined && s.provider === undefined)
+    .map((s) => ({
+      field: `${s.section}.${s.selector}`,
+      message: missingProviderText(where, s.kind, { requested: s.requested, available: s.available }),
+    }));
+}
+
+/**
+ * The backend a config names exists here: a plugin provides it or its optional
+ * package is installed. Only the named package is imported unless it is missing.
+ */
+export async function backendProblems(config: UserConfig, hooks: KilnHooks): Promise<ConfigProblem[]> {
+  const wanted = config.backend ?? 'auto';
+  if (wanted === 'auto') return [];
+  const options = config.backendOptions ?? {};
+  if ((await listBackendProviders(hooks, options, undefined, wanted)).some((e) => e.provider.name === wanted)) return [];
+  const installed = await listBackendProviders(hooks, options);
+  const list = installed.map((e) => `${e.provider.name} (${e.fromPackage ?? e.plugin.name})`).join(', ') || 'none';
+  const pkg = OPTIONAL_BACKEND_PACKAGES[wanted];
+  const message = pkg
+    ? `backend "${wanted}" needs the package ${pkg}: npm install ${pkg} (installed backends: ${list})`
+    : `no installed backend is named "${wanted}"${suggestion(wanted, installed.map((e) => e.provider.name))}; installed backends: ${list}`;
+  return [{ field: 'backend', message }];
+}
+
+function numberAt(value: Record<string, unknown> | undefined, key: string): number | undefined {
+  const n = value?.[key];
+  return typeof n === 'number' ? n : undefined;
+}
+
+/** The model must have an embedding row for every token id the tokenizer will produce. */
+export function vocabularyProblems(sections: readonly ProviderSection[]): ConfigProblem[] {
+  const tokenizer = sections.find((s) => s.section === 'tokenizer');
+  const model = sections.find((s) => s.section === 'model');
+  const tokens = numberAt(tokenizer?.value, 'vocabSize');
+  const rows = numberAt(model?.value, 'vocabSize');
+  if (tokens === undefined || rows === undefined || rows >= tokens) return [];
+  const from = tokenizer?.plugin ? ` (${tokenizer.plugin.name})` : '';
+  return [
+    {
+      field: 'model.vocabSize',
+      message: `${rows} is smaller than tokenizer.vocabSize ${tokens}${from}: token ids ${rows}..${tokens - 1} would have no embedding; set model.vocabSize to at least ${tokens}`,
+      plugin: model?.plugin?.name,
+    },
+  ];
+}
