@@ -1,8 +1,10 @@
 /**
  * Loading the addon: rust-kernels/ built for the host by `npm run build:native`
  * and committed as native/kiln-kernels.<platform>-<arch>[-gnu].node, so an
- * install needs no Rust toolchain. `loadAddon` never throws: where the file
- * is missing or does not load, it says why, and 'auto' falls back to wasm.
+ * install needs no Rust toolchain. On x86_64 a second build for x86-64-v3
+ * (`.v3.node`) is taken where the CPU has AVX2 and FMA, as the portable
+ * build reports. `loadAddon` never throws: where the file is missing or does
+ * not load, it says why, and 'auto' falls back to wasm.
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -27,12 +29,16 @@ export interface AddonInfo {
   isa: string;
   scratchFloats: number;
   arch: string;
+  /** CPU features the loader chooses a build by. */
+  cpu: string[];
+  /** The build: 'x86-64', 'x86-64-v3', or the architecture. */
+  build: string;
 }
 
 /** The prebuilt file for this platform (glibc Linux gets the -gnu build). */
-export function addonFile(platform = process.platform, arch = process.arch): URL {
+export function addonFile(platform = process.platform, arch = process.arch, variant = ''): URL {
   const libc = platform === 'linux' ? (isMusl() ? '-musl' : '-gnu') : '';
-  return new URL(`../native/kiln-kernels.${platform}-${arch}${libc}.node`, import.meta.url);
+  return new URL(`../native/kiln-kernels.${platform}-${arch}${libc}${variant}.node`, import.meta.url);
 }
 
 function isMusl(): boolean {
@@ -50,7 +56,13 @@ export function loadAddon(): Loaded {
 }
 
 function load(): Loaded {
-  const file = addonFile();
+  const portable = loadFile(addonFile());
+  if ('problem' in portable || !['avx2', 'fma'].every((f) => portable.info.cpu.includes(f))) return portable;
+  const v3 = addonFile(process.platform, process.arch, '.v3');
+  return existsSync(v3) ? loadFile(v3) : portable;
+}
+
+function loadFile(file: URL): Loaded {
   if (!existsSync(file)) {
     return { problem: `no prebuilt addon for ${process.platform}-${process.arch} (${file.pathname}); build one with \`npm run build:native\`` };
   }

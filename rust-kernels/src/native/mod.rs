@@ -19,15 +19,34 @@ fn scratch_floats() -> usize {
     crate::matmul::SCRATCH_FLOATS + crate::BLOCK_SCRATCH
 }
 
-/// CPU features the kernels use on this machine, in dispatch order.
+/// The ISA of the matmul micro-kernel chosen on this machine.
 fn features() -> String {
     crate::matmul::isa_name().to_string()
 }
 
+/// CPU features the loader uses to pick a build, and the one this build needs.
+fn cpu() -> String {
+    #[cfg(target_arch = "x86_64")]
+    {
+        let has = [
+            ("avx2", is_x86_feature_detected!("avx2")),
+            ("fma", is_x86_feature_detected!("fma")),
+            ("avx512f", is_x86_feature_detected!("avx512f")),
+        ];
+        let list: Vec<&str> = has.iter().filter(|(_, on)| *on).map(|(n, _)| *n).collect();
+        let build = if cfg!(target_feature = "avx2") { "x86-64-v3" } else { "x86-64" };
+        format!("\"cpu\":{:?},\"build\":{:?}", list, build)
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        format!("\"cpu\":[],\"build\":{:?}", std::env::consts::ARCH)
+    }
+}
+
 unsafe extern "C" fn js_info(env: napi_env, _info: napi_callback_info) -> napi_value {
     let info = format!(
-        "{{\"kernels\":{:?},\"isa\":{:?},\"scratchFloats\":{},\"arch\":{:?}}}",
-        dispatch::KERNELS, features(), scratch_floats(), std::env::consts::ARCH
+        "{{\"kernels\":{:?},\"isa\":{:?},\"scratchFloats\":{},\"arch\":{:?},{}}}",
+        dispatch::KERNELS, features(), scratch_floats(), std::env::consts::ARCH, cpu()
     );
     string(env, &info)
 }

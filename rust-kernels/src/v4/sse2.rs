@@ -1,5 +1,6 @@
-//! wasm simd128 names on x86_64's baseline SSE2 (every x86_64 CPU has it, so
-//! no run-time dispatch is needed here). Rare byte shuffles and widenings
+//! wasm simd128 names on x86_64's SSE: baseline SSE2 in the portable addon,
+//! VEX-encoded (AVX2 + SSE4.1's roundps) in the x86-64-v3 addon, which the
+//! loader picks on CPUs that have it. Rare byte shuffles and widenings
 //! (int4/int8 dequantization only) go through lane arrays.
 #![allow(non_camel_case_types)]
 use core::arch::x86_64::*;
@@ -89,9 +90,16 @@ pub fn f32x4_max(a: v128, b: v128) -> v128 {
 pub fn f32x4_sqrt(a: v128) -> v128 {
     unsafe { _mm_sqrt_ps(a) }
 }
-/// floor for |x| < 2^31 (SSE2 has no roundps): truncate, then step down
+/// floor: roundps where the build has SSE4.1 (the x86-64-v3 addon).
+#[cfg(target_feature = "sse4.1")]
+#[inline(always)]
+pub fn f32x4_floor(a: v128) -> v128 {
+    unsafe { _mm_floor_ps(a) }
+}
+/// floor for |x| < 2^31 on plain SSE2 (no roundps): truncate, then step down
 /// where truncation went up. Larger magnitudes are already integers and are
 /// returned as they are.
+#[cfg(not(target_feature = "sse4.1"))]
 #[inline(always)]
 pub fn f32x4_floor(a: v128) -> v128 {
     unsafe {
