@@ -1,7 +1,9 @@
 // Runs the train stage through the real core (config, hooks, run dir), as `kiln train` does.
+import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createKiln, createMemoryLogger, type KilnPlugin, type StageResult, type UserConfig } from '@kiln/core';
 import gpt2 from '@kiln/gpt2';
 import trainer from '../src/index.js';
@@ -43,6 +45,9 @@ export async function runTrain(o: {
   /** 'timer': abort from a macrotask, as a Ctrl-C handler does (default: synchronously inside onStep). */
   stopVia?: 'sync' | 'timer';
   model?: Record<string, unknown>;
+  /** Default 'js' (the reference backend); other backends' tests run the same stage. */
+  backend?: string;
+  backendOptions?: Record<string, unknown>;
   onStep?: (step: number, loss: number) => void;
 }): Promise<RunOutcome> {
   const losses: number[] = [];
@@ -63,7 +68,8 @@ export async function runTrain(o: {
   const config: UserConfig = {
     name: 'trainer-test',
     seed: o.seed ?? 1,
-    backend: 'js',
+    backend: o.backend ?? 'js',
+    ...(o.backendOptions && { backendOptions: o.backendOptions }),
     plugins: [gpt2(), trainer(), recorder],
     model: o.model ?? TINY_MODEL,
     train: { trainer: 'causal-lm', ...o.train },
@@ -76,4 +82,43 @@ export async function runTrain(o: {
   } finally {
     await kiln.close();
   }
+}
+
+const CHILD = fileURLToPath(new URL('./child-train.ts', import.meta.url));
+const REPO = fileURLToPath(new URL('../../../', import.meta.url));
+
+/**
+ * Runs training in a child process and SIGKILLs it (no chance to save) once
+ * step `killAt` is printed; resolves with the steps it saw.
+ */
+export function trainUntilKilled(
+  root: string, runDir: string, train: Record<string, unknown>, killAt: number,
+  backend = 'js', backendOptions: Record<string, unknown> = {}, model: Record<string, unknown> = TINY_MODEL,
+): Promise<number[]> {
+  return new Promise((resolve, reject) => {
+    const argv = [CHILD, root, runDir, JSON.stringify(train), backend, JSON.stringify(backendOptions), JSON.stringify(model)];
+    const child = spawn(process.execPath, ['--conditions=kiln-source', '--import', 'tsx', ...argv], {
+      cwd: REPO,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const steps: number[] = [];
+    let buffered = '';
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    child.stdout.on('data', (d: Buffer) => {
+      buffered += d.toString();
+      let nl;
+      while ((nl = buffered.indexOf('\n')) >= 0) {
+        const line = buffered.slice(0, nl);
+        buffered = buffered.slice(nl + 1);
+        const { step } = JSON.parse(line) as { step: number };
+        steps.push(step);
+        if (step === killAt) child.kill('SIGKILL');
+      }
+    });
+    child.on('exit', (code, signal) => {
+      if (signal === 'SIGKILL') resolve(steps);
+      else reject(new Error(`child exited with ${code} before step ${killAt}:\n${stderr}`));
+    });
+  });
 }
