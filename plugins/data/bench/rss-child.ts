@@ -8,9 +8,8 @@ import { createWriteStream, mkdtempSync, rmSync, openSync, writeSync, closeSync 
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Doc, Dropped } from '@kiln/core';
+import { createRng, type Doc, type Dropped } from '@kiln/core';
 import { exactDedupCleaner, jsonlSource, minhashDedupCleaner, piiCleaner, unicodeCleaner, whitespaceCleaner } from '../src/index.js';
-import { Xoshiro128 } from '../src/util/rng.js';
 import { benchContext } from './bench-context.js';
 import { runChain } from './chain.js';
 
@@ -21,12 +20,12 @@ try {
   // Generate: documents of ~32 KB, each a random draw of 20 paragraphs from a pool of
   // 20 000 random-word paragraphs, so documents are distinct (pairwise Jaccard near 0)
   // and generating gigabytes is string concatenation, not a word-by-word loop.
-  const rng = new Xoshiro128(9);
+  const rng = createRng(9);
   const vocab = Array.from({ length: 4000 }, (_, i) => i.toString(36).padStart(3, 'q') + 'a'.repeat(i % 5));
   const pool = Array.from({ length: 20_000 }, () => {
     const words: string[] = [];
     for (let len = 0; len < 1600; ) {
-      const u = rng.nextU32() / 2 ** 32;
+      const u = rng.next();
       const w = vocab[Math.floor(u * u * vocab.length)]; // Zipf-like: frequent words are frequent
       words.push(w);
       len += w.length + 1;
@@ -37,7 +36,7 @@ try {
   let written = 0;
   while (written < sizeMB * 1e6) {
     const parts: string[] = [];
-    for (let p = 0; p < 20; p++) parts.push(pool[rng.nextU32() % pool.length]);
+    for (let p = 0; p < 20; p++) parts.push(pool[rng.int(pool.length)]);
     written += writeSync(fd, `{"text":"${parts.join('\\n')}"}\n`);
   }
   closeSync(fd);

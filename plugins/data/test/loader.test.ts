@@ -33,6 +33,16 @@ describe('openShards: the training data loader', () => {
     });
   }
 
+  it('restores a state saved before the loader used the run RNG (four state words, no seed)', () => {
+    const a = openShards(dir, { split: 'train', seed: 7 });
+    for (let i = 0; i < 3; i++) a.next(2, 64);
+    const saved = a.state() as { rng: number[] };
+    const expected = a.next(2, 64).inputs;
+    const b = openShards(dir, { split: 'train', seed: 7 });
+    b.restore({ ...saved, rng: saved.rng.slice(1) });
+    expect(b.next(2, 64).inputs).toEqual(expected);
+  });
+
   it('targets are inputs shifted by one, windows come from the shards, seeds differ', () => {
     const l = openShards(dir, { seed: 3 });
     const { inputs, targets } = l.next(2, 32);

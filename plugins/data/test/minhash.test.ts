@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { Doc } from '@kiln/core';
 import { LshIndex, MinHasher, exactJaccard, minhashDedupCleaner } from '../src/index.js';
-import { Xoshiro128 } from '../src/util/rng.js';
+import { createRng, type Rng } from '@kiln/core';
 import { doc, fixture, runCleaners } from './helpers.js';
 
 const THRESHOLD = 0.8;
 
 /** A lightly edited copy: a few words (or CJK characters) replaced, deleted or inserted. */
-function plantEdit(text: string, rng: Xoshiro128, cjk: boolean): string {
+function plantEdit(text: string, rng: Rng, cjk: boolean): string {
   if (cjk) {
     const chars = [...text];
     const i = 5 + rng.int(chars.length - 10);
@@ -33,7 +33,7 @@ describe('MinHash + LSH near-duplicate removal', () => {
   it('signatures estimate Jaccard similarity', () => {
     const h = new MinHasher({ permutations: 256 });
     const a = english[0].text;
-    const b = plantEdit(a, new Xoshiro128(3), false);
+    const b = plantEdit(a, createRng(3), false);
     const exact = exactJaccard(h.shingleHashes(a).slice(), h.shingleHashes(b).slice());
     const sa = h.signature(a);
     const sb = h.signature(b);
@@ -49,7 +49,7 @@ describe('MinHash + LSH near-duplicate removal', () => {
   });
 
   it(`finds ≥95% of planted near-duplicates at threshold ${THRESHOLD} and removes none of the distinct documents`, async () => {
-    const rng = new Xoshiro128(42);
+    const rng = createRng(42);
     const originals: Doc[] = [...english, ...chinese];
     const hasher = new MinHasher();
     const planted: Array<{ copy: Doc; of: string; jaccard: number }> = [];

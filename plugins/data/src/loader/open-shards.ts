@@ -1,8 +1,7 @@
 import { closeSync, existsSync, openSync, readdirSync, readSync } from 'node:fs';
 import { join } from 'node:path';
-import type { TokenBatches } from '@kiln/core';
+import { createRng, type Rng, type TokenBatches } from '@kiln/core';
 import { HEADER_BYTES, readHeader, tokenizerTag, type ShardHeader, type Split } from '../encode/shard-format.js';
-import { Xoshiro128 } from '../util/rng.js';
 
 export interface OpenShardsOptions {
   split?: Split;
@@ -44,7 +43,7 @@ export class ShardBatches implements TokenBatches {
   readonly tokens: number;
   readonly shards: readonly Shard[];
   readonly tokenizerTag: string;
-  private rng: Xoshiro128;
+  private rng: Rng;
   private order: number[] = [];
   private st: LoaderState;
   private buf = Buffer.alloc(0);
@@ -66,7 +65,7 @@ export class ShardBatches implements TokenBatches {
     }
     this.shards = shards;
     this.tokens = shards.reduce((s, x) => s + x.header.tokens, 0);
-    this.rng = new Xoshiro128(seed);
+    this.rng = createRng(seed);
     this.st = { format: 'kiln-shard-loader', mode, seed, split, rng: this.rng.state(), epoch: 0, cursor: 0, offset: 0, batches: 0 };
     if (mode === 'sequential') this.order = this.epochOrder(0);
   }
@@ -99,8 +98,10 @@ export class ShardBatches implements TokenBatches {
     for (const k of ['mode', 'seed', 'split'] as const) {
       if (s[k] !== this.options[k]) throw new Error(`restore: state has ${k} ${JSON.stringify(s[k])}, this loader has ${JSON.stringify(this.options[k])}`);
     }
-    this.st = { ...s, rng: [...s.rng] };
-    this.rng.restore(s.rng);
+    // States saved before the loader shared the run's RNG hold its four state words without the seed in front.
+    const rng = s.rng.length === 4 ? [s.seed >>> 0, ...s.rng] : s.rng;
+    this.st = { ...s, rng: [...rng] };
+    this.rng.restore(rng);
     if (s.mode === 'sequential') this.order = this.epochOrder(s.epoch);
   }
 
@@ -139,7 +140,7 @@ export class ShardBatches implements TokenBatches {
   /** Shard order for an epoch: a seeded shuffle, a function of (seed, epoch) only. */
   private epochOrder(epoch: number): number[] {
     const order = this.shards.map((_, i) => i);
-    const r = new Xoshiro128((this.options.seed ^ Math.imul(epoch + 1, 0x9e3779b1)) >>> 0);
+    const r = createRng((this.options.seed ^ Math.imul(epoch + 1, 0x9e3779b1)) >>> 0);
     for (let i = order.length - 1; i > 0; i--) {
       const j = r.int(i + 1);
       [order[i], order[j]] = [order[j], order[i]];
