@@ -75,6 +75,23 @@ export interface CleanerHook {
   clean(doc: Doc, ctx: KilnContext): Awaitable<Doc | Dropped>;
   /** Called once at the end of the stream: extra report data (clusters, histograms). */
   finish?(ctx: KilnContext): Awaitable<Record<string, unknown> | void>;
+  /**
+   * How the data stage may spread this cleaner over threads and machines. Unset: it runs on
+   * the coordinating thread in input order (always correct, never parallel).
+   * 'document': clean() looks at its document alone, and finish() returns counts so far
+   * (objects of numbers, callable any time), which the stage sums over workers, keys sorted.
+   * A CleanerSplit: state across documents (dedup), split into a part any worker runs and an
+   * in-order decision.
+   */
+  parallel?: 'document' | CleanerSplit;
+}
+
+/** A cleaner with state across documents, split so that its costly part runs anywhere. */
+export interface CleanerSplit<Summary = unknown> {
+  /** On any worker, in any order: what the decision needs (a hash, a signature). Pure; structured-cloneable. */
+  summarize(doc: Doc, ctx: KilnContext): Awaitable<Summary>;
+  /** On the coordinator, in input order: a drop, or undefined to keep the document unchanged. finish() reports this state. */
+  decide(doc: Doc, summary: Summary, ctx: KilnContext): Awaitable<Dropped | undefined>;
 }
 
 // ---------------------------------------------------------------------------

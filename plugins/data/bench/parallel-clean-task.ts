@@ -49,6 +49,6 @@ export async function createTask() {
       // PII masking runs after dedup in stage order and only rewrites kept text, so doing it here is equivalent.
       out.texts.push(((await runChain(after, kept, ctx)) as Doc).text);
     }
-    return { result: out, transfer: [signatures.buffer] };
+    return out;
   };
 }

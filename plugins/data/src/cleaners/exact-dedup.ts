@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { CLEAN_STAGE, type CleanerHook, type KilnContext } from '@kiln/core';
+import { CLEAN_STAGE, type CleanerHook, type CleanerSplit, type KilnContext } from '@kiln/core';
 
 export interface ExactDedupOptions {
   /** Compare after NFKC, lower-casing and collapsing whitespace (default true); false compares raw text. */
@@ -23,19 +23,24 @@ export function exactDedupCleaner(options: ExactDedupOptions = {}): CleanerHook 
   const normalize = options.normalize ?? true;
   const seen = new Map<string, string>();
   const clusters = new Map<string, number>();
-  return {
-    rule: 'exact-dedup',
-    stage: CLEAN_STAGE.DEDUP,
-    clean(doc, ctx: KilnContext) {
-      const key = dedupKey(doc.text, normalize);
+  // The hash runs on any worker; keeping the first of each key needs every earlier document, in order.
+  const split = {
+    summarize: (doc) => dedupKey(doc.text, normalize),
+    decide(doc, key, ctx) {
       const first = seen.get(key);
       if (first === undefined) {
         seen.set(key, doc.id);
-        return doc;
+        return undefined;
       }
       clusters.set(first, (clusters.get(first) ?? 1) + 1);
       return ctx.drop('exact-dedup', 'same text as an earlier document', first);
     },
+  } satisfies CleanerSplit<string>;
+  return {
+    rule: 'exact-dedup',
+    stage: CLEAN_STAGE.DEDUP,
+    parallel: split,
+    clean: (doc, ctx: KilnContext) => split.decide(doc, dedupKey(doc.text, normalize), ctx) ?? doc,
     finish() {
       const top = [...clusters].sort((a, b) => b[1] - a[1]).slice(0, options.reportClusters ?? 20);
       return {

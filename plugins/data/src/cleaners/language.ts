@@ -47,6 +47,7 @@ export function languageCleaner(options: LanguageOptions = {}): CleanerHook {
   return {
     rule: 'language',
     stage: CLEAN_STAGE.FILTER + 10,
+    parallel: 'document',
     clean(doc, ctx: KilnContext) {
       const head = doc.text.slice(0, sample);
       if (minShare > 0) {

@@ -1,4 +1,4 @@
-import { CLEAN_STAGE, type CleanerHook, type KilnContext } from '@kiln/core';
+import { CLEAN_STAGE, type CleanerHook, type CleanerSplit, type KilnContext } from '@kiln/core';
 import { MinHasher, type MinHashOptions } from './minhash.js';
 import { LshIndex } from './lsh.js';
 
@@ -26,16 +26,15 @@ export function minhashDedupCleaner(options: MinhashDedupOptions = {}): CleanerH
   });
   const keptIds: string[] = [];
   const clusters = new Map<number, { size: number; examples: string[] }>();
-  const signature = new Uint32Array(hasher.permutations);
   let dropped = 0;
-  return {
-    rule: 'minhash-dedup',
-    stage: CLEAN_STAGE.DEDUP + 10,
-    clean(doc, ctx: KilnContext) {
-      const match = index.matchOrAdd(hasher.signature(doc.text, signature));
+  // Signatures (the cost) are made on any worker; the index sees them in input order.
+  const split = {
+    summarize: (doc) => hasher.signature(doc.text, new Uint32Array(hasher.permutations)),
+    decide(doc, signature, ctx) {
+      const match = index.matchOrAdd(signature);
       if (!match) {
         keptIds.push(doc.id);
-        return doc;
+        return undefined;
       }
       dropped++;
       const cluster = clusters.get(match.index) ?? { size: 1, examples: [] };
@@ -44,6 +43,13 @@ export function minhashDedupCleaner(options: MinhashDedupOptions = {}): CleanerH
       clusters.set(match.index, cluster);
       return ctx.drop('minhash-dedup', `near-duplicate (estimated Jaccard ≥ ${index.threshold})`, keptIds[match.index]);
     },
+  } satisfies CleanerSplit<Uint32Array>;
+  const signature = new Uint32Array(hasher.permutations);
+  return {
+    rule: 'minhash-dedup',
+    stage: CLEAN_STAGE.DEDUP + 10,
+    parallel: split,
+    clean: (doc, ctx: KilnContext) => split.decide(doc, hasher.signature(doc.text, signature), ctx) ?? doc,
     finish() {
       const top = [...clusters].sort((a, b) => b[1].size - a[1].size).slice(0, options.reportClusters ?? 20);
       return {

@@ -46,6 +46,7 @@ export function piiCleaner(options: PiiOptions = {}): CleanerHook {
   return {
     rule: 'pii',
     stage: CLEAN_STAGE.REDACT,
+    parallel: 'document',
     clean(doc) {
       const text = maskPii(doc.text, options, counts);
       return text === doc.text ? doc : { ...doc, text };

@@ -136,6 +136,7 @@ export function qualityCleaner(options: QualityOptions = {}): CleanerHook {
   return {
     rule: 'quality',
     stage: CLEAN_STAGE.FILTER,
+    parallel: 'document',
     clean(doc, ctx: KilnContext) {
       const verdict = qualityVerdict(doc.text, opts);
       if (!verdict) return doc;

@@ -18,6 +18,7 @@ export function t2sCleaner(options: T2sOptions = {}): CleanerHook {
   return {
     rule: 't2s',
     stage: CLEAN_STAGE.CONVERT,
+    parallel: 'document',
     clean(doc) {
       if (!HAN.test(doc.text)) return doc;
       const text = convert(doc.text);

@@ -22,6 +22,7 @@ export function unicodeCleaner(options: UnicodeOptions = {}): CleanerHook {
   return {
     rule: 'unicode',
     stage: CLEAN_STAGE.NORMALIZE,
+    parallel: 'document',
     clean(doc) {
       const text = normalizeText(doc.text, form, keep);
       if (text === doc.text) return doc;

@@ -22,6 +22,7 @@ export function whitespaceCleaner(options: WhitespaceOptions = {}): CleanerHook 
   return {
     rule: 'whitespace',
     stage: CLEAN_STAGE.NORMALIZE + 10,
+    parallel: 'document',
     clean(doc, ctx: KilnContext) {
       const text = cleanWhitespace(doc.text, blankRuns, blanks);
       if (!text) return ctx.drop('whitespace', 'empty after whitespace cleanup');

@@ -44,8 +44,5 @@ export function encodeBatch(tokenizer: Tokenizer, batch: EncodeBatch): EncodedBa
 /** Entry point for the pool worker. */
 export async function createTask(init: { tokenizer: TokenizerWorkerSpec }) {
   const tokenizer = await loadTokenizer(init.tokenizer);
-  return (batch: EncodeBatch) => {
-    const result = encodeBatch(tokenizer, batch);
-    return { result, transfer: [result.tokens.buffer, result.lengths.buffer] };
-  };
+  return (batch: EncodeBatch) => encodeBatch(tokenizer, batch);
 }

@@ -1,0 +1,68 @@
+/**
+ * `kiln worker`: takes shard jobs from the data queue and runs them on a pool
+ * of threads (so the main thread stays free to renew BullMQ's job locks),
+ * writing each shard's outcome atomically beside its input. A worker killed
+ * mid-shard leaves its job locked until the lock expires; another worker's
+ * stalled-job check then puts it back in the queue.
+ */
+import { availableParallelism } from 'node:os';
+import { Worker, type Job } from 'bullmq';
+import type { Logger } from '../types.js';
+import type { ConfigRef } from './data-load.js';
+import type { ShardOutcome } from './data-pass.js';
+import { siblingModule, taskPool, type TaskPool } from './data-pool.js';
+import type { ShardJobData } from './data-queue.js';
+import { checkRedis, DATA_QUEUE, redisConnection } from './data-redis.js';
+import { encodeShard, readShardFile, writeShardFile } from './data-store.js';
+import type { ShardTask } from './data-thread.js';
+
+export interface DataWorkerOptions {
+  /** redis://HOST:PORT */
+  queue: string;
+  /** Shards processed at once, each on its own thread (default: every core). */
+  threads?: number;
+  /** How long a job's lock lasts without renewal: a dead worker's shard goes back to the queue after about this long (default 30 s). */
+  lockMs?: number;
+  logger: Logger;
+  /** Aborting it stops taking jobs and waits for the running ones. */
+  signal: AbortSignal;
+}
+
+export async function runDataWorker(options: DataWorkerOptions): Promise<{ shards: number }> {
+  await checkRedis(options.queue, 'kiln worker --queue');
+  const threads = Math.max(1, options.threads ?? availableParallelism());
+  const lockMs = options.lockMs ?? 30_000;
+  const pools = new Map<string, TaskPool<ShardTask, ShardOutcome>>();
+  const poolFor = (ref: ConfigRef) => {
+    const key = `${ref.configFile}\n${ref.fingerprint}`;
+    let pool = pools.get(key);
+    if (!pool) pools.set(key, (pool = taskPool<ShardTask, ShardOutcome>({ module: siblingModule(import.meta.url, './data-thread'), init: ref }, threads)));
+    return pool;
+  };
+  let shards = 0;
+  const worker = new Worker<ShardJobData>(
+    DATA_QUEUE,
+    async (job: Job<ShardJobData>) => {
+      const { pass, shard, input, output, config } = job.data;
+      const what = `shard ${shard} pass ${pass + 1} (${job.id}, attempt ${job.attemptsStarted})`;
+      options.logger.info(`start ${what}`);
+      const docs = await readShardFile<ShardTask['docs']>(input);
+      const outcome = await poolFor(config).run({ pass, docs });
+      await writeShardFile(output, encodeShard(outcome));
+      shards++;
+      options.logger.info(`done ${what}: ${docs.length} documents`);
+    },
+    { connection: redisConnection(options.queue), concurrency: threads, lockDuration: lockMs, stalledInterval: Math.max(500, lockMs / 2), maxStalledCount: 3 },
+  );
+  worker.on('failed', (job, error) => options.logger.warn(`failed ${job?.id ?? '?'}: ${error.message}`));
+  worker.on('error', (error) => options.logger.error(`queue: ${error.message}`));
+  await worker.waitUntilReady();
+  options.logger.info(`worker on ${options.queue} (queue ${DATA_QUEUE}), ${threads} thread(s)`);
+  await new Promise<void>((resolve) => {
+    if (options.signal.aborted) resolve();
+    else options.signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+  await worker.close();
+  for (const pool of pools.values()) await pool.close();
+  return { shards };
+}
