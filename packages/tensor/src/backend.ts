@@ -264,16 +264,19 @@ export interface Backend {
   /**
    * Fused softmax + cross-entropy. logits[N,V], targets[N] (i32).
    * losses[n] = -log softmax(logits[n])[targets[n]], or 0 where
-   * targets[n] === ignoreIndex.
+   * targets[n] === ignoreIndex. When `lse` (f32, N) is given it receives each
+   * row's log-sum-exp (0 on ignored rows), which the backward then reuses
+   * instead of recomputing the row's max and sum.
    */
-  crossEntropy(losses: BufView, logits: BufView, targets: BufView, N: number, V: number, ignoreIndex: number): void;
+  crossEntropy(losses: BufView, logits: BufView, targets: BufView, N: number, V: number, ignoreIndex: number, lse?: BufView): void;
   /**
    * dlogits[n,:] += (softmax(logits[n]) - onehot(targets[n])) * dloss[n]
    * where dloss is per-row (f32, length N); rows with ignoreIndex get nothing.
    * The caller folds the normalization (1/tokens in the accumulation window)
-   * into dloss, so no count is read back.
+   * into dloss, so no count is read back. `lse` is the forward's (optional:
+   * without it the backend recomputes it).
    */
-  crossEntropyBackward(dlogits: BufView, logits: BufView, targets: BufView, dloss: BufView, N: number, V: number, ignoreIndex: number): void;
+  crossEntropyBackward(dlogits: BufView, logits: BufView, targets: BufView, dloss: BufView, N: number, V: number, ignoreIndex: number, lse?: BufView): void;
 
   // ---- optimizer ----------------------------------------------------------
   /** out[0] (+)= sum of x[i]² (f32 accumulate), for the global gradient norm. */

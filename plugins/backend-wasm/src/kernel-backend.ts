@@ -407,21 +407,22 @@ export abstract class KernelBackend implements Backend {
     return p;
   }
 
-  crossEntropy(losses: BufView, logits: BufView, targets: BufView, N: number, V: number, ignoreIndex: number): void {
+  crossEntropy(losses: BufView, logits: BufView, targets: BufView, N: number, V: number, ignoreIndex: number, lse?: BufView): void {
     this.dims('crossEntropy', { N, V });
     const pt = this.checkTargets('crossEntropy', targets, N, V, ignoreIndex);
-    const args = [this.f(losses, N, 'crossEntropy: losses'), this.f(logits, N * V, 'crossEntropy: logits'), pt, V, ignoreIndex];
+    const plse = lse ? this.f(lse, N, 'crossEntropy: lse') : 0;
+    const args = [this.f(losses, N, 'crossEntropy: losses'), this.f(logits, N * V, 'crossEntropy: logits'), pt, V, ignoreIndex, plse];
     this.run(K.kiln_cross_entropy, args, N, 1, 20 * V);
   }
 
-  crossEntropyBackward(dlogits: BufView, logits: BufView, targets: BufView, dloss: BufView, N: number, V: number, ignoreIndex: number): void {
+  crossEntropyBackward(dlogits: BufView, logits: BufView, targets: BufView, dloss: BufView, N: number, V: number, ignoreIndex: number, lse?: BufView): void {
     this.dims('crossEntropyBackward', { N, V });
     const pt = this.checkTargets('crossEntropyBackward', targets, N, V, ignoreIndex);
     const args = [
       this.f(dlogits, N * V, 'crossEntropyBackward: dlogits'), this.f(logits, N * V, 'crossEntropyBackward: logits'), pt,
-      this.f(dloss, N, 'crossEntropyBackward: dloss'), V, ignoreIndex,
+      this.f(dloss, N, 'crossEntropyBackward: dloss'), V, ignoreIndex, lse ? this.f(lse, N, 'crossEntropyBackward: lse') : 0,
     ];
-    this.run(K.kiln_cross_entropy_backward, args, N, 1, 40 * V);
+    this.run(K.kiln_cross_entropy_backward, args, N, 1, (lse ? 20 : 40) * V);
   }
 
   // ---- optimizer --------------------------------------------------------------

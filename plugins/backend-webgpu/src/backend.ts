@@ -496,15 +496,18 @@ export class WebGPUBackend implements Backend {
 
   // ---- loss ------------------------------------------------------------------------
 
-  crossEntropy(losses: BufView, logits: BufView, targets: BufView, N: number, V: number, ignoreIndex: number): void {
+  crossEntropy(losses: BufView, logits: BufView, targets: BufView, N: number, V: number, ignoreIndex: number, lse?: BufView): void {
     dims('crossEntropy', { N, V });
     const op = 'crossEntropy';
-    const bufs = [this.v(losses, N, 'f32', op, 'losses'), this.v(logits, N * V, 'f32', op, 'logits'), this.v(targets, N, 'i32', op, 'targets')];
+    const bufs = [
+      this.v(losses, N, 'f32', op, 'losses'), this.v(logits, N * V, 'f32', op, 'logits'), this.v(targets, N, 'i32', op, 'targets'),
+      this.opt(lse, N, 'f32', op, 'lse'),
+    ];
     if (N === 0) return;
-    this.run(loss.crossEntropy, bufs, { N, V, ignore: ignoreIndex }, grid(N));
+    this.run(loss.crossEntropy, bufs, { N, V, ignore: ignoreIndex, hasLse: lse ? 1 : 0 }, grid(N));
   }
 
-  crossEntropyBackward(dlogits: BufView, logits: BufView, targets: BufView, dloss: BufView, N: number, V: number, ignoreIndex: number): void {
+  crossEntropyBackward(dlogits: BufView, logits: BufView, targets: BufView, dloss: BufView, N: number, V: number, ignoreIndex: number, lse?: BufView): void {
     dims('crossEntropyBackward', { N, V });
     const op = 'crossEntropyBackward';
     const bufs = [
@@ -512,9 +515,10 @@ export class WebGPUBackend implements Backend {
       this.v(logits, N * V, 'f32', op, 'logits'),
       this.v(targets, N, 'i32', op, 'targets'),
       this.v(dloss, N, 'f32', op, 'dloss'),
+      this.opt(lse, N, 'f32', op, 'lse'),
     ];
     if (N === 0) return;
-    this.run(loss.crossEntropyBackward, bufs, { N, V, ignore: ignoreIndex }, grid(N));
+    this.run(loss.crossEntropyBackward, bufs, { N, V, ignore: ignoreIndex, hasLse: lse ? 1 : 0 }, grid(N));
   }
 
   // ---- optimizer ---------------------------------------------------------------------

@@ -20,7 +20,7 @@ pub const KERNELS: [&str; 30] = [
 ];
 
 /// Number of f64 arguments each kernel takes before `lo, hi`.
-pub const ARITY: [usize; 30] = [8, 4, 4, 5, 8, 7, 8, 6, 6, 10, 12, 8, 8, 2, 3, 3, 4, 3, 3, 2, 5, 6, 4, 11, 2, 2, 2, 11, 11, 7];
+pub const ARITY: [usize; 30] = [8, 4, 4, 5, 8, 7, 8, 6, 6, 10, 12, 8, 8, 2, 3, 3, 4, 3, 3, 2, 6, 7, 4, 11, 2, 2, 2, 11, 11, 7];
 
 struct Args<'a>(&'a [f64]);
 
@@ -70,8 +70,8 @@ pub unsafe fn call(id: usize, args: &[f64], lo: usize, hi: usize, scratch: *mut 
         17 => kiln_add(a.p(0), a.p(1), a.p(2), lo, hi),
         18 => kiln_axpy(a.p(0), a.p(1), a.x(2), lo, hi),
         19 => kiln_scale(a.p(0), a.x(1), lo, hi),
-        20 => kiln_cross_entropy(a.p(0), a.p(1), a.p(2), a.u(3), a.i(4), lo, hi),
-        21 => kiln_cross_entropy_backward(a.p(0), a.p(1), a.p(2), a.p(3), a.u(4), a.i(5), lo, hi),
+        20 => kiln_cross_entropy(a.p(0), a.p(1), a.p(2), a.u(3), a.i(4), a.p(5), lo, hi),
+        21 => kiln_cross_entropy_backward(a.p(0), a.p(1), a.p(2), a.p(3), a.u(4), a.i(5), a.p(6), lo, hi),
         22 => kiln_sum_squares_partial(a.p(0), a.p(1), a.u(2), a.u(3), lo, hi),
         23 => kiln_adamw(
             a.p(0), a.p(1), a.p(2), a.p(3), a.x(4), a.x(5), a.x(6), a.x(7), a.x(8), a.x(9), a.x(10), lo, hi,

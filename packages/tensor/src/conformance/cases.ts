@@ -139,6 +139,21 @@ function rowCases(rng: Rng, s: ShapeSet): OpCase[] {
       tol: 'reduce',
       run: (be, b) => be.crossEntropyBackward(b.dlogits, b.logits, b.targets, b.dloss, N, V, -100),
     });
+    // The same with the forward's log-sum-exp saved and reused by the backward.
+    out.push({
+      name: `crossEntropy N=${N} V=${V} saving lse (ignoreIndex -100)`,
+      bufs: { losses: randn(rng, N), lse: randn(rng, N), logits, targets },
+      check: ['losses', 'lse'],
+      tol: 'reduce',
+      run: (be, b) => be.crossEntropy(b.losses, b.logits, b.targets, N, V, -100, b.lse),
+    });
+    out.push({
+      name: `crossEntropyBackward N=${N} V=${V} given lse (ignoreIndex -100)`,
+      bufs: { dlogits: randn(rng, N * V), logits, targets, dloss: randn(rng, N), lse: rowLogSumExp(logits, targets, N, V, -100) },
+      check: ['dlogits'],
+      tol: 'reduce',
+      run: (be, b) => be.crossEntropyBackward(b.dlogits, b.logits, b.targets, b.dloss, N, V, -100, b.lse),
+    });
     out.push({
       name: `swiglu N=${N} F=${C}`,
       bufs: { out: randn(rng, N * C), x: randn(rng, N * 2 * C, 2) },
@@ -260,4 +275,18 @@ export function allCases(s: ShapeSet, seed = 1234): Array<{ group: string; cases
     { group: 'attention and rope', cases: attentionCases(rng, s) },
     { group: 'inference (optional ops: KV-cache attention, quantized matmul)', cases: inferenceCases(rng, s) },
   ];
+}
+
+/** Each row's log-sum-exp (in f64), 0 on rows whose target is ignored: what crossEntropy saves for the backward. */
+function rowLogSumExp(logits: Float32Array, targets: Int32Array, N: number, V: number, ignoreIndex: number): Float32Array {
+  const lse = new Float32Array(N);
+  for (let n = 0; n < N; n++) {
+    if (targets[n] === ignoreIndex) continue;
+    let max = -Infinity;
+    for (let v = 0; v < V; v++) max = Math.max(max, logits[n * V + v]);
+    let sum = 0;
+    for (let v = 0; v < V; v++) sum += Math.exp(logits[n * V + v] - max);
+    lse[n] = max + Math.log(sum);
+  }
+  return lse;
 }

@@ -34,7 +34,9 @@ export function crossEntropy(logits: Tensor, targets: Tensor, o: CrossEntropyOpt
   if (!(normalizer > 0)) throw new Error(`${op}: normalizer must be positive, got ${normalizer}`);
   const be = logits.backend;
   const losses = Tensor.zeros(be, [N]);
-  be.crossEntropy(losses.view, logits.view, targets.view, N, V, ignoreIndex);
+  // Each row's log-sum-exp, kept for the backward (one pass over V instead of three).
+  const lse = Tensor.zeros(be, [N]);
+  be.crossEntropy(losses.view, logits.view, targets.view, N, V, ignoreIndex, lse.view);
   const ones = Tensor.full(be, [N], 1);
   const loss = Tensor.zeros(be, [1]);
   be.matmul({ out: loss.view, a: losses.view, b: ones.view, M: 1, N: 1, K: N });
@@ -46,7 +48,7 @@ export function crossEntropy(logits: Tensor, targets: Tensor, o: CrossEntropyOpt
     const drow = Tensor.zeros(be, [N]);
     be.matmul({ out: drow.view, a: ones.view, b: dloss.view, M: N, N: 1, K: 1 });
     be.scale(drow.view, 1 / normalizer, N);
-    be.crossEntropyBackward(dlogits.view, logits.view, targets.view, drow.view, N, V, ignoreIndex);
+    be.crossEntropyBackward(dlogits.view, logits.view, targets.view, drow.view, N, V, ignoreIndex, lse.view);
     drow.dispose();
   });
 }

@@ -265,16 +265,19 @@ export class ReferenceBackend implements Backend {
 
   // ---- loss ------------------------------------------------------------------
 
-  crossEntropy(losses: BufView, logits: BufView, targets: BufView, N: number, V: number, ignoreIndex: number): void {
+  crossEntropy(losses: BufView, logits: BufView, targets: BufView, N: number, V: number, ignoreIndex: number, lse?: BufView): void {
     const op = 'crossEntropy';
-    ce.crossEntropy(this.f(losses, N, op, 'losses'), this.f(logits, N * V, op, 'logits'), this.i32(targets, N, op, 'targets'), N, V, ignoreIndex);
+    ce.crossEntropy(
+      this.f(losses, N, op, 'losses'), this.f(logits, N * V, op, 'logits'), this.i32(targets, N, op, 'targets'), N, V, ignoreIndex,
+      lse && this.f(lse, N, op, 'lse'),
+    );
   }
 
-  crossEntropyBackward(dlogits: BufView, logits: BufView, targets: BufView, dloss: BufView, N: number, V: number, ignoreIndex: number): void {
+  crossEntropyBackward(dlogits: BufView, logits: BufView, targets: BufView, dloss: BufView, N: number, V: number, ignoreIndex: number, lse?: BufView): void {
     const op = 'crossEntropyBackward';
     ce.crossEntropyBackward(
       this.f(dlogits, N * V, op, 'dlogits'), this.f(logits, N * V, op, 'logits'), this.i32(targets, N, op, 'targets'),
-      this.f(dloss, N, op, 'dloss'), N, V, ignoreIndex,
+      this.f(dloss, N, op, 'dloss'), N, V, ignoreIndex, lse && this.f(lse, N, op, 'lse'),
     );
   }
 

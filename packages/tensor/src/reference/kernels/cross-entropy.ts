@@ -15,31 +15,30 @@ function checkTarget(t: number, V: number, n: number, ignoreIndex: number): void
   }
 }
 
-/** losses[n] = lse(logits[n]) - logits[n, targets[n]], 0 where the target is ignoreIndex. */
+/** losses[n] = lse(logits[n]) - logits[n, targets[n]], 0 where the target is ignoreIndex; lse[n] saved when given (0 where ignored). */
 export function crossEntropy(
-  losses: FloatArray, logits: FloatArray, targets: Int32Array, N: number, V: number, ignoreIndex: number,
+  losses: FloatArray, logits: FloatArray, targets: Int32Array, N: number, V: number, ignoreIndex: number, lse?: FloatArray,
 ): void {
   for (let n = 0; n < N; n++) {
     const t = targets[n];
     checkTarget(t, V, n, ignoreIndex);
-    if (t === ignoreIndex) {
-      losses[n] = 0;
-      continue;
-    }
-    losses[n] = rowLse(logits, n * V, V) - logits[n * V + t];
+    const l = t === ignoreIndex ? 0 : rowLse(logits, n * V, V);
+    losses[n] = t === ignoreIndex ? 0 : l - logits[n * V + t];
+    if (lse) lse[n] = l;
   }
 }
 
-/** dlogits[n,:] += (softmax(logits[n]) - onehot(targets[n])) * dloss[n]; ignored rows get nothing. */
+/** dlogits[n,:] += (softmax(logits[n]) - onehot(targets[n])) * dloss[n]; ignored rows get nothing. Uses the forward's lse when given. */
 export function crossEntropyBackward(
   dlogits: FloatArray, logits: FloatArray, targets: Int32Array, dloss: FloatArray, N: number, V: number, ignoreIndex: number,
+  savedLse?: FloatArray,
 ): void {
   for (let n = 0; n < N; n++) {
     const t = targets[n];
     checkTarget(t, V, n, ignoreIndex);
     if (t === ignoreIndex) continue;
     const row = n * V;
-    const lse = rowLse(logits, row, V);
+    const lse = savedLse ? savedLse[n] : rowLse(logits, row, V);
     const d = dloss[n];
     for (let v = 0; v < V; v++) {
       const p = Math.exp(logits[row + v] - lse);
