@@ -49,7 +49,9 @@ export default function nativeBackend(options: NativePluginOptions = {}): KilnPl
           available: 'problem' in loaded ? loaded.problem : true,
           threads: options.threads ?? availableParallelism(),
           cpu: cpus()[0]?.model?.trim() ?? 'unknown',
-          simd: 'problem' in loaded ? 'no' : loaded.info.isa,
+          matmul: 'problem' in loaded ? 'no' : loaded.info.isa,
+          build: 'problem' in loaded ? 'none' : loaded.info.build,
+          cpuFeatures: 'problem' in loaded ? '' : loaded.info.cpu.join(' '),
           maxMemory: '64-bit (system RAM)',
         };
       },

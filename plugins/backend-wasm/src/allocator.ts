@@ -83,8 +83,8 @@ export class CachingAllocator {
     return new OutOfMemoryError(
       `@kiln/backend-wasm: out of memory: a buffer of ${gib(bytes)} cannot be allocated: ${why} ` +
         `(${gib(this.inUse)} in live buffers, ${gib(this.cached)} cached). The model, batch or sequence length is ` +
-        `too large for the wasm backend: use a smaller batch size or context (or gradient accumulation), ` +
-        `a smaller model, or the webgpu backend.`,
+        `too large for the wasm backend: use backend: 'native' (64-bit memory, @kiln/backend-native), ` +
+        `a smaller batch size or context (or gradient accumulation), a smaller model, or the webgpu backend.`,
     );
   }
 

@@ -31,7 +31,7 @@ describe('caching allocator', () => {
     const a = new CachingAllocator(memory, 1024, 64 * 65536);
     a.alloc(2 * 65536);
     expect(() => a.alloc(63 * 65536)).toThrow(OutOfMemoryError);
-    expect(() => a.alloc(63 * 65536)).toThrow(/cannot be allocated: it does not fit in wasm32.*smaller batch size.*webgpu backend/s);
+    expect(() => a.alloc(63 * 65536)).toThrow(/cannot be allocated: it does not fit in wasm32.*backend: 'native'.*smaller batch size.*webgpu backend/s);
   });
 });
 
