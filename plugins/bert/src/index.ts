@@ -3,10 +3,10 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BertForMaskedLM } from './model.js';
-import { configFromOptions } from './config.js';
+import { configFromOptions, bertOptions } from './config.js';
 
 export { BertForMaskedLM, WRITER, type ForwardOptions } from './model.js';
-export { configFromOptions, validateConfig, toHFConfig, fromHFConfig, HIDDEN_ACT, type BertConfig } from './config.js';
+export { configFromOptions, validateConfig, bertOptions, toHFConfig, fromHFConfig, HIDDEN_ACT, type BertConfig } from './config.js';
 export { toHFTensors, fromHFTensors, type HostTensor } from './hf-names.js';
 
 /** Options of the plugin itself (none: the model's size comes from the config's `model` section). */
@@ -21,6 +21,8 @@ export type BertPluginOptions = Record<string, never>;
 export default function bert(_options: BertPluginOptions = {}): KilnPlugin {
   const architecture: ArchitectureProvider<BertForMaskedLM> = {
     name: 'bert',
+    // `model:` is checked against it when the config loads, before any stage runs.
+    options: bertOptions,
     create(options, backend, ctx) {
       const config = configFromOptions(options, 'kiln:bert');
       const model = new BertForMaskedLM(config, backend, ctx.rng.fork('kiln:bert:init'));

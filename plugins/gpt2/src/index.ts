@@ -3,10 +3,10 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { GPT2 } from './model.js';
-import { configFromOptions } from './config.js';
+import { configFromOptions, gpt2Options } from './config.js';
 
 export { GPT2, WRITER, type ForwardOptions } from './model.js';
-export { configFromOptions, validateConfig, toHFConfig, fromHFConfig, type GPT2Config } from './config.js';
+export { configFromOptions, validateConfig, gpt2Options, toHFConfig, fromHFConfig, type GPT2Config } from './config.js';
 
 /** Options of the plugin itself (none yet: the model's size comes from the config's `model` section). */
 export type Gpt2PluginOptions = Record<string, never>;
@@ -19,6 +19,8 @@ export type Gpt2PluginOptions = Record<string, never>;
 export default function gpt2(_options: Gpt2PluginOptions = {}): KilnPlugin {
   const architecture: ArchitectureProvider<GPT2> = {
     name: 'gpt2',
+    // `model:` is checked against it when the config loads, before any stage runs.
+    options: gpt2Options,
     create(options, backend, ctx) {
       const config = configFromOptions(options, 'kiln:gpt2');
       const model = new GPT2(config, backend, ctx.rng.fork('kiln:gpt2:init'));

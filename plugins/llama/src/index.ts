@@ -3,10 +3,10 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Llama } from './model.js';
-import { configFromOptions } from './config.js';
+import { configFromOptions, llamaOptions } from './config.js';
 
 export { Llama, WRITER, type ForwardOptions } from './model.js';
-export { configFromOptions, validateConfig, toHFConfig, fromHFConfig, type LlamaConfig } from './config.js';
+export { configFromOptions, validateConfig, llamaOptions, toHFConfig, fromHFConfig, type LlamaConfig } from './config.js';
 export { LlamaEngine, type LlamaKVCache } from './engine.js';
 export { toHFTensors, fromHFTensors, type HostTensor } from './hf-names.js';
 
@@ -21,6 +21,8 @@ export type LlamaPluginOptions = Record<string, never>;
 export default function llama(_options: LlamaPluginOptions = {}): KilnPlugin {
   const architecture: ArchitectureProvider<Llama> = {
     name: 'llama',
+    // `model:` is checked against it when the config loads, before any stage runs.
+    options: llamaOptions,
     create(options, backend, ctx) {
       const config = configFromOptions(options, 'kiln:llama');
       const model = new Llama(config, backend, ctx.rng.fork('kiln:llama:init'));
