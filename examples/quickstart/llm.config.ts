@@ -10,7 +10,7 @@
 //   export    Hugging Face layout (safetensors + config.json + tokenizer.json) and GGUF q8_0 for llama.cpp
 // Every knob can be changed from the command line: npx kiln run examples/quickstart --set train.steps=50
 import { defineConfig } from '@kiln/core';
-import { compressedModels, quantize } from '@kiln/compress';
+import { quantize } from '@kiln/compress';
 import { cleaning, shards, sotu } from '@kiln/data';
 import { perplexity, samples } from '@kiln/eval';
 import { gguf, huggingface } from '@kiln/export';
@@ -34,7 +34,6 @@ export default defineConfig({
     perplexity({ name: 'sotu-2021', file: 'data/heldout-2021.txt', contextLength: 128 }),
     samples({ prompts: ['My fellow Americans,', 'The state of our Union is'], maxTokens: 48, temperature: 0.8, topK: 40 }),
     quantize({ bits: 8, group: 32, measure: { file: 'data/heldout-2021.txt' } }),
-    compressedModels(),
     huggingface(),
     gguf({ type: 'q8_0' }),
     report(),

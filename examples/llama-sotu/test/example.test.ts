@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { createKiln, createMemoryLogger } from '@kiln/core';
-import { createModelGenerator } from '@kiln/generate';
+import { createModelGenerator, toEngine } from '@kiln/generate';
 
 const EXAMPLE = fileURLToPath(new URL('..', import.meta.url));
 
@@ -22,7 +22,7 @@ describe('example: llama-sotu', () => {
       expect(train.metrics!['val/loss']).toBeLessThan(Math.log(257));
       const hooks = kiln.context().hooks;
       const { model } = await hooks.loadModel();
-      const generator = createModelGenerator(model, await hooks.loadTokenizer());
+      const generator = createModelGenerator(toEngine(model, hooks, 'test'), await hooks.loadTokenizer());
       let text = '';
       for await (const c of generator.generate('The ', { maxTokens: 16, seed: 1 })) text += c.text;
       expect(text.length).toBeGreaterThan(0);

@@ -4,9 +4,9 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import OpenAI from 'openai';
-import { GPT2 } from '@kiln/gpt2';
+import { GPT2, Gpt2Engine } from '@kiln/gpt2';
 import { ReferenceBackend, createRng } from '@kiln/tensor';
-import { Gpt2Engine, uncachedNextTokenModel } from '@kiln/generate';
+import { uncachedNextTokenModel } from '@kiln/generate';
 import { createTextGenerator } from '@kiln/sampling';
 import { main, type CliIO } from '../src/index.js';
 

@@ -6,7 +6,7 @@
 import { KilnError } from './errors.js';
 import { tappedItems, type KilnHooks, type TapMeta } from './hooks.js';
 import { missingProvider } from './stages/missing-provider.js';
-import type { KilnContext, KilnHooksFacade, KilnPlugin, StageName } from './types.js';
+import type { ArchitectureProvider, KilnContext, KilnHooksFacade, KilnPlugin, StageName } from './types.js';
 
 /** Names of the items tapped into a hook, for "loaded plugins offer: ..." */
 function offered(hook: { taps: ReadonlyArray<unknown> }): string[] {
@@ -70,6 +70,16 @@ export function createHooksFacade(hooks: KilnHooks, context: () => KilnContext):
       throw missingProvider(c.config, 'tokenizer', {
         requested: `able to load ${from}`,
         available: offered(hooks.tokenizer),
+      });
+    },
+    engine(model, who) {
+      for (const provider of tappedItems<ArchitectureProvider>(hooks.architecture)) {
+        const engine = provider.engine(model);
+        if (engine) return engine;
+      }
+      const kind = typeof model === 'object' && model !== null ? model.constructor.name : typeof model;
+      throw new KilnError(`[${who}] no architecture recognises the model (${kind}); loaded architectures: ${offered(hooks.architecture).join(', ') || 'none'}`, {
+        plugin: who,
       });
     },
     async loadModel(dir) {

@@ -162,7 +162,7 @@ describe('validation', () => {
   test('a model vocabulary smaller than the tokenizer\'s fails at load, naming both plugins', async () => {
     const plugins: KilnPlugin[] = [
       { name: 'kiln-plugin-bpe', tokenizer: { name: 'bpe', train: async () => ({}) as never, load: async () => undefined } },
-      { name: 'kiln-plugin-arch', architecture: { name: 'tiny', create: () => ({}) } },
+      { name: 'kiln-plugin-arch', architecture: { name: 'tiny', create: () => ({}), engine: () => undefined } },
     ];
     const small = await configError(kilnWith({ plugins, tokenizer: { type: 'bpe', vocabSize: 512 }, model: { architecture: 'tiny', vocabSize: 500 } }));
     expect(small.message).toContain(

@@ -132,7 +132,7 @@ describe('provider hooks (first wins)', () => {
         { name: 'tok-2', tokenizer: tokenizer('2') },
         {
           name: 'arch',
-          architecture: { name: 'tiny', create: () => ({ tiny: true }), load: async (dir) => (dir.endsWith('m') ? { dir } : undefined) },
+          architecture: { name: 'tiny', create: () => ({ tiny: true }), load: async (dir) => (dir.endsWith('m') ? { dir } : undefined), engine: () => undefined },
         },
       ],
       tokenizer: { type: 'chars', extra: 7 },
@@ -163,6 +163,7 @@ describe('model hooks (series and waterfall)', () => {
             create: () => ({}),
             load: async () => ({ weights: [1, 2, 3] }),
             save: async (model, dir) => (saved.push({ model, dir }), ['model.safetensors']),
+            engine: () => undefined,
           },
         },
         {

@@ -6,6 +6,14 @@ export { ReferenceBackend, type ReferenceBackendOptions } from './reference/refe
 export { attentionKV as attentionKVHost, dequantize, dequantizeRow, type AttentionKVDims, type QuantDims } from './reference/kernels/inference.js';
 export { runAttentionKV } from './inference/attention-kv.js';
 export { allocKVCache, freeKVCache, type KVCache } from './inference/kv-cache.js';
+export {
+  applyLinear, lookupRows, uploadQuantized, weightBytes, freeWeight,
+  type LinearWeight, type DenseWeight, type QuantWeight, type QuantizedHost,
+} from './inference/weights.js';
+export { EngineWeights, readQuantization, QUANT_METHOD, type QuantEntry, type QuantizationConfig, type DenseTensor } from './inference/engine-weights.js';
+export { lossesFromLogits, causalTokenLosses } from './inference/token-losses.js';
+// The model contracts (what stages after the architecture need from its models).
+export * from './model.js';
 // Random numbers.
 export { createRng, type Rng } from './rng.js';
 // Tensors, scopes, autograd.

@@ -1,5 +1,4 @@
-import { noGrad, tidy, type Rng } from '@kiln/tensor';
-import { toEngine, type Gpt2Engine } from '@kiln/generate';
+import { noGrad, tidy, type InferenceEngine, type ModelEngine, type Rng } from '@kiln/tensor';
 import type { PolicyModel } from './policy.js';
 
 export interface SampleOptions {
@@ -9,26 +8,29 @@ export interface SampleOptions {
   /** Stop tokens (end-of-turn, eos); the stop token is kept in the completion. */
   stopIds: readonly number[];
   rng: Rng;
+  /**
+   * The KV-cached engine over the model's own weights (policyEngine), so sampling
+   * prefills the prompt once and then runs one token per step; without one,
+   * sampling recomputes the whole prefix with the model's forward each token.
+   */
+  engine?: InferenceEngine | null;
 }
 
 /**
- * The KV-cached engine of @kiln/generate over the model's own parameter
- * buffers (no copy, so it follows every optimizer step), or null for a model
- * it cannot run (then sampling recomputes the prefix with the model's forward).
+ * The KV-cached engine of the policy's architecture (ctx.hooks.engine) over its
+ * own parameter buffers (no copy, so it follows every optimizer step), or null
+ * for a model whose architecture has no decoder engine.
  */
-function cachedEngine(model: PolicyModel): Gpt2Engine | null {
-  try {
-    return toEngine(model, 'kiln:align');
-  } catch {
-    return null;
-  }
+export function policyEngine(model: PolicyModel, hooks: { engine(model: unknown, who: string): ModelEngine }): InferenceEngine | null {
+  const engine = hooks.engine(model, 'kiln:align');
+  return engine.kind === 'causal' ? engine : null;
 }
 
 /**
- * Sample n completions of one prompt, all rows at once. A GPT-2 policy runs
- * @kiln/generate's KV-cached engine (prefill the prompt once per row, then one
- * token per step); any other policy recomputes the whole prefix each token
- * (`cache: false` forces that path, which the cached one is tested against).
+ * Sample n completions of one prompt, all rows at once. With `o.engine` it runs
+ * the KV-cached engine (prefill the prompt once per row, then one token per
+ * step); without one it recomputes the whole prefix each token (`cache: false`
+ * forces that path, which the cached one is tested against).
  */
 export async function sampleCompletions(model: PolicyModel, prompt: readonly number[], n: number, o: SampleOptions & { cache?: boolean }): Promise<number[][]> {
   return (await sampleWithLogProbs(model, prompt, n, o)).tokens;
@@ -39,7 +41,7 @@ export async function sampleCompletions(model: PolicyModel, prompt: readonly num
  * under the model (log-softmax of its logits, before temperature).
  */
 export async function sampleWithLogProbs(model: PolicyModel, prompt: readonly number[], n: number, o: SampleOptions & { cache?: boolean }): Promise<{ tokens: number[][]; logProbs: number[][] }> {
-  const engine = o.cache === false ? null : cachedEngine(model);
+  const engine = o.cache === false ? null : (o.engine ?? null);
   const rows = Array.from({ length: n }, () => [...prompt]);
   const logProbs = Array.from({ length: n }, (): number[] => []);
   const done = new Array<boolean>(n).fill(false);
@@ -81,7 +83,7 @@ function logSoftmaxAt(logits: Float32Array, off: number, V: number, id: number):
   return logits[off + id] - max - Math.log(sum);
 }
 
-async function sampleCached(engine: Gpt2Engine, rows: number[][], o: SampleOptions, pickAll: PickAll): Promise<void> {
+async function sampleCached(engine: InferenceEngine, rows: number[][], o: SampleOptions, pickAll: PickAll): Promise<void> {
   const n = rows.length;
   const T0 = rows[0]?.length ?? 0;
   const steps = Math.min(o.maxNewTokens, engine.config.nPositions - T0);

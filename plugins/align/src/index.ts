@@ -7,7 +7,7 @@ import { trainRewardModel } from './train-reward-model.js';
 export { dpoLoss, grpoLoss, groupAdvantages, pairwiseLoss, sigmoid, softplus, type DpoPairLogps, type GrpoSequence } from './losses.js';
 export { tokenNll, rowSums, backwardTokenGrads, spreadRowGrads, type TokenLogProbs } from './logprobs.js';
 export { completionRows, type PromptCompletion } from './sequences.js';
-export { sampleCompletions, sampleWithLogProbs, type SampleOptions } from './generate.js';
+export { sampleCompletions, sampleWithLogProbs, policyEngine, type SampleOptions } from './generate.js';
 export { tokenLogProbs, asPolicy, type PolicyModel } from './policy.js';
 export { RewardModel, HEAD_FILE, type HiddenModel } from './reward-model.js';
 export { readPreferences, readPrompts, toPreferencePair, toPromptRecord, type PreferencePair, type PromptRecord } from './data.js';

@@ -1,22 +1,13 @@
-import type { Tensor } from '@kiln/tensor';
-import { IGNORE_INDEX, Tensor as T_ } from '@kiln/tensor';
+import { IGNORE_INDEX, Tensor as T_, isCausalLM, type CausalLM } from '@kiln/tensor';
 import { tokenNll, type TokenLogProbs } from './logprobs.js';
 
-/** What the align trainers need from a model: GPT-2 (and any causal LM with the same shape of forward). */
-export interface PolicyModel {
-  parameters(): Map<string, Tensor>;
-  forward(ids: Int32Array, targets: Int32Array | null, o: { T: number }): { logits: Tensor; loss: Tensor | null };
-  save(dir: string): Promise<string[]>;
-  dispose(): void;
-  readonly config?: { nPositions?: number; vocabSize?: number };
-}
+/** What the align trainers need from a model: the CausalLM contract of @kiln/tensor. */
+export type PolicyModel = CausalLM;
 
 export function asPolicy(model: unknown, where: string): PolicyModel {
-  const m = model as Partial<PolicyModel> | null;
-  for (const k of ['parameters', 'forward', 'save', 'dispose'] as const) {
-    if (typeof m?.[k] !== 'function') throw new Error(`${where}: the model has no ${k}() method`);
-  }
-  return m as PolicyModel;
+  if (isCausalLM(model)) return model;
+  const kind = typeof model === 'object' && model !== null ? model.constructor.name : typeof model;
+  throw new Error(`${where}: the model (${kind}) has no parameters(), forward(), save() and dispose(), so it cannot be aligned (a compressed model is for inference only)`);
 }
 
 /** Forward rows and take every target token's log-prob (recorded on the tape unless inside noGrad). */

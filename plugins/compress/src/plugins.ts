@@ -1,29 +1,37 @@
 /**
  * Compressor plugins (the `compress` hook: sequential, each receives the
- * previous one's model). Prune first, then quantize:
+ * previous one's model). They work on the engine of the model's architecture
+ * (GPT-2, Llama, BERT: ctx.hooks.engine) and its matrices. Prune first, then quantize:
  *
  *   plugins: [prune({ pattern: '2:4' }), quantize({ bits: 4, group: 32, measure: { file: 'val.txt' } })]
  */
 import type { KilnContext, KilnPlugin } from '@kiln/core';
-import { isQuantizedDir, loadEngine, toEngine, uploadQuantized, type Gpt2Engine } from '@kiln/generate';
-import type { ArchitectureProvider } from '@kiln/core';
+import { uploadQuantized, type ModelEngine, type QuantizableEngine } from '@kiln/tensor';
 import { measureIds, perplexityOf, record, type MeasureOptions } from './measure.js';
 import { pruneNM, pruneUnstructured } from './prune.js';
 import { quantizeMatrix, transpose } from './quantize.js';
 
 const VERSION = '0.1.0';
 
+/** The engine of the model's architecture (ctx.hooks.engine), and its matrices when compressors may replace them. */
+function compressible(model: unknown, ctx: KilnContext, who: string): { engine: ModelEngine; matrices: QuantizableEngine } {
+  const engine = ctx.hooks.engine(model, who);
+  const matrices = engine.matrices;
+  if (!matrices) throw new Error(`${who}: architecture '${engine.architecture}' does not expose its matrices to compressors`);
+  return { engine, matrices };
+}
+
 /** A dense matrix as [out, in] on the host. */
-async function readOutIn(engine: Gpt2Engine, name: string): Promise<Float32Array> {
-  const w = engine.linear.get(name)!;
+async function readOutIn(m: QuantizableEngine, name: string): Promise<Float32Array> {
+  const w = m.linears().get(name)!;
   if (w.kind !== 'dense') throw new Error(`weight '${name}' is already quantized: prune before quantizing`);
   const v = w.w;
-  const data = (await engine.backend.read('buf' in v ? v.buf : v, 'buf' in v ? v.offset : 0, w.inFeatures * w.outFeatures)) as Float32Array;
+  const data = (await m.backend.read('buf' in v ? v.buf : v, 'buf' in v ? v.offset : 0, w.inFeatures * w.outFeatures)) as Float32Array;
   return w.layout === 'in-out' ? transpose(data, w.inFeatures, w.outFeatures) : Float32Array.from(data);
 }
 
-function selected(engine: Gpt2Engine, skip: readonly string[]): string[] {
-  return [...engine.linear.keys()].filter((n) => !skip.some((s) => n.includes(s)));
+function selected(m: QuantizableEngine, skip: readonly string[]): string[] {
+  return [...m.linears().keys()].filter((n) => !skip.some((s) => n.includes(s)));
 }
 
 export interface PruneOptions {
@@ -31,7 +39,7 @@ export interface PruneOptions {
   sparsity?: number;
   /** 'unstructured' (default) or 'N:M', e.g. '2:4'. */
   pattern?: string;
-  /** Weight names containing any of these are left alone (default: the tied embedding). */
+  /** Weight names containing any of these are left alone (default: the matrices that are also embedding tables). */
   skip?: string[];
   measure?: MeasureOptions;
 }
@@ -42,31 +50,32 @@ export function prune(options: PruneOptions = {}): KilnPlugin {
   if (pattern !== 'unstructured' && !nm) throw new Error(`kiln:prune: pattern must be 'unstructured' or 'N:M' (e.g. '2:4'), got '${pattern}'`);
   const sparsity = options.sparsity ?? 0.5;
   if (!(sparsity >= 0 && sparsity < 1)) throw new Error(`kiln:prune: sparsity must be in [0, 1), got ${sparsity}`);
-  const skip = options.skip ?? ['wte'];
   return {
     name: 'kiln:prune',
     version: VERSION,
     compressor: {
       name: 'prune',
       async compress(model: unknown, ctx: KilnContext) {
-        const engine = toEngine(model, 'kiln:prune');
+        const { engine, matrices } = compressible(model, ctx, 'kiln:prune');
+        const skip = options.skip ?? matrices.embeddingNames;
         const ids = await measureIds(options.measure, ctx);
         const pplBefore = await perplexityOf(engine, ids);
         let zeroed = 0;
         let total = 0;
-        for (const name of selected(engine, skip)) {
-          const w = engine.linear.get(name)!;
-          const data = await readOutIn(engine, name);
+        for (const name of selected(matrices, skip)) {
+          const w = matrices.linears().get(name)!;
+          const data = await readOutIn(matrices, name);
           zeroed += nm ? pruneNM(data, w.inFeatures, Number(nm[1]), Number(nm[2])) : pruneUnstructured(data, sparsity);
           total += data.length;
           if (w.kind !== 'dense') continue;
+          // In place: the engine's dense matrices are the model's own buffers, so the model is pruned too.
           const back = w.layout === 'in-out' ? transpose(data, w.outFeatures, w.inFeatures) : data;
           const v = w.w;
-          engine.backend.write('buf' in v ? v.buf : v, back, 'buf' in v ? v.offset : 0);
+          matrices.backend.write('buf' in v ? v.buf : v, back, 'buf' in v ? v.offset : 0);
         }
         const pplAfter = await perplexityOf(engine, ids);
         // Zeros are stored densely: the size does not change until a sparse format or a quantizer follows.
-        const bytes = engine.bytes();
+        const bytes = matrices.bytes();
         await record(ctx, {
           compressor: 'prune', settings: { pattern, ...(nm ? {} : { sparsity }), skip }, bytesBefore: bytes, bytesAfter: bytes, ratio: 1,
           sparsity: zeroed / total,
@@ -100,52 +109,29 @@ export function quantize(options: QuantizePluginOptions = {}): KilnPlugin {
     compressor: {
       name: `int${bits}`,
       async compress(model: unknown, ctx: KilnContext) {
-        const engine = toEngine(model, 'kiln:quantize');
+        const { engine, matrices } = compressible(model, ctx, 'kiln:quantize');
         const ids = await measureIds(options.measure, ctx);
         const pplBefore = await perplexityOf(engine, ids);
-        const bytesBefore = engine.bytes();
-        for (const name of selected(engine, skip)) {
-          const w = engine.linear.get(name)!;
+        const bytesBefore = matrices.bytes();
+        for (const name of selected(matrices, skip)) {
+          const w = matrices.linears().get(name)!;
           if (w.kind !== 'dense') throw new Error(`kiln:quantize: '${name}' is already quantized (int${w.host.bits}); quantize once`);
           if (w.inFeatures % group !== 0) {
             ctx.logger.warn(`kiln:quantize: '${name}' keeps f32: its input dimension ${w.inFeatures} is not a multiple of ${group}`);
             continue;
           }
-          const host = quantizeMatrix(await readOutIn(engine, name), w.outFeatures, w.inFeatures, { bits, group });
-          engine.replaceLinear(name, uploadQuantized(engine.backend, host, w.outFeatures, w.inFeatures, w.bias));
+          const host = quantizeMatrix(await readOutIn(matrices, name), w.outFeatures, w.inFeatures, { bits, group });
+          matrices.replaceLinear(name, uploadQuantized(matrices.backend, host, w.outFeatures, w.inFeatures, w.bias));
         }
-        const bytesAfter = engine.bytes();
+        const bytesAfter = matrices.bytes();
         const pplAfter = await perplexityOf(engine, ids);
         await record(ctx, {
           compressor: `int${bits}`, settings: { bits, group, skip }, bytesBefore, bytesAfter, ratio: bytesBefore / bytesAfter,
           ...(pplBefore !== undefined && { pplBefore, pplAfter, pplChange: pplAfter! / pplBefore - 1 }),
         });
+        // The compressed model is the engine: its architecture saves and loads it with the matrices quantized.
         return engine;
       },
     },
   };
-}
-
-/**
- * Loads (and saves) the models the quantizer produced: a directory whose
- * config.json has quantization_config.quant_method 'kiln-groupwise' becomes a
- * Gpt2Engine with its weights still quantized. `enforce: 'pre'` puts it before
- * @kiln/gpt2, which would refuse the I8 tensors. Add it wherever a compressed
- * model is evaluated, exported or served.
- */
-export function compressedModels(): KilnPlugin {
-  const architecture: ArchitectureProvider<Gpt2Engine> = {
-    name: 'gpt2-quantized',
-    create() {
-      throw new Error("kiln:compressed-models: 'gpt2-quantized' models come from the compress stage; train with architecture 'gpt2'");
-    },
-    async load(dir, backend, ctx) {
-      if (!(await isQuantizedDir(dir))) return undefined;
-      const engine = await loadEngine(dir, backend);
-      ctx.logger.info('loaded quantized GPT-2', { dir, bytes: engine.bytes() });
-      return engine;
-    },
-    save: (model, dir) => toEngine(model, 'kiln:compressed-models').save(dir),
-  };
-  return { name: 'kiln:compressed-models', version: VERSION, enforce: 'pre', architecture: architecture as ArchitectureProvider };
 }

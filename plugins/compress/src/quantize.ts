@@ -7,7 +7,7 @@
  * tried and measured worse on a trained GPT-2 (perplexity +4% vs +1.3% at
  * g32): the clipped large weights matter more than their share of the error.
  */
-import type { QuantizedHost } from '@kiln/generate';
+import type { QuantizedHost } from '@kiln/tensor';
 
 export interface QuantizeOptions {
   bits: 4 | 8;

@@ -9,10 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createKiln, createMemoryLogger } from '@kiln/core';
-import { GPT2 } from '@kiln/gpt2';
+import gpt2, { GPT2, type Gpt2Engine } from '@kiln/gpt2';
 import { ReferenceBackend, createRng, type Backend } from '@kiln/tensor';
 import { WasmBackend } from '@kiln/backend-wasm';
-import { cachedNextTokenModel, type Gpt2Engine } from '@kiln/generate';
+import { cachedNextTokenModel } from '@kiln/generate';
 import { quantize } from '@kiln/compress';
 
 const config = { vocabSize: 64, nPositions: 32, nLayer: 2, nEmbd: 64, nHead: 4 };
@@ -24,7 +24,7 @@ async function quantizedOn(be: Backend, state: Map<string, { shape: number[]; da
   model.loadStateDict(state, 'test');
   const runDir = mkdtempSync(join(tmpdir(), 'kiln-wasm-q-'));
   const plugin = quantize({ bits: 4, group: 32 });
-  const kiln = await createKiln({ cwd: runDir, runDir, logger: createMemoryLogger(), config: { plugins: [plugin] } });
+  const kiln = await createKiln({ cwd: runDir, runDir, logger: createMemoryLogger(), config: { plugins: [gpt2(), plugin] } });
   const engine = (await (plugin.compressor as { compress(m: unknown, c: unknown): Promise<unknown> }).compress(model, kiln.context())) as Gpt2Engine;
   await kiln.close();
   return engine;

@@ -6,7 +6,7 @@
  * the total by the UTF-8 bytes of the text, so models with different
  * tokenizers compare fairly.
  */
-import type { Gpt2Engine } from '@kiln/generate';
+import type { InferenceEngine } from '@kiln/tensor';
 
 export interface PerplexityOptions {
   /** Tokens per window (default: the model's context). */
@@ -27,7 +27,7 @@ export interface PerplexityResult {
 const IGNORE = -100;
 
 /** Scores ids[1..] given what precedes each (ids[0] is context only: pass end-of-text first to score the whole text). */
-export async function sequencePerplexity(engine: Gpt2Engine, ids: readonly number[], o: PerplexityOptions = {}): Promise<PerplexityResult> {
+export async function sequencePerplexity(engine: InferenceEngine, ids: readonly number[], o: PerplexityOptions = {}): Promise<PerplexityResult> {
   const T = Math.min(o.contextLength ?? engine.config.nPositions, engine.config.nPositions);
   const stride = o.stride ?? T;
   if (!(Number.isInteger(T) && T >= 1)) throw new RangeError(`perplexity: contextLength must be a positive integer, got ${T}`);

@@ -8,11 +8,12 @@ import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import type { Evaluator, KilnContext, KilnPlugin, Tokenizer } from '@kiln/core';
 import { createModelGenerator, toEngine } from '@kiln/generate';
+import { maskedLMLoss } from './masked-lm.js';
 import { bitsPerByte, sequencePerplexity } from './perplexity.js';
 import { engineLogLikelihood, scoreMultipleChoice } from './scoring.js';
 import { checkAnswerItem, checkChoiceItem, loadAnswerItems, loadChoiceItems, type AnswerItem, type ChoiceItem } from './tasks.js';
 
-type EvalTokenizer = Pick<Tokenizer, 'encode' | 'decode'> & { eosId?: number };
+type EvalTokenizer = Pick<Tokenizer, 'encode' | 'decode'> & { eosId?: number; specialTokens?: Readonly<Record<string, number>> };
 
 interface Common {
   /** Prefix of the metric names. */
@@ -46,7 +47,7 @@ export function perplexity(options: PerplexityPluginOptions): KilnPlugin {
   return plugin('kiln:eval-perplexity', {
     name,
     async evaluate(model, ctx) {
-      const engine = toEngine(model, 'kiln:eval-perplexity');
+      const engine = toEngine(model, ctx.hooks, 'kiln:eval-perplexity');
       const tokenizer = await tokenizerOf(options, ctx);
       const text = options.text ?? (await readFile(path(ctx, options.file!), 'utf8'));
       const eos = (options.prependEos ?? true) ? tokenizer.eosId : undefined;
@@ -56,6 +57,40 @@ export function perplexity(options: PerplexityPluginOptions): KilnPlugin {
       const scoredText = eos === undefined ? text.slice(tokenizer.decode(ids.slice(0, 1)).length) : text;
       ctx.logger.info(`${name}: perplexity ${r.ppl.toFixed(3)} over ${r.tokens} tokens`);
       return { [`${name}/ppl`]: r.ppl, [`${name}/bpb`]: bitsPerByte(r.nll, scoredText), [`${name}/tokens`]: r.tokens };
+    },
+  });
+}
+
+export interface MaskedLMPluginOptions extends Common {
+  /** Held-out text file (relative to the config's folder), or `text`. */
+  file?: string;
+  text?: string;
+  /** Mask token id (default: the tokenizer's '[MASK]'). */
+  maskTokenId?: number;
+  /** Share of tokens masked (default 0.15). */
+  probability?: number;
+  /** Seed of the masked positions (default: the config's seed). */
+  seed?: number;
+  contextLength?: number;
+}
+
+/** Masked-LM loss of an encoder (BERT) on held-out text: `<name>/loss`, `<name>/pseudo_ppl`, `<name>/masked`. */
+export function maskedLM(options: MaskedLMPluginOptions): KilnPlugin {
+  const name = options.name ?? 'mlm';
+  const who = 'kiln:eval-masked-lm';
+  if ((options.file === undefined) === (options.text === undefined)) throw new Error(`${who}: give exactly one of "file" or "text"`);
+  return plugin(who, {
+    name,
+    async evaluate(model, ctx) {
+      const engine = ctx.hooks.engine(model, who);
+      if (engine.kind !== 'masked') throw new Error(`${who}: architecture '${engine.architecture}' is a causal language model; measure it with perplexity()`);
+      const tokenizer = await tokenizerOf(options, ctx);
+      const maskTokenId = options.maskTokenId ?? tokenizer.specialTokens?.['[MASK]'];
+      if (maskTokenId === undefined) throw new Error(`${who}: the tokenizer has no '[MASK]' special token; set maskTokenId`);
+      const text = options.text ?? (await readFile(path(ctx, options.file!), 'utf8'));
+      const r = await maskedLMLoss(engine, tokenizer.encode(text), { ...options, maskTokenId, seed: options.seed ?? ctx.config.seed });
+      ctx.logger.info(`${name}: masked-LM loss ${r.loss.toFixed(4)} over ${r.masked} masked tokens`);
+      return { [`${name}/loss`]: r.loss, [`${name}/pseudo_ppl`]: Math.exp(r.loss), [`${name}/masked`]: r.masked };
     },
   });
 }
@@ -76,7 +111,7 @@ export function multipleChoice(options: MultipleChoiceOptions): KilnPlugin {
     async evaluate(model, ctx) {
       const items = inline ?? (await loadChoiceItems(path(ctx, options.file!)));
       const tokenizer = await tokenizerOf(options, ctx);
-      const scores = await scoreMultipleChoice(items, engineLogLikelihood(toEngine(model, 'kiln:eval-multiple-choice'), tokenizer, tokenizer.eosId));
+      const scores = await scoreMultipleChoice(items, engineLogLikelihood(toEngine(model, ctx.hooks, 'kiln:eval-multiple-choice'), tokenizer, tokenizer.eosId));
       return { [`${name}/acc`]: scores.acc, [`${name}/acc_norm`]: scores.acc_norm, [`${name}/items`]: items.length };
     },
   });
@@ -104,7 +139,7 @@ export function exactAnswer(options: ExactAnswerOptions): KilnPlugin {
     async evaluate(model, ctx) {
       const items = inline ?? (await loadAnswerItems(path(ctx, options.file!)));
       if (items.length === 0) throw new Error(`kiln:eval-exact-answer: the task has no items`);
-      const generator = createModelGenerator(model, await tokenizerOf(options, ctx));
+      const generator = createModelGenerator(toEngine(model, ctx.hooks, 'kiln:eval-exact-answer'), await tokenizerOf(options, ctx));
       let correct = 0;
       for (const item of items) {
         let text = '';
@@ -132,7 +167,7 @@ export function samples(options: SamplesOptions): KilnPlugin {
   return plugin('kiln:eval-samples', {
     name: options.name ?? 'samples',
     async evaluate(model, ctx) {
-      const generator = createModelGenerator(model, await tokenizerOf(options, ctx));
+      const generator = createModelGenerator(toEngine(model, ctx.hooks, 'kiln:eval-samples'), await tokenizerOf(options, ctx));
       const settings = { maxTokens: options.maxTokens ?? 64, temperature: options.temperature ?? 0.8, topK: options.topK, topP: options.topP, seed: options.seed ?? ctx.config.seed };
       const out: Array<{ prompt: string; completion: string }> = [];
       for (const [i, prompt] of options.prompts.entries()) {

@@ -4,7 +4,7 @@
  * with the highest total log-probability (acc), or the highest per byte of
  * the choice (acc_norm, which does not favour short answers).
  */
-import type { Gpt2Engine } from '@kiln/generate';
+import type { InferenceEngine } from '@kiln/tensor';
 import type { ChoiceItem } from './tasks.js';
 
 export interface EncodeOnly {
@@ -51,7 +51,7 @@ function argmaxFirst(values: number[]): number {
  * encode(context), so a merge across the boundary is not double counted;
  * the oldest context tokens are dropped when both do not fit.
  */
-export function engineLogLikelihood(engine: Gpt2Engine, tokenizer: EncodeOnly, bos?: number): LogLikelihood {
+export function engineLogLikelihood(engine: InferenceEngine, tokenizer: EncodeOnly, bos?: number): LogLikelihood {
   return async (context, continuation) => {
     const ctx = tokenizer.encode(context);
     const whole = tokenizer.encode(context + continuation);

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createKiln, createMemoryLogger } from '@kiln/core';
-import { GPT2 } from '@kiln/gpt2';
+import gpt2, { GPT2, Gpt2Engine } from '@kiln/gpt2';
 import { ReferenceBackend, createRng, noGrad, tidy } from '@kiln/tensor';
-import { Gpt2Engine, uncachedNextTokenModel } from '@kiln/generate';
+import { uncachedNextTokenModel } from '@kiln/generate';
 import { createTextGenerator } from '@kiln/sampling';
 import { engineLogLikelihood, exactAnswer, loadChoiceItems, multipleChoice, scoreMultipleChoice, type ChoiceItem } from '@kiln/eval';
 
@@ -58,7 +58,7 @@ describe('multiple choice', () => {
     const file = join(dir, 'task.jsonl');
     writeFileSync(file, MINI.map((i) => JSON.stringify(i)).join('\n'));
     const plugin = multipleChoice({ file: 'task.jsonl', name: 'mini', tokenizer });
-    const kiln = await createKiln({ cwd: dir, logger: createMemoryLogger(), config: { plugins: [plugin] } });
+    const kiln = await createKiln({ cwd: dir, logger: createMemoryLogger(), config: { plugins: [gpt2(), plugin] } });
     const model = new GPT2(config, new ReferenceBackend(), createRng(4));
     const evaluator = plugin.evaluator as { evaluate: (m: unknown, c: unknown) => Promise<Record<string, number>> };
     const scores = await evaluator.evaluate(model, kiln.context());
@@ -81,7 +81,7 @@ describe('exact answer', () => {
     let greedy = '';
     for await (const c of gen.generate('hi', { temperature: 0, maxTokens: 4, stop: ['\n'] })) greedy += c.text;
     const plugin = exactAnswer({ items: [{ prompt: 'hi', answer: ` ${greedy.toUpperCase()} ` }, { prompt: 'hi', answer: 'zzz' }], maxTokens: 4, tokenizer, name: 'qa' });
-    const kiln = await createKiln({ cwd: tmpdir(), logger: createMemoryLogger(), config: { plugins: [plugin] } });
+    const kiln = await createKiln({ cwd: tmpdir(), logger: createMemoryLogger(), config: { plugins: [gpt2(), plugin] } });
     const scores = await (plugin.evaluator as { evaluate: (m: unknown, c: unknown) => Promise<Record<string, number>> }).evaluate(model, kiln.context());
     expect(greedy.length).toBeGreaterThan(0);
     expect(scores['qa/exact_match']).toBe(0.5);

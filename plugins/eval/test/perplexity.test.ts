@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { GPT2, fromHFConfig } from '@kiln/gpt2';
+import { GPT2, Gpt2Engine, fromHFConfig } from '@kiln/gpt2';
 import { ReferenceBackend, parseSafetensors } from '@kiln/tensor';
-import { Gpt2Engine } from '@kiln/generate';
 import { sequencePerplexity } from '@kiln/eval';
 
 const DIR = fileURLToPath(new URL('../../../test/fixtures/gpt2-tiny/', import.meta.url));

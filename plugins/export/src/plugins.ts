@@ -4,21 +4,27 @@
  *
  *   plugins: [huggingface(), gguf({ type: 'q8_0' })]
  *
- * Both take the stage's model (anything with `save(dir)` writing Hugging Face's
- * config.json + model.safetensors, as @kiln/gpt2's GPT2 does) and the run's
- * tokenizer. The types below are the slice of @kiln/core's plugin API these
- * hooks use, written out so this package needs no dependency on the core.
+ * Both take the stage's model through its architecture's engine (ctx.hooks.engine),
+ * which saves Hugging Face's config.json + model.safetensors, and the run's
+ * tokenizer; GGUF converts through the architecture's own conversion
+ * (ArchitectureProvider.gguf). The types below are the slice of @kiln/core's
+ * plugin API these hooks use, written out so this package needs no dependency on the core.
  */
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { GgufConversion, ModelEngine } from '@kiln/tensor';
 import { exportGgufFromDir } from './gguf/from-dir.js';
 import type { TensorType } from './gguf/types.js';
 import { exportHuggingFace } from './huggingface.js';
 
 interface ExportContext {
   logger: { info(message: string, data?: Record<string, unknown>): void };
-  hooks: { loadTokenizer(dir?: string): Promise<{ toJSON(): unknown }> };
+  hooks: {
+    loadTokenizer(dir?: string): Promise<{ toJSON(): unknown }>;
+    engine(model: unknown, who: string): ModelEngine;
+    architecture(name: string): { gguf?: GgufConversion };
+  };
 }
 
 interface ExporterPlugin {
@@ -27,23 +33,11 @@ interface ExporterPlugin {
   exporter: { name: string; format: string; export(model: unknown, outDir: string, ctx: ExportContext): Promise<string[]> };
 }
 
-interface SavableModel {
-  save(dir: string): Promise<string[]>;
-}
-
-function savable(model: unknown, who: string): SavableModel {
-  if (typeof (model as Partial<SavableModel>)?.save !== 'function') {
-    const kind = (model as object | null)?.constructor?.name ?? typeof model;
-    throw new Error(`${who}: the model (${kind}) cannot be saved in Hugging Face layout; export the f32 model (GGUF q8_0 quantizes on its own)`);
-  }
-  return model as SavableModel;
-}
-
-/** The model saved to a temporary folder (config.json + model.safetensors), removed afterwards. */
-async function withSavedModel<T>(model: unknown, who: string, use: (dir: string) => Promise<T>): Promise<T> {
+/** The model saved by its engine to a temporary folder (config.json + model.safetensors), removed afterwards. */
+async function withSavedModel<T>(engine: ModelEngine, use: (dir: string) => Promise<T>): Promise<T> {
   const dir = await mkdtemp(join(tmpdir(), 'kiln-export-'));
   try {
-    await savable(model, who).save(dir);
+    await engine.save(dir);
     return await use(dir);
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -64,15 +58,16 @@ export function huggingface(options: HuggingFacePluginOptions = {}): ExporterPlu
       name: 'huggingface',
       format: 'huggingface',
       async export(model, outDir, ctx) {
+        const who = 'kiln:export-huggingface';
+        const engine = ctx.hooks.engine(model, who);
         const tokenizer = (await ctx.hooks.loadTokenizer()).toJSON() as Record<string, unknown>;
-        const files = await withSavedModel(model, 'kiln:export-huggingface', async (dir) =>
-          exportHuggingFace(outDir, {
-            weights: join(dir, 'model.safetensors'),
-            config: JSON.parse(await readFile(join(dir, 'config.json'), 'utf8')),
-            tokenizer,
-            generationConfig: options.generationConfig,
-          }),
-        );
+        const files = await withSavedModel(engine, async (dir) => {
+          const config = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8')) as Record<string, unknown>;
+          if (config.quantization_config !== undefined) {
+            throw new Error(`${who}: the ${engine.architecture} model has quantized matrices (Kiln's group-wise int8/int4), which Hugging Face cannot load; export the f32 model (export.model: 'train'), GGUF q8_0 quantizes on its own`);
+          }
+          return exportHuggingFace(outDir, { weights: join(dir, 'model.safetensors'), config, tokenizer, generationConfig: options.generationConfig });
+        });
         ctx.logger.info(`exported Hugging Face layout to ${outDir}`);
         return files;
       },
@@ -99,13 +94,16 @@ export function gguf(options: GgufPluginOptions = {}): ExporterPlugin {
       name: 'gguf',
       format: 'gguf',
       async export(model, outDir, ctx) {
+        const engine = ctx.hooks.engine(model, 'kiln:export-gguf');
+        const conversion = ctx.hooks.architecture(engine.architecture).gguf;
+        if (!conversion) throw new Error(`kiln:export-gguf: architecture '${engine.architecture}' has no GGUF conversion (llama.cpp has no layout for it); export it with huggingface()`);
         const tokenizer = (await ctx.hooks.loadTokenizer()).toJSON();
         const out = join(outDir, file);
-        const size = await withSavedModel(model, 'kiln:export-gguf', async (dir) => {
+        const size = await withSavedModel(engine, async (dir) => {
           const tokenizerPath = join(dir, 'tokenizer.json');
           await writeFile(tokenizerPath, JSON.stringify(tokenizer));
           await mkdir(outDir, { recursive: true });
-          return exportGgufFromDir(dir, out, { type, tokenizerPath });
+          return exportGgufFromDir(dir, out, conversion, { type, tokenizerPath });
         });
         ctx.logger.info(`exported GGUF (${type}, ${size} bytes) to ${out}`);
         return [file];

@@ -1,11 +1,11 @@
 import { gguf, GGMLQuantizationType, GGUFValueType } from '@huggingface/gguf';
-import { GPT2 } from '@kiln/gpt2';
+import { GPT2, gpt2Gguf, gpt2TensorName } from '@kiln/gpt2';
 import { ReferenceBackend } from '@kiln/tensor';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { dequantizeQ8_0, exportGgufFromDir, f16ToF32, gpt2TensorName, gpt2ToGguf, writeGguf } from '../src/index.js';
+import { dequantizeQ8_0, exportGgufFromDir, f16ToF32, modelGguf, writeGguf } from '../src/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kiln-gguf-gpt2-'));
 
@@ -67,7 +67,7 @@ describe('GPT-2 as llama.cpp GGUF', () => {
 
     for (const type of ['f32', 'f16', 'q8_0'] as const) {
       const out = join(dir, `gpt2-${type}.gguf`);
-      await exportGgufFromDir(ckpt, out, { type });
+      await exportGgufFromDir(ckpt, out, gpt2Gguf, { type });
       const back = await readBack(out);
       const m = back.typedMetadata;
       expect(m['general.architecture'].value).toBe('gpt2');
@@ -116,9 +116,9 @@ describe('GPT-2 as llama.cpp GGUF', () => {
   it('keeps an untied lm_head as output.weight and falls back to f16 for rows that q8_0 cannot hold', async () => {
     const e = 8;
     const t = (shape: number[], v = 0.5) => ({ shape, data: new Float32Array(shape.reduce((a, b) => a * b)).fill(v) });
-    const file = gpt2ToGguf({
+    const file = modelGguf(gpt2Gguf, {
       config: { n_embd: e, n_layer: 0, n_head: 2, n_positions: 4, vocab_size: 64 },
-      tensors: { 'wte.weight': t([64, e]), 'wpe.weight': t([4, e]), 'lm_head.weight': t([64, e], 0.25) },
+      tensors: new Map(Object.entries({ 'wte.weight': t([64, e]), 'wpe.weight': t([4, e]), 'lm_head.weight': t([64, e], 0.25) })),
       tokenizer: tinyTokenizer(),
       type: 'q8_0',
     });
@@ -128,7 +128,7 @@ describe('GPT-2 as llama.cpp GGUF', () => {
       ['output.weight', 'f16'],
     ]);
     await writeGguf(join(dir, 'untied.gguf'), file);
-    expect(() => gpt2ToGguf({ config: { n_embd: 8, n_layer: 1, n_head: 2, n_positions: 4, vocab_size: 64 }, tensors: { 'wte.weight': t([64, 8]) }, tokenizer: { model: { type: 'WordPiece' } } })).toThrow(
+    expect(() => modelGguf(gpt2Gguf, { config: { n_embd: 8, n_layer: 1, n_head: 2, n_positions: 4, vocab_size: 64 }, tensors: new Map([['wte.weight', t([64, 8])]]), tokenizer: { model: { type: 'WordPiece' } } })).toThrow(
       /BPE/,
     );
   });

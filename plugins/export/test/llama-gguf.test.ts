@@ -3,7 +3,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { llamaTensorName, llamaToGguf, permuteForRope, writeGguf } from '../src/index.js';
+import { llamaGguf, llamaTensorName, permuteForRope } from '@kiln/llama';
+import { modelGguf, writeGguf } from '../src/index.js';
 
 const tokenizer = {
   added_tokens: [{ id: 3, content: '<|endoftext|>', special: true }],
@@ -48,7 +49,7 @@ describe('Llama as llama.cpp GGUF', () => {
       'model.layers.0.self_attn.v_proj.weight': t([4, E]),
     };
     const config = { model_type: 'llama', vocab_size: 4, hidden_size: E, num_attention_heads: 2, num_key_value_heads: 1, num_hidden_layers: 1, intermediate_size: 16, max_position_embeddings: 32, rms_norm_eps: 1e-6, rope_theta: 500000, eos_token_id: 3 };
-    const file = llamaToGguf({ config, tensors: weights, tokenizer, type: 'f32' });
+    const file = modelGguf(llamaGguf, { config, tensors: new Map(Object.entries(weights)), tokenizer, type: 'f32' });
     expect(file.tensors.map((x) => x.name)).toEqual(['token_embd.weight', 'output_norm.weight', 'blk.0.attn_norm.weight', 'blk.0.attn_q.weight', 'blk.0.attn_k.weight', 'blk.0.attn_v.weight']);
     const q = file.tensors.find((x) => x.name === 'blk.0.attn_q.weight')!;
     expect(q.data).toEqual(permuteForRope(weights['model.layers.0.self_attn.q_proj.weight'].data, E, E, 2));

@@ -1,5 +1,6 @@
 import { gguf as parseGguf } from '@huggingface/gguf';
-import { GPT2 } from '@kiln/gpt2';
+import { createKiln, createMemoryLogger } from '@kiln/core';
+import gpt2, { GPT2 } from '@kiln/gpt2';
 import { ReferenceBackend, createRng, readSafetensors } from '@kiln/tensor';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,7 +15,10 @@ function tinyTokenizer() {
 }
 
 const logs: string[] = [];
-const ctx = { logger: { info: (m: string) => void logs.push(m) }, hooks: { loadTokenizer: async () => ({ toJSON: () => tinyTokenizer() }) } };
+// The architectures come from a Kiln run with the GPT-2 plugin; the tokenizer is the tiny one above.
+const kiln = await createKiln({ cwd: tmpdir(), logger: createMemoryLogger(), config: { plugins: [gpt2()] } });
+const { engine, architecture } = kiln.context().hooks;
+const ctx = { logger: { info: (m: string) => void logs.push(m) }, hooks: { engine, architecture, loadTokenizer: async () => ({ toJSON: () => tinyTokenizer() }) } };
 
 describe('exporter plugins', () => {
   it('huggingface() writes the HF layout whose weights equal the model; gguf() writes f32 and q8_0 files an independent reader parses', async () => {
@@ -46,6 +50,6 @@ describe('exporter plugins', () => {
       }
     }
     expect(() => gguf({ type: 'q4_0' as 'f16' })).toThrow(/type must be 'f32', 'f16' or 'q8_0'/);
-    await expect(gguf().exporter.export({}, out, ctx)).rejects.toThrow(/cannot be saved in Hugging Face layout/);
+    await expect(gguf().exporter.export({}, out, ctx)).rejects.toThrow(/\[kiln:export-gguf\] no architecture recognises the model \(Object\); loaded architectures: gpt2/);
   });
 });

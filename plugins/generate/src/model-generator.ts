@@ -1,10 +1,10 @@
 /**
  * A TextGenerator (what `kiln generate`, `kiln serve` and sample generations
- * consume) over a model and its tokenizer, with the KV cache.
+ * consume) over a decoder's inference engine and its tokenizer, with the KV cache.
  */
 import { chatml, createTextGenerator, type ChatTemplate, type GenerateOptions, type GeneratorTokenizer, type TextGenerator } from '@kiln/sampling';
 import { cachedNextTokenModel } from './next-token.js';
-import { toEngine } from './to-engine.js';
+import type { InferenceEngine } from '@kiln/tensor';
 
 export interface ModelGeneratorOptions {
   /** Name shown by /v1/models (default 'kiln'). */
@@ -15,8 +15,7 @@ export interface ModelGeneratorOptions {
   chatTemplate?: ChatTemplate;
 }
 
-export function createModelGenerator(model: unknown, tokenizer: GeneratorTokenizer, options: ModelGeneratorOptions = {}): TextGenerator {
-  const engine = toEngine(model);
+export function createModelGenerator(engine: InferenceEngine, tokenizer: GeneratorTokenizer, options: ModelGeneratorOptions = {}): TextGenerator {
   return createTextGenerator({
     name: options.name ?? 'kiln',
     model: cachedNextTokenModel(engine),

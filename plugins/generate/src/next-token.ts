@@ -7,9 +7,9 @@
  * (O(n²)); it exists to check the cache against.
  */
 import type { NextTokenModel } from '@kiln/sampling';
-import type { Gpt2Engine, KVCache } from './gpt2-engine.js';
+import type { InferenceEngine, KVCache } from '@kiln/tensor';
 
-async function lastLogits(engine: Gpt2Engine, ids: Int32Array, cache: KVCache, pos: number): Promise<Float32Array> {
+async function lastLogits(engine: InferenceEngine, ids: Int32Array, cache: KVCache, pos: number): Promise<Float32Array> {
   const logits = await engine.forward(ids, cache, pos, { lastOnly: true });
   try {
     return Float32Array.from((await engine.backend.read(logits)) as Float32Array);
@@ -18,7 +18,7 @@ async function lastLogits(engine: Gpt2Engine, ids: Int32Array, cache: KVCache, p
   }
 }
 
-function checkLength(engine: Gpt2Engine, n: number): void {
+function checkLength(engine: InferenceEngine, n: number): void {
   if (n === 0) throw new Error('nextLogits: no tokens given');
   if (n > engine.config.nPositions) throw new Error(`nextLogits: ${n} tokens exceed the model's context (${engine.config.nPositions})`);
 }
@@ -32,7 +32,7 @@ export interface CachedNextTokenModel extends NextTokenModel {
   dispose(): void;
 }
 
-export function cachedNextTokenModel(engine: Gpt2Engine): CachedNextTokenModel {
+export function cachedNextTokenModel(engine: InferenceEngine): CachedNextTokenModel {
   let cache: KVCache | null = null;
   let seen: number[] = [];
   const stats = { calls: 0, tokensProcessed: 0 };
@@ -80,7 +80,7 @@ export function cachedNextTokenModel(engine: Gpt2Engine): CachedNextTokenModel {
   };
 }
 
-export function uncachedNextTokenModel(engine: Gpt2Engine): NextTokenModel & { readonly stats: { calls: number; tokensProcessed: number } } {
+export function uncachedNextTokenModel(engine: InferenceEngine): NextTokenModel & { readonly stats: { calls: number; tokensProcessed: number } } {
   const stats = { calls: 0, tokensProcessed: 0 };
   return {
     contextLength: engine.config.nPositions,

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { GPT2 } from '@kiln/gpt2';
+import { GPT2, Gpt2Engine } from '@kiln/gpt2';
 import { ReferenceBackend, createRng, noGrad, tidy, type Backend } from '@kiln/tensor';
 import { createTextGenerator, type NextTokenModel } from '@kiln/sampling';
-import { Gpt2Engine, cachedNextTokenModel, uncachedNextTokenModel } from '@kiln/generate';
+import { cachedNextTokenModel, uncachedNextTokenModel } from '@kiln/generate';
 
 const config = { vocabSize: 61, nPositions: 40, nLayer: 2, nEmbd: 32, nHead: 4 };
 const tokenizer = {

@@ -2,11 +2,16 @@ import type { KilnPlugin, ArchitectureProvider } from '@kiln/core';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { readQuantization } from '@kiln/tensor';
 import { GPT2 } from './model.js';
 import { configFromOptions, gpt2Options } from './config.js';
+import { Gpt2Engine } from './engine.js';
+import { gpt2Gguf } from './gguf.js';
 
 export { GPT2, WRITER, type ForwardOptions } from './model.js';
 export { configFromOptions, validateConfig, gpt2Options, toHFConfig, fromHFConfig, type GPT2Config } from './config.js';
+export { Gpt2Engine, linearNames, type Gpt2EngineConfig } from './engine.js';
+export { gpt2Gguf, gpt2TensorName } from './gguf.js';
 
 /** Options of the plugin itself (none yet: the model's size comes from the config's `model` section). */
 export type Gpt2PluginOptions = Record<string, never>;
@@ -17,7 +22,7 @@ export type Gpt2PluginOptions = Record<string, never>;
  * config.json + model.safetensors (Kiln's or Hugging Face's) load.
  */
 export default function gpt2(_options: Gpt2PluginOptions = {}): KilnPlugin {
-  const architecture: ArchitectureProvider<GPT2> = {
+  const architecture: ArchitectureProvider<GPT2 | Gpt2Engine> = {
     name: 'gpt2',
     // `model:` is checked against it when the config loads, before any stage runs.
     options: gpt2Options,
@@ -32,12 +37,21 @@ export default function gpt2(_options: Gpt2PluginOptions = {}): KilnPlugin {
       if (!existsSync(configPath)) return undefined;
       const json = JSON.parse(await readFile(configPath, 'utf8')) as { model_type?: unknown };
       if (json.model_type !== 'gpt2') return undefined;
+      // A compressed model (quantized matrices) loads as the inference engine it was saved from.
+      const quantization = await readQuantization(dir);
+      if (quantization) {
+        const engine = await Gpt2Engine.load(dir, backend, quantization);
+        ctx.logger.info('loaded quantized GPT-2', { dir, bytes: engine.matrices.bytes() });
+        return engine;
+      }
       const model = await GPT2.load(dir, backend);
       ctx.logger.info('loaded GPT-2', { dir, parameters: model.numParameters() });
       return model;
     },
-    // Compressed models (int8/int4 engines from @kiln/compress) save themselves too.
-    save: (model, dir) => (model as { save(dir: string): Promise<string[]> }).save(dir),
+    // A compressed model is its engine, which saves its quantized matrices as they are.
+    save: (model, dir) => model.save(dir),
+    engine: (model) => (model instanceof Gpt2Engine ? model : model instanceof GPT2 ? Gpt2Engine.fromGpt2(model) : undefined),
+    gguf: gpt2Gguf,
   };
-  return { name: 'kiln:gpt2', version: '0.1.0', architecture: architecture as ArchitectureProvider };
+  return { name: 'kiln:gpt2', version: '0.1.0', architecture };
 }

@@ -1,31 +1,68 @@
 /**
  * Llama inference without the autograd tape: forward over new tokens with a
- * KV cache (prefill, then one token per step), over a trained Llama's own
- * parameter buffers (no copy). It has the shape of @kiln/generate's engine
- * (config.nPositions, backend, createCache, freeCache, forward, tokenLosses),
- * so `kiln generate`, `kiln serve` and the evaluators drive it as they drive GPT-2's.
+ * KV cache (prefill, then one token per step), dense or quantized matrices,
+ * over a trained Llama's own parameter buffers (no copy). Compressors swap
+ * matrices for quantized ones. Files: a model whose matrices are all its own
+ * saves as the model does (Hugging Face names); a compressed one stores Kiln's
+ * fused names (qkv_proj, gate_up_proj) with quantized matrices as EngineWeights does.
  */
-import { allocKVCache, freeKVCache, runAttentionKV, type Backend, type Buf, type BufView, type KVCache } from '@kiln/tensor';
-import type { Llama } from './model.js';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  EngineWeights, allocKVCache, applyLinear, causalTokenLosses, freeKVCache, lookupRows, readQuantization, runAttentionKV,
+  type Backend, type Buf, type BufView, type InferenceEngine, type KVCache, type QuantizationConfig,
+} from '@kiln/tensor';
+import { fromHFConfig, toHFConfig, type LlamaConfig } from './config.js';
+import { WRITER, type Llama } from './model.js';
 
 /** Keys and values of every layer, (B, Tmax, Hkv·D) each. */
 export type LlamaKVCache = KVCache;
 
-export class LlamaEngine {
-  readonly backend: Backend;
-  readonly config: Llama['config'];
-  private readonly w: Map<string, BufView>;
+const EMBED = 'model.embed_tokens.weight';
 
-  constructor(private readonly model: Llama) {
-    this.backend = model.backend;
-    this.config = { ...model.config };
-    this.w = new Map([...model.parameters()].map(([n, t]) => [n, t.view]));
+/** Every matrix by Kiln's parameter name (all nn.Linear layout [out, in], no biases). */
+function matrixNames(c: Required<LlamaConfig>): string[] {
+  const names = [EMBED, ...(c.tieWordEmbeddings ? [] : ['lm_head.weight'])];
+  for (let l = 0; l < c.nLayer; l++) {
+    for (const m of ['self_attn.qkv_proj', 'self_attn.o_proj', 'mlp.gate_up_proj', 'mlp.down_proj']) names.push(`model.layers.${l}.${m}.weight`);
+  }
+  return names;
+}
+
+export class LlamaEngine implements InferenceEngine {
+  readonly architecture = 'llama';
+  readonly kind = 'causal';
+  /** Its weights by name: matrices (dense or quantized, which compressors may replace) and the other tensors. */
+  readonly matrices: EngineWeights;
+
+  constructor(
+    readonly backend: Backend,
+    readonly config: Required<LlamaConfig>,
+    /** The model whose buffers the engine runs on, if any. */
+    private readonly model?: Llama,
+  ) {
+    this.matrices = new EngineWeights(backend, 'LlamaEngine', [EMBED]);
   }
 
-  private p(name: string): BufView {
-    const v = this.w.get(name);
-    if (!v) throw new Error(`LlamaEngine: no weight '${name}'`);
-    return v;
+  /** An engine over a Llama's own parameter buffers (stays valid while the model lives). */
+  static fromLlama(model: Llama): LlamaEngine {
+    const engine = new LlamaEngine(model.backend, { ...model.config }, model);
+    const matrices = new Set(matrixNames(model.config));
+    for (const [name, t] of model.parameters()) {
+      if (matrices.has(name)) engine.matrices.setDense(name, t, 'out-in', null);
+      else engine.matrices.dense.set(name, { view: t.view, shape: t.shape });
+    }
+    return engine;
+  }
+
+  /** Loads a directory a compressed engine saved (quantization_config in config.json, Kiln's fused names). */
+  static async load(dir: string, backend: Backend, quantization?: QuantizationConfig): Promise<LlamaEngine> {
+    const configPath = join(dir, 'config.json');
+    const c = fromHFConfig(JSON.parse(await readFile(configPath, 'utf8')), configPath);
+    const engine = new LlamaEngine(backend, c);
+    const layouts = new Map(matrixNames(c).map((n) => [n, { layout: 'out-in' as const }]));
+    await engine.matrices.load(dir, quantization ?? (await readQuantization(dir)), layouts, (n) => /\.rotary_emb\.inv_freq$/.test(n));
+    return engine;
   }
 
   createCache(B: number, Tmax = this.config.nPositions): LlamaKVCache {
@@ -52,14 +89,14 @@ export class LlamaEngine {
     if (!Number.isInteger(T) || T < 1) throw new Error(`LlamaEngine.forward: ${ids.length} ids do not split into ${B} rows`);
     if (pos + T > cache.Tmax) throw new Error(`LlamaEngine.forward: positions ${pos}..${pos + T - 1} exceed the cache (${cache.Tmax} positions)`);
     const N = B * T;
+    const w = this.matrices;
     const temps: Buf[] = [];
     const tmp = (n: number, dtype: 'f32' | 'i32' = 'f32') => {
       const b = be.alloc(dtype, n);
       temps.push(b);
       return b;
     };
-    const linear = (out: BufView, x: BufView, w: string, M: number, K: number, Nout: number) =>
-      be.matmul({ out, a: x, b: this.p(w), M, N: Nout, K, transB: true });
+    const linear = (out: BufView, x: BufView, name: string, M: number) => applyLinear(be, w.lin(name), out, x, M);
     try {
       const idsBuf = tmp(N, 'i32');
       be.write(idsBuf, ids);
@@ -73,60 +110,50 @@ export class LlamaEngine {
       const att = tmp(N * C);
       const gu = tmp(N * 2 * F);
       const g = tmp(N * F);
-      be.embedding(x, this.p('model.embed_tokens.weight'), idsBuf, N, C);
+      lookupRows(be, w.lin(EMBED), x, idsBuf, ids, N);
       for (let l = 0; l < this.config.nLayer; l++) {
         const p = `model.layers.${l}.`;
-        be.rmsnorm(h, rstd, x, this.p(`${p}input_layernorm.weight`), N, C, eps);
-        linear(qkv, h, `${p}self_attn.qkv_proj.weight`, N, C, S);
+        be.rmsnorm(h, rstd, x, w.vec(`${p}input_layernorm.weight`), N, C, eps);
+        linear(qkv, h, `${p}self_attn.qkv_proj.weight`, N);
         be.rope({ out: roped, inp: qkv, B, T, H, Hkv, D, theta, posOffset: pos });
         await runAttentionKV(be, { qkv: roped, kCache: cache.k[l], vCache: cache.v[l], out: att, B, Tq: T, Tmax: cache.Tmax, pos, H, Hkv, D });
-        linear(h, att, `${p}self_attn.o_proj.weight`, N, C, C);
+        linear(h, att, `${p}self_attn.o_proj.weight`, N);
         be.add(y, x, h, N * C);
         [x, y] = [y, x];
-        be.rmsnorm(h, rstd, x, this.p(`${p}post_attention_layernorm.weight`), N, C, eps);
-        linear(gu, h, `${p}mlp.gate_up_proj.weight`, N, C, 2 * F);
+        be.rmsnorm(h, rstd, x, w.vec(`${p}post_attention_layernorm.weight`), N, C, eps);
+        linear(gu, h, `${p}mlp.gate_up_proj.weight`, N);
         be.swiglu(g, gu, N, F);
-        linear(h, g, `${p}mlp.down_proj.weight`, N, F, C);
+        linear(h, g, `${p}mlp.down_proj.weight`, N);
         be.add(y, x, h, N * C);
         [x, y] = [y, x];
       }
-      be.rmsnorm(h, rstd, x, this.p('model.norm.weight'), N, C, eps);
-      const head = this.config.tieWordEmbeddings ? 'model.embed_tokens.weight' : 'lm_head.weight';
+      be.rmsnorm(h, rstd, x, w.vec('model.norm.weight'), N, C, eps);
+      const head = this.config.tieWordEmbeddings ? EMBED : 'lm_head.weight';
       if (!options.lastOnly) {
         const logits = be.alloc('f32', N * V);
-        linear(logits, h, head, N, C, V);
+        linear(logits, h, head, N);
         return logits;
       }
       const logits = be.alloc('f32', B * V);
-      for (let b = 0; b < B; b++) linear({ buf: logits, offset: b * V }, { buf: h, offset: (b * T + T - 1) * C }, head, 1, C, V);
+      for (let b = 0; b < B; b++) linear({ buf: logits, offset: b * V }, { buf: h, offset: (b * T + T - 1) * C }, head, 1);
       return logits;
     } finally {
       for (const b of temps) be.free(b);
     }
   }
 
-  /** Per-token cross-entropy (nats) of targets given ids, both (B, T), in one forward from position 0. */
-  async tokenLosses(ids: Int32Array, targets: Int32Array, B: number, ignoreIndex = -100): Promise<Float32Array> {
-    const be = this.backend;
-    const cache = this.createCache(B, ids.length / B);
-    const logits = await this.forward(ids, cache, 0);
-    const t = be.alloc('i32', ids.length);
-    const losses = be.alloc('f32', ids.length);
-    try {
-      be.write(t, targets);
-      be.crossEntropy(losses, logits, t, ids.length, this.config.vocabSize, ignoreIndex);
-      return (await be.read(losses)) as Float32Array;
-    } finally {
-      for (const b of [logits, t, losses]) be.free(b);
-      this.freeCache(cache);
-    }
+  tokenLosses(ids: Int32Array, targets: Int32Array, B: number, ignoreIndex = -100): Promise<Float32Array> {
+    return causalTokenLosses(this, ids, targets, B, ignoreIndex);
   }
 
-  /** Writes the model's files (the engine runs on the model's own weights). */
+  /** The model's own files while every matrix is the model's; the engine's (quantized) files once one was replaced. */
   save(dir: string): Promise<string[]> {
-    return this.model.save(dir);
+    if (this.model && !this.matrices.replaced) return this.model.save(dir);
+    return this.matrices.save(dir, toHFConfig(this.config, WRITER), WRITER);
   }
 
-  /** Nothing to free: the weights belong to the model. */
-  dispose(): void {}
+  dispose(): void {
+    this.matrices.dispose();
+  }
+
 }

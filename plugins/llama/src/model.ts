@@ -7,7 +7,6 @@ import {
 } from '@kiln/tensor';
 import { validateConfig, toHFConfig, fromHFConfig, type LlamaConfig } from './config.js';
 import { fromHFTensors, toHFTensors, type HostTensor } from './hf-names.js';
-import { LlamaEngine } from './engine.js';
 
 export const WRITER = 'kiln:llama@0.1.0';
 
@@ -110,14 +109,6 @@ export class Llama extends Module {
     let x = this.model.embedTokens.forward(idsT);
     for (const layer of this.model.layers) x = layer.forward(x, segT);
     return this.model.norm.forward(x);
-  }
-
-  /**
-   * The KV-cached inference engine over this model's weights (what `kiln generate`,
-   * `kiln serve` and the evaluators run; see engine.ts).
-   */
-  inferenceEngine(): LlamaEngine {
-    return new LlamaEngine(this);
   }
 
   /** Parameters under Hugging Face's names (q/k/v, gate/up split), read back to the host. */

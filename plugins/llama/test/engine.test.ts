@@ -1,7 +1,7 @@
 // The KV-cached inference engine against the training forward of the same weights.
 import { describe, expect, it } from 'vitest';
 import { ReferenceBackend, createRng, noGrad, tidy } from '@kiln/tensor';
-import { Llama } from '@kiln/llama';
+import { Llama, LlamaEngine } from '@kiln/llama';
 
 const maxRel = (a: Float32Array, b: Float32Array) => {
   let d = 0, s = 0;
@@ -22,7 +22,7 @@ describe('LlamaEngine', () => {
       const want = (await full.toArray()) as Float32Array;
       full.dispose();
 
-      const engine = model.inferenceEngine();
+      const engine = LlamaEngine.fromLlama(model);
       const cache = engine.createCache(1);
       const V = 53;
       const got = new Float32Array(ids.length * V);

@@ -7,7 +7,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { createKiln, type Kiln } from '@kiln/core';
-import { createModelGenerator } from '@kiln/generate';
+import { createModelGenerator, toEngine } from '@kiln/generate';
 import { buildReport } from '@kiln/report';
 import { serve } from '@kiln/serve';
 import type { GenerateOptions, TextGenerator } from '@kiln/sampling';
@@ -32,12 +32,12 @@ async function openKiln(command: string, options: CommonOptions, io: CliIO): Pro
   return createKiln({ ...kilnOptions(options, command, io.cwd), env: io.env, logger });
 }
 
-/** The model and tokenizer a command serves, as a TextGenerator with the KV cache. */
-async function loadGenerator(kiln: Kiln, options: ModelOptions, io: CliIO): Promise<TextGenerator> {
+/** The model and tokenizer a command serves, as a TextGenerator over its architecture's KV-cached engine. */
+async function loadGenerator(kiln: Kiln, command: string, options: ModelOptions, io: CliIO): Promise<TextGenerator> {
   const hooks = kiln.context().hooks;
   const { model } = await hooks.loadModel(options.model === undefined ? undefined : resolve(io.cwd, options.model));
   const tokenizer = await hooks.loadTokenizer(options.tokenizer === undefined ? undefined : resolve(io.cwd, options.tokenizer));
-  return createModelGenerator(model, tokenizer, { name: kiln.config.name });
+  return createModelGenerator(toEngine(model, hooks, `kiln ${command}`), tokenizer, { name: kiln.config.name });
 }
 
 function withModelOptions(command: Command): Command {
@@ -69,7 +69,7 @@ export function registerGenerate(program: Command, io: CliIO): void {
     .action(async (prompt: string, options: GenerateCliOptions) => {
       const kiln = await openKiln('generate', options, io);
       try {
-        const generator = await loadGenerator(kiln, options, io);
+        const generator = await loadGenerator(kiln, 'generate', options, io);
         const request: GenerateOptions = {
           maxTokens: options.maxTokens, temperature: options.temperature, topK: options.topK, topP: options.topP,
           repetitionPenalty: options.repetitionPenalty, seed: options.seed ?? kiln.config.seed, stop: options.stop,
@@ -111,7 +111,7 @@ export function registerServe(program: Command, io: CliIO, stop: () => AbortSign
       const kiln = await openKiln('serve', options, io);
       const logger = kiln.context().logger;
       try {
-        const generator = await loadGenerator(kiln, options, io);
+        const generator = await loadGenerator(kiln, 'serve', options, io);
         const server = await serve(generator, {
           host: options.host, port: options.port, concurrency: options.concurrency, maxQueue: options.maxQueue, timeoutMs: options.timeout,
           apiKey: options.apiKey ?? io.env.KILN_API_KEY, logger,

@@ -1,9 +1,8 @@
-/** GGUF from a checkpoint directory in Hugging Face layout (config.json + model.safetensors + tokenizer.json; gpt2 or llama). */
+/** GGUF from a checkpoint directory in Hugging Face layout (config.json + model.safetensors + tokenizer.json), through its architecture's conversion. */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { readSafetensors } from '@kiln/tensor';
-import { gpt2ToGguf, type NamedTensor } from './gpt2.js';
-import { llamaToGguf } from './llama.js';
+import { readSafetensors, type GgufConversion, type NamedHostTensor } from '@kiln/tensor';
+import { modelGguf } from './model-file.js';
 import type { TensorType } from './types.js';
 import { writeGguf } from './writer.js';
 
@@ -29,16 +28,18 @@ async function readJson(path: string): Promise<Record<string, unknown>> {
 }
 
 /** Writes `outPath` from dir/config.json, dir/model.safetensors and tokenizer.json; returns its size. */
-export async function exportGgufFromDir(dir: string, outPath: string, options: GgufFromDirOptions = {}): Promise<number> {
-  const config = await readJson(join(dir, 'config.json'));
+export async function exportGgufFromDir(dir: string, outPath: string, conversion: GgufConversion, options: GgufFromDirOptions = {}): Promise<number> {
+  const configPath = join(dir, 'config.json');
+  const config = await readJson(configPath);
+  if (config.quantization_config !== undefined) {
+    throw new Error(`GGUF export: ${configPath} describes a quantized model (${JSON.stringify(config.quantization_config)}); export the f32 model (export.model: 'train'), GGUF q8_0 quantizes on its own`);
+  }
   const tokenizer = await readJson(options.tokenizerPath ?? join(dir, 'tokenizer.json'));
-  const convert = { gpt2: gpt2ToGguf, llama: llamaToGguf }[String(config.model_type)];
-  if (!convert) throw new Error(`GGUF export: ${join(dir, 'config.json')} has model_type ${JSON.stringify(config.model_type)}; supported: gpt2, llama`);
   const weights = await readSafetensors(join(dir, 'model.safetensors'));
-  const tensors = new Map<string, NamedTensor>();
+  const tensors = new Map<string, NamedHostTensor>();
   for (const [name, t] of weights.tensors) {
     if (!(t.data instanceof Float32Array)) throw new Error(`GGUF export: ${join(dir, 'model.safetensors')}: '${name}' is ${t.dtype}, expected a float tensor`);
     tensors.set(name, { shape: t.shape, data: t.data });
   }
-  return writeGguf(outPath, convert({ config, tensors, tokenizer, type: options.type, name: options.name }));
+  return writeGguf(outPath, modelGguf(conversion, { config, tensors, tokenizer, type: options.type, name: options.name }));
 }

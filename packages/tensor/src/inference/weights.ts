@@ -3,7 +3,8 @@
  * model's own parameter buffer, no copy) or group-quantized (i8 / packed int4
  * on the device, applied by the backend's matmulQ, dequantized in the kernel).
  */
-import { dequantize, type Backend, type Buf, type BufView, type QuantizedWeight } from '@kiln/tensor';
+import type { Backend, Buf, BufView, QuantizedWeight } from '../backend.js';
+import { dequantize } from '../reference/kernels/inference.js';
 
 /** A dense weight. 'in-out' is HF's Conv1D [in, out]; 'out-in' is nn.Linear's [out, in]. */
 export interface DenseWeight {

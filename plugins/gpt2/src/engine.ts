@@ -1,0 +1,167 @@
+/**
+ * GPT-2 inference without the autograd tape: forward over new tokens with a
+ * KV cache (prefill, then one token per step), dense or quantized weights.
+ * Built from a trained GPT2 by pointing at its parameter buffers (no copy);
+ * compressors swap individual matrices for quantized ones. Files: Hugging
+ * Face's GPT-2 layout, quantized matrices as EngineWeights stores them.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  EngineWeights, allocKVCache, applyLinear, causalTokenLosses, freeKVCache, lookupRows, readQuantization, runAttentionKV,
+  type Backend, type Buf, type InferenceEngine, type KVCache, type QuantizationConfig,
+} from '@kiln/tensor';
+import { fromHFConfig, toHFConfig, type GPT2Config } from './config.js';
+import { WRITER, type GPT2 } from './model.js';
+
+/** GPT-2's hyperparameters, as validateConfig resolves them. */
+export type Gpt2EngineConfig = Required<GPT2Config>;
+
+/** Names of the matrices a compressor may replace (HF names; wte is also the tied LM head). */
+export function linearNames(nLayer: number): string[] {
+  const names = ['transformer.wte.weight'];
+  for (let i = 0; i < nLayer; i++) {
+    for (const m of ['attn.c_attn', 'attn.c_proj', 'mlp.c_fc', 'mlp.c_proj']) names.push(`transformer.h.${i}.${m}.weight`);
+  }
+  return names;
+}
+
+/** Each matrix's layout and bias: wte is [V, C] (nn.Linear layout for the LM head), Conv1D weights are [in, out]. */
+function layouts(nLayer: number): Map<string, { layout: 'in-out' | 'out-in'; bias?: string }> {
+  return new Map(linearNames(nLayer).map((name) => [
+    name,
+    name === 'transformer.wte.weight' ? { layout: 'out-in' } : { layout: 'in-out', bias: name.replace(/weight$/, 'bias') },
+  ]));
+}
+
+export class Gpt2Engine implements InferenceEngine {
+  readonly architecture = 'gpt2';
+  readonly kind = 'causal';
+  /** Its weights by name: matrices (dense or quantized, which compressors may replace) and the other tensors. */
+  readonly matrices: EngineWeights;
+
+  constructor(
+    readonly backend: Backend,
+    readonly config: Gpt2EngineConfig,
+  ) {
+    this.matrices = new EngineWeights(backend, 'Gpt2Engine', ['transformer.wte.weight']);
+  }
+
+  /** An engine over a GPT2 module's own parameter buffers (stays valid while the model lives). */
+  static fromGpt2(model: GPT2): Gpt2Engine {
+    const engine = new Gpt2Engine(model.backend, { ...model.config });
+    const params = model.parameters();
+    const matrices = layouts(model.config.nLayer);
+    for (const [name, t] of params) {
+      const m = matrices.get(name);
+      if (!m) engine.matrices.dense.set(name, { view: t.view, shape: t.shape });
+      else engine.matrices.setDense(name, t, m.layout, m.bias === undefined ? null : (params.get(m.bias)?.view ?? null));
+    }
+    return engine;
+  }
+
+  /** Loads a directory written by save() (quantized or not) or by Hugging Face's save_pretrained. */
+  static async load(dir: string, backend: Backend, quantization?: QuantizationConfig): Promise<Gpt2Engine> {
+    const configPath = join(dir, 'config.json');
+    const c = fromHFConfig(JSON.parse(await readFile(configPath, 'utf8')), configPath);
+    const engine = new Gpt2Engine(backend, c);
+    // HF files may also hold the tied lm_head and the old causal-mask buffers.
+    const skip = (n: string) => n === 'lm_head.weight' || /\.attn\.(masked_)?bias$/.test(n);
+    await engine.matrices.load(dir, quantization ?? (await readQuantization(dir)), layouts(c.nLayer), skip);
+    return engine;
+  }
+
+  createCache(B: number, Tmax = this.config.nPositions): KVCache {
+    if (Tmax > this.config.nPositions) throw new Error(`Gpt2Engine: a cache of ${Tmax} positions exceeds the context (${this.config.nPositions})`);
+    return allocKVCache(this.backend, this.config.nLayer, B, Tmax, this.config.nEmbd);
+  }
+
+  freeCache(cache: KVCache): void {
+    freeKVCache(this.backend, cache);
+  }
+
+  /**
+   * Runs ids (B, T) at positions pos..pos+T-1, appending their keys/values to
+   * the cache. Returns logits (B, T, V), or (B, 1, V) for the last position of
+   * each row with `lastOnly`; the caller frees the returned buffer.
+   */
+  async forward(ids: Int32Array, cache: KVCache, pos: number, options: { lastOnly?: boolean } = {}): Promise<Buf> {
+    const be = this.backend;
+    const { B } = cache;
+    const T = ids.length / B;
+    const { nEmbd: C, nHead: H, nInner: F, vocabSize: V, layerNormEpsilon: eps } = this.config;
+    if (!Number.isInteger(T) || T < 1) throw new Error(`Gpt2Engine.forward: ${ids.length} ids do not split into ${B} rows`);
+    if (pos + T > cache.Tmax) throw new Error(`Gpt2Engine.forward: positions ${pos}..${pos + T - 1} exceed the cache (${cache.Tmax} positions)`);
+    const N = B * T;
+    const temps: Buf[] = [];
+    const tmp = (n: number, dtype: 'f32' | 'i32' = 'f32') => {
+      const b = be.alloc(dtype, n);
+      temps.push(b);
+      return b;
+    };
+    try {
+      const idsBuf = tmp(N, 'i32');
+      be.write(idsBuf, ids);
+      const posIds = new Int32Array(N).map((_, i) => pos + (i % T));
+      const posBuf = tmp(N, 'i32');
+      be.write(posBuf, posIds);
+      // Residual stream in two buffers, never aliased in one op (GPU backends forbid it).
+      let x = tmp(N * C);
+      let y = tmp(N * C);
+      const h = tmp(N * C);
+      const mean = tmp(N);
+      const rstd = tmp(N);
+      const qkv = tmp(N * 3 * C);
+      const att = tmp(N * C);
+      const f = tmp(N * F);
+      const g = tmp(N * F);
+      lookupRows(be, this.matrices.lin('transformer.wte.weight'), y, idsBuf, ids, N);
+      be.embedding(h, this.matrices.vec('transformer.wpe.weight'), posBuf, N, C);
+      be.add(x, y, h, N * C);
+      for (let l = 0; l < this.config.nLayer; l++) {
+        const p = `transformer.h.${l}.`;
+        be.layernorm(h, mean, rstd, x, this.matrices.vec(`${p}ln_1.weight`), this.matrices.vec(`${p}ln_1.bias`), N, C, eps);
+        applyLinear(be, this.matrices.lin(`${p}attn.c_attn.weight`), qkv, h, N);
+        await runAttentionKV(be, { qkv, kCache: cache.k[l], vCache: cache.v[l], out: att, B, Tq: T, Tmax: cache.Tmax, pos, H, Hkv: H, D: C / H });
+        applyLinear(be, this.matrices.lin(`${p}attn.c_proj.weight`), h, att, N);
+        be.add(y, x, h, N * C);
+        [x, y] = [y, x];
+        be.layernorm(h, mean, rstd, x, this.matrices.vec(`${p}ln_2.weight`), this.matrices.vec(`${p}ln_2.bias`), N, C, eps);
+        applyLinear(be, this.matrices.lin(`${p}mlp.c_fc.weight`), f, h, N);
+        be.gelu(g, f, N * F);
+        applyLinear(be, this.matrices.lin(`${p}mlp.c_proj.weight`), h, g, N);
+        be.add(y, x, h, N * C);
+        [x, y] = [y, x];
+      }
+      be.layernorm(h, mean, rstd, x, this.matrices.vec('transformer.ln_f.weight'), this.matrices.vec('transformer.ln_f.bias'), N, C, eps);
+      const head = this.matrices.lin('transformer.wte.weight');
+      if (!options.lastOnly) {
+        const logits = be.alloc('f32', N * V);
+        applyLinear(be, head, logits, h, N);
+        return logits;
+      }
+      const logits = be.alloc('f32', B * V);
+      for (let b = 0; b < B; b++) {
+        applyLinear(be, head, { buf: logits, offset: b * V }, { buf: h, offset: (b * T + T - 1) * C }, 1);
+      }
+      return logits;
+    } finally {
+      for (const b of temps) be.free(b);
+    }
+  }
+
+  tokenLosses(ids: Int32Array, targets: Int32Array, B: number, ignoreIndex = -100): Promise<Float32Array> {
+    return causalTokenLosses(this, ids, targets, B, ignoreIndex);
+  }
+
+  /** Writes config.json + model.safetensors (quantized matrices stay quantized). */
+  save(dir: string): Promise<string[]> {
+    return this.matrices.save(dir, toHFConfig(this.config, WRITER), WRITER);
+  }
+
+  /** Frees the buffers this engine owns (dense ones over a model belong to the model). */
+  dispose(): void {
+    this.matrices.dispose();
+  }
+
+}
