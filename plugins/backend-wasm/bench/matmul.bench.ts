@@ -11,41 +11,9 @@ import { WasmBackend } from '../src/index.js';
 import { blasImplementation, numpySgemm, probe } from './native.js';
 import { measureClockGHz, SIMD128_FLOPS_PER_CYCLE } from './clock.js';
 import { loadNote, printTable, writeResults } from './report.js';
+import { MATMUL_SHAPES, MATMUL_VARIANTS, timeMatmulShape } from './matmul-shapes.js';
 
 const ALL = Number(process.env.KILN_BENCH_THREADS ?? availableParallelism());
-const SHAPES: Array<{ name: string; M: number; N: number; K: number }> = [
-  { name: 'small qkv', M: 1024, N: 768, K: 256 },
-  { name: 'small mlp up', M: 1024, N: 1024, K: 256 },
-  { name: 'small mlp down', M: 1024, N: 256, K: 1024 },
-  { name: 'small lm head', M: 1024, N: 8192, K: 256 },
-  { name: '124M qkv', M: 256, N: 2304, K: 768 },
-  { name: '124M mlp up', M: 256, N: 3072, K: 768 },
-  { name: '124M mlp down', M: 256, N: 768, K: 3072 },
-  { name: '124M lm head', M: 256, N: 50257, K: 768 },
-];
-const VARIANTS = ['NN', 'TN', 'NT'] as const;
-
-/** GFLOP/s (best of runs) of each storage order of one shape on one backend. */
-function wasmShape(be: WasmBackend, s: (typeof SHAPES)[number]): number[] {
-  const a = be.alloc('f32', s.M * s.K), b = be.alloc('f32', s.K * s.N), c = be.alloc('f32', s.M * s.N);
-  be.write(a, Float32Array.from({ length: s.M * s.K }, (_, i) => Math.sin(i)));
-  be.write(b, Float32Array.from({ length: s.K * s.N }, (_, i) => Math.cos(i)));
-  const out: number[] = [];
-  for (const v of VARIANTS) {
-    const args = { out: c, a, b, M: s.M, N: s.N, K: s.K, transA: v === 'TN', transB: v === 'NT' };
-    be.matmul(args);
-    let best = Infinity;
-    const start = performance.now();
-    for (let r = 0; r < 3 || (r < 10 && performance.now() - start < 600); r++) {
-      const t = performance.now();
-      be.matmul(args);
-      best = Math.min(best, performance.now() - t);
-    }
-    out.push((2 * s.M * s.N * s.K) / best / 1e6);
-  }
-  for (const x of [a, b, c]) be.free(x);
-  return out;
-}
 
 const note = loadNote();
 const clockBefore = measureClockGHz();
@@ -57,11 +25,11 @@ const backends = new Map<number, WasmBackend>();
 for (const t of threadCounts) backends.set(t, await WasmBackend.create({ threads: t }));
 const wasm = new Map<number, number[]>(threadCounts.map((t) => [t, []]));
 const native = new Map<number, Array<number | string>>(threadCounts.map((t) => [t, []]));
-for (const s of SHAPES) {
+for (const s of MATMUL_SHAPES) {
   for (const t of threadCounts) {
-    wasm.get(t)!.push(...wasmShape(backends.get(t)!, s));
-    const r = np.ok ? numpySgemm(t, 3, VARIANTS.map((v) => [s.M, s.N, s.K, v] as [number, number, number, string])) : np.detail;
-    native.get(t)!.push(...VARIANTS.map((_, k) => (typeof r === 'string' ? r : r[k])));
+    wasm.get(t)!.push(...timeMatmulShape(backends.get(t)!, s));
+    const r = np.ok ? numpySgemm(t, 3, MATMUL_VARIANTS.map((v) => [s.M, s.N, s.K, v] as [number, number, number, string])) : np.detail;
+    native.get(t)!.push(...MATMUL_VARIANTS.map((_, k) => (typeof r === 'string' ? r : r[k])));
   }
 }
 for (const be of backends.values()) await be.dispose();
@@ -74,8 +42,8 @@ const headers = ['shape', 'M×N×K', 'op', 'wasm 1T', `wasm ${ALL}T`, 'scaling',
 const rows: Array<Array<string | number>> = [];
 const results: Array<Record<string, unknown>> = [];
 let i = 0;
-for (const s of SHAPES) {
-  for (const v of VARIANTS) {
+for (const s of MATMUL_SHAPES) {
+  for (const v of MATMUL_VARIANTS) {
     const w1 = wasm.get(1)![i];
     const wn = wasm.get(ALL)?.[i] ?? NaN;
     const n1 = nativeAt(1, i);
