@@ -3,7 +3,7 @@
 // before it on the same problems (problems gained, lost, and the standard error of the change).
 //   npx tsx accuracy.ts runs/arith/checkpoints/step-001600 runs/arith/finetune/step-000300 runs/arith/align/grpo
 import { readFileSync } from 'node:fs';
-import { GPT2 } from '@kiln/gpt2';
+import { GPT2, Gpt2Engine } from '@kiln/gpt2';
 import { loadTokenizer } from '@kiln/tokenizers';
 import { chatml } from '@kiln/finetune';
 import { sampleCompletions } from '@kiln/align';
@@ -24,9 +24,10 @@ const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 let previous: boolean[] | null = null;
 for (const dir of process.argv.slice(2).filter((a) => a !== '--plain')) {
   const model = await GPT2.load(dir, backend);
+  const engine = Gpt2Engine.fromGpt2(model);
   const right: boolean[] = [];
   for (const r of heldOut) {
-    const [ids] = await sampleCompletions(model, encode(r.prompt), 1, { maxNewTokens: 6, temperature: 0, stopIds, rng: createRng(0) });
+    const [ids] = await sampleCompletions(model, encode(r.prompt), 1, { maxNewTokens: 6, temperature: 0, stopIds, rng: createRng(0), engine });
     right.push(tokenizer.decode(ids.filter((id) => !stopIds.includes(id))).trim() === r.meta.answer);
   }
   model.dispose();

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * Manual cross-check (not run by CI) of the Llama GGUF export: random Llama weights
- * (grouped KV heads) → llamaToGguf → llama.cpp (node-llama-cpp, installed outside the
+ * (grouped KV heads) → modelGguf(llamaGguf) → llama.cpp (node-llama-cpp, installed outside the
  * repo as in llama-cpp-check.mjs) must give the greedy tokens of Hugging Face's Llama
  * forward, written out in torch by llama_reference.py (Debian python3-torch).
  *   NODE_LLAMA_CPP=/tmp/llama/node_modules/node-llama-cpp node plugins/export/scripts/llama-cpp-check-llama.mjs [f32|f16|q8_0]
@@ -13,7 +13,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createRng } from '@kiln/tensor';
-import { llamaToGguf, writeGguf } from '@kiln/export';
+import { llamaGguf } from '@kiln/llama';
+import { modelGguf, writeGguf } from '@kiln/export';
 
 const type = process.argv[2] ?? 'f32';
 const STEPS = 20;
@@ -54,7 +55,7 @@ const dir = mkdtempSync(join(tmpdir(), 'kiln-llama-check-'));
 writeFileSync(join(dir, 'weights.bin'), Buffer.concat(parts));
 writeFileSync(join(dir, 'weights.json'), JSON.stringify({ config, index }));
 const gguf = join(dir, `llama-${type}.gguf`);
-await writeGguf(gguf, llamaToGguf({ config, tensors, tokenizer, type }));
+await writeGguf(gguf, modelGguf(llamaGguf, { config, tensors, tokenizer, type }));
 
 const prompt = [...Buffer.from('Hello kiln')];
 const script = join(dirname(fileURLToPath(import.meta.url)), 'llama_reference.py');

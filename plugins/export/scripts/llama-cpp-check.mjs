@@ -14,7 +14,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { GPT2 } from '@kiln/gpt2';
+import { GPT2, gpt2Gguf } from '@kiln/gpt2';
 import { ReferenceBackend, createRng } from '@kiln/tensor';
 import { exportGgufFromDir } from '@kiln/export';
 
@@ -40,7 +40,7 @@ for (const [name, t] of state) if (!/ln_\w*\.weight$/.test(name)) for (let i = 0
 model.loadStateDict(state, 'llama-cpp-check');
 await model.save(dir);
 const gguf = join(dir, `tiny-${type}.gguf`);
-await exportGgufFromDir(dir, gguf, { type });
+await exportGgufFromDir(dir, gguf, gpt2Gguf, { type });
 
 const prompt = [...Buffer.from('Hello kiln')];
 const kiln = [];
