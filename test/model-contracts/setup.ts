@@ -8,7 +8,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createKiln, createMemoryLogger, type KilnContext, type KilnPlugin, type Tokenizer } from '@kiln/core';
+import { createKiln, createMemoryLogger, type Kiln, type KilnContext, type KilnPlugin, type Tokenizer, type UserConfig } from '@kiln/core';
 import gpt2, { GPT2 } from '@kiln/gpt2';
 import llama, { Llama } from '@kiln/llama';
 import bert, { BertForMaskedLM } from '@kiln/bert';
@@ -61,14 +61,14 @@ export function tinyModel(name: ArchitectureName, be: Backend, seed = 1): Causal
   return new BertForMaskedLM({ ...common, intermediateSize: 64 }, be, rng);
 }
 
-/** A Kiln run (reference backend) with the three architectures, the character tokenizer and `plugins`. */
-export async function kilnWith(plugins: KilnPlugin[] = []): Promise<{ ctx: KilnContext; close(): Promise<void>; runDir: string }> {
+/** A Kiln run (reference backend) with the three architectures, the character tokenizer, `plugins` and more config. */
+export async function kilnWith(plugins: KilnPlugin[] = [], config: UserConfig = {}): Promise<{ kiln: Kiln; ctx: KilnContext; close(): Promise<void>; runDir: string }> {
   const runDir = mkdtempSync(join(tmpdir(), 'kiln-contracts-'));
   const kiln = await createKiln({
     cwd: runDir, runDir, logger: createMemoryLogger(),
-    config: { backend: 'js', plugins: [gpt2(), llama(), bert(), tokenizerPlugin, ...plugins] },
+    config: { backend: 'js', ...config, plugins: [gpt2(), llama(), bert(), tokenizerPlugin, ...plugins] },
   });
-  return { ctx: kiln.context(), close: () => kiln.close(), runDir };
+  return { kiln, ctx: kiln.context(), close: () => kiln.close(), runDir };
 }
 
 /** Text of the tokenizer's characters, n of them, seeded. */
