@@ -11,9 +11,9 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createKiln, createMemoryLogger, type KilnPlugin } from '@kiln/core';
-import { GPT2 } from '@kiln/gpt2';
+import gpt2, { GPT2, Gpt2Engine } from '@kiln/gpt2';
 import { ReferenceBackend } from '@kiln/tensor';
-import { Gpt2Engine, cachedNextTokenModel, uncachedNextTokenModel } from '@kiln/generate';
+import { cachedNextTokenModel, uncachedNextTokenModel } from '@kiln/generate';
 import { createTextGenerator, type NextTokenModel } from '@kiln/sampling';
 import { prune, quantize, REPORT_FILE, type CompressionEntry } from '../src/index.js';
 
@@ -36,7 +36,7 @@ const bytes = { encode: (t: string) => [...Buffer.from(t, 'utf8')] };
 
 async function measure(modelDir: string, text: string, plugins: KilnPlugin[]): Promise<CompressionEntry[]> {
   const runDir = mkdtempSync(join(tmpdir(), 'kiln-compress-bench-run-'));
-  const kiln = await createKiln({ cwd: runDir, runDir, logger: createMemoryLogger(), config: { plugins } });
+  const kiln = await createKiln({ cwd: runDir, runDir, logger: createMemoryLogger(), config: { plugins: [gpt2(), ...plugins] } });
   const ctx = kiln.context();
   let model: unknown = await GPT2.load(modelDir, new ReferenceBackend());
   for (const p of plugins) model = await (p.compressor as { compress(m: unknown, c: unknown): Promise<unknown> }).compress(model, ctx);
