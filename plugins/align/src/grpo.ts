@@ -1,7 +1,7 @@
 import { relative } from 'node:path';
 import type { KilnContext, StageResult } from '@kiln/core';
 import { IGNORE_INDEX, noGrad, tidy } from '@kiln/tensor';
-import { parseOptions } from '@kiln/finetune';
+import { parseOptions, writeChatFiles } from '@kiln/finetune';
 import { grpoOptionsSchema, type GrpoOptions } from './options.js';
 import { alignSetup, type AlignSetup } from './setup.js';
 import { readPrompts, type PromptRecord } from './data.js';
@@ -9,9 +9,10 @@ import { completionRows } from './sequences.js';
 import { backwardTokenGrads } from './logprobs.js';
 import { tokenLogProbs, type PolicyModel } from './policy.js';
 import { groupAdvantages, grpoLoss, type GrpoSequence } from './losses.js';
-import { policyEngine, sampleCompletions } from './generate.js';
-import { optimize } from './loop.js';
-import { saveAlignedModel } from './save.js';
+import { sampleCompletions } from './generate.js';
+import { alignCheckpoints, optimize } from './loop.js';
+import { EpochOrder, type EpochOrderState } from './epoch-order.js';
+import { ALIGN_WRITER, saveAlignedModel } from './save.js';
 
 const where = 'kiln:align (grpo)';
 
@@ -32,7 +33,7 @@ export async function scorePrompts(model: PolicyModel, records: readonly PromptR
   const samples: Array<{ prompt: string; reply: string; answer?: unknown }> = [];
   const rng = ctx.rng.fork('kiln:align:greedy');
   for (const r of records) {
-    const [ids] = await sampleCompletions(model, s.encodePrompt(r.prompt), 1, { maxNewTokens, temperature: 0, stopIds: s.stopIds, rng, engine: policyEngine(model, ctx.hooks) });
+    const [ids] = await sampleCompletions(model, s.encodePrompt(r.prompt), 1, { maxNewTokens, temperature: 0, stopIds: s.stopIds, rng });
     const reply = replyText(ids, s);
     const prompt = r.prompt[r.prompt.length - 1].content;
     if (r.meta?.answer !== undefined) {
@@ -45,6 +46,12 @@ export async function scorePrompts(model: PolicyModel, records: readonly PromptR
   return { exactMatch: counted ? hits / counted : NaN, reward: reward / records.length, samples };
 }
 
+/** What a GRPO checkpoint keeps besides the weights: the prompt cursor and the sampler's RNG. */
+interface GrpoState {
+  prompts: EpochOrderState;
+  sampler: number[];
+}
+
 /** GRPO: sample a group per prompt, reward each completion, push up the better-than-group ones. */
 export async function trainGrpo(rawOptions: Record<string, unknown>, ctx: KilnContext): Promise<StageResult> {
   const o: GrpoOptions = parseOptions(grpoOptionsSchema, rawOptions, 'align', where);
@@ -52,9 +59,13 @@ export async function trainGrpo(rawOptions: Record<string, unknown>, ctx: KilnCo
   const s = await alignSetup(o, ctx, where);
   const prompts = await readPrompts(s.abs(o.data.prompts));
   const evalSet = o.data.eval ? (await readPrompts(s.abs(o.data.eval))).slice(0, o.data.evalCount) : [];
-  const policy = (await s.loadPolicy()).model;
-  const reference = (await s.loadPolicy()).model;
+  const start = await s.loadPolicy();
+  const reference = start.model; // frozen: the KL anchor
+  const checkpoints = alignCheckpoints(ctx, 'grpo', start.architecture, { ...o });
+  const from = await checkpoints.resumePoint(o.resume, ctx.logger, where);
+  const policy = (await s.loadPolicy(from?.dir)).model;
   const rng = ctx.rng.fork('kiln:align:grpo');
+  const order = new EpochOrder(prompts.length, ctx.rng, 'kiln:align:grpo-prompts');
   const evaluate = async (): Promise<Record<string, number>> => {
     if (!evalSet.length) return {};
     const r = await scorePrompts(policy, evalSet, s, ctx, o.maxNewTokens);
@@ -62,14 +73,14 @@ export async function trainGrpo(rawOptions: Record<string, unknown>, ctx: KilnCo
     return { 'val/exactMatch': r.exactMatch, 'val/reward': r.reward };
   };
   ctx.logger.info('GRPO', { prompts: prompts.length, evalPrompts: evalSet.length, groupSize: o.groupSize, promptsPerStep: o.promptsPerStep, beta: o.beta });
-  const result = await optimize('align', 'grpo', policy.parameters(), o, ctx, async () => {
+  const step = async () => {
     // ---- rollouts: a group of completions per prompt, each scored by every reward plugin
     const items: Array<{ prompt: number[]; completion: number[] }> = [];
     const rewards: number[] = [];
-    for (let p = 0; p < o.promptsPerStep; p++) {
-      const rec = prompts[rng.int(prompts.length)];
+    for (const p of order.take(o.promptsPerStep)) {
+      const rec = prompts[p];
       const promptIds = s.encodePrompt(rec.prompt);
-      const group = await sampleCompletions(policy, promptIds, o.groupSize, { maxNewTokens: o.maxNewTokens, temperature: o.temperature, stopIds: s.stopIds, rng, engine: policyEngine(policy, ctx.hooks) });
+      const group = await sampleCompletions(policy, promptIds, o.groupSize, { maxNewTokens: o.maxNewTokens, temperature: o.temperature, stopIds: s.stopIds, rng });
       for (const c of group) {
         const completion = c.length ? c : [s.stopIds[0]];
         items.push({ prompt: promptIds, completion });
@@ -101,12 +112,29 @@ export async function trainGrpo(rawOptions: Record<string, unknown>, ctx: KilnCo
       const meanLen = items.reduce((a, x) => a + x.completion.length, 0) / items.length;
       return { loss: r.loss, metrics: { reward: meanReward, kl: r.kl, completionTokens: meanLen } };
     });
-  }, evaluate);
+  };
+  const result = await optimize(
+    {
+      method: 'grpo', params: policy.parameters(), o, checkpoints, from, weights: policy, step, evaluate,
+      files: (dir) => writeChatFiles(dir, s.tokenizer, s.template, ALIGN_WRITER),
+      state: (): GrpoState => ({ prompts: order.state(), sampler: rng.state() }),
+      restore(st) {
+        const g = st as GrpoState;
+        order.restore(g.prompts);
+        rng.restore(g.sampler);
+      },
+    },
+    ctx,
+  );
   reference.dispose();
+  const metrics: Record<string, number> = { step: result.steps, ...result.last };
+  for (const [k, v] of Object.entries(result.first)) metrics[`${k}Before`] = v;
+  if (result.aborted) {
+    policy.dispose();
+    return { metrics, outputs: result.checkpoint ? [relative(ctx.runDir.root, result.checkpoint)] : [], aborted: true };
+  }
   const dir = await saveAlignedModel(ctx, policy, 'grpo', result.steps, s.tokenizer, s.template);
   policy.dispose();
   const modelDir = relative(ctx.runDir.root, dir);
-  const metrics: Record<string, number> = { step: result.steps, ...result.last };
-  for (const [k, v] of Object.entries(result.first)) metrics[`${k}Before`] = v;
   return { metrics, outputs: [modelDir], modelDir };
 }

@@ -1,5 +1,7 @@
 import type { KilnContext } from '@kiln/core';
 import { AdamW, clipGradNorm, cosineSchedule, type Tensor } from '@kiln/tensor';
+import { runResumableLoop, StageCheckpoints, type LoopResult, type ResumableLoop, type ResumePoint } from '@kiln/finetune';
+import { ALIGN_WRITER } from './save.js';
 
 export interface LoopOptions {
   steps: number;
@@ -8,59 +10,62 @@ export interface LoopOptions {
   weightDecay: number;
   gradClip: number;
   evalEvery: number;
+  checkpointEvery: number;
+}
+
+/** The resume checkpoints of one align trainer: `<runDir>/align/checkpoints/<method>/`. */
+export function alignCheckpoints(ctx: KilnContext, method: string, architecture: string, options: Record<string, unknown>): StageCheckpoints {
+  return new StageCheckpoints(ctx.runDir.path('align', 'checkpoints', method), architecture, ALIGN_WRITER, options);
+}
+
+export interface AlignLoop {
+  method: string;
+  params: Map<string, Tensor>;
+  o: LoopOptions;
+  checkpoints: StageCheckpoints;
+  /** The checkpoint the weights were loaded from, when resuming. */
+  from?: ResumePoint;
+  /** What a checkpoint saves (the policy, or the reward model with its head). */
+  weights: ResumableLoop['weights'];
+  files?(dir: string): Promise<unknown>;
+  /** Compute the loss and push its gradients (already zeroed). */
+  step(i: number): Promise<{ loss: number; metrics?: Record<string, number> }>;
+  evaluate(i: number): Promise<Record<string, number>>;
+  /** The trainer's data cursor and RNGs, for the checkpoints. */
+  state(): unknown;
+  restore(state: unknown): void;
 }
 
 /**
- * The optimizer loop the align trainers share: `step` computes the loss and
- * pushes gradients (already zeroed), the loop clips, steps AdamW, reports
- * progress and metrics, and runs `evaluate` every evalEvery steps and at the end.
+ * The optimizer the align trainers share: `step` pushes gradients, this clips
+ * them and steps AdamW; the finetune stage's resumable loop does the rest
+ * (schedule, progress, metrics, evaluation, checkpoints, exact resume).
  */
-export async function optimize(
-  stage: 'align',
-  label: string,
-  params: Map<string, Tensor>,
-  o: LoopOptions,
-  ctx: KilnContext,
-  step: (i: number) => Promise<{ loss: number; metrics?: Record<string, number> }>,
-  evaluate: (i: number) => Promise<Record<string, number>>,
-): Promise<{ steps: number; loss: number; last: Record<string, number>; first: Record<string, number> }> {
-  const list = [...params.values()];
-  const opt = new AdamW(params, { lr: o.lr, betas: [0.9, 0.95], eps: 1e-8, weightDecay: o.weightDecay });
+export async function optimize(spec: AlignLoop, ctx: KilnContext): Promise<LoopResult> {
+  const { o } = spec;
+  const list = [...spec.params.values()];
+  const opt = new AdamW(spec.params, { lr: o.lr, betas: [0.9, 0.95], eps: 1e-8, weightDecay: o.weightDecay });
   const lrAt = cosineSchedule({ lr: o.lr, warmupSteps: o.warmupSteps ?? Math.min(20, Math.floor(o.steps / 10)), totalSteps: o.steps, minLrRatio: 0.1 });
-  const runEval = async (i: number) => {
-    const m = await evaluate(i);
-    await ctx.hooks.emitEval({ stage, step: i, metrics: m });
-    ctx.logger.info(`${label} eval`, { step: i, ...m });
-    return m;
-  };
-  const first = await runEval(0);
-  let last = first;
-  const bar = ctx.progress(label, o.steps);
-  const started = performance.now();
-  let i = 0;
-  let loss = NaN;
   try {
-    while (i < o.steps) {
-      await new Promise<void>((r) => setImmediate(r)); // Ctrl-C and progress
-      if (ctx.signal.aborted) break;
-      const t0 = performance.now();
-      opt.zeroGrad();
-      const r = await step(i);
-      const { norm, scale } = await clipGradNorm(list, o.gradClip > 0 ? o.gradClip : Infinity);
-      if (!Number.isFinite(r.loss) || !Number.isFinite(norm)) throw new Error(`${label}: the loss (${r.loss}) or gradient norm (${norm}) is not finite; lower align.lr`);
-      const lr = lrAt(i);
-      opt.step({ lr, gradScale: scale });
-      i++;
-      loss = r.loss;
-      const eta = ((performance.now() - started) / i / 1000) * (o.steps - i);
-      bar.update(i, { loss: loss.toFixed(4), eta: `${Math.round(eta)}s` });
-      await ctx.hooks.emitStep({ stage, step: i, totalSteps: o.steps, loss, lr, gradNorm: norm, msPerStep: performance.now() - t0, ...r.metrics });
-      if (o.evalEvery > 0 && i % o.evalEvery === 0 && i < o.steps) last = await runEval(i);
-    }
-    last = await runEval(i);
+    return await runResumableLoop(
+      {
+        stage: 'align', label: spec.method, steps: o.steps, lrAt, evalEvery: o.evalEvery, checkpointEvery: o.checkpointEvery,
+        checkpoints: spec.checkpoints, opt, weights: spec.weights, files: spec.files?.bind(spec),
+        async step(i, lr) {
+          opt.zeroGrad();
+          const r = await spec.step(i);
+          const { norm, scale } = await clipGradNorm(list, o.gradClip > 0 ? o.gradClip : Infinity);
+          if (Number.isFinite(r.loss) && Number.isFinite(norm)) opt.step({ lr, gradScale: scale });
+          return { loss: r.loss, gradNorm: norm, metrics: r.metrics };
+        },
+        evaluate: (i) => spec.evaluate(i),
+        state: () => spec.state(),
+        restore: (s) => spec.restore(s),
+      },
+      ctx,
+      spec.from,
+    );
   } finally {
-    bar.stop();
     opt.dispose();
   }
-  return { steps: i, loss, last, first };
 }

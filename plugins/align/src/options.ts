@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { checkpointOptions } from '@kiln/finetune';
 
 const common = {
   trainer: z.string().optional(),
@@ -14,6 +15,7 @@ const common = {
   initFrom: z.string().min(1).optional(),
   /** The chat template that renders prompts (the one the model was fine-tuned with). */
   chatTemplate: z.string().default('chatml'),
+  ...checkpointOptions,
 };
 
 const pairsData = z.strictObject({

@@ -10,8 +10,8 @@ export interface AlignSetup {
   /** Token ids that end a reply: the template's end-of-turn and eos. */
   stopIds: number[];
   abs(path: string): string;
-  /** Load the starting model (a fresh copy each call: the policy, and a frozen reference). */
-  loadPolicy(): Promise<{ model: PolicyModel; dir: string }>;
+  /** Load the starting model, or the one in `dir` (a resume checkpoint); a fresh copy each call: the policy, and a frozen reference. */
+  loadPolicy(dir?: string): Promise<{ model: PolicyModel; dir: string; architecture: string }>;
   encodePrompt(messages: readonly ChatMessage[]): number[];
   /** A reply as the template ends it (with end-of-turn), as ids. */
   encodeReply(text: string): number[];
@@ -31,8 +31,9 @@ export async function alignSetup(o: { initFrom?: string; chatTemplate: string },
     template,
     stopIds: [...new Set([endId, tokenizer.eosId])],
     abs,
-    async loadPolicy() {
-      return { model: asPolicy((await ctx.hooks.loadModel(dir)).model, where), dir };
+    async loadPolicy(from = dir) {
+      const loaded = await ctx.hooks.loadModel(from);
+      return { model: asPolicy(loaded.model, where), dir: from, architecture: loaded.architecture.name };
     },
     encodePrompt: (messages) => tokenizer.encode(template.prompt(messages), { allowSpecial: true }),
     encodeReply: (text) => [...tokenizer.encode(text), endId],

@@ -1,15 +1,16 @@
 import { relative } from 'node:path';
 import type { KilnContext, StageResult } from '@kiln/core';
 import { Tensor, backward, noGrad, tidy } from '@kiln/tensor';
-import { parseOptions } from '@kiln/finetune';
+import { parseOptions, writeChatFiles } from '@kiln/finetune';
 import { rewardModelOptionsSchema, type RewardModelOptions } from './options.js';
 import { alignSetup, splitRecords } from './setup.js';
 import { readPreferences, type PreferencePair } from './data.js';
 import { completionRows, type PromptCompletion } from './sequences.js';
 import { pairwiseLoss } from './losses.js';
 import { RewardModel, type HiddenModel } from './reward-model.js';
-import { optimize } from './loop.js';
-import { saveAlignedModel } from './save.js';
+import { alignCheckpoints, optimize } from './loop.js';
+import { EpochOrder, type EpochOrderState } from './epoch-order.js';
+import { ALIGN_WRITER, saveAlignedModel } from './save.js';
 
 const where = 'kiln:align (reward-model)';
 
@@ -18,10 +19,19 @@ export async function trainRewardModel(rawOptions: Record<string, unknown>, ctx:
   const o: RewardModelOptions = parseOptions(rewardModelOptionsSchema, rawOptions, 'align', where);
   const s = await alignSetup(o, ctx, where);
   const { train, val } = splitRecords(await readPreferences(s.abs(o.data.pairs)), o.data.valFraction, ctx.config.seed, where);
-  const body = (await s.loadPolicy()).model as unknown as HiddenModel;
+  const start = await s.loadPolicy();
+  const checkpoints = alignCheckpoints(ctx, 'reward-model', start.architecture, { ...o });
+  const from = await checkpoints.resumePoint(o.resume, ctx.logger, where);
+  let body = start.model as unknown as HiddenModel;
   if (typeof body.hidden !== 'function') throw new Error(`${where}: the model exposes no hidden(), so no reward head can sit on it`);
   const backend = await ctx.backend();
-  const rm = new RewardModel(body, backend, ctx.rng.fork('kiln:align:reward-head'));
+  const headRng = ctx.rng.fork('kiln:align:reward-head');
+  let rm: RewardModel;
+  if (from) {
+    body.dispose();
+    body = (await s.loadPolicy(from.dir)).model as unknown as HiddenModel;
+    rm = await RewardModel.load(body, from.dir, backend, headRng);
+  } else rm = new RewardModel(body, backend, headRng);
   const rows = (pairs: readonly PreferencePair[]) => {
     const items: PromptCompletion[] = [];
     for (const p of pairs) {
@@ -41,23 +51,36 @@ export async function trainRewardModel(rawOptions: Record<string, unknown>, ctx:
     const r = pairwiseLoss(chosen, rejected);
     return { 'val/loss': r.loss, 'val/pairwiseAccuracy': r.accuracy };
   };
-  const rng = ctx.rng.fork('kiln:align:reward-model');
+  const order = new EpochOrder(train.length, ctx.rng, 'kiln:align:reward-model');
   ctx.logger.info('reward model', { trainPairs: train.length, valPairs: val.length });
-  const result = await optimize('align', 'reward-model', rm.parameters(), o, ctx, (i) =>
-    tidy(async () => {
-      const batch = Array.from({ length: Math.min(o.batchSize, train.length) }, () => train[rng.int(train.length)]);
-      const out = scores(batch);
-      const { chosen, rejected } = split((await out.toArray()) as Float32Array);
-      const r = pairwiseLoss(chosen, rejected);
-      const seed = Tensor.from(out.backend, Float32Array.from(batch.flatMap((_, k) => [r.dChosen[k], r.dRejected[k]])), out.shape);
-      backward(out, seed);
-      void i;
-      return { loss: r.loss, metrics: { accuracy: r.accuracy } };
-    }),
-  evaluate);
+  const result = await optimize(
+    {
+      method: 'reward-model', params: rm.parameters(), o, checkpoints, from, weights: rm,
+      files: (dir) => writeChatFiles(dir, s.tokenizer, s.template, ALIGN_WRITER),
+      step: () =>
+        tidy(async () => {
+          const batch = order.take(Math.min(o.batchSize, train.length)).map((i) => train[i]);
+          const out = scores(batch);
+          const { chosen, rejected } = split((await out.toArray()) as Float32Array);
+          const r = pairwiseLoss(chosen, rejected);
+          const seed = Tensor.from(out.backend, Float32Array.from(batch.flatMap((_, k) => [r.dChosen[k], r.dRejected[k]])), out.shape);
+          backward(out, seed);
+          return { loss: r.loss, metrics: { accuracy: r.accuracy } };
+        }),
+      evaluate,
+      state: () => order.state(),
+      restore: (st) => order.restore(st as EpochOrderState),
+    },
+    ctx,
+  );
+  const metrics = { ...result.last, 'val/pairwiseAccuracyBefore': result.first['val/pairwiseAccuracy'], step: result.steps };
+  if (result.aborted) {
+    rm.dispose();
+    return { metrics, outputs: result.checkpoint ? [relative(ctx.runDir.root, result.checkpoint)] : [], aborted: true };
+  }
   const dir = await saveAlignedModel(ctx, rm, 'reward-model', result.steps, s.tokenizer, s.template);
   rm.dispose();
   const modelDir = relative(ctx.runDir.root, dir);
   // A reward model is not a policy: leave state.json's modelDir to the policy (no modelDir here).
-  return { metrics: { ...result.last, 'val/pairwiseAccuracyBefore': result.first['val/pairwiseAccuracy'], step: result.steps }, outputs: [modelDir], rewardModelDir: modelDir };
+  return { metrics, outputs: [modelDir], rewardModelDir: modelDir };
 }

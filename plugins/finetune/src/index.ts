@@ -10,6 +10,10 @@ export { applyLora, type LoraHandle, type LoraOptions } from './lora.js';
 export { sftOptionsSchema, parseOptions, type SftOptions, type SftOptionsInput } from './options.js';
 export { writeChatFiles } from './model-files.js';
 export { trainSft, WRITER, type SftInputs } from './sft.js';
+export { loraWeights, loadLoraWeights, LORA_FILE } from './lora-files.js';
+export { checkpointOptions } from './resume/options.js';
+export { StageCheckpoints, type ResumePoint } from './resume/stage-checkpoints.js';
+export { runResumableLoop, type ResumableLoop, type LoopResult, type LoopStep } from './resume/loop.js';
 
 /** `finetune: { trainer: 'sft', data: { chat: 'train.jsonl' }, lora: { rank: 8 } }`. */
 export default function finetune(): KilnPlugin {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { checkpointOptions } from './resume/options.js';
 
 /** The `finetune:` section for `trainer: 'sft'`, one comment per knob. Unknown keys are errors. */
 export const sftOptionsSchema = z.strictObject({
@@ -18,6 +19,7 @@ export const sftOptionsSchema = z.strictObject({
   gradClip: z.number().min(0).default(1),
   /** Validation loss (assistant tokens only) every N steps (0: only at the end). */
   evalEvery: z.number().int().nonnegative().default(50),
+  ...checkpointOptions,
   /** Start from this model directory (relative to the config); default: the run's latest model. */
   initFrom: z.string().min(1).optional(),
   /** Load the tokenizer from this directory (relative to the config); default: the run's tokenizer. */

@@ -74,6 +74,8 @@ export async function trainCausalLM(rawOptions: Record<string, unknown>, ctx: Ki
     ctx.rng.restore(resumed.rng);
     step = resumed.step;
     tokensSeen = resumed.tokens;
+    // The killed run may have logged steps after this checkpoint: they are run (and logged) again.
+    ctx.metrics.rewind(step);
   }
 
   // ---- schedule -------------------------------------------------------------

@@ -2,11 +2,15 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AdamW, readSafetensors, writeFileAtomic, writeSafetensors } from '@kiln/tensor';
-import type { CausalLM } from './model.js';
 
 export const WRITER = 'kiln:trainer@0.1.0';
 export const STATE_FORMAT = 'kiln-trainer-state';
 export const STATE_VERSION = 1;
+
+/** What a checkpoint saves the weights with: the model, or (LoRA) only its adapters. */
+export interface SavesFiles {
+  save(dir: string): Promise<string[]>;
+}
 
 /** trainer-state.json: everything beyond the weights that an exact resume needs. */
 export interface TrainerState {
@@ -34,8 +38,9 @@ export const stepDirName = (step: number): string => `step-${String(step).padSta
  * moments) and trainer-state.json: first into a temporary sibling directory,
  * renamed into place when complete, then `latest` is rewritten atomically to
  * name it. A crash leaves either the old checkpoint or the new, never half.
+ * `extra` writes more files into the checkpoint (chat files, a stage's own state) before the rename.
  */
-export async function saveCheckpoint(root: string, model: CausalLM, opt: AdamW, state: TrainerState): Promise<string> {
+export async function saveCheckpoint(root: string, model: SavesFiles, opt: AdamW, state: TrainerState, extra?: (dir: string) => Promise<unknown>): Promise<string> {
   const name = stepDirName(state.step);
   const final = join(root, name);
   const tmp = join(root, `.${name}.${process.pid}.tmp`);
@@ -47,6 +52,7 @@ export async function saveCheckpoint(root: string, model: CausalLM, opt: AdamW, 
     format: 'kiln-adamw', writer: WRITER, step: String(optState.step),
   });
   await writeFileAtomic(join(tmp, 'trainer-state.json'), JSON.stringify(state, null, 1) + '\n');
+  await extra?.(tmp);
   await rm(final, { recursive: true, force: true }); // the same step saved again (abort right after a save)
   await rename(tmp, final);
   await writeFileAtomic(join(root, 'latest'), name + '\n');

@@ -7,7 +7,7 @@ export { trainCausalLM, type CausalLmInputs } from './causal-lm.js';
 export { causalLmOptionsSchema, parseCausalLmOptions, type CausalLmOptions, type CausalLmOptionsInput } from './options.js';
 export { MemoryTokenBatches, byteTokens, splitTokens, unigramEntropy, type MemoryBatchesState } from './memory-batches.js';
 export { trainStep, evaluate, type StepShape, type StepResult } from './step.js';
-export { saveCheckpoint, latestCheckpoint, readTrainerState, loadOptimizer, stepDirName, type TrainerState } from './checkpoint.js';
+export { saveCheckpoint, latestCheckpoint, readTrainerState, loadOptimizer, stepDirName, type SavesFiles, type TrainerState } from './checkpoint.js';
 export { asCausalLM, type CausalLM } from './model.js';
 
 /**
