@@ -52,17 +52,11 @@ export const compressStage: StageDriver = {
     const compressed = await hooks.compressor.promise(model, ctx);
     const plugin = ownerOf(hooks.architecture, architecture);
     const dir = ctx.runDir.path('compress/model');
-    // The compressed model may be of another class than the one loaded (e.g. a quantized
-    // inference engine): its own save(dir) writes it when the architecture has no save.
-    const ownSave = (compressed as { save?: unknown } | null)?.save;
-    if (!architecture.save && typeof ownSave !== 'function') {
-      throw new KilnError(`[${plugin.name}] architecture "${architecture.name}" cannot save models, and the compressed model has no save(dir), so it cannot be kept`, {
-        plugin: plugin.name,
-      });
-    }
+    // The compressed model may be of another class than the one loaded (its quantized engine):
+    // the architecture's save writes it, or else the engine's own (the InferenceEngine contract).
     const save = architecture.save
       ? guarded(plugin, 'architecture.save', architecture.name, architecture.save.bind(architecture))
-      : (model: unknown, to: string) => (ownSave as (to: string) => Promise<string[]>).call(model, to);
+      : (model: unknown, to: string) => ctx.hooks.engine(model, plugin.name).save(to);
     const files = await save(compressed, dir, ctx);
     return { outputs: files.map((f) => relative(ctx.runDir.root, resolve(dir, f))), modelDir: 'compress/model' };
   },
