@@ -17,7 +17,7 @@ export interface Addon {
   info(): string;
   createPool(threads: number): PoolHandle;
   run(pool: PoolHandle, kernel: number, args: Float64Array, units: number, grain: number, maxThreads: number): void;
-  /** A zero-filled ArrayBuffer of at least `bytes`, 64-byte aligned, owned by the addon until free(). */
+  /** A zero-filled ArrayBuffer of at least `bytes` (a multiple of 64), owned by the addon until free(). */
   alloc(bytes: number): ArrayBuffer;
   address(memory: ArrayBuffer): number;
   free(memory: ArrayBuffer): void;
@@ -48,11 +48,18 @@ function isMusl(): boolean {
 
 export type Loaded = { addon: Addon; info: AddonInfo } | { problem: string };
 
-let loaded: Loaded | undefined;
+const loaded = new Map<string, Loaded>();
 
+/**
+ * The addon for this machine, loaded once per file. KILN_NATIVE_ADDON names
+ * another file to load instead (a custom build).
+ */
 export function loadAddon(): Loaded {
-  loaded ??= load();
-  return loaded;
+  const override = process.env.KILN_NATIVE_ADDON;
+  const key = override ?? '';
+  let result = loaded.get(key);
+  if (!result) loaded.set(key, (result = override ? loadFile(new URL(`file://${override}`)) : load()));
+  return result;
 }
 
 function load(): Loaded {

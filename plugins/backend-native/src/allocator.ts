@@ -5,6 +5,7 @@
  * same shapes every step stops asking the system for memory (and paying
  * its page faults) after the first step.
  */
+import { constants } from 'node:buffer';
 import { sizeClass } from '@kiln/backend-wasm';
 import type { Addon } from './addon.js';
 
@@ -25,6 +26,9 @@ export interface NativeAllocatorStats {
 
 const gib = (n: number) => `${(n / 2 ** 30).toFixed(2)} GiB`;
 
+/** Each buffer is one JS ArrayBuffer over addon memory, so at most what this Node allows one to be. */
+export const MAX_BUFFER_BYTES = constants.MAX_LENGTH;
+
 export class NativeAllocator {
   private readonly lists = new Map<number, Block[]>();
   private inUse = 0;
@@ -35,6 +39,12 @@ export class NativeAllocator {
 
   /** A block of at least `bytes`; `fresh` blocks are zero already. */
   alloc(bytes: number): Block & { fresh: boolean } {
+    if (bytes > MAX_BUFFER_BYTES) {
+      throw new Error(
+        `@kiln/backend-native: a single buffer of ${gib(bytes)} is over this Node's ${gib(MAX_BUFFER_BYTES)} ArrayBuffer limit ` +
+          `(buffer.constants.MAX_LENGTH; Node 22 raises it). Models beyond 4 GiB in total are fine: the limit is per tensor.`,
+      );
+    }
     const size = sizeClass(Math.max(1, bytes));
     const reused = this.lists.get(size)?.pop();
     if (reused) {
