@@ -15,7 +15,7 @@
  * Order is decided by `enforce` ('pre' | normal | 'post'), then by named stages
  * (`CLEAN_STAGE`), then by position in the config.
  */
-import type { Backend } from '@kiln/tensor';
+import type { Backend, GgufConversion, ModelEngine } from '@kiln/tensor';
 
 export type Awaitable<T> = T | Promise<T>;
 
@@ -136,6 +136,14 @@ export interface ArchitectureProvider<Model = unknown> {
   load?(dir: string, backend: Backend, ctx: KilnContext): Promise<Model | undefined>;
   /** Save a model to a directory that `load` reads back (the compress stage saves its result this way). */
   save?(model: Model, dir: string, ctx: KilnContext): Promise<string[]>;
+  /**
+   * first · The inference engine over one of this architecture's models (what create,
+   * load or engine itself returned), on the model's own weights; undefined for a model
+   * it did not make. Eval, generate, serve and compress run models through it.
+   */
+  engine(model: unknown): ModelEngine | undefined;
+  /** Its llama.cpp layout, for the GGUF exporter; absent when llama.cpp has none. */
+  gguf?: GgufConversion;
 }
 
 export interface StageResult {
@@ -389,6 +397,8 @@ export interface KilnHooksFacade {
   loadTokenizer(dir?: string): Promise<Tokenizer>;
   /** The model saved in `dir` (default: the run's latest model), loaded by the first architecture that recognises it. */
   loadModel(dir?: string): Promise<{ model: unknown; architecture: ArchitectureProvider }>;
+  /** The engine over `model` from the first architecture that recognises it; an error naming the plugin `who` when none does. */
+  engine(model: unknown, who: string): ModelEngine;
 }
 
 // ---------------------------------------------------------------------------

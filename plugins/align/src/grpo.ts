@@ -9,7 +9,7 @@ import { completionRows } from './sequences.js';
 import { backwardTokenGrads } from './logprobs.js';
 import { tokenLogProbs, type PolicyModel } from './policy.js';
 import { groupAdvantages, grpoLoss, type GrpoSequence } from './losses.js';
-import { sampleCompletions } from './generate.js';
+import { policyEngine, sampleCompletions } from './generate.js';
 import { alignCheckpoints, optimize } from './loop.js';
 import { EpochOrder, type EpochOrderState } from './epoch-order.js';
 import { ALIGN_WRITER, saveAlignedModel } from './save.js';
@@ -33,7 +33,7 @@ export async function scorePrompts(model: PolicyModel, records: readonly PromptR
   const samples: Array<{ prompt: string; reply: string; answer?: unknown }> = [];
   const rng = ctx.rng.fork('kiln:align:greedy');
   for (const r of records) {
-    const [ids] = await sampleCompletions(model, s.encodePrompt(r.prompt), 1, { maxNewTokens, temperature: 0, stopIds: s.stopIds, rng });
+    const [ids] = await sampleCompletions(model, s.encodePrompt(r.prompt), 1, { maxNewTokens, temperature: 0, stopIds: s.stopIds, rng, engine: policyEngine(model, ctx.hooks) });
     const reply = replyText(ids, s);
     const prompt = r.prompt[r.prompt.length - 1].content;
     if (r.meta?.answer !== undefined) {
@@ -80,7 +80,7 @@ export async function trainGrpo(rawOptions: Record<string, unknown>, ctx: KilnCo
     for (const p of order.take(o.promptsPerStep)) {
       const rec = prompts[p];
       const promptIds = s.encodePrompt(rec.prompt);
-      const group = await sampleCompletions(policy, promptIds, o.groupSize, { maxNewTokens: o.maxNewTokens, temperature: o.temperature, stopIds: s.stopIds, rng });
+      const group = await sampleCompletions(policy, promptIds, o.groupSize, { maxNewTokens: o.maxNewTokens, temperature: o.temperature, stopIds: s.stopIds, rng, engine: policyEngine(policy, ctx.hooks) });
       for (const c of group) {
         const completion = c.length ? c : [s.stopIds[0]];
         items.push({ prompt: promptIds, completion });
