@@ -42,15 +42,10 @@ export async function maskedLMLoss(engine: MaskedLMEngine, ids: readonly number[
   let masked = 0;
   for (let begin = 0; begin < ids.length; begin += T) {
     const window = ids.slice(begin, begin + T);
-    const inputs = Int32Array.from(window);
-    const targets = new Int32Array(window.length).fill(IGNORE);
-    for (let t = 0; t < window.length; t++) if (rng.next() < p) targets[t] = window[t];
-    if (targets.every((v) => v === IGNORE)) targets[rng.int(window.length)] = 0;
-    for (let t = 0; t < window.length; t++) {
-      if (targets[t] === IGNORE) continue;
-      targets[t] = window[t];
-      inputs[t] = o.maskTokenId;
-    }
+    const chosen = window.map(() => rng.next() < p);
+    if (!chosen.includes(true)) chosen[rng.int(window.length)] = true;
+    const inputs = Int32Array.from(window, (id, t) => (chosen[t] ? o.maskTokenId : id));
+    const targets = Int32Array.from(window, (id, t) => (chosen[t] ? id : IGNORE));
     const losses = await engine.tokenLosses(inputs, targets, 1, IGNORE);
     for (let t = 0; t < window.length; t++) {
       if (targets[t] === IGNORE) continue;
