@@ -13,7 +13,7 @@ export default defineConfig({
   name: 'my-model',
   // Every random choice (init, data order, sampling) derives from this seed.
   seed: 1337,
-  // 'auto' picks the fastest available: webgpu on a real GPU, then wasm, then js.
+  // 'auto' picks the fastest available: webgpu on a real GPU, then native, then wasm, then js.
   backend: 'auto',
 
   // Plugins provide every stage: data sources and cleaners, the tokenizer, the
