@@ -12,10 +12,12 @@ export function tokenNll(logits: Tensor, targets: Tensor): Tensor {
   if (targets.size !== N) throw new Error(`tokenNll: ${targets.size} targets for ${N} rows of logits`);
   const be = logits.backend;
   const out = Tensor.zeros(be, [N]);
-  be.crossEntropy(out.view, logits.view, targets.view, N, V, IGNORE_INDEX);
+  // Each row's log-sum-exp, kept for the backward (one pass over V instead of three).
+  const lse = Tensor.zeros(be, [N]);
+  be.crossEntropy(out.view, logits.view, targets.view, N, V, IGNORE_INDEX, lse.view);
   return record(out, 'tokenNll', [logits], (dout) => {
     const dlogits = gradOf(logits);
-    if (dlogits) be.crossEntropyBackward(dlogits.view, logits.view, targets.view, dout.view, N, V, IGNORE_INDEX);
+    if (dlogits) be.crossEntropyBackward(dlogits.view, logits.view, targets.view, dout.view, N, V, IGNORE_INDEX, lse.view);
   });
 }
 
