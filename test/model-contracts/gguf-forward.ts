@@ -28,7 +28,7 @@ export async function readGguf(path: string): Promise<GgufModel> {
   const infos = new Map(parsed.tensorInfos.map((t) => [t.name, t]));
   return {
     arch: String(parsed.metadata['general.architecture']),
-    meta: parsed.metadata,
+    meta: Object.fromEntries(Object.entries(parsed.metadata)),
     has: (name) => infos.has(name),
     tensor(name) {
       const info = infos.get(name);

@@ -12,7 +12,7 @@ import { createKiln, createMemoryLogger, type Kiln, type KilnContext, type KilnP
 import gpt2, { GPT2 } from '@kiln/gpt2';
 import llama, { Llama } from '@kiln/llama';
 import bert, { BertForMaskedLM } from '@kiln/bert';
-import { createRng, type Backend, type CausalLM } from '@kiln/tensor';
+import { createRng, type Backend } from '@kiln/tensor';
 
 export const V = 64;
 export const MASK = 61;
@@ -48,12 +48,14 @@ export const ARCHITECTURES = ['gpt2', 'llama', 'bert'] as const;
 export type ArchitectureName = (typeof ARCHITECTURES)[number];
 export const DECODERS = ['gpt2', 'llama'] as const;
 
+export type TinyModel = GPT2 | Llama | BertForMaskedLM;
+
 /** A freshly initialised model (std 0.1, so logits are far from uniform and compression shows). */
 export function tinyModel(name: 'gpt2', be: Backend, seed?: number): GPT2;
 export function tinyModel(name: 'llama', be: Backend, seed?: number): Llama;
 export function tinyModel(name: 'bert', be: Backend, seed?: number): BertForMaskedLM;
-export function tinyModel(name: ArchitectureName, be: Backend, seed?: number): CausalLM;
-export function tinyModel(name: ArchitectureName, be: Backend, seed = 1): CausalLM {
+export function tinyModel(name: ArchitectureName, be: Backend, seed?: number): TinyModel;
+export function tinyModel(name: ArchitectureName, be: Backend, seed = 1): TinyModel {
   const common = { vocabSize: V, nPositions: 32, nLayer: 2, nEmbd: 32, nHead: 4, initializerRange: 0.1 };
   const rng = createRng(seed);
   if (name === 'gpt2') return new GPT2(common, be, rng);
