@@ -6,6 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { withoutReplayedSteps } from './replayed-steps.js';
 
 export type MetricRecord = Record<string, unknown> & { stage?: string; step?: number; event?: string };
 
@@ -14,6 +15,8 @@ export interface RunArtifacts {
   metrics: MetricRecord[];
   /** metrics.jsonl lines that were not JSON objects. */
   badMetricLines: number;
+  /** Step records an interrupted run logged and its resumed run logged again (left out of `metrics`). */
+  replayedRecords: number;
   config?: Record<string, unknown>;
   state?: { stages?: Record<string, { seconds?: number; finishedAt?: string; metrics?: Record<string, number>; outputs?: string[] }> };
   dataReport?: DataReport;
@@ -120,12 +123,14 @@ export async function readRun(root: string): Promise<RunArtifacts> {
       badMetricLines++;
     }
   }
+  const { kept, replayed } = withoutReplayedSteps(metrics);
   const samplesRaw = await readJson<unknown>(root, 'eval/samples.json');
   const compressionRaw = await readJson<unknown>(root, 'compress/report.json');
   return {
     root,
-    metrics,
+    metrics: kept,
     badMetricLines,
+    replayedRecords: replayed,
     config: await readJson(root, 'config.json'),
     state: await readJson(root, 'state.json'),
     dataReport: await readJson(root, 'data/report.json'),

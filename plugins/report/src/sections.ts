@@ -56,6 +56,7 @@ export function summarySection(run: RunArtifacts): string {
   const seconds = Object.values(run.state?.stages ?? {}).map((s) => s.seconds).filter(num);
   if (seconds.length) cards.push(['time in stages', `${fmt(Math.round(seconds.reduce((a, b) => a + b, 0)))} s`]);
   if (run.badMetricLines) cards.push(['unreadable metric lines', fmt(run.badMetricLines)]);
+  if (run.replayedRecords) cards.push(['records logged twice by a resumed run (left out)', fmt(run.replayedRecords)]);
   const body = cards.length
     ? `<div class="cards">${cards.map(([k, v]) => `<div class="card"><div class="k">${esc(k)}</div><div class="v">${v}</div></div>`).join('')}</div>`
     : '<p class="missing">Nothing recorded yet.</p>';
