@@ -16,6 +16,7 @@
  * (`CLEAN_STAGE`), then by position in the config.
  */
 import type { Backend, GgufConversion, ModelEngine } from '@kiln/tensor';
+import type { Rng } from '@kiln/tensor';
 
 export type Awaitable<T> = T | Promise<T>;
 
@@ -339,19 +340,8 @@ export interface MetricsSink {
   rewind(step: number): number;
 }
 
-/** Seeded, serialisable random numbers (for exact resume). */
-export interface Rng {
-  /** Uniform in [0, 1). */
-  next(): number;
-  /** Integer in [0, n). */
-  int(n: number): number;
-  /** Standard normal. */
-  normal(): number;
-  state(): number[];
-  restore(state: number[]): void;
-  /** An independent stream derived from this seed and a label. */
-  fork(label: string): Rng;
-}
+/** Seeded, serialisable random numbers (for exact resume): @kiln/tensor's, which core's createRng makes. */
+export type { Rng };
 
 export interface ProgressHandle {
   update(done: number, fields?: Record<string, string | number>): void;

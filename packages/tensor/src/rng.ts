@@ -3,8 +3,8 @@
  * through splitmix32 so nearby seeds give unrelated streams. The whole state is
  * five u32 numbers (seed + four state words), so a checkpoint resumes exactly.
  *
- * The shape matches the `Rng` interface of @kiln/core (tensor must not import
- * core): core uses this implementation for ctx.rng.
+ * The one RNG of the repository: @kiln/core re-exports this `Rng` type and
+ * `createRng`, and ctx.rng is one of these.
  */
 export interface Rng {
   /** Uniform in [0, 1). */

@@ -1,4 +1,4 @@
-import { checkOptions } from '@kiln/core';
+import { checkOptions, checkTokenId, checkTransformer, contextOf, positiveInt, transformerFields } from '@kiln/core';
 import { z } from 'zod';
 
 /** BERT's hyperparameters (Hugging Face BertConfig, in camelCase). */
@@ -24,20 +24,13 @@ export interface BertConfig {
   padTokenId?: number;
 }
 
-const positiveInt = z.number().int().positive();
-
 /**
  * `model:` in llm.config.ts, checked when the config loads: BertConfig's fields,
  * with `context` as the friendlier name of nPositions.
  */
 export const bertOptions = z
   .strictObject({
-    vocabSize: positiveInt,
-    context: positiveInt.optional(),
-    nPositions: positiveInt.optional(),
-    nLayer: positiveInt,
-    nEmbd: positiveInt,
-    nHead: positiveInt,
+    ...transformerFields,
     intermediateSize: positiveInt.optional(),
     typeVocabSize: positiveInt.optional(),
     layerNormEps: z.number().positive().optional(),
@@ -45,10 +38,8 @@ export const bertOptions = z
     padTokenId: z.number().int().nonnegative().optional(),
   })
   .superRefine((o, ctx) => {
-    const problem = (field: string, message: string) => ctx.addIssue({ code: 'custom', path: [field], message });
-    if (o.context === undefined && o.nPositions === undefined) problem('context', 'required: the number of positions');
-    if (o.nEmbd % o.nHead !== 0) problem('nEmbd', `${o.nEmbd} must be divisible by model.nHead (${o.nHead})`);
-    if (o.padTokenId !== undefined && o.padTokenId >= o.vocabSize) problem('padTokenId', `${o.padTokenId} is outside the vocabulary of ${o.vocabSize}`);
+    checkTransformer(o, ctx);
+    checkTokenId(o, 'padTokenId', o.padTokenId, ctx);
   });
 
 /**
@@ -70,8 +61,7 @@ export function configFromOptions(options: Record<string, unknown>, where = 'kil
   const o = checkOptions(bertOptions, rest, { plugin: where, section: 'model' });
   return {
     vocabSize: o.vocabSize,
-    // The schema requires one of the two.
-    nPositions: o.nPositions ?? o.context ?? 0,
+    nPositions: contextOf(o),
     nLayer: o.nLayer,
     nEmbd: o.nEmbd,
     nHead: o.nHead,

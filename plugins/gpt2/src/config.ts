@@ -1,4 +1,4 @@
-import { checkOptions } from '@kiln/core';
+import { checkOptions, checkTokenId, checkTransformer, contextOf, positiveInt, transformerFields } from '@kiln/core';
 import { z } from 'zod';
 
 /** GPT-2's hyperparameters (Hugging Face GPT2Config, in camelCase). */
@@ -19,35 +19,21 @@ export interface GPT2Config {
   eosTokenId?: number;
 }
 
-const positiveInt = z.number().int().positive();
-
 /**
  * `model:` in llm.config.ts, checked when the config loads: GPT2Config's fields,
  * with `context` as the friendlier name of nPositions.
  */
 export const gpt2Options = z
   .strictObject({
-    vocabSize: positiveInt,
-    context: positiveInt.optional(),
-    nPositions: positiveInt.optional(),
-    nLayer: positiveInt,
-    nEmbd: positiveInt,
-    nHead: positiveInt,
+    ...transformerFields,
     nInner: positiveInt.optional(),
     layerNormEpsilon: z.number().positive().optional(),
     initializerRange: z.number().positive().optional(),
     eosTokenId: z.number().int().nonnegative().optional(),
   })
   .superRefine((o, ctx) => {
-    if (o.context === undefined && o.nPositions === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['context'], message: 'required: the context length (learned positions)' });
-    }
-    if (o.nEmbd % o.nHead !== 0) {
-      ctx.addIssue({ code: 'custom', path: ['nEmbd'], message: `${o.nEmbd} must be divisible by model.nHead (${o.nHead})` });
-    }
-    if (o.eosTokenId !== undefined && o.eosTokenId >= o.vocabSize) {
-      ctx.addIssue({ code: 'custom', path: ['eosTokenId'], message: `${o.eosTokenId} is outside the vocabulary of ${o.vocabSize}` });
-    }
+    checkTransformer(o, ctx);
+    checkTokenId(o, 'eosTokenId', o.eosTokenId, ctx);
   });
 
 /** Check a config, with errors that name the field and the plugin. */
@@ -61,8 +47,7 @@ export function configFromOptions(options: Record<string, unknown>, where = 'kil
   const o = checkOptions(gpt2Options, rest, { plugin: where, section: 'model' });
   return {
     vocabSize: o.vocabSize,
-    // The schema requires one of the two.
-    nPositions: o.nPositions ?? o.context ?? 0,
+    nPositions: contextOf(o),
     nLayer: o.nLayer,
     nEmbd: o.nEmbd,
     nHead: o.nHead,

@@ -1,4 +1,4 @@
-import { checkOptions } from '@kiln/core';
+import { checkOptions, checkTokenId, checkTransformer, contextOf, positiveInt, transformerFields } from '@kiln/core';
 import { z } from 'zod';
 
 /** Llama's hyperparameters (Hugging Face LlamaConfig, in camelCase). */
@@ -29,41 +29,32 @@ export interface LlamaConfig {
   eosTokenId?: number;
 }
 
-const positiveInt = z.number().int().positive();
-const tokenId = z.number().int().nonnegative();
-
 /**
  * `model:` in llm.config.ts, checked when the config loads: LlamaConfig's fields,
  * with `context` as the friendlier name of nPositions.
  */
 export const llamaOptions = z
   .strictObject({
-    vocabSize: positiveInt,
-    context: positiveInt.optional(),
-    nPositions: positiveInt.optional(),
-    nLayer: positiveInt,
-    nEmbd: positiveInt,
-    nHead: positiveInt,
+    ...transformerFields,
     nKvHead: positiveInt.optional(),
     intermediateSize: positiveInt.optional(),
     rmsNormEps: z.number().positive().optional(),
     ropeTheta: z.number().positive().optional(),
     tieWordEmbeddings: z.boolean().optional(),
     initializerRange: z.number().positive().optional(),
-    bosTokenId: tokenId.optional(),
-    eosTokenId: tokenId.optional(),
+    bosTokenId: z.number().int().nonnegative().optional(),
+    eosTokenId: z.number().int().nonnegative().optional(),
   })
   .superRefine((o, ctx) => {
+    checkTransformer(o, ctx);
     const problem = (field: string, message: string) => ctx.addIssue({ code: 'custom', path: [field], message });
-    if (o.context === undefined && o.nPositions === undefined) problem('context', 'required: the context length');
     const nKvHead = o.nKvHead ?? o.nHead;
-    if (o.nEmbd % o.nHead !== 0) problem('nEmbd', `${o.nEmbd} must be divisible by model.nHead (${o.nHead})`);
-    else if ((o.nEmbd / o.nHead) % 2 !== 0) problem('nHead', `the head size nEmbd/nHead (${o.nEmbd / o.nHead}) must be even for rotary embeddings`);
-    if (o.nHead % nKvHead !== 0) problem('nKvHead', `model.nHead (${o.nHead}) must be a multiple of model.nKvHead (${nKvHead})`);
-    for (const field of ['bosTokenId', 'eosTokenId'] as const) {
-      const id = o[field];
-      if (id !== undefined && id >= o.vocabSize) problem(field, `${id} is outside the vocabulary of ${o.vocabSize}`);
+    if (o.nEmbd % o.nHead === 0 && (o.nEmbd / o.nHead) % 2 !== 0) {
+      problem('nHead', `the head size nEmbd/nHead (${o.nEmbd / o.nHead}) must be even for rotary embeddings`);
     }
+    if (o.nHead % nKvHead !== 0) problem('nKvHead', `model.nHead (${o.nHead}) must be a multiple of model.nKvHead (${nKvHead})`);
+    checkTokenId(o, 'bosTokenId', o.bosTokenId, ctx);
+    checkTokenId(o, 'eosTokenId', o.eosTokenId, ctx);
   });
 
 /** Check a config, with errors that name the field and the plugin. */
@@ -78,8 +69,7 @@ export function configFromOptions(options: Record<string, unknown>, where = 'kil
   const eosTokenId = o.eosTokenId ?? o.vocabSize - 1;
   return {
     vocabSize: o.vocabSize,
-    // The schema requires one of the two.
-    nPositions: o.nPositions ?? o.context ?? 0,
+    nPositions: contextOf(o),
     nLayer: o.nLayer,
     nEmbd: o.nEmbd,
     nHead: o.nHead,
