@@ -2,6 +2,7 @@
 // activations, run forward/backward/AdamW, free) must stop carving fresh
 // blocks and growing the memory after its first step.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AdamW, Tensor } from '@kiln/tensor';
 import { WasmBackend } from '../src/index.js';
 import { CachingAllocator, OutOfMemoryError, sizeClass } from '../src/allocator.js';
 
@@ -96,5 +97,18 @@ describe('wasm backend memory', () => {
     expect(new Set(after.slice(1)).size, `memory bytes per step: ${after.join(', ')}`).toBe(1);
     expect(new Set(fresh.slice(1)).size, `fresh blocks per step: ${fresh.join(', ')}`).toBe(1);
     expect(be.memoryStats().inUse).toBeGreaterThan(0);
+  });
+});
+
+describe('wasm backend: a model over wasm32 memory', () => {
+  it('is refused when its optimizer is built, naming the size and the native backend, before any step', async () => {
+    const be = await WasmBackend.create({ threads: 1, skipWarmup: true });
+    // 270M parameters: 1.08 GB of weights fit, but training needs 4.32 GB for weights, gradients and moments.
+    const weights = new Map([['w', Tensor.zeros(be, [16384, 16480])]]);
+    expect(() => new AdamW(weights)).toThrow(
+      /AdamW: training 270\.0M parameters needs 4\.32 GB for weights, gradients and AdamW moments alone, before activations; the wasm backend addresses at most 4\.00 GiB\. Use backend: 'native'/,
+    );
+    weights.get('w')!.dispose();
+    await be.dispose();
   });
 });

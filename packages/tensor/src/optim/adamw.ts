@@ -53,6 +53,7 @@ export class AdamW {
     const first = params.values().next().value as Tensor | undefined;
     if (!first) throw new Error('AdamW: no parameters');
     this.backend = first.backend;
+    checkFits(this.backend, params);
     const decides = o.decay ?? ((_: string, t: Tensor) => t.decay ?? t.shape.length >= 2);
     for (const [name, param] of params) {
       if (param.dtype !== 'f32') throw new Error(`AdamW: parameter '${name}' is ${param.dtype}, only f32 trains`);
@@ -147,4 +148,24 @@ export class AdamW {
       s.v.dispose();
     }
   }
+}
+
+/**
+ * Training keeps four f32 copies of every parameter (weights, gradients, two
+ * moments). Where the backend's memory is bounded (wasm32: 4 GiB), a model
+ * that cannot fit even before activations is refused here, before any step
+ * runs, instead of failing minutes later on some activation buffer.
+ */
+function checkFits(backend: Backend, params: Map<string, Tensor>): void {
+  const limit = backend.info.maxMemoryBytes;
+  if (typeof limit !== 'number') return;
+  let count = 0;
+  for (const p of params.values()) count += p.size;
+  const need = 16 * count;
+  if (need <= limit) return;
+  throw new Error(
+    `AdamW: training ${(count / 1e6).toFixed(1)}M parameters needs ${(need / 1e9).toFixed(2)} GB for weights, gradients and ` +
+      `AdamW moments alone, before activations; the ${backend.info.name} backend addresses at most ${(limit / 2 ** 30).toFixed(2)} GiB. ` +
+      `Use backend: 'native' (64-bit memory) on a CPU, or a smaller model.`,
+  );
 }
