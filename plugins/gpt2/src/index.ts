@@ -1,7 +1,4 @@
-import type { KilnPlugin, ArchitectureProvider } from '@kiln/core';
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { architecturePlugin, type KilnPlugin } from '@kiln/core';
 import { readQuantization } from '@kiln/tensor';
 import { GPT2 } from './model.js';
 import { configFromOptions, gpt2Options } from './config.js';
@@ -22,36 +19,22 @@ export type Gpt2PluginOptions = Record<string, never>;
  * config.json + model.safetensors (Kiln's or Hugging Face's) load.
  */
 export default function gpt2(_options: Gpt2PluginOptions = {}): KilnPlugin {
-  const architecture: ArchitectureProvider<GPT2 | Gpt2Engine> = {
+  return architecturePlugin<GPT2 | Gpt2Engine>({
     name: 'gpt2',
-    // `model:` is checked against it when the config loads, before any stage runs.
+    plugin: 'kiln:gpt2',
+    version: '0.1.0',
+    label: 'GPT-2',
     options: gpt2Options,
-    create(options, backend, ctx) {
-      const config = configFromOptions(options, 'kiln:gpt2');
-      const model = new GPT2(config, backend, ctx.rng.fork('kiln:gpt2:init'));
-      ctx.logger.info('created GPT-2', { ...config, parameters: model.numParameters() });
-      return model;
-    },
-    async load(dir, backend, ctx) {
-      const configPath = join(dir, 'config.json');
-      if (!existsSync(configPath)) return undefined;
-      const json = JSON.parse(await readFile(configPath, 'utf8')) as { model_type?: unknown };
-      if (json.model_type !== 'gpt2') return undefined;
+    init: (options, backend, rng) => new GPT2(configFromOptions(options, 'kiln:gpt2'), backend, rng),
+    async read(dir, backend) {
       // A compressed model (quantized matrices) loads as the inference engine it was saved from.
       const quantization = await readQuantization(dir);
-      if (quantization) {
-        const engine = await Gpt2Engine.load(dir, backend, quantization);
-        ctx.logger.info('loaded quantized GPT-2', { dir, bytes: engine.matrices.bytes() });
-        return engine;
-      }
-      const model = await GPT2.load(dir, backend);
-      ctx.logger.info('loaded GPT-2', { dir, parameters: model.numParameters() });
-      return model;
+      return quantization ? Gpt2Engine.load(dir, backend, quantization) : GPT2.load(dir, backend);
     },
+    describe: (model) => (model instanceof GPT2 ? { ...model.config, parameters: model.numParameters() } : { quantized: true, bytes: model.matrices.bytes() }),
     // A compressed model is its engine, which saves its quantized matrices as they are.
     save: (model, dir) => model.save(dir),
     engine: (model) => (model instanceof Gpt2Engine ? model : model instanceof GPT2 ? Gpt2Engine.fromGpt2(model) : undefined),
     gguf: gpt2Gguf,
-  };
-  return { name: 'kiln:gpt2', version: '0.1.0', architecture };
+  });
 }

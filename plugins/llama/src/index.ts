@@ -1,7 +1,4 @@
-import type { KilnPlugin, ArchitectureProvider } from '@kiln/core';
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { architecturePlugin, type KilnPlugin } from '@kiln/core';
 import { readQuantization } from '@kiln/tensor';
 import { Llama } from './model.js';
 import { configFromOptions, llamaOptions } from './config.js';
@@ -23,35 +20,21 @@ export type LlamaPluginOptions = Record<string, never>;
  * config.json + model.safetensors (Kiln's or Hugging Face's) load.
  */
 export default function llama(_options: LlamaPluginOptions = {}): KilnPlugin {
-  const architecture: ArchitectureProvider<Llama | LlamaEngine> = {
+  return architecturePlugin<Llama | LlamaEngine>({
     name: 'llama',
-    // `model:` is checked against it when the config loads, before any stage runs.
+    plugin: 'kiln:llama',
+    version: '0.1.0',
+    label: 'Llama',
     options: llamaOptions,
-    create(options, backend, ctx) {
-      const config = configFromOptions(options, 'kiln:llama');
-      const model = new Llama(config, backend, ctx.rng.fork('kiln:llama:init'));
-      ctx.logger.info('created Llama', { ...config, parameters: model.numParameters() });
-      return model;
-    },
-    async load(dir, backend, ctx) {
-      const configPath = join(dir, 'config.json');
-      if (!existsSync(configPath)) return undefined;
-      const json = JSON.parse(await readFile(configPath, 'utf8')) as { model_type?: unknown };
-      if (json.model_type !== 'llama') return undefined;
+    init: (options, backend, rng) => new Llama(configFromOptions(options, 'kiln:llama'), backend, rng),
+    async read(dir, backend) {
       // A compressed model (quantized matrices) loads as the inference engine it was saved from.
       const quantization = await readQuantization(dir);
-      if (quantization) {
-        const engine = await LlamaEngine.load(dir, backend, quantization);
-        ctx.logger.info('loaded quantized Llama', { dir, bytes: engine.matrices.bytes() });
-        return engine;
-      }
-      const model = await Llama.load(dir, backend);
-      ctx.logger.info('loaded Llama', { dir, parameters: model.numParameters() });
-      return model;
+      return quantization ? LlamaEngine.load(dir, backend, quantization) : Llama.load(dir, backend);
     },
+    describe: (model) => (model instanceof Llama ? { ...model.config, parameters: model.numParameters() } : { quantized: true, bytes: model.matrices.bytes() }),
     save: (model, dir) => model.save(dir),
     engine: (model) => (model instanceof LlamaEngine ? model : model instanceof Llama ? LlamaEngine.fromLlama(model) : undefined),
     gguf: llamaGguf,
-  };
-  return { name: 'kiln:llama', version: '0.1.0', architecture };
+  });
 }
