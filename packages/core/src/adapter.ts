@@ -120,6 +120,9 @@ const TAPPERS: { [K in HookName]: Tapper<K> } = {
       );
     }
   },
+  chatTemplate(hooks, plugin, value) {
+    for (const template of toArray(value)) hooks.chatTemplate.tap(tapOptions(plugin, template), (name) => (name === template.name ? template : undefined));
+  },
   backend(hooks, plugin, provider) {
     hooks.backend.tap(tapOptions(plugin, provider), (providers) => [...providers, provider]);
   },

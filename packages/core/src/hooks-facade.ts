@@ -47,6 +47,7 @@ export function createHooksFacade(hooks: KilnHooks, context: () => KilnContext):
       const available = tappedItems<{ name: string; stage: string }>(hooks.trainer).map((t) => `${t.name} (${t.stage})`);
       throw missingProvider(ctx().config, 'trainer', { stage, requested: name, field: `${stage}.trainer`, available });
     },
+    chatTemplate: (name) => hooks.chatTemplate.call(name),
     rewards: () => tappedItems(hooks.reward),
     reward: (input) => hooks.reward.promise({ total: 0, parts: {} }, input, ctx()),
     evaluators: () => tappedItems(hooks.evaluator),

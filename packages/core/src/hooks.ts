@@ -15,6 +15,7 @@ import tapable from 'tapable';
 import type {
   ArchitectureProvider,
   BackendProvider,
+  ChatTemplateProvider,
   CheckpointInfo,
   ConfigEnv,
   Doc,
@@ -140,6 +141,11 @@ export const HOOKS = {
     points: {
       trainer: () => new SyncBailHook<[string | undefined, StageName], TrainerProvider | undefined, TapMeta>(['name', 'stage']),
     },
+  },
+  /** SyncBail · the first chat template whose name matches `<stage>.chatTemplate`. */
+  chatTemplate: {
+    kind: 'first',
+    points: { chatTemplate: () => new SyncBailHook<[string], ChatTemplateProvider | undefined, TapMeta>(['name']) },
   },
   /** SyncWaterfall · collects backend providers; the resolver picks by name or, for 'auto', by priority. */
   backend: {

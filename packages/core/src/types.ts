@@ -181,6 +181,26 @@ export interface EncoderProvider {
   run(options: Record<string, unknown>, ctx: KilnContext): Promise<StageResult>;
 }
 
+/**
+ * A chat template as Hugging Face's tokenizer_config.json carries it: Jinja over
+ * `messages`, `add_generation_prompt`, `bos_token` and `eos_token`. The finetune
+ * stage renders it (with @kiln/finetune, on @huggingface/jinja) and masks the
+ * loss to what the assistant turns add; the model directory carries it to serving.
+ */
+export interface ChatTemplateProvider {
+  /** Requested by `finetune.chatTemplate` / `align.chatTemplate`, e.g. 'chatml', 'llama3'. */
+  name: string;
+  /** The Jinja source. */
+  jinja: string;
+  /** Special tokens the template writes; each must be ONE special token of the tokenizer. */
+  specialTokens: readonly string[];
+  /** The token that ends an assistant turn: trained with the reply, so the model learns to stop. */
+  endOfTurn: string;
+  /** What `{{ bos_token }}` / `{{ eos_token }}` print (default ''). */
+  bosToken?: string;
+  eosToken?: string;
+}
+
 export interface BackendProvider {
   /** 'js' | 'wasm' | 'webgpu' or a third-party name. */
   name: string;
@@ -290,6 +310,8 @@ export interface KilnPlugin<Api = unknown> {
   architecture?: ArchitectureProvider | ArchitectureProvider[];
   /** first · by `<stage>.trainer`. */
   trainer?: TrainerProvider | TrainerProvider[];
+  /** first · by `finetune.chatTemplate` / `align.chatTemplate` name (before the built-in ChatML and Llama-3). */
+  chatTemplate?: ChatTemplateProvider | ChatTemplateProvider[];
   /** first · by `backend` name, or the highest-priority available one for 'auto'. */
   backend?: BackendProvider;
   /** series · every reward scores; the weighted sum is the reward. */
@@ -380,6 +402,8 @@ export interface KilnHooksFacade {
   tokenizer(type?: string): TokenizerProvider;
   architecture(name: string): ArchitectureProvider;
   trainer(name: string, stage: StageName): TrainerProvider;
+  /** The chat template a plugin provides under `name`, or undefined when none does. */
+  chatTemplate(name: string): ChatTemplateProvider | undefined;
   rewards(): RewardFunction[];
   reward(input: RewardInput): Promise<{ total: number; parts: Record<string, number> }>;
   evaluators(): Evaluator[];

@@ -15,6 +15,8 @@ const common = {
   initFrom: z.string().min(1).optional(),
   /** The chat template that renders prompts (the one the model was fine-tuned with). */
   chatTemplate: z.string().default('chatml'),
+  /** chatTemplate 'tokenizer': the token that ends an assistant turn (default: tokenizer_config.json's eos_token). */
+  chatEndOfTurn: z.string().min(1).optional(),
   ...checkpointOptions,
 };
 

@@ -1,6 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { KilnContext, Tokenizer } from '@kiln/core';
-import { chatTemplateByName, checkTemplateTokenizer, type ChatMessage, type TrainingChatTemplate } from '@kiln/finetune';
+import { checkTemplateTokenizer, resolveChatTemplate, type ChatMessage, type TrainingChatTemplate } from '@kiln/finetune';
 import { createRng } from '@kiln/tensor';
 import { asPolicy, type PolicyModel } from './policy.js';
 
@@ -17,10 +17,11 @@ export interface AlignSetup {
   encodeReply(text: string): number[];
 }
 
-export async function alignSetup(o: { initFrom?: string; chatTemplate: string }, ctx: KilnContext, where: string): Promise<AlignSetup> {
+export async function alignSetup(o: { initFrom?: string; chatTemplate: string; chatEndOfTurn?: string }, ctx: KilnContext, where: string): Promise<AlignSetup> {
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(ctx.config.root, p));
-  const template = chatTemplateByName(o.chatTemplate, `${where}: align.chatTemplate`);
-  const tokenizer = await ctx.hooks.loadTokenizer();
+  const tokenizerDir = ctx.runDir.path('tokenizer');
+  const tokenizer = await ctx.hooks.loadTokenizer(tokenizerDir);
+  const template = await resolveChatTemplate(o.chatTemplate, ctx, { tokenizer, tokenizerDir, field: `${where}: align.chatTemplate`, endOfTurn: o.chatEndOfTurn });
   checkTemplateTokenizer(template, tokenizer, where);
   const state = await ctx.runDir.readJson<{ modelDir?: string }>('state.json');
   const dir = o.initFrom ? abs(o.initFrom) : state?.modelDir ? ctx.runDir.path(state.modelDir) : undefined;

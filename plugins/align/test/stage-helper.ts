@@ -1,7 +1,7 @@
 // The finetune and align stages through the real core (config, hooks, run dir), as `kiln finetune` / `kiln align` run them.
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createKiln, createMemoryLogger, type StageResult, type UserConfig } from '@kiln/core';
+import { createKiln, createMemoryLogger, type KilnPlugin, type StageResult, type UserConfig } from '@kiln/core';
 import gpt2, { GPT2 } from '@kiln/gpt2';
 import tokenizers, { saveTokenizer, trainBpe } from '@kiln/tokenizers';
 import { ReferenceBackend, createRng } from '@kiln/tensor';
@@ -46,6 +46,8 @@ export async function runStage(o: {
   section: Record<string, unknown>;
   onStep?: (step: number, loss: number) => void;
   signal?: AbortSignal;
+  /** More plugins (a third-party chat template...). */
+  plugins?: KilnPlugin[];
 }): Promise<StageRun> {
   const steps: number[] = [];
   const losses: number[] = [];
@@ -55,6 +57,7 @@ export async function runStage(o: {
       gpt2(), tokenizers(), finetune(), align(), exactMatch(),
       // An untrained model never gets the answer right: a reward that differs between completions gives GRPO gradients.
       customReward('test:char-codes', (input) => [...input.completion].reduce((a, ch) => a + ch.charCodeAt(0), 0) % 7),
+      ...(o.plugins ?? []),
       { name: 'test:recorder', onStep: (info) => void (steps.push(info.step), losses.push(info.loss), o.onStep?.(info.step, info.loss)) },
     ],
     [o.stage]: o.section,

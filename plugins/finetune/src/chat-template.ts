@@ -1,4 +1,6 @@
 import type { Tokenizer } from '@kiln/core';
+import { BUILTIN_CHAT_TEMPLATES, CHATML } from './chat/builtin.js';
+import { jinjaTrainingTemplate } from './chat/jinja-template.js';
 
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant' | (string & {});
@@ -12,8 +14,9 @@ export interface ChatPiece {
 }
 
 /**
- * How conversations become text. The template travels with the model (in
- * tokenizer_config.json's chat_template and in chat-template.json) so
+ * How conversations become text: Jinja (as Hugging Face's tokenizer_config.json
+ * carries it) rendered with @huggingface/jinja. The template travels with the
+ * model (tokenizer_config.json's chat_template, chat-template.json) so
  * generation renders prompts exactly as training did.
  */
 export interface TrainingChatTemplate {
@@ -22,41 +25,28 @@ export interface TrainingChatTemplate {
   specialTokens: readonly string[];
   /** The token that ends an assistant turn: kept in the labels so the model learns to stop. */
   endOfTurn: string;
-  /** The conversation as pieces, assistant contents and their end-of-turn marked `train`. */
+  /** The conversation as pieces, each assistant turn (with its end-of-turn) marked `train`. */
   pieces(messages: readonly ChatMessage[]): ChatPiece[];
   /** The prompt for generation: the conversation up to where the assistant's reply begins. */
   prompt(messages: readonly ChatMessage[]): string;
-  /** The same template as Jinja (Hugging Face tokenizer_config.json `chat_template`). */
+  /** The whole conversation as text (no generation prompt). */
+  render(messages: readonly ChatMessage[]): string;
+  /** The Jinja source (Hugging Face tokenizer_config.json `chat_template`). */
   jinja: string;
+  /** What the template prints for bos_token / eos_token. */
+  bosToken?: string;
+  eosToken?: string;
 }
 
-/** ChatML: `<|im_start|>role\ncontent<|im_end|>\n`, the reply opening with `<|im_start|>assistant\n`. */
-export const chatml: TrainingChatTemplate = {
-  name: 'chatml',
-  specialTokens: ['<|im_start|>', '<|im_end|>'],
-  endOfTurn: '<|im_end|>',
-  pieces(messages) {
-    const out: ChatPiece[] = [];
-    for (const m of messages) {
-      out.push({ text: `<|im_start|>${m.role}\n`, train: false });
-      if (m.role === 'assistant') out.push({ text: `${m.content}<|im_end|>`, train: true }, { text: '\n', train: false });
-      else out.push({ text: `${m.content}<|im_end|>\n`, train: false });
-    }
-    return out;
-  },
-  prompt(messages) {
-    return messages.map((m) => `<|im_start|>${m.role}\n${m.content}<|im_end|>\n`).join('') + '<|im_start|>assistant\n';
-  },
-  jinja:
-    "{% for m in messages %}{{ '<|im_start|>' + m['role'] + '\\n' + m['content'] + '<|im_end|>' + '\\n' }}{% endfor %}" +
-    "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}",
-};
+/** ChatML, rendered from its Jinja. */
+export const chatml: TrainingChatTemplate = jinjaTrainingTemplate(CHATML);
 
-export const CHAT_TEMPLATES: Record<string, TrainingChatTemplate> = { chatml };
+/** The built-in templates by name (plugins add more through the chatTemplate hook). */
+export const CHAT_TEMPLATES: Record<string, TrainingChatTemplate> = Object.fromEntries(BUILTIN_CHAT_TEMPLATES.map((t) => [t.name, jinjaTrainingTemplate(t)]));
 
 export function chatTemplateByName(name: string, where: string): TrainingChatTemplate {
   const t = CHAT_TEMPLATES[name];
-  if (!t) throw new Error(`${where}: unknown chatTemplate '${name}' (known: ${Object.keys(CHAT_TEMPLATES).join(', ')})`);
+  if (!t) throw new Error(`${where}: unknown chatTemplate '${name}' (known: ${Object.keys(CHAT_TEMPLATES).join(', ')}, 'tokenizer', or one a plugin adds)`);
   return t;
 }
 

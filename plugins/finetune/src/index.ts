@@ -3,6 +3,10 @@ import { sftOptionsSchema } from './options.js';
 import { trainSft } from './sft.js';
 
 export { chatml, CHAT_TEMPLATES, chatTemplateByName, checkTemplateTokenizer, type ChatMessage, type ChatPiece, type TrainingChatTemplate } from './chat-template.js';
+export { CHATML, LLAMA3, BUILTIN_CHAT_TEMPLATES } from './chat/builtin.js';
+export { jinjaTrainingTemplate } from './chat/jinja-template.js';
+export { chatTemplateFromConfig, chatTemplateFromTokenizerDir } from './chat/tokenizer-config.js';
+export { resolveChatTemplate } from './chat/resolve.js';
 export { readChatJsonl, toChatRecord, type ChatRecord } from './chat-data.js';
 export { encodeChat, encodeText, type SftExample } from './sft-example.js';
 export { packExamples, PackedBatches, type PackedRow, type PackedBatchesState } from './packing.js';

@@ -13,7 +13,11 @@ export async function writeChatFiles(dir: string, tokenizer: Tokenizer, template
   const eos = Object.entries(tokenizer.specialTokens).find(([, id]) => id === tokenizer.eosId)?.[0];
   await writeFileAtomic(
     join(dir, 'tokenizer_config.json'),
-    JSON.stringify({ chat_template: template.jinja, eos_token: eos, additional_special_tokens: template.specialTokens }, null, 2) + '\n',
+    JSON.stringify(
+      { chat_template: template.jinja, ...(template.bosToken && { bos_token: template.bosToken }), eos_token: template.eosToken ?? eos, additional_special_tokens: template.specialTokens },
+      null,
+      2,
+    ) + '\n',
   );
   await writeFileAtomic(
     join(dir, 'chat-template.json'),

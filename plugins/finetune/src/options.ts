@@ -26,8 +26,13 @@ export const sftOptionsSchema = z.strictObject({
   tokenizer: z.string().min(1).optional(),
   /** Pack several examples per row (attention and positions stay per example). */
   pack: z.boolean().default(true),
-  /** The chat template (it is saved with the model so generation uses the same). */
+  /**
+   * The chat template: 'chatml', 'llama3', 'tokenizer' (the tokenizer directory's own
+   * tokenizer_config.json chat_template) or one a plugin adds; saved with the model so generation uses the same.
+   */
   chatTemplate: z.string().default('chatml'),
+  /** chatTemplate 'tokenizer': the token that ends an assistant turn (default: tokenizer_config.json's eos_token). */
+  chatEndOfTurn: z.string().min(1).optional(),
   /**
    * Training data, paths relative to the config: `chat` is JSONL of
    * `{messages}` or `{prompt, response}` records (loss on the assistant's

@@ -2,7 +2,8 @@ import { isAbsolute, relative, resolve } from 'node:path';
 import type { KilnContext, StageResult, Tokenizer } from '@kiln/core';
 import { AdamW, cosineSchedule } from '@kiln/tensor';
 import { asCausalLM, evaluate, saveCheckpoint, trainStep, type CausalLM, type TrainerState } from '@kiln/trainer';
-import { chatTemplateByName, checkTemplateTokenizer, type TrainingChatTemplate } from './chat-template.js';
+import { checkTemplateTokenizer, type TrainingChatTemplate } from './chat-template.js';
+import { resolveChatTemplate } from './chat/resolve.js';
 import type { ChatRecord } from './chat-data.js';
 import { PackedBatches } from './packing.js';
 import { applyLora, type LoraHandle } from './lora.js';
@@ -28,10 +29,13 @@ export async function trainSft(rawOptions: Record<string, unknown>, ctx: KilnCon
   // ---- config ---------------------------------------------------------------
   const o: SftOptions = parseOptions(sftOptionsSchema, rawOptions, 'finetune', where);
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(ctx.config.root, p));
-  const template: TrainingChatTemplate = chatTemplateByName(o.chatTemplate, `${where}: finetune.chatTemplate`);
 
-  // ---- setup: tokenizer (checked against the template), model or resume ---------
-  const tokenizer = inputs.tokenizer ?? (await ctx.hooks.loadTokenizer(o.tokenizer ? abs(o.tokenizer) : undefined));
+  // ---- setup: tokenizer and chat template (checked against each other), model or resume ---------
+  const tokenizerDir = o.tokenizer ? abs(o.tokenizer) : ctx.runDir.path('tokenizer');
+  const tokenizer = inputs.tokenizer ?? (await ctx.hooks.loadTokenizer(tokenizerDir));
+  const template: TrainingChatTemplate = await resolveChatTemplate(o.chatTemplate, ctx, {
+    tokenizer, tokenizerDir, field: `${where}: finetune.chatTemplate`, endOfTurn: o.chatEndOfTurn,
+  });
   if (o.data.chat) checkTemplateTokenizer(template, tokenizer, where);
   const checkpoints = new StageCheckpoints(ctx.runDir.path('finetune', 'checkpoints'), 'gpt2', WRITER, { ...o });
   const from = inputs.model ? undefined : await checkpoints.resumePoint(o.resume, ctx.logger, where);

@@ -14,6 +14,7 @@ export { StopSequenceMatcher, type StopResult } from './stop.js';
 export { IncrementalDecoder, type Detokenizer } from './decode.js';
 export { chatml, type ChatMessage, type ChatTemplate } from './chat.js';
 export { jinjaChatTemplate, chatTemplateFromTokenizerConfig, type JinjaChatTemplateOptions } from './jinja-template.js';
+export { chatTemplateFromModelDir } from './model-dir-template.js';
 export {
   createTextGenerator,
   ContextLengthError,

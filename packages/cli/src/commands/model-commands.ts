@@ -10,7 +10,7 @@ import { createKiln, type Kiln } from '@kiln/core';
 import { createModelGenerator, toEngine } from '@kiln/generate';
 import { buildReport } from '@kiln/report';
 import { serve } from '@kiln/serve';
-import type { GenerateOptions, TextGenerator } from '@kiln/sampling';
+import { chatTemplateFromModelDir, type GenerateOptions, type TextGenerator } from '@kiln/sampling';
 import { createCliLogger } from '../cli-logger.js';
 import type { CliIO } from '../io.js';
 import { kilnOptions, withCommonOptions, type CommonOptions } from '../options.js';
@@ -32,12 +32,24 @@ async function openKiln(command: string, options: CommonOptions, io: CliIO): Pro
   return createKiln({ ...kilnOptions(options, command, io.cwd), env: io.env, logger });
 }
 
+/** --model, else the run's latest model (state.json), else undefined. */
+async function modelDirOf(kiln: Kiln, options: ModelOptions, io: CliIO): Promise<string | undefined> {
+  if (options.model !== undefined) return resolve(io.cwd, options.model);
+  const runDir = kiln.context().runDir;
+  const latest = (await runDir.readJson<{ modelDir?: string }>('state.json'))?.modelDir;
+  return latest === undefined ? undefined : runDir.path(latest);
+}
+
 /** The model and tokenizer a command serves, as a TextGenerator over its architecture's KV-cached engine. */
 async function loadGenerator(kiln: Kiln, command: string, options: ModelOptions, io: CliIO): Promise<TextGenerator> {
   const hooks = kiln.context().hooks;
-  const { model } = await hooks.loadModel(options.model === undefined ? undefined : resolve(io.cwd, options.model));
+  const modelDir = await modelDirOf(kiln, options, io);
+  const { model } = await hooks.loadModel(modelDir);
   const tokenizer = await hooks.loadTokenizer(options.tokenizer === undefined ? undefined : resolve(io.cwd, options.tokenizer));
-  return createModelGenerator(toEngine(model, hooks, `kiln ${command}`), tokenizer, { name: kiln.config.name });
+  // The template the model was fine-tuned with (its tokenizer_config.json); its special tokens are parsed as such.
+  const chatTemplate = modelDir === undefined ? undefined : await chatTemplateFromModelDir(modelDir);
+  const specialAware = { eosId: tokenizer.eosId, decode: (ids: ArrayLike<number>) => tokenizer.decode(ids), encode: (text: string) => tokenizer.encode(text, { allowSpecial: true }) };
+  return createModelGenerator(toEngine(model, hooks, `kiln ${command}`), specialAware, { name: kiln.config.name, chatTemplate });
 }
 
 function withModelOptions(command: Command): Command {
@@ -54,6 +66,7 @@ interface GenerateCliOptions extends ModelOptions {
   repetitionPenalty?: number;
   seed?: number;
   stop?: string[];
+  chat?: boolean;
 }
 
 export function registerGenerate(program: Command, io: CliIO): void {
@@ -66,6 +79,7 @@ export function registerGenerate(program: Command, io: CliIO): void {
     .option('--repetition-penalty <r>', '> 1 discourages repeats', number('repetition-penalty'))
     .option('--seed <n>', 'same seed, same text', number('seed'))
     .option('--stop <text>', 'stop before this text (repeatable)', collect)
+    .option('--chat', "send the prompt as a user turn, rendered with the model's chat template (the one it was fine-tuned with)")
     .action(async (prompt: string, options: GenerateCliOptions) => {
       const kiln = await openKiln('generate', options, io);
       try {
@@ -77,7 +91,12 @@ export function registerGenerate(program: Command, io: CliIO): void {
         let text = '';
         let tokens = 0;
         let finishReason: string | undefined;
-        for await (const chunk of generator.generate(prompt, request)) {
+        const dir = options.chat ? await modelDirOf(kiln, options, io) : undefined;
+        const template = dir === undefined ? undefined : await chatTemplateFromModelDir(dir);
+        if (options.chat && !template) throw new Error('kiln generate --chat: the model directory has no chat template (tokenizer_config.json chat_template); fine-tune it with kiln finetune');
+        if (options.chat && template) request.stop = [...(request.stop ?? []), ...template.stop];
+        const text0 = options.chat && template ? template.render([{ role: 'user', content: prompt }]) : prompt;
+        for await (const chunk of generator.generate(text0, request)) {
           if (chunk.tokenId >= 0) tokens++;
           text += chunk.text;
           finishReason = chunk.finishReason ?? finishReason;
