@@ -11,6 +11,7 @@ import type { KilnHooks } from './hooks.js';
 import { createHooksFacade } from './hooks-facade.js';
 import { registerRunContext } from './plugin-context.js';
 import { resolveBackend } from './backend/resolve-backend.js';
+import { recordBackend } from './backend/record-backend.js';
 import { createMetricsSink } from './services/metrics.js';
 import type { ProgressFactory } from './services/progress.js';
 import { createRunRng } from './services/rng.js';
@@ -105,7 +106,11 @@ export function createRunContainer(options: RunContainerOptions): RunContainer {
     backend: asFunction((cradle: RunServices) => {
       let pending: Promise<Backend> | undefined;
       // The backend belongs to the run, but needs a context: the root scope's.
-      const get = () => (pending ??= resolveBackend(cradle.hooks, container.resolve('ctx')));
+      const get = () =>
+        (pending ??= resolveBackend(cradle.hooks, container.resolve('ctx')).then(async (backend) => {
+          await recordBackend(cradle.runDir, backend);
+          return backend;
+        }));
       return Object.assign(get, { created: () => pending });
     })
       .singleton()

@@ -19,6 +19,8 @@ export interface HuggingFaceExportInput {
   generationConfig?: Record<string, unknown>;
   /** tokenizer_config.json content; default: PreTrainedTokenizerFast with the context length and eos token. */
   tokenizerConfig?: Record<string, unknown>;
+  /** tokenizer_config.json's chat_template (Jinja), when the model was tuned for chat. */
+  chatTemplate?: string;
   /** More files (README.md, a model card), by name. */
   extraFiles?: Record<string, string | Uint8Array>;
 }
@@ -111,12 +113,15 @@ export async function exportHuggingFace(outDir: string, input: HuggingFaceExport
         model_max_length: c.n_positions ?? c.max_position_embeddings ?? c.n_ctx,
         ...(tokenText(c.bos_token_id) ? { bos_token: tokenText(c.bos_token_id) } : {}),
         ...(tokenText(c.eos_token_id) ? { eos_token: tokenText(c.eos_token_id) } : {}),
+        ...(tokenText(c.pad_token_id) ? { pad_token: tokenText(c.pad_token_id) } : {}),
+        ...(input.chatTemplate !== undefined && { chat_template: input.chatTemplate }),
       },
     ),
   );
   const generation: Record<string, unknown> = { _from_model_config: true };
   if (c.bos_token_id !== undefined) generation.bos_token_id = c.bos_token_id;
   if (c.eos_token_id !== undefined) generation.eos_token_id = c.eos_token_id;
+  if (c.pad_token_id !== undefined) generation.pad_token_id = c.pad_token_id;
   await put('generation_config.json', json({ ...generation, ...input.generationConfig }));
 
   for (const [name, data] of Object.entries(input.extraFiles ?? {})) {

@@ -17,11 +17,14 @@ import type { GgufConversion, ModelEngine } from '@kiln/tensor';
 import { exportGgufFromDir } from './gguf/from-dir.js';
 import type { TensorType } from './gguf/types.js';
 import { exportHuggingFace } from './huggingface.js';
+import { runChatTemplate, tokenizerIds, type RunFiles, type SpecialTokens } from './run-metadata.js';
 
 interface ExportContext {
   logger: { info(message: string, data?: Record<string, unknown>): void };
+  /** Where the run's state.json names its chat model (for tokenizer_config.json's chat_template). */
+  runDir: RunFiles;
   hooks: {
-    loadTokenizer(dir?: string): Promise<{ toJSON(): unknown }>;
+    loadTokenizer(dir?: string): Promise<SpecialTokens & { toJSON(): unknown }>;
     engine(model: unknown, who: string): ModelEngine;
     architecture(name: string): { gguf?: GgufConversion };
   };
@@ -60,13 +63,16 @@ export function huggingface(options: HuggingFacePluginOptions = {}): ExporterPlu
       async export(model, outDir, ctx) {
         const who = 'kiln:export-huggingface';
         const engine = ctx.hooks.engine(model, who);
-        const tokenizer = (await ctx.hooks.loadTokenizer()).toJSON() as Record<string, unknown>;
+        const tok = await ctx.hooks.loadTokenizer();
+        const tokenizer = tok.toJSON() as Record<string, unknown>;
+        const chatTemplate = await runChatTemplate(ctx.runDir);
         const files = await withSavedModel(engine, async (dir) => {
-          const config = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8')) as Record<string, unknown>;
+          // Special-token ids from the tokenizer the run used, not the architecture's default guess.
+          const config: Record<string, unknown> = { ...(JSON.parse(await readFile(join(dir, 'config.json'), 'utf8')) as Record<string, unknown>), ...tokenizerIds(tok) };
           if (config.quantization_config !== undefined) {
             throw new Error(`${who}: the ${engine.architecture} model has quantized matrices (Kiln's group-wise int8/int4), which Hugging Face cannot load; export the f32 model (export.model: 'train'), GGUF q8_0 quantizes on its own`);
           }
-          return exportHuggingFace(outDir, { weights: join(dir, 'model.safetensors'), config, tokenizer, generationConfig: options.generationConfig });
+          return exportHuggingFace(outDir, { weights: join(dir, 'model.safetensors'), config, tokenizer, generationConfig: options.generationConfig, chatTemplate });
         });
         ctx.logger.info(`exported Hugging Face layout to ${outDir}`);
         return files;

@@ -18,7 +18,11 @@ const logs: string[] = [];
 // The architectures come from a Kiln run with the GPT-2 plugin; the tokenizer is the tiny one above.
 const kiln = await createKiln({ cwd: tmpdir(), logger: createMemoryLogger(), config: { plugins: [gpt2()] } });
 const { engine, architecture } = kiln.context().hooks;
-const ctx = { logger: { info: (m: string) => void logs.push(m) }, hooks: { engine, architecture, loadTokenizer: async () => ({ toJSON: () => tinyTokenizer() }) } };
+const ctx = {
+  logger: { info: (m: string) => void logs.push(m) },
+  runDir: { readJson: async () => undefined, path: (...parts: string[]) => join(tmpdir(), ...parts) },
+  hooks: { engine, architecture, loadTokenizer: async () => ({ eosId: 63, specialTokens: { '<|endoftext|>': 63 }, toJSON: () => tinyTokenizer() }) },
+};
 
 describe('exporter plugins', () => {
   it('huggingface() writes the HF layout whose weights equal the model; gguf() writes f32 and q8_0 files an independent reader parses', async () => {
