@@ -2,7 +2,7 @@
  * The architecture's hyperparameters: `model:` in llm.config.ts (checked by
  * `templateOptions` when the config loads) and config.json in a saved model.
  */
-import { checkOptions, checkTransformer, contextOf, positiveInt, transformerFields } from '@kiln/core';
+import { checkModelOptions, checkTransformer, positiveInt, transformerFields, transformerSizes } from '@kiln/core';
 import { z } from 'zod';
 
 /** config.json's model_type: what `load` recognises a saved model of this architecture by. */
@@ -36,14 +36,9 @@ export const templateOptions = z
 
 /** `model:` options (or a config read back) → a complete config; errors name the field and the plugin. */
 export function configFromOptions(options: Record<string, unknown>, where = 'kiln-architecture-template'): TemplateConfig {
-  const { architecture: _architecture, ...rest } = options;
-  const o = checkOptions(templateOptions, rest, { plugin: where, section: 'model' });
+  const o = checkModelOptions(templateOptions, options, where);
   return {
-    vocabSize: o.vocabSize,
-    nPositions: contextOf(o),
-    nLayer: o.nLayer,
-    nEmbd: o.nEmbd,
-    nHead: o.nHead,
+    ...transformerSizes(o),
     nInner: o.nInner ?? 4 * o.nEmbd,
     normEps: o.normEps ?? 1e-6,
     initializerRange: o.initializerRange ?? 0.02,

@@ -5,6 +5,8 @@
  * read the same for GPT-2, Llama, BERT and a third-party architecture.
  */
 import { z } from 'zod';
+import { checkOptions } from './config/schema.js';
+import type { StandardSchemaV1 } from './types.js';
 
 /** A whole number above zero (sizes, counts). */
 export const positiveInt = z.number().int().positive();
@@ -38,11 +40,23 @@ export function checkTransformer(o: TransformerOptions, ctx: z.core.$RefinementC
   }
 }
 
-/** The context length of options `checkTransformer` accepted. */
-export function contextOf(o: TransformerOptions): number {
-  const positions = o.nPositions ?? o.context;
-  if (positions === undefined) throw new TypeError('contextOf: options were not checked against transformerFields');
-  return positions;
+/** The sizes every transformer config has, from options `checkTransformer` accepted (the context as nPositions). */
+export function transformerSizes(o: TransformerOptions & { nLayer: number }): {
+  vocabSize: number;
+  nPositions: number;
+  nLayer: number;
+  nEmbd: number;
+  nHead: number;
+} {
+  const nPositions = o.nPositions ?? o.context;
+  if (nPositions === undefined) throw new TypeError('transformerSizes: options were not checked with checkTransformer');
+  return { vocabSize: o.vocabSize, nPositions, nLayer: o.nLayer, nEmbd: o.nEmbd, nHead: o.nHead };
+}
+
+/** The `model:` section (its `architecture` key aside) checked against an architecture's schema; errors name the plugin. */
+export function checkModelOptions<Output>(schema: StandardSchemaV1<unknown, Output>, options: Record<string, unknown>, plugin: string): Output {
+  const { architecture: _architecture, ...rest } = options;
+  return checkOptions(schema, rest, { plugin, section: 'model' });
 }
 
 /** A token id option (eos, bos, pad) must lie inside the vocabulary. */

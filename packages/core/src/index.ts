@@ -17,6 +17,8 @@ export { CORE_VERSION } from './version.js';
 export { didYouMean, suggestion } from './config/did-you-mean.js';
 export { checkOptions } from './config/schema.js';
 export { architecturePlugin, modelTypeOf, type ArchitectureSpec } from './architecture-plugin.js';
-export { checkTokenId, checkTransformer, contextOf, positiveInt, transformerFields, type TransformerOptions } from './architecture-options.js';
+export {
+  checkModelOptions, checkTokenId, checkTransformer, positiveInt, transformerFields, transformerSizes, type TransformerOptions,
+} from './architecture-options.js';
 export { runDataWorker, type DataWorkerOptions } from './stages/data-queue-worker.js';
 export { orderedMap, taskPool, siblingModule, type TaskPool, type TaskModule } from './stages/data-pool.js';

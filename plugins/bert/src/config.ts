@@ -1,4 +1,4 @@
-import { checkOptions, checkTokenId, checkTransformer, contextOf, positiveInt, transformerFields } from '@kiln/core';
+import { checkModelOptions, checkTokenId, checkTransformer, positiveInt, transformerFields, transformerSizes } from '@kiln/core';
 import { z } from 'zod';
 
 /** BERT's hyperparameters (Hugging Face BertConfig, in camelCase). */
@@ -57,14 +57,9 @@ export function validateConfig(c: BertConfig, where = 'kiln:bert'): Required<Ber
 
 /** The plugin's `model` options → a validated config with defaults filled in. */
 export function configFromOptions(options: Record<string, unknown>, where = 'kiln:bert'): Required<BertConfig> {
-  const { architecture: _architecture, ...rest } = options;
-  const o = checkOptions(bertOptions, rest, { plugin: where, section: 'model' });
+  const o = checkModelOptions(bertOptions, options, where);
   return {
-    vocabSize: o.vocabSize,
-    nPositions: contextOf(o),
-    nLayer: o.nLayer,
-    nEmbd: o.nEmbd,
-    nHead: o.nHead,
+    ...transformerSizes(o),
     intermediateSize: o.intermediateSize ?? 4 * o.nEmbd,
     typeVocabSize: o.typeVocabSize ?? 2,
     layerNormEps: o.layerNormEps ?? 1e-12,

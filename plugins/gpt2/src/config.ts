@@ -1,4 +1,4 @@
-import { checkOptions, checkTokenId, checkTransformer, contextOf, positiveInt, transformerFields } from '@kiln/core';
+import { checkModelOptions, checkTokenId, checkTransformer, positiveInt, transformerFields, transformerSizes } from '@kiln/core';
 import { z } from 'zod';
 
 /** GPT-2's hyperparameters (Hugging Face GPT2Config, in camelCase). */
@@ -43,14 +43,9 @@ export function validateConfig(c: GPT2Config, where = 'kiln:gpt2'): Required<GPT
 
 /** The plugin's `model` options → a validated config with defaults filled in. */
 export function configFromOptions(options: Record<string, unknown>, where = 'kiln:gpt2'): Required<GPT2Config> {
-  const { architecture: _architecture, ...rest } = options;
-  const o = checkOptions(gpt2Options, rest, { plugin: where, section: 'model' });
+  const o = checkModelOptions(gpt2Options, options, where);
   return {
-    vocabSize: o.vocabSize,
-    nPositions: contextOf(o),
-    nLayer: o.nLayer,
-    nEmbd: o.nEmbd,
-    nHead: o.nHead,
+    ...transformerSizes(o),
     nInner: o.nInner ?? 4 * o.nEmbd,
     layerNormEpsilon: o.layerNormEpsilon ?? 1e-5,
     initializerRange: o.initializerRange ?? 0.02,

@@ -1,4 +1,4 @@
-import { checkOptions, checkTokenId, checkTransformer, contextOf, positiveInt, transformerFields } from '@kiln/core';
+import { checkModelOptions, checkTokenId, checkTransformer, positiveInt, transformerFields, transformerSizes } from '@kiln/core';
 import { z } from 'zod';
 
 /** Llama's hyperparameters (Hugging Face LlamaConfig, in camelCase). */
@@ -64,15 +64,10 @@ export function validateConfig(c: LlamaConfig, where = 'kiln:llama'): Required<L
 
 /** The plugin's `model` options → a validated config with defaults filled in. */
 export function configFromOptions(options: Record<string, unknown>, where = 'kiln:llama'): Required<LlamaConfig> {
-  const { architecture: _architecture, ...rest } = options;
-  const o = checkOptions(llamaOptions, rest, { plugin: where, section: 'model' });
+  const o = checkModelOptions(llamaOptions, options, where);
   const eosTokenId = o.eosTokenId ?? o.vocabSize - 1;
   return {
-    vocabSize: o.vocabSize,
-    nPositions: contextOf(o),
-    nLayer: o.nLayer,
-    nEmbd: o.nEmbd,
-    nHead: o.nHead,
+    ...transformerSizes(o),
     nKvHead: o.nKvHead ?? o.nHead,
     intermediateSize: o.intermediateSize ?? Math.ceil((8 * o.nEmbd) / 3 / 32) * 32,
     rmsNormEps: o.rmsNormEps ?? 1e-6,
