@@ -4,3 +4,6 @@ export { maskedLMLoss, type MaskedLMLossOptions, type MaskedLMLossResult } from 
 export { sequencePerplexity, bitsPerByte, type PerplexityOptions, type PerplexityResult } from './perplexity.js';
 export { scoreMultipleChoice, engineLogLikelihood, type LogLikelihood, type ChoiceScores } from './scoring.js';
 export { loadChoiceItems, loadAnswerItems, type ChoiceItem, type AnswerItem } from './tasks.js';
+export { taskAccuracy, type TaskAccuracyOptions } from './task-accuracy.js';
+export { readTaskItems, freshInstances, promptsIn, type TaskItem, type TaskSource } from './task-items.js';
+export { wilsonInterval } from './wilson.js';
