@@ -15,11 +15,13 @@ import type { KVCache } from './inference/kv-cache.js';
 import type { LinearWeight } from './inference/weights.js';
 import type { Tensor } from './tensor.js';
 
-/** The sizes every model states: its context and its vocabulary. */
+/** The sizes every model states: its context, its vocabulary and its width. */
 export interface ModelDims {
   /** Most positions one sequence may have. */
   readonly nPositions: number;
   readonly vocabSize: number;
+  /** Width of the hidden states (what a reward or classification head reads). */
+  readonly nEmbd: number;
 }
 
 export interface ForwardWithLoss {
@@ -42,6 +44,12 @@ export interface CausalLM {
   /** Writes config.json + model.safetensors into dir (what the architecture's load reads back). */
   save(dir: string): Promise<string[]>;
   dispose(): void;
+}
+
+/** A CausalLM that hands out its final hidden states: the body of a reward model (GPT-2, Llama and BERT are). */
+export interface HiddenStatesLM extends CausalLM {
+  /** The hidden states (B, T, nEmbd) the LM head reads, recorded on the tape. */
+  hidden(ids: Int32Array, o: Pick<ForwardWithLoss, 'T' | 'segments'>): Tensor;
 }
 
 /** The methods of every engine: its sizes, per-token losses, saving. */

@@ -7,7 +7,7 @@ export type PolicyModel = CausalLM;
 export function asPolicy(model: unknown, where: string): PolicyModel {
   if (isCausalLM(model)) return model;
   const kind = typeof model === 'object' && model !== null ? model.constructor.name : typeof model;
-  throw new Error(`${where}: the model (${kind}) has no parameters(), forward(), save() and dispose(), so it cannot be aligned (a compressed model is for inference only)`);
+  throw new Error(`${where}: the model (${kind}) lacks parameters(), forward(), save() or dispose(), so it cannot be aligned (a compressed model is for inference only)`);
 }
 
 /** Forward rows and take every target token's log-prob (recorded on the tape unless inside noGrad). */

@@ -1,16 +1,10 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Linear, Tensor, embedding, linear, readSafetensors, reshape, writeFileAtomic, writeSafetensors, type Backend, type Rng } from '@kiln/tensor';
+import { Linear, Tensor, embedding, linear, readSafetensors, reshape, writeFileAtomic, writeSafetensors, type Backend, type HiddenStatesLM, type Rng } from '@kiln/tensor';
 
-/** A transformer that exposes its final hidden states (GPT-2's `hidden`). */
-export interface HiddenModel {
-  parameters(): Map<string, Tensor>;
-  hidden(ids: Int32Array, o: { T: number }): Tensor;
-  save(dir: string): Promise<string[]>;
-  dispose(): void;
-  readonly config?: { nPositions?: number; nEmbd?: number };
-}
+/** The body a reward head sits on: a model of the HiddenStatesLM contract (@kiln/tensor). */
+export type HiddenModel = HiddenStatesLM;
 
 export const HEAD_FILE = 'reward_head.safetensors';
 export const REWARD_WRITER = 'kiln:align@0.1.0';

@@ -49,7 +49,7 @@ describe('sampleCompletions', () => {
       forward: (ids, targets, o) => model.forward(ids, targets, o),
       save: (dir) => model.save(dir),
       dispose: () => undefined,
-      config: { nPositions: 16, vocabSize: 40 },
+      config: { nPositions: 16, vocabSize: 40, nEmbd: 16 },
     };
     const o = { maxNewTokens: 5, temperature: 1, stopIds: [0] };
     expect(() => policyEngine(wrapped, kiln.context().hooks)).toThrow(/\[kiln:align\] no architecture recognises the model/);

@@ -7,5 +7,5 @@ export type { CausalLM };
 export function asCausalLM(model: unknown, where: string): CausalLM {
   if (isCausalLM(model)) return model;
   const kind = typeof model === 'object' && model !== null ? model.constructor.name : typeof model;
-  throw new Error(`${where}: the model (${kind}) has no parameters(), forward(), save() and dispose(), so it cannot be trained (a compressed model is for inference only)`);
+  throw new Error(`${where}: the model (${kind}) lacks parameters(), forward(), save() or dispose(), so it cannot be trained (a compressed model is for inference only)`);
 }
