@@ -2,11 +2,13 @@
 //! backward, with causal and segment masks and grouped KV heads. The
 //! products run through the register-blocked `gemm`; only a block of scores
 //! per thread is ever stored (in `scratch`), and the backward pass recomputes
-//! the probabilities from the saved log-sum-exp.
+//! the probabilities from the saved log-sum-exp. The row-wise exp and scale
+//! loops run at the CPU's full vector width (see `lanes`).
 use crate::matmul::{gemm, Operands, SCRATCH_FLOATS};
 use crate::BLOCK_SCRATCH;
-use crate::simd::{axpy, dot, exp, exp4, hsum, ld, log, scale_by, st};
-use crate::v4::*;
+use crate::lanes::math::{axpy, dot, exp, scale_by};
+use crate::lanes::{each_vector, keep, widest, Lanes};
+use crate::simd::log;
 
 struct Shape {
     t: usize,
@@ -44,12 +46,21 @@ unsafe fn visible(seg: *const i32, b: usize, t_len: usize, i: usize, j: usize) -
 /// packed operands stay in L1/L2 while the products run through `gemm`.
 const BLOCK: usize = 64;
 
-/// out = softmax(scale·q·kᵀ + mask)·v; lse[b,h,t] saved. Units: b·H + h.
-/// `segments` may be null; `causal` is 0 or 1. Per block of query rows the
-/// scores S = Q·Kᵀ and the output P·V are register-blocked products (gemm);
-/// only a block of S rows is ever stored.
-#[no_mangle]
-pub unsafe extern "C" fn kiln_attention(
+widest! {
+    /// out = softmax(scale·q·kᵀ + mask)·v; lse[b,h,t] saved. Units: b·H + h.
+    /// `segments` may be null; `causal` is 0 or 1. Per block of query rows the
+    /// scores S = Q·Kᵀ and the output P·V are register-blocked products (gemm);
+    /// only a block of S rows is ever stored.
+    pub unsafe extern "C" fn kiln_attention(
+        out: *mut f32, lse: *mut f32, qkv: *const f32, segments: *const i32,
+        t_len: usize, h: usize, hkv: usize, d: usize, causal: u32, scale: f32,
+        lo: usize, hi: usize, scratch: *mut f32,
+    ) => attention;
+}
+
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+unsafe fn attention<L: Lanes>(
     out: *mut f32, lse: *mut f32, qkv: *const f32, segments: *const i32,
     t_len: usize, h: usize, hkv: usize, d: usize, causal: u32, scale: f32,
     lo: usize, hi: usize, scratch: *mut f32,
@@ -75,7 +86,7 @@ pub unsafe extern "C" fn kiln_attention(
             for i in i0..i1 {
                 let row = scores.add((i - i0) * jend);
                 let end = if causal != 0 { i + 1 } else { t_len };
-                *lse.add(u * t_len + i) = softmax_row(row, jend, end, scale, segments.is_null(), |j| visible(segments, b, t_len, i, j));
+                *lse.add(u * t_len + i) = softmax_row::<L>(row, jend, end, scale, segments.is_null(), |j| visible(segments, b, t_len, i, j));
             }
             // out rows = P·V.
             let pv = Operands {
@@ -97,35 +108,36 @@ fn rows_per_block(fit: usize) -> usize {
 
 /// Turns scores row[0..end] into probabilities of scale·score in place
 /// (masked ones and row[end..len] set to 0); returns the log-sum-exp of the
-/// scaled scores. `all_visible`: no segment mask, so the loops run 4 wide.
+/// scaled scores. `all_visible`: no segment mask, so scaling runs vector-wide.
 #[inline(always)]
-unsafe fn softmax_row(row: *mut f32, len: usize, end: usize, scale: f32, all_visible: bool, visible: impl Fn(usize) -> bool) -> f32 {
-    let mut m = f32::NEG_INFINITY;
-    for j in 0..end {
-        let sc = if all_visible || visible(j) { scale * *row.add(j) } else { f32::NEG_INFINITY };
-        *row.add(j) = sc;
-        if sc > m {
-            m = sc;
+unsafe fn softmax_row<L: Lanes>(row: *mut f32, len: usize, end: usize, scale: f32, all_visible: bool, visible: impl Fn(usize) -> bool) -> f32 {
+    let m = if all_visible {
+        let (vs, mut vm) = (L::splat(scale), L::splat(f32::NEG_INFINITY));
+        each_vector!(L, j, n in 0, end => {
+            let sc = L::mul(L::load_n(row.add(j), n), vs);
+            L::store_n(row.add(j), sc, n);
+            vm = L::max(vm, keep::<L>(sc, n, f32::NEG_INFINITY));
+        });
+        L::hmax(vm)
+    } else {
+        let mut m = f32::NEG_INFINITY;
+        for j in 0..end {
+            let sc = if visible(j) { scale * *row.add(j) } else { f32::NEG_INFINITY };
+            *row.add(j) = sc;
+            if sc > m {
+                m = sc;
+            }
         }
-    }
-    let mut acc = f32x4_splat(0.0);
-    let mv = f32x4_splat(m);
-    let mut j = 0;
-    while j + 4 <= end {
-        let p = exp4(f32x4_sub(ld(row.add(j)), mv));
-        st(row.add(j), p);
-        acc = f32x4_add(acc, p);
-        j += 4;
-    }
-    let mut sum = hsum(acc);
-    while j < end {
-        let p = exp(*row.add(j) - m);
-        *row.add(j) = p;
-        sum += p;
-        j += 1;
-    }
-    let inv = 1.0 / sum;
-    scale_by(row, inv, end);
+        m
+    };
+    let (mv, mut acc) = (L::splat(m), L::splat(0.0));
+    each_vector!(L, j, n in 0, end => {
+        let p = exp::<L>(L::sub(L::load_n(row.add(j), n), mv));
+        L::store_n(row.add(j), p, n);
+        acc = L::add(acc, keep::<L>(p, n, 0.0));
+    });
+    let sum = L::hsum(acc);
+    scale_by::<L>(row, 1.0 / sum, end);
     for j in end..len {
         *row.add(j) = 0.0;
     }
@@ -134,41 +146,48 @@ unsafe fn softmax_row(row: *mut f32, len: usize, end: usize, scale: f32, all_vis
 
 /// One row of a backward tile: p = exp(scale·s − lse) for the first `seen`
 /// keys where `visible(j)` (else 0), and ds = p·(dp − delta)·scale, in place.
-/// `all_visible`: no segment mask, so the loop runs 4 wide.
+/// Every seen key is computed vector-wide; masked ones are zeroed after.
 #[inline(always)]
-unsafe fn backward_row(
-    pr: *mut f32, dr: *mut f32, n: usize, seen: usize, factor: f32, l: f32, dl: f32,
+#[allow(clippy::too_many_arguments)]
+unsafe fn backward_row<L: Lanes>(
+    pr: *mut f32, dr: *mut f32, len: usize, seen: usize, factor: f32, l: f32, dl: f32,
     all_visible: bool, visible: impl Fn(usize) -> bool,
 ) {
-    let mut j = 0;
-    if all_visible {
-        let (sv, lv, dlv) = (f32x4_splat(factor), f32x4_splat(l), f32x4_splat(dl));
-        while j + 4 <= seen {
-            let p = exp4(f32x4_sub(f32x4_mul(sv, ld(pr.add(j))), lv));
-            st(pr.add(j), p);
-            st(dr.add(j), f32x4_mul(f32x4_mul(p, f32x4_sub(ld(dr.add(j)), dlv)), sv));
-            j += 4;
-        }
+    let (sv, nlv, dlv) = (L::splat(factor), L::splat(-l), L::splat(dl));
+    each_vector!(L, j, n in 0, seen => {
+        let p = exp::<L>(L::mul_add(sv, L::load_n(pr.add(j), n), nlv));
+        L::store_n(pr.add(j), p, n);
+        L::store_n(dr.add(j), L::mul(L::mul(p, L::sub(L::load_n(dr.add(j), n), dlv)), sv), n);
+    });
+    for j in seen..len {
+        *pr.add(j) = 0.0;
+        *dr.add(j) = 0.0;
     }
-    while j < n {
-        if j < seen && (all_visible || visible(j)) {
-            let p = exp(factor * *pr.add(j) - l);
-            *pr.add(j) = p;
-            *dr.add(j) = p * (*dr.add(j) - dl) * factor;
-        } else {
-            *pr.add(j) = 0.0;
-            *dr.add(j) = 0.0;
+    if !all_visible {
+        for j in 0..seen {
+            if !visible(j) {
+                *pr.add(j) = 0.0;
+                *dr.add(j) = 0.0;
+            }
         }
-        j += 1;
     }
 }
 
-/// Accumulates dq, dk, dv into dqkv. Units: b·Hkv + g (a KV head owns every
-/// query head that reads it, so dk/dv sums never cross threads). Works on
-/// BLOCK×BLOCK tiles of (query rows, keys): P is recomputed from the saved
-/// log-sum-exp, and all five products are register-blocked gemms.
-#[no_mangle]
-pub unsafe extern "C" fn kiln_attention_backward(
+widest! {
+    /// Accumulates dq, dk, dv into dqkv. Units: b·Hkv + g (a KV head owns every
+    /// query head that reads it, so dk/dv sums never cross threads). Works on
+    /// BLOCK×BLOCK tiles of (query rows, keys): P is recomputed from the saved
+    /// log-sum-exp, and all five products are register-blocked gemms.
+    pub unsafe extern "C" fn kiln_attention_backward(
+        dqkv: *mut f32, dout: *const f32, qkv: *const f32, out: *const f32, lse: *const f32, segments: *const i32,
+        t_len: usize, h: usize, hkv: usize, d: usize, causal: u32, scale: f32,
+        lo: usize, hi: usize, scratch: *mut f32,
+    ) => attention_backward;
+}
+
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+unsafe fn attention_backward<L: Lanes>(
     dqkv: *mut f32, dout: *const f32, qkv: *const f32, out: *const f32, lse: *const f32, segments: *const i32,
     t_len: usize, h: usize, hkv: usize, d: usize, causal: u32, scale: f32,
     lo: usize, hi: usize, scratch: *mut f32,
@@ -188,7 +207,7 @@ pub unsafe extern "C" fn kiln_attention_backward(
                 let i1 = if t_len - i0 < BLOCK { t_len } else { i0 + BLOCK };
                 let rn = i1 - i0;
                 for i in i0..i1 {
-                    *delta.add(i - i0) = dot(dout.add(s.o(b, i, hq)), out.add(s.o(b, i, hq)), d);
+                    *delta.add(i - i0) = dot::<L>(dout.add(s.o(b, i, hq)), out.add(s.o(b, i, hq)), d);
                 }
                 let jend = if causal != 0 { i1 } else { t_len };
                 let mut j0 = 0;
@@ -215,7 +234,7 @@ pub unsafe extern "C" fn kiln_attention_backward(
                         let (pr, dr) = (p.add((i - i0) * cn), ds.add((i - i0) * cn));
                         // Keys j0..j0+seen are at or before i (all of them without the causal mask).
                         let seen = if causal == 0 { cn } else if i < j0 { 0 } else if i + 1 - j0 < cn { i + 1 - j0 } else { cn };
-                        backward_row(pr, dr, cn, seen, scale, l, dl, segments.is_null(), |j| visible(segments, b, t_len, i, j0 + j));
+                        backward_row::<L>(pr, dr, cn, seen, scale, l, dl, segments.is_null(), |j| visible(segments, b, t_len, i, j0 + j));
                     }
                     // dQ += dS·K, dK += dSᵀ·Q, dV += Pᵀ·dO.
                     let dq = Operands {
@@ -244,12 +263,21 @@ pub unsafe extern "C" fn kiln_attention_backward(
     }
 }
 
-/// Generation with a KV cache: writes the Tq new keys/values into rows
-/// pos..pos+Tq of kCache/vCache (B,Tmax,Hkv·D), then query t attends
-/// causally to cache rows 0..=pos+t. Units: b·Hkv + g (a unit writes only
-/// its own KV head's cache rows before reading them, so no thread waits).
-#[no_mangle]
-pub unsafe extern "C" fn kiln_attention_kv(
+widest! {
+    /// Generation with a KV cache: writes the Tq new keys/values into rows
+    /// pos..pos+Tq of kCache/vCache (B,Tmax,Hkv·D), then query t attends
+    /// causally to cache rows 0..=pos+t. Units: b·Hkv + g (a unit writes only
+    /// its own KV head's cache rows before reading them, so no thread waits).
+    pub unsafe extern "C" fn kiln_attention_kv(
+        out: *mut f32, kcache: *mut f32, vcache: *mut f32, qkv: *const f32,
+        tq: usize, tmax: usize, pos: usize, h: usize, hkv: usize, d: usize, scale: f32,
+        lo: usize, hi: usize, scratch: *mut f32,
+    ) => attention_kv;
+}
+
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+unsafe fn attention_kv<L: Lanes>(
     out: *mut f32, kcache: *mut f32, vcache: *mut f32, qkv: *const f32,
     tq: usize, tmax: usize, pos: usize, h: usize, hkv: usize, d: usize, scale: f32,
     lo: usize, hi: usize, scratch: *mut f32,
@@ -269,26 +297,27 @@ pub unsafe extern "C" fn kiln_attention_kv(
                 let end = pos + t + 1;
                 let mut m = f32::NEG_INFINITY;
                 for j in 0..end {
-                    let sc = scale * dot(q, kcache.add(cache_row(b, j, g)), d);
+                    let sc = scale * dot::<L>(q, kcache.add(cache_row(b, j, g)), d);
                     *scratch.add(j) = sc;
                     if sc > m {
                         m = sc;
                     }
                 }
+                let mv = L::splat(m);
+                each_vector!(L, j, n in 0, end => {
+                    L::store_n(scratch.add(j), exp::<L>(L::sub(L::load_n(scratch.add(j), n), mv)), n);
+                });
                 let o = out.add(s.o(b, t, hq));
                 for c in 0..d {
                     *o.add(c) = 0.0;
                 }
                 let mut sum = 0.0f32;
                 for j in 0..end {
-                    let p = exp(*scratch.add(j) - m);
+                    let p = *scratch.add(j);
                     sum += p;
-                    axpy(o, vcache.add(cache_row(b, j, g)), p, d);
+                    axpy::<L>(o, vcache.add(cache_row(b, j, g)), p, d);
                 }
-                let inv = 1.0 / sum;
-                for c in 0..d {
-                    *o.add(c) *= inv;
-                }
+                scale_by::<L>(o, 1.0 / sum, d);
             }
         }
     }

@@ -4,10 +4,12 @@
 //! - the host (std), a Node-API addon loaded by `@kiln/backend-native`, run
 //!   by a Rust thread pool on 64-bit memory (`native/`).
 //!
-//! Every algorithm lives once, in the modules below, written against the
-//! 4-lane vector API of `v4` (wasm's intrinsics by name, mapped to the host's
-//! instructions natively). The matmul micro-kernel alone has wider native
-//! variants (AVX-512, AVX2+FMA) chosen at run time.
+//! Every algorithm lives once, in the modules below: the pointwise, loss,
+//! norm, optimizer and attention kernels generic over the vector width of
+//! `lanes` (4 lanes on wasm; natively AVX-512 16 or AVX2+FMA 8 chosen at run
+//! time), the rest against the 4-lane API of `v4` (wasm's intrinsics by name,
+//! mapped to the host's instructions natively). The matmul micro-kernel has
+//! its own wide native tiles.
 //!
 //! ABI: every kernel takes pointers (as `*const f32` etc.), sizes as `usize`,
 //! scalars as `f32`. There is no allocator: kernels that need scratch space
@@ -17,6 +19,7 @@
 //! thread and N threads give bit-identical results.
 #![cfg_attr(target_arch = "wasm32", no_std)]
 
+mod lanes;
 mod simd;
 mod v4;
 pub mod attention;

@@ -1,43 +1,44 @@
-//! Fused softmax + cross-entropy over logits[N,V] (units: rows).
-use crate::simd::{exp4, hmax, hsum, ld, log, st};
-use crate::v4::*;
+//! Fused softmax + cross-entropy over logits[N,V] (units: rows), at the
+//! CPU's full vector width (see `lanes`).
+use crate::lanes::math::exp;
+use crate::lanes::{each_vector, keep, widest, Lanes};
+use crate::simd::log;
 
 /// Returns (max, Σ exp(x - max)) of one row.
 #[inline(always)]
-unsafe fn row_stats(x: *const f32, v: usize) -> (f32, f32) {
-    let mut vm = f32x4_splat(f32::NEG_INFINITY);
+unsafe fn row_stats<L: Lanes>(x: *const f32, v: usize) -> (f32, f32) {
+    let mut vm = L::splat(f32::NEG_INFINITY);
     let mut i = 0;
-    while i + 4 <= v {
-        vm = f32x4_max(vm, ld(x.add(i)));
-        i += 4;
+    while i + L::N <= v {
+        vm = L::max(vm, L::load(x.add(i)));
+        i += L::N;
     }
-    let mut m = hmax(vm);
+    let mut m = L::hmax(vm);
     while i < v {
         if *x.add(i) > m {
             m = *x.add(i);
         }
         i += 1;
     }
-    let vmax = f32x4_splat(m);
-    let mut acc = f32x4_splat(0.0);
-    let mut i = 0;
-    while i + 4 <= v {
-        acc = f32x4_add(acc, exp4(f32x4_sub(ld(x.add(i)), vmax)));
-        i += 4;
-    }
-    let mut s = hsum(acc);
-    while i < v {
-        s += f32x4_extract_lane::<0>(exp4(f32x4_splat(*x.add(i) - m)));
-        i += 1;
-    }
-    (m, s)
+    let vmax = L::splat(m);
+    let mut acc = L::splat(0.0);
+    each_vector!(L, i, n in 0, v => {
+        acc = L::add(acc, keep::<L>(exp::<L>(L::sub(L::load_n(x.add(i), n), vmax)), n, 0.0));
+    });
+    (m, L::hsum(acc))
 }
 
-/// losses[n] = logsumexp(logits[n]) - logits[n, target], 0 where ignored;
-/// lse[n] = logsumexp(logits[n]) for the backward when `lse` is not null
-/// (0 on ignored rows).
-#[no_mangle]
-pub unsafe extern "C" fn kiln_cross_entropy(
+widest! {
+    /// losses[n] = logsumexp(logits[n]) - logits[n, target], 0 where ignored;
+    /// lse[n] = logsumexp(logits[n]) for the backward when `lse` is not null
+    /// (0 on ignored rows).
+    pub unsafe extern "C" fn kiln_cross_entropy(
+        losses: *mut f32, logits: *const f32, targets: *const i32, v: usize, ignore: i32, lse: *mut f32, lo: usize, hi: usize,
+    ) => cross_entropy;
+}
+
+#[inline(always)]
+unsafe fn cross_entropy<L: Lanes>(
     losses: *mut f32, logits: *const f32, targets: *const i32, v: usize, ignore: i32, lse: *mut f32, lo: usize, hi: usize,
 ) {
     for r in lo..hi {
@@ -50,7 +51,7 @@ pub unsafe extern "C" fn kiln_cross_entropy(
             continue;
         }
         let x = logits.add(r * v);
-        let (m, s) = row_stats(x, v);
+        let (m, s) = row_stats::<L>(x, v);
         let l = m + log(s);
         *losses.add(r) = l - *x.add(t as usize);
         if !lse.is_null() {
@@ -59,11 +60,18 @@ pub unsafe extern "C" fn kiln_cross_entropy(
     }
 }
 
-/// dlogits[n,:] += (softmax(logits[n]) - onehot(target)) · dloss[n]. With
-/// the forward's `lse` (not null) softmax is exp(x - lse) in one pass;
-/// without it the row's max and sum are recomputed first.
-#[no_mangle]
-pub unsafe extern "C" fn kiln_cross_entropy_backward(
+widest! {
+    /// dlogits[n,:] += (softmax(logits[n]) - onehot(target)) · dloss[n]. With
+    /// the forward's `lse` (not null) softmax is exp(x - lse) in one pass;
+    /// without it the row's max and sum are recomputed first.
+    pub unsafe extern "C" fn kiln_cross_entropy_backward(
+        dlogits: *mut f32, logits: *const f32, targets: *const i32, dloss: *const f32, v: usize, ignore: i32, lse: *const f32,
+        lo: usize, hi: usize,
+    ) => cross_entropy_backward;
+}
+
+#[inline(always)]
+unsafe fn cross_entropy_backward<L: Lanes>(
     dlogits: *mut f32, logits: *const f32, targets: *const i32, dloss: *const f32, v: usize, ignore: i32, lse: *const f32,
     lo: usize, hi: usize,
 ) {
@@ -77,22 +85,16 @@ pub unsafe extern "C" fn kiln_cross_entropy_backward(
         let g = *dloss.add(r);
         // softmax = exp(x - shift) · scale
         let (shift, scale) = if lse.is_null() {
-            let (m, s) = row_stats(x, v);
+            let (m, s) = row_stats::<L>(x, v);
             (m, g / s)
         } else {
             (*lse.add(r), g)
         };
-        let (vshift, vscale) = (f32x4_splat(shift), f32x4_splat(scale));
-        let mut i = 0;
-        while i + 4 <= v {
-            let p = f32x4_mul(exp4(f32x4_sub(ld(x.add(i)), vshift)), vscale);
-            st(d.add(i), f32x4_add(ld(d.add(i)), p));
-            i += 4;
-        }
-        while i < v {
-            *d.add(i) += f32x4_extract_lane::<0>(exp4(f32x4_splat(*x.add(i) - shift))) * scale;
-            i += 1;
-        }
+        let (vshift, vscale) = (L::splat(shift), L::splat(scale));
+        each_vector!(L, i, n in 0, v => {
+            let p = exp::<L>(L::sub(L::load_n(x.add(i), n), vshift));
+            L::store_n(d.add(i), L::mul_add(p, vscale, L::load_n(d.add(i), n)), n);
+        });
         *d.add(t as usize) -= g;
     }
 }

@@ -1,14 +1,19 @@
-//! Elementwise kernels (units: elements) and the bias gradient (units: columns).
-use crate::simd::{ld, st, tanh4};
-use crate::v4::*;
+//! Elementwise kernels (units: elements) and the bias gradient (units:
+//! columns), at the CPU's full vector width (see `lanes`).
+use crate::lanes::math::{sigmoid, tanh};
+use crate::lanes::{each_vector, widest, Lanes};
 
-/// out = a + b. Units: elements.
-#[no_mangle]
-pub unsafe extern "C" fn kiln_add(out: *mut f32, a: *const f32, b: *const f32, lo: usize, hi: usize) {
+widest! {
+    /// out = a + b. Units: elements.
+    pub unsafe extern "C" fn kiln_add(out: *mut f32, a: *const f32, b: *const f32, lo: usize, hi: usize) => add;
+}
+
+#[inline(always)]
+unsafe fn add<L: Lanes>(out: *mut f32, a: *const f32, b: *const f32, lo: usize, hi: usize) {
     let mut i = lo;
-    while i + 4 <= hi {
-        st(out.add(i), f32x4_add(ld(a.add(i)), ld(b.add(i))));
-        i += 4;
+    while i + L::N <= hi {
+        L::store(out.add(i), L::add(L::load(a.add(i)), L::load(b.add(i))));
+        i += L::N;
     }
     while i < hi {
         *out.add(i) = *a.add(i) + *b.add(i);
@@ -16,184 +21,144 @@ pub unsafe extern "C" fn kiln_add(out: *mut f32, a: *const f32, b: *const f32, l
     }
 }
 
-/// y += alpha * x. Units: elements.
-#[no_mangle]
-pub unsafe extern "C" fn kiln_axpy(y: *mut f32, x: *const f32, alpha: f32, lo: usize, hi: usize) {
-    crate::simd::axpy(y.add(lo), x.add(lo), alpha, hi.saturating_sub(lo));
+widest! {
+    /// y += alpha * x. Units: elements.
+    pub unsafe extern "C" fn kiln_axpy(y: *mut f32, x: *const f32, alpha: f32, lo: usize, hi: usize) => axpy;
 }
 
-/// x *= alpha. Units: elements.
-#[no_mangle]
-pub unsafe extern "C" fn kiln_scale(x: *mut f32, alpha: f32, lo: usize, hi: usize) {
-    crate::simd::scale_by(x.add(lo), alpha, hi.saturating_sub(lo));
+#[inline(always)]
+unsafe fn axpy<L: Lanes>(y: *mut f32, x: *const f32, alpha: f32, lo: usize, hi: usize) {
+    crate::lanes::math::axpy::<L>(y.add(lo), x.add(lo), alpha, hi.saturating_sub(lo));
+}
+
+widest! {
+    /// x *= alpha. Units: elements.
+    pub unsafe extern "C" fn kiln_scale(x: *mut f32, alpha: f32, lo: usize, hi: usize) => scale;
+}
+
+#[inline(always)]
+unsafe fn scale<L: Lanes>(x: *mut f32, alpha: f32, lo: usize, hi: usize) {
+    crate::lanes::math::scale_by::<L>(x.add(lo), alpha, hi.saturating_sub(lo));
 }
 
 const GELU_K: f32 = 0.7978845608028654; // sqrt(2/pi)
 const GELU_C: f32 = 0.044715;
 
 #[inline(always)]
-fn gelu4(x: v128) -> v128 {
-    let x3 = f32x4_mul(f32x4_mul(x, x), x);
-    let inner = f32x4_mul(f32x4_splat(GELU_K), f32x4_add(x, f32x4_mul(f32x4_splat(GELU_C), x3)));
-    let t = tanh4(inner);
-    f32x4_mul(f32x4_mul(f32x4_splat(0.5), x), f32x4_add(f32x4_splat(1.0), t))
+unsafe fn gelu<L: Lanes>(x: L::V) -> L::V {
+    let x3 = L::mul(L::mul(x, x), x);
+    let inner = L::mul(L::splat(GELU_K), L::mul_add(L::splat(GELU_C), x3, x));
+    let t = tanh::<L>(inner);
+    L::mul(L::mul(L::splat(0.5), x), L::add(L::splat(1.0), t))
 }
 
 /// d gelu(x) / dx.
 #[inline(always)]
-fn gelu_grad4(x: v128) -> v128 {
-    let x2 = f32x4_mul(x, x);
-    let inner = f32x4_mul(f32x4_splat(GELU_K), f32x4_add(x, f32x4_mul(f32x4_splat(GELU_C), f32x4_mul(x2, x))));
-    let t = tanh4(inner);
-    let sech2 = f32x4_sub(f32x4_splat(1.0), f32x4_mul(t, t));
-    let dinner = f32x4_mul(f32x4_splat(GELU_K), f32x4_add(f32x4_splat(1.0), f32x4_mul(f32x4_splat(3.0 * GELU_C), x2)));
-    let half = f32x4_splat(0.5);
-    f32x4_add(f32x4_mul(half, f32x4_add(f32x4_splat(1.0), t)), f32x4_mul(f32x4_mul(half, x), f32x4_mul(sech2, dinner)))
+unsafe fn gelu_grad<L: Lanes>(x: L::V) -> L::V {
+    let x2 = L::mul(x, x);
+    let inner = L::mul(L::splat(GELU_K), L::mul_add(L::splat(GELU_C), L::mul(x2, x), x));
+    let t = tanh::<L>(inner);
+    let sech2 = L::neg_mul_add(t, t, L::splat(1.0));
+    let dinner = L::mul(L::splat(GELU_K), L::mul_add(L::splat(3.0 * GELU_C), x2, L::splat(1.0)));
+    let half = L::splat(0.5);
+    L::mul_add(L::mul(half, x), L::mul(sech2, dinner), L::mul(half, L::add(L::splat(1.0), t)))
 }
 
-/// Runs a 4-lane function over lo..hi, the tail through a zero-padded vector.
-#[inline(always)]
-unsafe fn map1(out: *mut f32, x: *const f32, lo: usize, hi: usize, f: impl Fn(v128) -> v128) {
-    let mut i = lo;
-    while i + 4 <= hi {
-        st(out.add(i), f(ld(x.add(i))));
-        i += 4;
-    }
-    if i < hi {
-        let mut buf = [0.0f32; 4];
-        for j in 0..hi - i {
-            buf[j] = *x.add(i + j);
-        }
-        let r = f(ld(buf.as_ptr()));
-        st(buf.as_mut_ptr(), r);
-        for j in 0..hi - i {
-            *out.add(i + j) = buf[j];
-        }
-    }
-}
-
-/// GELU, tanh approximation. Units: elements.
-#[no_mangle]
-pub unsafe extern "C" fn kiln_gelu(out: *mut f32, x: *const f32, lo: usize, hi: usize) {
-    map1(out, x, lo, hi, gelu4);
-}
-
-/// dx += dout * gelu'(x). Units: elements.
-#[no_mangle]
-pub unsafe extern "C" fn kiln_gelu_backward(dx: *mut f32, dout: *const f32, x: *const f32, lo: usize, hi: usize) {
-    let mut i = lo;
-    while i + 4 <= hi {
-        let g = f32x4_mul(gelu_grad4(ld(x.add(i))), ld(dout.add(i)));
-        st(dx.add(i), f32x4_add(ld(dx.add(i)), g));
-        i += 4;
-    }
-    while i < hi {
-        let mut buf = [0.0f32; 4];
-        buf[0] = *x.add(i);
-        st(buf.as_mut_ptr(), gelu_grad4(ld(buf.as_ptr())));
-        *dx.add(i) += buf[0] * *dout.add(i);
-        i += 1;
-    }
+widest! {
+    /// GELU, tanh approximation. Units: elements.
+    pub unsafe extern "C" fn kiln_gelu(out: *mut f32, x: *const f32, lo: usize, hi: usize) => gelu_rows;
 }
 
 #[inline(always)]
-fn sigmoid4(x: v128) -> v128 {
-    let e = crate::simd::exp4(f32x4_neg(x));
-    f32x4_div(f32x4_splat(1.0), f32x4_add(f32x4_splat(1.0), e))
+unsafe fn gelu_rows<L: Lanes>(out: *mut f32, x: *const f32, lo: usize, hi: usize) {
+    each_vector!(L, i, n in lo, hi => {
+        L::store_n(out.add(i), gelu::<L>(L::load_n(x.add(i), n)), n);
+    });
 }
 
-/// x is [N, 2F] = [gate | up]; out[N,F] = silu(gate) * up. Units: rows.
-#[no_mangle]
-pub unsafe extern "C" fn kiln_swiglu(out: *mut f32, x: *const f32, f: usize, lo: usize, hi: usize) {
+widest! {
+    /// dx += dout * gelu'(x). Units: elements.
+    pub unsafe extern "C" fn kiln_gelu_backward(dx: *mut f32, dout: *const f32, x: *const f32, lo: usize, hi: usize) => gelu_backward;
+}
+
+#[inline(always)]
+unsafe fn gelu_backward<L: Lanes>(dx: *mut f32, dout: *const f32, x: *const f32, lo: usize, hi: usize) {
+    each_vector!(L, i, n in lo, hi => {
+        let g = gelu_grad::<L>(L::load_n(x.add(i), n));
+        L::store_n(dx.add(i), L::mul_add(g, L::load_n(dout.add(i), n), L::load_n(dx.add(i), n)), n);
+    });
+}
+
+widest! {
+    /// x is [N, 2F] = [gate | up]; out[N,F] = silu(gate) * up. Units: rows.
+    pub unsafe extern "C" fn kiln_swiglu(out: *mut f32, x: *const f32, f: usize, lo: usize, hi: usize) => swiglu;
+}
+
+#[inline(always)]
+unsafe fn swiglu<L: Lanes>(out: *mut f32, x: *const f32, f: usize, lo: usize, hi: usize) {
     for r in lo..hi {
         let g = x.add(r * 2 * f);
         let u = g.add(f);
         let o = out.add(r * f);
-        let mut j = 0;
-        while j < f {
-            let mut gb = [0.0f32; 4];
-            let mut ub = [0.0f32; 4];
-            let w = if f - j < 4 { f - j } else { 4 };
-            let (gv, uv) = if w == 4 {
-                (ld(g.add(j)), ld(u.add(j)))
-            } else {
-                for t in 0..w {
-                    gb[t] = *g.add(j + t);
-                    ub[t] = *u.add(j + t);
-                }
-                (ld(gb.as_ptr()), ld(ub.as_ptr()))
-            };
-            let r4 = f32x4_mul(f32x4_mul(gv, sigmoid4(gv)), uv);
-            if w == 4 {
-                st(o.add(j), r4);
-            } else {
-                st(gb.as_mut_ptr(), r4);
-                for t in 0..w {
-                    *o.add(j + t) = gb[t];
-                }
-            }
-            j += 4;
-        }
+        each_vector!(L, j, n in 0, f => {
+            let gv = L::load_n(g.add(j), n);
+            L::store_n(o.add(j), L::mul(L::mul(gv, sigmoid::<L>(gv)), L::load_n(u.add(j), n)), n);
+        });
     }
 }
 
-/// dx[N,2F] += d(silu(gate)*up). Units: rows.
-#[no_mangle]
-pub unsafe extern "C" fn kiln_swiglu_backward(dx: *mut f32, dout: *const f32, x: *const f32, f: usize, lo: usize, hi: usize) {
+widest! {
+    /// dx[N,2F] += d(silu(gate)*up). Units: rows.
+    pub unsafe extern "C" fn kiln_swiglu_backward(dx: *mut f32, dout: *const f32, x: *const f32, f: usize, lo: usize, hi: usize) => swiglu_backward;
+}
+
+#[inline(always)]
+unsafe fn swiglu_backward<L: Lanes>(dx: *mut f32, dout: *const f32, x: *const f32, f: usize, lo: usize, hi: usize) {
     for r in lo..hi {
         let g = x.add(r * 2 * f);
         let u = g.add(f);
         let dg = dx.add(r * 2 * f);
         let du = dg.add(f);
         let d = dout.add(r * f);
-        let mut j = 0;
-        while j < f {
-            let w = if f - j < 4 { f - j } else { 4 };
-            let mut b = [[0.0f32; 4]; 5];
-            for t in 0..w {
-                b[0][t] = *g.add(j + t);
-                b[1][t] = *u.add(j + t);
-                b[2][t] = *d.add(j + t);
-                b[3][t] = *dg.add(j + t);
-                b[4][t] = *du.add(j + t);
-            }
-            let gv = ld(b[0].as_ptr());
-            let uv = ld(b[1].as_ptr());
-            let dv = ld(b[2].as_ptr());
-            let s = sigmoid4(gv);
-            let silu = f32x4_mul(gv, s);
+        each_vector!(L, j, n in 0, f => {
+            let gv = L::load_n(g.add(j), n);
+            let uv = L::load_n(u.add(j), n);
+            let dv = L::load_n(d.add(j), n);
+            let s = sigmoid::<L>(gv);
+            let silu = L::mul(gv, s);
             // silu'(g) = s * (1 + g * (1 - s))
-            let dsilu = f32x4_mul(s, f32x4_add(f32x4_splat(1.0), f32x4_mul(gv, f32x4_sub(f32x4_splat(1.0), s))));
-            st(b[3].as_mut_ptr(), f32x4_add(ld(b[3].as_ptr()), f32x4_mul(f32x4_mul(dv, uv), dsilu)));
-            st(b[4].as_mut_ptr(), f32x4_add(ld(b[4].as_ptr()), f32x4_mul(dv, silu)));
-            for t in 0..w {
-                *dg.add(j + t) = b[3][t];
-                *du.add(j + t) = b[4][t];
-            }
-            j += 4;
-        }
+            let dsilu = L::mul(s, L::mul_add(gv, L::sub(L::splat(1.0), s), L::splat(1.0)));
+            L::store_n(dg.add(j), L::mul_add(L::mul(dv, uv), dsilu, L::load_n(dg.add(j), n)), n);
+            L::store_n(du.add(j), L::mul_add(dv, silu, L::load_n(du.add(j), n)), n);
+        });
     }
 }
 
-/// dbias[j] += sum over rows of dout[:, j]. Units: columns. Columns go in
-/// blocks of 64 so each row read is a contiguous 256-byte run.
-#[no_mangle]
-pub unsafe extern "C" fn kiln_bias_backward(dbias: *mut f32, dout: *const f32, m: usize, n: usize, lo: usize, hi: usize) {
+widest! {
+    /// dbias[j] += sum over rows of dout[:, j]. Units: columns. Columns go
+    /// in blocks of 16 vectors so each row read is one contiguous run.
+    pub unsafe extern "C" fn kiln_bias_backward(dbias: *mut f32, dout: *const f32, m: usize, n: usize, lo: usize, hi: usize) => bias_backward;
+}
+
+#[inline(always)]
+unsafe fn bias_backward<L: Lanes>(dbias: *mut f32, dout: *const f32, m: usize, n: usize, lo: usize, hi: usize) {
     let mut j = lo;
-    while j + 4 <= hi {
-        let vecs = core::cmp::min(16, (hi - j) / 4);
-        let mut acc = [f32x4_splat(0.0); 16];
+    while j + L::N <= hi {
+        let vecs = core::cmp::min(16, (hi - j) / L::N);
+        let mut acc = [L::splat(0.0); 16];
         for i in 0..m {
             let row = dout.add(i * n + j);
+            #[allow(clippy::needless_range_loop)]
             for v in 0..vecs {
-                acc[v] = f32x4_add(acc[v], ld(row.add(v * 4)));
+                acc[v] = L::add(acc[v], L::load(row.add(v * L::N)));
             }
         }
+        #[allow(clippy::needless_range_loop)]
         for v in 0..vecs {
-            let p = dbias.add(j + v * 4);
-            st(p, f32x4_add(ld(p), acc[v]));
+            let p = dbias.add(j + v * L::N);
+            L::store(p, L::add(L::load(p), acc[v]));
         }
-        j += vecs * 4;
+        j += vecs * L::N;
     }
     while j < hi {
         let mut s = 0.0f32;
