@@ -40,19 +40,20 @@ export async function runDataWorker(options: DataWorkerOptions): Promise<{ shard
     return pool;
   };
   let shards = 0;
+  const connection = redisConnection(options.queue);
   const worker = new Worker<ShardJobData>(
     DATA_QUEUE,
     async (job: Job<ShardJobData>) => {
       const { pass, shard, input, output, config } = job.data;
       const what = `shard ${shard} pass ${pass + 1} (${job.id}, attempt ${job.attemptsStarted})`;
-      options.logger.info(`start ${what}`);
       const docs = await readShardFile<ShardTask['docs']>(input);
+      options.logger.info(`start ${what}: ${docs.length} documents`);
       const outcome = await poolFor(config).run({ pass, docs });
       await writeShardFile(output, encodeShard(outcome));
       shards++;
       options.logger.info(`done ${what}: ${docs.length} documents`);
     },
-    { connection: redisConnection(options.queue), concurrency: threads, lockDuration: lockMs, stalledInterval: Math.max(500, lockMs / 2), maxStalledCount: 3 },
+    { connection, concurrency: threads, lockDuration: lockMs, stalledInterval: Math.max(500, lockMs / 2), maxStalledCount: 3 },
   );
   worker.on('failed', (job, error) => options.logger.warn(`failed ${job?.id ?? '?'}: ${error.message}`));
   worker.on('error', (error) => options.logger.error(`queue: ${error.message}`));
@@ -63,6 +64,7 @@ export async function runDataWorker(options: DataWorkerOptions): Promise<{ shard
     else options.signal.addEventListener('abort', () => resolve(), { once: true });
   });
   await worker.close();
+  await connection.quit(); // BullMQ leaves connections it was given open
   for (const pool of pools.values()) await pool.close();
   return { shards };
 }

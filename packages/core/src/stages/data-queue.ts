@@ -44,9 +44,9 @@ export async function openQueue(url: string, ctx: KilnContext): Promise<DataQueu
   await checkRedis(url, 'data.queue');
   const configFile = ctx.config.configFile;
   if (configFile === undefined) throw new KilnError('data.queue: workers load the config from its file, so the config must be a file (llm.config.ts)', { exitCode: 2 });
-  const connection = redisConnection(url);
-  const queue = new Queue<ShardJobData>(DATA_QUEUE, { connection });
-  const events = new QueueEvents(DATA_QUEUE, { connection: redisConnection(url) });
+  const connections = [redisConnection(url), redisConnection(url)];
+  const queue = new Queue<ShardJobData>(DATA_QUEUE, { connection: connections[0] });
+  const events = new QueueEvents(DATA_QUEUE, { connection: connections[1] });
   await events.waitUntilReady();
   const dir = ctx.runDir.path(WORK_DIR);
   await mkdir(dir, { recursive: true });
@@ -59,10 +59,13 @@ export async function openQueue(url: string, ctx: KilnContext): Promise<DataQueu
     if (resumed > 0) ctx.logger.info(`data: ${resumed} shard(s) were already done in Redis (resumed)`);
     await events.close();
     await queue.close();
+    // BullMQ leaves connections it was given open.
+    await Promise.all(connections.map((c) => c.quit()));
   };
   return {
     executor(plan, options) {
       const ref: ConfigRef = { root: ctx.config.root, configFile, fingerprint: chainFingerprint(plan.chain) };
+      queue.setMaxListeners(options.window * 2 + 10); // one 'closing' listener per shard awaited
       const runKey = sha(`${ctx.runDir.root}\n${ref.fingerprint}\n${options.shardChars}`).slice(0, 12);
       return {
         window: options.window,
