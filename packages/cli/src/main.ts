@@ -4,33 +4,23 @@
  * field, missing plugin), 130 interrupted.
  */
 import { Command, CommanderError } from 'commander';
-import { createKiln, type Kiln, type StageResult } from '@kiln/core';
+import { createKiln, type Kiln } from '@kiln/core';
 import { createCliLogger } from './cli-logger.js';
 import { doctor, formatDoctor } from './commands/doctor.js';
 import { initConfig } from './commands/init.js';
 import { registerGenerate, registerReport, registerServe } from './commands/model-commands.js';
 import { registerTokenizerSubcommands } from './commands/tokenizer-commands.js';
 import { PENDING_COMMANDS, STAGE_COMMANDS, type StageCommand } from './commands/stage-commands.js';
-import { DATA_COMMANDS, dataRunOverrides, registerWorker, withDataRunOptions, type DataRunOptions } from './commands/worker.js';
 import { onInterrupt } from './interrupt.js';
 import { processIO, type CliIO } from './io.js';
 import { configTarget, kilnOptions, withCommonOptions, type CommonOptions } from './options.js';
 import { createTtyProgress } from './progress.js';
 import { describeError, exitCodeOf } from './report-error.js';
+import { summary } from './summary.js';
 
 const VERSION = '0.1.0';
 
-function summary(runDir: string, results: Record<string, StageResult>): string {
-  const lines = Object.entries(results).map(([stage, result]) => {
-    const metrics = Object.entries(result.metrics ?? {})
-      .map(([k, v]) => `${k}=${Number.isInteger(v) ? v : v.toPrecision(4)}`)
-      .join(' ');
-    return `  ${stage.padEnd(10)} ${metrics}`.trimEnd();
-  });
-  return `done: ${runDir}\n${lines.join('\n')}\n`;
-}
-
-interface StageCommandOptions extends CommonOptions, DataRunOptions {
+interface StageCommandOptions extends CommonOptions {
   force: boolean;
 }
 
@@ -41,7 +31,7 @@ async function runStageCommand(entry: StageCommand, options: StageCommandOptions
   let kiln: Kiln | undefined;
   try {
     kiln = await createKiln({
-      ...kilnOptions({ ...options, set: [...dataRunOverrides(options), ...options.set] }, entry.name, io.cwd),
+      ...kilnOptions(options, entry.name, io.cwd),
       ...configTarget(io.cwd, target, options),
       env: io.env,
       logger,
@@ -77,8 +67,7 @@ function buildProgram(io: CliIO, setExit: (code: number) => void): Command {
         .argument('[dir]', 'the folder holding llm.config.ts, or the config file itself (default: the current folder)')
         .option('--force', 'run every stage, even those state.json shows up to date', false)
         .action(async (target: string | undefined, options: StageCommandOptions) => runStageCommand(entry, options, io, target));
-    const base = withCommonOptions(program.command(entry.name).description(entry.description));
-    const command = asStage(DATA_COMMANDS.includes(entry.name) ? withDataRunOptions(base) : base);
+    const command = asStage(withCommonOptions(program.command(entry.name).description(entry.description)));
     if (entry.name === 'tokenizer') registerTokenizerSubcommands(command, io, asStage);
   }
   for (const entry of PENDING_COMMANDS) {
@@ -97,7 +86,6 @@ function buildProgram(io: CliIO, setExit: (code: number) => void): Command {
     return stop;
   });
   registerReport(program, io);
-  registerWorker(program, io);
   withCommonOptions(program.command('doctor').description('what this machine offers: CPU, threads, WASM SIMD, backends')).action(
     async (options: CommonOptions) => {
       const report = await doctor({ ...kilnOptions(options, 'doctor', io.cwd), env: io.env });

@@ -79,7 +79,7 @@ export function prune(options: PruneOptions = {}): KilnPlugin {
         await record(ctx, {
           compressor: 'prune', settings: { pattern, ...(nm ? {} : { sparsity }), skip }, bytesBefore: bytes, bytesAfter: bytes, ratio: 1,
           sparsity: zeroed / total,
-          ...(pplBefore !== undefined && { pplBefore, pplAfter, pplChange: pplAfter! / pplBefore - 1 }),
+          ...(pplBefore !== undefined && { pplBefore, pplAfter, pplChange: pplAfter! / pplBefore - 1, pplOn: ids!.label }),
         });
         return model;
       },
@@ -127,7 +127,7 @@ export function quantize(options: QuantizePluginOptions = {}): KilnPlugin {
         const pplAfter = await perplexityOf(engine, ids);
         await record(ctx, {
           compressor: `int${bits}`, settings: { bits, group, skip }, bytesBefore, bytesAfter, ratio: bytesBefore / bytesAfter,
-          ...(pplBefore !== undefined && { pplBefore, pplAfter, pplChange: pplAfter! / pplBefore - 1 }),
+          ...(pplBefore !== undefined && { pplBefore, pplAfter, pplChange: pplAfter! / pplBefore - 1, pplOn: ids!.label }),
         });
         // The compressed model is the engine: its architecture saves and loads it with the matrices quantized.
         return engine;

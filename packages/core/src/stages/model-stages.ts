@@ -6,6 +6,7 @@
  * The model is the run's latest (state.json) unless `<stage>.model` names a directory,
  * or a stage whose model to use (`export: { model: 'train' }`).
  */
+import { stat } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
 import { KilnError } from '../errors.js';
 import { ownerOf } from '../hooks-facade.js';
@@ -28,6 +29,18 @@ async function loadModel(ctx: KilnContext, stage: 'eval' | 'compress' | 'export'
     return ctx.hooks.loadModel(ctx.runDir.path(dir));
   }
   return ctx.hooks.loadModel(named === undefined ? undefined : resolve(ctx.config.root, named));
+}
+
+/** Bytes per group of output files (relative to the run directory), grouped by `groupOf`: the summary's sizes. */
+async function bytesBy(root: string, outputs: readonly string[], groupOf: (rel: string) => string): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const rel of outputs) {
+    const info = await stat(resolve(root, rel)).catch(() => undefined);
+    if (!info?.isFile()) continue; // a folder's files are listed on their own
+    const key = groupOf(rel);
+    out[key] = (out[key] ?? 0) + info.size;
+  }
+  return out;
 }
 
 export const evalStage: StageDriver = {
@@ -58,7 +71,8 @@ export const compressStage: StageDriver = {
       ? guarded(plugin, 'architecture.save', architecture.name, architecture.save.bind(architecture))
       : (model: unknown, to: string) => ctx.hooks.engine(model, plugin.name).save(to);
     const files = await save(compressed, dir, ctx);
-    return { outputs: files.map((f) => relative(ctx.runDir.root, resolve(dir, f))), modelDir: 'compress/model' };
+    const outputs = files.map((f) => relative(ctx.runDir.root, resolve(dir, f)));
+    return { metrics: await bytesBy(ctx.runDir.root, outputs, () => 'bytes'), outputs, modelDir: 'compress/model' };
   },
 };
 
@@ -70,6 +84,8 @@ export const exportStage: StageDriver = {
     const { model } = await loadModel(ctx, 'export');
     const outDir = ctx.runDir.path('export');
     const files = await hooks.exporter.promise([], model, outDir, ctx);
-    return { outputs: files.map((f) => relative(ctx.runDir.root, resolve(outDir, f))) };
+    const outputs = files.map((f) => relative(ctx.runDir.root, resolve(outDir, f)));
+    // Bytes per format folder: export/huggingface/* → huggingface/bytes.
+    return { metrics: await bytesBy(ctx.runDir.root, outputs, (rel) => `${rel.split(/[\\/]/)[1] ?? 'export'}/bytes`), outputs };
   },
 };
