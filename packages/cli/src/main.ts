@@ -11,6 +11,7 @@ import { initConfig } from './commands/init.js';
 import { registerGenerate, registerReport, registerServe } from './commands/model-commands.js';
 import { registerTokenizerSubcommands } from './commands/tokenizer-commands.js';
 import { PENDING_COMMANDS, STAGE_COMMANDS, type StageCommand } from './commands/stage-commands.js';
+import { DATA_COMMANDS, dataRunOverrides, registerWorker, withDataRunOptions, type DataRunOptions } from './commands/worker.js';
 import { onInterrupt } from './interrupt.js';
 import { processIO, type CliIO } from './io.js';
 import { configTarget, kilnOptions, withCommonOptions, type CommonOptions } from './options.js';
@@ -20,7 +21,7 @@ import { summary } from './summary.js';
 
 const VERSION = '0.1.0';
 
-interface StageCommandOptions extends CommonOptions {
+interface StageCommandOptions extends CommonOptions, DataRunOptions {
   force: boolean;
 }
 
@@ -31,7 +32,7 @@ async function runStageCommand(entry: StageCommand, options: StageCommandOptions
   let kiln: Kiln | undefined;
   try {
     kiln = await createKiln({
-      ...kilnOptions(options, entry.name, io.cwd),
+      ...kilnOptions({ ...options, set: [...dataRunOverrides(options), ...options.set] }, entry.name, io.cwd),
       ...configTarget(io.cwd, target, options),
       env: io.env,
       logger,
@@ -67,7 +68,8 @@ function buildProgram(io: CliIO, setExit: (code: number) => void): Command {
         .argument('[dir]', 'the folder holding llm.config.ts, or the config file itself (default: the current folder)')
         .option('--force', 'run every stage, even those state.json shows up to date', false)
         .action(async (target: string | undefined, options: StageCommandOptions) => runStageCommand(entry, options, io, target));
-    const command = asStage(withCommonOptions(program.command(entry.name).description(entry.description)));
+    const base = withCommonOptions(program.command(entry.name).description(entry.description));
+    const command = asStage(DATA_COMMANDS.includes(entry.name) ? withDataRunOptions(base) : base);
     if (entry.name === 'tokenizer') registerTokenizerSubcommands(command, io, asStage);
   }
   for (const entry of PENDING_COMMANDS) {
@@ -86,6 +88,7 @@ function buildProgram(io: CliIO, setExit: (code: number) => void): Command {
     return stop;
   });
   registerReport(program, io);
+  registerWorker(program, io);
   withCommonOptions(program.command('doctor').description('what this machine offers: CPU, threads, WASM SIMD, backends')).action(
     async (options: CommonOptions) => {
       const report = await doctor({ ...kilnOptions(options, 'doctor', io.cwd), env: io.env });
