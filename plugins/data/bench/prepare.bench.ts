@@ -1,0 +1,157 @@
+// `kiln prepare`'s data stage, end to end (read, full cleaning chain, dedup across shards,
+// clean.jsonl + report): `npm run bench -- prepare`. Over the installed English corpus (every
+// State of the Union address) and the Chinese one (Tang + Song poems), each run in its own
+// process: 1 thread, every core, and distributed over Redis with 2 local `kiln worker`
+// processes (1 thread each, started beforehand); docs/s and MB/s (UTF-8 input); peak RSS of
+// the coordinator at 1× and 4× the corpus (English: the addresses 4 times over, so the
+// repeats are exact duplicates; Chinese: 4× as many distinct poems). Every run's data files
+// must equal the 1-thread run's. Writes bench-results/prepare.json.
+// Env: KILN_BENCH_POEMS (poems at 1×, default 60000), KILN_BENCH_SOTU_FROM (first year, default all),
+// KILN_BENCH_REDIS=0 skips the queue rows.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { KilnContext } from '@kiln/core';
+import { chinesePoetrySource, sotuSource } from '../src/index.js';
+import { benchContext } from './bench-context.js';
+import { redisMissing, startRedis } from '../../../test/helpers/redis-server.js';
+
+const ROOT = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
+const KILN = join(ROOT, 'test/run-kiln.ts');
+const CHILD = fileURLToPath(new URL('./prepare-child.ts', import.meta.url));
+const NODE = [process.execPath, '--conditions=kiln-source', '--import', 'tsx'];
+const threads = availableParallelism();
+const poems = Number(process.env.KILN_BENCH_POEMS ?? 60_000);
+const sotuFrom = Number(process.env.KILN_BENCH_SOTU_FROM ?? 0);
+// Configs live under the repository so that they resolve @kiln/* like any project's.
+const configDir = join(ROOT, 'node_modules/.cache/kiln-bench/prepare');
+mkdirSync(configDir, { recursive: true });
+
+const CLEANING = "cleaning({ t2s: { from: 't' }, quality: { minCjkChars: 10 }, language: { keep: ['eng', 'cmn'] }, minhashDedup: { threshold: 0.8 } })";
+const corpora = {
+  en: { label: 'English (SOTU)', source: (times: number) => `repeat(sotuSource({ years: { from: ${sotuFrom} } }), ${times})`, read: (ctx: KilnContext) => sotuSource({ years: { from: sotuFrom } }).read(ctx) },
+  zh: {
+    label: 'Chinese (Tang+Song)',
+    source: (times: number) => `chinesePoetrySource({ collections: ['tang', 'song'], limit: ${poems * times} })`,
+    read: (ctx: KilnContext) => chinesePoetrySource({ collections: ['tang', 'song'], limit: poems }).read(ctx),
+  },
+} as const;
+type Corpus = keyof typeof corpora;
+
+function writeConfig(corpus: Corpus, times: number): string {
+  const file = join(configDir, `${corpus}-x${times}.config.ts`);
+  writeFileSync(
+    file,
+    `import { defineConfig, type KilnContext, type SourceHook } from '@kiln/core';
+import { chinesePoetrySource, cleaning, sotuSource } from '@kiln/data';
+// The same documents \`times\` over, with new ids (exact duplicates after the first round).
+const repeat = (source: SourceHook, times: number): SourceHook => ({
+  name: source.name,
+  async *read(ctx: KilnContext) {
+    for (let k = 0; k < times; k++) for await (const doc of source.read(ctx)) yield k === 0 ? doc : { ...doc, id: doc.id + '#' + k };
+  },
+});
+void repeat;
+export default defineConfig({
+  name: 'bench-prepare-${corpus}',
+  seed: 1,
+  plugins: [{ name: 'bench:corpus', source: ${corpora[corpus].source(times)} }, ${CLEANING}],
+  stages: ['data'],
+});
+`,
+  );
+  return file;
+}
+
+interface Run {
+  seconds: number;
+  peakRssMB: number;
+  metrics: { docsIn: number; charsIn: number; docsOut: number };
+}
+
+function runChild(config: string, runDir: string, overrides: string[]): Run {
+  const r = spawnSync(NODE[0], [...NODE.slice(1), CHILD, config, runDir, ...overrides], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  if (r.status !== 0) throw new Error(`prepare-child ${config} ${overrides.join(' ')} failed (${r.status})`);
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as Run;
+}
+
+const dataFiles = (runDir: string) => ['data/clean.jsonl', 'data/report.json', 'data/manifest.json'].map((f) => readFileSync(join(runDir, f), 'utf8'));
+
+async function startWorkers(url: string, n: number): Promise<ChildProcess[]> {
+  const workers = Array.from({ length: n }, () => spawn(NODE[0], [...NODE.slice(1), KILN, 'worker', '--queue', url, '--threads', '1'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] }));
+  await Promise.all(
+    workers.map(
+      (w) =>
+        new Promise<void>((ok, fail) => {
+          let log = '';
+          w.stderr!.on('data', (d) => {
+            log += d;
+            if (log.includes('worker on redis')) ok();
+          });
+          w.once('exit', (code) => fail(new Error(`kiln worker exited (${code}):\n${log}`)));
+        }),
+    ),
+  );
+  return workers;
+}
+
+const results: Record<string, unknown> = { machine: { threads, node: process.version, loadAverageAtStart: loadavg() }, poems, sotuFrom };
+const rows: string[][] = [];
+const scratch = mkdtempSync(join(tmpdir(), 'kiln-bench-prepare-'));
+const redis = process.env.KILN_BENCH_REDIS === '0' || redisMissing ? undefined : await startRedis();
+if (!redis) console.log(`  (queue rows skipped: ${redisMissing ?? 'KILN_BENCH_REDIS=0'})`);
+try {
+  for (const corpus of Object.keys(corpora) as Corpus[]) {
+    let bytes = 0;
+    for await (const d of corpora[corpus].read(benchContext())) bytes += Buffer.byteLength(d.text);
+    const x1 = writeConfig(corpus, 1);
+    const modes: Array<[string, string[]]> = [
+      ['1 thread', ['data.threads=1']],
+      [`${threads} threads`, [`data.threads=${threads}`]],
+    ];
+    const out: Record<string, unknown> = { bytes };
+    let reference: string[] | undefined;
+    let oneThread = 0;
+    const record = (mode: string, run: Run, runDir: string) => {
+      const files = dataFiles(runDir);
+      reference ??= files;
+      if (files.some((f, i) => f !== reference![i])) throw new Error(`${corpus} ${mode}: data files differ from the 1-thread run`);
+      oneThread ||= run.seconds;
+      const row = { seconds: run.seconds, docsPerSecond: run.metrics.docsIn / run.seconds, MBps: bytes / 1e6 / run.seconds, speedup: oneThread / run.seconds, peakRssMB: run.peakRssMB, docs: run.metrics.docsIn };
+      out[mode] = row;
+      rows.push([`${corpora[corpus].label}, ${mode}`, `${Math.round(row.docsPerSecond)} docs/s`, `${row.MBps.toFixed(2)} MB/s`, `×${row.speedup.toFixed(2)}`, `RSS ${row.peakRssMB.toFixed(0)} MB`]);
+      console.log(`  … ${rows.at(-1)!.join('  ')}`);
+    };
+    for (const [mode, overrides] of modes) {
+      const runDir = join(scratch, `${corpus}-${mode.replace(/\W+/g, '')}`);
+      record(mode, runChild(x1, runDir, overrides), runDir);
+    }
+    if (redis) {
+      const workers = await startWorkers(redis.url, 2);
+      try {
+        const runDir = join(scratch, `${corpus}-queue`);
+        record('queue, 2 workers', runChild(x1, runDir, [`data.queue=${redis.url}`]), runDir);
+      } finally {
+        for (const w of workers) w.kill('SIGTERM');
+      }
+    }
+    // Memory as the corpus grows: 4× the input, all cores.
+    const run4 = runChild(writeConfig(corpus, 4), join(scratch, `${corpus}-x4`), [`data.threads=${threads}`]);
+    out[`4x, ${threads} threads`] = { seconds: run4.seconds, peakRssMB: run4.peakRssMB, docs: run4.metrics.docsIn };
+    rows.push([`${corpora[corpus].label}, 4× corpus, ${threads} threads`, `${Math.round(run4.metrics.docsIn / run4.seconds)} docs/s`, `${((4 * bytes) / 1e6 / run4.seconds).toFixed(2)} MB/s`, '', `RSS ${run4.peakRssMB.toFixed(0)} MB`]);
+    console.log(`  … ${rows.at(-1)!.join('  ')}`);
+    results[corpus] = out;
+  }
+} finally {
+  await redis?.stop();
+  rmSync(scratch, { recursive: true, force: true });
+}
+(results.machine as Record<string, unknown>).loadAverageAtEnd = loadavg();
+
+console.log(`\nkiln prepare (data stage) on ${threads} threads, Node ${process.version}, load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+for (const r of rows) console.log(r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  '));
+mkdirSync(join(ROOT, 'bench-results'), { recursive: true });
+writeFileSync(join(ROOT, 'bench-results/prepare.json'), JSON.stringify(results, null, 2) + '\n');
