@@ -11,6 +11,7 @@ export { CLEAN_FILE } from './stages/data.js';
 export { TOKENIZER_FILE } from './stages/tokenizer.js';
 export { OPTIONAL_BACKEND_PACKAGES, importOptionalBackend, type ProviderEntry } from './backend/resolve-backend.js';
 export { stableJson } from './run-state.js';
+export { optionsCacheKey } from './stage-cache.js';
 /** The seeded RNG (xoshiro128**) behind ctx.rng, for plugins that need their own stream (a data loader's). */
 export { createRng } from '@kiln/tensor';
 export { CORE_VERSION } from './version.js';

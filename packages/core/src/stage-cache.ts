@@ -100,6 +100,16 @@ function pluginKeys(config: ResolvedConfig, stage: StageName, configText: string
     });
 }
 
+/**
+ * A plugin's options as its `cacheKey`: JSON, with regular expressions and functions (which
+ * JSON would empty or drop) kept as their source, so changing one reruns the stage.
+ */
+export function optionsCacheKey(options: unknown): unknown {
+  return JSON.parse(
+    JSON.stringify(options ?? {}, (_key, v: unknown) => (v instanceof RegExp ? `regexp:${String(v)}` : typeof v === 'function' ? `function:${String(v)}` : v)),
+  );
+}
+
 /** The outputs hash of every recorded stage before `stage`, in pipeline order: the stage's inputs. */
 export function upstreamOutputs(state: RunState, stage: StageName): Record<string, string> {
   const inputs: Record<string, string> = {};

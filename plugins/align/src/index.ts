@@ -23,5 +23,5 @@ export default function align(): KilnPlugin {
     { name: 'dpo', stage: 'align', options: dpoOptionsSchema, run: (o, ctx) => trainDpo(o, ctx) },
     { name: 'grpo', stage: 'align', options: grpoOptionsSchema, run: (o, ctx) => trainGrpo(o, ctx) },
   ];
-  return { name: 'kiln:align', version: '0.1.0', trainer: trainers };
+  return { name: 'kiln:align', version: '0.1.0', cacheKey: {} /* no options: its settings are the stage section */, trainer: trainers };
 }

@@ -1,4 +1,4 @@
-import type { KilnPlugin } from '@kiln/core';
+import { optionsCacheKey as optionsKey, type KilnPlugin } from '@kiln/core';
 import { textSource, type TextSourceOptions } from './sources/text.js';
 import { jsonlSource, type JsonlSourceOptions } from './sources/jsonl.js';
 import { parquetSource, type ParquetSourceOptions } from './sources/parquet.js';
@@ -15,26 +15,28 @@ import { piiCleaner, type PiiOptions } from './cleaners/pii.js';
 import { shardEncoder, type ShardEncoderOptions } from './encode/encoder-provider.js';
 import { byteLevelProvider } from './encode/byte-level-provider.js';
 
-// Thin plugin factories: each wraps one source, cleaner or provider (the modules hold the logic).
+// Thin plugin factories: each wraps one source, cleaner or provider (the modules hold the logic),
+// with its options as its cacheKey: the data stage reruns when they change, and only then.
+const VERSION = '0.1.0';
 
-export const textFiles = (o: TextSourceOptions): KilnPlugin => ({ name: 'kiln:text-files', source: textSource(o) });
-export const jsonl = (o: JsonlSourceOptions): KilnPlugin => ({ name: 'kiln:jsonl', source: jsonlSource(o) });
-export const parquet = (o: ParquetSourceOptions): KilnPlugin => ({ name: 'kiln:parquet', source: parquetSource(o) });
-export const sotu = (o?: SotuSourceOptions): KilnPlugin => ({ name: 'kiln:sotu', source: sotuSource(o) });
-export const chinesePoetry = (o?: ChinesePoetrySourceOptions): KilnPlugin => ({ name: 'kiln:chinese-poetry', source: chinesePoetrySource(o) });
+export const textFiles = (o: TextSourceOptions): KilnPlugin => ({ name: 'kiln:text-files', version: VERSION, cacheKey: optionsKey(o), source: textSource(o) });
+export const jsonl = (o: JsonlSourceOptions): KilnPlugin => ({ name: 'kiln:jsonl', version: VERSION, cacheKey: optionsKey(o), source: jsonlSource(o) });
+export const parquet = (o: ParquetSourceOptions): KilnPlugin => ({ name: 'kiln:parquet', version: VERSION, cacheKey: optionsKey(o), source: parquetSource(o) });
+export const sotu = (o?: SotuSourceOptions): KilnPlugin => ({ name: 'kiln:sotu', version: VERSION, cacheKey: optionsKey(o), source: sotuSource(o) });
+export const chinesePoetry = (o?: ChinesePoetrySourceOptions): KilnPlugin => ({ name: 'kiln:chinese-poetry', version: VERSION, cacheKey: optionsKey(o), source: chinesePoetrySource(o) });
 
-export const unicode = (o?: UnicodeOptions): KilnPlugin => ({ name: 'kiln:unicode', cleaner: unicodeCleaner(o) });
-export const whitespace = (o?: WhitespaceOptions): KilnPlugin => ({ name: 'kiln:whitespace', cleaner: whitespaceCleaner(o) });
-export const t2s = (o?: T2sOptions): KilnPlugin => ({ name: 'kiln:t2s', cleaner: t2sCleaner(o) });
-export const exactDedup = (o?: ExactDedupOptions): KilnPlugin => ({ name: 'kiln:exact-dedup', cleaner: exactDedupCleaner(o) });
-export const minhashDedup = (o?: MinhashDedupOptions): KilnPlugin => ({ name: 'kiln:minhash-dedup', cleaner: minhashDedupCleaner(o) });
-export const quality = (o?: QualityOptions): KilnPlugin => ({ name: 'kiln:quality', cleaner: qualityCleaner(o) });
-export const language = (o?: LanguageOptions): KilnPlugin => ({ name: 'kiln:language', cleaner: languageCleaner(o) });
-export const pii = (o?: PiiOptions): KilnPlugin => ({ name: 'kiln:pii', cleaner: piiCleaner(o) });
+export const unicode = (o?: UnicodeOptions): KilnPlugin => ({ name: 'kiln:unicode', version: VERSION, cacheKey: optionsKey(o), cleaner: unicodeCleaner(o) });
+export const whitespace = (o?: WhitespaceOptions): KilnPlugin => ({ name: 'kiln:whitespace', version: VERSION, cacheKey: optionsKey(o), cleaner: whitespaceCleaner(o) });
+export const t2s = (o?: T2sOptions): KilnPlugin => ({ name: 'kiln:t2s', version: VERSION, cacheKey: optionsKey(o), cleaner: t2sCleaner(o) });
+export const exactDedup = (o?: ExactDedupOptions): KilnPlugin => ({ name: 'kiln:exact-dedup', version: VERSION, cacheKey: optionsKey(o), cleaner: exactDedupCleaner(o) });
+export const minhashDedup = (o?: MinhashDedupOptions): KilnPlugin => ({ name: 'kiln:minhash-dedup', version: VERSION, cacheKey: optionsKey(o), cleaner: minhashDedupCleaner(o) });
+export const quality = (o?: QualityOptions): KilnPlugin => ({ name: 'kiln:quality', version: VERSION, cacheKey: optionsKey(o), cleaner: qualityCleaner(o) });
+export const language = (o?: LanguageOptions): KilnPlugin => ({ name: 'kiln:language', version: VERSION, cacheKey: optionsKey(o), cleaner: languageCleaner(o) });
+export const pii = (o?: PiiOptions): KilnPlugin => ({ name: 'kiln:pii', version: VERSION, cacheKey: optionsKey(o), cleaner: piiCleaner(o) });
 
-export const shards = (o?: ShardEncoderOptions): KilnPlugin => ({ name: 'kiln:shards', encoder: shardEncoder(o) });
+export const shards = (o?: ShardEncoderOptions): KilnPlugin => ({ name: 'kiln:shards', version: VERSION, cacheKey: optionsKey(o), encoder: shardEncoder(o) });
 /** The byte-level fallback tokenizer as `tokenizer.type: 'bytes'`. */
-export const byteLevel = (): KilnPlugin => ({ name: 'kiln:bytes', tokenizer: byteLevelProvider() });
+export const byteLevel = (): KilnPlugin => ({ name: 'kiln:bytes', version: VERSION, cacheKey: {}, tokenizer: byteLevelProvider() });
 
 export interface CleaningOptions {
   unicode?: UnicodeOptions | false;

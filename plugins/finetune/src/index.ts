@@ -22,5 +22,5 @@ export { runResumableLoop, type ResumableLoop, type LoopResult, type LoopStep } 
 /** `finetune: { trainer: 'sft', data: { chat: 'train.jsonl' }, lora: { rank: 8 } }`. */
 export default function finetune(): KilnPlugin {
   const sft: TrainerProvider = { name: 'sft', stage: 'finetune', options: sftOptionsSchema, run: (options, ctx) => trainSft(options, ctx) };
-  return { name: 'kiln:finetune', version: '0.1.0', trainer: sft };
+  return { name: 'kiln:finetune', version: '0.1.0', cacheKey: {} /* no options: its settings are the stage section */, trainer: sft };
 }

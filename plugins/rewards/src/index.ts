@@ -1,4 +1,4 @@
-import type { KilnContext, KilnPlugin, RewardFunction, RewardInput } from '@kiln/core';
+import { optionsCacheKey, type KilnContext, type KilnPlugin, type RewardFunction, type RewardInput } from '@kiln/core';
 
 export interface RewardOptions {
   /** Weight in the summed reward (default 1). */
@@ -7,8 +7,9 @@ export interface RewardOptions {
   name?: string;
 }
 
-function plugin(fn: RewardFunction): KilnPlugin {
-  return { name: `kiln:reward:${fn.name}`, version: '0.1.0', reward: fn };
+/** `options` is the cacheKey: the align stage reruns when a reward's settings (or its function's source) change. */
+function plugin(fn: RewardFunction, options: unknown): KilnPlugin {
+  return { name: `kiln:reward:${fn.name}`, version: '0.1.0', cacheKey: optionsCacheKey(options), reward: fn };
 }
 
 /** The expected answer: meta[field] (default 'answer'); a missing one is an error naming the field. */
@@ -30,7 +31,7 @@ export function exactMatch(o: RewardOptions & { field?: string; caseSensitive?: 
       const got = input.completion.trim();
       return (o.caseSensitive === false ? got.toLowerCase() === want.toLowerCase() : got === want) ? 1 : 0;
     },
-  });
+  }, o);
 }
 
 /**
@@ -49,13 +50,13 @@ export function regexAnswer(o: RewardOptions & { pattern: RegExp | string; field
       if (!m) return o.missing ?? 0;
       return (m[1] ?? m[0]).trim() === expected(input, o.field ?? 'answer', name).trim() ? 1 : 0;
     },
-  });
+  }, o);
 }
 
 /** 1 when the whole completion matches the format regex (e.g. /^-?\d+$/), else 0. */
 export function formatCheck(o: RewardOptions & { pattern: RegExp | string }): KilnPlugin {
   const re = typeof o.pattern === 'string' ? new RegExp(o.pattern) : o.pattern;
-  return plugin({ name: o.name ?? 'format', weight: o.weight, score: (input) => (re.test(input.completion) ? 1 : 0) });
+  return plugin({ name: o.name ?? 'format', weight: o.weight, score: (input) => (re.test(input.completion) ? 1 : 0) }, o);
 }
 
 /** −(characters beyond `maxChars`) / maxChars, 0 within it: discourages rambling. */
@@ -65,7 +66,7 @@ export function lengthPenalty(o: RewardOptions & { maxChars: number }): KilnPlug
     name: o.name ?? 'length-penalty',
     weight: o.weight,
     score: (input) => -Math.max(0, input.completion.length - o.maxChars) / o.maxChars,
-  });
+  }, o);
 }
 
 /** A scorer of (prompt, completion) pairs, e.g. a trained reward model (see @kiln/align's RewardModel). */
@@ -86,10 +87,10 @@ export function rewardModel(o: RewardOptions & { load(ctx: KilnContext): Promise
       scorer ??= o.load(ctx);
       return (await scorer).score(input.prompt, input.completion, ctx);
     },
-  });
+  }, o);
 }
 
 /** A reward from any function (sync or async): the quickest way to write your own. */
 export function customReward(name: string, fn: (input: RewardInput, ctx: KilnContext) => number | Promise<number>, o: RewardOptions = {}): KilnPlugin {
-  return plugin({ name, weight: o.weight, score: fn });
+  return plugin({ name, weight: o.weight, score: fn }, { name, fn, ...o });
 }

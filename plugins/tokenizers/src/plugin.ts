@@ -111,6 +111,8 @@ export default function tokenizers(options: { bpe?: BpeTrainOptions; wordpiece?:
   return {
     name: 'kiln:tokenizers',
     version: '0.1.0',
+    // The tokenizer stage reruns when these defaults change (and not when other plugins are added).
+    cacheKey: options,
     tokenizer: [bpeProvider(options.bpe), wordPieceProvider(options.wordpiece)],
   };
 }

@@ -1,0 +1,59 @@
+// Stage caching users can trust: the data and tokenizer plugins declare what their output depends on
+// (cacheKey = their options), so adding a finetune or eval plugin to llm.config.ts never reruns data
+// preparation, and changing a cleaner's options always does.
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect, onTestFinished, test } from 'vitest';
+import { createKiln, createMemoryLogger } from '@kiln/core';
+
+const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
+const TEXT = readFileSync(join(REPO_ROOT, 'examples/state-of-the-union/data/sotu-1790-1809.txt'), 'utf8').slice(0, 20_000);
+
+/** llm.config.ts with a cleaner setting and, optionally, the post-training plugins added. */
+function configText(o: { minWords: number; postTraining: boolean }): string {
+  return `import { cleaning, textFiles, shards } from '@kiln/data';
+import tokenizers from '@kiln/tokenizers';
+${o.postTraining ? "import finetune from '@kiln/finetune';\nimport align from '@kiln/align';\nimport { taskAccuracy } from '@kiln/eval';\nimport { exactMatch } from '@kiln/rewards';\n" : ''}
+export default {
+  name: 'keys', seed: 3, backend: 'js',
+  plugins: [textFiles({ include: 'corpus.txt', split: 'paragraph' }), cleaning({ quality: { minWords: ${o.minWords} } }), tokenizers(), shards({ valFraction: 0.1 }),
+    ${o.postTraining ? "finetune(), align(), exactMatch(), taskAccuracy({ file: 'qa.jsonl' })," : ''}
+  ],
+  stages: ['data', 'tokenizer', 'encode'],
+  tokenizer: { type: 'bpe', vocabSize: 300, specialTokens: ['<|endoftext|>'] },
+  encode: {},
+};
+`;
+}
+
+async function run(cwd: string): Promise<string[]> {
+  const logger = createMemoryLogger();
+  const kiln = await createKiln({ cwd, logger });
+  try {
+    await kiln.run();
+  } finally {
+    await kiln.close();
+  }
+  return logger.records.filter((r) => /^stage \w+: up to date, skipped/.test(r.message)).map((r) => r.message.split(':')[0].replace('stage ', ''));
+}
+
+test('adding finetune/align/eval plugins reruns nothing; changing a cleaner reruns data prep', async () => {
+  const base = join(REPO_ROOT, 'node_modules/.cache/kiln-tests');
+  mkdirSync(base, { recursive: true });
+  const cwd = mkdtempSync(join(base, 'cache-keys-'));
+  onTestFinished(() => rmSync(cwd, { recursive: true, force: true }));
+  writeFileSync(join(cwd, 'corpus.txt'), TEXT);
+  writeFileSync(join(cwd, 'llm.config.ts'), configText({ minWords: 20, postTraining: false }));
+  expect(await run(cwd)).toEqual([]); // first run: every stage runs
+  const dropped = () => JSON.parse(readFileSync(join(cwd, 'runs/keys/data/report.json'), 'utf8')).dropped as number;
+  const droppedAt20 = dropped();
+
+  writeFileSync(join(cwd, 'llm.config.ts'), configText({ minWords: 20, postTraining: true }));
+  expect(await run(cwd)).toEqual(['data', 'tokenizer', 'encode']); // the file changed, data prep did not
+
+  writeFileSync(join(cwd, 'llm.config.ts'), configText({ minWords: 1500, postTraining: true }));
+  const skipped = await run(cwd);
+  expect(skipped).not.toContain('data'); // the cleaner changed: data reran
+  expect(dropped()).toBeGreaterThan(droppedAt20); // and its output shows the new rule
+}, 120_000);
