@@ -120,6 +120,12 @@ export interface TokenizerProvider {
   /** Options schema for the config's `tokenizer` section (Standard Schema, e.g. zod). */
   options?: StandardSchemaV1;
   train(docs: AsyncIterable<Doc>, options: Record<string, unknown>, ctx: KilnContext): Promise<Tokenizer>;
+  /**
+   * The vocabulary size training with these options gives, when it is known before
+   * training (a byte-level tokenizer's is fixed): core checks model.vocabSize against
+   * it when the config loads. Without it, the section's `vocabSize` stands in.
+   */
+  vocabSize?(options: Record<string, unknown>): number | undefined;
   /** Load from a directory holding tokenizer.json (or other files it understands); undefined if not its format. */
   load(dir: string, ctx: KilnContext): Promise<Tokenizer | undefined>;
 }

@@ -170,6 +170,10 @@ describe('validation', () => {
     );
     const { kiln } = await kilnWith({ plugins, tokenizer: { type: 'bpe', vocabSize: 512 }, model: { architecture: 'tiny', vocabSize: 520 } });
     expect(kiln.config.model?.vocabSize).toBe(520);
+    // A provider that knows its size before training (byte-level: 257) is asked instead of the section.
+    const bytes: KilnPlugin = { name: 'kiln-plugin-bytes', tokenizer: { name: 'bytes', vocabSize: () => 257, train: async () => ({}) as never, load: async () => undefined } };
+    const fixed = await configError(kilnWith({ plugins: [bytes, plugins[1]], tokenizer: { type: 'bytes' }, model: { architecture: 'tiny', vocabSize: 256 } }));
+    expect(fixed.message).toContain("model.vocabSize: 256 is smaller than the 257 tokens of tokenizer 'bytes' (kiln-plugin-bytes): token ids 256..256");
   });
 
   test('plugin objects are checked: name, enforce, misspelled hooks', async () => {

@@ -48,18 +48,28 @@ function numberAt(value: Record<string, unknown> | undefined, key: string): numb
   return typeof n === 'number' ? n : undefined;
 }
 
-/** The model must have an embedding row for every token id the tokenizer will produce. */
-export function vocabularyProblems(sections: readonly ProviderSection[]): ConfigProblem[] {
-  const tokenizer = sections.find((s) => s.section === 'tokenizer');
-  const model = sections.find((s) => s.section === 'model');
-  const tokens = numberAt(tokenizer?.value, 'vocabSize');
-  const rows = numberAt(model?.value, 'vocabSize');
-  if (tokens === undefined || rows === undefined || rows >= tokens) return [];
+/** The tokenizer's vocabulary size as far as the config tells, and how to say where it comes from. */
+function tokenizerVocabulary(config: UserConfig, hooks: KilnHooks, tokenizer: ProviderSection | undefined) {
+  const provider = hooks.tokenizer.call(tokenizer?.requested);
   const from = tokenizer?.plugin ? ` (${tokenizer.plugin.name})` : '';
+  const { type: _type, ...options } = config.tokenizer ?? {};
+  const known = config.tokenizer === undefined ? undefined : provider?.vocabSize?.(options);
+  if (known !== undefined) return { tokens: known, what: `the ${known} tokens of tokenizer '${provider?.name}'${from}` };
+  const tokens = numberAt(tokenizer?.value, 'vocabSize');
+  return tokens === undefined ? undefined : { tokens, what: `tokenizer.vocabSize ${tokens}${from}` };
+}
+
+/** The model must have an embedding row for every token id the tokenizer will produce. */
+export function vocabularyProblems(config: UserConfig, hooks: KilnHooks, sections: readonly ProviderSection[]): ConfigProblem[] {
+  const model = sections.find((s) => s.section === 'model');
+  const vocabulary = tokenizerVocabulary(config, hooks, sections.find((s) => s.section === 'tokenizer'));
+  const rows = numberAt(model?.value, 'vocabSize');
+  if (vocabulary === undefined || rows === undefined || rows >= vocabulary.tokens) return [];
+  const { tokens, what } = vocabulary;
   return [
     {
       field: 'model.vocabSize',
-      message: `${rows} is smaller than tokenizer.vocabSize ${tokens}${from}: token ids ${rows}..${tokens - 1} would have no embedding; set model.vocabSize to at least ${tokens}`,
+      message: `${rows} is smaller than ${what}: token ids ${rows}..${tokens - 1} would have no embedding; set model.vocabSize to at least ${tokens}`,
       plugin: model?.plugin?.name,
     },
   ];

@@ -74,7 +74,7 @@ async function checkProviderSections(config: UserConfig, hooks: KilnHooks, loade
     if (checked.value) out[section] = selected === undefined ? checked.value : { [selector]: selected, ...checked.value };
   }
   problems.push(...(await backendProblems(config, hooks)));
-  if (problems.length === 0) problems.push(...vocabularyProblems(providerSections(out, hooks)));
+  if (problems.length === 0) problems.push(...vocabularyProblems(out, hooks, providerSections(out, hooks)));
   if (problems.length > 0) throw configError(loaded.file, problems);
   return out as UserConfig;
 }

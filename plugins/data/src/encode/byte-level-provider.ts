@@ -10,6 +10,8 @@ import { byteTokenizer } from './byte-tokenizer.js';
 export function byteLevelProvider(): TokenizerProvider {
   return {
     name: 'bytes',
+    // 256 bytes and the end-of-text token, whatever the data.
+    vocabSize: () => byteTokenizer().vocabSize,
     async train(_docs, options) {
       const keys = Object.keys(options);
       if (keys.length) throw new Error(`tokenizer.${keys[0]}: the 'bytes' tokenizer takes no options`);
