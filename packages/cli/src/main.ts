@@ -9,6 +9,7 @@ import { createCliLogger } from './cli-logger.js';
 import { doctor, formatDoctor } from './commands/doctor.js';
 import { initConfig } from './commands/init.js';
 import { registerGenerate, registerReport, registerServe } from './commands/model-commands.js';
+import { registerPluginCommands } from './commands/plugin-commands.js';
 import { registerTokenizerSubcommands } from './commands/tokenizer-commands.js';
 import { PENDING_COMMANDS, STAGE_COMMANDS, type StageCommand } from './commands/stage-commands.js';
 import { DATA_COMMANDS, dataRunOverrides, registerWorker, withDataRunOptions, type DataRunOptions } from './commands/worker.js';
@@ -110,6 +111,7 @@ export async function main(argv: readonly string[], io: CliIO = processIO()): Pr
   let exitCode = 0;
   const program = buildProgram(io, (code) => (exitCode = code));
   try {
+    await registerPluginCommands(program, io, argv, (code) => (exitCode = code));
     await program.parseAsync([...argv], { from: 'user' });
     return exitCode;
   } catch (error) {

@@ -120,6 +120,9 @@ const TAPPERS: { [K in HookName]: Tapper<K> } = {
       );
     }
   },
+  command(hooks, plugin, value) {
+    hooks.command.tap(tapOptions(plugin), (list) => [...list, ...toArray(value).map((command) => ({ plugin: plugin.name, command }))]);
+  },
   chatTemplate(hooks, plugin, value) {
     for (const template of toArray(value)) hooks.chatTemplate.tap(tapOptions(plugin, template), (name) => (name === template.name ? template : undefined));
   },

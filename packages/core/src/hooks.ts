@@ -16,6 +16,7 @@ import type {
   ArchitectureProvider,
   BackendProvider,
   ChatTemplateProvider,
+  CommandProvider,
   CheckpointInfo,
   ConfigEnv,
   Doc,
@@ -61,6 +62,12 @@ export interface RewardTotal {
 export interface LoadedModel {
   model: unknown;
   architecture: ArchitectureProvider;
+}
+
+/** A plugin's CLI command, with the plugin that added it (for `kiln --help` and errors). */
+export interface PluginCommand {
+  plugin: string;
+  command: CommandProvider;
 }
 
 /** How a hook's taps combine; each KilnPlugin line names its kind in these words. */
@@ -141,6 +148,11 @@ export const HOOKS = {
     points: {
       trainer: () => new SyncBailHook<[string | undefined, StageName], TrainerProvider | undefined, TapMeta>(['name', 'stage']),
     },
+  },
+  /** SyncWaterfall · collects every plugin's CLI commands. */
+  command: {
+    kind: 'series',
+    points: { command: () => new SyncWaterfallHook<[PluginCommand[]], PluginCommand[], TapMeta>(['commands']) },
   },
   /** SyncBail · the first chat template whose name matches `<stage>.chatTemplate`. */
   chatTemplate: {

@@ -1,5 +1,6 @@
 export * from './types.js';
 export { Kiln, createKiln, type KilnOptions } from './kiln.js';
+export type { PluginCommand } from './hooks.js';
 export { defineConfig, createConfigEnv, type UserConfigExport, type UserConfigFn } from './config/define-config.js';
 export { CONFIG_FILES } from './config/load-file.js';
 export { DEFAULT_SEED } from './config/resolve-config.js';

@@ -14,7 +14,7 @@ import { createRunContainer, stageScope, type RunContainer } from './container.j
 import { jsBackend } from './backend/js-backend.js';
 import { listBackendProviders, type ProviderEntry } from './backend/resolve-backend.js';
 import { KilnError, throwIfAborted } from './errors.js';
-import { createHooks, type KilnHooks } from './hooks.js';
+import { createHooks, type KilnHooks, type PluginCommand } from './hooks.js';
 import { markRunning, readRunState, recordStage, serializableConfig, STAGE_SECTIONS } from './run-state.js';
 import { outputsHash, readConfigText, recordedOutputs, sourceStamps, stageFingerprint, stampOutputs, staleReason } from './stage-cache.js';
 import { createStreamLogger } from './services/logger.js';
@@ -94,6 +94,11 @@ export class Kiln {
         STAGE_SECTIONS[stage].some((key) => this.config[key] !== undefined && key !== 'model') ||
         (stage === 'data' && this.hooks.source.taps.length > 0),
     );
+  }
+
+  /** The CLI commands the config's plugins add, each with its plugin's name. */
+  commands(): PluginCommand[] {
+    return this.hooks.command.call([]);
   }
 
   /** Every backend provider known here (plugins and installed optional packages), for `kiln doctor`. */

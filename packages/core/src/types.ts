@@ -187,6 +187,25 @@ export interface EncoderProvider {
   run(options: Record<string, unknown>, ctx: KilnContext): Promise<StageResult>;
 }
 
+/** A command a plugin adds to the `kiln` CLI: `kiln <name> [args] [options]`, listed by `kiln --help` with the plugin's name. */
+export interface CommandProvider {
+  name: string;
+  /** One line for `kiln --help`. */
+  description: string;
+  /** Positional arguments in commander's syntax, e.g. ['<file>', '[out]']. */
+  arguments?: readonly string[];
+  /** Options, e.g. { flags: '-n, --count <n>', description: 'how many' }; values arrive as strings (or booleans for flags). */
+  options?: ReadonlyArray<{ flags: string; description: string; default?: string | boolean }>;
+  /** Runs the command in the config's run; the number returned is the exit code (default 0). */
+  run(args: string[], options: Record<string, unknown>, ctx: CommandContext): Awaitable<number | void>;
+}
+
+/** What a plugin command receives: the run's context, and stdout. */
+export interface CommandContext extends KilnContext {
+  /** Writes to standard output (a command's result; logs go to ctx.logger, on stderr). */
+  print(text: string): void;
+}
+
 /**
  * A chat template as Hugging Face's tokenizer_config.json carries it: Jinja over
  * `messages`, `add_generation_prompt`, `bos_token` and `eos_token`. The finetune
@@ -316,6 +335,8 @@ export interface KilnPlugin<Api = unknown> {
   architecture?: ArchitectureProvider | ArchitectureProvider[];
   /** first · by `<stage>.trainer`. */
   trainer?: TrainerProvider | TrainerProvider[];
+  /** series · each plugin's commands join the `kiln` CLI (a name the CLI or another plugin has is refused). */
+  command?: CommandProvider | CommandProvider[];
   /** first · by `finetune.chatTemplate` / `align.chatTemplate` name (before the built-in ChatML and Llama-3). */
   chatTemplate?: ChatTemplateProvider | ChatTemplateProvider[];
   /** first · by `backend` name, or the highest-priority available one for 'auto'. */

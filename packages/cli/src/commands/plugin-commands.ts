@@ -1,0 +1,63 @@
+/**
+ * Commands that plugins add (KilnPlugin.command): registered from the config in
+ * the current folder when the command line asks for one that is not kiln's own,
+ * or for help, so `kiln --help` lists them with the plugin that added them.
+ * Built-in commands never load the config for this.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { CONFIG_FILES, createKiln, createMemoryLogger, type CommandContext, type PluginCommand } from '@kiln/core';
+import { createCliLogger } from '../cli-logger.js';
+import type { CliIO } from '../io.js';
+import { kilnOptions, withCommonOptions, type CommonOptions } from '../options.js';
+
+/** The plugin commands of the config in io.cwd; undefined when there is no config file there. */
+async function configCommands(io: CliIO, command: string): Promise<PluginCommand[] | undefined> {
+  if (!CONFIG_FILES.some((f) => existsSync(join(io.cwd, f)))) return undefined;
+  const kiln = await createKiln({ cwd: io.cwd, env: io.env, command, logger: createMemoryLogger() });
+  try {
+    return kiln.commands();
+  } finally {
+    await kiln.close();
+  }
+}
+
+export async function registerPluginCommands(program: Command, io: CliIO, argv: readonly string[], setExit: (code: number) => void): Promise<void> {
+  const builtins = new Set(program.commands.map((c) => c.name()));
+  const first = argv.find((a) => !a.startsWith('-'));
+  const help = argv.length === 0 || argv.includes('--help') || argv.includes('-h') || first === 'help';
+  if (!help && (first === undefined || builtins.has(first))) return;
+  let commands: PluginCommand[] | undefined;
+  try {
+    commands = await configCommands(io, first ?? 'help');
+  } catch (error) {
+    // Help still works with a broken config; a plugin command cannot run without it.
+    if (help) return;
+    throw error;
+  }
+  const seen = new Map<string, string>();
+  for (const { plugin, command } of commands ?? []) {
+    if (builtins.has(command.name)) throw new Error(`plugin ${plugin}: command '${command.name}' is one of kiln's own; rename it`);
+    const other = seen.get(command.name);
+    if (other) throw new Error(`plugins ${other} and ${plugin} both add the command '${command.name}'`);
+    seen.set(command.name, plugin);
+    const c = withCommonOptions(program.command(command.name).description(`${command.description} (from ${plugin})`));
+    for (const a of command.arguments ?? []) c.argument(a);
+    for (const o of command.options ?? []) c.option(o.flags, o.description, o.default);
+    c.action(async (...received: unknown[]) => {
+      const n = command.arguments?.length ?? 0;
+      const args = received.slice(0, n).filter((a): a is string => typeof a === 'string');
+      const options = c.opts<CommonOptions & Record<string, unknown>>();
+      const logger = createCliLogger({ json: options.json, verbose: options.verbose, write: io.stderr });
+      const kiln = await createKiln({ ...kilnOptions(options, command.name, io.cwd), env: io.env, logger });
+      try {
+        const ctx: CommandContext = { ...kiln.context(), print: (text) => io.stdout(text) };
+        const code = await command.run(args, options, ctx);
+        if (typeof code === 'number') setExit(code);
+      } finally {
+        await kiln.close();
+      }
+    });
+  }
+}
