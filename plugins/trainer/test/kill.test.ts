@@ -17,5 +17,9 @@ describe('causal-lm: a killed process resumes exactly', () => {
     const resumed = await runTrain({ root, runDir: join(root, 'cut'), train: { ...TRAIN, resume: true } });
     expect(resumed.steps[0]).toBe(from + 1);
     expect(resumed.losses).toEqual(full.losses.slice(from));
+    // metrics.jsonl holds each step once: the killed run's steps 7 and 8 were dropped on resume.
+    const logged = readFileSync(join(root, 'cut/metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((r) => r.event === 'step');
+    expect(logged.map((r) => r.step)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+    expect(logged.map((r) => r.loss)).toEqual(full.losses);
   }, 60_000);
 });
