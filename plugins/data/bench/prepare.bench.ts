@@ -5,7 +5,8 @@
 // processes (1 thread each, started beforehand); docs/s and MB/s (UTF-8 input); peak RSS of
 // the coordinator at 1× and 4× the corpus (English: the addresses 4 times over, so the
 // repeats are exact duplicates; Chinese: 4× as many distinct poems). Every run's data files
-// must equal the 1-thread run's. Writes bench-results/prepare.json.
+// must equal the 1-thread run's. The runs use the built packages, as an installed `kiln` does:
+// `npm run build` first. Writes bench-results/prepare.json.
 // Env: KILN_BENCH_POEMS (poems at 1×, default 60000), KILN_BENCH_SOTU_FROM (first year, default all),
 // KILN_BENCH_REDIS=0 skips the queue rows.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -19,9 +20,9 @@ import { benchContext } from './bench-context.js';
 import { redisMissing, startRedis } from '../../../test/helpers/redis-server.js';
 
 const ROOT = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
-const KILN = join(ROOT, 'test/run-kiln.ts');
-const CHILD = fileURLToPath(new URL('./prepare-child.ts', import.meta.url));
-const NODE = [process.execPath, '--conditions=kiln-source', '--import', 'tsx'];
+const KILN = join(ROOT, 'packages/cli/bin/kiln.js');
+const CHILD = fileURLToPath(new URL('./prepare-child.mjs', import.meta.url));
+const NODE = [process.execPath];
 const threads = availableParallelism();
 const poems = Number(process.env.KILN_BENCH_POEMS ?? 60_000);
 const sotuFrom = Number(process.env.KILN_BENCH_SOTU_FROM ?? 0);

@@ -22,11 +22,12 @@ export class Coordinator {
     private readonly ctx: KilnContext,
   ) {}
 
-  /** Folds one shard's outcome of `pass` into the report; returns the documents it keeps. */
-  async shard(pass: Pass, outcome: ShardOutcome): Promise<Doc[]> {
+  /** Folds one shard's outcome of `pass` (run on `inputs`) into the report; returns the documents it keeps. */
+  async shard(pass: Pass, inputs: readonly Doc[], outcome: ShardOutcome): Promise<Doc[]> {
+    if (outcome.docs.length !== inputs.length) throw new KilnError(`data: a shard of ${inputs.length} documents came back with ${outcome.docs.length}`);
     for (const [index, delta] of Object.entries(outcome.counts)) this.counts[Number(index)] = addCounts(this.counts[Number(index)], delta);
     const kept: Doc[] = [];
-    for (const o of outcome.docs) {
+    for (const [at, o] of outcome.docs.entries()) {
       const last = o.drop ? o.drop.step : pass.documents.length - 1;
       for (let i = 0; i <= last; i++) {
         const rule = this.rule(pass.documents[i]);
@@ -39,8 +40,8 @@ export class Coordinator {
           rule.charsOut += o.lengths[i + 1];
         }
       }
-      if (o.drop || !o.doc) continue;
-      const doc = await this.coordinate(pass, o.doc, o.summaries ?? []);
+      if (o.drop) continue;
+      const doc = await this.coordinate(pass, o.doc ?? inputs[at], o.summaries ?? []);
       if (doc) kept.push(doc);
     }
     return kept;

@@ -12,9 +12,9 @@ const schema = z.looseObject({
     .string()
     .regex(/^rediss?:\/\/\S+$/, 'a Redis URL, e.g. redis://10.0.0.5:6379')
     .optional(),
-  /** Characters per shard (default 256 Ki on threads, 4 Mi on a queue). Output does not depend on it. */
+  /** Characters per shard (default 256 Ki on threads, 2 Mi on a queue). Output does not depend on it. */
   shardChars: z.number().int().min(1).optional(),
-  /** Shards of one pass in flight on a queue (default 64): bounds the coordinator's memory. */
+  /** Shards of one pass in flight on a queue (default 32): the coordinator holds their input, so this bounds its memory. */
   queueWindow: z.number().int().min(1).optional(),
 });
 
@@ -37,7 +37,7 @@ export function dataOptions(config: ResolvedConfig): DataOptions {
   return {
     threads: o.threads ?? availableParallelism(),
     ...(o.queue !== undefined && { queue: o.queue }),
-    shardChars: o.shardChars ?? (o.queue ? 4 << 20 : 256 << 10),
-    queueWindow: o.queueWindow ?? 64,
+    shardChars: o.shardChars ?? (o.queue ? 2 << 20 : 256 << 10),
+    queueWindow: o.queueWindow ?? 32,
   };
 }

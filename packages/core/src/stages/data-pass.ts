@@ -19,7 +19,7 @@ export interface DocOutcome {
   id: string;
   /** Text length before the pass's first cleaner and after each one it passed. */
   lengths: number[];
-  /** The document after the pass's cleaners, when none dropped it. */
+  /** The document after the pass's cleaners, when none dropped it and one changed it (else the input stands). */
   doc?: Doc;
   /** One per split of the pass, when kept. */
   summaries?: unknown[];
@@ -54,7 +54,8 @@ export async function runPass(pass: Pass, docs: readonly Doc[], ctx: KilnContext
     }
     const summaries: unknown[] = [];
     for (const s of pass.summaries) summaries.push(await guarded(s.plugin, 'cleaner', s.cleaner.rule, s.split.summarize.bind(s.split))(doc, contextFor(ctx, s.plugin)));
-    out.push({ id: input.id, lengths, doc, summaries });
+    // Unchanged documents are not sent back: the coordinator still holds its input.
+    out.push({ id: input.id, lengths, ...(doc !== input && { doc }), summaries });
   }
   const after = await snapshots(pass.documents, ctx);
   const counts: Record<number, unknown> = {};

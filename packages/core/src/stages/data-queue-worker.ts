@@ -6,13 +6,12 @@
  * stalled-job check then puts it back in the queue.
  */
 import { availableParallelism } from 'node:os';
-import { Worker, type Job } from 'bullmq';
+import type { Job } from 'bullmq';
 import type { Logger } from '../types.js';
 import type { ConfigRef } from './data-load.js';
 import type { ShardOutcome } from './data-pass.js';
 import { siblingModule, taskPool, type TaskPool } from './data-pool.js';
 import type { ShardJobData } from './data-queue.js';
-import { checkRedis, DATA_QUEUE, redisConnection } from './data-redis.js';
 import { encodeShard, readShardFile, writeShardFile } from './data-store.js';
 import type { ShardTask } from './data-thread.js';
 
@@ -29,6 +28,8 @@ export interface DataWorkerOptions {
 }
 
 export async function runDataWorker(options: DataWorkerOptions): Promise<{ shards: number }> {
+  // Loaded here, not with core: every kiln command and pool thread would pay for BullMQ otherwise.
+  const [{ Worker }, { checkRedis, DATA_QUEUE, redisConnection }] = await Promise.all([import('bullmq'), import('./data-redis.js')]);
   await checkRedis(options.queue, 'kiln worker --queue');
   const threads = Math.max(1, options.threads ?? availableParallelism());
   const lockMs = options.lockMs ?? 30_000;

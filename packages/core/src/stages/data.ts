@@ -81,7 +81,7 @@ export const dataStage: StageDriver = {
           const outcomes = orderedMap(input, async (s) => ({ s, outcome: await local.run(p, s.index, s.docs) }), local.window);
           for await (const { s, outcome } of outcomes) {
             throwIfAborted(ctx.signal, 'the data stage');
-            yield { ...s, docs: await coordinator.shard(pass, outcome) };
+            yield { ...s, docs: await coordinator.shard(pass, s.docs, outcome) };
           }
         })();
       });

@@ -1,5 +1,6 @@
-// One data-stage run for the prepare benchmark, in a fresh process so that its peak RSS is its own:
-// prints { seconds, peakRssMB, metrics } as JSON. Args: config file, run directory, --set overrides...
+// One data-stage run for the prepare benchmark, in a fresh process on the built packages (as a
+// user's `kiln` runs), so that its time and peak RSS are its own: prints { seconds, peakRssMB,
+// metrics } as JSON. Args: config file, run directory, --set overrides...
 import { dirname } from 'node:path';
 import { createKiln, createMemoryLogger } from '@kiln/core';
 
