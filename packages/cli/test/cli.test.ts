@@ -107,6 +107,10 @@ describe('kiln', () => {
     expect(report.machine).toMatchObject({ node: process.version, sharedArrayBuffer: true, wasmSimd: true, wasmThreads: true });
     expect(report.machine.cpu.cores).toBeGreaterThan(0);
     expect(report.backends).toContainEqual(expect.objectContaining({ name: 'js', available: true, plugin: 'kiln:backend-js' }));
-    expect(Object.keys(report.packages)).toEqual(['@kiln/backend-wasm', '@kiln/backend-webgpu']);
+    expect(Object.keys(report.packages)).toEqual(['@kiln/backend-native', '@kiln/backend-wasm', '@kiln/backend-webgpu']);
+    const native = report.backends.find((b: { name: string }) => b.name === 'native');
+    expect(native).toMatchObject({ plugin: 'kiln:backend-native', priority: 75, available: true });
+    expect(native.describe).toMatchObject({ maxMemory: '64-bit (system RAM)' });
+    expect(native.describe.threads).toBeGreaterThan(0);
   });
 });
