@@ -33,6 +33,8 @@ export interface ShardJobData {
 /** A failing shard (a bug, a bad document) is tried this many times before the stage fails. */
 const ATTEMPTS = 3;
 export const WORK_DIR = 'data/queue';
+/** Jobs of a stage that never finished stay in Redis this long for a restarted coordinator, then go. */
+const KEEP_SECONDS = 7 * 24 * 3600;
 
 export interface DataQueue {
   executor(plan: Plan, options: { shardChars: number; window: number }): ShardExecutor;
@@ -83,7 +85,7 @@ export async function openQueue(url: string, ctx: KilnContext): Promise<DataQueu
           if (existing && (await existing.getState()) === 'completed') await existing.remove(); // its output is gone: redo it
           await writeShardFile(files.input, input);
           // Adding an id that exists returns that job: one still running after a coordinator restart is awaited, not redone.
-          const job = await queue.add('shard', { pass, shard, ...files, config: ref }, { jobId: id, attempts: ATTEMPTS, backoff: { type: 'fixed', delay: 500 } });
+          const job = await queue.add('shard', { pass, shard, ...files, config: ref }, { jobId: id, attempts: ATTEMPTS, backoff: { type: 'fixed', delay: 500 }, removeOnComplete: { age: KEEP_SECONDS }, removeOnFail: { age: KEEP_SECONDS } });
           if ((await job.getState()) === 'failed') await job.retry('failed');
           try {
             await job.waitUntilFinished(events);
