@@ -2,9 +2,9 @@
 // clean.jsonl + report): `npm run bench -- prepare`. Over the installed English corpus (every
 // State of the Union address) and the Chinese one (Tang + Song poems), each run in its own
 // process: 1 thread, every core, and distributed over Redis with 2 local `kiln worker`
-// processes (1 thread each, started beforehand); docs/s and MB/s (UTF-8 input); peak RSS of
-// the coordinator at 1× and 4× the corpus (English: the addresses 4 times over, so the
-// repeats are exact duplicates; Chinese: 4× as many distinct poems). Every run's data files
+// processes (1 thread each, started beforehand): docs/s, MB/s (UTF-8 input), the coordinator's
+// peak RSS; then the same at 4× the corpus on 1 thread and every core (English: the addresses 4
+// times over, so the repeats are exact duplicates; Chinese: 4× as many distinct poems). Every run's data files
 // must equal the 1-thread run's. The runs use the built packages, as an installed `kiln` does:
 // `npm run build` first. Writes bench-results/prepare.json.
 // Env: KILN_BENCH_POEMS (poems at 1×, default 60000), KILN_BENCH_SOTU_FROM (first year, default all),
@@ -138,11 +138,22 @@ try {
         for (const w of workers) w.kill('SIGTERM');
       }
     }
-    // Memory as the corpus grows: 4× the input, all cores.
-    const run4 = runChild(writeConfig(corpus, 4), join(scratch, `${corpus}-x4`), [`data.threads=${threads}`]);
-    out[`4x, ${threads} threads`] = { seconds: run4.seconds, peakRssMB: run4.peakRssMB, docs: run4.metrics.docsIn };
-    rows.push([`${corpora[corpus].label}, 4× corpus, ${threads} threads`, `${Math.round(run4.metrics.docsIn / run4.seconds)} docs/s`, `${((4 * bytes) / 1e6 / run4.seconds).toFixed(2)} MB/s`, '', `RSS ${run4.peakRssMB.toFixed(0)} MB`]);
-    console.log(`  … ${rows.at(-1)!.join('  ')}`);
+    // As the corpus grows: 4× the input, on 1 thread and on every core (startup weighs less here).
+    const x4 = writeConfig(corpus, 4);
+    let x4OneThread = 0;
+    let x4Files: string[] | undefined;
+    for (const n of [1, threads]) {
+      const runDir = join(scratch, `${corpus}-x4-${n}`);
+      const run = runChild(x4, runDir, [`data.threads=${n}`]);
+      const files = dataFiles(runDir);
+      x4Files ??= files;
+      if (files.some((f, i) => f !== x4Files![i])) throw new Error(`${corpus} 4x on ${n} threads: data files differ from the 1-thread run`);
+      x4OneThread ||= run.seconds;
+      const mode = `4x, ${n === 1 ? '1 thread' : `${n} threads`}`;
+      out[mode] = { seconds: run.seconds, docsPerSecond: run.metrics.docsIn / run.seconds, MBps: (4 * bytes) / 1e6 / run.seconds, speedup: x4OneThread / run.seconds, peakRssMB: run.peakRssMB, docs: run.metrics.docsIn };
+      rows.push([`${corpora[corpus].label}, 4× corpus, ${mode.slice(4)}`, `${Math.round(run.metrics.docsIn / run.seconds)} docs/s`, `${((4 * bytes) / 1e6 / run.seconds).toFixed(2)} MB/s`, `×${(x4OneThread / run.seconds).toFixed(2)}`, `RSS ${run.peakRssMB.toFixed(0)} MB`]);
+      console.log(`  … ${rows.at(-1)!.join('  ')}`);
+    }
     results[corpus] = out;
   }
 } finally {
