@@ -3,7 +3,6 @@
 // The tokenizer was extended from the English one, which has only <|endoftext|>; adding the chat
 // tokens here keeps every earlier stage (and its cache) unchanged. Their embedding rows start as
 // the mean of all rows (resizeCheckpointVocab); finetune.initFrom and finetune.tokenizer point here.
-import { join } from 'node:path';
 import type { KilnPlugin } from '@kiln/core';
 import { BpeTokenizer, resizeCheckpointVocab } from '@kiln/tokenizers';
 

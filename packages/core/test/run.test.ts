@@ -57,18 +57,18 @@ describe('data stage', () => {
     expect(kept.map((d) => d.id)).toEqual(['sample:0', 'sample:2']);
     expect(kept[1].text).toBe('今天天气很好，我们去公园散步吧。');
 
-    const report = await runDir.readJson<Record<string, any>>('data/report.json');
+    const report = await runDir.readJson<{ rules: Record<string, unknown> }>('data/report.json');
     expect(report).toMatchObject({ format: 'kiln-data-report', writer: '@kiln/core@0.1.0', docsIn: 4, docsOut: 2, dropped: 2, extras: { 'exact-duplicate': { unique: 2 } } });
     expect(Object.keys(report!.rules)).toEqual(['caps', 'exact-duplicate']); // stage order: FILTER, then DEDUP
     expect(report!.rules.caps).toMatchObject({ plugin: 'caps', docsIn: 4, docsOut: 3, dropped: 1, reasons: { 'all caps': 1 } });
     expect(report!.rules['exact-duplicate']).toMatchObject({ docsIn: 3, docsOut: 2, examples: [{ id: 'sample:3', duplicateOf: 'sample:0' }] });
 
-    const manifest = await runDir.readJson<Record<string, any>>('data/manifest.json');
+    const manifest = await runDir.readJson<{ sources: Record<string, unknown> }>('data/manifest.json');
     expect(manifest!.sources.sample).toMatchObject({ plugin: 'corpus', docs: 4, files: { 'a.txt': { docs: 2 }, 'b.txt': { docs: 2 } } });
 
-    const config = await runDir.readJson<Record<string, any>>('config.json');
+    const config = await runDir.readJson<Record<string, unknown>>('config.json');
     expect(config).toMatchObject({ format: 'kiln-config', name: 'data-run', plugins: [{ name: 'corpus' }, { name: 'exact-dedup' }, { name: 'caps' }, { name: 'kiln:backend-js' }] });
-    const state = await runDir.readJson<Record<string, any>>('state.json');
+    const state = await runDir.readJson<{ stages: Record<string, unknown> }>('state.json');
     expect(state!.stages.data).toMatchObject({ configHash: expect.stringMatching(/^[0-9a-f]{16}$/), metrics: { docsOut: 2 } });
     const events = readFileSync(runDir.path('metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).event);
     expect(events).toEqual(['stage_start', 'data', 'stage_end']);
@@ -78,7 +78,7 @@ describe('data stage', () => {
     const hash = async (config: object) => {
       const { kiln } = await kilnWith({ plugins: [corpus], ...config });
       await kiln.run(['data']);
-      return (await kiln.context().runDir.readJson<Record<string, any>>('state.json'))!.stages.data.configHash;
+      return (await kiln.context().runDir.readJson<{ stages: { data: { configHash: string } } }>('state.json'))!.stages.data.configHash;
     };
     const base = await hash({ data: { minChars: 1 } });
     expect(await hash({ data: { minChars: 1 }, train: { steps: 9 } })).toBe(base);

@@ -27,7 +27,7 @@ function runUntilKilled(runDir: string, stage: TrainingStage, section: Record<st
     child.stderr.on('data', (d) => (stderr += d));
     child.stdout.on('data', (d: Buffer) => {
       buffered += d.toString();
-      let nl;
+      let nl: number;
       while ((nl = buffered.indexOf('\n')) >= 0) {
         const { step } = JSON.parse(buffered.slice(0, nl)) as { step: number };
         buffered = buffered.slice(nl + 1);

@@ -46,7 +46,7 @@ for (;;) {
         fns[ctrl[FN]](...a);
       } catch (err) {
         Atomics.store(ctrl, ERROR, index);
-        parentPort.postMessage({ error: String(err && err.stack ? err.stack : err) });
+        parentPort.postMessage({ error: String(err?.stack ? err.stack : err) });
       }
     }
   }

@@ -386,7 +386,7 @@ export class WebGPUBackend implements Backend {
     const lse = this.v(a.lse, B * H * T, 'f32', op, 'lse');
     const seg = this.opt(a.segments, B * T, 'i32', op, 'segments');
     const params = { B, T, H, Hkv, causal: a.causal ? 1 : 0, hasSeg: a.segments ? 1 : 0, scale: a.scale ?? 1 / Math.sqrt(D) };
-    const TK = attentionTile(D, 2 * D + 3, Math.min(32768, this.device.limits.maxComputeWorkgroupStorageSize));
+    const TK = attentionTile(2 * D + 3, Math.min(32768, this.device.limits.maxComputeWorkgroupStorageSize));
     return { qkv, out, lse, seg, params, TK, empty: B * T * H * D === 0 };
   }
 

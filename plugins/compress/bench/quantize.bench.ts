@@ -34,7 +34,7 @@ async function trainedModelDir(): Promise<string> {
 
 const bytes = { encode: (t: string) => [...Buffer.from(t, 'utf8')] };
 
-async function measure(modelDir: string, text: string, plugins: KilnPlugin[]): Promise<CompressionEntry[]> {
+async function measure(modelDir: string, plugins: KilnPlugin[]): Promise<CompressionEntry[]> {
   const runDir = mkdtempSync(join(tmpdir(), 'kiln-compress-bench-run-'));
   const kiln = await createKiln({ cwd: runDir, runDir, logger: createMemoryLogger(), config: { plugins: [gpt2(), ...plugins] } });
   const ctx = kiln.context();
@@ -66,7 +66,7 @@ const runs: Array<[string, KilnPlugin[]]> = [
 ];
 const rows: Array<Record<string, unknown>> = [];
 for (const [label, plugins] of runs) {
-  const [e] = await measure(modelDir, heldout, plugins);
+  const [e] = await measure(modelDir, plugins);
   rows.push({ label, bytesF32: e.bytesBefore, bytes: e.bytesAfter, ratio: +e.ratio.toFixed(2), pplF32: +e.pplBefore!.toFixed(4), ppl: +e.pplAfter!.toFixed(4), pplChangePct: +(100 * e.pplChange!).toFixed(2) });
 }
 console.table(rows);

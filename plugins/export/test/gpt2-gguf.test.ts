@@ -13,7 +13,7 @@ const dir = mkdtempSync(join(tmpdir(), 'kiln-gguf-gpt2-'));
 function tinyTokenizer() {
   const vocab: Record<string, number> = {};
   for (let i = 0; i < 62; i++) vocab[String.fromCharCode(0x41 + i)] = i;
-  vocab['AB'] = 62;
+  vocab.AB = 62;
   return {
     version: '1.0',
     added_tokens: [{ id: 63, content: '<|endoftext|>', special: true }],

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { KilnContext, StageResult, TrainerProvider } from '@kiln/core';
+import type { KilnContext, StageResult, Tokenizer, TrainerProvider } from '@kiln/core';
 import { causalLmOptionsSchema } from './options.js';
 import { trainCausalLM } from './causal-lm.js';
 import { resolveData } from './data.js';
@@ -38,7 +38,7 @@ async function maskingFor(o: z.output<typeof mlmOptionsSchema>, ctx: KilnContext
     if (o.maskTokenId === undefined) throw new Error(`${where}: train.maskTokenId is required with byte-level text data (e.g. 256, with model.vocabSize 257)`);
     return { maskTokenId: o.maskTokenId, randomVocab: 256, specialIds: new Set([o.maskTokenId]) };
   }
-  let tokenizer;
+  let tokenizer: Tokenizer;
   try {
     tokenizer = await ctx.hooks.loadTokenizer();
   } catch (e) {

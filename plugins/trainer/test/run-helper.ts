@@ -107,7 +107,7 @@ export function trainUntilKilled(
     child.stderr.on('data', (d) => (stderr += d));
     child.stdout.on('data', (d: Buffer) => {
       buffered += d.toString();
-      let nl;
+      let nl: number;
       while ((nl = buffered.indexOf('\n')) >= 0) {
         const line = buffered.slice(0, nl);
         buffered = buffered.slice(nl + 1);

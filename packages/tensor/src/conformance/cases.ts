@@ -16,12 +16,6 @@ function ints(rng: Rng, n: number, hi: number): Int32Array {
   return a;
 }
 
-function positive(rng: Rng, n: number): Float32Array {
-  const a = new Float32Array(n);
-  for (let i = 0; i < n; i++) a[i] = 0.5 + rng.next();
-  return a;
-}
-
 function matmulCases(rng: Rng, s: ShapeSet): OpCase[] {
   const out: OpCase[] = [];
   for (const [M, N, K] of s.matmul) {

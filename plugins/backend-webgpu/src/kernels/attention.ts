@@ -35,7 +35,7 @@ const PARAMS = ['B', 'T', 'H', 'Hkv', 'causal', 'hasSeg'].map((name) => ({ name,
 const SCALE = { name: 'scale', type: 'f32' as const };
 
 /** Largest power of two ≤ 64 such that `perRow` floats per tile row fit in `bytes` of workgroup memory. */
-export function attentionTile(D: number, perRowFloats: number, bytes: number): number {
+export function attentionTile(perRowFloats: number, bytes: number): number {
   let tk = 64;
   while (tk > 1 && tk * (perRowFloats + 1) * 4 > bytes) tk /= 2;
   return tk;

@@ -94,7 +94,7 @@ export class ShardBatches implements TokenBatches {
 
   restore(state: unknown): void {
     const s = state as LoaderState;
-    if (!s || s.format !== 'kiln-shard-loader') throw new Error('restore: not a shard loader state');
+    if (s?.format !== 'kiln-shard-loader') throw new Error('restore: not a shard loader state');
     for (const k of ['mode', 'seed', 'split'] as const) {
       if (s[k] !== this.options[k]) throw new Error(`restore: state has ${k} ${JSON.stringify(s[k])}, this loader has ${JSON.stringify(this.options[k])}`);
     }
