@@ -16,6 +16,8 @@ export type PoolHandle = { readonly __pool: unique symbol };
 export interface Addon {
   info(): string;
   createPool(threads: number): PoolHandle;
+  /** Joins the pool's threads; it runs nothing after. */
+  destroyPool(pool: PoolHandle): void;
   run(pool: PoolHandle, kernel: number, args: Float64Array, units: number, grain: number, maxThreads: number): void;
   /** A zero-filled ArrayBuffer of at least `bytes` (a multiple of 64), owned by the addon until free(). */
   alloc(bytes: number): ArrayBuffer;

@@ -11,9 +11,9 @@ import type { KilnPlugin } from '@kiln/core';
 import { loadAddon } from './addon.js';
 import { NativeBackend } from './native-backend.js';
 
-export { NativeBackend, NativeBuf, type NativeBackendOptions } from './native-backend.js';
 export { addonFile, loadAddon } from './addon.js';
 export type { NativeAllocatorStats } from './allocator.js';
+export { NativeBackend, type NativeBackendOptions, NativeBuf } from './native-backend.js';
 
 export interface NativePluginOptions {
   /** Threads including the calling one; default every core. `backendOptions.threads` overrides it. */

@@ -91,6 +91,7 @@ export class NativeBackend extends KernelBackend {
     this.disposed = true;
     // Live buffers of a disposed backend are unusable anyway: the memory goes back to the system with the cache.
     this.allocator.trim();
+    this.addon.destroyPool(this.pool);
   }
 
   protected window(view: BufView, n: number): HostArray {

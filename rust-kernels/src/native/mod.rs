@@ -81,10 +81,22 @@ unsafe fn pool_of<'a>(env: napi_env, v: napi_value) -> Option<&'a Pool> {
     Some(&*(p as *const Pool))
 }
 
+/// destroyPool(pool): joins its threads now (a disposed backend's pool would
+/// otherwise live until the GC finalizes its handle).
+unsafe extern "C" fn js_destroy_pool(env: napi_env, info: napi_callback_info) -> napi_value {
+    let [p] = args::<1>(env, info);
+    let Some(pool) = pool_of(env, p) else { return throw(env, "destroyPool: not a pool") };
+    pool.shutdown();
+    undefined(env)
+}
+
 /// run(pool, kernel, args: Float64Array, units, grain, maxThreads)
 unsafe extern "C" fn js_run(env: napi_env, info: napi_callback_info) -> napi_value {
     let argv = args::<6>(env, info);
     let Some(pool) = pool_of(env, argv[0]) else { return throw(env, "run: not a pool") };
+    if !pool.open() {
+        return throw(env, "run: the pool was destroyed (backend used after dispose())");
+    }
     let nums = (to_f64(env, argv[1]), to_f64(env, argv[3]), to_f64(env, argv[4]), to_f64(env, argv[5]));
     let (Ok(id), Ok(units), Ok(grain), Ok(max_threads)) = nums else { return throw(env, "run: expected numbers") };
     let kargs = match f64_slice(env, argv[2]) {
@@ -174,6 +186,7 @@ unsafe extern "C" fn js_free(env: napi_env, info: napi_callback_info) -> napi_va
 pub unsafe extern "C" fn napi_register_module_v1(env: napi_env, exports: napi_value) -> napi_value {
     register(env, exports, "info", js_info);
     register(env, exports, "createPool", js_create_pool);
+    register(env, exports, "destroyPool", js_destroy_pool);
     register(env, exports, "run", js_run);
     register(env, exports, "alloc", js_alloc);
     register(env, exports, "address", js_address);
