@@ -5,11 +5,12 @@
 //!   by a Rust thread pool on 64-bit memory (`native/`).
 //!
 //! Every algorithm lives once, in the modules below: the pointwise, loss,
-//! norm, optimizer and attention kernels generic over the vector width of
-//! `lanes` (4 lanes on wasm; natively AVX-512 16 or AVX2+FMA 8 chosen at run
-//! time), the rest against the 4-lane API of `v4` (wasm's intrinsics by name,
-//! mapped to the host's instructions natively). The matmul micro-kernel has
-//! its own wide native tiles.
+//! norm, optimizer, RoPE, embedding-gradient and attention-softmax code
+//! generic over the vector width of `lanes` (4 lanes on wasm; natively
+//! AVX-512 16 or AVX2+FMA 8 chosen at run time), quantized matmul against the
+//! 4-lane API of `v4` (wasm's intrinsics by name, mapped to the host's
+//! instructions natively). The matmul micro-kernel has its own wide native
+//! tiles.
 //!
 //! ABI: every kernel takes pointers (as `*const f32` etc.), sizes as `usize`,
 //! scalars as `f32`. There is no allocator: kernels that need scratch space
