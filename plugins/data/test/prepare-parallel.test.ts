@@ -9,6 +9,9 @@ describe('data stage on threads', () => {
     const three = await runData(['data.threads=3']);
     expect(three.logger.records.map((r) => r.message)).toContain('data: 2 pass(es) on 3 threads');
     expect(one.logger.records.map((r) => r.message)).toContain('data: 2 pass(es) on 1 thread');
+    // ~33 shards, two passes: all but the first window (6) ran on the pool's threads.
+    const placed = three.logger.records.map((r) => /(\d+) shard pass\(es\) on the threads, (\d+) on the main/.exec(r.message)).find(Boolean);
+    expect(Number(placed![1])).toBeGreaterThan(Number(placed![2]));
     const a = dataFiles(one.runDir);
     const b = dataFiles(three.runDir);
     for (const file of Object.keys(a)) expect(b[file], file).toBe(a[file]);
@@ -23,7 +26,7 @@ describe('data stage on threads', () => {
   });
 
   it('gives the same files whatever the shard size', async () => {
-    const small = await runData(['data.threads=2', 'data.shardChars=5000']);
+    const small = await runData(['data.threads=2', 'data.shardChars=12000']);
     const large = await runData(['data.threads=2', 'data.shardChars=300000']);
     const a = dataFiles(small.runDir);
     const b = dataFiles(large.runDir);

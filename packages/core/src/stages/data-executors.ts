@@ -28,12 +28,41 @@ export function inProcessExecutor(plan: Plan, ctx: KilnContext): ShardExecutor {
   };
 }
 
-export function poolExecutor(ref: ConfigRef, threads: number): ShardExecutor {
+/**
+ * Shards go to a pool of threads; until every thread has loaded the config (a second or so),
+ * this thread cleans the first shards itself rather than wait. Which shard ran where changes
+ * nothing in the output.
+ */
+export function poolExecutor(ref: ConfigRef, threads: number, plan: Plan, ctx: KilnContext): ShardExecutor {
   const pool = taskPool<ShardTask, ShardOutcome>({ module: siblingModule(import.meta.url, './data-thread'), init: ref }, threads);
+  let ready = false;
+  let failure: unknown;
+  const warm = Promise.all(Array.from({ length: threads }, () => pool.run({ pass: 0, docs: [] }))).then(
+    () => void (ready = true),
+    (error: unknown) => void (failure = error),
+  );
+  // At most one window of shards runs here, one after another (runPass's before/after counts must not interleave).
+  const window = threads * 2;
+  let here: Promise<unknown> = Promise.resolve();
+  const ran = { here: 0, pool: 0 };
   return {
-    window: threads * 2,
+    window,
     description: `${threads} threads`,
-    run: (pass, _shard, docs) => pool.run({ pass, docs }),
-    close: () => pool.close(),
+    run(pass, _shard, docs) {
+      if (failure !== undefined) return Promise.reject(failure);
+      if (ready || ran.here >= window) {
+        ran.pool++;
+        return pool.run({ pass, docs });
+      }
+      ran.here++;
+      const run = here.then(() => runPass(plan.passes[pass], docs, ctx));
+      here = run.catch(() => {});
+      return run;
+    },
+    async close() {
+      await warm;
+      await pool.close();
+      ctx.logger.debug(`data: ${ran.pool} shard pass(es) on the threads, ${ran.here} on the main thread while they started`);
+    },
   };
 }

@@ -131,7 +131,7 @@ function pickExecutor(plan: Plan, ctx: KilnContext, options: DataOptions, shards
     ctx.logger.debug('data: the config is not a file, so worker threads cannot load it: cleaning on 1 thread');
     return inProcessExecutor(plan, ctx);
   }
-  return poolExecutor({ root: ctx.config.root, configFile, fingerprint: chainFingerprint(plan.chain) }, options.threads);
+  return poolExecutor({ root: ctx.config.root, configFile, fingerprint: chainFingerprint(plan.chain) }, options.threads, plan, ctx);
 }
 
 /** Each cleaner's finish() extras, in chain order; per-document cleaners' are the summed counts of every shard. */
