@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { prepareRunDir, runStage, writeStageData, type TrainingStage } from './stage-helper.js';
+import { prepareRunDir, runStage, type TrainingStage, writeStageData } from './stage-helper.js';
 
 const CHILD = fileURLToPath(new URL('./child-stage.ts', import.meta.url));
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
@@ -15,12 +15,21 @@ beforeAll(() => writeStageData(root));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 /** Run a stage in a child process and SIGKILL it (no chance to save) once step `killAt` is logged. */
-function runUntilKilled(runDir: string, stage: TrainingStage, section: Record<string, unknown>, killAt: number): Promise<number[]> {
+function runUntilKilled(
+  runDir: string,
+  stage: TrainingStage,
+  section: Record<string, unknown>,
+  killAt: number,
+): Promise<number[]> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--conditions=kiln-source', '--import', 'tsx', CHILD, root, runDir, stage, JSON.stringify(section)], {
-      cwd: REPO,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--conditions=kiln-source', '--import', 'tsx', CHILD, root, runDir, stage, JSON.stringify(section), String(killAt)],
+      {
+        cwd: REPO,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     const steps: number[] = [];
     let buffered = '';
     let stderr = '';
@@ -35,25 +44,67 @@ function runUntilKilled(runDir: string, stage: TrainingStage, section: Record<st
         if (step === killAt) child.kill('SIGKILL');
       }
     });
-    child.on('exit', (code, signal) => (signal === 'SIGKILL' ? resolve(steps) : reject(new Error(`child exited with ${code} before step ${killAt}:\n${stderr}`))));
+    child.on('exit', (code, signal) =>
+      signal === 'SIGKILL'
+        ? resolve(steps)
+        : reject(new Error(`child exited with ${code} before step ${killAt}:\n${stderr}`)),
+    );
   });
 }
 
 const stepRecords = (runDir: string, stage: string) =>
-  readFileSync(join(runDir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((r) => r.stage === stage && r.event === 'step');
+  readFileSync(join(runDir, 'metrics.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l))
+    .filter((r) => r.stage === stage && r.event === 'step');
 
 const CASES: Array<{ name: string; stage: TrainingStage; checkpoints: string; section: Record<string, unknown> }> = [
   {
-    name: 'SFT with LoRA', stage: 'finetune', checkpoints: 'finetune/checkpoints',
-    section: { trainer: 'sft', initFrom: 'base', data: { chat: 'sft.jsonl', valFraction: 0.2 }, steps: 7, batchSize: 4, seqLen: 32, lr: 1e-2, lora: { rank: 2 }, evalEvery: 3 },
+    name: 'SFT with LoRA',
+    stage: 'finetune',
+    checkpoints: 'finetune/checkpoints',
+    section: {
+      trainer: 'sft',
+      initFrom: 'base',
+      data: { chat: 'sft.jsonl', valFraction: 0.2 },
+      steps: 7,
+      batchSize: 4,
+      seqLen: 32,
+      lr: 1e-2,
+      lora: { rank: 2 },
+      evalEvery: 3,
+    },
   },
   {
-    name: 'DPO', stage: 'align', checkpoints: 'align/checkpoints/dpo',
-    section: { trainer: 'dpo', initFrom: 'base', data: { pairs: 'pairs.jsonl' }, steps: 7, batchSize: 4, lr: 1e-3, evalEvery: 3 },
+    name: 'DPO',
+    stage: 'align',
+    checkpoints: 'align/checkpoints/dpo',
+    section: {
+      trainer: 'dpo',
+      initFrom: 'base',
+      data: { pairs: 'pairs.jsonl' },
+      steps: 7,
+      batchSize: 4,
+      lr: 1e-3,
+      evalEvery: 3,
+    },
   },
   {
-    name: 'GRPO (sampler RNG and prompt cursor restored)', stage: 'align', checkpoints: 'align/checkpoints/grpo',
-    section: { trainer: 'grpo', initFrom: 'base', data: { prompts: 'prompts.jsonl', eval: 'eval.jsonl', evalCount: 2 }, steps: 7, promptsPerStep: 2, groupSize: 3, maxNewTokens: 3, lr: 1e-3, evalEvery: 3 },
+    name: 'GRPO (sampler RNG and prompt cursor restored)',
+    stage: 'align',
+    checkpoints: 'align/checkpoints/grpo',
+    section: {
+      trainer: 'grpo',
+      initFrom: 'base',
+      data: { prompts: 'prompts.jsonl', eval: 'eval.jsonl', evalCount: 2 },
+      steps: 7,
+      promptsPerStep: 2,
+      groupSize: 3,
+      maxNewTokens: 3,
+      lr: 1e-3,
+      evalEvery: 3,
+    },
   },
 ];
 
@@ -88,8 +139,31 @@ describe('finetune and align: kill -9 mid-run, run again, same losses', () => {
 
 describe('finetune and align: Ctrl-C writes a checkpoint, the next run resumes from it', () => {
   const CTRL_C: Array<{ name: string; stage: TrainingStage; section: Record<string, unknown> }> = [
-    { name: 'full SFT', stage: 'finetune', section: { trainer: 'sft', initFrom: 'base', data: { chat: 'sft.jsonl', valFraction: 0.2 }, steps: 5, batchSize: 4, seqLen: 32, lr: 1e-2 } },
-    { name: 'reward model', stage: 'align', section: { trainer: 'reward-model', initFrom: 'base', data: { pairs: 'pairs.jsonl' }, steps: 5, batchSize: 4, lr: 1e-3 } },
+    {
+      name: 'full SFT',
+      stage: 'finetune',
+      section: {
+        trainer: 'sft',
+        initFrom: 'base',
+        data: { chat: 'sft.jsonl', valFraction: 0.2 },
+        steps: 5,
+        batchSize: 4,
+        seqLen: 32,
+        lr: 1e-2,
+      },
+    },
+    {
+      name: 'reward model',
+      stage: 'align',
+      section: {
+        trainer: 'reward-model',
+        initFrom: 'base',
+        data: { pairs: 'pairs.jsonl' },
+        steps: 5,
+        batchSize: 4,
+        lr: 1e-3,
+      },
+    },
   ];
   for (const c of CTRL_C) {
     it(`${c.name}: abort after step 3, run again: steps 4-5 as in an uninterrupted run`, async () => {
@@ -100,7 +174,14 @@ describe('finetune and align: Ctrl-C writes a checkpoint, the next run resumes f
       await prepareRunDir(cutDir);
       const full = await runStage({ root, runDir: fullDir, stage: c.stage, section: c.section });
       const abort = new AbortController();
-      const first = await runStage({ root, runDir: cutDir, stage: c.stage, section: c.section, signal: abort.signal, onStep: (step) => void (step === 3 && abort.abort()) });
+      const first = await runStage({
+        root,
+        runDir: cutDir,
+        stage: c.stage,
+        section: c.section,
+        signal: abort.signal,
+        onStep: (step) => void (step === 3 && abort.abort()),
+      });
       expect(first.result.aborted).toBe(true);
       expect(first.result.modelDir).toBeUndefined(); // no final model yet
       const resumed = await runStage({ root, runDir: cutDir, stage: c.stage, section: c.section });

@@ -1,4 +1,4 @@
-import { optionsCacheKey, type KilnContext, type KilnPlugin, type RewardFunction, type RewardInput } from '@kiln/core';
+import { type KilnContext, type KilnPlugin, optionsCacheKey, type RewardFunction, type RewardInput } from '@kiln/core';
 
 export interface RewardOptions {
   /** Weight in the summed reward (default 1). */
@@ -23,15 +23,18 @@ function expected(input: RewardInput, field: string, who: string): string {
 export function exactMatch(o: RewardOptions & { field?: string; caseSensitive?: boolean } = {}): KilnPlugin {
   const name = o.name ?? 'exact-match';
   const field = o.field ?? 'answer';
-  return plugin({
-    name,
-    weight: o.weight,
-    score(input) {
-      const want = expected(input, field, name).trim();
-      const got = input.completion.trim();
-      return (o.caseSensitive === false ? got.toLowerCase() === want.toLowerCase() : got === want) ? 1 : 0;
+  return plugin(
+    {
+      name,
+      weight: o.weight,
+      score(input) {
+        const want = expected(input, field, name).trim();
+        const got = input.completion.trim();
+        return (o.caseSensitive === false ? got.toLowerCase() === want.toLowerCase() : got === want) ? 1 : 0;
+      },
     },
-  }, o);
+    o,
+  );
 }
 
 /**
@@ -39,34 +42,45 @@ export function exactMatch(o: RewardOptions & { field?: string; caseSensitive?: 
  * or the whole match) compared with meta.answer: 1 when equal, 0 when not, and
  * `missing` (default 0) when the pattern does not match at all.
  */
-export function regexAnswer(o: RewardOptions & { pattern: RegExp | string; field?: string; missing?: number }): KilnPlugin {
+export function regexAnswer(
+  o: RewardOptions & { pattern: RegExp | string; field?: string; missing?: number },
+): KilnPlugin {
   const name = o.name ?? 'regex-answer';
   const re = typeof o.pattern === 'string' ? new RegExp(o.pattern) : o.pattern;
-  return plugin({
-    name,
-    weight: o.weight,
-    score(input) {
-      const m = re.exec(input.completion);
-      if (!m) return o.missing ?? 0;
-      return (m[1] ?? m[0]).trim() === expected(input, o.field ?? 'answer', name).trim() ? 1 : 0;
+  return plugin(
+    {
+      name,
+      weight: o.weight,
+      score(input) {
+        const m = re.exec(input.completion);
+        if (!m) return o.missing ?? 0;
+        return (m[1] ?? m[0]).trim() === expected(input, o.field ?? 'answer', name).trim() ? 1 : 0;
+      },
     },
-  }, o);
+    o,
+  );
 }
 
 /** 1 when the whole completion matches the format regex (e.g. /^-?\d+$/), else 0. */
 export function formatCheck(o: RewardOptions & { pattern: RegExp | string }): KilnPlugin {
   const re = typeof o.pattern === 'string' ? new RegExp(o.pattern) : o.pattern;
-  return plugin({ name: o.name ?? 'format', weight: o.weight, score: (input) => (re.test(input.completion) ? 1 : 0) }, o);
+  return plugin(
+    { name: o.name ?? 'format', weight: o.weight, score: (input) => (re.test(input.completion) ? 1 : 0) },
+    o,
+  );
 }
 
 /** −(characters beyond `maxChars`) / maxChars, 0 within it: discourages rambling. */
 export function lengthPenalty(o: RewardOptions & { maxChars: number }): KilnPlugin {
   if (!(o.maxChars > 0)) throw new Error(`lengthPenalty: maxChars must be positive, got ${o.maxChars}`);
-  return plugin({
-    name: o.name ?? 'length-penalty',
-    weight: o.weight,
-    score: (input) => -Math.max(0, input.completion.length - o.maxChars) / o.maxChars,
-  }, o);
+  return plugin(
+    {
+      name: o.name ?? 'length-penalty',
+      weight: o.weight,
+      score: (input) => -Math.max(0, input.completion.length - o.maxChars) / o.maxChars,
+    },
+    o,
+  );
 }
 
 /** A scorer of (prompt, completion) pairs, e.g. a trained reward model (see @kiln/align's RewardModel). */
@@ -80,17 +94,29 @@ export interface PairScorer {
  */
 export function rewardModel(o: RewardOptions & { load(ctx: KilnContext): Promise<PairScorer> }): KilnPlugin {
   let scorer: Promise<PairScorer> | undefined;
-  return plugin({
-    name: o.name ?? 'reward-model',
-    weight: o.weight,
-    async score(input, ctx) {
-      scorer ??= o.load(ctx);
-      return (await scorer).score(input.prompt, input.completion, ctx);
+  return plugin(
+    {
+      name: o.name ?? 'reward-model',
+      weight: o.weight,
+      async score(input, ctx) {
+        scorer ??= o.load(ctx);
+        return (await scorer).score(input.prompt, input.completion, ctx);
+      },
     },
-  }, o);
+    o,
+  );
 }
 
-/** A reward from any function (sync or async): the quickest way to write your own. */
-export function customReward(name: string, fn: (input: RewardInput, ctx: KilnContext) => number | Promise<number>, o: RewardOptions = {}): KilnPlugin {
-  return plugin({ name, weight: o.weight, score: fn }, { name, fn, ...o });
+/**
+ * A reward from any function (sync or async): the quickest way to write your own.
+ * Its source is the cache key, unless `cacheKey` says what it depends on (a file it
+ * reads, a version), or gives a key that survives reformatting the function.
+ */
+export function customReward(
+  name: string,
+  fn: (input: RewardInput, ctx: KilnContext) => number | Promise<number>,
+  o: RewardOptions & { cacheKey?: unknown } = {},
+): KilnPlugin {
+  const { cacheKey, ...rest } = o;
+  return plugin({ name, weight: o.weight, score: fn }, { name, ...rest, ...(cacheKey === undefined ? { fn } : { cacheKey }) });
 }
