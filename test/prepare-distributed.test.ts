@@ -5,14 +5,14 @@
  * and manifest.json must be byte-identical to the local single-thread run's, with two workers,
  * with one of them killed -9 while it holds a shard, and across a coordinator restart.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { dataFiles, PREPARE_CONFIG_DIR, runData } from '../plugins/data/test/prepare-helpers.js';
-import { freePort, redisMissing, startRedis, type RedisServer } from './helpers/redis-server.js';
+import { freePort, type RedisServer, redisMissing, startRedis } from './helpers/redis-server.js';
 
 /** Every process these tests start, killed after each test whatever happened. */
 const children = new Set<ChildProcess>();
@@ -32,10 +32,26 @@ interface WorkerProcess {
 
 function startWorker(url: string): WorkerProcess {
   const child = track(
-    spawn(process.execPath, ['--conditions=kiln-source', '--import', 'tsx', KILN, 'worker', '--queue', url, '--threads', '1', '--lock-ms', '2000'], {
-      cwd: REPO_ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    }),
+    spawn(
+      process.execPath,
+      [
+        '--conditions=kiln-source',
+        '--import',
+        'tsx',
+        KILN,
+        'worker',
+        '--queue',
+        url,
+        '--threads',
+        '1',
+        '--lock-ms',
+        '2000',
+      ],
+      {
+        cwd: REPO_ROOT,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    ),
   );
   const log: string[] = [];
   const waiters: Array<{ pattern: RegExp; resolve: (line: string) => void }> = [];
@@ -71,12 +87,31 @@ function startWorker(url: string): WorkerProcess {
 }
 
 /** `kiln data --queue URL` (the coordinator) in its own process, as a user runs it. */
-function coordinator(url: string, runDir: string, configFile = 'llm.config.ts'): { child: ChildProcess; done: Promise<{ code: number | null; output: string }> } {
+function coordinator(
+  url: string,
+  runDir: string,
+  configFile = 'llm.config.ts',
+): { child: ChildProcess; done: Promise<{ code: number | null; output: string }> } {
   const child = track(
-    spawn(process.execPath, ['--conditions=kiln-source', '--import', 'tsx', KILN, 'data', join(PREPARE_CONFIG_DIR, configFile), '--run-dir', runDir, '--queue', url], {
-      cwd: REPO_ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    }),
+    spawn(
+      process.execPath,
+      [
+        '--conditions=kiln-source',
+        '--import',
+        'tsx',
+        KILN,
+        'data',
+        join(PREPARE_CONFIG_DIR, configFile),
+        '--run-dir',
+        runDir,
+        '--queue',
+        url,
+      ],
+      {
+        cwd: REPO_ROOT,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    ),
   );
   let output = '';
   child.stdout!.on('data', (d) => (output += d));
@@ -110,7 +145,8 @@ describe.skipIf(redisMissing !== undefined)('distributed prepare on redis-server
 
   beforeAll(async () => {
     redis = await startRedis();
-    for (const config of ['llm.config.ts', 'paced.config.ts']) local[config] = dataFiles((await runData(['data.threads=1'], { configFile: config })).runDir);
+    for (const config of ['llm.config.ts', 'paced.config.ts'])
+      local[config] = dataFiles((await runData(['data.threads=1'], { configFile: config })).runDir);
   });
   afterEach(killAll);
   afterAll(async () => {

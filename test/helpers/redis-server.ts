@@ -3,7 +3,7 @@
  * free loopback port, with no persistence, stopped after the tests. Where redis-server is not
  * installed, `redisMissing` says so and those tests skip with that message.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -13,7 +13,9 @@ const probe = spawnSync('redis-server', ['--version'], { encoding: 'utf8' });
 
 /** Why the Redis tests skip here, or undefined when redis-server is installed. */
 export const redisMissing: string | undefined =
-  probe.status === 0 ? undefined : 'redis-server is not installed (apt-get install redis-server): skipping the distributed prepare tests';
+  probe.status === 0
+    ? undefined
+    : 'redis-server is not installed (apt-get install redis-server): skipping the distributed prepare tests';
 
 export interface RedisServer {
   url: string;
@@ -36,9 +38,13 @@ export function freePort(): Promise<number> {
 export async function startRedis(): Promise<RedisServer> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'kiln-redis-'));
-  const child: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child: ChildProcess = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   await new Promise<void>((resolve, reject) => {
     let output = '';
     const timer = setTimeout(() => reject(new Error(`redis-server did not start on port ${port}:\n${output}`)), 10_000);

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import type { CleanerSplit, Doc, KilnPlugin } from '../src/index.js';
-import { planPasses, chainOf } from '../src/stages/data-plan.js';
+import { chainOf, planPasses } from '../src/stages/data-plan.js';
 import { CleanStats, isDropped, SourceManifest } from '../src/stages/data-report.js';
 import { docLine } from '../src/stages/jsonl-docs.js';
 import { kilnWith } from './helpers.js';
@@ -21,14 +21,21 @@ const corpus: KilnPlugin = {
       for (let i = 0; i < 400; i++) {
         // Repeats (i % 97) so the dedup drops across shards; lengths vary so drops have 60+ distinct reasons.
         const n = i % 97;
-        yield { id: `w:${i}`, text: `${WORDS[n % 8]} ${'x'.repeat(n)} ${WORDS[(n * 3) % 8]}`, origin: { source: 'words', file: `f${i % 3}.txt` } } satisfies Doc;
+        yield {
+          id: `w:${i}`,
+          text: `${WORDS[n % 8]} ${'x'.repeat(n)} ${WORDS[(n * 3) % 8]}`,
+          origin: { source: 'words', file: `f${i % 3}.txt` },
+        } satisfies Doc;
       }
     },
   },
 };
 
 function plugins(): KilnPlugin[] {
-  const upper: KilnPlugin = { name: 'upper', cleaner: { rule: 'upper', stage: 100, parallel: 'document', clean: (d) => ({ ...d, text: d.text.toUpperCase() }) } };
+  const upper: KilnPlugin = {
+    name: 'upper',
+    cleaner: { rule: 'upper', stage: 100, parallel: 'document', clean: (d) => ({ ...d, text: d.text.toUpperCase() }) },
+  };
   const counts: Record<string, number> = {};
   const length: KilnPlugin = {
     name: 'length',
@@ -53,11 +60,31 @@ function plugins(): KilnPlugin[] {
       return ctx.drop('dup', 'seen', first);
     },
   } satisfies CleanerSplit<string>;
-  const dedup: KilnPlugin = { name: 'dedup', cleaner: { rule: 'dup', stage: 400, parallel: split, clean: (d, ctx) => split.decide(d, d.text, ctx) ?? d, finish: () => ({ unique: seen.size }) } };
+  const dedup: KilnPlugin = {
+    name: 'dedup',
+    cleaner: {
+      rule: 'dup',
+      stage: 400,
+      parallel: split,
+      clean: (d, ctx) => split.decide(d, d.text, ctx) ?? d,
+      finish: () => ({ unique: seen.size }),
+    },
+  };
   // Undeclared: keeps every other document it sees, so it must run in input order.
   let n = 0;
-  const alternate: KilnPlugin = { name: 'alternate', cleaner: { rule: 'alternate', stage: 450, clean: (d, ctx) => (n++ % 2 === 0 ? d : ctx.drop('alternate', `odd ${n}`)), finish: () => ({ seen: n }) } };
-  const tag: KilnPlugin = { name: 'tag', cleaner: { rule: 'tag', stage: 500, parallel: 'document', clean: (d) => ({ ...d, text: `${d.text}!` }) } };
+  const alternate: KilnPlugin = {
+    name: 'alternate',
+    cleaner: {
+      rule: 'alternate',
+      stage: 450,
+      clean: (d, ctx) => (n++ % 2 === 0 ? d : ctx.drop('alternate', `odd ${n}`)),
+      finish: () => ({ seen: n }),
+    },
+  };
+  const tag: KilnPlugin = {
+    name: 'tag',
+    cleaner: { rule: 'tag', stage: 500, parallel: 'document', clean: (d) => ({ ...d, text: `${d.text}!` }) },
+  };
   return [corpus, upper, length, dedup, alternate, tag];
 }
 

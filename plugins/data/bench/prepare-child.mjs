@@ -6,11 +6,20 @@ import { createKiln, createMemoryLogger } from '@kiln/core';
 
 const [configFile, runDir, ...overrides] = process.argv.slice(2);
 const started = performance.now();
-const kiln = await createKiln({ cwd: dirname(configFile), configFile, runDir, overrides, command: 'data', logger: createMemoryLogger() });
+const kiln = await createKiln({
+  cwd: dirname(configFile),
+  configFile,
+  runDir,
+  overrides,
+  command: 'data',
+  logger: createMemoryLogger(),
+});
 try {
   const results = await kiln.run(['data']);
   const seconds = (performance.now() - started) / 1000;
-  console.log(JSON.stringify({ seconds, peakRssMB: process.resourceUsage().maxRSS / 1024, metrics: results.data.metrics }));
+  console.log(
+    JSON.stringify({ seconds, peakRssMB: process.resourceUsage().maxRSS / 1024, metrics: results.data.metrics }),
+  );
 } finally {
   await kiln.close();
 }

@@ -9,15 +9,15 @@
 // `npm run build` first. Writes bench-results/prepare.json.
 // Env: KILN_BENCH_POEMS (poems at 1×, default 60000), KILN_BENCH_SOTU_FROM (first year, default all),
 // KILN_BENCH_REDIS=0 skips the queue rows.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { KilnContext } from '@kiln/core';
+import { redisMissing, startRedis } from '../../../test/helpers/redis-server.js';
 import { chinesePoetrySource, sotuSource } from '../src/index.js';
 import { benchContext } from './bench-context.js';
-import { redisMissing, startRedis } from '../../../test/helpers/redis-server.js';
 
 const ROOT = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
 const KILN = join(ROOT, 'packages/cli/bin/kiln.js');
@@ -30,9 +30,14 @@ const sotuFrom = Number(process.env.KILN_BENCH_SOTU_FROM ?? 0);
 const configDir = join(ROOT, 'node_modules/.cache/kiln-bench/prepare');
 mkdirSync(configDir, { recursive: true });
 
-const CLEANING = "cleaning({ t2s: { from: 't' }, quality: { minCjkChars: 10 }, language: { keep: ['eng', 'cmn'] }, minhashDedup: { threshold: 0.8 } })";
+const CLEANING =
+  "cleaning({ t2s: { from: 't' }, quality: { minCjkChars: 10 }, language: { keep: ['eng', 'cmn'] }, minhashDedup: { threshold: 0.8 } })";
 const corpora = {
-  en: { label: 'English (SOTU)', source: (times: number) => `repeat(sotuSource({ years: { from: ${sotuFrom} } }), ${times})`, read: (ctx: KilnContext) => sotuSource({ years: { from: sotuFrom } }).read(ctx) },
+  en: {
+    label: 'English (SOTU)',
+    source: (times: number) => `repeat(sotuSource({ years: { from: ${sotuFrom} } }), ${times})`,
+    read: (ctx: KilnContext) => sotuSource({ years: { from: sotuFrom } }).read(ctx),
+  },
   zh: {
     label: 'Chinese (Tang+Song)',
     source: (times: number) => `chinesePoetrySource({ collections: ['tang', 'song'], limit: ${poems * times} })`,
@@ -73,15 +78,25 @@ interface Run {
 }
 
 function runChild(config: string, runDir: string, overrides: string[]): Run {
-  const r = spawnSync(NODE[0], [...NODE.slice(1), CHILD, config, runDir, ...overrides], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const r = spawnSync(NODE[0], [...NODE.slice(1), CHILD, config, runDir, ...overrides], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   if (r.status !== 0) throw new Error(`prepare-child ${config} ${overrides.join(' ')} failed (${r.status})`);
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as Run;
 }
 
-const dataFiles = (runDir: string) => ['data/clean.jsonl', 'data/report.json', 'data/manifest.json'].map((f) => readFileSync(join(runDir, f), 'utf8'));
+const dataFiles = (runDir: string) =>
+  ['data/clean.jsonl', 'data/report.json', 'data/manifest.json'].map((f) => readFileSync(join(runDir, f), 'utf8'));
 
 async function startWorkers(url: string, n: number): Promise<ChildProcess[]> {
-  const workers = Array.from({ length: n }, () => spawn(NODE[0], [...NODE.slice(1), KILN, 'worker', '--queue', url, '--threads', '1'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] }));
+  const workers = Array.from({ length: n }, () =>
+    spawn(NODE[0], [...NODE.slice(1), KILN, 'worker', '--queue', url, '--threads', '1'], {
+      cwd: ROOT,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    }),
+  );
   await Promise.all(
     workers.map(
       (w) =>
@@ -98,7 +113,11 @@ async function startWorkers(url: string, n: number): Promise<ChildProcess[]> {
   return workers;
 }
 
-const results: Record<string, unknown> = { machine: { threads, node: process.version, loadAverageAtStart: loadavg() }, poems, sotuFrom };
+const results: Record<string, unknown> = {
+  machine: { threads, node: process.version, loadAverageAtStart: loadavg() },
+  poems,
+  sotuFrom,
+};
 const rows: string[][] = [];
 const scratch = mkdtempSync(join(tmpdir(), 'kiln-bench-prepare-'));
 const redis = process.env.KILN_BENCH_REDIS === '0' || redisMissing ? undefined : await startRedis();
@@ -118,11 +137,25 @@ try {
     const record = (mode: string, run: Run, runDir: string) => {
       const files = dataFiles(runDir);
       reference ??= files;
-      if (files.some((f, i) => f !== reference![i])) throw new Error(`${corpus} ${mode}: data files differ from the 1-thread run`);
+      if (files.some((f, i) => f !== reference![i]))
+        throw new Error(`${corpus} ${mode}: data files differ from the 1-thread run`);
       oneThread ||= run.seconds;
-      const row = { seconds: run.seconds, docsPerSecond: run.metrics.docsIn / run.seconds, MBps: bytes / 1e6 / run.seconds, speedup: oneThread / run.seconds, peakRssMB: run.peakRssMB, docs: run.metrics.docsIn };
+      const row = {
+        seconds: run.seconds,
+        docsPerSecond: run.metrics.docsIn / run.seconds,
+        MBps: bytes / 1e6 / run.seconds,
+        speedup: oneThread / run.seconds,
+        peakRssMB: run.peakRssMB,
+        docs: run.metrics.docsIn,
+      };
       out[mode] = row;
-      rows.push([`${corpora[corpus].label}, ${mode}`, `${Math.round(row.docsPerSecond)} docs/s`, `${row.MBps.toFixed(2)} MB/s`, `×${row.speedup.toFixed(2)}`, `RSS ${row.peakRssMB.toFixed(0)} MB`]);
+      rows.push([
+        `${corpora[corpus].label}, ${mode}`,
+        `${Math.round(row.docsPerSecond)} docs/s`,
+        `${row.MBps.toFixed(2)} MB/s`,
+        `×${row.speedup.toFixed(2)}`,
+        `RSS ${row.peakRssMB.toFixed(0)} MB`,
+      ]);
       console.log(`  … ${rows.at(-1)!.join('  ')}`);
     };
     for (const [mode, overrides] of modes) {
@@ -147,11 +180,25 @@ try {
       const run = runChild(x4, runDir, [`data.threads=${n}`]);
       const files = dataFiles(runDir);
       x4Files ??= files;
-      if (files.some((f, i) => f !== x4Files![i])) throw new Error(`${corpus} 4x on ${n} threads: data files differ from the 1-thread run`);
+      if (files.some((f, i) => f !== x4Files![i]))
+        throw new Error(`${corpus} 4x on ${n} threads: data files differ from the 1-thread run`);
       x4OneThread ||= run.seconds;
       const mode = `4x, ${n === 1 ? '1 thread' : `${n} threads`}`;
-      out[mode] = { seconds: run.seconds, docsPerSecond: run.metrics.docsIn / run.seconds, MBps: (4 * bytes) / 1e6 / run.seconds, speedup: x4OneThread / run.seconds, peakRssMB: run.peakRssMB, docs: run.metrics.docsIn };
-      rows.push([`${corpora[corpus].label}, 4× corpus, ${mode.slice(4)}`, `${Math.round(run.metrics.docsIn / run.seconds)} docs/s`, `${((4 * bytes) / 1e6 / run.seconds).toFixed(2)} MB/s`, `×${(x4OneThread / run.seconds).toFixed(2)}`, `RSS ${run.peakRssMB.toFixed(0)} MB`]);
+      out[mode] = {
+        seconds: run.seconds,
+        docsPerSecond: run.metrics.docsIn / run.seconds,
+        MBps: (4 * bytes) / 1e6 / run.seconds,
+        speedup: x4OneThread / run.seconds,
+        peakRssMB: run.peakRssMB,
+        docs: run.metrics.docsIn,
+      };
+      rows.push([
+        `${corpora[corpus].label}, 4× corpus, ${mode.slice(4)}`,
+        `${Math.round(run.metrics.docsIn / run.seconds)} docs/s`,
+        `${((4 * bytes) / 1e6 / run.seconds).toFixed(2)} MB/s`,
+        `×${(x4OneThread / run.seconds).toFixed(2)}`,
+        `RSS ${run.peakRssMB.toFixed(0)} MB`,
+      ]);
       console.log(`  … ${rows.at(-1)!.join('  ')}`);
     }
     results[corpus] = out;
@@ -162,7 +209,11 @@ try {
 }
 (results.machine as Record<string, unknown>).loadAverageAtEnd = loadavg();
 
-console.log(`\nkiln prepare (data stage) on ${threads} threads, Node ${process.version}, load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+console.log(
+  `\nkiln prepare (data stage) on ${threads} threads, Node ${process.version}, load average ${loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ')}`,
+);
 const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
 for (const r of rows) console.log(r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  '));
 mkdirSync(join(ROOT, 'bench-results'), { recursive: true });

@@ -10,7 +10,9 @@ describe('data stage on threads', () => {
     expect(three.logger.records.map((r) => r.message)).toContain('data: 2 pass(es) on 3 threads');
     expect(one.logger.records.map((r) => r.message)).toContain('data: 2 pass(es) on 1 thread');
     // ~33 shards, two passes: all but the first window (6) ran on the pool's threads.
-    const placed = three.logger.records.map((r) => /(\d+) shard pass\(es\) on the threads, (\d+) on the main/.exec(r.message)).find(Boolean);
+    const placed = three.logger.records
+      .map((r) => /(\d+) shard pass\(es\) on the threads, (\d+) on the main/.exec(r.message))
+      .find(Boolean);
     expect(Number(placed![1])).toBeGreaterThan(Number(placed![2]));
     const a = dataFiles(one.runDir);
     const b = dataFiles(three.runDir);

@@ -11,7 +11,7 @@ import type { Doc, Dropped, KilnContext } from '../types.js';
 import { addCounts } from './data-counts.js';
 import { clean, type ShardOutcome } from './data-pass.js';
 import type { ChainStep, Pass } from './data-plan.js';
-import { isDropped, type CleanStats } from './data-report.js';
+import { type CleanStats, isDropped } from './data-report.js';
 
 export class Coordinator {
   /** Per-document cleaners' finish() counts, summed over shards, by chain index. */
@@ -24,8 +24,10 @@ export class Coordinator {
 
   /** Folds one shard's outcome of `pass` (run on `inputs`) into the report; returns the documents it keeps. */
   async shard(pass: Pass, inputs: readonly Doc[], outcome: ShardOutcome): Promise<Doc[]> {
-    if (outcome.docs.length !== inputs.length) throw new KilnError(`data: a shard of ${inputs.length} documents came back with ${outcome.docs.length}`);
-    for (const [index, delta] of Object.entries(outcome.counts)) this.counts[Number(index)] = addCounts(this.counts[Number(index)], delta);
+    if (outcome.docs.length !== inputs.length)
+      throw new KilnError(`data: a shard of ${inputs.length} documents came back with ${outcome.docs.length}`);
+    for (const [index, delta] of Object.entries(outcome.counts))
+      this.counts[Number(index)] = addCounts(this.counts[Number(index)], delta);
     const kept: Doc[] = [];
     for (const [at, o] of outcome.docs.entries()) {
       const last = o.drop ? o.drop.step : pass.documents.length - 1;
@@ -58,7 +60,12 @@ export class Coordinator {
         result = (await this.decide(c.step, doc, summaries[c.summary])) ?? doc;
       } else if (typeof c.step.cleaner.parallel === 'object') {
         const split = c.step.cleaner.parallel;
-        const summary = await guarded(c.step.plugin, 'cleaner', c.step.cleaner.rule, split.summarize.bind(split))(doc, contextFor(this.ctx, c.step.plugin));
+        const summary = await guarded(
+          c.step.plugin,
+          'cleaner',
+          c.step.cleaner.rule,
+          split.summarize.bind(split),
+        )(doc, contextFor(this.ctx, c.step.plugin));
         result = (await this.decide(c.step, doc, summary)) ?? doc;
       } else {
         result = await clean(c.step, doc, this.ctx);
@@ -77,12 +84,20 @@ export class Coordinator {
   private async decide(step: ChainStep, doc: Doc, summary: unknown): Promise<Dropped | undefined> {
     const split = step.cleaner.parallel;
     if (typeof split !== 'object') throw new KilnError(`internal: cleaner "${step.cleaner.rule}" has no split`);
-    const drop = await guarded(step.plugin, 'cleaner', step.cleaner.rule, split.decide.bind(split))(doc, summary, contextFor(this.ctx, step.plugin));
+    const drop = await guarded(
+      step.plugin,
+      'cleaner',
+      step.cleaner.rule,
+      split.decide.bind(split),
+    )(doc, summary, contextFor(this.ctx, step.plugin));
     if (drop === undefined || isDropped(drop)) return drop;
-    throw new KilnError(`[${step.plugin.name}] cleaner "${step.cleaner.rule}" decide() returned neither undefined nor ctx.drop(...) for ${doc.id}`, {
-      plugin: step.plugin.name,
-      hook: 'cleaner',
-    });
+    throw new KilnError(
+      `[${step.plugin.name}] cleaner "${step.cleaner.rule}" decide() returned neither undefined nor ctx.drop(...) for ${doc.id}`,
+      {
+        plugin: step.plugin.name,
+        hook: 'cleaner',
+      },
+    );
   }
 
   private rule(step: ChainStep) {

@@ -34,7 +34,10 @@ export function inProcessExecutor(plan: Plan, ctx: KilnContext): ShardExecutor {
  * nothing in the output.
  */
 export function poolExecutor(ref: ConfigRef, threads: number, plan: Plan, ctx: KilnContext): ShardExecutor {
-  const pool = taskPool<ShardTask, ShardOutcome>({ module: siblingModule(import.meta.url, './data-thread'), init: ref }, threads);
+  const pool = taskPool<ShardTask, ShardOutcome>(
+    { module: siblingModule(import.meta.url, './data-thread'), init: ref },
+    threads,
+  );
   let ready = false;
   let failure: unknown;
   const warm = Promise.all(Array.from({ length: threads }, () => pool.run({ pass: 0, docs: [] }))).then(
@@ -62,7 +65,9 @@ export function poolExecutor(ref: ConfigRef, threads: number, plan: Plan, ctx: K
     async close() {
       await warm;
       await pool.close();
-      ctx.logger.debug(`data: ${ran.pool} shard pass(es) on the threads, ${ran.here} on the main thread while they started`);
+      ctx.logger.debug(
+        `data: ${ran.pool} shard pass(es) on the threads, ${ran.here} on the main thread while they started`,
+      );
     },
   };
 }

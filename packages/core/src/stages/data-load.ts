@@ -6,7 +6,7 @@
 import { KilnError } from '../errors.js';
 import { createKiln, type Kiln } from '../kiln.js';
 import type { KilnContext, Logger } from '../types.js';
-import { chainFingerprint, chainOf, planPasses, type Plan } from './data-plan.js';
+import { chainFingerprint, chainOf, type Plan, planPasses } from './data-plan.js';
 
 /** How a worker finds the coordinator's config: both must see it at the same path. */
 export interface ConfigRef {
@@ -23,7 +23,12 @@ export interface LoadedChain {
 }
 
 export async function loadChain(ref: ConfigRef, logger?: Logger): Promise<LoadedChain> {
-  const kiln = await createKiln({ cwd: ref.root, configFile: ref.configFile, command: 'data', ...(logger && { logger }) });
+  const kiln = await createKiln({
+    cwd: ref.root,
+    configFile: ref.configFile,
+    command: 'data',
+    ...(logger && { logger }),
+  });
   const plan = planPasses(chainOf(kiln.hooks));
   const mine = chainFingerprint(plan.chain);
   if (mine !== ref.fingerprint) {

@@ -9,8 +9,8 @@ import { contextFor } from '../plugin-context.js';
 import { guarded } from '../plugin-errors.js';
 import type { Doc, Dropped, KilnContext } from '../types.js';
 import { countsDelta } from './data-counts.js';
-import { isDropped } from './data-report.js';
 import type { ChainStep, Pass } from './data-plan.js';
+import { isDropped } from './data-report.js';
 
 /** Enough of a dropped document's text for the report's excerpt (it shows 160 characters and an ellipsis). */
 export const EXCERPT_BASIS = 161;
@@ -53,13 +53,22 @@ export async function runPass(pass: Pass, docs: readonly Doc[], ctx: KilnContext
       continue;
     }
     const summaries: unknown[] = [];
-    for (const s of pass.summaries) summaries.push(await guarded(s.plugin, 'cleaner', s.cleaner.rule, s.split.summarize.bind(s.split))(doc, contextFor(ctx, s.plugin)));
+    for (const s of pass.summaries)
+      summaries.push(
+        await guarded(
+          s.plugin,
+          'cleaner',
+          s.cleaner.rule,
+          s.split.summarize.bind(s.split),
+        )(doc, contextFor(ctx, s.plugin)),
+      );
     // Unchanged documents are not sent back: the coordinator still holds its input.
     out.push({ id: input.id, lengths, ...(doc !== input && { doc }), summaries });
   }
   const after = await snapshots(pass.documents, ctx);
   const counts: Record<number, unknown> = {};
-  for (const step of pass.documents) if (after[step.index] !== undefined) counts[step.index] = countsDelta(after[step.index], before[step.index]);
+  for (const step of pass.documents)
+    if (after[step.index] !== undefined) counts[step.index] = countsDelta(after[step.index], before[step.index]);
   return { docs: out, counts };
 }
 
@@ -69,10 +78,13 @@ export async function clean(step: ChainStep, doc: Doc, ctx: KilnContext): Promis
   const out = await guarded(plugin, 'cleaner', cleaner.rule, cleaner.clean.bind(cleaner))(doc, contextFor(ctx, plugin));
   if (out !== null && typeof out === 'object' && isDropped(out)) return out;
   if (typeof out?.text !== 'string') {
-    throw new KilnError(`[${plugin.name}] cleaner "${cleaner.rule}" returned neither a document nor ctx.drop(...) for ${doc.id}`, {
-      plugin: plugin.name,
-      hook: 'cleaner',
-    });
+    throw new KilnError(
+      `[${plugin.name}] cleaner "${cleaner.rule}" returned neither a document nor ctx.drop(...) for ${doc.id}`,
+      {
+        plugin: plugin.name,
+        hook: 'cleaner',
+      },
+    );
   }
   return out;
 }

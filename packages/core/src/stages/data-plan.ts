@@ -6,7 +6,7 @@
  * decision starts the next pass, so it only sees the documents kept so far.
  */
 import { DEFAULT_CLEAN_STAGE } from '../adapter.js';
-import { tappedItems, type KilnHooks } from '../hooks.js';
+import { type KilnHooks, tappedItems } from '../hooks.js';
 import { ownerOf } from '../hooks-facade.js';
 import type { CleanerHook, CleanerSplit, KilnPlugin } from '../types.js';
 
@@ -24,7 +24,9 @@ export interface SplitStep extends ChainStep {
 }
 
 /** A coordinator step: a split's decision on a summary workers made, or a cleaner run here in full. */
-export type CoordinatorStep = { kind: 'decide'; step: SplitStep; summary: number } | { kind: 'inline'; step: ChainStep };
+export type CoordinatorStep =
+  | { kind: 'decide'; step: SplitStep; summary: number }
+  | { kind: 'inline'; step: ChainStep };
 
 export interface Pass {
   /** Per-document cleaners, run by workers in order. */
@@ -75,6 +77,9 @@ export function planPasses(chain: ChainStep[]): Plan {
 /** What a remote worker checks against its own chain before running a job: same cleaners, same order, same versions. */
 export function chainFingerprint(chain: ChainStep[]): string {
   return chain
-    .map((s) => `${s.plugin.name}@${s.plugin.version ?? ''}/${s.cleaner.rule}/${s.stage}/${typeof s.cleaner.parallel === 'object' ? 'split' : (s.cleaner.parallel ?? 'serial')}`)
+    .map(
+      (s) =>
+        `${s.plugin.name}@${s.plugin.version ?? ''}/${s.cleaner.rule}/${s.stage}/${typeof s.cleaner.parallel === 'object' ? 'split' : (s.cleaner.parallel ?? 'serial')}`,
+    )
     .join(' ');
 }

@@ -29,14 +29,24 @@ export interface TaskPool<In, Out> {
 }
 
 export function taskPool<In, Out>(task: TaskModule, threads: number): TaskPool<In, Out> {
-  const pool = new Piscina({ filename: WORKER.href, workerData: task, minThreads: threads, maxThreads: threads, concurrentTasksPerWorker: 1, idleTimeout: Infinity });
+  const pool = new Piscina({
+    filename: WORKER.href,
+    workerData: task,
+    minThreads: threads,
+    maxThreads: threads,
+    concurrentTasksPerWorker: 1,
+    idleTimeout: Infinity,
+  });
   return {
     threads,
     async run(payload) {
       try {
         return (await pool.run(payload)) as Out;
       } catch (error) {
-        throw new Error(`worker task (${task.module}) failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`, { cause: error });
+        throw new Error(
+          `worker task (${task.module}) failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+          { cause: error },
+        );
       }
     },
     close: () => pool.destroy(),
@@ -44,7 +54,11 @@ export function taskPool<In, Out>(task: TaskModule, threads: number): TaskPool<I
 }
 
 /** fn over items, at most `window` at once, results in input order. */
-export async function* orderedMap<In, Out>(items: AsyncIterable<In>, fn: (item: In) => Promise<Out>, window: number): AsyncGenerator<Out> {
+export async function* orderedMap<In, Out>(
+  items: AsyncIterable<In>,
+  fn: (item: In) => Promise<Out>,
+  window: number,
+): AsyncGenerator<Out> {
   const inFlight: Promise<Out>[] = [];
   try {
     for await (const item of items) {

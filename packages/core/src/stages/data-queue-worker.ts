@@ -10,7 +10,7 @@ import type { Job } from 'bullmq';
 import type { Logger } from '../types.js';
 import type { ConfigRef } from './data-load.js';
 import type { ShardOutcome } from './data-pass.js';
-import { siblingModule, taskPool, type TaskPool } from './data-pool.js';
+import { siblingModule, type TaskPool, taskPool } from './data-pool.js';
 import type { ShardJobData } from './data-queue.js';
 import { encodeShard, readShardFile, writeShardFile } from './data-store.js';
 import type { ShardTask } from './data-thread.js';
@@ -29,7 +29,10 @@ export interface DataWorkerOptions {
 
 export async function runDataWorker(options: DataWorkerOptions): Promise<{ shards: number }> {
   // Loaded here, not with core: every kiln command and pool thread would pay for BullMQ otherwise.
-  const [{ Worker }, { checkRedis, DATA_QUEUE, redisConnection }] = await Promise.all([import('bullmq'), import('./data-redis.js')]);
+  const [{ Worker }, { checkRedis, DATA_QUEUE, redisConnection }] = await Promise.all([
+    import('bullmq'),
+    import('./data-redis.js'),
+  ]);
   await checkRedis(options.queue, 'kiln worker --queue');
   const threads = Math.max(1, options.threads ?? availableParallelism());
   const lockMs = options.lockMs ?? 30_000;
@@ -37,7 +40,14 @@ export async function runDataWorker(options: DataWorkerOptions): Promise<{ shard
   const poolFor = (ref: ConfigRef) => {
     const key = `${ref.configFile}\n${ref.fingerprint}`;
     let pool = pools.get(key);
-    if (!pool) pools.set(key, (pool = taskPool<ShardTask, ShardOutcome>({ module: siblingModule(import.meta.url, './data-thread'), init: ref }, threads)));
+    if (!pool)
+      pools.set(
+        key,
+        (pool = taskPool<ShardTask, ShardOutcome>(
+          { module: siblingModule(import.meta.url, './data-thread'), init: ref },
+          threads,
+        )),
+      );
     return pool;
   };
   let shards = 0;
@@ -54,7 +64,13 @@ export async function runDataWorker(options: DataWorkerOptions): Promise<{ shard
       shards++;
       options.logger.info(`done ${what}: ${docs.length} documents`);
     },
-    { connection, concurrency: threads, lockDuration: lockMs, stalledInterval: Math.max(500, lockMs / 2), maxStalledCount: 3 },
+    {
+      connection,
+      concurrency: threads,
+      lockDuration: lockMs,
+      stalledInterval: Math.max(500, lockMs / 2),
+      maxStalledCount: 3,
+    },
   );
   worker.on('failed', (job, error) => options.logger.warn(`failed ${job?.id ?? '?'}: ${error.message}`));
   worker.on('error', (error) => options.logger.error(`queue: ${error.message}`));

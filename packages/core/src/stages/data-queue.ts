@@ -45,7 +45,11 @@ export interface DataQueue {
 export async function openQueue(url: string, ctx: KilnContext): Promise<DataQueue> {
   await checkRedis(url, 'data.queue');
   const configFile = ctx.config.configFile;
-  if (configFile === undefined) throw new KilnError('data.queue: workers load the config from its file, so the config must be a file (llm.config.ts)', { exitCode: 2 });
+  if (configFile === undefined)
+    throw new KilnError(
+      'data.queue: workers load the config from its file, so the config must be a file (llm.config.ts)',
+      { exitCode: 2 },
+    );
   const connections = [redisConnection(url), redisConnection(url)];
   const queue = new Queue<ShardJobData>(DATA_QUEUE, { connection: connections[0] });
   const events = new QueueEvents(DATA_QUEUE, { connection: connections[1] });
@@ -85,12 +89,24 @@ export async function openQueue(url: string, ctx: KilnContext): Promise<DataQueu
           if (existing && (await existing.getState()) === 'completed') await existing.remove(); // its output is gone: redo it
           await writeShardFile(files.input, input);
           // Adding an id that exists returns that job: one still running after a coordinator restart is awaited, not redone.
-          const job = await queue.add('shard', { pass, shard, ...files, config: ref }, { jobId: id, attempts: ATTEMPTS, backoff: { type: 'fixed', delay: 500 }, removeOnComplete: { age: KEEP_SECONDS }, removeOnFail: { age: KEEP_SECONDS } });
+          const job = await queue.add(
+            'shard',
+            { pass, shard, ...files, config: ref },
+            {
+              jobId: id,
+              attempts: ATTEMPTS,
+              backoff: { type: 'fixed', delay: 500 },
+              removeOnComplete: { age: KEEP_SECONDS },
+              removeOnFail: { age: KEEP_SECONDS },
+            },
+          );
           if ((await job.getState()) === 'failed') await job.retry('failed');
           try {
             await job.waitUntilFinished(events);
           } catch (error) {
-            throw new KilnError(`data: shard ${shard} (pass ${pass + 1}) failed on the workers after ${ATTEMPTS} attempts: ${(error as Error).message}`);
+            throw new KilnError(
+              `data: shard ${shard} (pass ${pass + 1}) failed on the workers after ${ATTEMPTS} attempts: ${(error as Error).message}`,
+            );
           }
           return readShardFile<ShardOutcome>(files.output);
         },

@@ -7,13 +7,22 @@ export const DATA_QUEUE = 'kiln-data';
 
 /** Connects and pings within a few seconds, or throws an error naming the URL. */
 export async function checkRedis(url: string, what: string): Promise<void> {
-  const probe = new Redis(url, { lazyConnect: true, connectTimeout: 3000, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
+  const probe = new Redis(url, {
+    lazyConnect: true,
+    connectTimeout: 3000,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    enableOfflineQueue: false,
+  });
   probe.on('error', () => {}); // reported below
   try {
     await probe.connect();
     await probe.ping();
   } catch (error) {
-    throw new KilnError(`${what}: cannot reach Redis at ${url} (${(error as Error).message || String(error)}); start redis-server there or fix the URL`, { exitCode: 2 });
+    throw new KilnError(
+      `${what}: cannot reach Redis at ${url} (${(error as Error).message || String(error)}); start redis-server there or fix the URL`,
+      { exitCode: 2 },
+    );
   } finally {
     probe.disconnect();
   }

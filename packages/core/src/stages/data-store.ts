@@ -22,7 +22,9 @@ export async function readShardFile<T>(file: string): Promise<T> {
   try {
     bytes = await readFile(file);
   } catch (error) {
-    throw new KilnError(`${file}: shard file unreadable (${(error as Error).message}); every worker must see the run directory at the same path`);
+    throw new KilnError(
+      `${file}: shard file unreadable (${(error as Error).message}); every worker must see the run directory at the same path`,
+    );
   }
   return deserialize(bytes) as T;
 }

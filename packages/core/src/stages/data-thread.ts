@@ -1,6 +1,6 @@
 /** Pool thread task of the data stage: one pass of the chain over one shard. */
 import type { Doc } from '../types.js';
-import { loadChain, type ConfigRef } from './data-load.js';
+import { type ConfigRef, loadChain } from './data-load.js';
 import { runPass, type ShardOutcome } from './data-pass.js';
 
 export interface ShardTask {

@@ -7,25 +7,26 @@
  * rule kept and dropped, and why) and data/manifest.json (what was read).
  * The three files are byte-identical whatever ran the work.
  */
+
+import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
-import { once } from 'node:events';
 import { dirname } from 'node:path';
 import { throwIfAborted } from '../errors.js';
-import { guarded } from '../plugin-errors.js';
 import { contextFor } from '../plugin-context.js';
+import { guarded } from '../plugin-errors.js';
 import { tempPathFor } from '../services/run-dir.js';
 import type { Doc, KilnContext } from '../types.js';
 import { WRITER } from '../version.js';
 import { Coordinator } from './data-coordinate.js';
 import { addCounts, sortedKeys } from './data-counts.js';
 import { inProcessExecutor, poolExecutor, type ShardExecutor } from './data-executors.js';
-import { dataOptions, type DataOptions } from './data-options.js';
+import { type DataOptions, dataOptions } from './data-options.js';
 import { snapshots } from './data-pass.js';
-import { chainFingerprint, chainOf, planPasses, type Plan } from './data-plan.js';
+import { chainFingerprint, chainOf, type Plan, planPasses } from './data-plan.js';
 import { orderedMap } from './data-pool.js';
-import { CleanStats, SourceManifest, type RuleStats } from './data-report.js';
-import { peek, shardsOf, type Shard } from './data-shards.js';
+import { CleanStats, type RuleStats, SourceManifest } from './data-report.js';
+import { peek, type Shard, shardsOf } from './data-shards.js';
 import type { StageDriver } from './driver.js';
 import { docLine } from './jsonl-docs.js';
 import { missingProvider } from './missing-provider.js';
@@ -44,7 +45,9 @@ export const dataStage: StageDriver = {
     const options = dataOptions(ctx.config);
     const plan = planPasses(chainOf(hooks));
     // A queue is checked before anything is read: an unreachable Redis fails in seconds, naming the URL.
-    const queue = options.queue ? await import('./data-queue.js').then((q) => q.openQueue(options.queue!, ctx)) : undefined;
+    const queue = options.queue
+      ? await import('./data-queue.js').then((q) => q.openQueue(options.queue!, ctx))
+      : undefined;
     const manifest = new SourceManifest();
     const stats = new CleanStats();
     const totals = { docsIn: 0, charsIn: 0, docsOut: 0, charsOut: 0, dropped: 0 };
@@ -76,9 +79,14 @@ export const dataStage: StageDriver = {
       let shards: AsyncIterable<Shard> = all;
       plan.passes.forEach((pass, p) => {
         const input = shards;
-        const local = pass.documents.length === 0 && pass.summaries.length === 0 ? inProcessExecutor(plan, ctx) : executor;
+        const local =
+          pass.documents.length === 0 && pass.summaries.length === 0 ? inProcessExecutor(plan, ctx) : executor;
         shards = (async function* () {
-          const outcomes = orderedMap(input, async (s) => ({ s, outcome: await local.run(p, s.index, s.docs) }), local.window);
+          const outcomes = orderedMap(
+            input,
+            async (s) => ({ s, outcome: await local.run(p, s.index, s.docs) }),
+            local.window,
+          );
           for await (const { s, outcome } of outcomes) {
             throwIfAborted(ctx.signal, 'the data stage');
             yield { ...s, docs: await coordinator.shard(pass, s.docs, outcome) };
@@ -118,7 +126,9 @@ export const dataStage: StageDriver = {
     });
     await ctx.runDir.writeJson('data/manifest.json', manifest.toJSON());
     ctx.metrics.write({ event: 'data', ...totals });
-    ctx.logger.info(`data: kept ${totals.docsOut} of ${totals.docsIn} documents (${totals.charsOut} of ${totals.charsIn} chars)`);
+    ctx.logger.info(
+      `data: kept ${totals.docsOut} of ${totals.docsIn} documents (${totals.charsOut} of ${totals.charsIn} chars)`,
+    );
     return { metrics: totals, outputs: [CLEAN_FILE, 'data/report.json', 'data/manifest.json'] };
   },
 };
@@ -131,11 +141,21 @@ function pickExecutor(plan: Plan, ctx: KilnContext, options: DataOptions, shards
     ctx.logger.debug('data: the config is not a file, so worker threads cannot load it: cleaning on 1 thread');
     return inProcessExecutor(plan, ctx);
   }
-  return poolExecutor({ root: ctx.config.root, configFile, fingerprint: chainFingerprint(plan.chain) }, options.threads, plan, ctx);
+  return poolExecutor(
+    { root: ctx.config.root, configFile, fingerprint: chainFingerprint(plan.chain) },
+    options.threads,
+    plan,
+    ctx,
+  );
 }
 
 /** Each cleaner's finish() extras, in chain order; per-document cleaners' are the summed counts of every shard. */
-async function finishExtras(plan: Plan, ctx: KilnContext, base: Record<number, unknown>, counts: Record<number, unknown>): Promise<Record<string, unknown>> {
+async function finishExtras(
+  plan: Plan,
+  ctx: KilnContext,
+  base: Record<number, unknown>,
+  counts: Record<number, unknown>,
+): Promise<Record<string, unknown>> {
   const extras: Record<string, unknown> = {};
   for (const { index, cleaner, plugin } of plan.chain) {
     if (!cleaner.finish) continue;

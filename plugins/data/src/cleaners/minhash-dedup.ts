@@ -1,6 +1,6 @@
 import { CLEAN_STAGE, type CleanerHook, type CleanerSplit, type KilnContext } from '@kiln/core';
-import { MinHasher, type MinHashOptions } from './minhash.js';
 import { LshIndex } from './lsh.js';
+import { MinHasher, type MinHashOptions } from './minhash.js';
 
 export interface MinhashDedupOptions extends MinHashOptions {
   /** LSH bands (default 16; must divide permutations). */

@@ -1,4 +1,4 @@
-import { orderedMap as ordered, taskPool, type TaskModule } from '@kiln/core';
+import { orderedMap as ordered, type TaskModule, taskPool } from '@kiln/core';
 
 export { siblingModule } from '@kiln/core';
 
@@ -7,7 +7,11 @@ export { siblingModule } from '@kiln/core';
  * order, with at most 2 batches in flight per thread, so output never depends on
  * which thread finished first and memory stays bounded.
  */
-export async function* orderedMap<In, Out>(batches: AsyncIterable<In>, task: TaskModule, threads: number): AsyncGenerator<Out> {
+export async function* orderedMap<In, Out>(
+  batches: AsyncIterable<In>,
+  task: TaskModule,
+  threads: number,
+): AsyncGenerator<Out> {
   const pool = taskPool<In, Out>(task, threads);
   try {
     yield* ordered(batches, (batch) => pool.run(batch), threads * 2);
