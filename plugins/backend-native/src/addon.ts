@@ -29,6 +29,8 @@ export interface AddonInfo {
   kernels: string[];
   /** The instruction set of the matmul micro-kernel, e.g. 'avx512f'. */
   isa: string;
+  /** f32 lanes of the other kernels' vectors: 16 (AVX-512), 8 (AVX2+FMA) or 4; KILN_NATIVE_LANES caps it. */
+  lanes: number;
   scratchFloats: number;
   arch: string;
   /** CPU features the loader chooses a build by. */

@@ -50,6 +50,7 @@ export default function nativeBackend(options: NativePluginOptions = {}): KilnPl
           threads: options.threads ?? availableParallelism(),
           cpu: cpus()[0]?.model?.trim() ?? 'unknown',
           matmul: 'problem' in loaded ? 'no' : loaded.info.isa,
+          lanes: 'problem' in loaded ? 0 : loaded.info.lanes,
           build: 'problem' in loaded ? 'none' : loaded.info.build,
           cpuFeatures: 'problem' in loaded ? '' : loaded.info.cpu.join(' '),
           maxMemory: '64-bit (system RAM)',

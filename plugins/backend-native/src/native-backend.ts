@@ -44,10 +44,11 @@ export class NativeBackend extends KernelBackend {
     const cpu = cpus()[0]?.model?.trim() || 'unknown CPU';
     this.info = {
       name: 'native',
-      device: `${cpu}, ${threads} thread${threads === 1 ? '' : 's'}, native ${addonInfo.isa}`,
+      device: `${cpu}, ${threads} thread${threads === 1 ? '' : 's'}, native ${addonInfo.isa}, ${addonInfo.lanes} lanes`,
       threads,
       simd: true,
       isa: addonInfo.isa,
+      lanes: addonInfo.lanes,
     };
   }
 

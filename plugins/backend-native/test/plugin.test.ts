@@ -23,6 +23,7 @@ describe('kiln:backend-native plugin', () => {
     const lines = await plugin.backend!.describe!(ctx);
     expect(lines).toMatchObject({ threads: 2, maxMemory: '64-bit (system RAM)' });
     expect(String(lines.matmul)).toMatch(/avx512f|avx2|sse2|4-lane/);
+    expect([4, 8, 16]).toContain(lines.lanes);
     if (process.arch === 'x64') expect(lines.build).toMatch(/^x86-64/);
   });
 
@@ -47,10 +48,12 @@ describe('kiln:backend-native plugin', () => {
   it('checks its arguments like every backend: foreign buffers, bounds, use after free', async () => {
     const be = await NativeBackend.create({ threads: 2 });
     const other = await NativeBackend.create({ threads: 1 });
-    const a = be.alloc('f32', 4), b = other.alloc('f32', 4);
+    const a = be.alloc('f32', 4),
+      b = other.alloc('f32', 4);
     expect(() => be.add(a, a, b, 4)).toThrow(/add: b is a buffer of backend 'native', not of this native backend/);
     expect(() => be.add(a, a, a, 5)).toThrow(/add: out: elements \[0, 0\+5\) are outside its 4 elements/);
-    const table = be.alloc('f32', 8), ids = be.alloc('i32', 2);
+    const table = be.alloc('f32', 8),
+      ids = be.alloc('i32', 2);
     be.write(ids, new Int32Array([1, 4]));
     expect(() => be.embedding(a, table, ids, 2, 2)).toThrow(/embedding: ids\[1\] = 4 is outside the table's 4 rows/);
     be.free(a);
