@@ -30,25 +30,41 @@ function libcSuffix() {
   return process.report?.getReport?.()?.header?.glibcVersionRuntime ? '-gnu' : '-musl';
 }
 
-const base = join(here, '..', 'plugins', 'backend-native', 'native', `kiln-kernels.${process.platform}-${process.arch}${libcSuffix()}`);
+const base = join(
+  here,
+  '..',
+  'plugins',
+  'backend-native',
+  'native',
+  `kiln-kernels.${process.platform}-${process.arch}${libcSuffix()}`,
+);
 /** [file, extra rustc flags]: the portable build, then the x86-64-v3 one. */
 const variants = [[`${base}.node`, []]];
 if (process.arch === 'x64') variants.push([`${base}.v3.node`, ['-C', 'target-cpu=x86-64-v3']]);
 
 function build(rustc, out, flags) {
   const args = [
-    '--edition', '2021',
-    '--crate-type', 'cdylib',
-    '--crate-name', 'kiln_kernels',
-    '-C', 'opt-level=3',
-    '-C', 'codegen-units=1',
-    '-C', 'lto=fat',
-    '-C', 'panic=abort',
-    '-C', 'strip=symbols',
+    '--edition',
+    '2021',
+    '--crate-type',
+    'cdylib',
+    '--crate-name',
+    'kiln_kernels',
+    '-C',
+    'opt-level=3',
+    '-C',
+    'codegen-units=1',
+    '-C',
+    'lto=fat',
+    '-C',
+    'panic=abort',
+    '-C',
+    'strip=symbols',
     `--remap-path-prefix=${here}=kiln-kernels`,
     `--remap-path-prefix=${homedir()}=~`,
     ...flags,
-    '-o', out,
+    '-o',
+    out,
     join(here, 'src', 'lib.rs'),
   ];
   execFileSync(rustc, args, { stdio: ['ignore', 'inherit', 'inherit'], cwd: here });
@@ -68,7 +84,14 @@ try {
   for (const [target, flags] of variants) {
     const out = join(tmp, 'kiln-kernels.node');
     build(rustc, out, flags);
-    installOrCheck({ fresh: readFileSync(out), target, check, what: 'rust-kernels (native)', version, command: 'npm run build:native' });
+    installOrCheck({
+      fresh: readFileSync(out),
+      target,
+      check,
+      what: 'rust-kernels (native)',
+      version,
+      command: 'npm run build:native',
+    });
   }
 } finally {
   rmSync(tmp, { recursive: true, force: true });

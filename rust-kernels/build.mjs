@@ -28,7 +28,9 @@ function findWasmRustc() {
     [process.env.RUSTC, '/usr/bin/rustc', 'rustc'],
     (rustc) => {
       const libdir = execFileSync(rustc, ['--print', 'target-libdir', '--target', TRIPLE], { encoding: 'utf8' }).trim();
-      return existsSync(libdir) && readdirSync(libdir).some((f) => f.startsWith('libcore-')) ? true : `no ${TRIPLE} standard library in ${libdir}`;
+      return existsSync(libdir) && readdirSync(libdir).some((f) => f.startsWith('libcore-'))
+        ? true
+        : `no ${TRIPLE} standard library in ${libdir}`;
     },
     `Install one: on Debian/Ubuntu \`apt-get install -y rustc libstd-rust-dev-wasm32 lld-14\`, ` +
       `or with rustup \`rustup target add ${TRIPLE}\` (then set RUSTC to that rustc).`,
@@ -37,29 +39,46 @@ function findWasmRustc() {
 
 function build(rustc, out) {
   const args = [
-    '--edition', '2021',
-    '--crate-type', 'cdylib',
-    '--crate-name', 'kiln_kernels',
-    '--target', TRIPLE,
-    '-C', 'opt-level=3',
-    '-C', 'codegen-units=1',
+    '--edition',
+    '2021',
+    '--crate-type',
+    'cdylib',
+    '--crate-name',
+    'kiln_kernels',
+    '--target',
+    TRIPLE,
+    '-C',
+    'opt-level=3',
+    '-C',
+    'codegen-units=1',
     // Loop strength reduction rewrites inbounds pointer offsets into plain
     // adds, so every load paid a separate i32.add (an x64 lea in V8) instead
     // of a folded memarg offset: matmul ran ~20% slower with it.
-    '-C', 'llvm-args=-disable-lsr',
+    '-C',
+    'llvm-args=-disable-lsr',
     // lto=fat: Debian's prebuilt core lacks +atomics; LTO recompiles it so
     // the linker accepts a shared memory.
-    '-C', 'lto=fat',
-    '-C', 'panic=abort',
-    '-C', 'target-feature=+simd128,+atomics,+bulk-memory,+mutable-globals',
-    '-C', 'link-arg=--import-memory',
-    '-C', 'link-arg=--shared-memory',
-    '-C', `link-arg=--max-memory=${MAX_MEMORY}`,
-    '-C', 'link-arg=--export=__stack_pointer',
-    '-C', 'link-arg=--export=__heap_base',
-    '-C', 'link-arg=--strip-debug',
+    '-C',
+    'lto=fat',
+    '-C',
+    'panic=abort',
+    '-C',
+    'target-feature=+simd128,+atomics,+bulk-memory,+mutable-globals',
+    '-C',
+    'link-arg=--import-memory',
+    '-C',
+    'link-arg=--shared-memory',
+    '-C',
+    `link-arg=--max-memory=${MAX_MEMORY}`,
+    '-C',
+    'link-arg=--export=__stack_pointer',
+    '-C',
+    'link-arg=--export=__heap_base',
+    '-C',
+    'link-arg=--strip-debug',
     `--remap-path-prefix=${here}=kiln-kernels`,
-    '-o', out,
+    '-o',
+    out,
     join(here, 'src', 'lib.rs'),
   ];
   execFileSync(rustc, args, { stdio: ['ignore', 'inherit', 'inherit'], cwd: here });
@@ -71,7 +90,14 @@ const tmp = mkdtempSync(join(tmpdir(), 'kiln-kernels-'));
 try {
   const out = join(tmp, 'kiln-kernels.wasm');
   build(rustc, out);
-  installOrCheck({ fresh: readFileSync(out), target, check, what: 'rust-kernels', version, command: 'npm run build:kernels' });
+  installOrCheck({
+    fresh: readFileSync(out),
+    target,
+    check,
+    what: 'rust-kernels',
+    version,
+    command: 'npm run build:kernels',
+  });
 } finally {
   rmSync(tmp, { recursive: true, force: true });
 }

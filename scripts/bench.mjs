@@ -1,11 +1,11 @@
 #!/usr/bin/env node
+import { spawnSync } from 'node:child_process';
 // Runs every benchmark in packages/*/bench and plugins/*/bench (files named
 // *.bench.ts or *.bench.mjs), one process each, against TypeScript sources.
 // Each benchmark prints its own table and writes bench-results/<name>.json.
 // Usage: npm run bench [-- <substring filter>]
-import { readdirSync, existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
 
 const root = new URL('..', import.meta.url).pathname;
 const filter = process.argv[2] ?? '';

@@ -1,9 +1,10 @@
 // PyTorch's BERT fixtures (scripts/fixtures/bert_fixtures.py) on every backend that exists:
 // the reference backend, WASM on two threads (the split kernels), and WebGPU where an adapter exists.
-import { describe, it } from 'vitest';
-import { ReferenceBackend } from '@kiln/tensor';
+
 import { WasmBackend } from '@kiln/backend-wasm';
-import { WebGPUBackend, probeAdapter } from '@kiln/backend-webgpu';
+import { probeAdapter, WebGPUBackend } from '@kiln/backend-webgpu';
+import { ReferenceBackend } from '@kiln/tensor';
+import { describe, it } from 'vitest';
 import { describeBertFixtures } from './fixtures/bert.js';
 
 describeBertFixtures('reference backend', () => new ReferenceBackend());

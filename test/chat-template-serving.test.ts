@@ -3,14 +3,14 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { main, type CliIO } from '@kiln/cli';
-import { GPT2, Gpt2Engine } from '@kiln/gpt2';
-import { saveTokenizer, trainBpe, type BpeTokenizer } from '@kiln/tokenizers';
-import { ReferenceBackend, createRng } from '@kiln/tensor';
-import { uncachedNextTokenModel } from '@kiln/generate';
-import { createTextGenerator } from '@kiln/sampling';
+import { type CliIO, main } from '@kiln/cli';
 import { CHAT_TEMPLATES, writeChatFiles } from '@kiln/finetune';
+import { uncachedNextTokenModel } from '@kiln/generate';
+import { GPT2, Gpt2Engine } from '@kiln/gpt2';
+import { createTextGenerator } from '@kiln/sampling';
+import { createRng, ReferenceBackend } from '@kiln/tensor';
+import { type BpeTokenizer, saveTokenizer, trainBpe } from '@kiln/tokenizers';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 
 const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
 const SPECIALS = ['<|endoftext|>', '<|begin_of_text|>', '<|start_header_id|>', '<|end_header_id|>', '<|eot_id|>'];
@@ -20,7 +20,13 @@ let tok: BpeTokenizer;
 async function kiln(argv: string[]) {
   let stdout = '';
   let stderr = '';
-  const io: CliIO = { cwd, env: {}, isTTY: false, stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t) };
+  const io: CliIO = {
+    cwd,
+    env: {},
+    isTTY: false,
+    stdout: (t) => void (stdout += t),
+    stderr: (t) => void (stderr += t),
+  };
   return { code: await main(argv, io), stdout: () => stdout, stderr: () => stderr };
 }
 
@@ -28,10 +34,17 @@ beforeAll(async () => {
   const base = join(REPO_ROOT, 'node_modules/.cache/kiln-tests');
   mkdirSync(base, { recursive: true });
   cwd = mkdtempSync(join(base, 'chat-serving-'));
-  writeFileSync(join(cwd, 'llm.config.ts'), "import gpt2 from '@kiln/gpt2';\nimport tokenizers from '@kiln/tokenizers';\nexport default { name: 'chat', backend: 'js', plugins: [gpt2(), tokenizers()] };\n");
+  writeFileSync(
+    join(cwd, 'llm.config.ts'),
+    "import gpt2 from '@kiln/gpt2';\nimport tokenizers from '@kiln/tokenizers';\nexport default { name: 'chat', backend: 'js', plugins: [gpt2(), tokenizers()] };\n",
+  );
   tok = await trainBpe(['plain bytes'], { vocabSize: 256 + SPECIALS.length, specialTokens: SPECIALS });
   await saveTokenizer(tok, join(cwd, 'runs/chat/tokenizer'));
-  const model = new GPT2({ vocabSize: tok.vocabSize, nPositions: 96, nLayer: 1, nEmbd: 16, nHead: 2 }, new ReferenceBackend(), createRng(3));
+  const model = new GPT2(
+    { vocabSize: tok.vocabSize, nPositions: 96, nLayer: 1, nEmbd: 16, nHead: 2 },
+    new ReferenceBackend(),
+    createRng(3),
+  );
   await model.save(join(cwd, 'tuned'));
   await model.save(join(cwd, 'plain'));
   model.dispose();
@@ -44,17 +57,25 @@ describe('serving with the training chat template', () => {
     const r = await kiln(['generate', '--model', 'tuned', '--chat', '-n', '8', '-t', '0', '--json', 'Hi']);
     expect(r.code, r.stderr()).toBe(0);
     const prompt = CHAT_TEMPLATES.llama3.prompt([{ role: 'user', content: 'Hi' }]);
-    expect(prompt).toBe('<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\nHi<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n');
+    expect(prompt).toBe(
+      '<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\nHi<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n',
+    );
     const ids = tok.encode(prompt, { allowSpecial: true });
     const specialIds = new Set(Object.values(tok.specialTokens));
     expect(ids.filter((id) => specialIds.has(id))).toHaveLength(6); // bos, 2 × (start, end header), eot: one id each
     const model = await GPT2.load(join(cwd, 'tuned'), new ReferenceBackend());
     const reference = createTextGenerator({
-      name: 'ref', model: uncachedNextTokenModel(Gpt2Engine.fromGpt2(model)),
-      tokenizer: { eosId: tok.eosId, encode: (t) => tok.encode(t, { allowSpecial: true }), decode: (x) => tok.decode(x) },
+      name: 'ref',
+      model: uncachedNextTokenModel(Gpt2Engine.fromGpt2(model)),
+      tokenizer: {
+        eosId: tok.eosId,
+        encode: (t) => tok.encode(t, { allowSpecial: true }),
+        decode: (x) => tok.decode(x),
+      },
     });
     let want = '';
-    for await (const c of reference.generate(prompt, { maxTokens: 8, temperature: 0, stop: ['<|eot_id|>'] })) want += c.text;
+    for await (const c of reference.generate(prompt, { maxTokens: 8, temperature: 0, stop: ['<|eot_id|>'] }))
+      want += c.text;
     expect(JSON.parse(r.stdout()).text).toBe(want);
     model.dispose();
   });
@@ -62,6 +83,8 @@ describe('serving with the training chat template', () => {
   test('kiln generate --chat on a model without a chat template says so', async () => {
     const r = await kiln(['generate', '--model', 'plain', '--chat', '-n', '2', 'Hi']);
     expect(r.code).toBe(1);
-    expect(r.stderr()).toMatch(/--chat: the model directory has no chat template \(tokenizer_config.json chat_template\)/);
+    expect(r.stderr()).toMatch(
+      /--chat: the model directory has no chat template \(tokenizer_config.json chat_template\)/,
+    );
   });
 });

@@ -7,8 +7,8 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { expect, onTestFinished, test } from 'vitest';
 import { createKiln, createMemoryLogger } from '@kiln/core';
+import { expect, onTestFinished, test } from 'vitest';
 
 const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
 
@@ -59,7 +59,10 @@ export default defineConfig({
   expect(results.data.metrics).toMatchObject({ docsIn: 6, docsOut: 4, dropped: 2 });
 
   const runDir = join(dir, 'runs/shout-demo');
-  const kept = readFileSync(join(runDir, 'data/clean.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).text);
+  const kept = readFileSync(join(runDir, 'data/clean.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l).text);
   expect(kept).toEqual([CORPUS[0], CORPUS[1], CORPUS[3], CORPUS[5]]);
   const report = JSON.parse(readFileSync(join(runDir, 'data/report.json'), 'utf8'));
   expect(report.rules.shouting).toMatchObject({

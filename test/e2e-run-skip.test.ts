@@ -10,15 +10,18 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { expect, onTestFinished, test } from 'vitest';
 import { createKiln, createMemoryLogger, type KilnPlugin, type UserConfig } from '@kiln/core';
 import { byteLevel, shards, textFiles } from '@kiln/data';
 import gpt2 from '@kiln/gpt2';
 import trainer from '@kiln/trainer';
+import { expect, onTestFinished, test } from 'vitest';
 
 const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
 // 271 KB of public-domain State of the Union addresses (1790-1809); the first 40 KB is plenty here.
-const TEXT = readFileSync(join(REPO_ROOT, 'examples/state-of-the-union/data/sotu-1790-1809.txt'), 'utf8').slice(0, 40_000);
+const TEXT = readFileSync(join(REPO_ROOT, 'examples/state-of-the-union/data/sotu-1790-1809.txt'), 'utf8').slice(
+  0,
+  40_000,
+);
 
 function workDir(): string {
   const base = join(REPO_ROOT, 'node_modules/.cache/kiln-tests');
@@ -34,18 +37,39 @@ function config(extra: KilnPlugin[] = []): UserConfig {
     name: 'skip',
     seed: 7,
     backend: 'js',
-    plugins: [textFiles({ include: 'corpus.txt', split: 'paragraph' }), byteLevel(), shards({ valFraction: 0.1 }), gpt2(), trainer(), ...extra],
+    plugins: [
+      textFiles({ include: 'corpus.txt', split: 'paragraph' }),
+      byteLevel(),
+      shards({ valFraction: 0.1 }),
+      gpt2(),
+      trainer(),
+      ...extra,
+    ],
     stages: ['data', 'tokenizer', 'encode', 'train'],
     tokenizer: { type: 'bytes' },
     encode: {},
     model: { architecture: 'gpt2', vocabSize: 257, context: 16, nLayer: 1, nEmbd: 16, nHead: 2 },
-    train: { trainer: 'causal-lm', steps: 6, batchSize: 2, seqLen: 16, evalEvery: 0, evalBatches: 1, checkpointEvery: 2 },
+    train: {
+      trainer: 'causal-lm',
+      steps: 6,
+      batchSize: 2,
+      seqLen: 16,
+      evalEvery: 0,
+      evalBatches: 1,
+      checkpointEvery: 2,
+    },
   };
 }
 
 async function run(cwd: string, options: { overrides?: string[]; extra?: KilnPlugin[]; signal?: AbortSignal } = {}) {
   const logger = createMemoryLogger();
-  const kiln = await createKiln({ cwd, config: config(options.extra), overrides: options.overrides, logger, signal: options.signal });
+  const kiln = await createKiln({
+    cwd,
+    config: config(options.extra),
+    overrides: options.overrides,
+    logger,
+    signal: options.signal,
+  });
   try {
     const results = await kiln.run();
     return { results, logger, runDir: kiln.config.runDir };
@@ -55,7 +79,9 @@ async function run(cwd: string, options: { overrides?: string[]; extra?: KilnPlu
 }
 
 const skipped = (logger: ReturnType<typeof createMemoryLogger>) =>
-  logger.records.filter((r) => /: up to date, skipped/.test(r.message)).map((r) => r.message.split(':')[0].replace('stage ', ''));
+  logger.records
+    .filter((r) => /: up to date, skipped/.test(r.message))
+    .map((r) => r.message.split(':')[0].replace('stage ', ''));
 const trainSteps = (runDir: string) =>
   readFileSync(join(runDir, 'metrics.jsonl'), 'utf8')
     .trim()
@@ -102,9 +128,14 @@ test('a run stopped mid-train resumes from its checkpoint without redoing finish
   // Ctrl-C after step 3: the trainer checkpoints and returns; the stage is not recorded as finished.
   const controller = new AbortController();
   const stopAt3: KilnPlugin = { name: 'stop-at-3', onStep: (info) => void (info.step === 3 && controller.abort()) };
-  await run(dir, { extra: [stopAt3], signal: controller.signal }).catch((e: Error) => expect(e.message).toMatch(/abort|interrupt|stop/i));
+  await run(dir, { extra: [stopAt3], signal: controller.signal }).catch((e: Error) =>
+    expect(e.message).toMatch(/abort|interrupt|stop/i),
+  );
   const runDir = join(dir, 'runs/skip');
-  const state = JSON.parse(readFileSync(join(runDir, 'state.json'), 'utf8')) as { stages: Record<string, unknown>; running?: { stage: string } };
+  const state = JSON.parse(readFileSync(join(runDir, 'state.json'), 'utf8')) as {
+    stages: Record<string, unknown>;
+    running?: { stage: string };
+  };
   expect(Object.keys(state.stages).sort()).toEqual(['data', 'encode', 'tokenizer']);
   expect(state.running?.stage).toBe('train');
 
@@ -116,7 +147,12 @@ test('a run stopped mid-train resumes from its checkpoint without redoing finish
   expect(trainSteps(runDir)).toEqual([1, 2, 3, 4, 5, 6]);
 
   // A crash (an exception at step 5 of a longer run): the rerun continues from the step-4 checkpoint.
-  const crash: KilnPlugin = { name: 'crash-at-5', onStep: (info) => { if (info.step === 5) throw new Error('simulated crash'); } };
+  const crash: KilnPlugin = {
+    name: 'crash-at-5',
+    onStep: (info) => {
+      if (info.step === 5) throw new Error('simulated crash');
+    },
+  };
   const crashDir = workDir();
   await expect(run(crashDir, { extra: [crash] })).rejects.toThrow(/simulated crash/);
   const after = await run(crashDir);

@@ -1,12 +1,12 @@
 /** A Llama through the same commands as GPT-2: kiln generate (KV-cached engine) and kiln export (HF layout, GGUF). */
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { type CliIO, main } from '@kiln/cli';
 import { Llama } from '@kiln/llama';
-import { ReferenceBackend, createRng, noGrad, parseSafetensors, tidy } from '@kiln/tensor';
 import { createTextGenerator } from '@kiln/sampling';
-import { main, type CliIO } from '@kiln/cli';
+import { createRng, noGrad, parseSafetensors, ReferenceBackend, tidy } from '@kiln/tensor';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 
 const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
 const CONFIG = `import llama from '@kiln/llama';
@@ -35,7 +35,13 @@ const decode = (ids: ArrayLike<number>) => Buffer.from(Array.from(ids).filter((i
 async function kiln(argv: string[]) {
   let stdout = '';
   let stderr = '';
-  const io: CliIO = { cwd, env: {}, isTTY: false, stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t) };
+  const io: CliIO = {
+    cwd,
+    env: {},
+    isTTY: false,
+    stdout: (t) => void (stdout += t),
+    stderr: (t) => void (stderr += t),
+  };
   const code = await main(argv, io);
   return { code, stdout, stderr };
 }
@@ -45,7 +51,20 @@ beforeAll(async () => {
   mkdirSync(base, { recursive: true });
   cwd = mkdtempSync(join(base, 'llama-commands-'));
   writeFileSync(join(cwd, 'llm.config.ts'), CONFIG);
-  const model = new Llama({ vocabSize: 257, nPositions: 32, nLayer: 2, nEmbd: 32, nHead: 4, nKvHead: 2, intermediateSize: 48, initializerRange: 0.1 }, new ReferenceBackend(), createRng(11));
+  const model = new Llama(
+    {
+      vocabSize: 257,
+      nPositions: 32,
+      nLayer: 2,
+      nEmbd: 32,
+      nHead: 4,
+      nKvHead: 2,
+      intermediateSize: 48,
+      initializerRange: 0.1,
+    },
+    new ReferenceBackend(),
+    createRng(11),
+  );
   await model.save(join(cwd, 'model'));
   mkdirSync(join(cwd, 'runs/tiny-llama/tokenizer'), { recursive: true });
 });
@@ -60,13 +79,19 @@ describe('Llama through the model commands', () => {
     const uncached = {
       contextLength: 32,
       async nextLogits(tokens: readonly number[]) {
-        const logits = noGrad(() => tidy(() => model.forward(Int32Array.from(tokens), null, { T: tokens.length }).logits));
+        const logits = noGrad(() =>
+          tidy(() => model.forward(Int32Array.from(tokens), null, { T: tokens.length }).logits),
+        );
         const all = (await logits.toArray()) as Float32Array;
         logits.dispose();
         return all.slice((tokens.length - 1) * 257);
       },
     };
-    const gen = createTextGenerator({ name: 'ref', model: uncached, tokenizer: { eosId: 256, encode: (t) => [...Buffer.from(t)], decode } });
+    const gen = createTextGenerator({
+      name: 'ref',
+      model: uncached,
+      tokenizer: { eosId: 256, encode: (t) => [...Buffer.from(t)], decode },
+    });
     let want = '';
     for await (const c of gen.generate('Hi', { maxTokens: 12, seed: 5, temperature: 0.9 })) want += c.text;
     expect(a.stdout).toBe(`${want}\n`);
@@ -76,11 +101,19 @@ describe('Llama through the model commands', () => {
     const r = await kiln(['export']);
     expect(r.code, r.stderr).toBe(0);
     // The exporter's folder under the run's export directory (found, not assumed: its nesting is the exporter's business).
-    const found = readdirSync(join(cwd, 'runs/tiny-llama/export'), { recursive: true, encoding: 'utf8' }).find((f) => f.endsWith('config.json'));
+    const found = readdirSync(join(cwd, 'runs/tiny-llama/export'), { recursive: true, encoding: 'utf8' }).find((f) =>
+      f.endsWith('config.json'),
+    );
     expect(found, 'no config.json exported').toBeDefined();
     const dir = join(cwd, 'runs/tiny-llama/export', dirname(found!));
     const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
-    expect(config).toMatchObject({ model_type: 'llama', architectures: ['LlamaForCausalLM'], num_key_value_heads: 2, intermediate_size: 48, hidden_act: 'silu' });
+    expect(config).toMatchObject({
+      model_type: 'llama',
+      architectures: ['LlamaForCausalLM'],
+      num_key_value_heads: 2,
+      intermediate_size: 48,
+      hidden_act: 'silu',
+    });
     const st = parseSafetensors(readFileSync(join(dir, 'model.safetensors')), 'model.safetensors');
     expect(st.tensors.get('model.layers.1.self_attn.k_proj.weight')?.shape).toEqual([16, 32]);
     expect(st.tensors.get('model.layers.0.mlp.up_proj.weight')?.shape).toEqual([48, 32]);

@@ -4,11 +4,11 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { main, type CliIO } from '@kiln/cli';
+import { type CliIO, main } from '@kiln/cli';
 import { GPT2 } from '@kiln/gpt2';
+import { createRng, ReferenceBackend } from '@kiln/tensor';
 import { saveTokenizer, trainBpe } from '@kiln/tokenizers';
-import { ReferenceBackend, createRng } from '@kiln/tensor';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 
 const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
 const CONFIG = `import gpt2 from '@kiln/gpt2';
@@ -29,7 +29,13 @@ let cwd: string;
 async function kiln(argv: string[]) {
   let stdout = '';
   let stderr = '';
-  const io: CliIO = { cwd, env: {}, isTTY: false, stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t) };
+  const io: CliIO = {
+    cwd,
+    env: {},
+    isTTY: false,
+    stdout: (t) => void (stdout += t),
+    stderr: (t) => void (stderr += t),
+  };
   return { code: await main(argv, io), stdout, stderr };
 }
 
@@ -42,7 +48,11 @@ beforeAll(async () => {
   writeFileSync(join(cwd, 'heldout.txt'), text);
   const tok = await trainBpe([text], { vocabSize: 300, specialTokens: ['<|endoftext|>'] });
   await saveTokenizer(tok, join(cwd, 'runs/ppl/tokenizer'));
-  const model = new GPT2({ vocabSize: 300, nPositions: 32, nLayer: 1, nEmbd: 32, nHead: 2 }, new ReferenceBackend(), createRng(2));
+  const model = new GPT2(
+    { vocabSize: 300, nPositions: 32, nLayer: 1, nEmbd: 32, nHead: 2 },
+    new ReferenceBackend(),
+    createRng(2),
+  );
   await model.save(join(cwd, 'model'));
   model.dispose();
 });
@@ -58,6 +68,8 @@ describe('one perplexity, and the summary rows of compress and export', () => {
     expect(report.entries[0].pplOn).toMatch(/^heldout\.txt: \d+ tokens, windows of 16$/);
     const lines = r.stdout.split('\n');
     expect(lines.find((l) => l.trim().startsWith('compress'))).toMatch(/bytes=[\d.]+ kB → compress\/model$/);
-    expect(lines.find((l) => l.trim().startsWith('export'))).toMatch(/huggingface\/bytes=[\d.]+ kB gguf\/bytes=[\d.]+ kB → export\/huggingface, export\/gguf$/);
+    expect(lines.find((l) => l.trim().startsWith('export'))).toMatch(
+      /huggingface\/bytes=[\d.]+ kB gguf\/bytes=[\d.]+ kB → export\/huggingface, export\/gguf$/,
+    );
   }, 120_000);
 });

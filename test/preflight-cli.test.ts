@@ -38,8 +38,14 @@ beforeAll(() => {
   dir = mkdtempSync(join(base, 'preflight-'));
   writeFileSync(join(dir, 'corpus.txt'), 'The state of the union is strong.\n\n'.repeat(2000));
   const trainer = "import trainer from '@kiln/trainer';";
-  writeFileSync(join(dir, 'llm.config.ts'), CONFIG("textFiles({ include: 'corpus.txt' }), tokenizers(), shards(), gpt2(), trainer()", trainer));
-  writeFileSync(join(dir, 'no-trainer.config.ts'), CONFIG("textFiles({ include: 'corpus.txt' }), tokenizers(), shards(), gpt2()"));
+  writeFileSync(
+    join(dir, 'llm.config.ts'),
+    CONFIG("textFiles({ include: 'corpus.txt' }), tokenizers(), shards(), gpt2(), trainer()", trainer),
+  );
+  writeFileSync(
+    join(dir, 'no-trainer.config.ts'),
+    CONFIG("textFiles({ include: 'corpus.txt' }), tokenizers(), shards(), gpt2()"),
+  );
   writeFileSync(
     join(dir, 'missing-package.config.ts'),
     CONFIG("textFiles({ include: 'corpus.txt' }), tokenizers(), shards(), gpt2(), 'kiln-plugin-not-installed'"),
@@ -65,14 +71,26 @@ function kiln(args: string[]): Promise<{ code: number | null; output: string; se
 
 describe('kiln run resolves every name before the first stage', () => {
   const cases: [string, string[], RegExp][] = [
-    ['a typo in model.*', ['--set', 'model.nLayers=2'], /model\.nLayers: unknown field \(did you mean "nLayer"\?\) \[plugin kiln:gpt2\]/],
-    ['an unknown backend', ['--set', 'backend=nope'], /backend: no installed backend is named "nope"; installed backends: js \(kiln:backend-js\), /],
+    [
+      'a typo in model.*',
+      ['--set', 'model.nLayers=2'],
+      /model\.nLayers: unknown field \(did you mean "nLayer"\?\) \[plugin kiln:gpt2\]/,
+    ],
+    [
+      'an unknown backend',
+      ['--set', 'backend=nope'],
+      /backend: no installed backend is named "nope"; installed backends: js \(kiln:backend-js\), /,
+    ],
     [
       'a vocabulary mismatch',
       ['--set', 'model.vocabSize=256'],
       /model\.vocabSize: 256 is smaller than tokenizer\.vocabSize 300 \(kiln:tokenizers\): .* \[plugin kiln:gpt2\]/,
     ],
-    ['a plugin missing from the config', ['-c', 'no-trainer.config.ts'], /train\.trainer: no trainer named "causal-lm"\. Add a trainer plugin/],
+    [
+      'a plugin missing from the config',
+      ['-c', 'no-trainer.config.ts'],
+      /train\.trainer: no trainer named "causal-lm"\. Add a trainer plugin/,
+    ],
     [
       'a plugin package not installed',
       ['-c', 'missing-package.config.ts'],

@@ -4,11 +4,14 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { expect, onTestFinished, test } from 'vitest';
 import { createKiln, createMemoryLogger } from '@kiln/core';
+import { expect, onTestFinished, test } from 'vitest';
 
 const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
-const TEXT = readFileSync(join(REPO_ROOT, 'examples/state-of-the-union/data/sotu-1790-1809.txt'), 'utf8').slice(0, 20_000);
+const TEXT = readFileSync(join(REPO_ROOT, 'examples/state-of-the-union/data/sotu-1790-1809.txt'), 'utf8').slice(
+  0,
+  20_000,
+);
 
 /** llm.config.ts with a cleaner setting and, optionally, the post-training plugins added. */
 function configText(o: { minWords: number; postTraining: boolean }): string {
@@ -35,7 +38,9 @@ async function run(cwd: string): Promise<string[]> {
   } finally {
     await kiln.close();
   }
-  return logger.records.filter((r) => /^stage \w+: up to date, skipped/.test(r.message)).map((r) => r.message.split(':')[0].replace('stage ', ''));
+  return logger.records
+    .filter((r) => /^stage \w+: up to date, skipped/.test(r.message))
+    .map((r) => r.message.split(':')[0].replace('stage ', ''));
 }
 
 test('adding finetune/align/eval plugins reruns nothing; changing a cleaner reruns data prep', async () => {

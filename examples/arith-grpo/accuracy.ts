@@ -3,11 +3,11 @@
 // before it on the same problems (problems gained, lost, and the standard error of the change).
 //   npx tsx accuracy.ts runs/arith/checkpoints/step-001600 runs/arith/finetune/step-000300 runs/arith/align/grpo
 import { readFileSync } from 'node:fs';
-import { GPT2, Gpt2Engine } from '@kiln/gpt2';
-import { loadTokenizer } from '@kiln/tokenizers';
-import { chatml } from '@kiln/finetune';
 import { sampleCompletions } from '@kiln/align';
-import { ReferenceBackend, createRng } from '@kiln/tensor';
+import { chatml } from '@kiln/finetune';
+import { GPT2, Gpt2Engine } from '@kiln/gpt2';
+import { createRng, ReferenceBackend } from '@kiln/tensor';
+import { loadTokenizer } from '@kiln/tokenizers';
 
 const heldOut = readFileSync(new URL('./data/heldout.jsonl', import.meta.url), 'utf8')
   .trim()
@@ -16,8 +16,13 @@ const heldOut = readFileSync(new URL('./data/heldout.jsonl', import.meta.url), '
 const tokenizer = await loadTokenizer(new URL('./runs/arith/tokenizer', import.meta.url).pathname);
 if (!tokenizer) throw new Error('no tokenizer in runs/arith/tokenizer: run `npx kiln prepare` first');
 const plain = process.argv.includes('--plain');
-const stopIds = plain ? [...tokenizer.encode('\n'), tokenizer.eosId] : [tokenizer.specialTokens['<|im_end|>'], tokenizer.eosId];
-const encode = (q: string) => (plain ? tokenizer.encode(`${q}=`) : tokenizer.encode(chatml.prompt([{ role: 'user', content: q }]), { allowSpecial: true }));
+const stopIds = plain
+  ? [...tokenizer.encode('\n'), tokenizer.eosId]
+  : [tokenizer.specialTokens['<|im_end|>'], tokenizer.eosId];
+const encode = (q: string) =>
+  plain
+    ? tokenizer.encode(`${q}=`)
+    : tokenizer.encode(chatml.prompt([{ role: 'user', content: q }]), { allowSpecial: true });
 const backend = new ReferenceBackend();
 const n = heldOut.length;
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
@@ -27,7 +32,13 @@ for (const dir of process.argv.slice(2).filter((a) => a !== '--plain')) {
   const engine = Gpt2Engine.fromGpt2(model);
   const right: boolean[] = [];
   for (const r of heldOut) {
-    const [ids] = await sampleCompletions(model, encode(r.prompt), 1, { maxNewTokens: 6, temperature: 0, stopIds, rng: createRng(0), engine });
+    const [ids] = await sampleCompletions(model, encode(r.prompt), 1, {
+      maxNewTokens: 6,
+      temperature: 0,
+      stopIds,
+      rng: createRng(0),
+      engine,
+    });
     right.push(tokenizer.decode(ids.filter((id) => !stopIds.includes(id))).trim() === r.meta.answer);
   }
   model.dispose();

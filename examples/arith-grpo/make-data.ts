@@ -1,6 +1,6 @@
 // Writes data/*.jsonl for the finetune and align stages (deterministic: same seed, same files).
 //   npx tsx make-data.ts
-import { writeFileSync, renameSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { toChat, toJsonl, toPreference, toPrompt } from '@kiln/tasks';
 import { splits } from './tasks.ts';
@@ -15,5 +15,8 @@ const write = (name: string, records: unknown[]) => {
 write('sft.jsonl', s.sft.map(toChat));
 write('grpo.jsonl', s.grpo.map(toPrompt));
 write('heldout.jsonl', s.heldOut.map(toPrompt));
-write('pairs.jsonl', s.pairs.map((t, i) => toPreference(t, i)));
+write(
+  'pairs.jsonl',
+  s.pairs.map((t, i) => toPreference(t, i)),
+);
 console.log('wrote data/sft.jsonl, grpo.jsonl, heldout.jsonl, pairs.jsonl');

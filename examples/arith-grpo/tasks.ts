@@ -7,4 +7,5 @@ import { addition, taskSplits } from '@kiln/tasks';
 export const SEED = 2026;
 export const family = addition({ minDigits: 1, maxDigits: 2, fixedWidth: true, reversed: true });
 /** pretrain: plain "a+b rev=c" lines; sft: chat records; grpo: prompts; pairs: preferences; heldOut: evaluation only. */
-export const splits = () => taskSplits([family], { pretrain: 4500, sft: 2000, grpo: 1000, pairs: 1000, heldOut: 500 }, SEED);
+export const splits = () =>
+  taskSplits([family], { pretrain: 4500, sft: 2000, grpo: 1000, pairs: 1000, heldOut: 500 }, SEED);

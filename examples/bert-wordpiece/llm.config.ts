@@ -1,10 +1,11 @@
 // A small BERT pretrained with the masked-LM objective on the first twenty State of the Union
 // addresses (1790-1809, public domain; the text file of the state-of-the-union example),
 // tokenized by a WordPiece vocabulary trained here: kiln prepare, then kiln train.
-import { defineConfig } from '@kiln/core';
-import { textFiles, shards } from '@kiln/data';
-import tokenizers from '@kiln/tokenizers';
+
 import bert from '@kiln/bert';
+import { defineConfig } from '@kiln/core';
+import { shards, textFiles } from '@kiln/data';
+import tokenizers from '@kiln/tokenizers';
 import { mlm } from '@kiln/trainer';
 
 export default defineConfig({

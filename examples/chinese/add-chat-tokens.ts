@@ -21,7 +21,8 @@ export default function addChatTokens(options: AddChatTokensOptions): KilnPlugin
     async onStageStart(stage, ctx) {
       if (stage !== 'finetune') return;
       const base = await ctx.hooks.loadTokenizer();
-      if (!(base instanceof BpeTokenizer)) throw new Error('chinese:add-chat-tokens: the run tokenizer must be byte-level BPE');
+      if (!(base instanceof BpeTokenizer))
+        throw new Error('chinese:add-chat-tokens: the run tokenizer must be byte-level BPE');
       const specialTokens: Record<string, number> = { ...base.specialTokens };
       let next = base.vocabSize;
       for (const t of options.tokens) if (specialTokens[t] === undefined) specialTokens[t] = next++;
@@ -36,7 +37,10 @@ export default function addChatTokens(options: AddChatTokensOptions): KilnPlugin
       const from = ctx.runDir.path(options.from);
       const to = ctx.runDir.path(options.out);
       const { vocabSize, grown } = await resizeCheckpointVocab(from, to, base, chat);
-      ctx.logger.info(`added ${options.tokens.join(' ')}: ${grown.join(', ')} grown from ${base.vocabSize} to ${vocabSize} rows`, { from, to });
+      ctx.logger.info(
+        `added ${options.tokens.join(' ')}: ${grown.join(', ')} grown from ${base.vocabSize} to ${vocabSize} rows`,
+        { from, to },
+      );
     },
   };
 }

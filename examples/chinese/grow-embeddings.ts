@@ -15,9 +15,13 @@ export interface GrowEmbeddingsOptions {
 
 /** The model directory the base run's train stage produced, from its state.json. */
 export async function baseModelDir(baseRun: string): Promise<string> {
-  const state = JSON.parse(await readFile(join(baseRun, 'state.json'), 'utf8').catch(() => {
-    throw new Error(`${baseRun}/state.json not found: train the English model first (npx kiln run examples/quickstart)`);
-  })) as { stages?: { train?: { modelDir?: string } } };
+  const state = JSON.parse(
+    await readFile(join(baseRun, 'state.json'), 'utf8').catch(() => {
+      throw new Error(
+        `${baseRun}/state.json not found: train the English model first (npx kiln run examples/quickstart)`,
+      );
+    }),
+  ) as { stages?: { train?: { modelDir?: string } } };
   const dir = state.stages?.train?.modelDir;
   if (!dir) throw new Error(`${baseRun}/state.json: the train stage has not finished`);
   return join(baseRun, dir);
@@ -31,10 +35,14 @@ export default function growEmbeddings(options: GrowEmbeddingsOptions): KilnPlug
       if (stage !== 'train') return;
       const base = await loadTokenizer(join(options.baseRun, 'tokenizer'));
       const extended = await ctx.hooks.loadTokenizer();
-      if (!(base instanceof BpeTokenizer) || !(extended instanceof BpeTokenizer)) throw new Error('grow-embeddings: both tokenizers must be byte-level BPE');
+      if (!(base instanceof BpeTokenizer) || !(extended instanceof BpeTokenizer))
+        throw new Error('grow-embeddings: both tokenizers must be byte-level BPE');
       const from = await baseModelDir(options.baseRun);
       const { vocabSize, grown } = await resizeCheckpointVocab(from, ctx.runDir.path(options.out), base, extended);
-      ctx.logger.info(`grew ${grown.join(', ')} from ${base.vocabSize} to ${vocabSize} rows`, { from, to: ctx.runDir.path(options.out) });
+      ctx.logger.info(`grew ${grown.join(', ')} from ${base.vocabSize} to ${vocabSize} rows`, {
+        from,
+        to: ctx.runDir.path(options.out),
+      });
     },
   };
 }

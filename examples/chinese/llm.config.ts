@@ -13,13 +13,13 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig } from '@kiln/core';
 import { chinesePoetry, cleaning, shards, sotu } from '@kiln/data';
 import { perplexity } from '@kiln/eval';
+import finetune from '@kiln/finetune';
 import gpt2 from '@kiln/gpt2';
 import report from '@kiln/report';
 import tokenizers, { loadTokenizer } from '@kiln/tokenizers';
 import trainer from '@kiln/trainer';
-import finetune from '@kiln/finetune';
-import growEmbeddings, { baseModelDir } from './grow-embeddings.ts';
 import addChatTokens from './add-chat-tokens.ts';
+import growEmbeddings, { baseModelDir } from './grow-embeddings.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const BASE_RUN = '../quickstart/runs/quickstart';
@@ -42,14 +42,25 @@ export default defineConfig(async ({ env }) => {
     plugins: [
       chinesePoetry({ collections: ['tang'], limit: 12000 }),
       sotu({ years: { from: 1950, to: 2020 } }),
-      cleaning({ unicode: { form: 'NFKC' }, t2s: { from: 't' }, quality: { minCjkChars: 10 }, language: false, minhashDedup: false, pii: false }),
+      cleaning({
+        unicode: { form: 'NFKC' },
+        t2s: { from: 't' },
+        quality: { minCjkChars: 10 },
+        language: false,
+        minhashDedup: false,
+        pii: false,
+      }),
       tokenizers(),
       shards({ valFraction: 0.01 }),
       gpt2(),
       trainer(),
       growEmbeddings({ baseRun: join(HERE, BASE_RUN), out: 'base-grown' }),
       finetune(),
-      addChatTokens({ from: `checkpoints/step-${String(TRAIN_STEPS).padStart(6, '0')}`, out: 'sft-base', tokens: ['<|im_start|>', '<|im_end|>'] }),
+      addChatTokens({
+        from: `checkpoints/step-${String(TRAIN_STEPS).padStart(6, '0')}`,
+        out: 'sft-base',
+        tokens: ['<|im_start|>', '<|im_end|>'],
+      }),
       ...evaluators,
       report(),
     ],

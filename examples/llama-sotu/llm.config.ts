@@ -23,7 +23,16 @@ export default defineConfig({
   ],
   tokenizer: { type: 'bytes' },
   // Grouped-query attention: 4 query heads share 2 key/value heads. Untied LM head (Llama's default).
-  model: { architecture: 'llama', vocabSize: 257, context: 64, nLayer: 3, nEmbd: 96, nHead: 4, nKvHead: 2, intermediateSize: 256 },
+  model: {
+    architecture: 'llama',
+    vocabSize: 257,
+    context: 64,
+    nLayer: 3,
+    nEmbd: 96,
+    nHead: 4,
+    nKvHead: 2,
+    intermediateSize: 256,
+  },
   train: {
     trainer: 'causal-lm',
     steps: 400,

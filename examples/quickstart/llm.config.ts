@@ -9,8 +9,9 @@
 //   compress  int8 group-wise weight quantization, perplexity before and after
 //   export    Hugging Face layout (safetensors + config.json + tokenizer.json) and GGUF q8_0 for llama.cpp
 // Every knob can be changed from the command line: npx kiln run examples/quickstart --set train.steps=50
-import { defineConfig } from '@kiln/core';
+
 import { quantize } from '@kiln/compress';
+import { defineConfig } from '@kiln/core';
 import { cleaning, shards, sotu } from '@kiln/data';
 import { perplexity, samples } from '@kiln/eval';
 import { gguf, huggingface } from '@kiln/export';
@@ -32,7 +33,12 @@ export default defineConfig({
     gpt2(),
     trainer(),
     perplexity({ name: 'sotu-2021', file: 'data/heldout-2021.txt', contextLength: 128 }),
-    samples({ prompts: ['My fellow Americans,', 'The state of our Union is'], maxTokens: 48, temperature: 0.8, topK: 40 }),
+    samples({
+      prompts: ['My fellow Americans,', 'The state of our Union is'],
+      maxTokens: 48,
+      temperature: 0.8,
+      topK: 40,
+    }),
     // The same file and windows as the eval stage's perplexity, so the two report one number for the f32 model.
     quantize({ bits: 8, group: 32, measure: { file: 'data/heldout-2021.txt', contextLength: 128 } }),
     huggingface(),

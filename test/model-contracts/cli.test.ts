@@ -2,9 +2,9 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { main, type CliIO } from '@kiln/cli';
+import { type CliIO, main } from '@kiln/cli';
 import { ReferenceBackend } from '@kiln/tensor';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { tinyModel } from './setup.js';
 
 const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
@@ -27,7 +27,13 @@ let cwd: string;
 async function kiln(argv: string[]) {
   let stdout = '';
   let stderr = '';
-  const io: CliIO = { cwd, env: {}, isTTY: false, stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t) };
+  const io: CliIO = {
+    cwd,
+    env: {},
+    isTTY: false,
+    stdout: (t) => void (stdout += t),
+    stderr: (t) => void (stderr += t),
+  };
   const code = await main(argv, io);
   return { code, stdout, stderr };
 }
@@ -43,10 +49,15 @@ beforeAll(async () => {
 afterAll(() => rmSync(cwd, { recursive: true, force: true }));
 
 describe('BERT through the model commands', () => {
-  test.each(['generate', 'serve'])('kiln %s refuses a masked LM with the architecture named, and serves nothing', async (command) => {
-    const r = await kiln(command === 'generate' ? ['generate', '--model', 'model', 'AB'] : ['serve', '--model', 'model', '--port', '0']);
-    expect(r.code).not.toBe(0);
-    expect(r.stderr).toContain(`kiln ${command}: architecture 'bert' is a masked language model`);
-    expect(r.stdout).toBe('');
-  });
+  test.each(['generate', 'serve'])(
+    'kiln %s refuses a masked LM with the architecture named, and serves nothing',
+    async (command) => {
+      const r = await kiln(
+        command === 'generate' ? ['generate', '--model', 'model', 'AB'] : ['serve', '--model', 'model', '--port', '0'],
+      );
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toContain(`kiln ${command}: architecture 'bert' is a masked language model`);
+      expect(r.stdout).toBe('');
+    },
+  );
 });

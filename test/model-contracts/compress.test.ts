@@ -6,10 +6,10 @@
  * ctx.hooks.loadModel and scores every token exactly as before saving.
  */
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { type CompressionEntry, prune, quantize, REPORT_FILE } from '@kiln/compress';
 import type { KilnContext, KilnPlugin } from '@kiln/core';
-import { prune, quantize, REPORT_FILE, type CompressionEntry } from '@kiln/compress';
-import { ReferenceBackend, readQuantization, type ModelEngine } from '@kiln/tensor';
+import { type ModelEngine, ReferenceBackend, readQuantization } from '@kiln/tensor';
+import { describe, expect, it } from 'vitest';
 import { ARCHITECTURES, kilnWith, sampleText, tinyModel, tokenizer } from './setup.js';
 
 const measure = { text: sampleText(30), tokenizer };
@@ -70,7 +70,9 @@ describe.each(ARCHITECTURES)('compress on %s', (arch) => {
       const model = tinyModel(arch, new ReferenceBackend(), 3);
       const pruned = await compressWith([prune({ pattern: '2:4', measure })], model, run.ctx);
       // Pruned in place: the model's own weights hold the zeros (what its save() writes).
-      const matrix = [...model.parameters()].find(([n]) => /(c_fc|gate_up_proj|intermediate\.dense)\.weight$/.test(n))![1];
+      const matrix = [...model.parameters()].find(([n]) =>
+        /(c_fc|gate_up_proj|intermediate\.dense)\.weight$/.test(n),
+      )![1];
       const values = (await matrix.toArray()) as Float32Array;
       expect(values.filter((v) => v === 0).length).toBe(values.length / 2);
       await compressWith([quantize({ bits: 4, group: 32, measure })], pruned, run.ctx);

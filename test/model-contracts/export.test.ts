@@ -6,13 +6,13 @@
  * has no GGUF and a quantized model no Hugging Face export, each said plainly.
  */
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import type { Exporter, KilnContext, KilnPlugin } from '@kiln/core';
 import { quantize } from '@kiln/compress';
+import type { Exporter, KilnContext, KilnPlugin } from '@kiln/core';
 import { gguf, huggingface } from '@kiln/export';
-import { ReferenceBackend, isCausalLM, noGrad, tidy, type CausalLM } from '@kiln/tensor';
-import { ARCHITECTURES, DECODERS, kilnWith, tinyModel } from './setup.js';
+import { type CausalLM, isCausalLM, noGrad, ReferenceBackend, tidy } from '@kiln/tensor';
+import { describe, expect, it } from 'vitest';
 import { ggufLogits, readGguf } from './gguf-forward.js';
+import { ARCHITECTURES, DECODERS, kilnWith, tinyModel } from './setup.js';
 
 const exporterOf = (p: KilnPlugin): Exporter => {
   if (!p.exporter || Array.isArray(p.exporter)) throw new Error(`${p.name} has no single exporter`);
@@ -79,10 +79,12 @@ describe.each(DECODERS)('GGUF export of %s', (arch) => {
       const got = ggufLogits(back, ids);
       const V = model.config.vocabSize;
       let worst = 0;
-      for (let t = 0; t < ids.length; t++) for (let v = 0; v < V; v++) worst = Math.max(worst, Math.abs(got[t][v] - want[t * V + v]));
+      for (let t = 0; t < ids.length; t++)
+        for (let v = 0; v < V; v++) worst = Math.max(worst, Math.abs(got[t][v] - want[t * V + v]));
       expect(worst).toBeLessThan(1e-4);
       // The same file in f16 and q8_0 is written too (lossy types; llama.cpp's own readers check those).
-      for (const type of ['f16', 'q8_0'] as const) expect(await exportTo(gguf({ type }), model, run.ctx, out)).toEqual([`model-${type}.gguf`]);
+      for (const type of ['f16', 'q8_0'] as const)
+        expect(await exportTo(gguf({ type }), model, run.ctx, out)).toEqual([`model-${type}.gguf`]);
     } finally {
       await run.close();
     }
@@ -93,9 +95,9 @@ describe('GGUF export of bert', () => {
   it('is refused: llama.cpp has no masked-LM layout, and the error names the architecture', async () => {
     const run = await kilnWith();
     try {
-      await expect(exportTo(gguf(), tinyModel('bert', new ReferenceBackend()), run.ctx, join(run.runDir, 'g'))).rejects.toThrow(
-        "kiln:export-gguf: architecture 'bert' has no GGUF conversion",
-      );
+      await expect(
+        exportTo(gguf(), tinyModel('bert', new ReferenceBackend()), run.ctx, join(run.runDir, 'g')),
+      ).rejects.toThrow("kiln:export-gguf: architecture 'bert' has no GGUF conversion");
     } finally {
       await run.close();
     }

@@ -4,12 +4,13 @@
  * gives when rerun on the whole context each step, and kiln serve answers
  * with it over HTTP; BERT is refused with the architecture named.
  */
-import OpenAI from 'openai';
-import { describe, expect, it } from 'vitest';
+
 import { createModelGenerator, toEngine } from '@kiln/generate';
 import { createTextGenerator, type NextTokenModel } from '@kiln/sampling';
 import { serve } from '@kiln/serve';
-import { ReferenceBackend, noGrad, tidy, type CausalLM } from '@kiln/tensor';
+import { type CausalLM, noGrad, ReferenceBackend, tidy } from '@kiln/tensor';
+import OpenAI from 'openai';
+import { describe, expect, it } from 'vitest';
 import { DECODERS, kilnWith, tinyModel, tokenizer } from './setup.js';
 
 /** The model's own forward over the whole context each call: no cache, no engine. */
@@ -18,7 +19,9 @@ function autogradNextToken(model: CausalLM): NextTokenModel {
   return {
     contextLength: model.config.nPositions,
     async nextLogits(tokens) {
-      const logits = noGrad(() => tidy(() => model.forward(Int32Array.from(tokens), null, { T: tokens.length }).logits));
+      const logits = noGrad(() =>
+        tidy(() => model.forward(Int32Array.from(tokens), null, { T: tokens.length }).logits),
+      );
       const all = (await logits.toArray()) as Float32Array;
       logits.dispose();
       return all.slice((tokens.length - 1) * V, tokens.length * V);
@@ -43,11 +46,17 @@ describe.each(DECODERS)('generate and serve on %s', (arch) => {
   it('the KV-cached engine generates the autograd forward’s tokens (greedy and sampled), and kiln serve returns them', async () => {
     const model = tinyModel(arch, new ReferenceBackend(), 7);
     const run = await kilnWith();
-    const server = await serve(createModelGenerator(toEngine(model, run.ctx.hooks, 'test'), tokenizer, { name: arch }), { port: 0 });
+    const server = await serve(
+      createModelGenerator(toEngine(model, run.ctx.hooks, 'test'), tokenizer, { name: arch }),
+      { port: 0 },
+    );
     try {
       const cached = createModelGenerator(toEngine(model, run.ctx.hooks, 'test'), tokenizer);
       const reference = createTextGenerator({ name: 'ref', model: autogradNextToken(model), tokenizer });
-      for (const request of [{ temperature: 0, maxTokens: 12 }, { temperature: 1.1, maxTokens: 12, seed: 3 }]) {
+      for (const request of [
+        { temperature: 0, maxTokens: 12 },
+        { temperature: 1.1, maxTokens: 12, seed: 3 },
+      ]) {
         const want = await ids(reference.generate('ABCD', request));
         expect(want.length).toBeGreaterThan(3);
         expect(await ids(cached.generate('ABCD', request))).toEqual(want);

@@ -7,7 +7,7 @@
  * of Kiln's models and engines, so logits equal to theirs check the layout.
  */
 import { readFileSync } from 'node:fs';
-import { gguf, GGMLQuantizationType } from '@huggingface/gguf';
+import { GGMLQuantizationType, gguf } from '@huggingface/gguf';
 
 interface Mat {
   rows: number;
@@ -74,7 +74,14 @@ const gelu = (v: number) => 0.5 * v * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (v
 const rows = (m: Mat, ids: readonly number[]) => ids.map((id) => m.data.slice(id * m.cols, (id + 1) * m.cols));
 
 /** Causal attention; q has H heads of D, k and v have Hkv heads (query head h reads h / (H / Hkv)). */
-function attention(q: Float64Array[], k: Float64Array[], v: Float64Array[], H: number, Hkv: number, D: number): Float64Array[] {
+function attention(
+  q: Float64Array[],
+  k: Float64Array[],
+  v: Float64Array[],
+  H: number,
+  Hkv: number,
+  D: number,
+): Float64Array[] {
   const T = q.length;
   return q.map((qt, t) => {
     const out = new Float64Array(H * D);
@@ -120,14 +127,42 @@ export function ggufLogits(m: GgufModel, ids: readonly number[]): Float64Array[]
   if (m.arch === 'gpt2') {
     const eps = num('attention.layer_norm_epsilon');
     const C = num('embedding_length');
-    let x = add(rows(t('token_embd.weight'), ids), rows(t('position_embd.weight'), ids.map((_, i) => i)));
+    let x = add(
+      rows(t('token_embd.weight'), ids),
+      rows(
+        t('position_embd.weight'),
+        ids.map((_, i) => i),
+      ),
+    );
     for (let l = 0; l < blocks; l++) {
       const p = `blk.${l}.`;
-      const qkv = matmul(layerNorm(x, t(`${p}attn_norm.weight`), t(`${p}attn_norm.bias`), eps), t(`${p}attn_qkv.weight`), t(`${p}attn_qkv.bias`));
+      const qkv = matmul(
+        layerNorm(x, t(`${p}attn_norm.weight`), t(`${p}attn_norm.bias`), eps),
+        t(`${p}attn_qkv.weight`),
+        t(`${p}attn_qkv.bias`),
+      );
       const part = (i: number) => qkv.map((r) => r.slice(i * C, (i + 1) * C));
-      x = add(x, matmul(attention(part(0), part(1), part(2), H, H, C / H), t(`${p}attn_output.weight`), t(`${p}attn_output.bias`)));
-      const up = matmul(layerNorm(x, t(`${p}ffn_norm.weight`), t(`${p}ffn_norm.bias`), eps), t(`${p}ffn_up.weight`), t(`${p}ffn_up.bias`));
-      x = add(x, matmul(up.map((r) => r.map(gelu)), t(`${p}ffn_down.weight`), t(`${p}ffn_down.bias`)));
+      x = add(
+        x,
+        matmul(
+          attention(part(0), part(1), part(2), H, H, C / H),
+          t(`${p}attn_output.weight`),
+          t(`${p}attn_output.bias`),
+        ),
+      );
+      const up = matmul(
+        layerNorm(x, t(`${p}ffn_norm.weight`), t(`${p}ffn_norm.bias`), eps),
+        t(`${p}ffn_up.weight`),
+        t(`${p}ffn_up.bias`),
+      );
+      x = add(
+        x,
+        matmul(
+          up.map((r) => r.map(gelu)),
+          t(`${p}ffn_down.weight`),
+          t(`${p}ffn_down.bias`),
+        ),
+      );
     }
     return matmul(layerNorm(x, t('output_norm.weight'), t('output_norm.bias'), eps), head);
   }

@@ -8,11 +8,19 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createKiln, createMemoryLogger, type Kiln, type KilnContext, type KilnPlugin, type Tokenizer, type UserConfig } from '@kiln/core';
+import bert, { BertForMaskedLM } from '@kiln/bert';
+import {
+  createKiln,
+  createMemoryLogger,
+  type Kiln,
+  type KilnContext,
+  type KilnPlugin,
+  type Tokenizer,
+  type UserConfig,
+} from '@kiln/core';
 import gpt2, { GPT2 } from '@kiln/gpt2';
 import llama, { Llama } from '@kiln/llama';
-import bert, { BertForMaskedLM } from '@kiln/bert';
-import { createRng, type Backend } from '@kiln/tensor';
+import { type Backend, createRng } from '@kiln/tensor';
 
 export const V = 64;
 export const MASK = 61;
@@ -64,10 +72,15 @@ export function tinyModel(name: ArchitectureName, be: Backend, seed = 1): TinyMo
 }
 
 /** A Kiln run (reference backend) with the three architectures, the character tokenizer, `plugins` and more config. */
-export async function kilnWith(plugins: KilnPlugin[] = [], config: UserConfig = {}): Promise<{ kiln: Kiln; ctx: KilnContext; close(): Promise<void>; runDir: string }> {
+export async function kilnWith(
+  plugins: KilnPlugin[] = [],
+  config: UserConfig = {},
+): Promise<{ kiln: Kiln; ctx: KilnContext; close(): Promise<void>; runDir: string }> {
   const runDir = mkdtempSync(join(tmpdir(), 'kiln-contracts-'));
   const kiln = await createKiln({
-    cwd: runDir, runDir, logger: createMemoryLogger(),
+    cwd: runDir,
+    runDir,
+    logger: createMemoryLogger(),
     config: { backend: 'js', ...config, plugins: [gpt2(), llama(), bert(), tokenizerPlugin, ...plugins] },
   });
   return { kiln, ctx: kiln.context(), close: () => kiln.close(), runDir };

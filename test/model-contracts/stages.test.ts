@@ -8,20 +8,28 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import type { KilnPlugin } from '@kiln/core';
 import { quantize } from '@kiln/compress';
+import type { KilnPlugin } from '@kiln/core';
 import { maskedLM, perplexity, samples } from '@kiln/eval';
 import { gguf, huggingface } from '@kiln/export';
 import { ReferenceBackend } from '@kiln/tensor';
-import { ARCHITECTURES, kilnWith, sampleText, tinyModel, type ArchitectureName } from './setup.js';
+import { describe, expect, it } from 'vitest';
+import { ARCHITECTURES, type ArchitectureName, kilnWith, sampleText, tinyModel } from './setup.js';
 
 const text = sampleText(40);
 
 function pluginsFor(arch: ArchitectureName): KilnPlugin[] {
   const measure = { text };
-  const evaluators = arch === 'bert' ? [maskedLM({ text })] : [perplexity({ text, name: 'held' }), samples({ prompts: ['AB'], maxTokens: 4 })];
-  return [...evaluators, quantize({ bits: 8, measure }), huggingface(), ...(arch === 'bert' ? [] : [gguf({ type: 'q8_0' })])];
+  const evaluators =
+    arch === 'bert'
+      ? [maskedLM({ text })]
+      : [perplexity({ text, name: 'held' }), samples({ prompts: ['AB'], maxTokens: 4 })];
+  return [
+    ...evaluators,
+    quantize({ bits: 8, measure }),
+    huggingface(),
+    ...(arch === 'bert' ? [] : [gguf({ type: 'q8_0' })]),
+  ];
 }
 
 describe.each(ARCHITECTURES)('eval, compress and export stages on %s', (arch) => {
@@ -31,7 +39,11 @@ describe.each(ARCHITECTURES)('eval, compress and export stages on %s', (arch) =>
     await tinyModel(arch, new ReferenceBackend(), 9).save(dir);
     await base.close();
 
-    const run = await kilnWith(pluginsFor(arch), { eval: { model: dir }, compress: { model: dir }, export: { model: dir } });
+    const run = await kilnWith(pluginsFor(arch), {
+      eval: { model: dir },
+      compress: { model: dir },
+      export: { model: dir },
+    });
     try {
       const result = await run.kiln.run(['eval', 'compress', 'export']);
       const metric = arch === 'bert' ? 'mlm/loss' : 'held/ppl';
@@ -63,7 +75,9 @@ describe('a stage that does not apply', () => {
     await base.close();
     const run = await kilnWith([perplexity({ text })], { eval: { model: dir } });
     try {
-      await expect(run.kiln.run(['eval'])).rejects.toThrow(/kiln:eval-perplexity: architecture 'bert' is a masked language model/);
+      await expect(run.kiln.run(['eval'])).rejects.toThrow(
+        /kiln:eval-perplexity: architecture 'bert' is a masked language model/,
+      );
     } finally {
       await run.close();
     }

@@ -3,11 +3,12 @@
  * against the reference backend: the same token losses for GPT-2, Llama and
  * BERT, through the backend's own attention, matmulQ and embeddingQ kernels.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+
 import { WasmBackend } from '@kiln/backend-wasm';
 import { quantize } from '@kiln/compress';
-import { ReferenceBackend, type Backend, type ModelEngine } from '@kiln/tensor';
-import { ARCHITECTURES, kilnWith, tinyModel, type ArchitectureName } from './setup.js';
+import { type Backend, type ModelEngine, ReferenceBackend } from '@kiln/tensor';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ARCHITECTURES, type ArchitectureName, kilnWith, tinyModel } from './setup.js';
 
 let wasm: WasmBackend | undefined;
 afterAll(async () => wasm?.dispose());

@@ -4,8 +4,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
 import { createKiln, createMemoryLogger } from '@kiln/core';
+import { describe, expect, it } from 'vitest';
 
 const EXAMPLE = fileURLToPath(new URL('..', import.meta.url));
 
@@ -13,10 +13,23 @@ describe('example: bert-wordpiece', () => {
   it('kiln prepare (WordPiece) + kiln train with the mlm trainer (shortened)', async () => {
     const runDir = mkdtempSync(join(tmpdir(), 'kiln-bert-wordpiece-'));
     const kiln = await createKiln({
-      cwd: EXAMPLE, command: 'run', runDir, logger: createMemoryLogger(),
+      cwd: EXAMPLE,
+      command: 'run',
+      runDir,
+      logger: createMemoryLogger(),
       overrides: [
-        'backend=js', 'tokenizer.vocabSize=500', 'model.vocabSize=500', 'model.nLayer=1', 'model.nEmbd=32', 'model.intermediateSize=64',
-        'train.steps=30', 'train.batchSize=4', 'train.warmupSteps=3', 'train.evalEvery=10', 'train.evalBatches=2', 'train.checkpointEvery=0',
+        'backend=js',
+        'tokenizer.vocabSize=500',
+        'model.vocabSize=500',
+        'model.nLayer=1',
+        'model.nEmbd=32',
+        'model.intermediateSize=64',
+        'train.steps=30',
+        'train.batchSize=4',
+        'train.warmupSteps=3',
+        'train.evalEvery=10',
+        'train.evalBatches=2',
+        'train.checkpointEvery=0',
       ],
     });
     try {

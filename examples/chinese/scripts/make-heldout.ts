@@ -8,9 +8,14 @@ const WANT_CHARS = 12_000;
 const toSimplified = traditionalToSimplified('t', 'cn');
 const tgz = await fetchNpmTarball('chinese-poetry@2.0.1');
 const files: { path: string; data: Buffer }[] = [];
-for await (const f of tarballFiles(tgz, (p) => /^package\/dist\/quantangshi\/poet\.song\.\d+\.json$/.test(p))) files.push(f);
+for await (const f of tarballFiles(tgz, (p) => /^package\/dist\/quantangshi\/poet\.song\.\d+\.json$/.test(p)))
+  files.push(f);
 files.sort((a, b) => a.path.localeCompare(b.path, 'en', { numeric: true }));
-const poems = JSON.parse(files[files.length - 1].data.toString('utf8')) as { title?: string; author?: string; paragraphs?: string[] }[];
+const poems = JSON.parse(files[files.length - 1].data.toString('utf8')) as {
+  title?: string;
+  author?: string;
+  paragraphs?: string[];
+}[];
 let out = '';
 for (const poem of poems) {
   if (!poem.paragraphs?.length) continue;

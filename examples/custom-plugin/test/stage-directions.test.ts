@@ -1,8 +1,8 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, onTestFinished, test } from 'vitest';
 import { createKiln, createMemoryLogger } from '@kiln/core';
+import { describe, expect, onTestFinished, test } from 'vitest';
 import stageDirections, { directionPattern, stripDirections } from '../src/index.js';
 
 const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
@@ -12,9 +12,16 @@ const SPEECH = readFileSync(join(REPO_ROOT, 'examples/quickstart/data/heldout-20
 describe('stripDirections', () => {
   const pattern = directionPattern();
   test('removes the notes and tidies the text around them', () => {
-    expect(stripDirections('Thank you. (Applause.) Thank you.', pattern)).toEqual({ text: 'Thank you. Thank you.', removed: 1 });
-    expect(stripDirections('Madam Vice President—(applause)—no President', pattern).text).toBe('Madam Vice President—no President');
-    expect(stripDirections('deer are wearing Kevlar vests? (Laughter.) They', pattern).text).toBe('deer are wearing Kevlar vests? They');
+    expect(stripDirections('Thank you. (Applause.) Thank you.', pattern)).toEqual({
+      text: 'Thank you. Thank you.',
+      removed: 1,
+    });
+    expect(stripDirections('Madam Vice President—(applause)—no President', pattern).text).toBe(
+      'Madam Vice President—no President',
+    );
+    expect(stripDirections('deer are wearing Kevlar vests? (Laughter.) They', pattern).text).toBe(
+      'deer are wearing Kevlar vests? They',
+    );
     expect(stripDirections('We did it [Applause and cheers] together .', pattern).text).toBe('We did it together.');
   });
   test('leaves ordinary parentheses and text without notes alone', () => {
@@ -59,15 +66,22 @@ export default defineConfig({
     try {
       const results = await kiln.run(['data']);
       expect(results.data.metrics).toMatchObject({ docsIn: 2, docsOut: 1, dropped: 1 });
-      const [kept] = readFileSync(join(dir, 'runs/directions/data/clean.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).text as string);
+      const [kept] = readFileSync(join(dir, 'runs/directions/data/clean.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).text as string);
       expect(kept).not.toMatch(/\(applause\.?\)/i);
       expect(kept.startsWith('Thank you. Thank you. Thank you. Good to be back.')).toBe(true);
       const report = JSON.parse(readFileSync(join(dir, 'runs/directions/data/report.json'), 'utf8'));
       expect(report.rules['stage-directions']).toMatchObject({ plugin: 'kiln-plugin-stage-directions', dropped: 1 });
 
       const hooks = kiln.context().hooks;
-      expect(await hooks.reward({ prompt: 'My fellow Americans,', completion: ' we will build back better.' })).toMatchObject({ total: 1 });
-      expect(await hooks.reward({ prompt: 'My fellow Americans,', completion: ' (Applause.) we will (Applause.)' })).toMatchObject({ total: -0.5 });
+      expect(
+        await hooks.reward({ prompt: 'My fellow Americans,', completion: ' we will build back better.' }),
+      ).toMatchObject({ total: 1 });
+      expect(
+        await hooks.reward({ prompt: 'My fellow Americans,', completion: ' (Applause.) we will (Applause.)' }),
+      ).toMatchObject({ total: -0.5 });
     } finally {
       await kiln.close();
     }

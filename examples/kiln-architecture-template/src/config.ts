@@ -35,7 +35,10 @@ export const templateOptions = z
   .superRefine(checkTransformer);
 
 /** `model:` options (or a config read back) → a complete config; errors name the field and the plugin. */
-export function configFromOptions(options: Record<string, unknown>, where = 'kiln-architecture-template'): TemplateConfig {
+export function configFromOptions(
+  options: Record<string, unknown>,
+  where = 'kiln-architecture-template',
+): TemplateConfig {
   const o = checkModelOptions(templateOptions, options, where);
   return {
     ...transformerSizes(o),
@@ -65,7 +68,8 @@ export function toConfigJson(c: TemplateConfig): Record<string, unknown> {
 
 /** A config.json written by toConfigJson, checked like `model:` options. */
 export function fromConfigJson(json: Record<string, unknown>, where: string): TemplateConfig {
-  if (json.model_type !== MODEL_TYPE) throw new Error(`${where}: model_type is ${JSON.stringify(json.model_type)}, expected "${MODEL_TYPE}"`);
+  if (json.model_type !== MODEL_TYPE)
+    throw new Error(`${where}: model_type is ${JSON.stringify(json.model_type)}, expected "${MODEL_TYPE}"`);
   return configFromOptions(
     {
       vocabSize: json.vocab_size,

@@ -7,16 +7,28 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  EngineWeights, allocKVCache, applyLinear, causalTokenLosses, freeKVCache, lookupRows, readQuantization, runAttentionKV,
-  type Backend, type Buf, type InferenceEngine, type KVCache, type QuantizationConfig,
+  allocKVCache,
+  applyLinear,
+  type Backend,
+  type Buf,
+  causalTokenLosses,
+  EngineWeights,
+  freeKVCache,
+  type InferenceEngine,
+  type KVCache,
+  lookupRows,
+  type QuantizationConfig,
+  readQuantization,
+  runAttentionKV,
 } from '@kiln/tensor';
-import { MODEL_TYPE, WRITER, fromConfigJson, toConfigJson, type TemplateConfig } from './config.js';
+import { fromConfigJson, MODEL_TYPE, type TemplateConfig, toConfigJson, WRITER } from './config.js';
 import type { TemplateModel } from './model.js';
 
 /** Every matrix by name (all [out, in], as nn.Linear stores them); the embedding is one too, so it quantizes. */
 function matrixNames(nLayer: number): string[] {
   const names = ['embed.weight', 'head.weight'];
-  for (let l = 0; l < nLayer; l++) for (const m of ['attn.qkv', 'attn.proj', 'mlp.fc', 'mlp.proj']) names.push(`blocks.${l}.${m}.weight`);
+  for (let l = 0; l < nLayer; l++)
+    for (const m of ['attn.qkv', 'attn.proj', 'mlp.fc', 'mlp.proj']) names.push(`blocks.${l}.${m}.weight`);
   return names;
 }
 
@@ -48,13 +60,17 @@ export class TemplateEngine implements InferenceEngine {
   /** A directory TemplateModel.save or this engine's save wrote (quantized matrices stay quantized). */
   static async load(dir: string, backend: Backend, quantization?: QuantizationConfig): Promise<TemplateEngine> {
     const configPath = join(dir, 'config.json');
-    const engine = new TemplateEngine(backend, fromConfigJson(JSON.parse(await readFile(configPath, 'utf8')), configPath));
+    const engine = new TemplateEngine(
+      backend,
+      fromConfigJson(JSON.parse(await readFile(configPath, 'utf8')), configPath),
+    );
     await engine.matrices.load(dir, quantization ?? (await readQuantization(dir)), layouts(engine.config.nLayer));
     return engine;
   }
 
   createCache(B: number, Tmax = this.config.nPositions): KVCache {
-    if (Tmax > this.config.nPositions) throw new Error(`TemplateEngine: a cache of ${Tmax} positions exceeds the context (${this.config.nPositions})`);
+    if (Tmax > this.config.nPositions)
+      throw new Error(`TemplateEngine: a cache of ${Tmax} positions exceeds the context (${this.config.nPositions})`);
     return allocKVCache(this.backend, this.config.nLayer, B, Tmax, this.config.nEmbd);
   }
 
@@ -68,8 +84,10 @@ export class TemplateEngine implements InferenceEngine {
     const { B } = cache;
     const T = ids.length / B;
     const { nEmbd: C, nHead: H, nInner: F, vocabSize: V, normEps: eps } = this.config;
-    if (!Number.isInteger(T) || T < 1) throw new Error(`TemplateEngine.forward: ${ids.length} ids do not split into ${B} rows`);
-    if (pos + T > cache.Tmax) throw new Error(`TemplateEngine.forward: positions ${pos}..${pos + T - 1} exceed the cache (${cache.Tmax})`);
+    if (!Number.isInteger(T) || T < 1)
+      throw new Error(`TemplateEngine.forward: ${ids.length} ids do not split into ${B} rows`);
+    if (pos + T > cache.Tmax)
+      throw new Error(`TemplateEngine.forward: positions ${pos}..${pos + T - 1} exceed the cache (${cache.Tmax})`);
     const N = B * T;
     const temps: Buf[] = [];
     const tmp = (n: number, dtype: 'f32' | 'i32' = 'f32') => {
@@ -82,7 +100,10 @@ export class TemplateEngine implements InferenceEngine {
       const idsBuf = tmp(N, 'i32');
       be.write(idsBuf, ids);
       const posBuf = tmp(N, 'i32');
-      be.write(posBuf, new Int32Array(N).map((_, i) => pos + (i % T)));
+      be.write(
+        posBuf,
+        new Int32Array(N).map((_, i) => pos + (i % T)),
+      );
       // The residual stream lives in two buffers that swap, never aliased within one op.
       let x = tmp(N * C);
       let y = tmp(N * C);
@@ -99,7 +120,19 @@ export class TemplateEngine implements InferenceEngine {
         const p = `blocks.${l}.`;
         be.rmsnorm(h, rstd, x, m.vec(`${p}norm1.weight`), N, C, eps);
         applyLinear(be, m.lin(`${p}attn.qkv.weight`), qkv, h, N);
-        await runAttentionKV(be, { qkv, kCache: cache.k[l], vCache: cache.v[l], out: att, B, Tq: T, Tmax: cache.Tmax, pos, H, Hkv: H, D: C / H });
+        await runAttentionKV(be, {
+          qkv,
+          kCache: cache.k[l],
+          vCache: cache.v[l],
+          out: att,
+          B,
+          Tq: T,
+          Tmax: cache.Tmax,
+          pos,
+          H,
+          Hkv: H,
+          D: C / H,
+        });
         applyLinear(be, m.lin(`${p}attn.proj.weight`), h, att, N);
         be.add(y, x, h, N * C);
         [x, y] = [y, x];
@@ -118,7 +151,8 @@ export class TemplateEngine implements InferenceEngine {
         return logits;
       }
       const logits = be.alloc('f32', B * V);
-      for (let b = 0; b < B; b++) applyLinear(be, head, { buf: logits, offset: b * V }, { buf: h, offset: (b * T + T - 1) * C }, 1);
+      for (let b = 0; b < B; b++)
+        applyLinear(be, head, { buf: logits, offset: b * V }, { buf: h, offset: (b * T + T - 1) * C }, 1);
       return logits;
     } finally {
       for (const b of temps) be.free(b);

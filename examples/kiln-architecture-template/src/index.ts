@@ -8,13 +8,13 @@
  */
 import { architecturePlugin, type KilnPlugin } from '@kiln/core';
 import { readQuantization } from '@kiln/tensor';
-import { MODEL_TYPE, configFromOptions, templateOptions } from './config.js';
+import { configFromOptions, MODEL_TYPE, templateOptions } from './config.js';
 import { TemplateEngine } from './engine.js';
 import { TemplateModel } from './model.js';
 
-export { MODEL_TYPE, WRITER, configFromOptions, templateOptions, type TemplateConfig } from './config.js';
-export { TemplateModel } from './model.js';
+export { configFromOptions, MODEL_TYPE, type TemplateConfig, templateOptions, WRITER } from './config.js';
 export { TemplateEngine } from './engine.js';
+export { TemplateModel } from './model.js';
 
 export default function template(): KilnPlugin {
   return architecturePlugin<TemplateModel | TemplateEngine>({
@@ -31,10 +31,17 @@ export default function template(): KilnPlugin {
       return quantization ? TemplateEngine.load(dir, backend, quantization) : TemplateModel.load(dir, backend);
     },
     describe: (model) =>
-      model instanceof TemplateModel ? { ...model.config, parameters: model.numParameters() } : { quantized: true, bytes: model.matrices.bytes() },
+      model instanceof TemplateModel
+        ? { ...model.config, parameters: model.numParameters() }
+        : { quantized: true, bytes: model.matrices.bytes() },
     save: (model, dir) => model.save(dir),
     // Eval, generate, serve and compress run a model through its engine.
-    engine: (model) => (model instanceof TemplateEngine ? model : model instanceof TemplateModel ? TemplateEngine.fromModel(model) : undefined),
+    engine: (model) =>
+      model instanceof TemplateEngine
+        ? model
+        : model instanceof TemplateModel
+          ? TemplateEngine.fromModel(model)
+          : undefined,
     // No `gguf`: llama.cpp has no layout for this architecture, and the GGUF exporter says so.
   });
 }

@@ -8,11 +8,26 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  CausalSelfAttention, Embedding, Linear, MLP, Module, ModuleList, RMSNorm, Tensor,
-  add, createRng, crossEntropy, readSafetensors, writeFileAtomic, writeSafetensors,
-  type Backend, type CausalLM, type ForwardWithLoss, type Rng,
+  add,
+  type Backend,
+  type CausalLM,
+  CausalSelfAttention,
+  createRng,
+  crossEntropy,
+  Embedding,
+  type ForwardWithLoss,
+  Linear,
+  MLP,
+  Module,
+  ModuleList,
+  RMSNorm,
+  type Rng,
+  readSafetensors,
+  Tensor,
+  writeFileAtomic,
+  writeSafetensors,
 } from '@kiln/tensor';
-import { fromConfigJson, toConfigJson, WRITER, type TemplateConfig } from './config.js';
+import { fromConfigJson, type TemplateConfig, toConfigJson, WRITER } from './config.js';
 
 class Block extends Module {
   readonly norm1: RMSNorm;
@@ -26,9 +41,29 @@ class Block extends Module {
     const std = c.initializerRange;
     const projStd = std / Math.sqrt(2 * c.nLayer);
     this.norm1 = this.child('norm1', new RMSNorm(backend, c.nEmbd, c.normEps));
-    this.attn = this.child('attn', new CausalSelfAttention(backend, rng, { nEmbd: c.nEmbd, nHead: c.nHead, bias: false, std, projStd, names: { qkv: 'qkv', proj: 'proj' } }));
+    this.attn = this.child(
+      'attn',
+      new CausalSelfAttention(backend, rng, {
+        nEmbd: c.nEmbd,
+        nHead: c.nHead,
+        bias: false,
+        std,
+        projStd,
+        names: { qkv: 'qkv', proj: 'proj' },
+      }),
+    );
     this.norm2 = this.child('norm2', new RMSNorm(backend, c.nEmbd, c.normEps));
-    this.mlp = this.child('mlp', new MLP(backend, rng, { nEmbd: c.nEmbd, hidden: c.nInner, bias: false, std, projStd, names: { fc: 'fc', proj: 'proj' } }));
+    this.mlp = this.child(
+      'mlp',
+      new MLP(backend, rng, {
+        nEmbd: c.nEmbd,
+        hidden: c.nInner,
+        bias: false,
+        std,
+        projStd,
+        names: { fc: 'fc', proj: 'proj' },
+      }),
+    );
   }
 
   forward(x: Tensor, segments?: Tensor): Tensor {
@@ -44,7 +79,11 @@ export class TemplateModel extends Module implements CausalLM {
   readonly norm: RMSNorm;
   readonly head: Linear;
 
-  constructor(readonly config: TemplateConfig, backend: Backend, rng: Rng) {
+  constructor(
+    readonly config: TemplateConfig,
+    backend: Backend,
+    rng: Rng,
+  ) {
     super(backend);
     const c = config;
     this.embed = this.child('embed', new Embedding(backend, c.vocabSize, c.nEmbd, rng, c.initializerRange));
@@ -52,7 +91,10 @@ export class TemplateModel extends Module implements CausalLM {
     this.blocks = this.child('blocks', new ModuleList<Block>(backend));
     for (let i = 0; i < c.nLayer; i++) this.blocks.push(new Block(backend, rng, c));
     this.norm = this.child('norm', new RMSNorm(backend, c.nEmbd, c.normEps));
-    this.head = this.child('head', new Linear(backend, c.nEmbd, c.vocabSize, rng, { bias: false, std: c.initializerRange }));
+    this.head = this.child(
+      'head',
+      new Linear(backend, c.nEmbd, c.vocabSize, rng, { bias: false, std: c.initializerRange }),
+    );
   }
 
   /** ids (B,T) → logits (B,T,V), and the cross-entropy against targets when given. */
@@ -60,10 +102,15 @@ export class TemplateModel extends Module implements CausalLM {
     const be = this.backend;
     const T = o.T;
     const B = ids.length / T;
-    if (!Number.isInteger(B) || B < 1) throw new Error(`TemplateModel.forward: ${ids.length} ids do not split into rows of T = ${T}`);
-    if (T > this.config.nPositions) throw new Error(`TemplateModel.forward: sequence length ${T} exceeds the context (${this.config.nPositions} positions)`);
+    if (!Number.isInteger(B) || B < 1)
+      throw new Error(`TemplateModel.forward: ${ids.length} ids do not split into rows of T = ${T}`);
+    if (T > this.config.nPositions)
+      throw new Error(
+        `TemplateModel.forward: sequence length ${T} exceeds the context (${this.config.nPositions} positions)`,
+      );
     const seg = o.segments;
-    if (seg && seg.length !== ids.length) throw new Error(`TemplateModel.forward: ${seg.length} segment ids for ${ids.length} tokens`);
+    if (seg && seg.length !== ids.length)
+      throw new Error(`TemplateModel.forward: ${seg.length} segment ids for ${ids.length} tokens`);
     // Positions restart where a packed segment starts, so each example sees what it would see alone.
     const positions = new Int32Array(ids.length);
     for (let i = 0; i < positions.length; i++) {
@@ -89,7 +136,11 @@ export class TemplateModel extends Module implements CausalLM {
   static async load(dir: string, backend: Backend): Promise<TemplateModel> {
     const configPath = join(dir, 'config.json');
     // The init stream does not matter: every weight is read over it.
-    const model = new TemplateModel(fromConfigJson(JSON.parse(await readFile(configPath, 'utf8')), configPath), backend, createRng(0));
+    const model = new TemplateModel(
+      fromConfigJson(JSON.parse(await readFile(configPath, 'utf8')), configPath),
+      backend,
+      createRng(0),
+    );
     const weightsPath = join(dir, 'model.safetensors');
     const state = new Map<string, { shape: number[]; data: Float32Array }>();
     for (const [name, t] of (await readSafetensors(weightsPath)).tensors) {

@@ -7,13 +7,16 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type CliIO, main } from '@kiln/cli';
+import { createRng, noGrad, ReferenceBackend } from '@kiln/tensor';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { main, type CliIO } from '@kiln/cli';
-import { ReferenceBackend, createRng, noGrad } from '@kiln/tensor';
-import { TemplateEngine, TemplateModel, configFromOptions } from '../src/index.js';
+import { configFromOptions, TemplateEngine, TemplateModel } from '../src/index.js';
 
 const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
-const TEXT = readFileSync(join(REPO_ROOT, 'examples/state-of-the-union/data/sotu-1790-1809.txt'), 'utf8').slice(0, 30_000);
+const TEXT = readFileSync(join(REPO_ROOT, 'examples/state-of-the-union/data/sotu-1790-1809.txt'), 'utf8').slice(
+  0,
+  30_000,
+);
 
 const CONFIG = `import { defineConfig } from '@kiln/core';
 import { byteLevel, shards, textFiles } from '@kiln/data';
@@ -50,7 +53,14 @@ let cwd: string;
 async function kiln(argv: string[], signal?: AbortSignal, onStdout?: (all: string) => void) {
   let stdout = '';
   let stderr = '';
-  const io: CliIO = { cwd, env: {}, isTTY: false, signal, stdout: (t) => void ((stdout += t), onStdout?.(stdout)), stderr: (t) => void (stderr += t) };
+  const io: CliIO = {
+    cwd,
+    env: {},
+    isTTY: false,
+    signal,
+    stdout: (t) => void ((stdout += t), onStdout?.(stdout)),
+    stderr: (t) => void (stderr += t),
+  };
   const code = await main(argv, io);
   return { code, stdout, stderr };
 }
@@ -94,33 +104,65 @@ describe('kiln-architecture-template', () => {
     const run = await kiln(['run', '--json']);
     expect(run.code, run.stderr).toBe(0);
     const runDir = join(cwd, 'runs/template');
-    const steps = readFileSync(join(runDir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { event?: string; loss?: number }).filter((r) => r.event === 'step');
+    const steps = readFileSync(join(runDir, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { event?: string; loss?: number })
+      .filter((r) => r.event === 'step');
     expect(steps).toHaveLength(40);
     // Bytes start near ln(257) = 5.55 nats and the model learns English letter statistics.
     expect(steps[0].loss).toBeGreaterThan(5);
     expect(steps.at(-1)!.loss).toBeLessThan(3.5);
-    const { scores } = JSON.parse(readFileSync(join(runDir, 'eval/results.json'), 'utf8')) as { scores: Record<string, number> };
+    const { scores } = JSON.parse(readFileSync(join(runDir, 'eval/results.json'), 'utf8')) as {
+      scores: Record<string, number>;
+    };
     expect(scores['heldout/ppl']).toBeGreaterThan(1);
     expect(scores['heldout/ppl']).toBeLessThan(40);
-    const saved = JSON.parse(readFileSync(join(runDir, 'compress/model/config.json'), 'utf8')) as { model_type: string; quantization_config: { weights: Record<string, unknown> } };
+    const saved = JSON.parse(readFileSync(join(runDir, 'compress/model/config.json'), 'utf8')) as {
+      model_type: string;
+      quantization_config: { weights: Record<string, unknown> };
+    };
     expect(saved.model_type).toBe('kiln-template');
     expect(Object.keys(saved.quantization_config.weights)).toContain('blocks.1.mlp.fc.weight');
-    const exported = JSON.parse(readFileSync(join(runDir, 'export/huggingface/config.json'), 'utf8')) as { model_type: string; n_layer: number };
+    const exported = JSON.parse(readFileSync(join(runDir, 'export/huggingface/config.json'), 'utf8')) as {
+      model_type: string;
+      n_layer: number;
+    };
     expect(exported).toMatchObject({ model_type: 'kiln-template', n_layer: 2 });
 
-    const generated = await kiln(['generate', '--model', 'runs/template/export/huggingface', '-n', '12', '--seed', '1', 'The ']);
+    const generated = await kiln([
+      'generate',
+      '--model',
+      'runs/template/export/huggingface',
+      '-n',
+      '12',
+      '--seed',
+      '1',
+      'The ',
+    ]);
     expect(generated.code, generated.stderr).toBe(0);
     expect(generated.stdout.length).toBeGreaterThan(4);
 
     const stop = new AbortController();
     let resolveUrl: (url: string) => void = () => {};
     const ready = new Promise<string>((r) => (resolveUrl = r));
-    const serving = kiln(['serve', '--model', 'runs/template/compress/model', '--port', '0', '--json'], stop.signal, (all) => {
-      const line = all.split('\n').find((l) => l.startsWith('{'));
-      if (line) resolveUrl((JSON.parse(line) as { url: string }).url);
+    const serving = kiln(
+      ['serve', '--model', 'runs/template/compress/model', '--port', '0', '--json'],
+      stop.signal,
+      (all) => {
+        const line = all.split('\n').find((l) => l.startsWith('{'));
+        if (line) resolveUrl((JSON.parse(line) as { url: string }).url);
+      },
+    );
+    const url = await Promise.race([
+      ready,
+      serving.then((r) => Promise.reject(new Error(`serve exited: ${r.stderr}`))),
+    ]);
+    const res = await fetch(`${url}/v1/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'template', prompt: 'The ', max_tokens: 6, seed: 2 }),
     });
-    const url = await Promise.race([ready, serving.then((r) => Promise.reject(new Error(`serve exited: ${r.stderr}`)))]);
-    const res = await fetch(`${url}/v1/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'template', prompt: 'The ', max_tokens: 6, seed: 2 }) });
     expect(res.status, await res.clone().text()).toBe(200);
     expect(((await res.json()) as { usage: { completion_tokens: number } }).usage.completion_tokens).toBeGreaterThan(0);
     stop.abort();

@@ -33,8 +33,10 @@ function checkOptions(options: ShoutOptions): Required<ShoutOptions> {
   const { maxUpperShare = 0.8, minLetters = 20, ...unknown } = options;
   const extra = Object.keys(unknown);
   if (extra.length > 0) throw new Error(`unknown option "${extra[0]}" (options: maxUpperShare, minLetters)`);
-  if (!(maxUpperShare > 0 && maxUpperShare <= 1)) throw new Error(`maxUpperShare must be in (0, 1], got ${maxUpperShare}`);
-  if (!Number.isInteger(minLetters) || minLetters < 1) throw new Error(`minLetters must be a positive integer, got ${minLetters}`);
+  if (!(maxUpperShare > 0 && maxUpperShare <= 1))
+    throw new Error(`maxUpperShare must be in (0, 1], got ${maxUpperShare}`);
+  if (!Number.isInteger(minLetters) || minLetters < 1)
+    throw new Error(`minLetters must be a positive integer, got ${minLetters}`);
   return { maxUpperShare, minLetters };
 }
 

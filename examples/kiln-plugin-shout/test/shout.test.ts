@@ -1,5 +1,5 @@
-import { describe, expect, test } from 'vitest';
 import type { CleanerHook, Doc, Dropped, KilnContext } from '@kiln/core';
+import { describe, expect, test } from 'vitest';
 import shout, { upperShare } from '../src/index.js';
 
 const ctx = {

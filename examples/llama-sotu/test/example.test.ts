@@ -4,9 +4,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
 import { createKiln, createMemoryLogger } from '@kiln/core';
 import { createModelGenerator, toEngine } from '@kiln/generate';
+import { describe, expect, it } from 'vitest';
 
 const EXAMPLE = fileURLToPath(new URL('..', import.meta.url));
 
@@ -14,8 +14,19 @@ describe('example: llama-sotu', () => {
   it('kiln prepare + kiln train (shortened) + generation', async () => {
     const runDir = mkdtempSync(join(tmpdir(), 'kiln-llama-sotu-'));
     const kiln = await createKiln({
-      cwd: EXAMPLE, command: 'run', runDir, logger: createMemoryLogger(),
-      overrides: ['backend=js', 'train.steps=30', 'train.batchSize=4', 'train.warmupSteps=3', 'train.evalEvery=10', 'train.evalBatches=2', 'train.checkpointEvery=0'],
+      cwd: EXAMPLE,
+      command: 'run',
+      runDir,
+      logger: createMemoryLogger(),
+      overrides: [
+        'backend=js',
+        'train.steps=30',
+        'train.batchSize=4',
+        'train.warmupSteps=3',
+        'train.evalEvery=10',
+        'train.evalBatches=2',
+        'train.checkpointEvery=0',
+      ],
     });
     try {
       const { train } = await kiln.run(['data', 'tokenizer', 'encode', 'train']);

@@ -5,8 +5,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
 import { createKiln, createMemoryLogger } from '@kiln/core';
+import { describe, expect, it } from 'vitest';
 
 const EXAMPLE = fileURLToPath(new URL('..', import.meta.url));
 
@@ -18,13 +18,21 @@ describe('example: state-of-the-union', () => {
       command: 'train',
       runDir,
       logger: createMemoryLogger(),
-      overrides: ['train.steps=100', 'train.batchSize=8', 'train.warmupSteps=10', 'train.evalEvery=0', 'train.checkpointEvery=0'],
+      overrides: [
+        'train.steps=100',
+        'train.batchSize=8',
+        'train.warmupSteps=10',
+        'train.evalEvery=0',
+        'train.checkpointEvery=0',
+      ],
     });
     try {
       const { train } = await kiln.run(['train']);
       const val = train.metrics!['val/loss'];
       const entropy = train.metrics!['data/unigramEntropy'];
-      console.info(`[state-of-the-union] 100 steps: val/loss ${val.toFixed(3)} vs unigram entropy ${entropy.toFixed(3)} nats/byte`);
+      console.info(
+        `[state-of-the-union] 100 steps: val/loss ${val.toFixed(3)} vs unigram entropy ${entropy.toFixed(3)} nats/byte`,
+      );
       expect(entropy).toBeGreaterThan(2.8); // bytes of English prose: ~2.95 nats
       expect(val).toBeLessThan(entropy - 0.3);
       expect(train.modelDir).toBe('checkpoints/step-000100');

@@ -3,19 +3,26 @@
  * so tests call it directly: 0 ok, 1 failure, 2 fix your config (wrong
  * field, missing plugin), 130 interrupted.
  */
-import { Command, CommanderError } from 'commander';
+
 import { createKiln, type Kiln } from '@kiln/core';
+import { Command, CommanderError } from 'commander';
 import { createCliLogger } from './cli-logger.js';
 import { doctor, formatDoctor } from './commands/doctor.js';
 import { initConfig } from './commands/init.js';
 import { registerGenerate, registerReport, registerServe } from './commands/model-commands.js';
 import { registerPluginCommands } from './commands/plugin-commands.js';
-import { registerTokenizerSubcommands } from './commands/tokenizer-commands.js';
 import { PENDING_COMMANDS, STAGE_COMMANDS, type StageCommand } from './commands/stage-commands.js';
-import { DATA_COMMANDS, dataRunOverrides, registerWorker, withDataRunOptions, type DataRunOptions } from './commands/worker.js';
+import { registerTokenizerSubcommands } from './commands/tokenizer-commands.js';
+import {
+  DATA_COMMANDS,
+  type DataRunOptions,
+  dataRunOverrides,
+  registerWorker,
+  withDataRunOptions,
+} from './commands/worker.js';
 import { onInterrupt } from './interrupt.js';
-import { processIO, type CliIO } from './io.js';
-import { configTarget, kilnOptions, withCommonOptions, type CommonOptions } from './options.js';
+import { type CliIO, processIO } from './io.js';
+import { type CommonOptions, configTarget, kilnOptions, withCommonOptions } from './options.js';
 import { createTtyProgress } from './progress.js';
 import { describeError, exitCodeOf } from './report-error.js';
 import { summary } from './summary.js';
@@ -26,7 +33,12 @@ interface StageCommandOptions extends CommonOptions, DataRunOptions {
   force: boolean;
 }
 
-async function runStageCommand(entry: StageCommand, options: StageCommandOptions, io: CliIO, target?: string): Promise<void> {
+async function runStageCommand(
+  entry: StageCommand,
+  options: StageCommandOptions,
+  io: CliIO,
+  target?: string,
+): Promise<void> {
   const logger = createCliLogger({ json: options.json, verbose: options.verbose, write: io.stderr });
   const bars = io.isTTY && !options.json ? createTtyProgress(io.progressStream) : undefined;
   const interrupt = onInterrupt((message) => logger.warn(message));
@@ -42,10 +54,17 @@ async function runStageCommand(entry: StageCommand, options: StageCommandOptions
       ...(bars && { progress: bars }),
     });
     const stages = entry.stages(kiln);
-    if (stages.length === 0) logger.warn(`nothing to run: ${kiln.config.configFile ?? 'the config'} has no stage sections (data, tokenizer, train...) and no \`stages\``);
+    if (stages.length === 0)
+      logger.warn(
+        `nothing to run: ${kiln.config.configFile ?? 'the config'} has no stage sections (data, tokenizer, train...) and no \`stages\``,
+      );
     const results = await kiln.run(stages);
     bars?.stopAll();
-    io.stdout(options.json ? `${JSON.stringify({ ok: true, runDir: kiln.config.runDir, results })}\n` : summary(kiln.config.runDir, results));
+    io.stdout(
+      options.json
+        ? `${JSON.stringify({ ok: true, runDir: kiln.config.runDir, results })}\n`
+        : summary(kiln.config.runDir, results),
+    );
   } finally {
     bars?.stopAll();
     interrupt.dispose();
@@ -55,7 +74,9 @@ async function runStageCommand(entry: StageCommand, options: StageCommandOptions
 
 function buildProgram(io: CliIO, setExit: (code: number) => void): Command {
   const program = new Command('kiln')
-    .description('Train language models from scratch in TypeScript: data, tokenizer, pretraining, tuning, evaluation, export.')
+    .description(
+      'Train language models from scratch in TypeScript: data, tokenizer, pretraining, tuning, evaluation, export.',
+    )
     .version(VERSION)
     .exitOverride()
     // Options after a command's name are that command's (kiln tokenizer encode --json x), never its parent's.
@@ -68,16 +89,22 @@ function buildProgram(io: CliIO, setExit: (code: number) => void): Command {
       command
         .argument('[dir]', 'the folder holding llm.config.ts, or the config file itself (default: the current folder)')
         .option('--force', 'run every stage, even those state.json shows up to date', false)
-        .action(async (target: string | undefined, options: StageCommandOptions) => runStageCommand(entry, options, io, target));
+        .action(async (target: string | undefined, options: StageCommandOptions) =>
+          runStageCommand(entry, options, io, target),
+        );
     const base = withCommonOptions(program.command(entry.name).description(entry.description));
     const command = asStage(DATA_COMMANDS.includes(entry.name) ? withDataRunOptions(base) : base);
     if (entry.name === 'tokenizer') registerTokenizerSubcommands(command, io, asStage);
   }
   for (const entry of PENDING_COMMANDS) {
-    withCommonOptions(program.command(entry.name).description(`${entry.description} (not available yet)`)).action(() => {
-      io.stderr(`kiln ${entry.name}: not available in this version: it needs ${entry.needs}, which no installed package provides yet\n`);
-      setExit(2);
-    });
+    withCommonOptions(program.command(entry.name).description(`${entry.description} (not available yet)`)).action(
+      () => {
+        io.stderr(
+          `kiln ${entry.name}: not available in this version: it needs ${entry.needs}, which no installed package provides yet\n`,
+        );
+        setExit(2);
+      },
+    );
   }
   registerGenerate(program, io);
   registerServe(program, io, () => {
@@ -90,12 +117,12 @@ function buildProgram(io: CliIO, setExit: (code: number) => void): Command {
   });
   registerReport(program, io);
   registerWorker(program, io);
-  withCommonOptions(program.command('doctor').description('what this machine offers: CPU, threads, WASM SIMD, backends')).action(
-    async (options: CommonOptions) => {
-      const report = await doctor({ ...kilnOptions(options, 'doctor', io.cwd), env: io.env });
-      io.stdout(options.json ? `${JSON.stringify(report)}\n` : formatDoctor(report));
-    },
-  );
+  withCommonOptions(
+    program.command('doctor').description('what this machine offers: CPU, threads, WASM SIMD, backends'),
+  ).action(async (options: CommonOptions) => {
+    const report = await doctor({ ...kilnOptions(options, 'doctor', io.cwd), env: io.env });
+    io.stdout(options.json ? `${JSON.stringify(report)}\n` : formatDoctor(report));
+  });
   program
     .command('init')
     .description('write a commented llm.config.ts in the current folder (never overwrites)')
@@ -117,7 +144,11 @@ export async function main(argv: readonly string[], io: CliIO = processIO()): Pr
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode;
     const json = argv.includes('--json');
-    io[json ? 'stdout' : 'stderr'](json ? `${JSON.stringify({ ok: false, error: describeError(error) })}\n` : `error: ${describeError(error).message}\n`);
+    io[json ? 'stdout' : 'stderr'](
+      json
+        ? `${JSON.stringify({ ok: false, error: describeError(error) })}\n`
+        : `error: ${describeError(error).message}\n`,
+    );
     return exitCodeOf(error);
   }
 }

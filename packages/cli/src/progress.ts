@@ -2,8 +2,9 @@
  * Progress bars for ctx.progress on a terminal (cli-progress). Off the
  * terminal, or with --json, progress is quiet: logs and the result are enough.
  */
-import cliProgress from 'cli-progress';
+
 import type { ProgressFactory } from '@kiln/core';
+import cliProgress from 'cli-progress';
 
 type Payload = { label: string; fields: Record<string, string | number> };
 
@@ -24,7 +25,9 @@ const format: cliProgress.GenericFormatter = (options, params, payload: Payload)
 };
 
 /** A factory drawing bars on `stream` (stderr), all in one multi-bar so stages can nest them. */
-export function createTtyProgress(stream: NodeJS.WritableStream = process.stderr): ProgressFactory & { stopAll(): void } {
+export function createTtyProgress(
+  stream: NodeJS.WritableStream = process.stderr,
+): ProgressFactory & { stopAll(): void } {
   const multi = new cliProgress.MultiBar({ format, stream, hideCursor: true, clearOnComplete: false, fps: 5 });
   const factory = (label: string, total: number) => {
     const payload: Payload = { label, fields: {} };
@@ -42,4 +45,3 @@ export function createTtyProgress(stream: NodeJS.WritableStream = process.stderr
   };
   return Object.assign(factory, { stopAll: () => multi.stop() });
 }
-

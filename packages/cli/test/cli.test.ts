@@ -2,9 +2,9 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, onTestFinished, test } from 'vitest';
 import { createKiln, createMemoryLogger } from '@kiln/core';
-import { main, type CliIO } from '../src/index.js';
+import { describe, expect, onTestFinished, test } from 'vitest';
+import { type CliIO, main } from '../src/index.js';
 
 const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
 
@@ -20,7 +20,13 @@ function tempDir(): string {
 async function kiln(argv: string[], cwd = tempDir()) {
   let stdout = '';
   let stderr = '';
-  const io: CliIO = { cwd, env: {}, isTTY: false, stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t) };
+  const io: CliIO = {
+    cwd,
+    env: {},
+    isTTY: false,
+    stdout: (t) => void (stdout += t),
+    stderr: (t) => void (stderr += t),
+  };
   const code = await main(argv, io);
   return { code, stdout, stderr, cwd };
 }
@@ -29,7 +35,22 @@ describe('kiln', () => {
   test('--help lists every pipeline command', async () => {
     const { code, stdout } = await kiln(['--help']);
     expect(code).toBe(0);
-    for (const command of ['run', 'prepare', 'tokenizer', 'train', 'finetune', 'align', 'eval', 'generate', 'compress', 'export', 'serve', 'report', 'doctor', 'init']) {
+    for (const command of [
+      'run',
+      'prepare',
+      'tokenizer',
+      'train',
+      'finetune',
+      'align',
+      'eval',
+      'generate',
+      'compress',
+      'export',
+      'serve',
+      'report',
+      'doctor',
+      'init',
+    ]) {
       expect(stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
     }
     expect((await kiln(['trian'])).code).toBe(1);
@@ -57,15 +78,23 @@ describe('kiln', () => {
     expect(stderr).toContain('trian: unknown field (did you mean "train"?)');
     const json = await kiln(['train', '--json'], cwd);
     expect(json.code).toBe(2);
-    expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, error: { name: 'ConfigError', field: 'trian', file: join(cwd, 'llm.config.ts') } });
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      ok: false,
+      error: { name: 'ConfigError', field: 'trian', file: join(cwd, 'llm.config.ts') },
+    });
   });
 
   test('a plugin option error names the plugin; a stage without a provider says what to add; exit 2', async () => {
     const cwd = tempDir();
-    writeFileSync(join(cwd, 'llm.config.ts'), `export default { plugins: [['kiln-plugin-shout', { maxUpperShare: 3 }]] };\n`);
+    writeFileSync(
+      join(cwd, 'llm.config.ts'),
+      `export default { plugins: [['kiln-plugin-shout', { maxUpperShare: 3 }]] };\n`,
+    );
     const bad = await kiln(['run'], cwd);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/plugins\[0\]: \[kiln-plugin-shout\] plugin factory failed: maxUpperShare must be in \(0, 1\]/);
+    expect(bad.stderr).toMatch(
+      /plugins\[0\]: \[kiln-plugin-shout\] plugin factory failed: maxUpperShare must be in \(0, 1\]/,
+    );
 
     writeFileSync(join(cwd, 'llm.config.ts'), `export default { train: { steps: 10 } };\n`);
     const missing = await kiln(['train'], cwd);
@@ -90,11 +119,18 @@ describe('kiln', () => {
         }],
       });\n`,
     );
-    const { code, stdout, stderr } = await kiln(['data', '--set', 'data.repeat=3', '--set', 'name=cli-json', '--json'], cwd);
+    const { code, stdout, stderr } = await kiln(
+      ['data', '--set', 'data.repeat=3', '--set', 'name=cli-json', '--json'],
+      cwd,
+    );
     expect(stderr).toBe('');
     expect(code).toBe(0);
     const out = JSON.parse(stdout);
-    expect(out).toMatchObject({ ok: true, runDir: join(cwd, 'runs/cli-json'), results: { data: { metrics: { docsIn: 3, docsOut: 3 } } } });
+    expect(out).toMatchObject({
+      ok: true,
+      runDir: join(cwd, 'runs/cli-json'),
+      results: { data: { metrics: { docsIn: 3, docsOut: 3 } } },
+    });
     const human = await kiln(['data', '--run-dir', 'elsewhere'], cwd);
     expect(human.code).toBe(0);
     expect(human.stdout).toMatch(new RegExp(`^done: ${join(cwd, 'elsewhere')}\\n  data +docsIn=1 `));
@@ -104,10 +140,21 @@ describe('kiln', () => {
     const { code, stdout } = await kiln(['doctor', '--json']);
     expect(code).toBe(0);
     const report = JSON.parse(stdout);
-    expect(report.machine).toMatchObject({ node: process.version, sharedArrayBuffer: true, wasmSimd: true, wasmThreads: true });
+    expect(report.machine).toMatchObject({
+      node: process.version,
+      sharedArrayBuffer: true,
+      wasmSimd: true,
+      wasmThreads: true,
+    });
     expect(report.machine.cpu.cores).toBeGreaterThan(0);
-    expect(report.backends).toContainEqual(expect.objectContaining({ name: 'js', available: true, plugin: 'kiln:backend-js' }));
-    expect(Object.keys(report.packages)).toEqual(['@kiln/backend-native', '@kiln/backend-wasm', '@kiln/backend-webgpu']);
+    expect(report.backends).toContainEqual(
+      expect.objectContaining({ name: 'js', available: true, plugin: 'kiln:backend-js' }),
+    );
+    expect(Object.keys(report.packages)).toEqual([
+      '@kiln/backend-native',
+      '@kiln/backend-wasm',
+      '@kiln/backend-webgpu',
+    ]);
     const native = report.backends.find((b: { name: string }) => b.name === 'native');
     expect(native).toMatchObject({ plugin: 'kiln:backend-native', priority: 75, available: true });
     expect(native.describe).toMatchObject({ maxMemory: '64-bit (system RAM)' });

@@ -16,12 +16,18 @@ test('kiln run <folder> works in that folder; --run-dir stays relative to where 
   const cwd = folder();
   expect(configTarget(cwd, undefined, {})).toEqual({});
   expect(configTarget(cwd, 'example', {})).toEqual({ cwd: join(cwd, 'example') });
-  expect(configTarget(cwd, 'example', { runDir: 'out' })).toEqual({ cwd: join(cwd, 'example'), runDir: join(cwd, 'out') });
+  expect(configTarget(cwd, 'example', { runDir: 'out' })).toEqual({
+    cwd: join(cwd, 'example'),
+    runDir: join(cwd, 'out'),
+  });
 });
 
 test('kiln run <file> takes the file as the config', () => {
   const cwd = folder();
-  expect(configTarget(cwd, 'example/llm.config.ts', {})).toEqual({ cwd: join(cwd, 'example'), configFile: 'llm.config.ts' });
+  expect(configTarget(cwd, 'example/llm.config.ts', {})).toEqual({
+    cwd: join(cwd, 'example'),
+    configFile: 'llm.config.ts',
+  });
   expect(() => configTarget(cwd, 'example/llm.config.ts', { config: 'other.ts' })).toThrow(/either as .* or with -c/);
 });
 

@@ -2,13 +2,13 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import OpenAI from 'openai';
-import { GPT2, Gpt2Engine } from '@kiln/gpt2';
-import { ReferenceBackend, createRng } from '@kiln/tensor';
 import { uncachedNextTokenModel } from '@kiln/generate';
+import { GPT2, Gpt2Engine } from '@kiln/gpt2';
 import { createTextGenerator } from '@kiln/sampling';
-import { main, type CliIO } from '../src/index.js';
+import { createRng, ReferenceBackend } from '@kiln/tensor';
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { type CliIO, main } from '../src/index.js';
 
 const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
 const CONFIG = `import gpt2 from '@kiln/gpt2';
@@ -37,7 +37,14 @@ const decode = (ids: ArrayLike<number>) => Buffer.from(Array.from(ids).filter((i
 async function kiln(argv: string[], signal?: AbortSignal, onStdout?: (all: string) => void) {
   let stdout = '';
   let stderr = '';
-  const io: CliIO = { cwd, env: {}, isTTY: false, signal, stdout: (t) => void (stdout += t, onStdout?.(stdout)), stderr: (t) => void (stderr += t) };
+  const io: CliIO = {
+    cwd,
+    env: {},
+    isTTY: false,
+    signal,
+    stdout: (t) => void ((stdout += t), onStdout?.(stdout)),
+    stderr: (t) => void (stderr += t),
+  };
   const code = await main(argv, io);
   return { code, stdout, stderr };
 }
@@ -47,7 +54,11 @@ beforeAll(async () => {
   mkdirSync(base, { recursive: true });
   cwd = mkdtempSync(join(base, 'model-commands-'));
   writeFileSync(join(cwd, 'llm.config.ts'), CONFIG);
-  await new GPT2({ vocabSize: 257, nPositions: 32, nLayer: 2, nEmbd: 32, nHead: 4 }, new ReferenceBackend(), createRng(11)).save(join(cwd, 'model'));
+  await new GPT2(
+    { vocabSize: 257, nPositions: 32, nLayer: 2, nEmbd: 32, nHead: 4 },
+    new ReferenceBackend(),
+    createRng(11),
+  ).save(join(cwd, 'model'));
   mkdirSync(join(cwd, 'runs/tiny/tokenizer'), { recursive: true });
 });
 afterAll(() => rmSync(cwd, { recursive: true, force: true }));
@@ -57,7 +68,11 @@ describe('model commands', () => {
     const a = await kiln(['generate', '--model', 'model', '-n', '12', '--seed', '5', '-t', '0.9', 'Hi']);
     expect(a.code, a.stderr).toBe(0);
     const model = await GPT2.load(join(cwd, 'model'), new ReferenceBackend());
-    const gen = createTextGenerator({ name: 'ref', model: uncachedNextTokenModel(Gpt2Engine.fromGpt2(model)), tokenizer: { eosId: 256, encode: (t) => [...Buffer.from(t)], decode } });
+    const gen = createTextGenerator({
+      name: 'ref',
+      model: uncachedNextTokenModel(Gpt2Engine.fromGpt2(model)),
+      tokenizer: { eosId: 256, encode: (t) => [...Buffer.from(t)], decode },
+    });
     let want = '';
     for await (const c of gen.generate('Hi', { maxTokens: 12, seed: 5, temperature: 0.9 })) want += c.text;
     expect(a.stdout).toBe(`${want}\n`);
@@ -91,20 +106,47 @@ describe('model commands', () => {
       const line = all.split('\n').find((l) => l.startsWith('{'));
       if (line) resolveUrl(JSON.parse(line).url);
     });
-    const url = await Promise.race([ready, running.then((r) => Promise.reject(new Error(`serve exited: ${r.stderr}`)))]);
+    const url = await Promise.race([
+      ready,
+      running.then((r) => Promise.reject(new Error(`serve exited: ${r.stderr}`))),
+    ]);
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    const ok = await fetch(`${url}/v1/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'tiny', prompt: 'Hi', max_tokens: 5, seed: 1 }) });
+    const ok = await fetch(`${url}/v1/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'tiny', prompt: 'Hi', max_tokens: 5, seed: 1 }),
+    });
     expect(ok.status).toBe(200);
     const body = (await ok.json()) as { choices: Array<{ text: string }>; usage: { completion_tokens: number } };
     expect(body.usage.completion_tokens).toBeGreaterThan(0);
     // The OpenAI client library, plain and streaming: the same seeded text both ways.
     const client = new OpenAI({ baseURL: `${url}/v1`, apiKey: 'unused', maxRetries: 0 });
-    const chat = await client.completions.create({ model: 'tiny', prompt: 'Hi', max_tokens: 6, seed: 4, temperature: 0.7 });
+    const chat = await client.completions.create({
+      model: 'tiny',
+      prompt: 'Hi',
+      max_tokens: 6,
+      seed: 4,
+      temperature: 0.7,
+    });
     let streamed = '';
-    for await (const part of await client.completions.create({ model: 'tiny', prompt: 'Hi', max_tokens: 6, seed: 4, temperature: 0.7, stream: true })) streamed += part.choices[0]?.text ?? '';
+    for await (const part of await client.completions.create({
+      model: 'tiny',
+      prompt: 'Hi',
+      max_tokens: 6,
+      seed: 4,
+      temperature: 0.7,
+      stream: true,
+    }))
+      streamed += part.choices[0]?.text ?? '';
     expect(streamed).toBe(chat.choices[0].text);
-    await expect(client.completions.create({ model: 'tiny', prompt: 'Hi', max_tokens: 6, top_p: 7 })).rejects.toMatchObject({ status: 400 });
-    const bad = await fetch(`${url}/v1/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt: 'Hi', max_tokens: -3 }) });
+    await expect(
+      client.completions.create({ model: 'tiny', prompt: 'Hi', max_tokens: 6, top_p: 7 }),
+    ).rejects.toMatchObject({ status: 400 });
+    const bad = await fetch(`${url}/v1/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ prompt: 'Hi', max_tokens: -3 }),
+    });
     expect(bad.status).toBeGreaterThanOrEqual(400);
     expect(bad.status).toBeLessThan(500);
     expect(((await bad.json()) as { error: { message: string } }).error.message).toBeTruthy();

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { main, type CliIO } from '../src/index.js';
+import { type CliIO, main } from '../src/index.js';
 
 const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
 const CONFIG = `const counter = {
@@ -29,7 +29,13 @@ let cwd: string;
 async function kiln(argv: string[], dir = cwd) {
   let stdout = '';
   let stderr = '';
-  const io: CliIO = { cwd: dir, env: {}, isTTY: false, stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t) };
+  const io: CliIO = {
+    cwd: dir,
+    env: {},
+    isTTY: false,
+    stdout: (t) => void (stdout += t),
+    stderr: (t) => void (stderr += t),
+  };
   return { code: await main(argv, io), stdout, stderr };
 }
 
@@ -45,7 +51,9 @@ afterAll(() => rmSync(cwd, { recursive: true, force: true }));
 describe('plugin commands', () => {
   test('kiln --help lists the command with its plugin; it runs with its arguments, options and exit code', async () => {
     const help = await kiln(['--help']);
-    expect(help.stdout).toMatch(/count-words \[options\] <file>\s+count the words of a file \(from\s+kiln-plugin-count-words\)/);
+    expect(help.stdout).toMatch(
+      /count-words \[options\] <file>\s+count the words of a file \(from\s+kiln-plugin-count-words\)/,
+    );
     const all = await kiln(['count-words', 'words.txt']);
     expect(all.code, all.stderr).toBe(0);
     expect(all.stdout).toBe('5 words (run cmds)\n');

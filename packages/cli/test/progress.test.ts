@@ -4,7 +4,13 @@ import { expect, test } from 'vitest';
 import { createTtyProgress } from '../src/progress.js';
 
 test('bars show label, bar with total, count without, and fields', () => {
-  const stream = Object.assign(new PassThrough(), { isTTY: true, columns: 120, cursorTo() {}, clearLine() {}, moveCursor() {} });
+  const stream = Object.assign(new PassThrough(), {
+    isTTY: true,
+    columns: 120,
+    cursorTo() {},
+    clearLine() {},
+    moveCursor() {},
+  });
   let out = '';
   stream.on('data', (chunk: Buffer) => (out += chunk.toString()));
   const progress = createTtyProgress(stream);

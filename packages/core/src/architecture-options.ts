@@ -36,7 +36,11 @@ export function checkTransformer(o: TransformerOptions, ctx: z.core.$RefinementC
     ctx.addIssue({ code: 'custom', path: ['context'], message: 'required: the context length (or nPositions)' });
   }
   if (o.nEmbd % o.nHead !== 0) {
-    ctx.addIssue({ code: 'custom', path: ['nEmbd'], message: `${o.nEmbd} must be divisible by model.nHead (${o.nHead})` });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['nEmbd'],
+      message: `${o.nEmbd} must be divisible by model.nHead (${o.nHead})`,
+    });
   }
 }
 
@@ -54,13 +58,22 @@ export function transformerSizes(o: TransformerOptions & { nLayer: number }): {
 }
 
 /** The `model:` section (its `architecture` key aside) checked against an architecture's schema; errors name the plugin. */
-export function checkModelOptions<Output>(schema: StandardSchemaV1<unknown, Output>, options: Record<string, unknown>, plugin: string): Output {
+export function checkModelOptions<Output>(
+  schema: StandardSchemaV1<unknown, Output>,
+  options: Record<string, unknown>,
+  plugin: string,
+): Output {
   const { architecture: _architecture, ...rest } = options;
   return checkOptions(schema, rest, { plugin, section: 'model' });
 }
 
 /** A token id option (eos, bos, pad) must lie inside the vocabulary. */
-export function checkTokenId(o: TransformerOptions, field: string, id: number | undefined, ctx: z.core.$RefinementCtx): void {
+export function checkTokenId(
+  o: TransformerOptions,
+  field: string,
+  id: number | undefined,
+  ctx: z.core.$RefinementCtx,
+): void {
   if (id !== undefined && id >= o.vocabSize) {
     ctx.addIssue({ code: 'custom', path: [field], message: `${id} is outside the vocabulary of ${o.vocabSize}` });
   }

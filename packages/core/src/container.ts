@@ -4,14 +4,15 @@
  * Each stage gets a scope of its own (its name, its metrics), and plugins
  * see all of it only through the typed KilnContext built here.
  */
-import { asFunction, asValue, createContainer, InjectionMode, type AwilixContainer } from 'awilix';
+
 import type { Backend } from '@kiln/tensor';
+import { type AwilixContainer, asFunction, asValue, createContainer, InjectionMode } from 'awilix';
+import { recordBackend } from './backend/record-backend.js';
+import { resolveBackend } from './backend/resolve-backend.js';
 import { KilnError } from './errors.js';
 import type { KilnHooks } from './hooks.js';
 import { createHooksFacade } from './hooks-facade.js';
 import { registerRunContext } from './plugin-context.js';
-import { resolveBackend } from './backend/resolve-backend.js';
-import { recordBackend } from './backend/record-backend.js';
 import { createMetricsSink } from './services/metrics.js';
 import type { ProgressFactory } from './services/progress.js';
 import { createRunRng } from './services/rng.js';
@@ -56,7 +57,12 @@ export interface RunContainerOptions {
 }
 
 function drop(rule: string, detail?: string, duplicateOf?: string): Dropped {
-  return { dropped: true, rule, ...(detail !== undefined && { detail }), ...(duplicateOf !== undefined && { duplicateOf }) };
+  return {
+    dropped: true,
+    rule,
+    ...(detail !== undefined && { detail }),
+    ...(duplicateOf !== undefined && { duplicateOf }),
+  };
 }
 
 /** KilnContext over a container scope; getters resolve lazily, so `kiln doctor` creates no run directory. */
@@ -83,7 +89,10 @@ function buildContext(cradle: RunServices): KilnContext {
     progress: (label: string, total: number) => cradle.progress(label, total),
     plugin<Api>(name: string): Api {
       const found = config.plugins.find((p) => p.name === name);
-      if (!found) throw new KilnError(`plugin "${name}" is not loaded: add it to plugins in ${config.configFile ?? 'the config'}`);
+      if (!found)
+        throw new KilnError(
+          `plugin "${name}" is not loaded: add it to plugins in ${config.configFile ?? 'the config'}`,
+        );
       if (found.api === undefined) throw new KilnError(`plugin "${name}" declares no api`, { plugin: name });
       return found.api as Api;
     },
@@ -119,7 +128,9 @@ export function createRunContainer(options: RunContainerOptions): RunContainer {
         const created = (get as { created?: () => Promise<Backend> | undefined }).created?.();
         if (created) await (await created.catch(() => undefined))?.dispose();
       }),
-    metrics: asFunction(({ runDir, stage }: RunServices) => createMetricsSink(runDir.path('metrics.jsonl'), stage)).scoped(),
+    metrics: asFunction(({ runDir, stage }: RunServices) =>
+      createMetricsSink(runDir.path('metrics.jsonl'), stage),
+    ).scoped(),
     facade: asFunction((cradle: RunServices) => createHooksFacade(cradle.hooks, () => cradle.ctx)).scoped(),
     ctx: asFunction(buildContext).scoped(),
   });

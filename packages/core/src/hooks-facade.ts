@@ -4,7 +4,7 @@
  * touching tapable. Missing providers become errors that say what to add.
  */
 import { KilnError } from './errors.js';
-import { tappedItems, type KilnHooks, type TapMeta } from './hooks.js';
+import { type KilnHooks, type TapMeta, tappedItems } from './hooks.js';
 import { missingProvider } from './stages/missing-provider.js';
 import type { ArchitectureProvider, KilnContext, KilnHooksFacade, KilnPlugin, StageName } from './types.js';
 
@@ -44,7 +44,9 @@ export function createHooksFacade(hooks: KilnHooks, context: () => KilnContext):
     trainer(name, stage: StageName) {
       const provider = hooks.trainer.call(name, stage);
       if (provider) return provider;
-      const available = tappedItems<{ name: string; stage: string }>(hooks.trainer).map((t) => `${t.name} (${t.stage})`);
+      const available = tappedItems<{ name: string; stage: string }>(hooks.trainer).map(
+        (t) => `${t.name} (${t.stage})`,
+      );
       throw missingProvider(ctx().config, 'trainer', { stage, requested: name, field: `${stage}.trainer`, available });
     },
     chatTemplate: (name) => hooks.chatTemplate.call(name),
@@ -79,18 +81,24 @@ export function createHooksFacade(hooks: KilnHooks, context: () => KilnContext):
         if (engine) return engine;
       }
       const kind = typeof model === 'object' && model !== null ? model.constructor.name : typeof model;
-      throw new KilnError(`[${who}] no architecture recognises the model (${kind}); loaded architectures: ${offered(hooks.architecture).join(', ') || 'none'}`, {
-        plugin: who,
-      });
+      throw new KilnError(
+        `[${who}] no architecture recognises the model (${kind}); loaded architectures: ${offered(hooks.architecture).join(', ') || 'none'}`,
+        {
+          plugin: who,
+        },
+      );
     },
     async loadModel(dir) {
       const c = ctx();
       const state = await c.runDir.readJson<{ modelDir?: string }>('state.json');
       const from = dir ?? (state?.modelDir === undefined ? undefined : c.runDir.path(state.modelDir));
       if (from === undefined) {
-        throw new KilnError(`no model in ${c.runDir.root} yet: run a training stage first (kiln train), or name a model directory`, {
-          exitCode: 2,
-        });
+        throw new KilnError(
+          `no model in ${c.runDir.root} yet: run a training stage first (kiln train), or name a model directory`,
+          {
+            exitCode: 2,
+          },
+        );
       }
       const loaded = await hooks.modelLoad.promise(from, await c.backend(), c);
       if (loaded) return loaded;

@@ -11,13 +11,16 @@
  * HOOKS below is the single table of every KilnPlugin hook with its kind and
  * points; createHooks builds from it and the adapter taps by it.
  */
+
+import type { Backend } from '@kiln/tensor';
 import tapable from 'tapable';
+import type { CleanStats, SourceManifest } from './stages/data-report.js';
 import type {
   ArchitectureProvider,
   BackendProvider,
   ChatTemplateProvider,
-  CommandProvider,
   CheckpointInfo,
+  CommandProvider,
   ConfigEnv,
   Doc,
   Dropped,
@@ -35,8 +38,6 @@ import type {
   TrainerProvider,
   UserConfig,
 } from './types.js';
-import type { Backend } from '@kiln/tensor';
-import type { CleanStats, SourceManifest } from './stages/data-report.js';
 
 const {
   AsyncParallelHook,
@@ -94,7 +95,9 @@ export const HOOKS = {
   /** AsyncSeriesWaterfall · each plugin's config() partial is deep-merged into the config it passes on. */
   config: {
     kind: 'sequential',
-    points: { config: () => new AsyncSeriesWaterfallHook<[UserConfig, ConfigEnv], UserConfig, TapMeta>(['config', 'env']) },
+    points: {
+      config: () => new AsyncSeriesWaterfallHook<[UserConfig, ConfigEnv], UserConfig, TapMeta>(['config', 'env']),
+    },
   },
   /** AsyncParallel · the config is final and frozen. */
   configResolved: {
@@ -106,14 +109,23 @@ export const HOOKS = {
     kind: 'series',
     points: {
       source: () =>
-        new SyncWaterfallHook<[AsyncIterable<Doc>, KilnContext, SourceManifest], AsyncIterable<Doc>, TapMeta>(['docs', 'ctx', 'manifest']),
+        new SyncWaterfallHook<[AsyncIterable<Doc>, KilnContext, SourceManifest], AsyncIterable<Doc>, TapMeta>([
+          'docs',
+          'ctx',
+          'manifest',
+        ]),
     },
   },
   cleaner: {
     kind: 'sequential',
     points: {
       /** AsyncSeriesWaterfall · one document through every cleaner in stage order; once dropped it passes through untouched. */
-      cleaner: () => new AsyncSeriesWaterfallHook<[Doc | Dropped, KilnContext, CleanStats], Doc | Dropped, TapMeta>(['doc', 'ctx', 'stats']),
+      cleaner: () =>
+        new AsyncSeriesWaterfallHook<[Doc | Dropped, KilnContext, CleanStats], Doc | Dropped, TapMeta>([
+          'doc',
+          'ctx',
+          'stats',
+        ]),
       /** AsyncSeries · end of the stream: each cleaner adds its extra report data under its rule. */
       cleanerFinish: () => new AsyncSeriesHook<[KilnContext, Record<string, unknown>], TapMeta>(['ctx', 'extras']),
     },
@@ -129,7 +141,8 @@ export const HOOKS = {
       /** SyncBail · the first tokenizer provider whose name matches `tokenizer.type`. */
       tokenizer: () => new SyncBailHook<[string | undefined], TokenizerProvider | undefined, TapMeta>(['type']),
       /** AsyncSeriesBail · the first tokenizer provider that recognises a saved directory loads it. */
-      tokenizerLoad: () => new AsyncSeriesBailHook<[string, KilnContext], Tokenizer | undefined, TapMeta>(['dir', 'ctx']),
+      tokenizerLoad: () =>
+        new AsyncSeriesBailHook<[string, KilnContext], Tokenizer | undefined, TapMeta>(['dir', 'ctx']),
     },
   },
   architecture: {
@@ -139,14 +152,19 @@ export const HOOKS = {
       architecture: () => new SyncBailHook<[string | undefined], ArchitectureProvider | undefined, TapMeta>(['name']),
       /** AsyncSeriesBail · the first architecture that recognises a saved model directory loads it. */
       modelLoad: () =>
-        new AsyncSeriesBailHook<[string, Backend, KilnContext], LoadedModel | undefined, TapMeta>(['dir', 'backend', 'ctx']),
+        new AsyncSeriesBailHook<[string, Backend, KilnContext], LoadedModel | undefined, TapMeta>([
+          'dir',
+          'backend',
+          'ctx',
+        ]),
     },
   },
   /** SyncBail · the first trainer for the stage whose name matches `<stage>.trainer`. */
   trainer: {
     kind: 'first',
     points: {
-      trainer: () => new SyncBailHook<[string | undefined, StageName], TrainerProvider | undefined, TapMeta>(['name', 'stage']),
+      trainer: () =>
+        new SyncBailHook<[string | undefined, StageName], TrainerProvider | undefined, TapMeta>(['name', 'stage']),
     },
   },
   /** SyncWaterfall · collects every plugin's CLI commands. */
@@ -168,7 +186,12 @@ export const HOOKS = {
   reward: {
     kind: 'series',
     points: {
-      reward: () => new AsyncSeriesWaterfallHook<[RewardTotal, RewardInput, KilnContext], RewardTotal, TapMeta>(['total', 'input', 'ctx']),
+      reward: () =>
+        new AsyncSeriesWaterfallHook<[RewardTotal, RewardInput, KilnContext], RewardTotal, TapMeta>([
+          'total',
+          'input',
+          'ctx',
+        ]),
     },
   },
   /** AsyncSeriesWaterfall · every evaluator adds its scores to the results. */
@@ -176,20 +199,31 @@ export const HOOKS = {
     kind: 'series',
     points: {
       evaluator: () =>
-        new AsyncSeriesWaterfallHook<[Record<string, number>, unknown, KilnContext], Record<string, number>, TapMeta>(['scores', 'model', 'ctx']),
+        new AsyncSeriesWaterfallHook<[Record<string, number>, unknown, KilnContext], Record<string, number>, TapMeta>([
+          'scores',
+          'model',
+          'ctx',
+        ]),
     },
   },
   /** AsyncSeriesWaterfall · each compressor receives the previous one's model (prune, then quantize). */
   compressor: {
     kind: 'sequential',
-    points: { compressor: () => new AsyncSeriesWaterfallHook<[unknown, KilnContext], unknown, TapMeta>(['model', 'ctx']) },
+    points: {
+      compressor: () => new AsyncSeriesWaterfallHook<[unknown, KilnContext], unknown, TapMeta>(['model', 'ctx']),
+    },
   },
   /** AsyncSeriesWaterfall · each exporter writes its format and adds the files it wrote. */
   exporter: {
     kind: 'series',
     points: {
       exporter: () =>
-        new AsyncSeriesWaterfallHook<[string[], unknown, string, KilnContext], string[], TapMeta>(['files', 'model', 'outDir', 'ctx']),
+        new AsyncSeriesWaterfallHook<[string[], unknown, string, KilnContext], string[], TapMeta>([
+          'files',
+          'model',
+          'outDir',
+          'ctx',
+        ]),
     },
   },
   // AsyncParallel · lifecycle listeners (loggers, progress, early stopping).
@@ -200,17 +234,27 @@ export const HOOKS = {
   },
   onStageEnd: {
     kind: 'parallel',
-    points: { stageEnd: () => new AsyncParallelHook<[StageName, StageResult, KilnContext], TapMeta>(['stage', 'result', 'ctx']) },
+    points: {
+      stageEnd: () => new AsyncParallelHook<[StageName, StageResult, KilnContext], TapMeta>(['stage', 'result', 'ctx']),
+    },
   },
-  onStep: { kind: 'parallel', points: { step: () => new AsyncParallelHook<[StepInfo, KilnContext], TapMeta>(['info', 'ctx']) } },
-  onEval: { kind: 'parallel', points: { eval: () => new AsyncParallelHook<[EvalInfo, KilnContext], TapMeta>(['info', 'ctx']) } },
+  onStep: {
+    kind: 'parallel',
+    points: { step: () => new AsyncParallelHook<[StepInfo, KilnContext], TapMeta>(['info', 'ctx']) },
+  },
+  onEval: {
+    kind: 'parallel',
+    points: { eval: () => new AsyncParallelHook<[EvalInfo, KilnContext], TapMeta>(['info', 'ctx']) },
+  },
   onCheckpoint: {
     kind: 'parallel',
     points: { checkpoint: () => new AsyncParallelHook<[CheckpointInfo, KilnContext], TapMeta>(['info', 'ctx']) },
   },
   onRunEnd: {
     kind: 'parallel',
-    points: { runEnd: () => new AsyncParallelHook<[Record<string, StageResult>, KilnContext], TapMeta>(['results', 'ctx']) },
+    points: {
+      runEnd: () => new AsyncParallelHook<[Record<string, StageResult>, KilnContext], TapMeta>(['results', 'ctx']),
+    },
   },
 } as const satisfies Record<HookName, HookSpec>;
 
@@ -218,7 +262,9 @@ export const HOOKS = {
 export const HOOK_NAMES: readonly HookName[] = Object.keys(HOOKS).filter((key): key is HookName => key in HOOKS);
 
 type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never;
-type PointsOf<S> = S extends { points: infer P } ? { readonly [N in keyof P]: P[N] extends () => infer H ? H : never } : never;
+type PointsOf<S> = S extends { points: infer P }
+  ? { readonly [N in keyof P]: P[N] extends () => infer H ? H : never }
+  : never;
 
 /** Every hook point, by name: the union of every table row's points. */
 export type KilnHooks = UnionToIntersection<PointsOf<(typeof HOOKS)[HookName]>>;
@@ -237,4 +283,3 @@ export function createHooks(): KilnHooks {
 export function tappedItems<T>(hook: { taps: ReadonlyArray<unknown> }): T[] {
   return (hook.taps as ReadonlyArray<TapMeta>).map((tap) => tap.item as T);
 }
-

@@ -7,20 +7,35 @@
  *   await kiln.run(['train']);
  */
 import { tapPlugin } from './adapter.js';
+import { jsBackend } from './backend/js-backend.js';
+import { listBackendProviders, type ProviderEntry } from './backend/resolve-backend.js';
 import { createConfigEnv, type UserConfigExport } from './config/define-config.js';
 import { parseOverride } from './config/overrides.js';
 import { finishConfig, loadUserConfig } from './config/resolve-config.js';
-import { createRunContainer, stageScope, type RunContainer } from './container.js';
-import { jsBackend } from './backend/js-backend.js';
-import { listBackendProviders, type ProviderEntry } from './backend/resolve-backend.js';
+import { createRunContainer, type RunContainer, stageScope } from './container.js';
 import { KilnError, throwIfAborted } from './errors.js';
 import { createHooks, type KilnHooks, type PluginCommand } from './hooks.js';
-import { markRunning, readRunState, recordStage, serializableConfig, STAGE_SECTIONS } from './run-state.js';
-import { outputsHash, readConfigText, recordedOutputs, sourceStamps, stageFingerprint, stampOutputs, staleReason } from './stage-cache.js';
+import { markRunning, readRunState, recordStage, STAGE_SECTIONS, serializableConfig } from './run-state.js';
 import { createStreamLogger } from './services/logger.js';
-import { quietProgress, type ProgressFactory } from './services/progress.js';
+import { type ProgressFactory, quietProgress } from './services/progress.js';
+import {
+  outputsHash,
+  readConfigText,
+  recordedOutputs,
+  sourceStamps,
+  stageFingerprint,
+  staleReason,
+  stampOutputs,
+} from './stage-cache.js';
 import { STAGE_DRIVERS } from './stages/index.js';
-import { STAGES, type KilnContext, type Logger, type ResolvedConfig, type StageName, type StageResult } from './types.js';
+import {
+  type KilnContext,
+  type Logger,
+  type ResolvedConfig,
+  STAGES,
+  type StageName,
+  type StageResult,
+} from './types.js';
 
 export interface KilnOptions {
   /** Where llm.config.* is searched and --run-dir resolves (default: process.cwd()). */
@@ -64,7 +79,13 @@ export class Kiln {
     const cwd = options.cwd ?? process.cwd();
     const env = createConfigEnv(options.command ?? 'run', options.env);
     const overrides = (options.overrides ?? []).map(parseOverride);
-    const loaded = await loadUserConfig({ cwd, configFile: options.configFile, inline: options.config, env, overrides });
+    const loaded = await loadUserConfig({
+      cwd,
+      configFile: options.configFile,
+      inline: options.config,
+      env,
+      overrides,
+    });
     loaded.plugins.push(...builtinPlugins());
     const hooks = createHooks();
     for (const plugin of loaded.plugins) tapPlugin(hooks, plugin, loaded.file);
@@ -134,17 +155,26 @@ export class Kiln {
     const ctx = stageScope(this.container, stage).resolve('ctx');
     const state = await readRunState(ctx.runDir);
     const fingerprint = stageFingerprint(this.config, stage, state, await readConfigText(this.config));
-    const stale = this.force ? 'forced' : await staleReason(ctx.runDir.root, state, stage, fingerprint, this.config.root);
+    const stale = this.force
+      ? 'forced'
+      : await staleReason(ctx.runDir.root, state, stage, fingerprint, this.config.root);
     const record = state.stages[stage];
     if (stale === undefined && record) {
-      ctx.logger.info(`stage ${stage}: up to date, skipped (finished ${record.finishedAt}; kiln run --force reruns it)`);
+      ctx.logger.info(
+        `stage ${stage}: up to date, skipped (finished ${record.finishedAt}; kiln run --force reruns it)`,
+      );
       ctx.metrics.write({ event: 'stage_skipped' });
       // Later stages load the latest model: make it this stage's again, as if it had just run.
       if (record.modelDir !== undefined && state.modelDir !== record.modelDir) {
         state.modelDir = record.modelDir;
         await ctx.runDir.writeJson('state.json', state);
       }
-      return { ...(record.metrics && { metrics: record.metrics }), ...(record.outputs && { outputs: record.outputs }), ...(record.modelDir !== undefined && { modelDir: record.modelDir }), skipped: true };
+      return {
+        ...(record.metrics && { metrics: record.metrics }),
+        ...(record.outputs && { outputs: record.outputs }),
+        ...(record.modelDir !== undefined && { modelDir: record.modelDir }),
+        skipped: true,
+      };
     }
     const resume = !this.force && state.running?.stage === stage && state.running.fingerprint === fingerprint;
     ctx.logger.info(resume ? `stage ${stage} (resuming the interrupted run)` : `stage ${stage}`);
@@ -162,7 +192,12 @@ export class Kiln {
     }
     const files = (await stampOutputs(ctx.runDir.root, recordedOutputs(result))) ?? {};
     const sources = await sourceStamps(ctx.runDir.root, this.config.root, stage);
-    await recordStage(ctx.runDir, this.config, stage, result, seconds, { fingerprint, outputsHash: outputsHash(files), files, ...(sources && { sources }) });
+    await recordStage(ctx.runDir, this.config, stage, result, seconds, {
+      fingerprint,
+      outputsHash: outputsHash(files),
+      files,
+      ...(sources && { sources }),
+    });
     ctx.metrics.write({ event: 'stage_end', seconds, ...result.metrics });
     await this.hooks.stageEnd.promise(stage, result, ctx);
     return result;
@@ -180,7 +215,10 @@ function sealHooks(hooks: KilnHooks): void {
     let sealed = false;
     hook.intercept({
       register(tap) {
-        if (sealed) throw new KilnError(`"${tap.name}" tried to tap "${name}" after the config was frozen: plugins are added in the config only`);
+        if (sealed)
+          throw new KilnError(
+            `"${tap.name}" tried to tap "${name}" after the config was frozen: plugins are added in the config only`,
+          );
         return tap;
       },
     });

@@ -34,7 +34,9 @@ export function contextFor(ctx: KilnContext, plugin: KilnPlugin): KilnContext {
   if (!byPlugin) derived.set(ctx, (byPlugin = new Map()));
   let own = byPlugin.get(plugin.name);
   if (!own) {
-    own = Object.freeze(Object.create(ctx, { logger: { value: prefixed(ctx.logger, plugin.name), enumerable: true } })) as KilnContext;
+    own = Object.freeze(
+      Object.create(ctx, { logger: { value: prefixed(ctx.logger, plugin.name), enumerable: true } }),
+    ) as KilnContext;
     byPlugin.set(plugin.name, own);
   }
   return own;

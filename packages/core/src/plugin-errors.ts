@@ -3,8 +3,8 @@
  * hook: `[kiln-plugin-foo] cleaner "shout" failed: ...`.
  */
 import { KilnError, messageOf } from './errors.js';
-import type { KilnPlugin } from './types.js';
 import { contextFor, isRunContext } from './plugin-context.js';
+import type { KilnPlugin } from './types.js';
 
 /** Duck-typed: a plugin may carry its own copy of @kiln/core, so instanceof is not reliable. */
 function kilnErrorInfo(error: unknown): { plugin?: string; exitCode?: number; name?: string } | undefined {

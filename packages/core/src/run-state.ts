@@ -4,8 +4,8 @@
  * config.json: the resolved config as plain JSON (plugins by name and version).
  */
 import { createHash } from 'node:crypto';
-import type { ResolvedConfig, RunDir, StageName, StageResult } from './types.js';
 import type { FileStamp, SourceStamp } from './stage-cache.js';
+import type { ResolvedConfig, RunDir, StageName, StageResult } from './types.js';
 import { WRITER } from './version.js';
 
 /** Config sections each stage depends on. */
@@ -26,7 +26,11 @@ export function stableJson(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) => {
     if (typeof v === 'function' || typeof v === 'symbol' || typeof v === 'bigint') return undefined;
     if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
-      return Object.fromEntries(Object.keys(v).sort().map((k) => [k, (v as Record<string, unknown>)[k]]));
+      return Object.fromEntries(
+        Object.keys(v)
+          .sort()
+          .map((k) => [k, (v as Record<string, unknown>)[k]]),
+      );
     }
     return v;
   });

@@ -13,8 +13,8 @@ import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
-import { stableJson, STAGE_SECTIONS, type RunState, type StageRecord } from './run-state.js';
-import { STAGES, type KilnPlugin, type ResolvedConfig, type StageName } from './types.js';
+import { type RunState, STAGE_SECTIONS, type StageRecord, stableJson } from './run-state.js';
+import { type KilnPlugin, type ResolvedConfig, STAGES, type StageName } from './types.js';
 
 /** The hooks through which a plugin takes part in a stage. */
 const STAGE_HOOKS: Record<StageName, readonly (keyof KilnPlugin)[]> = {
@@ -95,7 +95,12 @@ function pluginKeys(config: ResolvedConfig, stage: StageName, configText: string
   return config.plugins
     .filter((p) => STAGE_HOOKS[stage].some((hook) => p[hook] !== undefined))
     .map((p) => {
-      const key = p.cacheKey !== undefined ? stableJson(p.cacheKey) : configText === undefined ? '' : `config:${sha256(configText)}`;
+      const key =
+        p.cacheKey !== undefined
+          ? stableJson(p.cacheKey)
+          : configText === undefined
+            ? ''
+            : `config:${sha256(configText)}`;
       return `${p.name}@${p.version ?? ''}:${key}`;
     });
 }
@@ -106,7 +111,9 @@ function pluginKeys(config: ResolvedConfig, stage: StageName, configText: string
  */
 export function optionsCacheKey(options: unknown): unknown {
   return JSON.parse(
-    JSON.stringify(options ?? {}, (_key, v: unknown) => (v instanceof RegExp ? `regexp:${String(v)}` : typeof v === 'function' ? `function:${String(v)}` : v)),
+    JSON.stringify(options ?? {}, (_key, v: unknown) =>
+      v instanceof RegExp ? `regexp:${String(v)}` : typeof v === 'function' ? `function:${String(v)}` : v,
+    ),
   );
 }
 
@@ -125,7 +132,12 @@ export async function readConfigText(config: ResolvedConfig): Promise<string | u
 }
 
 /** The fingerprint a stage would run with now. */
-export function stageFingerprint(config: ResolvedConfig, stage: StageName, state: RunState, configText: string | undefined): string {
+export function stageFingerprint(
+  config: ResolvedConfig,
+  stage: StageName,
+  state: RunState,
+  configText: string | undefined,
+): string {
   return sha256(
     stableJson({
       // Only the plugins that take part in the stage count: adding a logger or the report reruns nothing.
@@ -159,9 +171,16 @@ interface ManifestFiles {
  * config's folder; names that are not files here, e.g. inside a tarball, are left out).
  * Stamped by size and mtime, not content: corpora can be large and are read again only when they change.
  */
-export async function sourceStamps(runRoot: string, configRoot: string, stage: StageName): Promise<Record<string, SourceStamp> | undefined> {
+export async function sourceStamps(
+  runRoot: string,
+  configRoot: string,
+  stage: StageName,
+): Promise<Record<string, SourceStamp> | undefined> {
   if (stage !== 'data') return undefined;
-  const manifest = await readFile(join(runRoot, 'data/manifest.json'), 'utf8').then((t) => JSON.parse(t) as ManifestFiles, () => undefined);
+  const manifest = await readFile(join(runRoot, 'data/manifest.json'), 'utf8').then(
+    (t) => JSON.parse(t) as ManifestFiles,
+    () => undefined,
+  );
   const stamps: Record<string, SourceStamp> = {};
   for (const source of Object.values(manifest?.sources ?? {})) {
     for (const name of Object.keys(source.files ?? {})) {
@@ -173,7 +192,13 @@ export async function sourceStamps(runRoot: string, configRoot: string, stage: S
 }
 
 /** Why a stage must run, or undefined when its recorded result is still valid. */
-export async function staleReason(runRoot: string, state: RunState, stage: StageName, fingerprint: string, configRoot?: string): Promise<string | undefined> {
+export async function staleReason(
+  runRoot: string,
+  state: RunState,
+  stage: StageName,
+  fingerprint: string,
+  configRoot?: string,
+): Promise<string | undefined> {
   const record = state.stages[stage];
   if (!record) return 'never finished';
   if (record.fingerprint === undefined || record.outputsHash === undefined) return 'recorded without a fingerprint';

@@ -15,13 +15,22 @@
  * Order is decided by `enforce` ('pre' | normal | 'post'), then by named stages
  * (`CLEAN_STAGE`), then by position in the config.
  */
-import type { Backend, GgufConversion, ModelEngine } from '@kiln/tensor';
-import type { Rng } from '@kiln/tensor';
+import type { Backend, GgufConversion, ModelEngine, Rng } from '@kiln/tensor';
 
 export type Awaitable<T> = T | Promise<T>;
 
 /** Stages of the pipeline, in the order `kiln run` executes them. */
-export const STAGES = ['data', 'tokenizer', 'encode', 'train', 'finetune', 'align', 'eval', 'compress', 'export'] as const;
+export const STAGES = [
+  'data',
+  'tokenizer',
+  'encode',
+  'train',
+  'finetune',
+  'align',
+  'eval',
+  'compress',
+  'export',
+] as const;
 export type StageName = (typeof STAGES)[number];
 
 /** Named stages that order cleaners (webpack's PROCESS_ASSETS_STAGE_* idea). */
@@ -525,7 +534,12 @@ export interface StandardSchemaV1<Input = unknown, Output = Input> {
 }
 export type StandardResult<Output> =
   | { readonly value: Output; readonly issues?: undefined }
-  | { readonly issues: ReadonlyArray<{ readonly message: string; readonly path?: ReadonlyArray<PropertyKey | { key: PropertyKey }> }> };
+  | {
+      readonly issues: ReadonlyArray<{
+        readonly message: string;
+        readonly path?: ReadonlyArray<PropertyKey | { key: PropertyKey }>;
+      }>;
+    };
 
 // ---------------------------------------------------------------------------
 // Training data

@@ -1,13 +1,17 @@
 /** 'auto' ranks webgpu > native > wasm and says in one line why it passed over a backend above the one it took. */
-import { describe, expect, test } from 'vitest';
+
 import type { Backend } from '@kiln/tensor';
+import { describe, expect, test } from 'vitest';
+import { type ModuleImporter, resolveBackend } from '../src/backend/resolve-backend.js';
 import type { BackendProvider, KilnPlugin } from '../src/index.js';
-import { resolveBackend, type ModuleImporter } from '../src/backend/resolve-backend.js';
 import { kilnWith } from './helpers.js';
 
 const fake = (name: string) => ({ info: { name, device: `fake ${name}` } }) as unknown as Backend;
 const provider = (name: string, priority: number, available: true | string): BackendProvider => ({
-  name, priority, available: async () => available, create: async () => fake(name),
+  name,
+  priority,
+  available: async () => available,
+  create: async () => fake(name),
 });
 const notInstalled: ModuleImporter = async (specifier) => {
   throw Object.assign(new Error(`Cannot find package '${specifier}'`), { code: 'ERR_MODULE_NOT_FOUND' });
@@ -27,7 +31,10 @@ describe("backend 'auto'", () => {
   test('falls back to wasm when the native addon does not load, with one line saying why', async () => {
     const plugins: KilnPlugin[] = [
       { name: 'gpu', backend: provider('webgpu', 100, 'only a software adapter') },
-      { name: 'cpu-native', backend: provider('native', 75, 'the addon kiln-kernels.linux-x64-gnu.node failed to load: bad ELF') },
+      {
+        name: 'cpu-native',
+        backend: provider('native', 75, 'the addon kiln-kernels.linux-x64-gnu.node failed to load: bad ELF'),
+      },
       { name: 'cpu-wasm', backend: provider('wasm', 50, true) },
     ];
     const { kiln, logger } = await kilnWith({ backend: 'auto', plugins });

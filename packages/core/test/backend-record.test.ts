@@ -12,7 +12,12 @@ describe("config.json records the backend 'auto' resolved to", () => {
       name: 'test:trainer',
       trainer: { name: 'noop', stage: 'train', run: async (_o, ctx) => ((used = (await ctx.backend()).info.name), {}) },
     };
-    const kiln = await createKiln({ cwd: root, runDir: join(root, 'run'), logger: createMemoryLogger(), config: { backend: 'auto', plugins: [trainer], train: { trainer: 'noop' } } });
+    const kiln = await createKiln({
+      cwd: root,
+      runDir: join(root, 'run'),
+      logger: createMemoryLogger(),
+      config: { backend: 'auto', plugins: [trainer], train: { trainer: 'noop' } },
+    });
     try {
       await kiln.run(['train']);
     } finally {

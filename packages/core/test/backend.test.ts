@@ -1,8 +1,9 @@
 /** Backend resolution: by name, 'auto' by priority among available providers, optional packages. */
+
+import { type Backend, ReferenceBackend } from '@kiln/tensor';
 import { describe, expect, test } from 'vitest';
-import { ReferenceBackend, type Backend } from '@kiln/tensor';
-import { ConfigError, type BackendProvider, type KilnPlugin } from '../src/index.js';
-import { resolveBackend, type ModuleImporter } from '../src/backend/resolve-backend.js';
+import { type ModuleImporter, resolveBackend } from '../src/backend/resolve-backend.js';
+import { type BackendProvider, ConfigError, type KilnPlugin } from '../src/index.js';
 import { kilnWith } from './helpers.js';
 
 const fakeBackend = (name: string) => ({ info: { name, device: `fake ${name}` } }) as unknown as Backend;
@@ -46,17 +47,28 @@ describe('backend resolution', () => {
     expect((await resolveWith('wasm', [], installed)).info.name).toBe('wasm');
     const error = await resolveWith('wasm', []).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigError);
-    expect((error as ConfigError).message).toBe("backend 'wasm' needs the package @kiln/backend-wasm: npm install @kiln/backend-wasm (or add a plugin providing it)");
-    // A name nothing provides fails when the config loads, before any stage (config/preflight.ts).
-    await expect(kilnWith({ backend: 'tpu' })).rejects.toThrow(/backend: no installed backend is named "tpu"; installed backends: js \(kiln:backend-js\), /);
-    await expect(kilnWith({ backend: 'wasmm' })).rejects.toThrow('backend: no installed backend is named "wasmm" (did you mean "wasm"?)');
-    await expect(resolveWith('webgpu', [{ name: 'gpu', backend: provider('webgpu', 100, 'no adapter') }])).rejects.toThrow(
-      "backend 'webgpu' is not available here: no adapter",
+    expect((error as ConfigError).message).toBe(
+      "backend 'wasm' needs the package @kiln/backend-wasm: npm install @kiln/backend-wasm (or add a plugin providing it)",
     );
+    // A name nothing provides fails when the config loads, before any stage (config/preflight.ts).
+    await expect(kilnWith({ backend: 'tpu' })).rejects.toThrow(
+      /backend: no installed backend is named "tpu"; installed backends: js \(kiln:backend-js\), /,
+    );
+    await expect(kilnWith({ backend: 'wasmm' })).rejects.toThrow(
+      'backend: no installed backend is named "wasmm" (did you mean "wasm"?)',
+    );
+    await expect(
+      resolveWith('webgpu', [{ name: 'gpu', backend: provider('webgpu', 100, 'no adapter') }]),
+    ).rejects.toThrow("backend 'webgpu' is not available here: no adapter");
   });
 
   test("a provider's failure names its plugin", async () => {
-    const broken: BackendProvider = { ...provider('wasm', 50, true), create: async () => { throw new Error('no memory'); } };
+    const broken: BackendProvider = {
+      ...provider('wasm', 50, true),
+      create: async () => {
+        throw new Error('no memory');
+      },
+    };
     await expect(resolveWith('wasm', [{ name: 'kiln-plugin-cpu', backend: broken }])).rejects.toThrow(
       '[kiln-plugin-cpu] backend.create "wasm" failed: no memory',
     );
@@ -65,7 +77,10 @@ describe('backend resolution', () => {
 
 test('close() disposes the backend the run created', async () => {
   let disposed = 0;
-  const backend = { info: { name: 'fake', device: 'fake' }, dispose: async () => void disposed++ } as unknown as Backend;
+  const backend = {
+    info: { name: 'fake', device: 'fake' },
+    dispose: async () => void disposed++,
+  } as unknown as Backend;
   const plugin: KilnPlugin = {
     name: 'fake-backend',
     backend: { name: 'fake', priority: 1, available: async () => true, create: async () => backend },

@@ -14,7 +14,10 @@ function writeFiles(dir: string, files: Record<string, string>) {
 }
 
 async function configError(promise: Promise<unknown>): Promise<ConfigError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(ConfigError);
   return error as ConfigError;
 }
@@ -36,7 +39,9 @@ describe('defineConfig and environment functions', () => {
   test('nested plugin arrays and falsy entries', async () => {
     const p = (name: string): KilnPlugin => ({ name });
     const gpu = false;
-    const { kiln } = await kilnWith({ plugins: [p('a'), [p('b'), [null, p('c')]], gpu && p('d'), undefined, Promise.resolve(p('e'))] });
+    const { kiln } = await kilnWith({
+      plugins: [p('a'), [p('b'), [null, p('c')]], gpu && p('d'), undefined, Promise.resolve(p('e'))],
+    });
     expect(kiln.config.plugins.map((x) => x.name)).toEqual(['a', 'b', 'c', 'e', 'kiln:backend-js']);
   });
 });
@@ -53,7 +58,12 @@ describe('config files', () => {
       `,
     });
     const kiln = await createKiln({ cwd: dir, logger: createMemoryLogger() });
-    expect(kiln.config).toMatchObject({ name: 'from-ts', configFile: join(dir, 'llm.config.ts'), root: dir, train: { steps: 400 } });
+    expect(kiln.config).toMatchObject({
+      name: 'from-ts',
+      configFile: join(dir, 'llm.config.ts'),
+      root: dir,
+      train: { steps: 400 },
+    });
     expect(kiln.config.runDir).toBe(join(dir, 'runs/from-ts'));
   });
 
@@ -62,7 +72,12 @@ describe('config files', () => {
     writeFiles(dir, { 'conf/small.mjs': `export default { name: 'small', runDir: 'out' };` });
     const kiln = await createKiln({ cwd: dir, configFile: 'conf/small.mjs', logger: createMemoryLogger() });
     expect(kiln.config.runDir).toBe(join(dir, 'conf/out'));
-    const moved = await createKiln({ cwd: dir, configFile: 'conf/small.mjs', runDir: 'elsewhere', logger: createMemoryLogger() });
+    const moved = await createKiln({
+      cwd: dir,
+      configFile: 'conf/small.mjs',
+      runDir: 'elsewhere',
+      logger: createMemoryLogger(),
+    });
     expect(moved.config.runDir).toBe(join(dir, 'elsewhere'));
     const missing = await configError(createKiln({ cwd: dir, configFile: 'nope.ts' }));
     expect(missing.message).toMatch(/nope\.ts: config file not found/);
@@ -70,7 +85,9 @@ describe('config files', () => {
     const broken = await configError(createKiln({ cwd: dir, configFile: 'broken.ts' }));
     expect(broken.message).toContain(`${join(dir, 'broken.ts')}: failed to load:`);
     writeFiles(dir, { 'array.mjs': `export default [1, 2];` });
-    expect((await configError(createKiln({ cwd: dir, configFile: 'array.mjs' }))).message).toMatch(/array\.mjs: must default-export defineConfig/);
+    expect((await configError(createKiln({ cwd: dir, configFile: 'array.mjs' }))).message).toMatch(
+      /array\.mjs: must default-export defineConfig/,
+    );
   });
 
   test('plugins by package name resolve from the config folder, with options', async () => {
@@ -80,9 +97,17 @@ describe('config files', () => {
         return { name: '${name}', api: { options } };
       }`;
     writeFiles(dir, {
-      'node_modules/kiln-plugin-tmp/package.json': JSON.stringify({ name: 'kiln-plugin-tmp', type: 'module', exports: './index.js' }),
+      'node_modules/kiln-plugin-tmp/package.json': JSON.stringify({
+        name: 'kiln-plugin-tmp',
+        type: 'module',
+        exports: './index.js',
+      }),
       'node_modules/kiln-plugin-tmp/index.js': plugin('kiln-plugin-tmp'),
-      'node_modules/@acme/kiln-plugin-scoped/package.json': JSON.stringify({ name: '@acme/kiln-plugin-scoped', type: 'module', main: 'index.js' }),
+      'node_modules/@acme/kiln-plugin-scoped/package.json': JSON.stringify({
+        name: '@acme/kiln-plugin-scoped',
+        type: 'module',
+        main: 'index.js',
+      }),
       'node_modules/@acme/kiln-plugin-scoped/index.js': plugin('@acme/kiln-plugin-scoped'),
       'llm.config.ts': `export default { plugins: [['kiln-plugin-tmp', { word: 'hi' }], '@acme/kiln-plugin-scoped'] };`,
     });
@@ -92,7 +117,9 @@ describe('config files', () => {
 
     writeFiles(dir, { 'llm.config.ts': `export default { plugins: ['kiln-plugin-missing'] };` });
     const error = await configError(createKiln({ cwd: dir }));
-    expect(error.message).toContain(`${join(dir, 'llm.config.ts')}: plugins[0]: cannot find plugin package "kiln-plugin-missing"`);
+    expect(error.message).toContain(
+      `${join(dir, 'llm.config.ts')}: plugins[0]: cannot find plugin package "kiln-plugin-missing"`,
+    );
     expect(error).toMatchObject({ field: 'plugins[0]', plugin: 'kiln-plugin-missing', exitCode: 2 });
   });
 });
@@ -147,9 +174,14 @@ describe('validation', () => {
   });
 
   test('a section naming a provider nobody offers fails at load, with a did-you-mean over what is loaded', async () => {
-    const trainer: KilnPlugin = { name: 'kiln-plugin-trainer', trainer: { name: 'causal-lm', stage: 'train', run: async () => ({}) } };
+    const trainer: KilnPlugin = {
+      name: 'kiln-plugin-trainer',
+      trainer: { name: 'causal-lm', stage: 'train', run: async () => ({}) },
+    };
     const typo = await configError(kilnWith({ plugins: [trainer], train: { trainer: 'causal-lmm' } }));
-    expect(typo.message).toContain('train.trainer: no trainer named "causal-lmm" (did you mean "causal-lm"?). Add a trainer plugin');
+    expect(typo.message).toContain(
+      'train.trainer: no trainer named "causal-lmm" (did you mean "causal-lm"?). Add a trainer plugin',
+    );
     expect(typo.message).toContain('loaded plugins offer: causal-lm');
     expect(typo).toMatchObject({ field: 'train.trainer', exitCode: 2 });
     // A trainer of another stage is not offered for this one.
@@ -159,27 +191,55 @@ describe('validation', () => {
     expect(arch.message).toContain('model.architecture: no architecture named "gpt2". Add a model architecture plugin');
   });
 
-  test('a model vocabulary smaller than the tokenizer\'s fails at load, naming both plugins', async () => {
+  test("a model vocabulary smaller than the tokenizer's fails at load, naming both plugins", async () => {
     const plugins: KilnPlugin[] = [
-      { name: 'kiln-plugin-bpe', tokenizer: { name: 'bpe', train: async () => ({}) as never, load: async () => undefined } },
+      {
+        name: 'kiln-plugin-bpe',
+        tokenizer: { name: 'bpe', train: async () => ({}) as never, load: async () => undefined },
+      },
       { name: 'kiln-plugin-arch', architecture: { name: 'tiny', create: () => ({}), engine: () => undefined } },
     ];
-    const small = await configError(kilnWith({ plugins, tokenizer: { type: 'bpe', vocabSize: 512 }, model: { architecture: 'tiny', vocabSize: 500 } }));
+    const small = await configError(
+      kilnWith({
+        plugins,
+        tokenizer: { type: 'bpe', vocabSize: 512 },
+        model: { architecture: 'tiny', vocabSize: 500 },
+      }),
+    );
     expect(small.message).toContain(
       'model.vocabSize: 500 is smaller than tokenizer.vocabSize 512 (kiln-plugin-bpe): token ids 500..511 would have no embedding; set model.vocabSize to at least 512 [plugin kiln-plugin-arch]',
     );
-    const { kiln } = await kilnWith({ plugins, tokenizer: { type: 'bpe', vocabSize: 512 }, model: { architecture: 'tiny', vocabSize: 520 } });
+    const { kiln } = await kilnWith({
+      plugins,
+      tokenizer: { type: 'bpe', vocabSize: 512 },
+      model: { architecture: 'tiny', vocabSize: 520 },
+    });
     expect(kiln.config.model?.vocabSize).toBe(520);
     // A provider that knows its size before training (byte-level: 257) is asked instead of the section.
-    const bytes: KilnPlugin = { name: 'kiln-plugin-bytes', tokenizer: { name: 'bytes', vocabSize: () => 257, train: async () => ({}) as never, load: async () => undefined } };
-    const fixed = await configError(kilnWith({ plugins: [bytes, plugins[1]], tokenizer: { type: 'bytes' }, model: { architecture: 'tiny', vocabSize: 256 } }));
-    expect(fixed.message).toContain("model.vocabSize: 256 is smaller than the 257 tokens of tokenizer 'bytes' (kiln-plugin-bytes): token ids 256..256");
+    const bytes: KilnPlugin = {
+      name: 'kiln-plugin-bytes',
+      tokenizer: { name: 'bytes', vocabSize: () => 257, train: async () => ({}) as never, load: async () => undefined },
+    };
+    const fixed = await configError(
+      kilnWith({
+        plugins: [bytes, plugins[1]],
+        tokenizer: { type: 'bytes' },
+        model: { architecture: 'tiny', vocabSize: 256 },
+      }),
+    );
+    expect(fixed.message).toContain(
+      "model.vocabSize: 256 is smaller than the 257 tokens of tokenizer 'bytes' (kiln-plugin-bytes): token ids 256..256",
+    );
   });
 
   test('plugin objects are checked: name, enforce, misspelled hooks', async () => {
-    expect((await configError(kilnWith({ plugins: [{ name: '' }] }))).message).toMatch(/plugins\[0\]: a plugin needs a non-empty "name"/);
+    expect((await configError(kilnWith({ plugins: [{ name: '' }] }))).message).toMatch(
+      /plugins\[0\]: a plugin needs a non-empty "name"/,
+    );
     const typo = await configError(kilnWith({ plugins: [{ name: 'p', cleaners: {} } as never] }));
-    expect(typo.message).toContain('plugins[0].cleaners: plugin "p" has unknown hook "cleaners" (did you mean "cleaner"?)');
+    expect(typo.message).toContain(
+      'plugins[0].cleaners: plugin "p" has unknown hook "cleaners" (did you mean "cleaner"?)',
+    );
     expect(typo.plugin).toBe('p');
   });
 });
@@ -204,7 +264,9 @@ describe('configure, then freeze', () => {
 
   test('a config hook cannot add plugins, and nothing taps a hook after the freeze', async () => {
     const adder: KilnPlugin = { name: 'adder', config: () => ({ plugins: [{ name: 'sneaky' }] }) as never };
-    expect((await configError(kilnWith({ plugins: [adder] }))).message).toMatch(/\[adder\] config hook returned "plugins"/);
+    expect((await configError(kilnWith({ plugins: [adder] }))).message).toMatch(
+      /\[adder\] config hook returned "plugins"/,
+    );
     const { kiln } = await kilnWith({});
     expect(() => kiln.hooks.cleaner.tap('late', (d) => d)).toThrow(/after the config was frozen/);
   });

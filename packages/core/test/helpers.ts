@@ -1,8 +1,8 @@
 /** Shared helpers for core tests: a temp folder inside the repo (so packages resolve) and a quiet Kiln. */
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
-import { onTestFinished } from 'vitest';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { onTestFinished } from 'vitest';
 import { createKiln, createMemoryLogger, type KilnOptions, type UserConfigExport } from '../src/index.js';
 
 export const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { expect, test } from 'vitest';
 import { tapPlugin } from '../src/adapter.js';
-import { HOOK_NAMES, HOOKS, PLUGIN_FIELDS, createHooks } from '../src/hooks.js';
+import { createHooks, HOOK_NAMES, HOOKS, PLUGIN_FIELDS } from '../src/hooks.js';
 import type { KilnPlugin } from '../src/index.js';
 
 test("the guide's table of hook kinds lists every hook under the kind HOOKS gives it", () => {
@@ -22,12 +22,33 @@ test("the guide's table of hook kinds lists every hook under the kind HOOKS give
 
 test('a plugin with every hook taps every hook point of the table', () => {
   const fn = () => undefined;
-  const provider = { name: 'p', stage: 'train', rule: 'r', format: 'f', priority: 1, clean: fn, read: fn, load: fn, train: fn, run: fn, create: fn, available: fn, score: fn, evaluate: fn, compress: fn, export: fn, engine: fn };
+  const provider = {
+    name: 'p',
+    stage: 'train',
+    rule: 'r',
+    format: 'f',
+    priority: 1,
+    clean: fn,
+    read: fn,
+    load: fn,
+    train: fn,
+    run: fn,
+    create: fn,
+    available: fn,
+    score: fn,
+    evaluate: fn,
+    compress: fn,
+    export: fn,
+    engine: fn,
+  };
   const everything: Record<string, unknown> = { name: 'all' };
-  for (const name of HOOK_NAMES) everything[name] = name === 'config' || name.startsWith('on') || name === 'configResolved' ? fn : provider;
+  for (const name of HOOK_NAMES)
+    everything[name] = name === 'config' || name.startsWith('on') || name === 'configResolved' ? fn : provider;
   const hooks = createHooks();
   tapPlugin(hooks, everything as unknown as KilnPlugin);
-  const untapped = Object.entries(hooks).filter(([, point]) => point.taps.length === 0).map(([name]) => name);
+  const untapped = Object.entries(hooks)
+    .filter(([, point]) => point.taps.length === 0)
+    .map(([name]) => name);
   // A cleaner without finish() leaves cleanerFinish alone; every other point is reached.
   expect(untapped).toEqual(['cleanerFinish']);
   expect(HOOK_NAMES.some((name) => (PLUGIN_FIELDS as readonly string[]).includes(name))).toBe(false);

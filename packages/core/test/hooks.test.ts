@@ -87,7 +87,13 @@ describe('provider hooks (first wins)', () => {
       { name: 'pre', enforce: 'pre', trainer: trainer('sft', 'finetune', 'pre') },
       {
         name: 'enc',
-        encoder: { name: 'shards', async run(options) { calls.push(`encode:${JSON.stringify(options)}`); return {}; } },
+        encoder: {
+          name: 'shards',
+          async run(options) {
+            calls.push(`encode:${JSON.stringify(options)}`);
+            return {};
+          },
+        },
       },
     ];
     const { kiln } = await kilnWith({
@@ -98,7 +104,12 @@ describe('provider hooks (first wins)', () => {
       encode: { encoder: 'shards', shardTokens: 100 },
     });
     await kiln.run(['encode', 'train', 'finetune', 'align']);
-    expect(calls).toEqual(['encode:{"shardTokens":100}', 'first:causal-lm:train', 'pre:sft:finetune', 'second:dpo:align']);
+    expect(calls).toEqual([
+      'encode:{"shardTokens":100}',
+      'first:causal-lm:train',
+      'pre:sft:finetune',
+      'second:dpo:align',
+    ]);
     const facade = kiln.context().hooks;
     expect(() => facade.trainer('grpo', 'align')).toThrow(/no trainer named "grpo".*dpo \(align\)/s);
   });
@@ -132,7 +143,12 @@ describe('provider hooks (first wins)', () => {
         { name: 'tok-2', tokenizer: tokenizer('2') },
         {
           name: 'arch',
-          architecture: { name: 'tiny', create: () => ({ tiny: true }), load: async (dir) => (dir.endsWith('m') ? { dir } : undefined), engine: () => undefined },
+          architecture: {
+            name: 'tiny',
+            create: () => ({ tiny: true }),
+            load: async (dir) => (dir.endsWith('m') ? { dir } : undefined),
+            engine: () => undefined,
+          },
         },
       ],
       tokenizer: { type: 'chars', extra: 7 },
@@ -174,16 +190,28 @@ describe('model hooks (series and waterfall)', () => {
           ],
         },
         { name: 'ppl', evaluator: { name: 'ppl', evaluate: async () => ({ 'val/ppl': 12 }) } },
-        { name: 'acc', evaluator: { name: 'acc', evaluate: async (model) => ({ acc: (model as { weights: number[] }).weights.length }) } },
+        {
+          name: 'acc',
+          evaluator: {
+            name: 'acc',
+            evaluate: async (model) => ({ acc: (model as { weights: number[] }).weights.length }),
+          },
+        },
         {
           name: 'prune',
-          compressor: { name: 'prune', compress: async (m) => ({ weights: (m as { weights: number[] }).weights.filter((w) => w > 1) }) },
+          compressor: {
+            name: 'prune',
+            compress: async (m) => ({ weights: (m as { weights: number[] }).weights.filter((w) => w > 1) }),
+          },
         },
         {
           name: 'quant',
           compressor: { name: 'int8', compress: async (m) => ({ ...(m as object), int8: true }) },
         },
-        { name: 'hf', exporter: { name: 'hf', format: 'huggingface', export: async (_m, dir) => [`${dir}/config.json`] } },
+        {
+          name: 'hf',
+          exporter: { name: 'hf', format: 'huggingface', export: async (_m, dir) => [`${dir}/config.json`] },
+        },
         { name: 'gguf', exporter: { name: 'gguf', format: 'gguf', export: async (_m, dir) => [`${dir}/model.gguf`] } },
       ],
       backend: 'js',
@@ -200,7 +228,9 @@ describe('model hooks (series and waterfall)', () => {
     expect(facade.evaluators().map((e) => e.name)).toEqual(['ppl', 'acc']);
     const results = await kiln.run(['eval', 'compress', 'export']);
     expect(results.eval.metrics).toEqual({ 'val/ppl': 12, acc: 3 });
-    expect(saved).toEqual([{ model: { weights: [2, 3], int8: true }, dir: kiln.context().runDir.path('compress/model') }]);
+    expect(saved).toEqual([
+      { model: { weights: [2, 3], int8: true }, dir: kiln.context().runDir.path('compress/model') },
+    ]);
     expect(results.export.outputs).toEqual(['export/huggingface/config.json', 'export/gguf/model.gguf']);
     const state = await kiln.context().runDir.readJson<{ modelDir: string }>('state.json');
     expect(state?.modelDir).toBe('compress/model');
@@ -259,14 +289,24 @@ describe('lifecycle hooks (parallel)', () => {
     for (const tag of ['a', 'b']) {
       expect(events).toEqual(
         expect.arrayContaining(
-          ['configResolved:true', 'runStart', 'stageStart:train', 'step:1', 'eval:2', 'checkpoint:ckpt/1', 'stageEnd:train', 'runEnd:train'].map(
-            (e) => `${tag}:${e}`,
-          ),
+          [
+            'configResolved:true',
+            'runStart',
+            'stageStart:train',
+            'step:1',
+            'eval:2',
+            'checkpoint:ckpt/1',
+            'stageEnd:train',
+            'runEnd:train',
+          ].map((e) => `${tag}:${e}`),
         ),
       );
     }
     const metrics = (await import('node:fs')).readFileSync(kiln.context().runDir.path('metrics.jsonl'), 'utf8');
-    const lines = metrics.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = metrics
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines.map((l) => l.event)).toEqual(['stage_start', 'step', 'eval', 'checkpoint', 'stage_end']);
     expect(lines[1]).toMatchObject({ stage: 'train', step: 1, loss: 2 });
   });

@@ -5,7 +5,12 @@ import { describe, expect, it } from 'vitest';
 import { createMetricsSink } from '../src/services/metrics.js';
 
 /** The JSON records of the file; the torn line the test writes stays in it (counted apart). */
-const read = (file: string) => readFileSync(file, 'utf8').trim().split('\n').filter((l) => !l.startsWith('{"torn"')).map((l) => JSON.parse(l));
+const read = (file: string) =>
+  readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .filter((l) => !l.startsWith('{"torn"'))
+    .map((l) => JSON.parse(l));
 
 describe('metrics.rewind: a resumed stage logs each step once', () => {
   it("drops the killed run's records after the checkpoint, keeps finished runs of the stage and other stages", () => {
@@ -26,7 +31,9 @@ describe('metrics.rewind: a resumed stage logs each step once', () => {
     const records = read(file);
     const alignSteps = records.filter((r) => r.stage === 'align' && r.event === 'step').map((r) => r.step);
     expect(alignSteps).toEqual([1, 2, 3, 1, 2, 3, 4, 5, 6]);
-    expect(records.filter((r) => r.stage === 'align' && r.event === 'step' && r.step === 5).map((r) => r.loss)).toEqual([25]);
+    expect(records.filter((r) => r.stage === 'align' && r.event === 'step' && r.step === 5).map((r) => r.loss)).toEqual(
+      [25],
+    );
     expect(records.some((r) => r.stage === 'train' && r.step === 9)).toBe(true);
     expect(readFileSync(file, 'utf8')).toContain('{"torn": \n'); // a torn line is left for readers to count
     expect(records.find((r) => r.event === 'resume')).toMatchObject({ stage: 'align', step: 4, dropped: 2 });

@@ -13,7 +13,11 @@ const source: KilnPlugin = {
   },
 };
 
-async function failure(plugins: KilnPlugin[], stages: Parameters<Awaited<ReturnType<typeof kilnWith>>['kiln']['run']>[0], extra = {}) {
+async function failure(
+  plugins: KilnPlugin[],
+  stages: Parameters<Awaited<ReturnType<typeof kilnWith>>['kiln']['run']>[0],
+  extra = {},
+) {
   const { kiln } = await kilnWith({ plugins, train: {}, ...extra });
   return kiln.run(stages).then(
     () => undefined,
@@ -24,7 +28,18 @@ async function failure(plugins: KilnPlugin[], stages: Parameters<Awaited<ReturnT
 describe('plugin errors name the plugin and the hook', () => {
   test('a cleaner', async () => {
     const error = await failure(
-      [source, { name: 'kiln-plugin-foo', cleaner: { rule: 'shout', clean: () => { throw new Error('boom'); } } }],
+      [
+        source,
+        {
+          name: 'kiln-plugin-foo',
+          cleaner: {
+            rule: 'shout',
+            clean: () => {
+              throw new Error('boom');
+            },
+          },
+        },
+      ],
       ['data'],
     );
     expect(error).toBeInstanceOf(KilnError);
@@ -51,20 +66,45 @@ describe('plugin errors name the plugin and the hook', () => {
   test('a trainer, a lifecycle listener, a config hook', async () => {
     const trainer: KilnPlugin = {
       name: 'kiln-plugin-trainer',
-      trainer: { name: 'fake', stage: 'train', run: async () => { throw new TypeError('NaN loss'); } },
+      trainer: {
+        name: 'fake',
+        stage: 'train',
+        run: async () => {
+          throw new TypeError('NaN loss');
+        },
+      },
     };
-    expect((await failure([trainer], ['train']))?.message).toBe('[kiln-plugin-trainer] trainer "fake" failed: NaN loss');
+    expect((await failure([trainer], ['train']))?.message).toBe(
+      '[kiln-plugin-trainer] trainer "fake" failed: NaN loss',
+    );
 
-    const listener: KilnPlugin = { name: 'kiln-plugin-logger', onStageStart: () => { throw new Error('no network'); } };
+    const listener: KilnPlugin = {
+      name: 'kiln-plugin-logger',
+      onStageStart: () => {
+        throw new Error('no network');
+      },
+    };
     const ok: KilnPlugin = { name: 't', trainer: { name: 'ok', stage: 'train', run: async () => ({}) } };
-    expect((await failure([ok, listener], ['train']))?.message).toBe('[kiln-plugin-logger] onStageStart failed: no network');
+    expect((await failure([ok, listener], ['train']))?.message).toBe(
+      '[kiln-plugin-logger] onStageStart failed: no network',
+    );
 
-    const configurer: KilnPlugin = { name: 'kiln-plugin-cfg', config: () => { throw new Error('bad env'); } };
+    const configurer: KilnPlugin = {
+      name: 'kiln-plugin-cfg',
+      config: () => {
+        throw new Error('bad env');
+      },
+    };
     await expect(kilnWith({ plugins: [configurer] })).rejects.toThrow('[kiln-plugin-cfg] config failed: bad env');
   });
 
   test('a nested failure keeps the innermost plugin', async () => {
-    const listener: KilnPlugin = { name: 'kiln-plugin-steps', onStep: () => { throw new Error('full disk'); } };
+    const listener: KilnPlugin = {
+      name: 'kiln-plugin-steps',
+      onStep: () => {
+        throw new Error('full disk');
+      },
+    };
     const trainer: KilnPlugin = {
       name: 'kiln-plugin-trainer',
       trainer: {

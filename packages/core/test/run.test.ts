@@ -1,7 +1,7 @@
 /** The pipeline runner: run directory files, preflight of providers, Ctrl-C, default stages. */
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
-import { AbortedError, ConfigError, readJsonlDocs, type Doc, type KilnPlugin } from '../src/index.js';
+import { AbortedError, ConfigError, type Doc, type KilnPlugin, readJsonlDocs } from '../src/index.js';
 import { kilnWith } from './helpers.js';
 
 const texts = [
@@ -17,7 +17,11 @@ const corpus: KilnPlugin = {
     name: 'sample',
     async *read() {
       for (const [i, text] of texts.entries()) {
-        yield { id: `sample:${i}`, text, origin: { source: 'sample', file: i < 2 ? 'a.txt' : 'b.txt', line: i } } satisfies Doc;
+        yield {
+          id: `sample:${i}`,
+          text,
+          origin: { source: 'sample', file: i < 2 ? 'a.txt' : 'b.txt', line: i },
+        } satisfies Doc;
       }
     },
   },
@@ -43,7 +47,10 @@ const dedup = (): KilnPlugin => {
 
 const caps: KilnPlugin = {
   name: 'caps',
-  cleaner: { rule: 'caps', clean: (d, ctx) => (/[a-z]/.test(d.text) || !/[A-Z]/.test(d.text) ? d : ctx.drop('caps', 'all caps')) },
+  cleaner: {
+    rule: 'caps',
+    clean: (d, ctx) => (/[a-z]/.test(d.text) || !/[A-Z]/.test(d.text) ? d : ctx.drop('caps', 'all caps')),
+  },
 };
 
 describe('data stage', () => {
@@ -58,19 +65,50 @@ describe('data stage', () => {
     expect(kept[1].text).toBe('今天天气很好，我们去公园散步吧。');
 
     const report = await runDir.readJson<{ rules: Record<string, unknown> }>('data/report.json');
-    expect(report).toMatchObject({ format: 'kiln-data-report', writer: '@kiln/core@0.1.0', docsIn: 4, docsOut: 2, dropped: 2, extras: { 'exact-duplicate': { unique: 2 } } });
+    expect(report).toMatchObject({
+      format: 'kiln-data-report',
+      writer: '@kiln/core@0.1.0',
+      docsIn: 4,
+      docsOut: 2,
+      dropped: 2,
+      extras: { 'exact-duplicate': { unique: 2 } },
+    });
     expect(Object.keys(report!.rules)).toEqual(['caps', 'exact-duplicate']); // stage order: FILTER, then DEDUP
-    expect(report!.rules.caps).toMatchObject({ plugin: 'caps', docsIn: 4, docsOut: 3, dropped: 1, reasons: { 'all caps': 1 } });
-    expect(report!.rules['exact-duplicate']).toMatchObject({ docsIn: 3, docsOut: 2, examples: [{ id: 'sample:3', duplicateOf: 'sample:0' }] });
+    expect(report!.rules.caps).toMatchObject({
+      plugin: 'caps',
+      docsIn: 4,
+      docsOut: 3,
+      dropped: 1,
+      reasons: { 'all caps': 1 },
+    });
+    expect(report!.rules['exact-duplicate']).toMatchObject({
+      docsIn: 3,
+      docsOut: 2,
+      examples: [{ id: 'sample:3', duplicateOf: 'sample:0' }],
+    });
 
     const manifest = await runDir.readJson<{ sources: Record<string, unknown> }>('data/manifest.json');
-    expect(manifest!.sources.sample).toMatchObject({ plugin: 'corpus', docs: 4, files: { 'a.txt': { docs: 2 }, 'b.txt': { docs: 2 } } });
+    expect(manifest!.sources.sample).toMatchObject({
+      plugin: 'corpus',
+      docs: 4,
+      files: { 'a.txt': { docs: 2 }, 'b.txt': { docs: 2 } },
+    });
 
     const config = await runDir.readJson<Record<string, unknown>>('config.json');
-    expect(config).toMatchObject({ format: 'kiln-config', name: 'data-run', plugins: [{ name: 'corpus' }, { name: 'exact-dedup' }, { name: 'caps' }, { name: 'kiln:backend-js' }] });
+    expect(config).toMatchObject({
+      format: 'kiln-config',
+      name: 'data-run',
+      plugins: [{ name: 'corpus' }, { name: 'exact-dedup' }, { name: 'caps' }, { name: 'kiln:backend-js' }],
+    });
     const state = await runDir.readJson<{ stages: Record<string, unknown> }>('state.json');
-    expect(state!.stages.data).toMatchObject({ configHash: expect.stringMatching(/^[0-9a-f]{16}$/), metrics: { docsOut: 2 } });
-    const events = readFileSync(runDir.path('metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).event);
+    expect(state!.stages.data).toMatchObject({
+      configHash: expect.stringMatching(/^[0-9a-f]{16}$/),
+      metrics: { docsOut: 2 },
+    });
+    const events = readFileSync(runDir.path('metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l).event);
     expect(events).toEqual(['stage_start', 'data', 'stage_end']);
   });
 
@@ -78,7 +116,8 @@ describe('data stage', () => {
     const hash = async (config: object) => {
       const { kiln } = await kilnWith({ plugins: [corpus], ...config });
       await kiln.run(['data']);
-      return (await kiln.context().runDir.readJson<{ stages: { data: { configHash: string } } }>('state.json'))!.stages.data.configHash;
+      return (await kiln.context().runDir.readJson<{ stages: { data: { configHash: string } } }>('state.json'))!.stages
+        .data.configHash;
     };
     const base = await hash({ data: { minChars: 1 } });
     expect(await hash({ data: { minChars: 1 }, train: { steps: 9 } })).toBe(base);
@@ -99,7 +138,13 @@ describe('data stage', () => {
 test('each plugin logs under its own name', async () => {
   const chatty: KilnPlugin = {
     name: 'kiln-plugin-chatty',
-    source: { name: 'one', async *read(ctx) { ctx.logger.info('reading'); yield { id: '1', text: 'x', origin: { source: 'one' } }; } },
+    source: {
+      name: 'one',
+      async *read(ctx) {
+        ctx.logger.info('reading');
+        yield { id: '1', text: 'x', origin: { source: 'one' } };
+      },
+    },
     cleaner: { rule: 'noop', clean: (d, ctx) => (ctx.logger.warn('cleaning', { id: d.id }), d) },
     onStageEnd: (stage, _r, ctx) => ctx.logger.debug(`ended ${stage}`),
   };
@@ -122,15 +167,33 @@ describe('stages without a provider', () => {
     expect(error.exitCode).toBe(2);
     expect(error.message).toMatch(/stage "train": no trainer\. Add a trainer plugin/);
     expect(kiln.context().runDir.exists('data/clean.jsonl')).toBe(false);
-    for (const [stage, what] of [['data', 'source'], ['tokenizer', 'tokenizer'], ['encode', 'encoder'], ['eval', 'evaluator'], ['compress', 'compressor'], ['export', 'exporter']] as const) {
+    for (const [stage, what] of [
+      ['data', 'source'],
+      ['tokenizer', 'tokenizer'],
+      ['encode', 'encoder'],
+      ['eval', 'evaluator'],
+      ['compress', 'compressor'],
+      ['export', 'exporter'],
+    ] as const) {
       const { kiln: empty } = await kilnWith({});
       await expect(empty.run([stage])).rejects.toThrow(new RegExp(`no ${what}`));
     }
   });
 
   test('the tokenizer stage needs the data stage first', async () => {
-    const tokenizer: KilnPlugin = { name: 'tok', tokenizer: { name: 'bpe', train: async () => { throw new Error('unreachable'); }, load: async () => undefined } };
+    const tokenizer: KilnPlugin = {
+      name: 'tok',
+      tokenizer: {
+        name: 'bpe',
+        train: async () => {
+          throw new Error('unreachable');
+        },
+        load: async () => undefined,
+      },
+    };
     const { kiln } = await kilnWith({ plugins: [tokenizer], tokenizer: { type: 'bpe' } });
-    await expect(kiln.run(['tokenizer'])).rejects.toThrow(/data\/clean\.jsonl, which does not exist: run the data stage first/);
+    await expect(kiln.run(['tokenizer'])).rejects.toThrow(
+      /data\/clean\.jsonl, which does not exist: run the data stage first/,
+    );
   });
 });

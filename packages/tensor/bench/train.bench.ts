@@ -9,9 +9,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { AdamW, ReferenceBackend, backward, clipGradNorm, createRng, tidy, type Backend } from '../src/index.js';
 // The model lives in its architecture plugin (a workspace package that depends on this one).
 import { GPT2 } from '@kiln/gpt2';
+import { AdamW, type Backend, backward, clipGradNorm, createRng, ReferenceBackend, tidy } from '../src/index.js';
 
 const SHAPE = { vocabSize: 8192, nPositions: 128, nLayer: 4, nEmbd: 256, nHead: 4 };
 const B = 8;
@@ -63,8 +63,14 @@ async function benchBackend(name: string, be: Backend): Promise<Row & { params: 
   for (let s = 0; s < STEPS; s++) await step(true);
   const stepSeconds = (phases.forward + phases.backward + phases.optimizer) / STEPS;
   const row = {
-    backend: name, device: be.info.device, params: model.numParameters(), stepSeconds, tokensPerSecond: (B * T) / stepSeconds,
-    forwardSeconds: phases.forward / STEPS, backwardSeconds: phases.backward / STEPS, optimizerSeconds: phases.optimizer / STEPS,
+    backend: name,
+    device: be.info.device,
+    params: model.numParameters(),
+    stepSeconds,
+    tokensPerSecond: (B * T) / stepSeconds,
+    forwardSeconds: phases.forward / STEPS,
+    backwardSeconds: phases.backward / STEPS,
+    optimizerSeconds: phases.optimizer / STEPS,
   };
   opt.dispose();
   model.dispose();
@@ -75,11 +81,25 @@ async function benchBackend(name: string, be: Backend): Promise<Row & { params: 
 function benchTorch(threads: number): Row | string {
   const script = join(import.meta.dirname, 'torch_gpt2_step.py');
   if (!existsSync('/usr/bin/python3')) return 'no /usr/bin/python3';
-  const args = JSON.stringify({ vocab_size: SHAPE.vocabSize, n_embd: SHAPE.nEmbd, n_layer: SHAPE.nLayer, n_head: SHAPE.nHead, B, T, steps: STEPS, threads });
+  const args = JSON.stringify({
+    vocab_size: SHAPE.vocabSize,
+    n_embd: SHAPE.nEmbd,
+    n_layer: SHAPE.nLayer,
+    n_head: SHAPE.nHead,
+    B,
+    T,
+    steps: STEPS,
+    threads,
+  });
   const r = spawnSync('/usr/bin/python3', [script, args], { encoding: 'utf8' });
   if (r.status !== 0) return `PyTorch not run: ${(r.stderr || '').trim().split('\n').pop()}`;
   const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { stepSeconds: number; torch: string };
-  return { backend: `pytorch ${out.torch}`, device: `CPU, ${threads} thread(s)`, stepSeconds: out.stepSeconds, tokensPerSecond: (B * T) / out.stepSeconds };
+  return {
+    backend: `pytorch ${out.torch}`,
+    device: `CPU, ${threads} thread(s)`,
+    stepSeconds: out.stepSeconds,
+    tokensPerSecond: (B * T) / out.stepSeconds,
+  };
 }
 
 const ref = await benchBackend('js (reference)', new ReferenceBackend());
@@ -91,16 +111,38 @@ for (const threads of [...new Set([1, availableParallelism()])]) {
   else rows.push(t);
 }
 const fmt = (x: number | undefined) => (x === undefined ? '' : x.toFixed(3));
-console.log(`GPT-2 training step: n_layer ${SHAPE.nLayer}, n_embd ${SHAPE.nEmbd}, n_head ${SHAPE.nHead}, vocab ${SHAPE.vocabSize}, B ${B}, T ${T} (${ref.params} parameters), ${STEPS} timed step(s)`);
-console.table(rows.map((r) => ({
-  backend: r.backend, device: r.device, 'tokens/s': r.tokensPerSecond.toFixed(1), 'ms/step': (r.stepSeconds * 1000).toFixed(0),
-  'fwd s': fmt(r.forwardSeconds), 'bwd s': fmt(r.backwardSeconds), 'opt s': fmt(r.optimizerSeconds),
-  'vs reference': (r.tokensPerSecond / ref.tokensPerSecond).toFixed(2) + '×',
-})));
+console.log(
+  `GPT-2 training step: n_layer ${SHAPE.nLayer}, n_embd ${SHAPE.nEmbd}, n_head ${SHAPE.nHead}, vocab ${SHAPE.vocabSize}, B ${B}, T ${T} (${ref.params} parameters), ${STEPS} timed step(s)`,
+);
+console.table(
+  rows.map((r) => ({
+    backend: r.backend,
+    device: r.device,
+    'tokens/s': r.tokensPerSecond.toFixed(1),
+    'ms/step': (r.stepSeconds * 1000).toFixed(0),
+    'fwd s': fmt(r.forwardSeconds),
+    'bwd s': fmt(r.backwardSeconds),
+    'opt s': fmt(r.optimizerSeconds),
+    'vs reference': (r.tokensPerSecond / ref.tokensPerSecond).toFixed(2) + '×',
+  })),
+);
 for (const n of notes) console.log(n);
 const dir = join(process.cwd(), 'bench-results');
 mkdirSync(dir, { recursive: true });
-writeFileSync(join(dir, 'reference-train.json'), JSON.stringify({
-  name: 'reference-train', date: new Date().toISOString(), shape: { ...SHAPE, B, T }, steps: STEPS, params: ref.params,
-  reference: ref, results: rows, notes,
-}, null, 2) + '\n');
+writeFileSync(
+  join(dir, 'reference-train.json'),
+  JSON.stringify(
+    {
+      name: 'reference-train',
+      date: new Date().toISOString(),
+      shape: { ...SHAPE, B, T },
+      steps: STEPS,
+      params: ref.params,
+      reference: ref,
+      results: rows,
+      notes,
+    },
+    null,
+    2,
+  ) + '\n',
+);

@@ -232,12 +232,42 @@ export interface Backend {
 
   // ---- normalization ----------------------------------------------------
   /** out[N,C] = (x - mean)/sqrt(var + eps) * w + b; saves mean[N], rstd[N]. Biased variance. */
-  layernorm(out: BufView, mean: BufView, rstd: BufView, x: BufView, w: BufView, b: BufView | null, N: number, C: number, eps: number): void;
+  layernorm(
+    out: BufView,
+    mean: BufView,
+    rstd: BufView,
+    x: BufView,
+    w: BufView,
+    b: BufView | null,
+    N: number,
+    C: number,
+    eps: number,
+  ): void;
   /** Accumulates into dx[N,C], dw[C], db[C] (db may be null when there is no bias). */
-  layernormBackward(dx: BufView, dw: BufView, db: BufView | null, dout: BufView, x: BufView, w: BufView, mean: BufView, rstd: BufView, N: number, C: number): void;
+  layernormBackward(
+    dx: BufView,
+    dw: BufView,
+    db: BufView | null,
+    dout: BufView,
+    x: BufView,
+    w: BufView,
+    mean: BufView,
+    rstd: BufView,
+    N: number,
+    C: number,
+  ): void;
   /** out[N,C] = x * rsqrt(mean(x²) + eps) * w; saves rstd[N]. */
   rmsnorm(out: BufView, rstd: BufView, x: BufView, w: BufView, N: number, C: number, eps: number): void;
-  rmsnormBackward(dx: BufView, dw: BufView, dout: BufView, x: BufView, w: BufView, rstd: BufView, N: number, C: number): void;
+  rmsnormBackward(
+    dx: BufView,
+    dw: BufView,
+    dout: BufView,
+    x: BufView,
+    w: BufView,
+    rstd: BufView,
+    N: number,
+    C: number,
+  ): void;
 
   // ---- attention --------------------------------------------------------
   attention(args: AttentionArgs): void;
@@ -268,7 +298,15 @@ export interface Backend {
    * row's log-sum-exp (0 on ignored rows), which the backward then reuses
    * instead of recomputing the row's max and sum.
    */
-  crossEntropy(losses: BufView, logits: BufView, targets: BufView, N: number, V: number, ignoreIndex: number, lse?: BufView): void;
+  crossEntropy(
+    losses: BufView,
+    logits: BufView,
+    targets: BufView,
+    N: number,
+    V: number,
+    ignoreIndex: number,
+    lse?: BufView,
+  ): void;
   /**
    * dlogits[n,:] += (softmax(logits[n]) - onehot(targets[n])) * dloss[n]
    * where dloss is per-row (f32, length N); rows with ignoreIndex get nothing.
@@ -276,7 +314,16 @@ export interface Backend {
    * into dloss, so no count is read back. `lse` is the forward's (optional:
    * without it the backend recomputes it).
    */
-  crossEntropyBackward(dlogits: BufView, logits: BufView, targets: BufView, dloss: BufView, N: number, V: number, ignoreIndex: number, lse?: BufView): void;
+  crossEntropyBackward(
+    dlogits: BufView,
+    logits: BufView,
+    targets: BufView,
+    dloss: BufView,
+    N: number,
+    V: number,
+    ignoreIndex: number,
+    lse?: BufView,
+  ): void;
 
   // ---- optimizer ----------------------------------------------------------
   /** out[0] (+)= sum of x[i]² (f32 accumulate), for the global gradient norm. */

@@ -116,7 +116,10 @@ export function isCausalLM(model: unknown): model is CausalLM {
 }
 
 /** A GGUF metadata value an architecture states (the exporter adds general.* and the tokenizer). */
-export type GgufScalar = { type: 'u32' | 'i32' | 'f32'; value: number } | { type: 'string'; value: string } | { type: 'bool'; value: boolean };
+export type GgufScalar =
+  | { type: 'u32' | 'i32' | 'f32'; value: number }
+  | { type: 'string'; value: string }
+  | { type: 'bool'; value: boolean };
 
 /** A tensor by name: Hugging Face's on the way in, llama.cpp's on the way out. */
 export interface NamedHostTensor {

@@ -101,7 +101,11 @@ class Xoshiro128 implements Rng {
   }
 
   restore(state: number[]): void {
-    if (!Array.isArray(state) || state.length !== 5 || state.some((x) => !Number.isInteger(x) || x < 0 || x > 0xffffffff)) {
+    if (
+      !Array.isArray(state) ||
+      state.length !== 5 ||
+      state.some((x) => !Number.isInteger(x) || x < 0 || x > 0xffffffff)
+    ) {
       throw new Error(`rng.restore: expected the 5 u32 numbers that state() returns, got ${JSON.stringify(state)}`);
     }
     this.seed = state[0];

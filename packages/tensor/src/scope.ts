@@ -39,7 +39,8 @@ function close(scope: Set<Tensor>, result: unknown): void {
   const kept = returned(result);
   scopes.pop();
   for (const t of scope) {
-    if (kept.has(t)) scopes[scopes.length - 1]?.add(t); // moves to the enclosing scope
+    if (kept.has(t))
+      scopes[scopes.length - 1]?.add(t); // moves to the enclosing scope
     else t.dispose();
   }
 }

@@ -45,7 +45,8 @@ export class Tensor {
     base: Tensor | null = null,
   ) {
     const n = sizeOf(shape);
-    if (offset + n > buf.length) throw new Error(`Tensor: shape [${shape.join(', ')}] at offset ${offset} does not fit a buffer of ${buf.length}`);
+    if (offset + n > buf.length)
+      throw new Error(`Tensor: shape [${shape.join(', ')}] at offset ${offset} does not fit a buffer of ${buf.length}`);
     this.base = base;
     track(this);
   }
@@ -117,13 +118,28 @@ export class Tensor {
    * A tensor holding host data. The dtype follows the array (Float32Array → f32,
    * Int32Array → i32, Int8Array → i8); a plain number[] is f32 unless dtype says otherwise.
    */
-  static from(backend: Backend, data: Float32Array | Int32Array | Int8Array | ArrayLike<number>, shape?: readonly number[], dtype?: DType): Tensor {
+  static from(
+    backend: Backend,
+    data: Float32Array | Int32Array | Int8Array | ArrayLike<number>,
+    shape?: readonly number[],
+    dtype?: DType,
+  ): Tensor {
     const dt: DType = dtype ?? (data instanceof Int32Array ? 'i32' : data instanceof Int8Array ? 'i8' : 'f32');
     const shp = shape ?? [data.length];
-    if (sizeOf(shp) !== data.length) throw new Error(`Tensor.from: ${data.length} values do not fill shape [${shp.join(', ')}]`);
-    const host = dt === 'f32' ? (data instanceof Float32Array ? data : Float32Array.from(data))
-      : dt === 'i32' ? (data instanceof Int32Array ? data : Int32Array.from(data))
-        : data instanceof Int8Array ? data : Int8Array.from(data);
+    if (sizeOf(shp) !== data.length)
+      throw new Error(`Tensor.from: ${data.length} values do not fill shape [${shp.join(', ')}]`);
+    const host =
+      dt === 'f32'
+        ? data instanceof Float32Array
+          ? data
+          : Float32Array.from(data)
+        : dt === 'i32'
+          ? data instanceof Int32Array
+            ? data
+            : Int32Array.from(data)
+          : data instanceof Int8Array
+            ? data
+            : Int8Array.from(data);
     const t = Tensor.zeros(backend, shp, dt);
     backend.write(t.buf, host);
     return t;

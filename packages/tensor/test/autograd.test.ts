@@ -1,5 +1,5 @@
+import { add, backward, gelu, keep, linear, mulScalar, noGrad, ReferenceBackend, Tensor, tidy } from '@kiln/tensor';
 import { describe, expect, it } from 'vitest';
-import { ReferenceBackend, Tensor, add, backward, gelu, keep, linear, noGrad, tidy, mulScalar } from '@kiln/tensor';
 
 const be = new ReferenceBackend();
 const param = (xs: number[], shape?: number[]) => Tensor.parameter(keep(Tensor.from(be, xs, shape)), true);
@@ -36,9 +36,11 @@ describe('autograd tape', () => {
     const x = param([1]);
     await noGrad(async () => undefined);
     expect(gelu(x).requiresGrad).toBe(true);
-    expect(() => noGrad(() => {
-      throw new Error('boom');
-    })).toThrow('boom');
+    expect(() =>
+      noGrad(() => {
+        throw new Error('boom');
+      }),
+    ).toThrow('boom');
     expect(gelu(x).requiresGrad).toBe(true);
   });
 
@@ -88,10 +90,12 @@ describe('tidy', () => {
     });
     expect(r).toBe(5);
     expect(t.disposed).toBe(true);
-    expect(() => tidy(() => {
-      t = Tensor.zeros(be, [1]);
-      throw new Error('x');
-    })).toThrow('x');
+    expect(() =>
+      tidy(() => {
+        t = Tensor.zeros(be, [1]);
+        throw new Error('x');
+      }),
+    ).toThrow('x');
     expect(t.disposed).toBe(true);
   });
 

@@ -1,6 +1,6 @@
+import { type BufView, ReferenceBackend } from '@kiln/tensor';
+import { allCases, DEFAULT_TOLERANCES, shapeSet } from '@kiln/tensor/conformance';
 import { describe, expect, it } from 'vitest';
-import { ReferenceBackend, type BufView } from '@kiln/tensor';
-import { allCases, shapeSet, DEFAULT_TOLERANCES } from '@kiln/tensor/conformance';
 import { compare, runCase } from '../src/conformance/harness.js';
 
 /** Run every case on a mutant backend; return the names of the cases that caught it. */
@@ -13,7 +13,8 @@ async function caught(mutant: ReferenceBackend): Promise<string[]> {
         for (const padded of [false, true]) {
           const want = await runCase(ref, c, padded);
           const got = await runCase(mutant, c, padded);
-          if (c.check.some((k) => compare(k, got[k], want[k], DEFAULT_TOLERANCES[c.tol]) !== null)) throw new Error('mismatch');
+          if (c.check.some((k) => compare(k, got[k], want[k], DEFAULT_TOLERANCES[c.tol]) !== null))
+            throw new Error('mismatch');
         }
       } catch {
         failed.push(c.name);
@@ -29,7 +30,11 @@ describe('the conformance suite catches broken backends', () => {
     const m = new ReferenceBackend();
     const orig = m.layernormBackward.bind(m);
     m.layernormBackward = (dx, dw, db, ...rest) => {
-      for (const [v, n] of [[dx, rest[rest.length - 2] as number * (rest[rest.length - 1] as number)], [dw, rest[rest.length - 1] as number]] as const) m.fill(v as BufView, 0, n);
+      for (const [v, n] of [
+        [dx, (rest[rest.length - 2] as number) * (rest[rest.length - 1] as number)],
+        [dw, rest[rest.length - 1] as number],
+      ] as const)
+        m.fill(v as BufView, 0, n);
       orig(dx, dw, db, ...rest);
     };
     expect((await caught(m)).filter((n) => n.startsWith('layernormBackward')).length).toBeGreaterThan(0);

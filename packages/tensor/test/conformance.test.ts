@@ -1,5 +1,5 @@
-import { describeConformance } from '@kiln/tensor/conformance';
 import { ReferenceBackend } from '@kiln/tensor';
+import { describeConformance } from '@kiln/tensor/conformance';
 
 // The f32 reference against the same kernels in f64: the suite's tolerances
 // must hold for an exact f32 implementation (any backend can do no better).

@@ -1,8 +1,20 @@
-import { describe, it } from 'vitest';
 import {
-  Tensor, createRng, linear, embedding, layerNorm, rmsNorm, gelu, swiglu, add, mulScalar, reshape,
-  attention, rope, crossEntropy,
+  add,
+  attention,
+  createRng,
+  crossEntropy,
+  embedding,
+  gelu,
+  layerNorm,
+  linear,
+  mulScalar,
+  reshape,
+  rmsNorm,
+  rope,
+  swiglu,
+  Tensor,
 } from '@kiln/tensor';
+import { describe, it } from 'vitest';
 import { be64, gradcheck, param } from './gradcheck.js';
 
 const rng = createRng(7);
@@ -58,20 +70,26 @@ describe('finite-difference gradient checks (f64 reference backend)', () => {
 
   it('attention: grouped KV heads, bidirectional, custom scale', async () => {
     const qkv = param(rng, [1, 6, (4 + 2 * 2) * 3]);
-    await gradcheck('attention GQA', [qkv], () => attention(qkv, { H: 4, Hkv: 2, D: 3, causal: false, scale: 0.7 }), { samples: 40 });
+    await gradcheck('attention GQA', [qkv], () => attention(qkv, { H: 4, Hkv: 2, D: 3, causal: false, scale: 0.7 }), {
+      samples: 40,
+    });
   });
 
   it('attention: segments (packed sequences)', async () => {
     const qkv = param(rng, [2, 6, 3 * 2]);
     const segments = Tensor.from(be64, new Int32Array([0, 0, 0, 1, 1, 2, 5, 5, 6, 6, 6, 6]), [2, 6]);
-    await gradcheck('attention segments', [qkv], () => attention(qkv, { H: 1, Hkv: 1, D: 2, segments }), { samples: 36 });
+    await gradcheck('attention segments', [qkv], () => attention(qkv, { H: 1, Hkv: 1, D: 2, segments }), {
+      samples: 36,
+    });
   });
 
   it('rope then attention (GQA), with a position offset', async () => {
     const qkv = param(rng, [2, 4, (2 + 2 * 1) * 4]);
     const heads = { H: 2, Hkv: 1, D: 4 };
     await gradcheck('rope', [qkv], () => rope(qkv, { ...heads, theta: 100, posOffset: 3 }), { samples: 40 });
-    await gradcheck('rope+attention', [qkv], () => attention(rope(qkv, { ...heads, theta: 100 }), heads), { samples: 40 });
+    await gradcheck('rope+attention', [qkv], () => attention(rope(qkv, { ...heads, theta: 100 }), heads), {
+      samples: 40,
+    });
   });
 
   it('crossEntropy with ignored targets and a normalizer', async () => {

@@ -1,7 +1,5 @@
+import { backward, createRng, keep, noGrad, ReferenceBackend, type Rng, Tensor, tidy } from '@kiln/tensor';
 import { expect } from 'vitest';
-import {
-  ReferenceBackend, Tensor, backward, noGrad, tidy, keep, createRng, type Rng,
-} from '@kiln/tensor';
 
 /**
  * Finite-difference gradient checks on the f64 reference backend: for a
@@ -32,7 +30,9 @@ async function objective(f: () => Tensor, R: Float64Array): Promise<number> {
 }
 
 export async function gradcheck(
-  label: string, inputs: Tensor[], f: () => Tensor,
+  label: string,
+  inputs: Tensor[],
+  f: () => Tensor,
   o: { samples?: number; h?: number; tol?: number; seed?: number } = {},
 ): Promise<void> {
   const rng = createRng(o.seed ?? 99);
@@ -53,7 +53,8 @@ export async function gradcheck(
     const analytic = await read64(t.grad!);
     const values = await read64(t);
     const n = t.size;
-    const picks = n <= (o.samples ?? 24) ? [...Array(n).keys()] : Array.from({ length: o.samples ?? 24 }, () => rng.int(n));
+    const picks =
+      n <= (o.samples ?? 24) ? [...Array(n).keys()] : Array.from({ length: o.samples ?? 24 }, () => rng.int(n));
     let scale = 0;
     for (const v of analytic) scale = Math.max(scale, Math.abs(v));
     for (const i of picks) {

@@ -1,5 +1,5 @@
+import { type Buf, createRng, dequantize, ReferenceBackend } from '@kiln/tensor';
 import { describe, expect, it } from 'vitest';
-import { ReferenceBackend, createRng, dequantize, type Buf } from '@kiln/tensor';
 
 const be = new ReferenceBackend();
 const randn = (n: number, seed: number) => {
@@ -51,7 +51,19 @@ describe('attentionKV (reference)', () => {
   it('refuses a write past the end of the cache', () => {
     const k = be.alloc('f32', 4 * Hkv * D);
     expect(() =>
-      be.attentionKV({ qkv: put(qkv.slice(0, 2 * W)), kCache: k, vCache: k, out: be.alloc('f32', 2 * H * D), B: 1, Tq: 2, Tmax: 4, pos: 3, H, Hkv, D }),
+      be.attentionKV({
+        qkv: put(qkv.slice(0, 2 * W)),
+        kCache: k,
+        vCache: k,
+        out: be.alloc('f32', 2 * H * D),
+        B: 1,
+        Tq: 2,
+        Tmax: 4,
+        pos: 3,
+        H,
+        Hkv,
+        D,
+      }),
     ).toThrow(/exceeds the cache/);
   });
 });
@@ -60,22 +72,46 @@ describe('quantized weights (reference)', () => {
   it('int4 nibbles: element 2j low, 2j+1 high, stored as q + 8 (hand-checked)', () => {
     // Row [q0..q3] = [-8, 7, 0, -1], scale 0.5: bytes (7<<4 | 0) and (7<<4 | 8).
     const data = new Int8Array([(15 << 4) | 0, (7 << 4) | 8].map((b) => (b << 24) >> 24));
-    expect(Array.from(dequantize(data, new Float32Array([0.5]), 1, 4, { bits: 4, group: 4 }))).toEqual([-4, 3.5, 0, -0.5]);
+    expect(Array.from(dequantize(data, new Float32Array([0.5]), 1, 4, { bits: 4, group: 4 }))).toEqual([
+      -4, 3.5, 0, -0.5,
+    ]);
   });
 
   it('matmulQ equals a plain matmul against the dequantized weight (int8 and int4, bias, accumulate)', async () => {
     const [M, N, K] = [3, 5, 64];
     const rng = createRng(3);
-    for (const [bits, group] of [[8, 32], [4, 16]] as const) {
+    for (const [bits, group] of [
+      [8, 32],
+      [4, 16],
+    ] as const) {
       const data = Int8Array.from({ length: bits === 8 ? N * K : (N * K) / 2 }, () => rng.int(255) - 127);
       const scales = Float32Array.from({ length: (N * K) / group }, () => 0.01 + rng.next() * 0.1);
       const a = randn(M * K, 4);
       const bias = randn(N, 5);
       const start = randn(M * N, 6);
       const want = put(start);
-      be.matmul({ out: want, a: put(a), b: put(dequantize(data, scales, N, K, { bits, group })), bias: put(bias), M, N, K, transB: true, accumulate: true });
+      be.matmul({
+        out: want,
+        a: put(a),
+        b: put(dequantize(data, scales, N, K, { bits, group })),
+        bias: put(bias),
+        M,
+        N,
+        K,
+        transB: true,
+        accumulate: true,
+      });
       const got = put(start);
-      be.matmulQ({ out: got, a: put(a), w: { data: put(data), scales: put(scales), bits, group }, bias: put(bias), M, N, K, accumulate: true });
+      be.matmulQ({
+        out: got,
+        a: put(a),
+        w: { data: put(data), scales: put(scales), bits, group },
+        bias: put(bias),
+        M,
+        N,
+        K,
+        accumulate: true,
+      });
       const ref = await get(want);
       (await get(got)).forEach((v, i) => expect(v).toBeCloseTo(ref[i], 4));
     }
@@ -87,6 +123,8 @@ describe('quantized weights (reference)', () => {
     const out = be.alloc('f32', 4);
     be.embeddingQ(out, { data: put(data), scales: put(scales), bits: 8, group: 2 }, put(new Int32Array([1])), 1, 4);
     expect(await get(out)).toEqual([-2, -4, -60, -80]);
-    expect(() => be.embeddingQ(out, { data: put(data), scales: put(scales), bits: 8, group: 3 }, put(new Int32Array([0])), 1, 4)).toThrow(/group/);
+    expect(() =>
+      be.embeddingQ(out, { data: put(data), scales: put(scales), bits: 8, group: 3 }, put(new Int32Array([0])), 1, 4),
+    ).toThrow(/group/);
   });
 });

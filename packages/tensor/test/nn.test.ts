@@ -1,7 +1,18 @@
-import { describe, expect, it } from 'vitest';
 import {
-  CausalSelfAttention, Embedding, LayerNorm, Linear, MLP, Module, ModuleList, RMSNorm, SwiGLUMLP, Tensor, createRng, add,
+  add,
+  CausalSelfAttention,
+  createRng,
+  Embedding,
+  LayerNorm,
+  Linear,
+  MLP,
+  Module,
+  ModuleList,
+  RMSNorm,
+  SwiGLUMLP,
+  Tensor,
 } from '@kiln/tensor';
+import { describe, expect, it } from 'vitest';
 import { be64, gradcheck } from './gradcheck.js';
 
 /** A Llama-style block built from the nn modules: RMSNorm, rope + GQA attention, SwiGLU. */
@@ -14,9 +25,18 @@ class LlamaishBlock extends Module {
     super(be64);
     const rng = createRng(3);
     this.norm1 = this.child('input_layernorm', new RMSNorm(be64, 8));
-    this.attn = this.child('self_attn', new CausalSelfAttention(be64, rng, {
-      nEmbd: 8, nHead: 4, nKvHead: 2, rope: { theta: 10000 }, bias: false, names: { qkv: 'qkv_proj', proj: 'o_proj' }, std: 0.5,
-    }));
+    this.attn = this.child(
+      'self_attn',
+      new CausalSelfAttention(be64, rng, {
+        nEmbd: 8,
+        nHead: 4,
+        nKvHead: 2,
+        rope: { theta: 10000 },
+        bias: false,
+        names: { qkv: 'qkv_proj', proj: 'o_proj' },
+        std: 0.5,
+      }),
+    );
     this.norm2 = this.child('post_attention_layernorm', new RMSNorm(be64, 8));
     this.mlp = this.child('mlp', new SwiGLUMLP(be64, rng, { nEmbd: 8, hidden: 12, std: 0.5 }));
   }
@@ -42,7 +62,10 @@ describe('nn modules', () => {
     expect(params.get('model.layers.0.self_attn.qkv_proj.weight')!.shape).toEqual([(4 + 2 * 2) * 2, 8]);
     expect(params.get('model.layers.0.mlp.gate_up_proj.weight')!.shape).toEqual([24, 8]);
     expect([...params].filter(([, t]) => t.decay).map(([n]) => n.split('.').slice(-2).join('.'))).toEqual([
-      'qkv_proj.weight', 'o_proj.weight', 'gate_up_proj.weight', 'down_proj.weight',
+      'qkv_proj.weight',
+      'o_proj.weight',
+      'gate_up_proj.weight',
+      'down_proj.weight',
     ]);
   });
 
@@ -66,7 +89,12 @@ describe('nn modules', () => {
     const net = new Net();
     expect(net.parameters().get('mlp.c_fc.weight')!.shape).toEqual([6, 10]);
     const ids = Tensor.from(be64, new Int32Array([0, 6, 3, 3]), [1, 4]);
-    await gradcheck('gpt2-ish layers', [...net.parameters().values()], () => net.head.forward(net.mlp.forward(net.ln.forward(net.emb.forward(ids)))), { samples: 10 });
+    await gradcheck(
+      'gpt2-ish layers',
+      [...net.parameters().values()],
+      () => net.head.forward(net.mlp.forward(net.ln.forward(net.emb.forward(ids)))),
+      { samples: 10 },
+    );
   });
 
   it('ModuleList names children by index; registering a name twice is an error', () => {
@@ -85,7 +113,17 @@ describe('nn modules', () => {
   it('loadStateDict refuses missing, unknown and mis-shaped tensors', () => {
     const m = new RMSNorm(be64, 3);
     expect(() => m.loadStateDict(new Map(), 'f.safetensors')).toThrow(/f.safetensors: missing parameters weight/);
-    expect(() => m.loadStateDict(new Map([['weight', { data: new Float32Array(3) }], ['x', { data: new Float32Array(1) }]]), 'f')).toThrow(/unexpected tensors x/);
-    expect(() => m.loadStateDict(new Map([['weight', { shape: [4], data: new Float32Array(4) }]]), 'f')).toThrow(/'weight' has shape \[4\], the model expects \[3\]/);
+    expect(() =>
+      m.loadStateDict(
+        new Map([
+          ['weight', { data: new Float32Array(3) }],
+          ['x', { data: new Float32Array(1) }],
+        ]),
+        'f',
+      ),
+    ).toThrow(/unexpected tensors x/);
+    expect(() => m.loadStateDict(new Map([['weight', { shape: [4], data: new Float32Array(4) }]]), 'f')).toThrow(
+      /'weight' has shape \[4\], the model expects \[3\]/,
+    );
   });
 });

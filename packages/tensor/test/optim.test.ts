@@ -1,5 +1,18 @@
+import {
+  AdamW,
+  clipGradNorm,
+  cosineSchedule,
+  createRng,
+  Embedding,
+  gradNorm,
+  keep,
+  LayerNorm,
+  Linear,
+  Module,
+  ReferenceBackend,
+  Tensor,
+} from '@kiln/tensor';
 import { describe, expect, it } from 'vitest';
-import { AdamW, ReferenceBackend, Tensor, clipGradNorm, cosineSchedule, gradNorm, keep, Linear, LayerNorm, Embedding, createRng, Module } from '@kiln/tensor';
 
 const be = new ReferenceBackend();
 
@@ -10,7 +23,11 @@ function withGrad(values: number[], grad: number[], decay: boolean): Tensor {
 }
 
 /** torch.optim.AdamW's update, written out in f64 for one parameter. */
-function adamwByHand(p: number[], grads: number[][], o: { lr: number; b1: number; b2: number; eps: number; wd: number; scale?: number[] }): number[] {
+function adamwByHand(
+  p: number[],
+  grads: number[][],
+  o: { lr: number; b1: number; b2: number; eps: number; wd: number; scale?: number[] },
+): number[] {
   const m = p.map(() => 0);
   const v = p.map(() => 0);
   const out = [...p];
@@ -33,9 +50,23 @@ describe('AdamW', () => {
   it('matches the hand-computed update over three steps, decay only where flagged, with gradScale', async () => {
     const w = withGrad([0.5, -1.5, 2], [0, 0, 0], true);
     const b = withGrad([0.1, 0.2], [0, 0], false);
-    const opt = new AdamW(new Map([['w', w], ['b', b]]), { lr: 0.01, betas: [0.9, 0.95], eps: 1e-8, weightDecay: 0.1 });
-    const gw = [[0.3, -0.2, 0.05], [0.1, 0.4, -0.3], [-0.2, 0.1, 0.2]];
-    const gb = [[1, -1], [0.5, 0.25], [-0.1, 0.3]];
+    const opt = new AdamW(
+      new Map([
+        ['w', w],
+        ['b', b],
+      ]),
+      { lr: 0.01, betas: [0.9, 0.95], eps: 1e-8, weightDecay: 0.1 },
+    );
+    const gw = [
+      [0.3, -0.2, 0.05],
+      [0.1, 0.4, -0.3],
+      [-0.2, 0.1, 0.2],
+    ];
+    const gb = [
+      [1, -1],
+      [0.5, 0.25],
+      [-0.1, 0.3],
+    ];
     const scales = [1, 0.5, 0.25];
     for (let k = 0; k < 3; k++) {
       be.write(w.grad!.buf, Float32Array.from(gw[k]));
@@ -62,7 +93,10 @@ describe('AdamW', () => {
     }
     const net = new Net();
     expect(new AdamW(net.parameters()).decayed()).toEqual(['fc.weight']);
-    expect(new AdamW(net.parameters(), { decay: (_, t) => t.shape.length >= 2 }).decayed()).toEqual(['emb.weight', 'fc.weight']);
+    expect(new AdamW(net.parameters(), { decay: (_, t) => t.shape.length >= 2 }).decayed()).toEqual([
+      'emb.weight',
+      'fc.weight',
+    ]);
   });
 
   it('state() and loadState() continue exactly where the first optimizer would have', async () => {
@@ -78,7 +112,9 @@ describe('AdamW', () => {
     optA.step();
     optB.step();
     expect(Array.from(await b.toArray())).toEqual(Array.from(await a.toArray()));
-    expect(() => optB.loadState({ step: 1, moments: new Map() }, 'ckpt/optimizer.safetensors')).toThrow(/ckpt\/optimizer.safetensors: no moments for parameter 'p'/);
+    expect(() => optB.loadState({ step: 1, moments: new Map() }, 'ckpt/optimizer.safetensors')).toThrow(
+      /ckpt\/optimizer.safetensors: no moments for parameter 'p'/,
+    );
   });
 });
 
@@ -109,7 +145,9 @@ describe('cosineSchedule', () => {
     expect(lr(1000)).toBeCloseTo(0.001, 12);
   });
   it('refuses inconsistent settings', () => {
-    expect(() => cosineSchedule({ lr: 1, warmupSteps: 10, totalSteps: 5 })).toThrow(/warmupSteps \(10\) exceeds totalSteps \(5\)/);
+    expect(() => cosineSchedule({ lr: 1, warmupSteps: 10, totalSteps: 5 })).toThrow(
+      /warmupSteps \(10\) exceeds totalSteps \(5\)/,
+    );
     expect(() => cosineSchedule({ lr: 0, warmupSteps: 0, totalSteps: 5 })).toThrow(/lr must be positive/);
   });
 });

@@ -1,5 +1,5 @@
+import { type Buf, ReferenceBackend } from '@kiln/tensor';
 import { describe, expect, it } from 'vitest';
-import { ReferenceBackend, type Buf } from '@kiln/tensor';
 
 // Tiny cases worked out by hand: the oracle must be right on its own terms.
 const be = new ReferenceBackend();
@@ -65,7 +65,18 @@ describe('ReferenceBackend by hand', () => {
     // D = 1, scale 1: q0 = 1, k0 = 0, v0 = 10; q1 = 1, k1 = ln 3, v1 = 20 → weights 1/4, 3/4.
     const out = be.alloc('f32', 2);
     const lse = be.alloc('f32', 2);
-    be.attention({ qkv: f32([1, 0, 10, 1, Math.log(3), 20]), out, lse, B: 1, T: 2, H: 1, Hkv: 1, D: 1, causal: true, scale: 1 });
+    be.attention({
+      qkv: f32([1, 0, 10, 1, Math.log(3), 20]),
+      out,
+      lse,
+      B: 1,
+      T: 2,
+      H: 1,
+      Hkv: 1,
+      D: 1,
+      causal: true,
+      scale: 1,
+    });
     const o = await read(out);
     expect(o[0]).toBeCloseTo(10, 5);
     expect(o[1]).toBeCloseTo(10 / 4 + 60 / 4, 5);
@@ -84,7 +95,7 @@ describe('ReferenceBackend by hand', () => {
   it('gelu(1) = 0.841192 (tanh form), swiglu(gate 1, up 2) = 2·silu(1)', async () => {
     const out = be.alloc('f32', 1);
     be.gelu(out, f32([1]), 1);
-    expect((await read(out))[0]).toBeCloseTo(0.8411920, 6);
+    expect((await read(out))[0]).toBeCloseTo(0.841192, 6);
     be.swiglu(out, f32([1, 2]), 1, 1);
     expect((await read(out))[0]).toBeCloseTo(2 / (1 + Math.exp(-1)), 6);
   });
@@ -93,9 +104,21 @@ describe('ReferenceBackend by hand', () => {
     const param = f32([1]);
     const m = be.alloc('f32', 1);
     const v = be.alloc('f32', 1);
-    be.adamw({ param, grad: f32([0.5]), m, v, n: 1, lr: 0.1, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.1, step: 1 });
+    be.adamw({
+      param,
+      grad: f32([0.5]),
+      m,
+      v,
+      n: 1,
+      lr: 0.1,
+      beta1: 0.9,
+      beta2: 0.999,
+      eps: 1e-8,
+      weightDecay: 0.1,
+      step: 1,
+    });
     // decay: 0.99; m̂ = 0.5, v̂ = 0.25 → update lr · 0.5/(0.5 + 1e-8)
-    expect((await read(param))[0]).toBeCloseTo(0.99 - 0.1 * 0.5 / (0.5 + 1e-8), 7);
+    expect((await read(param))[0]).toBeCloseTo(0.99 - (0.1 * 0.5) / (0.5 + 1e-8), 7);
     expect((await read(m))[0]).toBeCloseTo(0.05, 7);
     expect((await read(v))[0]).toBeCloseTo(0.00025, 9);
   });
@@ -104,11 +127,15 @@ describe('ReferenceBackend by hand', () => {
     const dtable = be.alloc('f32', 4);
     be.embeddingBackward(dtable, f32([1, 2, 10, 20, 100, 200]), i32([1, 0, 1]), 3, 2);
     expect(await read(dtable)).toEqual([10, 20, 101, 202]);
-    expect(() => be.embedding(be.alloc('f32', 2), dtable, i32([2]), 1, 2)).toThrow(/id 2 at position 0 is outside the table/);
+    expect(() => be.embedding(be.alloc('f32', 2), dtable, i32([2]), 1, 2)).toThrow(
+      /id 2 at position 0 is outside the table/,
+    );
   });
 
   it('errors name the op and the argument', () => {
-    expect(() => be.gelu(be.alloc('f32', 2), be.alloc('f32', 1), 2)).toThrow(/gelu: x needs 2 elements at offset 0, buffer has 1/);
+    expect(() => be.gelu(be.alloc('f32', 2), be.alloc('f32', 1), 2)).toThrow(
+      /gelu: x needs 2 elements at offset 0, buffer has 1/,
+    );
     const other = new ReferenceBackend();
     expect(() => be.gelu(other.alloc('f32', 1), be.alloc('f32', 1), 1)).toThrow(/belongs to another backend/);
     const b = be.alloc('f32', 1);

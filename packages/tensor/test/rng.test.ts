@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
 import { createRng } from '@kiln/tensor';
+import { describe, expect, it } from 'vitest';
 
 describe('createRng (xoshiro128**)', () => {
   it('is deterministic per seed and differs between seeds', () => {

@@ -1,8 +1,8 @@
-import { describe, expect, it } from 'vitest';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseSafetensors, readSafetensors, serializeSafetensors, writeSafetensors } from '@kiln/tensor';
+import { describe, expect, it } from 'vitest';
 
 function concat(parts: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
@@ -49,10 +49,15 @@ describe('safetensors', () => {
     const f16 = new Uint16Array([0x3c00, 0xc000, 0x7bff, 0x0001]);
     const bf16 = new Uint16Array([0x3f80, 0xc040]);
     const data = concat([new Uint8Array(f16.buffer), new Uint8Array(bf16.buffer)]);
-    const file = parseSafetensors(handmade({
-      h: { dtype: 'F16', shape: [4], data_offsets: [0, 8] },
-      b: { dtype: 'BF16', shape: [2], data_offsets: [8, 12] },
-    }, data));
+    const file = parseSafetensors(
+      handmade(
+        {
+          h: { dtype: 'F16', shape: [4], data_offsets: [0, 8] },
+          b: { dtype: 'BF16', shape: [2], data_offsets: [8, 12] },
+        },
+        data,
+      ),
+    );
     expect(Array.from(file.tensors.get('h')!.data)).toEqual([1, -2, 65504, Math.fround(2 ** -24)]);
     expect(Array.from(file.tensors.get('b')!.data)).toEqual([1, -3]);
   });
@@ -60,16 +65,20 @@ describe('safetensors', () => {
   it('refuses damaged files with the file name and the tensor', () => {
     expect(() => parseSafetensors(new Uint8Array(3), 'x.safetensors')).toThrow(/x.safetensors: file is 3 bytes/);
     const bad = handmade({ w: { dtype: 'F32', shape: [3], data_offsets: [0, 8] } }, new Uint8Array(8));
-    expect(() => parseSafetensors(bad, 'y.safetensors')).toThrow(/y.safetensors: tensor 'w' offsets \[0, 8\] do not match shape \[3\]/);
+    expect(() => parseSafetensors(bad, 'y.safetensors')).toThrow(
+      /y.safetensors: tensor 'w' offsets \[0, 8\] do not match shape \[3\]/,
+    );
     const odd = handmade({ w: { dtype: 'C64', shape: [1], data_offsets: [0, 8] } }, new Uint8Array(8));
     expect(() => parseSafetensors(odd, 'z')).toThrow(/unknown dtype C64/);
   });
 
   it('serializes in map order with contiguous offsets', () => {
-    const parts = serializeSafetensors(new Map([
-      ['b', { shape: [1], data: Float32Array.of(2) }],
-      ['a', { shape: [2], data: Float32Array.of(3, 4) }],
-    ]));
+    const parts = serializeSafetensors(
+      new Map([
+        ['b', { shape: [1], data: Float32Array.of(2) }],
+        ['a', { shape: [2], data: Float32Array.of(3, 4) }],
+      ]),
+    );
     const file = parseSafetensors(concat(parts));
     expect([...file.tensors.keys()]).toEqual(['b', 'a']);
     expect(Array.from(file.tensors.get('a')!.data)).toEqual([3, 4]);

@@ -38,12 +38,14 @@ async function readJsonl(path: string): Promise<Array<{ value: Record<string, un
 function promptOf(v: Record<string, unknown>, where: string): ChatMessage[] {
   if (typeof v.prompt === 'string') return [{ role: 'user', content: v.prompt }];
   const msgs = v.prompt ?? v.messages;
-  if (Array.isArray(msgs) && msgs.every((m) => typeof m?.role === 'string' && typeof m?.content === 'string')) return msgs as ChatMessage[];
+  if (Array.isArray(msgs) && msgs.every((m) => typeof m?.role === 'string' && typeof m?.content === 'string'))
+    return msgs as ChatMessage[];
   throw new Error(`${where}: 'prompt' must be a string or an array of {role, content}`);
 }
 
 export function toPreferencePair(v: Record<string, unknown>, where: string): PreferencePair {
-  if (typeof v.chosen !== 'string' || typeof v.rejected !== 'string') throw new Error(`${where}: 'chosen' and 'rejected' must be strings`);
+  if (typeof v.chosen !== 'string' || typeof v.rejected !== 'string')
+    throw new Error(`${where}: 'chosen' and 'rejected' must be strings`);
   return { prompt: promptOf(v, where), chosen: v.chosen, rejected: v.rejected };
 }
 

@@ -1,22 +1,26 @@
 import { relative } from 'node:path';
 import type { KilnContext, StageResult } from '@kiln/core';
-import { noGrad, tidy } from '@kiln/tensor';
 import { parseOptions, writeChatFiles } from '@kiln/finetune';
-import { dpoOptionsSchema, type DpoOptions } from './options.js';
-import { alignSetup, splitRecords } from './setup.js';
-import { readPreferences, type PreferencePair } from './data.js';
-import { completionRows, type PromptCompletion } from './sequences.js';
-import { backwardTokenGrads, rowSums, spreadRowGrads } from './logprobs.js';
-import { tokenLogProbs, type PolicyModel } from './policy.js';
-import { dpoLoss, type DpoPairLogps } from './losses.js';
-import { alignCheckpoints, optimize } from './loop.js';
+import { noGrad, tidy } from '@kiln/tensor';
+import { type PreferencePair, readPreferences } from './data.js';
 import { EpochOrder, type EpochOrderState } from './epoch-order.js';
+import { backwardTokenGrads, rowSums, spreadRowGrads } from './logprobs.js';
+import { alignCheckpoints, optimize } from './loop.js';
+import { type DpoPairLogps, dpoLoss } from './losses.js';
+import { type DpoOptions, dpoOptionsSchema } from './options.js';
+import { type PolicyModel, tokenLogProbs } from './policy.js';
 import { ALIGN_WRITER, saveAlignedModel } from './save.js';
+import { completionRows, type PromptCompletion } from './sequences.js';
+import { alignSetup, splitRecords } from './setup.js';
 
 const where = 'kiln:align (dpo)';
 
 /** Rows chosen₀, rejected₀, chosen₁, ... for a batch of pairs. */
-function pairRows(pairs: readonly PreferencePair[], enc: { prompt(p: PreferencePair): number[]; reply(t: string): number[] }, padId: number) {
+function pairRows(
+  pairs: readonly PreferencePair[],
+  enc: { prompt(p: PreferencePair): number[]; reply(t: string): number[] },
+  padId: number,
+) {
   const items: PromptCompletion[] = [];
   for (const p of pairs) {
     const prompt = enc.prompt(p);
@@ -34,7 +38,12 @@ async function rowLogps(model: PolicyModel, rows: ReturnType<typeof pairRows>) {
 export async function trainDpo(rawOptions: Record<string, unknown>, ctx: KilnContext): Promise<StageResult> {
   const o: DpoOptions = parseOptions(dpoOptionsSchema, rawOptions, 'align', where);
   const s = await alignSetup(o, ctx, where);
-  const { train, val } = splitRecords(await readPreferences(s.abs(o.data.pairs)), o.data.valFraction, ctx.config.seed, where);
+  const { train, val } = splitRecords(
+    await readPreferences(s.abs(o.data.pairs)),
+    o.data.valFraction,
+    ctx.config.seed,
+    where,
+  );
   const start = await s.loadPolicy();
   const checkpoints = alignCheckpoints(ctx, 'dpo', start.architecture, { ...o });
   const from = await checkpoints.resumePoint(o.resume, ctx.logger, where);
@@ -57,16 +66,31 @@ export async function trainDpo(rawOptions: Record<string, unknown>, ctx: KilnCon
   const evaluate = async () => {
     const r0 = ref(val);
     const pol = await noGrad(() => tidy(async () => (await rowLogps(policy, pairRows(val, enc, pad))).sums));
-    const pairs: DpoPairLogps[] = val.map((_, i) => ({ policyChosen: pol[2 * i], policyRejected: pol[2 * i + 1], refChosen: r0[i][0], refRejected: r0[i][1] }));
+    const pairs: DpoPairLogps[] = val.map((_, i) => ({
+      policyChosen: pol[2 * i],
+      policyRejected: pol[2 * i + 1],
+      refChosen: r0[i][0],
+      refRejected: r0[i][1],
+    }));
     const r = dpoLoss(pairs, o.beta);
     // The held-out margin log π(chosen) − log π(rejected), and DPO's implicit reward margin.
     const margin = pairs.reduce((a, p) => a + p.policyChosen - p.policyRejected, 0) / pairs.length;
-    return { 'val/loss': r.loss, 'val/margin': margin, 'val/rewardMargin': r.margin / o.beta, 'val/accuracy': r.accuracy };
+    return {
+      'val/loss': r.loss,
+      'val/margin': margin,
+      'val/rewardMargin': r.margin / o.beta,
+      'val/accuracy': r.accuracy,
+    };
   };
   ctx.logger.info('DPO', { trainPairs: train.length, valPairs: val.length, beta: o.beta });
   const result = await optimize(
     {
-      method: 'dpo', params: policy.parameters(), o, checkpoints, from, weights: policy,
+      method: 'dpo',
+      params: policy.parameters(),
+      o,
+      checkpoints,
+      from,
+      weights: policy,
       files: (dir) => writeChatFiles(dir, s.tokenizer, s.template, ALIGN_WRITER),
       async step() {
         const batch = order.take(Math.min(o.batchSize, train.length)).map((i) => train[i]);
@@ -74,7 +98,15 @@ export async function trainDpo(rawOptions: Record<string, unknown>, ctx: KilnCon
         return tidy(async () => {
           const rows = pairRows(batch, enc, pad);
           const { nll, sums } = await rowLogps(policy, rows);
-          const r = dpoLoss(batch.map((_, i) => ({ policyChosen: sums[2 * i], policyRejected: sums[2 * i + 1], refChosen: r0[i][0], refRejected: r0[i][1] })), o.beta);
+          const r = dpoLoss(
+            batch.map((_, i) => ({
+              policyChosen: sums[2 * i],
+              policyRejected: sums[2 * i + 1],
+              refChosen: r0[i][0],
+              refRejected: r0[i][1],
+            })),
+            o.beta,
+          );
           const dRow = batch.flatMap((_, i) => [r.dChosen[i], r.dRejected[i]]);
           backwardTokenGrads(nll, spreadRowGrads(dRow, rows.targets, rows.T));
           return { loss: r.loss, metrics: { rewardMargin: r.margin / o.beta, accuracy: r.accuracy } };
@@ -86,7 +118,12 @@ export async function trainDpo(rawOptions: Record<string, unknown>, ctx: KilnCon
     },
     ctx,
   );
-  const metrics = { ...result.last, 'val/marginBefore': result.first['val/margin'], 'val/accuracyBefore': result.first['val/accuracy'], step: result.steps };
+  const metrics = {
+    ...result.last,
+    'val/marginBefore': result.first['val/margin'],
+    'val/accuracyBefore': result.first['val/accuracy'],
+    step: result.steps,
+  };
   if (result.aborted) {
     policy.dispose();
     return { metrics, outputs: result.checkpoint ? [relative(ctx.runDir.root, result.checkpoint)] : [], aborted: true };

@@ -44,7 +44,9 @@ export class EpochOrder {
 
   restore(s: EpochOrderState): void {
     if (!Number.isInteger(s?.epoch) || !Number.isInteger(s?.cursor) || s.cursor > this.n) {
-      throw new Error(`${this.label}: a checkpoint's data position ${JSON.stringify(s)} does not fit ${this.n} records (was the data changed?)`);
+      throw new Error(
+        `${this.label}: a checkpoint's data position ${JSON.stringify(s)} does not fit ${this.n} records (was the data changed?)`,
+      );
     }
     this.epoch = s.epoch;
     this.cursor = s.cursor;

@@ -1,4 +1,4 @@
-import { noGrad, tidy, type InferenceEngine, type ModelEngine, type Rng } from '@kiln/tensor';
+import { type InferenceEngine, type ModelEngine, noGrad, type Rng, tidy } from '@kiln/tensor';
 import type { PolicyModel } from './policy.js';
 
 export interface SampleOptions {
@@ -21,7 +21,10 @@ export interface SampleOptions {
  * own parameter buffers (no copy, so it follows every optimizer step), or null
  * for a model whose architecture has no decoder engine.
  */
-export function policyEngine(model: PolicyModel, hooks: { engine(model: unknown, who: string): ModelEngine }): InferenceEngine | null {
+export function policyEngine(
+  model: PolicyModel,
+  hooks: { engine(model: unknown, who: string): ModelEngine },
+): InferenceEngine | null {
   const engine = hooks.engine(model, 'kiln:align');
   return engine.kind === 'causal' ? engine : null;
 }
@@ -32,7 +35,12 @@ export function policyEngine(model: PolicyModel, hooks: { engine(model: unknown,
  * step); without one it recomputes the whole prefix each token (`cache: false`
  * forces that path, which the cached one is tested against).
  */
-export async function sampleCompletions(model: PolicyModel, prompt: readonly number[], n: number, o: SampleOptions & { cache?: boolean }): Promise<number[][]> {
+export async function sampleCompletions(
+  model: PolicyModel,
+  prompt: readonly number[],
+  n: number,
+  o: SampleOptions & { cache?: boolean },
+): Promise<number[][]> {
   return (await sampleWithLogProbs(model, prompt, n, o)).tokens;
 }
 
@@ -40,7 +48,12 @@ export async function sampleCompletions(model: PolicyModel, prompt: readonly num
  * sampleCompletions, also returning each sampled token's log-probability
  * under the model (log-softmax of its logits, before temperature).
  */
-export async function sampleWithLogProbs(model: PolicyModel, prompt: readonly number[], n: number, o: SampleOptions & { cache?: boolean }): Promise<{ tokens: number[][]; logProbs: number[][] }> {
+export async function sampleWithLogProbs(
+  model: PolicyModel,
+  prompt: readonly number[],
+  n: number,
+  o: SampleOptions & { cache?: boolean },
+): Promise<{ tokens: number[][]; logProbs: number[][] }> {
   const engine = o.cache === false ? null : (o.engine ?? null);
   const rows = Array.from({ length: n }, () => [...prompt]);
   const logProbs = Array.from({ length: n }, (): number[] => []);
@@ -83,7 +96,12 @@ function logSoftmaxAt(logits: Float32Array, off: number, V: number, id: number):
   return logits[off + id] - max - Math.log(sum);
 }
 
-async function sampleCached(engine: InferenceEngine, rows: number[][], o: SampleOptions, pickAll: PickAll): Promise<void> {
+async function sampleCached(
+  engine: InferenceEngine,
+  rows: number[][],
+  o: SampleOptions,
+  pickAll: PickAll,
+): Promise<void> {
   const n = rows.length;
   const T0 = rows[0]?.length ?? 0;
   const steps = Math.min(o.maxNewTokens, engine.config.nPositions - T0);
@@ -111,7 +129,12 @@ async function sampleCached(engine: InferenceEngine, rows: number[][], o: Sample
   }
 }
 
-async function sampleRecompute(model: PolicyModel, rows: number[][], o: SampleOptions, pickAll: PickAll): Promise<void> {
+async function sampleRecompute(
+  model: PolicyModel,
+  rows: number[][],
+  o: SampleOptions,
+  pickAll: PickAll,
+): Promise<void> {
   const ctxLen = model.config?.nPositions ?? Infinity;
   const n = rows.length;
   for (let step = 0; step < o.maxNewTokens; step++) {

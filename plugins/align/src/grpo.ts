@@ -1,18 +1,18 @@
 import { relative } from 'node:path';
 import type { KilnContext, StageResult } from '@kiln/core';
-import { IGNORE_INDEX, noGrad, tidy } from '@kiln/tensor';
 import { parseOptions, writeChatFiles } from '@kiln/finetune';
-import { grpoOptionsSchema, type GrpoOptions } from './options.js';
-import { alignSetup, type AlignSetup } from './setup.js';
-import { readPrompts, type PromptRecord } from './data.js';
-import { completionRows } from './sequences.js';
-import { backwardTokenGrads } from './logprobs.js';
-import { tokenLogProbs, type PolicyModel } from './policy.js';
-import { groupAdvantages, grpoLoss, type GrpoSequence } from './losses.js';
-import { policyEngine, sampleCompletions } from './generate.js';
-import { alignCheckpoints, optimize } from './loop.js';
+import { IGNORE_INDEX, noGrad, tidy } from '@kiln/tensor';
+import { type PromptRecord, readPrompts } from './data.js';
 import { EpochOrder, type EpochOrderState } from './epoch-order.js';
+import { policyEngine, sampleCompletions } from './generate.js';
+import { backwardTokenGrads } from './logprobs.js';
+import { alignCheckpoints, optimize } from './loop.js';
+import { type GrpoSequence, groupAdvantages, grpoLoss } from './losses.js';
+import { type GrpoOptions, grpoOptionsSchema } from './options.js';
+import { type PolicyModel, tokenLogProbs } from './policy.js';
 import { ALIGN_WRITER, saveAlignedModel } from './save.js';
+import { completionRows } from './sequences.js';
+import { type AlignSetup, alignSetup } from './setup.js';
 
 const where = 'kiln:align (grpo)';
 
@@ -26,21 +26,38 @@ function replyText(ids: readonly number[], s: AlignSetup): string {
  * Greedy replies to held-out prompts, scored two ways: exact match against
  * meta.answer (when present) and the configured reward functions.
  */
-export async function scorePrompts(model: PolicyModel, records: readonly PromptRecord[], s: AlignSetup, ctx: KilnContext, maxNewTokens: number): Promise<{ exactMatch: number; reward: number; samples: Array<{ prompt: string; reply: string; answer?: unknown }> }> {
+export async function scorePrompts(
+  model: PolicyModel,
+  records: readonly PromptRecord[],
+  s: AlignSetup,
+  ctx: KilnContext,
+  maxNewTokens: number,
+): Promise<{
+  exactMatch: number;
+  reward: number;
+  samples: Array<{ prompt: string; reply: string; answer?: unknown }>;
+}> {
   let hits = 0;
   let counted = 0;
   let reward = 0;
   const samples: Array<{ prompt: string; reply: string; answer?: unknown }> = [];
   const rng = ctx.rng.fork('kiln:align:greedy');
   for (const r of records) {
-    const [ids] = await sampleCompletions(model, s.encodePrompt(r.prompt), 1, { maxNewTokens, temperature: 0, stopIds: s.stopIds, rng, engine: policyEngine(model, ctx.hooks) });
+    const [ids] = await sampleCompletions(model, s.encodePrompt(r.prompt), 1, {
+      maxNewTokens,
+      temperature: 0,
+      stopIds: s.stopIds,
+      rng,
+      engine: policyEngine(model, ctx.hooks),
+    });
     const reply = replyText(ids, s);
     const prompt = r.prompt[r.prompt.length - 1].content;
     if (r.meta?.answer !== undefined) {
       counted++;
       if (reply.trim() === String(r.meta.answer).trim()) hits++;
     }
-    if (ctx.hooks.rewards().length) reward += (await ctx.hooks.reward({ prompt, completion: reply, meta: r.meta })).total;
+    if (ctx.hooks.rewards().length)
+      reward += (await ctx.hooks.reward({ prompt, completion: reply, meta: r.meta })).total;
     if (samples.length < 5) samples.push({ prompt, reply, answer: r.meta?.answer });
   }
   return { exactMatch: counted ? hits / counted : NaN, reward: reward / records.length, samples };
@@ -55,7 +72,10 @@ interface GrpoState {
 /** GRPO: sample a group per prompt, reward each completion, push up the better-than-group ones. */
 export async function trainGrpo(rawOptions: Record<string, unknown>, ctx: KilnContext): Promise<StageResult> {
   const o: GrpoOptions = parseOptions(grpoOptionsSchema, rawOptions, 'align', where);
-  if (ctx.hooks.rewards().length === 0) throw new Error(`${where}: no reward function: add a reward plugin (e.g. rewards.exactMatch() from @kiln/rewards) to plugins`);
+  if (ctx.hooks.rewards().length === 0)
+    throw new Error(
+      `${where}: no reward function: add a reward plugin (e.g. rewards.exactMatch() from @kiln/rewards) to plugins`,
+    );
   const s = await alignSetup(o, ctx, where);
   const prompts = await readPrompts(s.abs(o.data.prompts));
   const evalSet = o.data.eval ? (await readPrompts(s.abs(o.data.eval))).slice(0, o.data.evalCount) : [];
@@ -72,7 +92,13 @@ export async function trainGrpo(rawOptions: Record<string, unknown>, ctx: KilnCo
     ctx.logger.info('held-out samples', { samples: r.samples });
     return { 'val/exactMatch': r.exactMatch, 'val/reward': r.reward };
   };
-  ctx.logger.info('GRPO', { prompts: prompts.length, evalPrompts: evalSet.length, groupSize: o.groupSize, promptsPerStep: o.promptsPerStep, beta: o.beta });
+  ctx.logger.info('GRPO', {
+    prompts: prompts.length,
+    evalPrompts: evalSet.length,
+    groupSize: o.groupSize,
+    promptsPerStep: o.promptsPerStep,
+    beta: o.beta,
+  });
   const step = async () => {
     // ---- rollouts: a group of completions per prompt, each scored by every reward plugin
     const items: Array<{ prompt: number[]; completion: number[] }> = [];
@@ -80,11 +106,25 @@ export async function trainGrpo(rawOptions: Record<string, unknown>, ctx: KilnCo
     for (const p of order.take(o.promptsPerStep)) {
       const rec = prompts[p];
       const promptIds = s.encodePrompt(rec.prompt);
-      const group = await sampleCompletions(policy, promptIds, o.groupSize, { maxNewTokens: o.maxNewTokens, temperature: o.temperature, stopIds: s.stopIds, rng, engine: policyEngine(policy, ctx.hooks) });
+      const group = await sampleCompletions(policy, promptIds, o.groupSize, {
+        maxNewTokens: o.maxNewTokens,
+        temperature: o.temperature,
+        stopIds: s.stopIds,
+        rng,
+        engine: policyEngine(policy, ctx.hooks),
+      });
       for (const c of group) {
         const completion = c.length ? c : [s.stopIds[0]];
         items.push({ prompt: promptIds, completion });
-        rewards.push((await ctx.hooks.reward({ prompt: rec.prompt[rec.prompt.length - 1].content, completion: replyText(completion, s), meta: rec.meta })).total);
+        rewards.push(
+          (
+            await ctx.hooks.reward({
+              prompt: rec.prompt[rec.prompt.length - 1].content,
+              completion: replyText(completion, s),
+              meta: rec.meta,
+            })
+          ).total,
+        );
       }
     }
     const adv = groupAdvantages(rewards, o.groupSize);
@@ -92,10 +132,13 @@ export async function trainGrpo(rawOptions: Record<string, unknown>, ctx: KilnCo
     const perSeq = (logp: Float32Array) =>
       items.map((_, b) => {
         const out: number[] = [];
-        for (let t = 0; t < rows.T; t++) if (rows.targets[b * rows.T + t] !== IGNORE_INDEX) out.push(logp[b * rows.T + t]);
+        for (let t = 0; t < rows.T; t++)
+          if (rows.targets[b * rows.T + t] !== IGNORE_INDEX) out.push(logp[b * rows.T + t]);
         return out;
       });
-    const ref = await noGrad(() => tidy(async () => perSeq((await tokenLogProbs(reference, rows.ids, rows.targets, rows.T)).logp)));
+    const ref = await noGrad(() =>
+      tidy(async () => perSeq((await tokenLogProbs(reference, rows.ids, rows.targets, rows.T)).logp)),
+    );
     // ---- one policy-gradient step on these samples: π_old is the policy that sampled them (ratio 1, one update per batch)
     return tidy(async () => {
       const { nll, logp } = await tokenLogProbs(policy, rows.ids, rows.targets, rows.T);
@@ -105,7 +148,8 @@ export async function trainGrpo(rawOptions: Record<string, unknown>, ctx: KilnCo
       const dTok = new Float32Array(rows.targets.length);
       items.forEach((_, b) => {
         let k = 0;
-        for (let t = 0; t < rows.T; t++) if (rows.targets[b * rows.T + t] !== IGNORE_INDEX) dTok[b * rows.T + t] = r.dLogp[b][k++];
+        for (let t = 0; t < rows.T; t++)
+          if (rows.targets[b * rows.T + t] !== IGNORE_INDEX) dTok[b * rows.T + t] = r.dLogp[b][k++];
       });
       backwardTokenGrads(nll, dTok);
       const meanReward = rewards.reduce((a, b) => a + b, 0) / rewards.length;
@@ -115,7 +159,14 @@ export async function trainGrpo(rawOptions: Record<string, unknown>, ctx: KilnCo
   };
   const result = await optimize(
     {
-      method: 'grpo', params: policy.parameters(), o, checkpoints, from, weights: policy, step, evaluate,
+      method: 'grpo',
+      params: policy.parameters(),
+      o,
+      checkpoints,
+      from,
+      weights: policy,
+      step,
+      evaluate,
       files: (dir) => writeChatFiles(dir, s.tokenizer, s.template, ALIGN_WRITER),
       state: (): GrpoState => ({ prompts: order.state(), sampler: rng.state() }),
       restore(st) {

@@ -1,27 +1,60 @@
 import type { KilnPlugin, TrainerProvider } from '@kiln/core';
-import { dpoOptionsSchema, grpoOptionsSchema, rewardModelOptionsSchema } from './options.js';
 import { trainDpo } from './dpo.js';
 import { trainGrpo } from './grpo.js';
+import { dpoOptionsSchema, grpoOptionsSchema, rewardModelOptionsSchema } from './options.js';
 import { trainRewardModel } from './train-reward-model.js';
 
-export { dpoLoss, grpoLoss, groupAdvantages, pairwiseLoss, sigmoid, softplus, type DpoPairLogps, type GrpoSequence } from './losses.js';
-export { tokenNll, rowSums, backwardTokenGrads, spreadRowGrads, type TokenLogProbs } from './logprobs.js';
-export { completionRows, type PromptCompletion } from './sequences.js';
-export { sampleCompletions, sampleWithLogProbs, policyEngine, type SampleOptions } from './generate.js';
-export { tokenLogProbs, asPolicy, type PolicyModel } from './policy.js';
-export { RewardModel, HEAD_FILE, type HiddenModel } from './reward-model.js';
-export { readPreferences, readPrompts, toPreferencePair, toPromptRecord, type PreferencePair, type PromptRecord } from './data.js';
-export { alignSetup, splitRecords, type AlignSetup } from './setup.js';
-export { dpoOptionsSchema, grpoOptionsSchema, rewardModelOptionsSchema, type DpoOptions, type GrpoOptions, type RewardModelOptions } from './options.js';
-export { trainDpo, trainGrpo, trainRewardModel };
+export {
+  type PreferencePair,
+  type PromptRecord,
+  readPreferences,
+  readPrompts,
+  toPreferencePair,
+  toPromptRecord,
+} from './data.js';
+export { policyEngine, type SampleOptions, sampleCompletions, sampleWithLogProbs } from './generate.js';
 export { scorePrompts } from './grpo.js';
+export { backwardTokenGrads, rowSums, spreadRowGrads, type TokenLogProbs, tokenNll } from './logprobs.js';
+export {
+  type DpoPairLogps,
+  dpoLoss,
+  type GrpoSequence,
+  groupAdvantages,
+  grpoLoss,
+  pairwiseLoss,
+  sigmoid,
+  softplus,
+} from './losses.js';
+export {
+  type DpoOptions,
+  dpoOptionsSchema,
+  type GrpoOptions,
+  grpoOptionsSchema,
+  type RewardModelOptions,
+  rewardModelOptionsSchema,
+} from './options.js';
+export { asPolicy, type PolicyModel, tokenLogProbs } from './policy.js';
+export { HEAD_FILE, type HiddenModel, RewardModel } from './reward-model.js';
+export { completionRows, type PromptCompletion } from './sequences.js';
+export { type AlignSetup, alignSetup, splitRecords } from './setup.js';
+export { trainDpo, trainGrpo, trainRewardModel };
 
 /** `align: { trainer: 'reward-model' | 'dpo' | 'grpo', ... }`. */
 export default function align(): KilnPlugin {
   const trainers: TrainerProvider[] = [
-    { name: 'reward-model', stage: 'align', options: rewardModelOptionsSchema, run: (o, ctx) => trainRewardModel(o, ctx) },
+    {
+      name: 'reward-model',
+      stage: 'align',
+      options: rewardModelOptionsSchema,
+      run: (o, ctx) => trainRewardModel(o, ctx),
+    },
     { name: 'dpo', stage: 'align', options: dpoOptionsSchema, run: (o, ctx) => trainDpo(o, ctx) },
     { name: 'grpo', stage: 'align', options: grpoOptionsSchema, run: (o, ctx) => trainGrpo(o, ctx) },
   ];
-  return { name: 'kiln:align', version: '0.1.0', cacheKey: {} /* no options: its settings are the stage section */, trainer: trainers };
+  return {
+    name: 'kiln:align',
+    version: '0.1.0',
+    cacheKey: {} /* no options: its settings are the stage section */,
+    trainer: trainers,
+  };
 }

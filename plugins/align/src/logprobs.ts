@@ -1,4 +1,4 @@
-import { IGNORE_INDEX, Tensor, backward, gradOf, record } from '@kiln/tensor';
+import { backward, gradOf, IGNORE_INDEX, record, Tensor } from '@kiln/tensor';
 
 /**
  * Per-token negative log-likelihood: logits (N,V), targets (N) → (N), 0 where
@@ -17,7 +17,8 @@ export function tokenNll(logits: Tensor, targets: Tensor): Tensor {
   be.crossEntropy(out.view, logits.view, targets.view, N, V, IGNORE_INDEX, lse.view);
   return record(out, 'tokenNll', [logits], (dout) => {
     const dlogits = gradOf(logits);
-    if (dlogits) be.crossEntropyBackward(dlogits.view, logits.view, targets.view, dout.view, N, V, IGNORE_INDEX, lse.view);
+    if (dlogits)
+      be.crossEntropyBackward(dlogits.view, logits.view, targets.view, dout.view, N, V, IGNORE_INDEX, lse.view);
   });
 }
 
@@ -40,7 +41,11 @@ export function rowSums(logp: Float32Array, B: number, T: number): Float64Array 
  * of the nll tensor is the negated per-token derivative.
  */
 export function backwardTokenGrads(nll: Tensor, dLogp: Float32Array): void {
-  const seed = Tensor.from(nll.backend, dLogp.map((g) => -g), [dLogp.length]);
+  const seed = Tensor.from(
+    nll.backend,
+    dLogp.map((g) => -g),
+    [dLogp.length],
+  );
   backward(nll, seed);
   seed.dispose();
 }

@@ -1,6 +1,12 @@
 import type { KilnContext } from '@kiln/core';
+import {
+  type LoopResult,
+  type ResumableLoop,
+  type ResumePoint,
+  runResumableLoop,
+  StageCheckpoints,
+} from '@kiln/finetune';
 import { AdamW, clipGradNorm, cosineSchedule, type Tensor } from '@kiln/tensor';
-import { runResumableLoop, StageCheckpoints, type LoopResult, type ResumableLoop, type ResumePoint } from '@kiln/finetune';
 import { ALIGN_WRITER } from './save.js';
 
 export interface LoopOptions {
@@ -14,7 +20,12 @@ export interface LoopOptions {
 }
 
 /** The resume checkpoints of one align trainer: `<runDir>/align/checkpoints/<method>/`. */
-export function alignCheckpoints(ctx: KilnContext, method: string, architecture: string, options: Record<string, unknown>): StageCheckpoints {
+export function alignCheckpoints(
+  ctx: KilnContext,
+  method: string,
+  architecture: string,
+  options: Record<string, unknown>,
+): StageCheckpoints {
   return new StageCheckpoints(ctx.runDir.path('align', 'checkpoints', method), architecture, ALIGN_WRITER, options);
 }
 
@@ -45,12 +56,25 @@ export async function optimize(spec: AlignLoop, ctx: KilnContext): Promise<LoopR
   const { o } = spec;
   const list = [...spec.params.values()];
   const opt = new AdamW(spec.params, { lr: o.lr, betas: [0.9, 0.95], eps: 1e-8, weightDecay: o.weightDecay });
-  const lrAt = cosineSchedule({ lr: o.lr, warmupSteps: o.warmupSteps ?? Math.min(20, Math.floor(o.steps / 10)), totalSteps: o.steps, minLrRatio: 0.1 });
+  const lrAt = cosineSchedule({
+    lr: o.lr,
+    warmupSteps: o.warmupSteps ?? Math.min(20, Math.floor(o.steps / 10)),
+    totalSteps: o.steps,
+    minLrRatio: 0.1,
+  });
   try {
     return await runResumableLoop(
       {
-        stage: 'align', label: spec.method, steps: o.steps, lrAt, evalEvery: o.evalEvery, checkpointEvery: o.checkpointEvery,
-        checkpoints: spec.checkpoints, opt, weights: spec.weights, files: spec.files?.bind(spec),
+        stage: 'align',
+        label: spec.method,
+        steps: o.steps,
+        lrAt,
+        evalEvery: o.evalEvery,
+        checkpointEvery: o.checkpointEvery,
+        checkpoints: spec.checkpoints,
+        opt,
+        weights: spec.weights,
+        files: spec.files?.bind(spec),
         async step(i, lr) {
           opt.zeroGrad();
           const r = await spec.step(i);

@@ -19,7 +19,10 @@ export interface DpoPairLogps {
  * DPO (Rafailov et al. 2023): L = -log σ(β·[(πc − rc) − (πr − rr)]), averaged
  * over pairs. Returns the loss, the implicit reward margin, and dL/dπc, dL/dπr per pair.
  */
-export function dpoLoss(pairs: readonly DpoPairLogps[], beta: number): { loss: number; margin: number; accuracy: number; dChosen: number[]; dRejected: number[] } {
+export function dpoLoss(
+  pairs: readonly DpoPairLogps[],
+  beta: number,
+): { loss: number; margin: number; accuracy: number; dChosen: number[]; dRejected: number[] } {
   const P = pairs.length;
   let loss = 0;
   let margin = 0;
@@ -39,7 +42,10 @@ export function dpoLoss(pairs: readonly DpoPairLogps[], beta: number): { loss: n
 }
 
 /** Bradley–Terry pairwise loss for a reward model: -log σ(r_chosen − r_rejected), averaged. */
-export function pairwiseLoss(chosen: readonly number[], rejected: readonly number[]): { loss: number; accuracy: number; dChosen: number[]; dRejected: number[] } {
+export function pairwiseLoss(
+  chosen: readonly number[],
+  rejected: readonly number[],
+): { loss: number; accuracy: number; dChosen: number[]; dRejected: number[] } {
   const P = chosen.length;
   let loss = 0;
   let correct = 0;
@@ -58,7 +64,8 @@ export function pairwiseLoss(chosen: readonly number[], rejected: readonly numbe
 
 /** Group-normalized advantages (GRPO): (r − mean(group)) / (std(group) + eps); 0 for a group whose rewards are all equal. */
 export function groupAdvantages(rewards: readonly number[], groupSize: number, eps = 1e-4): number[] {
-  if (rewards.length % groupSize !== 0) throw new Error(`groupAdvantages: ${rewards.length} rewards do not split into groups of ${groupSize}`);
+  if (rewards.length % groupSize !== 0)
+    throw new Error(`groupAdvantages: ${rewards.length} rewards do not split into groups of ${groupSize}`);
   const out: number[] = [];
   for (let g = 0; g < rewards.length; g += groupSize) {
     const group = rewards.slice(g, g + groupSize);
@@ -84,7 +91,10 @@ export interface GrpoSequence {
  * completion's tokens, then over completions; the loss is its negation.
  * Returns the loss, the mean KL and dLoss/dlogπ for every token.
  */
-export function grpoLoss(seqs: readonly GrpoSequence[], o: { beta: number; clipEps: number }): { loss: number; kl: number; clipFraction: number; dLogp: number[][] } {
+export function grpoLoss(
+  seqs: readonly GrpoSequence[],
+  o: { beta: number; clipEps: number },
+): { loss: number; kl: number; clipFraction: number; dLogp: number[][] } {
   const S = seqs.length;
   let loss = 0;
   let kl = 0;

@@ -1,5 +1,5 @@
-import { z } from 'zod';
 import { checkpointOptions } from '@kiln/finetune';
+import { z } from 'zod';
 
 const common = {
   trainer: z.string().optional(),

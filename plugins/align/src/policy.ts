@@ -1,5 +1,5 @@
-import { IGNORE_INDEX, Tensor as T_, isCausalLM, type CausalLM } from '@kiln/tensor';
-import { tokenNll, type TokenLogProbs } from './logprobs.js';
+import { type CausalLM, IGNORE_INDEX, isCausalLM, Tensor as T_ } from '@kiln/tensor';
+import { type TokenLogProbs, tokenNll } from './logprobs.js';
 
 /** What the align trainers need from a model: the CausalLM contract of @kiln/tensor. */
 export type PolicyModel = CausalLM;
@@ -7,11 +7,18 @@ export type PolicyModel = CausalLM;
 export function asPolicy(model: unknown, where: string): PolicyModel {
   if (isCausalLM(model)) return model;
   const kind = typeof model === 'object' && model !== null ? model.constructor.name : typeof model;
-  throw new Error(`${where}: the model (${kind}) lacks parameters(), forward(), save() or dispose(), so it cannot be aligned (a compressed model is for inference only)`);
+  throw new Error(
+    `${where}: the model (${kind}) lacks parameters(), forward(), save() or dispose(), so it cannot be aligned (a compressed model is for inference only)`,
+  );
 }
 
 /** Forward rows and take every target token's log-prob (recorded on the tape unless inside noGrad). */
-export async function tokenLogProbs(model: PolicyModel, ids: Int32Array, targets: Int32Array, T: number): Promise<TokenLogProbs> {
+export async function tokenLogProbs(
+  model: PolicyModel,
+  ids: Int32Array,
+  targets: Int32Array,
+  T: number,
+): Promise<TokenLogProbs> {
   const { logits } = model.forward(ids, null, { T });
   const nll = tokenNll(logits, T_.from(logits.backend, targets, [targets.length]));
   const host = (await nll.toArray()) as Float32Array;

@@ -1,7 +1,7 @@
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { KilnContext, Tokenizer } from '@kiln/core';
-import { writeChatFiles, type TrainingChatTemplate } from '@kiln/finetune';
+import { type TrainingChatTemplate, writeChatFiles } from '@kiln/finetune';
 import { writeFileAtomic } from '@kiln/tensor';
 
 export const ALIGN_WRITER = 'kiln:align@0.1.0';
@@ -21,7 +21,10 @@ export async function saveAlignedModel(
   await mkdir(tmp, { recursive: true });
   await model.save(tmp);
   await writeChatFiles(tmp, tokenizer, template, ALIGN_WRITER);
-  await writeFileAtomic(join(tmp, 'align-state.json'), JSON.stringify({ format: 'kiln-align-state', version: 1, writer: ALIGN_WRITER, method, step }, null, 1) + '\n');
+  await writeFileAtomic(
+    join(tmp, 'align-state.json'),
+    JSON.stringify({ format: 'kiln-align-state', version: 1, writer: ALIGN_WRITER, method, step }, null, 1) + '\n',
+  );
   await rm(final, { recursive: true, force: true });
   await rename(tmp, final);
   await ctx.hooks.emitCheckpoint({ stage: 'align', step, dir: final });

@@ -1,6 +1,11 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { KilnContext, Tokenizer } from '@kiln/core';
-import { checkTemplateTokenizer, resolveChatTemplate, type ChatMessage, type TrainingChatTemplate } from '@kiln/finetune';
+import {
+  type ChatMessage,
+  checkTemplateTokenizer,
+  resolveChatTemplate,
+  type TrainingChatTemplate,
+} from '@kiln/finetune';
 import { createRng } from '@kiln/tensor';
 import { asPolicy, type PolicyModel } from './policy.js';
 
@@ -17,11 +22,20 @@ export interface AlignSetup {
   encodeReply(text: string): number[];
 }
 
-export async function alignSetup(o: { initFrom?: string; chatTemplate: string; chatEndOfTurn?: string }, ctx: KilnContext, where: string): Promise<AlignSetup> {
+export async function alignSetup(
+  o: { initFrom?: string; chatTemplate: string; chatEndOfTurn?: string },
+  ctx: KilnContext,
+  where: string,
+): Promise<AlignSetup> {
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(ctx.config.root, p));
   const tokenizerDir = ctx.runDir.path('tokenizer');
   const tokenizer = await ctx.hooks.loadTokenizer(tokenizerDir);
-  const template = await resolveChatTemplate(o.chatTemplate, ctx, { tokenizer, tokenizerDir, field: `${where}: align.chatTemplate`, endOfTurn: o.chatEndOfTurn });
+  const template = await resolveChatTemplate(o.chatTemplate, ctx, {
+    tokenizer,
+    tokenizerDir,
+    field: `${where}: align.chatTemplate`,
+    endOfTurn: o.chatEndOfTurn,
+  });
   checkTemplateTokenizer(template, tokenizer, where);
   const state = await ctx.runDir.readJson<{ modelDir?: string }>('state.json');
   const dir = o.initFrom ? abs(o.initFrom) : state?.modelDir ? ctx.runDir.path(state.modelDir) : undefined;
@@ -42,7 +56,12 @@ export async function alignSetup(o: { initFrom?: string; chatTemplate: string; c
 }
 
 /** Seeded split of records into train and held-out parts. */
-export function splitRecords<T>(items: readonly T[], valFraction: number, seed: number, where: string): { train: T[]; val: T[] } {
+export function splitRecords<T>(
+  items: readonly T[],
+  valFraction: number,
+  seed: number,
+  where: string,
+): { train: T[]; val: T[] } {
   const a = [...items];
   const rng = createRng(seed);
   for (let i = a.length - 1; i > 0; i--) {

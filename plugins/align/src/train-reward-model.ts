@@ -1,16 +1,16 @@
 import { relative } from 'node:path';
 import type { KilnContext, StageResult } from '@kiln/core';
-import { Tensor, backward, noGrad, tidy } from '@kiln/tensor';
 import { parseOptions, writeChatFiles } from '@kiln/finetune';
-import { rewardModelOptionsSchema, type RewardModelOptions } from './options.js';
-import { alignSetup, splitRecords } from './setup.js';
-import { readPreferences, type PreferencePair } from './data.js';
-import { completionRows, type PromptCompletion } from './sequences.js';
-import { pairwiseLoss } from './losses.js';
-import { RewardModel, type HiddenModel } from './reward-model.js';
-import { alignCheckpoints, optimize } from './loop.js';
+import { backward, noGrad, Tensor, tidy } from '@kiln/tensor';
+import { type PreferencePair, readPreferences } from './data.js';
 import { EpochOrder, type EpochOrderState } from './epoch-order.js';
+import { alignCheckpoints, optimize } from './loop.js';
+import { pairwiseLoss } from './losses.js';
+import { type RewardModelOptions, rewardModelOptionsSchema } from './options.js';
+import { type HiddenModel, RewardModel } from './reward-model.js';
 import { ALIGN_WRITER, saveAlignedModel } from './save.js';
+import { completionRows, type PromptCompletion } from './sequences.js';
+import { alignSetup, splitRecords } from './setup.js';
 
 const where = 'kiln:align (reward-model)';
 
@@ -18,12 +18,18 @@ const where = 'kiln:align (reward-model)';
 export async function trainRewardModel(rawOptions: Record<string, unknown>, ctx: KilnContext): Promise<StageResult> {
   const o: RewardModelOptions = parseOptions(rewardModelOptionsSchema, rawOptions, 'align', where);
   const s = await alignSetup(o, ctx, where);
-  const { train, val } = splitRecords(await readPreferences(s.abs(o.data.pairs)), o.data.valFraction, ctx.config.seed, where);
+  const { train, val } = splitRecords(
+    await readPreferences(s.abs(o.data.pairs)),
+    o.data.valFraction,
+    ctx.config.seed,
+    where,
+  );
   const start = await s.loadPolicy();
   const checkpoints = alignCheckpoints(ctx, 'reward-model', start.architecture, { ...o });
   const from = await checkpoints.resumePoint(o.resume, ctx.logger, where);
   let body = start.model as unknown as HiddenModel;
-  if (typeof body.hidden !== 'function') throw new Error(`${where}: the model exposes no hidden(), so no reward head can sit on it`);
+  if (typeof body.hidden !== 'function')
+    throw new Error(`${where}: the model exposes no hidden(), so no reward head can sit on it`);
   const backend = await ctx.backend();
   const headRng = ctx.rng.fork('kiln:align:reward-head');
   let rm: RewardModel;
@@ -44,7 +50,10 @@ export async function trainRewardModel(rawOptions: Record<string, unknown>, ctx:
     const r = rows(pairs);
     return rm.score(r.ids, r.T, r.lengths);
   };
-  const split = (v: Float32Array) => ({ chosen: [...v.filter((_, i) => i % 2 === 0)], rejected: [...v.filter((_, i) => i % 2 === 1)] });
+  const split = (v: Float32Array) => ({
+    chosen: [...v.filter((_, i) => i % 2 === 0)],
+    rejected: [...v.filter((_, i) => i % 2 === 1)],
+  });
   const evaluate = async () => {
     const v = (await noGrad(() => tidy(() => scores(val).toArray()))) as Float32Array;
     const { chosen, rejected } = split(v);
@@ -55,7 +64,12 @@ export async function trainRewardModel(rawOptions: Record<string, unknown>, ctx:
   ctx.logger.info('reward model', { trainPairs: train.length, valPairs: val.length });
   const result = await optimize(
     {
-      method: 'reward-model', params: rm.parameters(), o, checkpoints, from, weights: rm,
+      method: 'reward-model',
+      params: rm.parameters(),
+      o,
+      checkpoints,
+      from,
+      weights: rm,
       files: (dir) => writeChatFiles(dir, s.tokenizer, s.template, ALIGN_WRITER),
       step: () =>
         tidy(async () => {
@@ -63,7 +77,11 @@ export async function trainRewardModel(rawOptions: Record<string, unknown>, ctx:
           const out = scores(batch);
           const { chosen, rejected } = split((await out.toArray()) as Float32Array);
           const r = pairwiseLoss(chosen, rejected);
-          const seed = Tensor.from(out.backend, Float32Array.from(batch.flatMap((_, k) => [r.dChosen[k], r.dRejected[k]])), out.shape);
+          const seed = Tensor.from(
+            out.backend,
+            Float32Array.from(batch.flatMap((_, k) => [r.dChosen[k], r.dRejected[k]])),
+            out.shape,
+          );
           backward(out, seed);
           return { loss: r.loss, metrics: { accuracy: r.accuracy } };
         }),
@@ -73,7 +91,11 @@ export async function trainRewardModel(rawOptions: Record<string, unknown>, ctx:
     },
     ctx,
   );
-  const metrics = { ...result.last, 'val/pairwiseAccuracyBefore': result.first['val/pairwiseAccuracy'], step: result.steps };
+  const metrics = {
+    ...result.last,
+    'val/pairwiseAccuracyBefore': result.first['val/pairwiseAccuracy'],
+    step: result.steps,
+  };
   if (result.aborted) {
     rm.dispose();
     return { metrics, outputs: result.checkpoint ? [relative(ctx.runDir.root, result.checkpoint)] : [], aborted: true };

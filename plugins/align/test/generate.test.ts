@@ -1,14 +1,18 @@
 // The KV-cached sampling path (the GPT-2 architecture's engine, through ctx.hooks.engine) against the recompute path.
 import { tmpdir } from 'node:os';
-import { describe, expect, it } from 'vitest';
 import { createKiln, createMemoryLogger } from '@kiln/core';
 import gpt2, { GPT2 } from '@kiln/gpt2';
-import { ReferenceBackend, createRng } from '@kiln/tensor';
-import { policyEngine, sampleCompletions, sampleWithLogProbs, type PolicyModel } from '../src/index.js';
+import { createRng, ReferenceBackend } from '@kiln/tensor';
+import { describe, expect, it } from 'vitest';
+import { type PolicyModel, policyEngine, sampleCompletions, sampleWithLogProbs } from '../src/index.js';
 
 const backend = new ReferenceBackend();
 // A wide init so the logits are far from uniform and sampling depends on them.
-const model = new GPT2({ vocabSize: 40, nPositions: 16, nLayer: 2, nEmbd: 16, nHead: 2, initializerRange: 0.5 }, backend, createRng(3));
+const model = new GPT2(
+  { vocabSize: 40, nPositions: 16, nLayer: 2, nEmbd: 16, nHead: 2, initializerRange: 0.5 },
+  backend,
+  createRng(3),
+);
 const kiln = await createKiln({ cwd: tmpdir(), logger: createMemoryLogger(), config: { plugins: [gpt2()] } });
 const engine = policyEngine(model, kiln.context().hooks);
 
@@ -32,14 +36,28 @@ describe('sampleCompletions', () => {
   });
 
   it('stops at a stop token, and at the context length', async () => {
-    const rows = await sampleCompletions(model, [3, 4], 8, { maxNewTokens: 30, temperature: 1, stopIds: [0, 1, 2, 5], rng: createRng(2), engine });
+    const rows = await sampleCompletions(model, [3, 4], 8, {
+      maxNewTokens: 30,
+      temperature: 1,
+      stopIds: [0, 1, 2, 5],
+      rng: createRng(2),
+      engine,
+    });
     for (const r of rows) {
       expect(r.length).toBeLessThanOrEqual(14); // 16 positions, 2 taken by the prompt
       const stop = r.findIndex((id) => [0, 1, 2, 5].includes(id));
       expect(stop === -1 || stop === r.length - 1).toBe(true);
     }
     expect(rows.some((r) => r.length < 14)).toBe(true);
-    expect((await sampleCompletions(model, [...Array(16).keys()], 2, { maxNewTokens: 4, temperature: 0, stopIds: [], rng: createRng(1), engine }))).toEqual([[], []]);
+    expect(
+      await sampleCompletions(model, [...Array(16).keys()], 2, {
+        maxNewTokens: 4,
+        temperature: 0,
+        stopIds: [],
+        rng: createRng(1),
+        engine,
+      }),
+    ).toEqual([[], []]);
   });
 
   it('a model no architecture recognises has no engine and samples by recomputing', async () => {
@@ -52,7 +70,11 @@ describe('sampleCompletions', () => {
       config: { nPositions: 16, vocabSize: 40, nEmbd: 16 },
     };
     const o = { maxNewTokens: 5, temperature: 1, stopIds: [0] };
-    expect(() => policyEngine(wrapped, kiln.context().hooks)).toThrow(/\[kiln:align\] no architecture recognises the model/);
-    expect(await sampleCompletions(wrapped, [2, 3], 4, { ...o, rng: createRng(4) })).toEqual(await sampleCompletions(model, [2, 3], 4, { ...o, rng: createRng(4), engine }));
+    expect(() => policyEngine(wrapped, kiln.context().hooks)).toThrow(
+      /\[kiln:align\] no architecture recognises the model/,
+    );
+    expect(await sampleCompletions(wrapped, [2, 3], 4, { ...o, rng: createRng(4) })).toEqual(
+      await sampleCompletions(model, [2, 3], 4, { ...o, rng: createRng(4), engine }),
+    );
   });
 });

@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest';
-import { ReferenceBackend, createRng, noGrad, tidy } from '@kiln/tensor';
 import { GPT2 } from '@kiln/gpt2';
+import { createRng, noGrad, ReferenceBackend, tidy } from '@kiln/tensor';
+import { describe, expect, it } from 'vitest';
 import { backwardTokenGrads, completionRows, rowSums, spreadRowGrads, tokenLogProbs } from '../src/index.js';
 
 const CONFIG = { vocabSize: 13, nPositions: 8, nLayer: 1, nEmbd: 8, nHead: 2 };
@@ -9,7 +9,13 @@ describe('sequence log-probs and their gradient', () => {
   it('rows score only the completion; the gradient of Σ w·log π matches finite differences', async () => {
     const be = new ReferenceBackend();
     const model = new GPT2(CONFIG, be, createRng(11));
-    const rows = completionRows([{ prompt: [1, 2, 3], completion: [4, 5] }, { prompt: [6], completion: [7, 8, 9] }], 0);
+    const rows = completionRows(
+      [
+        { prompt: [1, 2, 3], completion: [4, 5] },
+        { prompt: [6], completion: [7, 8, 9] },
+      ],
+      0,
+    );
     expect(rows.T).toBe(5);
     expect([...rows.targets]).toEqual([-100, -100, 4, 5, -100, 7, 8, 9, -100, -100]);
     const w = [0.7, -1.3];
@@ -19,7 +25,9 @@ describe('sequence log-probs and their gradient', () => {
       return w[0] * s[0] + w[1] * s[1];
     };
     // log π(completion | prompt) by hand from the logits, for row 0.
-    const logits = (await noGrad(() => tidy(() => model.forward(rows.ids, null, { T: rows.T }).logits.toArray()))) as Float32Array;
+    const logits = (await noGrad(() =>
+      tidy(() => model.forward(rows.ids, null, { T: rows.T }).logits.toArray()),
+    )) as Float32Array;
     const logSoftmax = (row: number, t: number, id: number) => {
       const off = (row * rows.T + t) * CONFIG.vocabSize;
       const xs = [...logits.subarray(off, off + CONFIG.vocabSize)];

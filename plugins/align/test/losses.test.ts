@@ -16,13 +16,14 @@ describe('DPO loss (hand-computed)', () => {
     const same = { policyChosen: -4, refChosen: -4, policyRejected: -1, refRejected: -1 };
     const r = dpoLoss([same, same], 0.5);
     expect(r.loss).toBeCloseTo(Math.LN2, 10);
-    expect(r.dChosen[0]).toBeCloseTo(-0.5 * 0.5 / 2, 10);
+    expect(r.dChosen[0]).toBeCloseTo((-0.5 * 0.5) / 2, 10);
   });
 
   it('gradients agree with finite differences', () => {
     const p = { policyChosen: -2.3, refChosen: -2, policyRejected: -1.1, refRejected: -1.7 };
     const h = 1e-6;
-    const f = (dc: number, dr: number) => dpoLoss([{ ...p, policyChosen: p.policyChosen + dc, policyRejected: p.policyRejected + dr }], 0.3).loss;
+    const f = (dc: number, dr: number) =>
+      dpoLoss([{ ...p, policyChosen: p.policyChosen + dc, policyRejected: p.policyRejected + dr }], 0.3).loss;
     const r = dpoLoss([p], 0.3);
     expect(r.dChosen[0]).toBeCloseTo((f(h, 0) - f(-h, 0)) / (2 * h), 6);
     expect(r.dRejected[0]).toBeCloseTo((f(0, h) - f(0, -h)) / (2 * h), 6);
@@ -43,7 +44,7 @@ describe('GRPO (hand-computed)', () => {
   it('group-normalized advantages', () => {
     const a = groupAdvantages([1, 0, 0, 0, 2, 4], 3, 0);
     // group 1: mean 1/3, std √(2/9); group 2: mean 2, std √(8/3)
-    expect(a[0]).toBeCloseTo((2 / 3) / Math.sqrt(2 / 9), 10);
+    expect(a[0]).toBeCloseTo(2 / 3 / Math.sqrt(2 / 9), 10);
     expect(a[1]).toBeCloseTo(-(1 / 3) / Math.sqrt(2 / 9), 10);
     expect(a[5]).toBeCloseTo(2 / Math.sqrt(8 / 3), 10);
     expect(groupAdvantages([1, 1], 2)).toEqual([0, 0]); // all equal: no signal
@@ -52,7 +53,10 @@ describe('GRPO (hand-computed)', () => {
   it('on-policy tokens with a KL term', () => {
     // logp [−1, −2], ref [−1.5, −2], A = 2, β = 0.1, ratio 1:
     // KL₁ = e^−0.5 + 0.5 − 1 = 0.1065307, KL₂ = 0; objective = ((2 − 0.01065307) + 2) / 2; loss = −1.99467347
-    const r = grpoLoss([{ logp: [-1, -2], oldLogp: [-1, -2], refLogp: [-1.5, -2], advantage: 2 }], { beta: 0.1, clipEps: 0.2 });
+    const r = grpoLoss([{ logp: [-1, -2], oldLogp: [-1, -2], refLogp: [-1.5, -2], advantage: 2 }], {
+      beta: 0.1,
+      clipEps: 0.2,
+    });
     expect(r.loss).toBeCloseTo(-1.99467347, 6);
     expect(r.kl).toBeCloseTo(0.1065307 / 2, 6);
     // dObj/dlogp₁ = 2 − 0.1·(1 − e^−0.5) = 1.96065307; dLoss = −that/2

@@ -37,8 +37,33 @@ for (const s of MATMUL_SHAPES) {
   MATMUL_VARIANTS.forEach((v, k) => {
     const blas1 = typeof b1 === 'string' ? NaN : b1[k];
     const blasN = typeof bn === 'string' ? NaN : bn[k];
-    rows.push([s.name, `${s.M}×${s.N}×${s.K}`, v, n1[k], nn[k], nn[k] / n1[k], w1[k], blas1, blasN, n1[k] / blas1, nn[k] / blasN, n1[k] / w1[k]]);
-    results.push({ shape: s.name, M: s.M, N: s.N, K: s.K, op: v, native1: n1[k], nativeAll: nn[k], wasm1: w1[k], blas1, blasAll: blasN, threads: ALL });
+    rows.push([
+      s.name,
+      `${s.M}×${s.N}×${s.K}`,
+      v,
+      n1[k],
+      nn[k],
+      nn[k] / n1[k],
+      w1[k],
+      blas1,
+      blasN,
+      n1[k] / blas1,
+      nn[k] / blasN,
+      n1[k] / w1[k],
+    ]);
+    results.push({
+      shape: s.name,
+      M: s.M,
+      N: s.N,
+      K: s.K,
+      op: v,
+      native1: n1[k],
+      nativeAll: nn[k],
+      wasm1: w1[k],
+      blas1,
+      blasAll: blasN,
+      threads: ALL,
+    });
   });
 }
 for (const be of [native1, nativeAll, wasm1]) await be.dispose();
@@ -46,9 +71,24 @@ const clockGHz = (clockBefore + measureClockGHz()) / 2;
 const isa = String(native1.info.isa);
 const peak = clockGHz * fmaFlopsPerCycle(isa);
 
-console.log(`matmul GFLOP/s, best of runs (native ${isa}; BLAS = numpy ${np.ok ? np.detail : np.detail} over ${blasImplementation()}; ${cpus()[0]?.model}; ${note})`);
+console.log(
+  `matmul GFLOP/s, best of runs (native ${isa}; BLAS = numpy ${np.ok ? np.detail : np.detail} over ${blasImplementation()}; ${cpus()[0]?.model}; ${note})`,
+);
 printTable(
-  ['shape', 'M×N×K', 'op', 'native 1T', `native ${ALL}T`, 'scaling', 'wasm 1T', 'BLAS 1T', `BLAS ${ALL}T`, 'native/BLAS 1T', `native/BLAS ${ALL}T`, 'native/wasm 1T'],
+  [
+    'shape',
+    'M×N×K',
+    'op',
+    'native 1T',
+    `native ${ALL}T`,
+    'scaling',
+    'wasm 1T',
+    'BLAS 1T',
+    `BLAS ${ALL}T`,
+    'native/BLAS 1T',
+    `native/BLAS ${ALL}T`,
+    'native/wasm 1T',
+  ],
   rows,
 );
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -63,5 +103,14 @@ console.log(
     `(target ≥ 1.0×), ${ratioN.toFixed(2)}× on ${ALL}; scaling on ${ALL} threads ${scaling.toFixed(2)}× (target ≥ 1.9×); ` +
     `native/wasm per thread ${median(results.map((r) => (r.native1 as number) / (r.wasm1 as number))).toFixed(2)}×`,
 );
-const file = writeResults('backend-native-matmul', { date: new Date().toISOString(), note, cpu: cpus()[0]?.model, isa, clockGHz, fmaPeakPerThread: peak, blas: blasImplementation(), results });
+const file = writeResults('backend-native-matmul', {
+  date: new Date().toISOString(),
+  note,
+  cpu: cpus()[0]?.model,
+  isa,
+  clockGHz,
+  fmaPeakPerThread: peak,
+  blas: blasImplementation(),
+  results,
+});
 console.log(`wrote ${file}`);

@@ -5,8 +5,9 @@
  * one JSON line: ms/step, tokens/s, parameters, peak RSS.
  * argv: threads, steps
  */
-import { NativeBackend } from '../src/index.js';
+
 import { trainingTimer } from '../../backend-wasm/bench/gpt2-step.js';
+import { NativeBackend } from '../src/index.js';
 
 const [threads, steps] = process.argv.slice(2).map(Number);
 const shape = { label: 'GPT-2 medium', nLayer: 24, nEmbd: 1024, nHead: 16, vocab: 50257, T: 1024, B: 1 };

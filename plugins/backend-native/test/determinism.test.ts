@@ -1,8 +1,9 @@
 // One thread and N threads must give identical bits on the native backend
 // too: the Rust pool splits units exactly as the wasm one, and no kernel's
 // arithmetic depends on the split. Every conformance case, compared exactly.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import { allCases, runCase, shapeSet } from '@kiln/tensor/conformance';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NativeBackend } from '../src/index.js';
 
 describe('native backend: results identical between thread counts', () => {
@@ -25,7 +26,9 @@ describe('native backend: results identical between thread counts', () => {
         const b = await runCase(many, c, true);
         for (const k of c.check) {
           const differs = a[k].findIndex((v, i) => !Object.is(v, b[k][i]));
-          expect(differs, `${c.name} → ${k}: element ${differs} differs (${a[k][differs]} vs ${b[k][differs]})`).toBe(-1);
+          expect(differs, `${c.name} → ${k}: element ${differs} differs (${a[k][differs]} vs ${b[k][differs]})`).toBe(
+            -1,
+          );
         }
       }
     });

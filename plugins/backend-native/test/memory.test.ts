@@ -14,7 +14,8 @@ describe('native backend memory', () => {
     const bufs = [be.alloc('f32', n), be.alloc('f32', n), be.alloc('f32', n)];
     expect(be.memoryStats().inUse).toBeGreaterThanOrEqual(6 * 2 ** 30);
     const [x, , y] = bufs;
-    const xs = { buf: x, offset: n - 4096 }, ys = { buf: y, offset: n - 4096 };
+    const xs = { buf: x, offset: n - 4096 },
+      ys = { buf: y, offset: n - 4096 };
     be.fill(xs, 2, 4096);
     be.copy(ys, xs, 4096);
     be.axpy(ys, xs, 0.5, 4096);
@@ -26,7 +27,9 @@ describe('native backend memory', () => {
 
   it('refuses one buffer over the ArrayBuffer limit with the size and the limit, before allocating', async () => {
     const be = await NativeBackend.create({ threads: 1 });
-    expect(() => be.alloc('f32', (MAX_BUFFER_BYTES + 4) / 4)).toThrow(/a single buffer of .* GiB is over this Node's .* ArrayBuffer limit/);
+    expect(() => be.alloc('f32', (MAX_BUFFER_BYTES + 4) / 4)).toThrow(
+      /a single buffer of .* GiB is over this Node's .* ArrayBuffer limit/,
+    );
     await be.dispose();
   });
 

@@ -2,8 +2,9 @@
  * One GPT-2 training step on any backend, as a trainer runs it: forward,
  * backward, gradient clipping at 1.0, AdamW. Shared by train.bench.ts.
  */
-import { AdamW, backward, clipGradNorm, tidy, type Backend } from '@kiln/tensor';
+
 import { GPT2 } from '@kiln/gpt2';
+import { AdamW, type Backend, backward, clipGradNorm, tidy } from '@kiln/tensor';
 
 export interface TrainShape {
   label: string;
@@ -30,7 +31,10 @@ export interface StepTimer {
 
 /** Builds the model and runs `warm` untimed steps. */
 export async function trainingTimer(backend: Backend, s: TrainShape, warm: number): Promise<StepTimer> {
-  const model = new GPT2({ vocabSize: s.vocab, nPositions: Math.max(s.T, 64), nLayer: s.nLayer, nEmbd: s.nEmbd, nHead: s.nHead }, backend);
+  const model = new GPT2(
+    { vocabSize: s.vocab, nPositions: Math.max(s.T, 64), nLayer: s.nLayer, nEmbd: s.nEmbd, nHead: s.nHead },
+    backend,
+  );
   const params = [...model.parameters().values()];
   const opt = new AdamW(model.parameters(), { lr: 3e-4, weightDecay: 0.1, decay: (_, t) => t.shape.length >= 2 });
   const n = s.B * s.T;

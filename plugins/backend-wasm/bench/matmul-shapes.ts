@@ -13,12 +13,18 @@ export const MATMUL_SHAPES: ReadonlyArray<{ name: string; M: number; N: number; 
 export const MATMUL_VARIANTS = ['NN', 'TN', 'NT'] as const;
 
 /** GFLOP/s (best of several runs) of each storage order of one shape on one backend. */
-export function timeMatmulShape(
-  be: import('@kiln/tensor').Backend, s: { M: number; N: number; K: number },
-): number[] {
-  const a = be.alloc('f32', s.M * s.K), b = be.alloc('f32', s.K * s.N), c = be.alloc('f32', s.M * s.N);
-  be.write(a, Float32Array.from({ length: s.M * s.K }, (_, i) => Math.sin(i)));
-  be.write(b, Float32Array.from({ length: s.K * s.N }, (_, i) => Math.cos(i)));
+export function timeMatmulShape(be: import('@kiln/tensor').Backend, s: { M: number; N: number; K: number }): number[] {
+  const a = be.alloc('f32', s.M * s.K),
+    b = be.alloc('f32', s.K * s.N),
+    c = be.alloc('f32', s.M * s.N);
+  be.write(
+    a,
+    Float32Array.from({ length: s.M * s.K }, (_, i) => Math.sin(i)),
+  );
+  be.write(
+    b,
+    Float32Array.from({ length: s.K * s.N }, (_, i) => Math.cos(i)),
+  );
   const out: number[] = [];
   for (const v of MATMUL_VARIANTS) {
     const args = { out: c, a, b, M: s.M, N: s.N, K: s.K, transA: v === 'TN', transB: v === 'NT' };

@@ -45,7 +45,11 @@ function threadEnv(threads: number): Record<string, string> {
   return { OPENBLAS_NUM_THREADS: t, OMP_NUM_THREADS: t, MKL_NUM_THREADS: t };
 }
 
-export function numpySgemm(threads: number, reps: number, shapes: Array<[number, number, number, string]>): number[] | string {
+export function numpySgemm(
+  threads: number,
+  reps: number,
+  shapes: Array<[number, number, number, string]>,
+): number[] | string {
   const r = py([`${HERE}numpy_sgemm.py`, String(reps), shapes.map((s) => s.join(',')).join(';')], threadEnv(threads));
   if (r.status !== 0) return `failed: ${(r.stderr || r.error?.message || '').trim().split('\n').pop()}`;
   return JSON.parse(r.stdout.trim().split('\n').pop()!).results as number[];

@@ -13,8 +13,8 @@
 import { availableParallelism } from 'node:os';
 import { ReferenceBackend } from '@kiln/tensor';
 import { WasmBackend } from '../src/index.js';
-import { timeTraining, trainingTimer, type StepTiming, type TrainShape } from './gpt2-step.js';
-import { blasImplementation, probe, torchTrain, type TorchTiming } from './native.js';
+import { type StepTiming, type TrainShape, timeTraining, trainingTimer } from './gpt2-step.js';
+import { blasImplementation, probe, type TorchTiming, torchTrain } from './native.js';
 import { loadNote, printTable, writeResults } from './report.js';
 
 const THREADS = Number(process.env.KILN_BENCH_THREADS ?? availableParallelism());
@@ -23,7 +23,11 @@ const ROUNDS = Math.max(1, Number(process.env.KILN_BENCH_ROUNDS ?? 3));
 const SHAPES: Array<TrainShape & { steps: number }> = [
   { label: 'GPT-2 4L/256, T128 B8', nLayer: 4, nEmbd: 256, nHead: 4, vocab: 8192, T: 128, B: 8, steps: 5 },
   { label: 'GPT-2 124M, T64 B4', nLayer: 12, nEmbd: 768, nHead: 12, vocab: 50257, T: 64, B: 4, steps: 2 },
-].filter((_, i) => ({ small: [0], '124m': [1] } as Record<string, number[]>)[process.env.KILN_BENCH_SHAPES ?? '']?.includes(i) ?? true);
+].filter(
+  (_, i) =>
+    (({ small: [0], '124m': [1] }) as Record<string, number[]>)[process.env.KILN_BENCH_SHAPES ?? '']?.includes(i) ??
+    true,
+);
 
 const note = loadNote();
 const torch = probe('torch');
@@ -44,8 +48,13 @@ for (const s of SHAPES) {
   await wasmBackend.dispose();
   const wasm = medianBy(wasmRounds, (r) => r.msPerStep);
   const torchOk = torchRounds.filter((r): r is TorchTiming => typeof r !== 'string');
-  const pt: TorchTiming | string = !torch.ok ? torch.detail : torchOk.length ? medianBy(torchOk, (r) => r.ms_per_step) : String(torchRounds[0]);
-  const roundRatios = torchOk.length === wasmRounds.length ? wasmRounds.map((w, i) => torchOk[i].ms_per_step / w.msPerStep) : [];
+  const pt: TorchTiming | string = !torch.ok
+    ? torch.detail
+    : torchOk.length
+      ? medianBy(torchOk, (r) => r.ms_per_step)
+      : String(torchRounds[0]);
+  const roundRatios =
+    torchOk.length === wasmRounds.length ? wasmRounds.map((w, i) => torchOk[i].ms_per_step / w.msPerStep) : [];
   let ref: StepTiming | string = 'skipped (KILN_BENCH_REFERENCE=0)';
   if (WITH_REFERENCE) ref = await timeTraining(new ReferenceBackend(), s, 0, 1);
   const row = (name: string, r: StepTiming | { ms_per_step: number; tokens_per_s: number } | string) => {
@@ -54,11 +63,28 @@ for (const s of SHAPES) {
     const tps = 'tokensPerS' in r ? r.tokensPerS : r.tokens_per_s;
     return [s.label, name, ms, tps, typeof pt === 'string' ? '' : `${(tps / pt.tokens_per_s).toFixed(2)}×`];
   };
-  const shapeRows = [row(`wasm (${THREADS}T)`, wasm), row(`PyTorch ${torch.ok ? torch.detail : ''} CPU (${THREADS}T)`, pt), row('reference (1T)', ref)];
+  const shapeRows = [
+    row(`wasm (${THREADS}T)`, wasm),
+    row(`PyTorch ${torch.ok ? torch.detail : ''} CPU (${THREADS}T)`, pt),
+    row('reference (1T)', ref),
+  ];
   printTable(['shape', 'backend', 'ms/step', 'tokens/s', 'vs PyTorch'], shapeRows);
-  if (roundRatios.length) console.log(`wasm/PyTorch speed per round (${s.steps} steps each): ${roundRatios.map((x) => x.toFixed(2)).join(', ')}; medians of ${ROUNDS} rounds above`);
+  if (roundRatios.length)
+    console.log(
+      `wasm/PyTorch speed per round (${s.steps} steps each): ${roundRatios.map((x) => x.toFixed(2)).join(', ')}; medians of ${ROUNDS} rounds above`,
+    );
   rows.push(...shapeRows);
-  results.push({ shape: s, threads: THREADS, rounds: ROUNDS, wasm, pytorch: pt, reference: ref, wasmRounds, torchRounds, roundRatios });
+  results.push({
+    shape: s,
+    threads: THREADS,
+    rounds: ROUNDS,
+    wasm,
+    pytorch: pt,
+    reference: ref,
+    wasmRounds,
+    torchRounds,
+    roundRatios,
+  });
 }
 console.log('\nall shapes:');
 printTable(['shape', 'backend', 'ms/step', 'tokens/s', 'vs PyTorch'], rows);

@@ -107,7 +107,10 @@ export class CachingAllocator {
     } catch (err) {
       // The host refused (RAM or address-space limits) before wasm32's 4 GiB.
       if (end < want) return this.growExactly(end, have, err);
-      throw this.oom(end - this.top, `the host refused to grow the memory to ${(want / 2 ** 30).toFixed(2)} GiB: ${(err as Error).message}`);
+      throw this.oom(
+        end - this.top,
+        `the host refused to grow the memory to ${(want / 2 ** 30).toFixed(2)} GiB: ${(err as Error).message}`,
+      );
     }
   }
 
@@ -115,14 +118,20 @@ export class CachingAllocator {
     try {
       this.memory.grow(Math.ceil((end - have) / PAGE));
     } catch {
-      throw this.oom(end - this.top, `the host refused to grow the memory to ${(end / 2 ** 30).toFixed(2)} GiB: ${(first as Error).message}`);
+      throw this.oom(
+        end - this.top,
+        `the host refused to grow the memory to ${(end / 2 ** 30).toFixed(2)} GiB: ${(first as Error).message}`,
+      );
     }
   }
 
   stats(): AllocatorStats {
     return {
-      inUse: this.inUse, cached: this.cached, top: this.top,
-      memoryBytes: this.memory.buffer.byteLength, freshBlocks: this.freshBlocks,
+      inUse: this.inUse,
+      cached: this.cached,
+      top: this.top,
+      memoryBytes: this.memory.buffer.byteLength,
+      freshBlocks: this.freshBlocks,
     };
   }
 }

@@ -37,11 +37,18 @@ export function parts(view: BufView): { buf: Buf; offset: number } {
  * ("matmul: b").
  */
 export function addr(
-  owner: { readonly info: { name: string } }, label: string, view: BufView, n: number, dtype: DType, what: string,
+  owner: { readonly info: { name: string } },
+  label: string,
+  view: BufView,
+  n: number,
+  dtype: DType,
+  what: string,
 ): number {
   const { buf, offset } = parts(view);
   if (!(buf instanceof KernelBuf) || buf.owner !== owner) {
-    throw new Error(`${label}: ${what} is a buffer of backend '${buf?.backend}', not of this ${owner.info.name} backend`);
+    throw new Error(
+      `${label}: ${what} is a buffer of backend '${buf?.backend}', not of this ${owner.info.name} backend`,
+    );
   }
   if (buf.freed) throw new Error(`${label}: ${what} was used after free()`);
   if (buf.dtype !== dtype) throw new Error(`${label}: ${what} must be ${dtype}, got ${buf.dtype}`);

@@ -6,14 +6,15 @@
  *   import wasm from '@kiln/backend-wasm';
  *   export default defineConfig({ plugins: [wasm({ threads: 4 })], backend: 'wasm' });
  */
-import { availableParallelism, cpus } from 'node:os';
+
 import { existsSync } from 'node:fs';
+import { availableParallelism, cpus } from 'node:os';
 import type { KilnPlugin } from '@kiln/core';
 import { WASM_URL } from './kernels.js';
 import { WasmBackend, type WasmBackendOptions } from './wasm-backend.js';
 
+export { type AllocatorStats, OutOfMemoryError } from './allocator.js';
 export { WasmBackend, type WasmBackendOptions } from './wasm-backend.js';
-export { OutOfMemoryError, type AllocatorStats } from './allocator.js';
 
 export interface WasmPluginOptions {
   /** Threads including the main one; default every core. `backendOptions.threads` overrides it. */
@@ -23,8 +24,8 @@ export interface WasmPluginOptions {
 // The smallest module using a SIMD instruction (i32x4.splat) with shared memory:
 // validates only where the engine has both simd128 and threads.
 const FEATURE_PROBE = new Uint8Array([
-  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 2, 9, 1, 1, 109, 1, 109, 2, 3, 1, 1,
-  3, 2, 1, 0, 10, 8, 1, 6, 0, 65, 0, 253, 17, 11,
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 2, 9, 1, 1, 109, 1, 109, 2, 3, 1, 1, 3, 2, 1, 0, 10, 8, 1, 6, 0,
+  65, 0, 253, 17, 11,
 ]);
 
 function featureProblem(): string | undefined {
@@ -34,7 +35,8 @@ function featureProblem(): string | undefined {
   } catch {
     return 'this JavaScript engine lacks WebAssembly SIMD or threads';
   }
-  if (!existsSync(WASM_URL)) return `the kernel module is missing (${WASM_URL.pathname}); run \`npm run build:kernels\``;
+  if (!existsSync(WASM_URL))
+    return `the kernel module is missing (${WASM_URL.pathname}); run \`npm run build:kernels\``;
   return undefined;
 }
 
@@ -69,9 +71,9 @@ export default function wasmBackend(options: WasmPluginOptions = {}): KilnPlugin
   };
 }
 
-// For other backends on the same kernels (@kiln/backend-native).
-export { KernelBackend, type HostArray } from './kernel-backend.js';
-export { BYTES, KernelBuf, parts } from './buffer.js';
 export { sizeClass } from './allocator.js';
+export { BYTES, KernelBuf, parts } from './buffer.js';
+// For other backends on the same kernels (@kiln/backend-native).
+export { type HostArray, KernelBackend } from './kernel-backend.js';
 export { ATTENTION_MAX_T, K, KERNELS, type KernelName } from './kernels.js';
 export { warmUp } from './warmup.js';

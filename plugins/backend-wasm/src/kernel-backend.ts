@@ -13,10 +13,21 @@
  * thread and N threads give identical bits.
  */
 import type {
-  AdamWArgs, AttentionArgs, AttentionBackwardArgs, AttentionKVArgs, Backend, BackendInfo, Buf, BufView, DType,
-  MatmulArgs, MatmulQArgs, QuantizedWeight, RopeArgs,
+  AdamWArgs,
+  AttentionArgs,
+  AttentionBackwardArgs,
+  AttentionKVArgs,
+  Backend,
+  BackendInfo,
+  Buf,
+  BufView,
+  DType,
+  MatmulArgs,
+  MatmulQArgs,
+  QuantizedWeight,
+  RopeArgs,
 } from '@kiln/tensor';
-import { addr, BYTES, KernelBuf } from './buffer.js';
+import { addr, BYTES, type KernelBuf } from './buffer.js';
 import { ATTENTION_MAX_T, K } from './kernels.js';
 
 /** Below this many flops (or bytes touched) an op runs inline on the calling thread. */
@@ -24,7 +35,10 @@ const INLINE_COST = 1 << 17;
 /** Elements per sumSquares chunk: fixed, so the partial sums never depend on threads. */
 const SQ_CHUNK = 16384;
 // Flags of kiln_matmul (rust-kernels/src/matmul.rs).
-const TRANS_A = 1, TRANS_B = 2, ACCUMULATE = 4, SPLIT_N = 8;
+const TRANS_A = 1,
+  TRANS_B = 2,
+  ACCUMULATE = 4,
+  SPLIT_N = 8;
 
 export type HostArray = Float32Array | Int32Array | Int8Array;
 
@@ -57,7 +71,13 @@ export abstract class KernelBackend implements Backend {
   /** A live host view of `n` elements of a checked view (no copy). */
   protected abstract window(view: BufView, n: number): HostArray;
   /** Runs kernel `kernel` over `units` split in ranges aligned to `grain`, on up to `threads` threads. */
-  protected abstract dispatch(kernel: number, args: readonly number[], units: number, grain: number, threads: number): void;
+  protected abstract dispatch(
+    kernel: number,
+    args: readonly number[],
+    units: number,
+    grain: number,
+    threads: number,
+  ): void;
 
   /** Checks a view (owner, liveness, dtype, bounds) and returns its byte address. */
   protected addr(view: BufView, n: number, dtype: DType, what: string): number {
@@ -67,7 +87,8 @@ export abstract class KernelBackend implements Backend {
   /** Sizes must be non-negative integers; names the op and the field otherwise. */
   protected dims(op: string, sizes: Record<string, number>): void {
     for (const [k, v] of Object.entries(sizes)) {
-      if (!Number.isInteger(v) || v < 0) throw new Error(`${this.label}: ${op}: ${k} must be a non-negative integer, got ${v}`);
+      if (!Number.isInteger(v) || v < 0)
+        throw new Error(`${this.label}: ${op}: ${k} must be a non-negative integer, got ${v}`);
     }
   }
 
@@ -75,7 +96,10 @@ export abstract class KernelBackend implements Backend {
 
   write(buf: Buf, data: HostArray, offset = 0): void {
     const want = buf.dtype === 'f32' ? Float32Array : buf.dtype === 'i32' ? Int32Array : Int8Array;
-    if (!(data instanceof want)) throw new Error(`${this.label}: write: a ${buf.dtype} buffer needs a ${want.name}, got ${data?.constructor?.name}`);
+    if (!(data instanceof want))
+      throw new Error(
+        `${this.label}: write: a ${buf.dtype} buffer needs a ${want.name}, got ${data?.constructor?.name}`,
+      );
     this.addr({ buf, offset }, data.length, buf.dtype, 'write: buf');
     this.window({ buf, offset }, data.length).set(data);
   }
@@ -135,7 +159,8 @@ export abstract class KernelBackend implements Backend {
     const pbias = bias ? this.f(bias, N, 'matmul: bias') : 0;
     // Split the larger side: each thread packs the other operand whole.
     const splitN = N > M;
-    const flags = (transA ? TRANS_A : 0) | (transB ? TRANS_B : 0) | (accumulate ? ACCUMULATE : 0) | (splitN ? SPLIT_N : 0);
+    const flags =
+      (transA ? TRANS_A : 0) | (transB ? TRANS_B : 0) | (accumulate ? ACCUMULATE : 0) | (splitN ? SPLIT_N : 0);
     const args = [o, pa, pb, pbias, M, N, k, flags];
     if (splitN) this.run(K.kiln_matmul, args, N, 8, 2 * M * Math.max(k, 1));
     else this.run(K.kiln_matmul, args, M, 4, 2 * N * Math.max(k, 1));
@@ -159,7 +184,13 @@ export abstract class KernelBackend implements Backend {
   embeddingBackward(dtable: BufView, dout: BufView, ids: BufView, n: number, C: number): void {
     this.dims('embeddingBackward', { n, C });
     const pi = this.checkIds('embeddingBackward', dtable, ids, n, C);
-    const args = [this.f(dtable, 0, 'embeddingBackward: dtable'), this.f(dout, n * C, 'embeddingBackward: dout'), pi, n, C];
+    const args = [
+      this.f(dtable, 0, 'embeddingBackward: dtable'),
+      this.f(dout, n * C, 'embeddingBackward: dout'),
+      pi,
+      n,
+      C,
+    ];
     this.run(K.kiln_embedding_backward, args, C, 16, n);
   }
 
@@ -171,23 +202,51 @@ export abstract class KernelBackend implements Backend {
     const idv = this.window(ids, n);
     for (let i = 0; i < n; i++) {
       const id = idv[i];
-      if (id < 0 || id >= rows) throw new Error(`${this.label}: ${op}: ids[${i}] = ${id} is outside the table's ${rows} rows`);
+      if (id < 0 || id >= rows)
+        throw new Error(`${this.label}: ${op}: ids[${i}] = ${id} is outside the table's ${rows} rows`);
     }
     return pi;
   }
 
   // ---- normalization --------------------------------------------------------
 
-  layernorm(out: BufView, mean: BufView, rstd: BufView, x: BufView, w: BufView, b: BufView | null, N: number, C: number, eps: number): void {
+  layernorm(
+    out: BufView,
+    mean: BufView,
+    rstd: BufView,
+    x: BufView,
+    w: BufView,
+    b: BufView | null,
+    N: number,
+    C: number,
+    eps: number,
+  ): void {
     this.dims('layernorm', { N, C });
     const args = [
-      this.f(out, N * C, 'layernorm: out'), this.f(mean, N, 'layernorm: mean'), this.f(rstd, N, 'layernorm: rstd'),
-      this.f(x, N * C, 'layernorm: x'), this.f(w, C, 'layernorm: w'), b ? this.f(b, C, 'layernorm: b') : 0, C, eps,
+      this.f(out, N * C, 'layernorm: out'),
+      this.f(mean, N, 'layernorm: mean'),
+      this.f(rstd, N, 'layernorm: rstd'),
+      this.f(x, N * C, 'layernorm: x'),
+      this.f(w, C, 'layernorm: w'),
+      b ? this.f(b, C, 'layernorm: b') : 0,
+      C,
+      eps,
     ];
     this.run(K.kiln_layernorm, args, N, 1, 4 * C);
   }
 
-  layernormBackward(dx: BufView, dw: BufView, db: BufView | null, dout: BufView, x: BufView, w: BufView, mean: BufView, rstd: BufView, N: number, C: number): void {
+  layernormBackward(
+    dx: BufView,
+    dw: BufView,
+    db: BufView | null,
+    dout: BufView,
+    x: BufView,
+    w: BufView,
+    mean: BufView,
+    rstd: BufView,
+    N: number,
+    C: number,
+  ): void {
     this.dims('layernormBackward', { N, C });
     const pdout = this.f(dout, N * C, 'layernormBackward: dout');
     const px = this.f(x, N * C, 'layernormBackward: x');
@@ -203,18 +262,46 @@ export abstract class KernelBackend implements Backend {
 
   rmsnorm(out: BufView, rstd: BufView, x: BufView, w: BufView, N: number, C: number, eps: number): void {
     this.dims('rmsnorm', { N, C });
-    const args = [this.f(out, N * C, 'rmsnorm: out'), this.f(rstd, N, 'rmsnorm: rstd'), this.f(x, N * C, 'rmsnorm: x'), this.f(w, C, 'rmsnorm: w'), C, eps];
+    const args = [
+      this.f(out, N * C, 'rmsnorm: out'),
+      this.f(rstd, N, 'rmsnorm: rstd'),
+      this.f(x, N * C, 'rmsnorm: x'),
+      this.f(w, C, 'rmsnorm: w'),
+      C,
+      eps,
+    ];
     this.run(K.kiln_rmsnorm, args, N, 1, 3 * C);
   }
 
-  rmsnormBackward(dx: BufView, dw: BufView, dout: BufView, x: BufView, w: BufView, rstd: BufView, N: number, C: number): void {
+  rmsnormBackward(
+    dx: BufView,
+    dw: BufView,
+    dout: BufView,
+    x: BufView,
+    w: BufView,
+    rstd: BufView,
+    N: number,
+    C: number,
+  ): void {
     this.dims('rmsnormBackward', { N, C });
     const pdout = this.f(dout, N * C, 'rmsnormBackward: dout');
     const px = this.f(x, N * C, 'rmsnormBackward: x');
     const prstd = this.f(rstd, N, 'rmsnormBackward: rstd');
     const pw = this.f(w, C, 'rmsnormBackward: w');
-    this.run(K.kiln_rmsnorm_backward_dx, [this.f(dx, N * C, 'rmsnormBackward: dx'), pdout, px, pw, prstd, C], N, 1, 6 * C);
-    this.run(K.kiln_norm_backward_dw, [this.f(dw, C, 'rmsnormBackward: dw'), 0, pdout, px, 0, prstd, N, C], C, 32, 4 * N);
+    this.run(
+      K.kiln_rmsnorm_backward_dx,
+      [this.f(dx, N * C, 'rmsnormBackward: dx'), pdout, px, pw, prstd, C],
+      N,
+      1,
+      6 * C,
+    );
+    this.run(
+      K.kiln_norm_backward_dw,
+      [this.f(dw, C, 'rmsnormBackward: dw'), 0, pdout, px, 0, prstd, N, C],
+      C,
+      32,
+      4 * N,
+    );
   }
 
   // ---- attention ------------------------------------------------------------
@@ -222,7 +309,8 @@ export abstract class KernelBackend implements Backend {
   private attentionCommon(op: string, a: AttentionArgs) {
     const { B, T, H, Hkv, D } = a;
     this.dims(op, { B, T, H, Hkv, D });
-    if (Hkv === 0 || H % Hkv !== 0) throw new Error(`${this.label}: ${op}: H (${H}) must be a multiple of Hkv (${Hkv})`);
+    if (Hkv === 0 || H % Hkv !== 0)
+      throw new Error(`${this.label}: ${op}: H (${H}) must be a multiple of Hkv (${Hkv})`);
     if (T > ATTENTION_MAX_T) {
       // Scratch holds at least one row of T scores per thread.
       throw new Error(`${this.label}: ${op}: T = ${T} exceeds the supported ${ATTENTION_MAX_T}`);
@@ -257,13 +345,24 @@ export abstract class KernelBackend implements Backend {
   attentionKV(a: AttentionKVArgs): void {
     const { B, Tq, Tmax, pos, H, Hkv, D } = a;
     this.dims('attentionKV', { B, Tq, Tmax, pos, H, Hkv, D });
-    if (Hkv === 0 || H % Hkv !== 0) throw new Error(`${this.label}: attentionKV: H (${H}) must be a multiple of Hkv (${Hkv})`);
-    if (pos + Tq > Tmax) throw new Error(`${this.label}: attentionKV: pos (${pos}) + Tq (${Tq}) exceeds the cache's Tmax (${Tmax})`);
-    if (Tmax > this.scratchFloats) throw new Error(`${this.label}: attentionKV: Tmax = ${Tmax} exceeds the supported ${this.scratchFloats}`);
+    if (Hkv === 0 || H % Hkv !== 0)
+      throw new Error(`${this.label}: attentionKV: H (${H}) must be a multiple of Hkv (${Hkv})`);
+    if (pos + Tq > Tmax)
+      throw new Error(`${this.label}: attentionKV: pos (${pos}) + Tq (${Tq}) exceeds the cache's Tmax (${Tmax})`);
+    if (Tmax > this.scratchFloats)
+      throw new Error(`${this.label}: attentionKV: Tmax = ${Tmax} exceeds the supported ${this.scratchFloats}`);
     const args = [
-      this.f(a.out, B * Tq * H * D, 'attentionKV: out'), this.f(a.kCache, B * Tmax * Hkv * D, 'attentionKV: kCache'),
-      this.f(a.vCache, B * Tmax * Hkv * D, 'attentionKV: vCache'), this.f(a.qkv, B * Tq * (H + 2 * Hkv) * D, 'attentionKV: qkv'),
-      Tq, Tmax, pos, H, Hkv, D, a.scale ?? 1 / Math.sqrt(D),
+      this.f(a.out, B * Tq * H * D, 'attentionKV: out'),
+      this.f(a.kCache, B * Tmax * Hkv * D, 'attentionKV: kCache'),
+      this.f(a.vCache, B * Tmax * Hkv * D, 'attentionKV: vCache'),
+      this.f(a.qkv, B * Tq * (H + 2 * Hkv) * D, 'attentionKV: qkv'),
+      Tq,
+      Tmax,
+      pos,
+      H,
+      Hkv,
+      D,
+      a.scale ?? 1 / Math.sqrt(D),
     ];
     this.run(K.kiln_attention_kv, args, B * Hkv, 1, (H / Hkv) * Tq * (pos + Tq) * D * 4);
   }
@@ -274,9 +373,13 @@ export abstract class KernelBackend implements Backend {
     if (!Number.isInteger(w.group) || w.group <= 0 || w.group % 2 !== 0 || K % w.group !== 0) {
       throw new Error(`${this.label}: ${op}: group (${w.group}) must be even and divide K (${K})`);
     }
-    if (K > this.scratchFloats) throw new Error(`${this.label}: ${op}: K = ${K} exceeds the supported ${this.scratchFloats}`);
+    if (K > this.scratchFloats)
+      throw new Error(`${this.label}: ${op}: K = ${K} exceeds the supported ${this.scratchFloats}`);
     const bytes = w.bits === 8 ? rows * K : (rows * K) / 2;
-    return { data: this.addr(w.data, bytes, 'i8', `${op}: w.data`), scales: this.f(w.scales, rows * (K / w.group), `${op}: w.scales`) };
+    return {
+      data: this.addr(w.data, bytes, 'i8', `${op}: w.data`),
+      scales: this.f(w.scales, rows * (K / w.group), `${op}: w.scales`),
+    };
   }
 
   /** Optional inference op: out = a · dequant(w)ᵀ (+ bias) (+ out), w in nn.Linear's [N,K] layout. */
@@ -285,8 +388,17 @@ export abstract class KernelBackend implements Backend {
     this.dims('matmulQ', { M, N, K: k });
     const w = this.quantized('matmulQ', a.w, N, k);
     const args = [
-      this.f(a.out, M * N, 'matmulQ: out'), this.f(a.a, M * k, 'matmulQ: a'), w.data, w.scales,
-      a.bias ? this.f(a.bias, N, 'matmulQ: bias') : 0, M, N, k, a.w.bits, a.w.group, a.accumulate ? 1 : 0,
+      this.f(a.out, M * N, 'matmulQ: out'),
+      this.f(a.a, M * k, 'matmulQ: a'),
+      w.data,
+      w.scales,
+      a.bias ? this.f(a.bias, N, 'matmulQ: bias') : 0,
+      M,
+      N,
+      k,
+      a.w.bits,
+      a.w.group,
+      a.accumulate ? 1 : 0,
     ];
     this.run(K.kiln_matmul_q, args, N, 4, 2 * M * k + 2 * k);
   }
@@ -298,15 +410,25 @@ export abstract class KernelBackend implements Backend {
     const span = (v: BufView) => ('buf' in v ? v.buf.length - v.offset : v.length);
     const rowBytes = table.bits === 8 ? C : C / 2;
     const groups = table.group > 0 ? C / table.group : 0;
-    const rows = groups > 0 && rowBytes > 0 ? Math.min(Math.floor(span(table.data) / rowBytes), Math.floor(span(table.scales) / groups)) : 0;
+    const rows =
+      groups > 0 && rowBytes > 0
+        ? Math.min(Math.floor(span(table.data) / rowBytes), Math.floor(span(table.scales) / groups))
+        : 0;
     const w = this.quantized('embeddingQ', table, rows, C);
     const pi = this.addr(ids, n, 'i32', 'embeddingQ: ids');
     const idv = this.window(ids, n);
     for (let i = 0; i < n; i++) {
       const id = idv[i];
-      if (id < 0 || id >= rows) throw new Error(`${this.label}: embeddingQ: ids[${i}] = ${id} is outside the table's ${rows} rows`);
+      if (id < 0 || id >= rows)
+        throw new Error(`${this.label}: embeddingQ: ids[${i}] = ${id} is outside the table's ${rows} rows`);
     }
-    this.run(K.kiln_embedding_q, [this.f(out, n * C, 'embeddingQ: out'), w.data, w.scales, pi, C, table.bits, table.group], n, 1, 2 * C);
+    this.run(
+      K.kiln_embedding_q,
+      [this.f(out, n * C, 'embeddingQ: out'), w.data, w.scales, pi, C, table.bits, table.group],
+      n,
+      1,
+      2 * C,
+    );
   }
 
   /** cos/sin tables [T, D/2] for rope, computed in f64 and cached by shape. */
@@ -347,13 +469,31 @@ export abstract class KernelBackend implements Backend {
 
   rope(r: RopeArgs): void {
     const { n, table } = this.ropeCommon('rope', r);
-    const args = [this.f(r.out, n, 'rope: out'), this.f(r.inp, n, 'rope: inp'), table.cos, table.sin, r.T, r.H, r.Hkv, r.D];
+    const args = [
+      this.f(r.out, n, 'rope: out'),
+      this.f(r.inp, n, 'rope: inp'),
+      table.cos,
+      table.sin,
+      r.T,
+      r.H,
+      r.Hkv,
+      r.D,
+    ];
     this.run(K.kiln_rope, args, r.B * r.T, 1, 3 * (r.H + 2 * r.Hkv) * r.D);
   }
 
   ropeBackward(r: { dinp: BufView; dout: BufView } & Omit<RopeArgs, 'out' | 'inp'>): void {
     const { n, table } = this.ropeCommon('ropeBackward', r);
-    const args = [this.f(r.dinp, n, 'ropeBackward: dinp'), this.f(r.dout, n, 'ropeBackward: dout'), table.cos, table.sin, r.T, r.H, r.Hkv, r.D];
+    const args = [
+      this.f(r.dinp, n, 'ropeBackward: dinp'),
+      this.f(r.dout, n, 'ropeBackward: dout'),
+      table.cos,
+      table.sin,
+      r.T,
+      r.H,
+      r.Hkv,
+      r.D,
+    ];
     this.run(K.kiln_rope_backward, args, r.B * r.T, 1, 3 * (r.H + 2 * r.Hkv) * r.D);
   }
 
@@ -366,7 +506,13 @@ export abstract class KernelBackend implements Backend {
 
   geluBackward(dx: BufView, dout: BufView, x: BufView, n: number): void {
     this.dims('geluBackward', { n });
-    this.run(K.kiln_gelu_backward, [this.f(dx, n, 'geluBackward: dx'), this.f(dout, n, 'geluBackward: dout'), this.f(x, n, 'geluBackward: x')], n, 1024, 30);
+    this.run(
+      K.kiln_gelu_backward,
+      [this.f(dx, n, 'geluBackward: dx'), this.f(dout, n, 'geluBackward: dout'), this.f(x, n, 'geluBackward: x')],
+      n,
+      1024,
+      30,
+    );
   }
 
   swiglu(out: BufView, x: BufView, N: number, F: number): void {
@@ -376,7 +522,12 @@ export abstract class KernelBackend implements Backend {
 
   swigluBackward(dx: BufView, dout: BufView, x: BufView, N: number, F: number): void {
     this.dims('swigluBackward', { N, F });
-    const args = [this.f(dx, 2 * N * F, 'swigluBackward: dx'), this.f(dout, N * F, 'swigluBackward: dout'), this.f(x, 2 * N * F, 'swigluBackward: x'), F];
+    const args = [
+      this.f(dx, 2 * N * F, 'swigluBackward: dx'),
+      this.f(dout, N * F, 'swigluBackward: dout'),
+      this.f(x, 2 * N * F, 'swigluBackward: x'),
+      F,
+    ];
     this.run(K.kiln_swiglu_backward, args, N, 1, 30 * F);
   }
 
@@ -402,25 +553,55 @@ export abstract class KernelBackend implements Backend {
     const tv = this.window(targets, N);
     for (let i = 0; i < N; i++) {
       const t = tv[i];
-      if (t !== ignoreIndex && (t < 0 || t >= V)) throw new Error(`${this.label}: ${op}: targets[${i}] = ${t} is outside the vocabulary of ${V}`);
+      if (t !== ignoreIndex && (t < 0 || t >= V))
+        throw new Error(`${this.label}: ${op}: targets[${i}] = ${t} is outside the vocabulary of ${V}`);
     }
     return p;
   }
 
-  crossEntropy(losses: BufView, logits: BufView, targets: BufView, N: number, V: number, ignoreIndex: number, lse?: BufView): void {
+  crossEntropy(
+    losses: BufView,
+    logits: BufView,
+    targets: BufView,
+    N: number,
+    V: number,
+    ignoreIndex: number,
+    lse?: BufView,
+  ): void {
     this.dims('crossEntropy', { N, V });
     const pt = this.checkTargets('crossEntropy', targets, N, V, ignoreIndex);
     const plse = lse ? this.f(lse, N, 'crossEntropy: lse') : 0;
-    const args = [this.f(losses, N, 'crossEntropy: losses'), this.f(logits, N * V, 'crossEntropy: logits'), pt, V, ignoreIndex, plse];
+    const args = [
+      this.f(losses, N, 'crossEntropy: losses'),
+      this.f(logits, N * V, 'crossEntropy: logits'),
+      pt,
+      V,
+      ignoreIndex,
+      plse,
+    ];
     this.run(K.kiln_cross_entropy, args, N, 1, 20 * V);
   }
 
-  crossEntropyBackward(dlogits: BufView, logits: BufView, targets: BufView, dloss: BufView, N: number, V: number, ignoreIndex: number, lse?: BufView): void {
+  crossEntropyBackward(
+    dlogits: BufView,
+    logits: BufView,
+    targets: BufView,
+    dloss: BufView,
+    N: number,
+    V: number,
+    ignoreIndex: number,
+    lse?: BufView,
+  ): void {
     this.dims('crossEntropyBackward', { N, V });
     const pt = this.checkTargets('crossEntropyBackward', targets, N, V, ignoreIndex);
     const args = [
-      this.f(dlogits, N * V, 'crossEntropyBackward: dlogits'), this.f(logits, N * V, 'crossEntropyBackward: logits'), pt,
-      this.f(dloss, N, 'crossEntropyBackward: dloss'), V, ignoreIndex, lse ? this.f(lse, N, 'crossEntropyBackward: lse') : 0,
+      this.f(dlogits, N * V, 'crossEntropyBackward: dlogits'),
+      this.f(logits, N * V, 'crossEntropyBackward: logits'),
+      pt,
+      this.f(dloss, N, 'crossEntropyBackward: dloss'),
+      V,
+      ignoreIndex,
+      lse ? this.f(lse, N, 'crossEntropyBackward: lse') : 0,
     ];
     this.run(K.kiln_cross_entropy_backward, args, N, 1, (lse ? 20 : 40) * V);
   }
@@ -450,9 +631,17 @@ export abstract class KernelBackend implements Backend {
     this.dims('adamw', { n });
     if (!(a.step >= 1)) throw new Error(`${this.label}: adamw: step is 1-based, got ${a.step}`);
     const args = [
-      this.f(a.param, n, 'adamw: param'), this.f(a.grad, n, 'adamw: grad'), this.f(a.m, n, 'adamw: m'), this.f(a.v, n, 'adamw: v'),
-      1 - a.lr * a.weightDecay, a.beta1, a.beta2, a.eps,
-      a.lr / (1 - a.beta1 ** a.step), Math.sqrt(1 - a.beta2 ** a.step), a.gradScale ?? 1,
+      this.f(a.param, n, 'adamw: param'),
+      this.f(a.grad, n, 'adamw: grad'),
+      this.f(a.m, n, 'adamw: m'),
+      this.f(a.v, n, 'adamw: v'),
+      1 - a.lr * a.weightDecay,
+      a.beta1,
+      a.beta2,
+      a.eps,
+      a.lr / (1 - a.beta1 ** a.step),
+      Math.sqrt(1 - a.beta2 ** a.step),
+      a.gradScale ?? 1,
     ];
     this.run(K.kiln_adamw, args, n, 1024, 12);
   }

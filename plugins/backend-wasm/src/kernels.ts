@@ -12,17 +12,36 @@ import type { KernelFn } from './pool.js';
 
 /** Every kernel the pool can dispatch; indices are the dispatch ids. */
 export const KERNELS = [
-  'kiln_matmul', 'kiln_bias_backward',
-  'kiln_embedding', 'kiln_embedding_backward',
-  'kiln_layernorm', 'kiln_layernorm_backward_dx', 'kiln_norm_backward_dw',
-  'kiln_rmsnorm', 'kiln_rmsnorm_backward_dx',
-  'kiln_attention', 'kiln_attention_backward', 'kiln_rope', 'kiln_rope_backward',
-  'kiln_gelu', 'kiln_gelu_backward', 'kiln_swiglu', 'kiln_swiglu_backward',
-  'kiln_add', 'kiln_axpy', 'kiln_scale',
-  'kiln_cross_entropy', 'kiln_cross_entropy_backward',
-  'kiln_sum_squares_partial', 'kiln_adamw',
-  'kiln_fill_bytes', 'kiln_fill32', 'kiln_copy_bytes',
-  'kiln_attention_kv', 'kiln_matmul_q', 'kiln_embedding_q',
+  'kiln_matmul',
+  'kiln_bias_backward',
+  'kiln_embedding',
+  'kiln_embedding_backward',
+  'kiln_layernorm',
+  'kiln_layernorm_backward_dx',
+  'kiln_norm_backward_dw',
+  'kiln_rmsnorm',
+  'kiln_rmsnorm_backward_dx',
+  'kiln_attention',
+  'kiln_attention_backward',
+  'kiln_rope',
+  'kiln_rope_backward',
+  'kiln_gelu',
+  'kiln_gelu_backward',
+  'kiln_swiglu',
+  'kiln_swiglu_backward',
+  'kiln_add',
+  'kiln_axpy',
+  'kiln_scale',
+  'kiln_cross_entropy',
+  'kiln_cross_entropy_backward',
+  'kiln_sum_squares_partial',
+  'kiln_adamw',
+  'kiln_fill_bytes',
+  'kiln_fill32',
+  'kiln_copy_bytes',
+  'kiln_attention_kv',
+  'kiln_matmul_q',
+  'kiln_embedding_q',
 ] as const;
 export type KernelName = (typeof KERNELS)[number];
 export const K = Object.fromEntries(KERNELS.map((n, i) => [n, i])) as Record<KernelName, number>;
@@ -86,7 +105,8 @@ export async function instantiateKernels(threads: number): Promise<KernelInstanc
   if (need > 0) memory.grow(Math.ceil(need / 65536));
   const fns = KERNELS.map((name) => {
     const f = ex[name];
-    if (typeof f !== 'function') throw new Error(`@kiln/backend-wasm: kernel module lacks ${name}; rebuild it with \`npm run build:kernels\``);
+    if (typeof f !== 'function')
+      throw new Error(`@kiln/backend-wasm: kernel module lacks ${name}; rebuild it with \`npm run build:kernels\``);
     return f as KernelFn;
   });
   return { memory, module, fns, heapStart: at, stackTops, scratch, scratchFloats };

@@ -13,7 +13,15 @@
 import { Worker } from 'node:worker_threads';
 
 // Control block layout, shared with worker/worker.mjs.
-const GEN = 0, DONE = 1, FN = 2, NARGS = 3, UNITS = 4, GRAIN = 5, ACTIVE = 6, QUIT = 7, ERROR = 8;
+const GEN = 0,
+  DONE = 1,
+  FN = 2,
+  NARGS = 3,
+  UNITS = 4,
+  GRAIN = 5,
+  ACTIVE = 6,
+  QUIT = 7,
+  ERROR = 8;
 const MAX_ARGS = 32;
 /** Worker spin iterations before sleeping (~tens of µs). */
 const WORKER_SPIN = 4000;
@@ -66,18 +74,27 @@ export class ThreadPool {
         // flags (and some, like --input-type, make a worker fail to start).
         execArgv: [],
         workerData: {
-          module: opts.module, memory: opts.memory, control, names: opts.names,
-          index: i, stackTop: opts.stackTops[i], scratch: opts.scratch[i], spin: WORKER_SPIN,
+          module: opts.module,
+          memory: opts.memory,
+          control,
+          names: opts.names,
+          index: i,
+          stackTop: opts.stackTops[i],
+          scratch: opts.scratch[i],
+          spin: WORKER_SPIN,
         },
       });
       ready.push(
         new Promise((resolve, reject) => {
           worker.once('message', () => resolve());
-          worker.once('error', (err) => reject(new Error(`@kiln/backend-wasm: worker ${i} failed to start: ${err.message}`)));
+          worker.once('error', (err) =>
+            reject(new Error(`@kiln/backend-wasm: worker ${i} failed to start: ${err.message}`)),
+          );
         }),
       );
       worker.on('message', (msg: unknown) => {
-        if (msg && typeof msg === 'object' && 'error' in msg) pool.workerError = String((msg as { error: unknown }).error);
+        if (msg && typeof msg === 'object' && 'error' in msg)
+          pool.workerError = String((msg as { error: unknown }).error);
       });
       pool.workers.push(worker);
     }
@@ -126,15 +143,22 @@ export class ThreadPool {
     if (mainError) throw mainError;
     if (Atomics.load(ctrl, ERROR)) {
       const idx = Atomics.exchange(ctrl, ERROR, 0);
-      throw new Error(`@kiln/backend-wasm: kernel failed in worker ${idx}${this.workerError ? `: ${this.workerError}` : ''}`);
+      throw new Error(
+        `@kiln/backend-wasm: kernel failed in worker ${idx}${this.workerError ? `: ${this.workerError}` : ''}`,
+      );
     }
   }
 
   private call(f: KernelFn, args: readonly number[], lo: number, hi: number): void {
     switch (args.length) {
-      case 4: f(args[0], args[1], args[2], args[3], lo, hi, this.mainScratch); break;
-      case 5: f(args[0], args[1], args[2], args[3], args[4], lo, hi, this.mainScratch); break;
-      default: f(...args, lo, hi, this.mainScratch);
+      case 4:
+        f(args[0], args[1], args[2], args[3], lo, hi, this.mainScratch);
+        break;
+      case 5:
+        f(args[0], args[1], args[2], args[3], args[4], lo, hi, this.mainScratch);
+        break;
+      default:
+        f(...args, lo, hi, this.mainScratch);
     }
   }
 
@@ -153,7 +177,9 @@ export class ThreadPool {
       // instead of a process that hangs forever.
       if (done !== last) [last, since] = [done, Date.now()];
       else if (Date.now() - since > WATCHDOG_MS) {
-        throw new Error(`@kiln/backend-wasm: ${want - done} of ${want} worker(s) made no progress for ${WATCHDOG_MS / 1000} s (a worker died or hung); restart the process, or use threads: 1`);
+        throw new Error(
+          `@kiln/backend-wasm: ${want - done} of ${want} worker(s) made no progress for ${WATCHDOG_MS / 1000} s (a worker died or hung); restart the process, or use threads: 1`,
+        );
       }
       Atomics.wait(ctrl, DONE, done, 100);
     }

@@ -6,7 +6,7 @@
  */
 import { availableParallelism, cpus } from 'node:os';
 import type { BackendInfo, Buf, BufView, DType } from '@kiln/tensor';
-import { CachingAllocator, type AllocatorStats } from './allocator.js';
+import { type AllocatorStats, CachingAllocator } from './allocator.js';
 import { BYTES, parts, WasmBuf } from './buffer.js';
 import { type HostArray, KernelBackend } from './kernel-backend.js';
 import { instantiateKernels, K, KERNELS, type KernelInstance } from './kernels.js';
@@ -49,8 +49,13 @@ export class WasmBackend extends KernelBackend {
     }
     const kernels = await instantiateKernels(threads);
     const pool = await ThreadPool.create({
-      module: kernels.module, memory: kernels.memory, names: KERNELS,
-      mainFns: kernels.fns, threads, stackTops: kernels.stackTops, scratch: kernels.scratch,
+      module: kernels.module,
+      memory: kernels.memory,
+      names: KERNELS,
+      mainFns: kernels.fns,
+      threads,
+      stackTops: kernels.stackTops,
+      scratch: kernels.scratch,
     });
     const backend = new WasmBackend(kernels, pool);
     if (!options.skipWarmup) warmUp(backend);
@@ -64,7 +69,8 @@ export class WasmBackend extends KernelBackend {
 
   alloc(dtype: DType, length: number): Buf {
     if (!(dtype in BYTES)) throw new Error(`@kiln/backend-wasm: alloc: unknown dtype '${dtype}'`);
-    if (!Number.isInteger(length) || length < 0) throw new Error(`@kiln/backend-wasm: alloc: length must be a non-negative integer, got ${length}`);
+    if (!Number.isInteger(length) || length < 0)
+      throw new Error(`@kiln/backend-wasm: alloc: length must be a non-negative integer, got ${length}`);
     const bytes = length * BYTES[dtype];
     const { ptr, size, fresh } = this.allocator.alloc(bytes);
     // Fresh blocks are zero already; reused ones are cleared with memory.fill.
@@ -74,7 +80,8 @@ export class WasmBackend extends KernelBackend {
 
   free(buf: Buf): void {
     const b = buf as WasmBuf;
-    if (!(b instanceof WasmBuf) || b.owner !== this) throw new Error('@kiln/backend-wasm: free: not a buffer of this backend');
+    if (!(b instanceof WasmBuf) || b.owner !== this)
+      throw new Error('@kiln/backend-wasm: free: not a buffer of this backend');
     if (b.freed) throw new Error('@kiln/backend-wasm: free: buffer freed twice');
     b.freed = true;
     this.allocator.release(b.ptr, b.blockBytes);
@@ -88,8 +95,13 @@ export class WasmBackend extends KernelBackend {
     const { buf, offset } = parts(view);
     const b = buf as WasmBuf;
     // A fresh view each time: growing the memory replaces its buffer.
-    const memory = this.memory.buffer, at = b.ptr + offset * BYTES[b.dtype];
-    return b.dtype === 'f32' ? new Float32Array(memory, at, n) : b.dtype === 'i32' ? new Int32Array(memory, at, n) : new Int8Array(memory, at, n);
+    const memory = this.memory.buffer,
+      at = b.ptr + offset * BYTES[b.dtype];
+    return b.dtype === 'f32'
+      ? new Float32Array(memory, at, n)
+      : b.dtype === 'i32'
+        ? new Int32Array(memory, at, n)
+        : new Int8Array(memory, at, n);
   }
 
   protected dispatch(kernel: number, args: readonly number[], units: number, grain: number, threads: number): void {

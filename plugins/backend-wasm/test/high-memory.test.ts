@@ -16,10 +16,17 @@ describe('wasm backend above 2 GiB', () => {
 
   it('runs ops, id checks and reductions on buffers past 2^31 bytes', async () => {
     const placeholder = be.alloc('i8', 2 ** 31 + 2 ** 27);
-    const V = 5, C = 4, N = 3;
-    const table = be.alloc('f32', V * C), ids = be.alloc('i32', N), out = be.alloc('f32', N * C);
+    const V = 5,
+      C = 4,
+      N = 3;
+    const table = be.alloc('f32', V * C),
+      ids = be.alloc('i32', N),
+      out = be.alloc('f32', N * C);
     expect((table as unknown as { ptr: number }).ptr).toBeGreaterThan(2 ** 31);
-    be.write(table, Float32Array.from({ length: V * C }, (_, i) => i));
+    be.write(
+      table,
+      Float32Array.from({ length: V * C }, (_, i) => i),
+    );
     be.write(ids, new Int32Array([4, 0, 2]));
     be.embedding(out, table, ids, N, C);
     expect(Array.from((await be.read(out)) as Float32Array)).toEqual([16, 17, 18, 19, 0, 1, 2, 3, 8, 9, 10, 11]);
@@ -31,7 +38,9 @@ describe('wasm backend above 2 GiB', () => {
     expect(l.every((x) => Number.isFinite(x) && x > 0)).toBe(true);
     const sq = be.alloc('f32', 1);
     be.sumSquares(sq, table, V * C, false);
-    expect(((await be.read(sq)) as Float32Array)[0]).toBe(Array.from({ length: V * C }, (_, i) => i * i).reduce((a, b) => a + b));
+    expect(((await be.read(sq)) as Float32Array)[0]).toBe(
+      Array.from({ length: V * C }, (_, i) => i * i).reduce((a, b) => a + b),
+    );
     be.write(ids, new Int32Array([1, 9, 0]));
     expect(() => be.embedding(out, table, ids, N, C)).toThrow(/ids\[1\] = 9 is outside the table's 5 rows/);
     for (const b of [placeholder, table, ids, out, losses, targets, sq]) be.free(b);

@@ -33,7 +33,8 @@ describe('wasm backend fill and copy', () => {
   it('copies between buffers and within one buffer when the ranges overlap (memmove)', async () => {
     const n = 50_001;
     const data = Float32Array.from({ length: n }, (_, k) => k);
-    const a = be.alloc('f32', n), c = be.alloc('f32', n);
+    const a = be.alloc('f32', n),
+      c = be.alloc('f32', n);
     be.write(a, data);
     be.copy(c, a, n);
     expect(Array.from((await be.read(c)) as Float32Array)).toEqual(Array.from(data));

@@ -10,7 +10,15 @@ const instance = new WebAssembly.Instance(module, { env: { memory } });
 instance.exports.__stack_pointer.value = stackTop;
 const fns = names.map((n) => instance.exports[n]);
 // Layout shared with src/pool.ts.
-const GEN = 0, DONE = 1, FN = 2, NARGS = 3, UNITS = 4, GRAIN = 5, ACTIVE = 6, QUIT = 7, ERROR = 8;
+const GEN = 0,
+  DONE = 1,
+  FN = 2,
+  NARGS = 3,
+  UNITS = 4,
+  GRAIN = 5,
+  ACTIVE = 6,
+  QUIT = 7,
+  ERROR = 8;
 const ctrl = new Int32Array(control, 0, 16);
 const args = new Float64Array(control, 64, 32);
 

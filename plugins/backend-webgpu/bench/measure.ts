@@ -2,8 +2,9 @@
  * Measurements shared by the benchmark (npm run bench) and the prepared GPU
  * check (scripts/gpu-check.sh): matmul throughput and GPT-2 training tokens/s.
  */
-import { AdamW, backward, clipGradNorm, createRng, tidy, type Backend } from '@kiln/tensor';
+
 import { GPT2, type GPT2Config } from '@kiln/gpt2';
+import { AdamW, type Backend, backward, clipGradNorm, createRng, tidy } from '@kiln/tensor';
 
 export interface MatmulRow {
   M: number;
@@ -22,8 +23,14 @@ export async function matmulBench(be: Backend, shapes: [number, number, number][
     const b = be.alloc('f32', K * N);
     const out = be.alloc('f32', M * N);
     const rng = createRng(M + N + K);
-    be.write(a, Float32Array.from({ length: M * K }, () => rng.normal()));
-    be.write(b, Float32Array.from({ length: K * N }, () => rng.normal()));
+    be.write(
+      a,
+      Float32Array.from({ length: M * K }, () => rng.normal()),
+    );
+    be.write(
+      b,
+      Float32Array.from({ length: K * N }, () => rng.normal()),
+    );
     for (const transB of [true, false]) {
       be.matmul({ out, a, b, M, N, K, transB });
       await be.sync(); // compile and warm
@@ -60,7 +67,14 @@ export interface TrainResult {
  * each step as a trainer does) on random tokens; the first `warmup` steps
  * (pipeline compilation) are not timed.
  */
-export async function trainBench(be: Backend, model: string, B: number, T: number, steps: number, warmup = 2): Promise<TrainResult> {
+export async function trainBench(
+  be: Backend,
+  model: string,
+  B: number,
+  T: number,
+  steps: number,
+  warmup = 2,
+): Promise<TrainResult> {
   const cfg = GPT2_SHAPES[model];
   if (!cfg) throw new Error(`trainBench: unknown model '${model}' (${Object.keys(GPT2_SHAPES).join(', ')})`);
   const m = new GPT2(cfg, be, createRng(1));
@@ -92,5 +106,14 @@ export async function trainBench(be: Backend, model: string, B: number, T: numbe
   const ms = (performance.now() - t0) / steps;
   opt.dispose();
   m.dispose();
-  return { model, B, T, steps, msPerStep: ms, tokensPerSecond: (B * T) / (ms / 1000), firstLoss: losses[0], lastLoss: losses[losses.length - 1] };
+  return {
+    model,
+    B,
+    T,
+    steps,
+    msPerStep: ms,
+    tokensPerSecond: (B * T) / (ms / 1000),
+    firstLoss: losses[0],
+    lastLoss: losses[losses.length - 1],
+  };
 }

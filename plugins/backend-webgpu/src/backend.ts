@@ -8,28 +8,35 @@ import type {
   AttentionArgs,
   AttentionBackwardArgs,
   AttentionKVArgs,
-  MatmulQArgs,
-  QuantizedWeight,
   Backend,
   BackendInfo,
   Buf,
   BufView,
   DType,
   MatmulArgs,
+  MatmulQArgs,
+  QuantizedWeight,
   RopeArgs,
 } from '@kiln/tensor';
-import { acquireDevice, adapterName, type AdapterSummary, type DeviceOptions } from './device.js';
-import { BYTES, WebGPUBuf, dims, resolve, type Resolved } from './buffer.js';
-import { BufferPool } from './pool.js';
-import { Recorder, type Binding } from './recorder.js';
+import { BYTES, dims, type Resolved, resolve, WebGPUBuf } from './buffer.js';
+import { type AdapterSummary, acquireDevice, adapterName, type DeviceOptions } from './device.js';
 import { grid, type KernelSpec } from './kernel.js';
-import * as pw from './kernels/pointwise.js';
-import { LARGE_TILE, SMALL_TILE, SOFTWARE_TILE, matmulGrid, matmulKernel, type MatmulTile } from './kernels/matmul.js';
-import * as norms from './kernels/norms.js';
-import * as loss from './kernels/loss.js';
+import {
+  ATT_WG,
+  attentionBackwardDkv,
+  attentionBackwardDq,
+  attentionDelta,
+  attentionForward,
+  attentionTile,
+} from './kernels/attention.js';
 import { embeddingBackward, embeddingLinks } from './kernels/embedding.js';
 import * as inf from './kernels/inference.js';
-import { ATT_WG, attentionBackwardDkv, attentionBackwardDq, attentionDelta, attentionForward, attentionTile } from './kernels/attention.js';
+import * as loss from './kernels/loss.js';
+import { LARGE_TILE, type MatmulTile, matmulGrid, matmulKernel, SMALL_TILE, SOFTWARE_TILE } from './kernels/matmul.js';
+import * as norms from './kernels/norms.js';
+import * as pw from './kernels/pointwise.js';
+import { BufferPool } from './pool.js';
+import { type Binding, Recorder } from './recorder.js';
 
 export interface WebGPUBackendOptions extends DeviceOptions {
   /** Matmul tile choice; 'auto' picks 128×128 tiles for large products. */
@@ -115,7 +122,13 @@ export class WebGPUBackend implements Backend {
     return view ? this.v(view, need, dtype, op, arg) : { buffer: this.dummies[dtype].gpu, offset: 0 };
   }
 
-  private run(spec: KernelSpec, buffers: Binding[], params: Record<string, number>, groups: [number, number?, number?], variant = ''): void {
+  private run(
+    spec: KernelSpec,
+    buffers: Binding[],
+    params: Record<string, number>,
+    groups: [number, number?, number?],
+    variant = '',
+  ): void {
     if (this.disposed) throw new Error('webgpu: backend was disposed');
     this.rec.dispatch(spec, variant, buffers, params, groups);
   }
@@ -132,7 +145,9 @@ export class WebGPUBackend implements Backend {
     dims('alloc', { length });
     const bytes = Math.max(4, Math.ceil((length * BYTES[dtype]) / 4) * 4);
     if (bytes > this.device.limits.maxStorageBufferBindingSize) {
-      throw new Error(`webgpu.alloc: ${length} × ${dtype} is ${bytes} bytes, over this adapter's storage binding limit of ${this.device.limits.maxStorageBufferBindingSize}`);
+      throw new Error(
+        `webgpu.alloc: ${length} × ${dtype} is ${bytes} bytes, over this adapter's storage binding limit of ${this.device.limits.maxStorageBufferBindingSize}`,
+      );
     }
     const { buffer, fresh } = this.pool.take(bytes);
     if (!fresh) this.pointwise(pw.fill32, [{ buffer, offset: 0 }], { value: 0 }, buffer.size / 4);
@@ -148,7 +163,8 @@ export class WebGPUBackend implements Backend {
 
   write(buf: Buf, data: Float32Array | Int32Array | Int8Array, offset = 0): void {
     const want = buf.dtype === 'f32' ? Float32Array : buf.dtype === 'i32' ? Int32Array : Int8Array;
-    if (!(data instanceof want)) throw new Error(`webgpu.write: a ${buf.dtype} buffer needs a ${want.name}, got ${data?.constructor?.name}`);
+    if (!(data instanceof want))
+      throw new Error(`webgpu.write: a ${buf.dtype} buffer needs a ${want.name}, got ${data?.constructor?.name}`);
     const dst = this.v({ buf, offset }, data.length, buf.dtype, 'write', 'buf');
     if (data.length === 0) return;
     const byteOffset = dst.offset * BYTES[buf.dtype];
@@ -271,13 +287,21 @@ export class WebGPUBackend implements Backend {
     if (M === 0 || N === 0) return;
     const tile = this.tileFor(M, N);
     const { groups, tilesN } = matmulGrid(tile, M, N);
-    this.run(matmulKernel(tile), [out, A, B, bias], {
-      M, N, K, tilesN,
-      transA: a.transA ? 1 : 0,
-      transB: a.transB ? 1 : 0,
-      hasBias: a.bias ? 1 : 0,
-      accumulate: a.accumulate ? 1 : 0,
-    }, groups);
+    this.run(
+      matmulKernel(tile),
+      [out, A, B, bias],
+      {
+        M,
+        N,
+        K,
+        tilesN,
+        transA: a.transA ? 1 : 0,
+        transB: a.transB ? 1 : 0,
+        hasBias: a.bias ? 1 : 0,
+        accumulate: a.accumulate ? 1 : 0,
+      },
+      groups,
+    );
   }
 
   biasBackward(dbias: BufView, dout: BufView, M: number, N: number): void {
@@ -296,7 +320,7 @@ export class WebGPUBackend implements Backend {
     const t = this.v(table, 0, 'f32', 'embedding', 'table');
     const i = this.v(ids, n, 'i32', 'embedding', 'ids');
     if (C === 0) return;
-    const V = Math.floor(((('buf' in table ? table.buf : table).length) - t.offset) / C);
+    const V = Math.floor((('buf' in table ? table.buf : table).length - t.offset) / C);
     this.pointwise(pw.embedding, [o, t, i], { C, V }, n * C);
   }
 
@@ -306,7 +330,7 @@ export class WebGPUBackend implements Backend {
     const g = this.v(dout, n * C, 'f32', 'embeddingBackward', 'dout');
     const i = this.v(ids, n, 'i32', 'embeddingBackward', 'ids');
     if (n === 0 || C === 0) return;
-    const V = Math.floor(((('buf' in dtable ? dtable.buf : dtable).length) - dt.offset) / C);
+    const V = Math.floor((('buf' in dtable ? dtable.buf : dtable).length - dt.offset) / C);
     const links = this.alloc('i32', 2 * n) as WebGPUBuf;
     const l = { buffer: links.gpu, offset: 0 };
     this.pointwise(embeddingLinks, [l, i], {}, n);
@@ -316,7 +340,17 @@ export class WebGPUBackend implements Backend {
 
   // ---- normalization ------------------------------------------------------------
 
-  layernorm(out: BufView, mean: BufView, rstd: BufView, x: BufView, w: BufView, b: BufView | null, N: number, C: number, eps: number): void {
+  layernorm(
+    out: BufView,
+    mean: BufView,
+    rstd: BufView,
+    x: BufView,
+    w: BufView,
+    b: BufView | null,
+    N: number,
+    C: number,
+    eps: number,
+  ): void {
     dims('layernorm', { N, C });
     const op = 'layernorm';
     const bufs = [
@@ -331,7 +365,18 @@ export class WebGPUBackend implements Backend {
     this.run(norms.layernorm, bufs, { N, C, hasB: b ? 1 : 0, eps }, grid(N));
   }
 
-  layernormBackward(dx: BufView, dw: BufView, db: BufView | null, dout: BufView, x: BufView, w: BufView, mean: BufView, rstd: BufView, N: number, C: number): void {
+  layernormBackward(
+    dx: BufView,
+    dw: BufView,
+    db: BufView | null,
+    dout: BufView,
+    x: BufView,
+    w: BufView,
+    mean: BufView,
+    rstd: BufView,
+    N: number,
+    C: number,
+  ): void {
     dims('layernormBackward', { N, C });
     const op = 'layernormBackward';
     const DX = this.v(dx, N * C, 'f32', op, 'dx');
@@ -350,12 +395,26 @@ export class WebGPUBackend implements Backend {
   rmsnorm(out: BufView, rstd: BufView, x: BufView, w: BufView, N: number, C: number, eps: number): void {
     dims('rmsnorm', { N, C });
     const op = 'rmsnorm';
-    const bufs = [this.v(out, N * C, 'f32', op, 'out'), this.v(rstd, N, 'f32', op, 'rstd'), this.v(x, N * C, 'f32', op, 'x'), this.v(w, C, 'f32', op, 'w')];
+    const bufs = [
+      this.v(out, N * C, 'f32', op, 'out'),
+      this.v(rstd, N, 'f32', op, 'rstd'),
+      this.v(x, N * C, 'f32', op, 'x'),
+      this.v(w, C, 'f32', op, 'w'),
+    ];
     if (N === 0) return;
     this.run(norms.rmsnorm, bufs, { N, C, eps }, grid(N));
   }
 
-  rmsnormBackward(dx: BufView, dw: BufView, dout: BufView, x: BufView, w: BufView, rstd: BufView, N: number, C: number): void {
+  rmsnormBackward(
+    dx: BufView,
+    dw: BufView,
+    dout: BufView,
+    x: BufView,
+    w: BufView,
+    rstd: BufView,
+    N: number,
+    C: number,
+  ): void {
     dims('rmsnormBackward', { N, C });
     const op = 'rmsnormBackward';
     const DX = this.v(dx, N * C, 'f32', op, 'dx');
@@ -385,7 +444,15 @@ export class WebGPUBackend implements Backend {
     const out = this.v(a.out, B * T * H * D, 'f32', op, 'out');
     const lse = this.v(a.lse, B * H * T, 'f32', op, 'lse');
     const seg = this.opt(a.segments, B * T, 'i32', op, 'segments');
-    const params = { B, T, H, Hkv, causal: a.causal ? 1 : 0, hasSeg: a.segments ? 1 : 0, scale: a.scale ?? 1 / Math.sqrt(D) };
+    const params = {
+      B,
+      T,
+      H,
+      Hkv,
+      causal: a.causal ? 1 : 0,
+      hasSeg: a.segments ? 1 : 0,
+      scale: a.scale ?? 1 / Math.sqrt(D),
+    };
     const TK = attentionTile(2 * D + 3, Math.min(32768, this.device.limits.maxComputeWorkgroupStorageSize));
     return { qkv, out, lse, seg, params, TK, empty: B * T * H * D === 0 };
   }
@@ -407,8 +474,18 @@ export class WebGPUBackend implements Backend {
     const delta = { buffer: deltaBuf.gpu, offset: 0 };
     this.run(attentionDelta, [delta, dout, c.out], { B, T, H, D }, grid(Math.ceil((B * H * T) / 256)));
     const nqb = Math.ceil(T / this.queryBlock);
-    this.run(attentionBackwardDq(D, c.TK, this.queryBlock), [dqkv, dout, c.lse, delta, c.qkv, c.seg], c.params, grid(B * H * nqb));
-    this.run(attentionBackwardDkv(D, c.TK, this.queryBlock), [dqkv, dout, c.lse, delta, c.qkv, c.seg], c.params, grid(B * Hkv * nqb));
+    this.run(
+      attentionBackwardDq(D, c.TK, this.queryBlock),
+      [dqkv, dout, c.lse, delta, c.qkv, c.seg],
+      c.params,
+      grid(B * H * nqb),
+    );
+    this.run(
+      attentionBackwardDkv(D, c.TK, this.queryBlock),
+      [dqkv, dout, c.lse, delta, c.qkv, c.seg],
+      c.params,
+      grid(B * Hkv * nqb),
+    );
     this.free(deltaBuf);
   }
 
@@ -423,7 +500,7 @@ export class WebGPUBackend implements Backend {
       const data = new Float32Array(cap * half * 2);
       for (let p = 0; p < cap; p++) {
         for (let i = 0; i < half; i++) {
-          const ang = p * Math.pow(theta, (-2 * i) / D);
+          const ang = p * theta ** ((-2 * i) / D);
           data[(p * half + i) * 2] = Math.cos(ang);
           data[(p * half + i) * 2 + 1] = Math.sin(ang);
         }
@@ -468,22 +545,46 @@ export class WebGPUBackend implements Backend {
 
   geluBackward(dx: BufView, dout: BufView, x: BufView, n: number): void {
     const op = 'geluBackward';
-    this.pointwise(pw.geluBackward, [this.v(dx, n, 'f32', op, 'dx'), this.v(dout, n, 'f32', op, 'dout'), this.v(x, n, 'f32', op, 'x')], {}, n);
+    this.pointwise(
+      pw.geluBackward,
+      [this.v(dx, n, 'f32', op, 'dx'), this.v(dout, n, 'f32', op, 'dout'), this.v(x, n, 'f32', op, 'x')],
+      {},
+      n,
+    );
   }
 
   swiglu(out: BufView, x: BufView, N: number, F: number): void {
     dims('swiglu', { N, F });
-    this.pointwise(pw.swiglu, [this.v(out, N * F, 'f32', 'swiglu', 'out'), this.v(x, 2 * N * F, 'f32', 'swiglu', 'x')], { F }, N * F);
+    this.pointwise(
+      pw.swiglu,
+      [this.v(out, N * F, 'f32', 'swiglu', 'out'), this.v(x, 2 * N * F, 'f32', 'swiglu', 'x')],
+      { F },
+      N * F,
+    );
   }
 
   swigluBackward(dx: BufView, dout: BufView, x: BufView, N: number, F: number): void {
     const op = 'swigluBackward';
     dims(op, { N, F });
-    this.pointwise(pw.swigluBackward, [this.v(dx, 2 * N * F, 'f32', op, 'dx'), this.v(dout, N * F, 'f32', op, 'dout'), this.v(x, 2 * N * F, 'f32', op, 'x')], { F }, N * F);
+    this.pointwise(
+      pw.swigluBackward,
+      [
+        this.v(dx, 2 * N * F, 'f32', op, 'dx'),
+        this.v(dout, N * F, 'f32', op, 'dout'),
+        this.v(x, 2 * N * F, 'f32', op, 'x'),
+      ],
+      { F },
+      N * F,
+    );
   }
 
   add(out: BufView, a: BufView, b: BufView, n: number): void {
-    this.pointwise(pw.add, [this.v(out, n, 'f32', 'add', 'out'), this.v(a, n, 'f32', 'add', 'a'), this.v(b, n, 'f32', 'add', 'b')], {}, n);
+    this.pointwise(
+      pw.add,
+      [this.v(out, n, 'f32', 'add', 'out'), this.v(a, n, 'f32', 'add', 'a'), this.v(b, n, 'f32', 'add', 'b')],
+      {},
+      n,
+    );
   }
 
   axpy(y: BufView, x: BufView, alpha: number, n: number): void {
@@ -496,18 +597,37 @@ export class WebGPUBackend implements Backend {
 
   // ---- loss ------------------------------------------------------------------------
 
-  crossEntropy(losses: BufView, logits: BufView, targets: BufView, N: number, V: number, ignoreIndex: number, lse?: BufView): void {
+  crossEntropy(
+    losses: BufView,
+    logits: BufView,
+    targets: BufView,
+    N: number,
+    V: number,
+    ignoreIndex: number,
+    lse?: BufView,
+  ): void {
     dims('crossEntropy', { N, V });
     const op = 'crossEntropy';
     const bufs = [
-      this.v(losses, N, 'f32', op, 'losses'), this.v(logits, N * V, 'f32', op, 'logits'), this.v(targets, N, 'i32', op, 'targets'),
+      this.v(losses, N, 'f32', op, 'losses'),
+      this.v(logits, N * V, 'f32', op, 'logits'),
+      this.v(targets, N, 'i32', op, 'targets'),
       this.opt(lse, N, 'f32', op, 'lse'),
     ];
     if (N === 0) return;
     this.run(loss.crossEntropy, bufs, { N, V, ignore: ignoreIndex, hasLse: lse ? 1 : 0 }, grid(N));
   }
 
-  crossEntropyBackward(dlogits: BufView, logits: BufView, targets: BufView, dloss: BufView, N: number, V: number, ignoreIndex: number, lse?: BufView): void {
+  crossEntropyBackward(
+    dlogits: BufView,
+    logits: BufView,
+    targets: BufView,
+    dloss: BufView,
+    N: number,
+    V: number,
+    ignoreIndex: number,
+    lse?: BufView,
+  ): void {
     dims('crossEntropyBackward', { N, V });
     const op = 'crossEntropyBackward';
     const bufs = [
@@ -542,13 +662,27 @@ export class WebGPUBackend implements Backend {
     dims('adamw', { n, step: a.step });
     if (a.step < 1) throw new Error(`webgpu.adamw: step=${a.step} must be ≥ 1 (1-based)`);
     const op = 'adamw';
-    const bufs = [this.v(a.param, n, 'f32', op, 'param'), this.v(a.grad, n, 'f32', op, 'grad'), this.v(a.m, n, 'f32', op, 'm'), this.v(a.v, n, 'f32', op, 'v')];
-    this.pointwise(pw.adamw, bufs, {
-      lr: a.lr, beta1: a.beta1, beta2: a.beta2, eps: a.eps, wd: a.weightDecay,
-      bc1: 1 - Math.pow(a.beta1, a.step),
-      sqrtBc2: Math.sqrt(1 - Math.pow(a.beta2, a.step)),
-      gradScale: a.gradScale ?? 1,
-    }, n);
+    const bufs = [
+      this.v(a.param, n, 'f32', op, 'param'),
+      this.v(a.grad, n, 'f32', op, 'grad'),
+      this.v(a.m, n, 'f32', op, 'm'),
+      this.v(a.v, n, 'f32', op, 'v'),
+    ];
+    this.pointwise(
+      pw.adamw,
+      bufs,
+      {
+        lr: a.lr,
+        beta1: a.beta1,
+        beta2: a.beta2,
+        eps: a.eps,
+        wd: a.weightDecay,
+        bc1: 1 - a.beta1 ** a.step,
+        sqrtBc2: Math.sqrt(1 - a.beta2 ** a.step),
+        gradScale: a.gradScale ?? 1,
+      },
+      n,
+    );
   }
 
   // ---- inference (optional ops) ----------------------------------------------------
@@ -565,13 +699,24 @@ export class WebGPUBackend implements Backend {
     const out = this.v(a.out, B * Tq * H * D, 'f32', op, 'out');
     this.pointwise(inf.kvCacheWrite, [k, v, qkv], { Tq, Tmax, pos, H, Hkv, D }, B * Tq * Hkv * D);
     if (D === 0) return;
-    this.pointwise(inf.attentionKVKernel(D), [out, k, v, qkv], { Tq, Tmax, pos, H, Hkv, scale: a.scale ?? 1 / Math.sqrt(D) }, B * H * Tq);
+    this.pointwise(
+      inf.attentionKVKernel(D),
+      [out, k, v, qkv],
+      { Tq, Tmax, pos, H, Hkv, scale: a.scale ?? 1 / Math.sqrt(D) },
+      B * H * Tq,
+    );
   }
 
   /** Checks a quantized weight of `rows` × K and returns its bindings. */
-  private quant(w: QuantizedWeight, rows: number, K: number, op: string): { data: Binding; scales: Binding; params: { bits: number; group: number } } {
+  private quant(
+    w: QuantizedWeight,
+    rows: number,
+    K: number,
+    op: string,
+  ): { data: Binding; scales: Binding; params: { bits: number; group: number } } {
     if (w.bits !== 4 && w.bits !== 8) throw new Error(`webgpu.${op}: bits must be 4 or 8, got ${String(w.bits)}`);
-    if (!(Number.isInteger(w.group) && w.group > 0 && w.group % 2 === 0)) throw new Error(`webgpu.${op}: group must be a positive even integer, got ${w.group}`);
+    if (!(Number.isInteger(w.group) && w.group > 0 && w.group % 2 === 0))
+      throw new Error(`webgpu.${op}: group must be a positive even integer, got ${w.group}`);
     if (K % w.group !== 0) throw new Error(`webgpu.${op}: K (${K}) must be a multiple of the group size (${w.group})`);
     return {
       data: this.v(w.data, w.bits === 8 ? rows * K : (rows * K) / 2, 'i8', op, 'w.data'),
@@ -588,9 +733,19 @@ export class WebGPUBackend implements Backend {
     const out = this.v(a.out, M * N, 'f32', op, 'out');
     const A = this.v(a.a, M * K, 'f32', op, 'a');
     const bias = this.opt(a.bias, N, 'f32', op, 'bias');
-    this.pointwise(inf.matmulQ, [out, A, q.data, q.scales, bias], {
-      M, N, K, ...q.params, hasBias: a.bias ? 1 : 0, accumulate: a.accumulate ? 1 : 0,
-    }, M * N);
+    this.pointwise(
+      inf.matmulQ,
+      [out, A, q.data, q.scales, bias],
+      {
+        M,
+        N,
+        K,
+        ...q.params,
+        hasBias: a.bias ? 1 : 0,
+        accumulate: a.accumulate ? 1 : 0,
+      },
+      M * N,
+    );
   }
 
   embeddingQ(out: BufView, table: QuantizedWeight, ids: BufView, n: number, C: number): void {
@@ -599,7 +754,10 @@ export class WebGPUBackend implements Backend {
     if (C === 0 || n === 0) return void this.v(out, 0, 'f32', op, 'out');
     const len = (v: BufView) => ('buf' in v ? v.buf.length - v.offset : v.length);
     // The rows the table holds, inferred from its buffers' lengths (as embedding() does).
-    const rows = Math.min(Math.floor(len(table.scales) / (C / table.group)), Math.floor(len(table.data) / (table.bits === 8 ? C : C / 2)));
+    const rows = Math.min(
+      Math.floor(len(table.scales) / (C / table.group)),
+      Math.floor(len(table.data) / (table.bits === 8 ? C : C / 2)),
+    );
     const q = this.quant(table, rows, C, op);
     const o = this.v(out, n * C, 'f32', op, 'out');
     const i = this.v(ids, n, 'i32', op, 'ids');

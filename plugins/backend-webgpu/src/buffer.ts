@@ -28,12 +28,16 @@ export function resolve(owner: object, v: BufView, need: number, dtype: DType, o
   const buf = (v instanceof WebGPUBuf ? v : (v as { buf: Buf }).buf) as Buf | undefined;
   const offset = v instanceof WebGPUBuf ? 0 : ((v as { offset?: number }).offset ?? 0);
   if (!(buf instanceof WebGPUBuf) || buf.owner !== owner) {
-    throw new Error(`webgpu.${op}: ${arg} is not a buffer of this WebGPU backend (got ${buf ? `a '${buf.backend}' buffer` : String(buf)})`);
+    throw new Error(
+      `webgpu.${op}: ${arg} is not a buffer of this WebGPU backend (got ${buf ? `a '${buf.backend}' buffer` : String(buf)})`,
+    );
   }
   if (buf.freed) throw new Error(`webgpu.${op}: ${arg} was freed`);
   if (buf.dtype !== dtype) throw new Error(`webgpu.${op}: ${arg} must be ${dtype}, got ${buf.dtype}`);
-  if (!Number.isInteger(offset) || offset < 0) throw new Error(`webgpu.${op}: ${arg} offset ${offset} is not a non-negative integer`);
-  if (!Number.isInteger(need) || need < 0) throw new Error(`webgpu.${op}: size ${need} for ${arg} is not a non-negative integer`);
+  if (!Number.isInteger(offset) || offset < 0)
+    throw new Error(`webgpu.${op}: ${arg} offset ${offset} is not a non-negative integer`);
+  if (!Number.isInteger(need) || need < 0)
+    throw new Error(`webgpu.${op}: size ${need} for ${arg} is not a non-negative integer`);
   if (offset + need > buf.length) {
     throw new Error(`webgpu.${op}: ${arg} needs ${need} elements from offset ${offset} but has ${buf.length}`);
   }

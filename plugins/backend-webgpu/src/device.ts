@@ -67,7 +67,10 @@ export async function loadDawn(flags: string[] = []): Promise<GPU | undefined> {
   if (loadError) return undefined;
   defaultEnvironment();
   try {
-    const webgpu = (await import('webgpu')) as unknown as { create(flags: string[]): GPU; globals: Record<string, unknown> };
+    const webgpu = (await import('webgpu')) as unknown as {
+      create(flags: string[]): GPU;
+      globals: Record<string, unknown>;
+    };
     // GPUBufferUsage, GPUMapMode... are Dawn's globals; install them once.
     for (const [k, v] of Object.entries(webgpu.globals)) {
       if (!(k in globalThis)) (globalThis as Record<string, unknown>)[k] = v;
@@ -89,7 +92,9 @@ function summarize(adapter: GPUAdapter): AdapterSummary {
   const i = adapter.info as GPUAdapterInfo & { isFallbackAdapter?: boolean };
   const limits: Record<string, number> = {};
   for (const k in adapter.limits) limits[k] = (adapter.limits as unknown as Record<string, number>)[k];
-  const software = Boolean(i.isFallbackAdapter) || /swiftshader|llvmpipe|lavapipe|software/i.test(`${i.architecture} ${i.device} ${i.description}`);
+  const software =
+    Boolean(i.isFallbackAdapter) ||
+    /swiftshader|llvmpipe|lavapipe|software/i.test(`${i.architecture} ${i.device} ${i.description}`);
   return {
     vendor: i.vendor,
     architecture: i.architecture,
@@ -109,13 +114,17 @@ export function adapterName(s: AdapterSummary): string {
 }
 
 /** The adapter alone (for availability checks and `kiln doctor`), or a reason there is none. */
-export async function probeAdapter(opts: DeviceOptions = {}): Promise<{ adapter: GPUAdapter; info: AdapterSummary } | string> {
+export async function probeAdapter(
+  opts: DeviceOptions = {},
+): Promise<{ adapter: GPUAdapter; info: AdapterSummary } | string> {
   const gpu = await loadDawn(opts.dawnFlags);
   if (!gpu) return loadError ?? 'Dawn did not load';
   const adapter = await gpu.requestAdapter({ powerPreference: opts.powerPreference ?? 'high-performance' });
   if (!adapter) {
-    return `no WebGPU adapter: no Vulkan driver found (VK_ICD_FILENAMES=${process.env.VK_ICD_FILENAMES ?? 'unset'}; ` +
-      `install a GPU driver, or "chromium libvulkan1" for SwiftShader)`;
+    return (
+      `no WebGPU adapter: no Vulkan driver found (VK_ICD_FILENAMES=${process.env.VK_ICD_FILENAMES ?? 'unset'}; ` +
+      `install a GPU driver, or "chromium libvulkan1" for SwiftShader)`
+    );
   }
   keepAlive.push(adapter);
   const info = summarize(adapter);

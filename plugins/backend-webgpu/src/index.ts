@@ -1,5 +1,4 @@
-export { default } from './plugin.js';
-export { WEBGPU_PRIORITY } from './plugin.js';
 export { WebGPUBackend, type WebGPUBackendOptions } from './backend.js';
-export { probeAdapter, adapterName, SWIFTSHADER_ICD, type AdapterSummary, type DeviceOptions } from './device.js';
+export { type AdapterSummary, adapterName, type DeviceOptions, probeAdapter, SWIFTSHADER_ICD } from './device.js';
+export { default, WEBGPU_PRIORITY } from './plugin.js';
 export { bucketBytes } from './pool.js';

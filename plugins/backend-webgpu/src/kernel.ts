@@ -45,7 +45,10 @@ export function generateWgsl(spec: KernelSpec, slots: number[]): string {
   // Longest names first so `$dout` is not split by `$d`.
   const order = spec.buffers.map((b, i) => ({ name: b.name, i })).sort((x, y) => y.name.length - x.name.length);
   for (const { name, i } of order) body = body.split(`$${name}`).join(`buf${slots[i]}`);
-  if (body.includes('$')) throw new Error(`kernel ${spec.name}: unknown buffer reference near "${body.slice(body.indexOf('$'), body.indexOf('$') + 20)}"`);
+  if (body.includes('$'))
+    throw new Error(
+      `kernel ${spec.name}: unknown buffer reference near "${body.slice(body.indexOf('$'), body.indexOf('$') + 20)}"`,
+    );
   return `struct Params {\n${fields}\n}\n@group(0) @binding(0) var<uniform> P: Params;\n${decls.join('\n')}\n${body}`;
 }
 

@@ -4,8 +4,8 @@
  * when asked for by name, never chosen by 'auto' for training.
  */
 import type { KilnContext, KilnPlugin } from '@kiln/core';
-import { adapterName, probeAdapter } from './device.js';
 import { WebGPUBackend, type WebGPUBackendOptions } from './backend.js';
+import { adapterName, probeAdapter } from './device.js';
 
 /** Above wasm (50) and js (0), so 'auto' prefers a real GPU. */
 export const WEBGPU_PRIORITY = 100;

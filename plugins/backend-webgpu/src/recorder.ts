@@ -7,7 +7,7 @@
  * only when the host needs data (read, sync, an upload that cannot wait) or
  * the arena is full, so a training step is one or a few submissions.
  */
-import { generateWgsl, uniformFields, type KernelSpec } from './kernel.js';
+import { generateWgsl, type KernelSpec, uniformFields } from './kernel.js';
 
 /** A bound storage buffer and its element offset. */
 export interface Binding {

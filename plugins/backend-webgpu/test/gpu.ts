@@ -1,6 +1,7 @@
 /** Test helpers: whether a WebGPU adapter exists here, and a backend factory. */
-import { probeAdapter } from '../src/device.js';
+
 import { WebGPUBackend, type WebGPUBackendOptions } from '../src/backend.js';
+import { probeAdapter } from '../src/device.js';
 
 const probe = await probeAdapter();
 /** Why GPU tests are skipped, or undefined when an adapter exists. */

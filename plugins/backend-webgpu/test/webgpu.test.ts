@@ -2,10 +2,11 @@
 // (256-wide reductions, 64-row attention blocks, 64×64 and 128×128 matmul
 // tiles) run on SwiftShader, aliased arguments, batching into few
 // submissions, determinism, and the plugin's adapter choice.
+
+import { type Backend, type Buf, ReferenceBackend } from '@kiln/tensor';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ReferenceBackend, type Backend, type Buf } from '@kiln/tensor';
-import webgpu from '../src/index.js';
 import type { WebGPUBackend } from '../src/backend.js';
+import webgpu from '../src/index.js';
 import { bucketBytes } from '../src/pool.js';
 import { createBackend, noAdapter } from './gpu.js';
 
@@ -69,10 +70,26 @@ d('WebGPU backend: the GPU kernel configuration, on whatever adapter is here', (
       const be = await createBackend({ matmulTile: tile });
       const [M, N, K] = [131, 129, 37];
       // 256-invocation workgroups are slow on SwiftShader: two layouts each for the GPU tiles.
-      const layouts = tile === 'software' ? [[false, false], [true, false], [false, true], [true, true]] : [[false, true], [true, false]];
+      const layouts =
+        tile === 'software'
+          ? [
+              [false, false],
+              [true, false],
+              [false, true],
+              [true, true],
+            ]
+          : [
+              [false, true],
+              [true, false],
+            ];
       for (const [transA, transB] of layouts) {
-        const { got, want } = await both(be, ref, { out: rand(M * N, 1), a: rand(M * K, 2), b: rand(K * N, 3), bias: rand(N, 4) },
-          (b, x) => b.matmul({ out: x.out, a: x.a, b: x.b, bias: x.bias, M, N, K, transA, transB, accumulate: true }), ['out']);
+        const { got, want } = await both(
+          be,
+          ref,
+          { out: rand(M * N, 1), a: rand(M * K, 2), b: rand(K * N, 3), bias: rand(N, 4) },
+          (b, x) => b.matmul({ out: x.out, a: x.a, b: x.b, bias: x.bias, M, N, K, transA, transB, accumulate: true }),
+          ['out'],
+        );
         expect(relErr(got.out, want.out), `transA=${transA} transB=${transB}`).toBeLessThan(1e-5);
       }
       await be.dispose();
@@ -81,20 +98,47 @@ d('WebGPU backend: the GPU kernel configuration, on whatever adapter is here', (
 
   it('256-wide reductions: layernorm, rmsnorm and cross-entropy forward and backward', async () => {
     const [N, C, V] = [5, 300, 517];
-    const ln = await both(gpuLike, ref, { out: rand(N * C, 1), mean: rand(N, 2), rstd: rand(N, 3), x: rand(N * C, 4), w: rand(C, 5), b: rand(C, 6), dx: rand(N * C, 7), dw: rand(C, 8), db: rand(C, 9), dout: rand(N * C, 10) },
+    const ln = await both(
+      gpuLike,
+      ref,
+      {
+        out: rand(N * C, 1),
+        mean: rand(N, 2),
+        rstd: rand(N, 3),
+        x: rand(N * C, 4),
+        w: rand(C, 5),
+        b: rand(C, 6),
+        dx: rand(N * C, 7),
+        dw: rand(C, 8),
+        db: rand(C, 9),
+        dout: rand(N * C, 10),
+      },
       (b, x) => {
         b.layernorm(x.out, x.mean, x.rstd, x.x, x.w, x.b, N, C, 1e-5);
         b.layernormBackward(x.dx, x.dw, x.db, x.dout, x.x, x.w, x.mean, x.rstd, N, C);
         b.rmsnorm(x.out, x.rstd, x.x, x.w, N, C, 1e-5);
         b.rmsnormBackward(x.dx, x.dw, x.dout, x.x, x.w, x.rstd, N, C);
-      }, ['out', 'mean', 'rstd', 'dx', 'dw', 'db']);
+      },
+      ['out', 'mean', 'rstd', 'dx', 'dw', 'db'],
+    );
     for (const k of Object.keys(ln.want)) expect(relErr(ln.got[k], ln.want[k]), k).toBeLessThan(1e-4);
     const targets = Int32Array.from({ length: N }, (_, i) => (i === 2 ? -100 : (i * 97) % V));
-    const ce = await both(gpuLike, ref, { losses: rand(N, 1), logits: rand(N * V, 2).map((v) => v * 20), targets, dloss: rand(N, 3), dlogits: rand(N * V, 4) },
+    const ce = await both(
+      gpuLike,
+      ref,
+      {
+        losses: rand(N, 1),
+        logits: rand(N * V, 2).map((v) => v * 20),
+        targets,
+        dloss: rand(N, 3),
+        dlogits: rand(N * V, 4),
+      },
       (b, x) => {
         b.crossEntropy(x.losses, x.logits, x.targets, N, V, -100);
         b.crossEntropyBackward(x.dlogits, x.logits, x.targets, x.dloss, N, V, -100);
-      }, ['losses', 'dlogits']);
+      },
+      ['losses', 'dlogits'],
+    );
     expect(relErr(ce.got.losses, ce.want.losses)).toBeLessThan(1e-5);
     expect(relErr(ce.got.dlogits, ce.want.dlogits)).toBeLessThan(1e-5);
   });
@@ -102,11 +146,34 @@ d('WebGPU backend: the GPU kernel configuration, on whatever adapter is here', (
   it('attention with 64-query blocks over T=66 (two blocks), GQA, causal, forward and backward', async () => {
     const [B, T, H, Hkv, D] = [1, 66, 2, 1, 8];
     const W = (H + 2 * Hkv) * D;
-    const r = await both(gpuLike, ref, { qkv: rand(B * T * W, 1), out: rand(B * T * H * D, 2), lse: rand(B * H * T, 3), dout: rand(B * T * H * D, 4), dqkv: rand(B * T * W, 5) },
+    const r = await both(
+      gpuLike,
+      ref,
+      {
+        qkv: rand(B * T * W, 1),
+        out: rand(B * T * H * D, 2),
+        lse: rand(B * H * T, 3),
+        dout: rand(B * T * H * D, 4),
+        dqkv: rand(B * T * W, 5),
+      },
       (b, x) => {
         b.attention({ qkv: x.qkv, out: x.out, lse: x.lse, B, T, H, Hkv, D, causal: true });
-        b.attentionBackward({ qkv: x.qkv, out: x.out, lse: x.lse, dout: x.dout, dqkv: x.dqkv, B, T, H, Hkv, D, causal: true });
-      }, ['out', 'lse', 'dqkv']);
+        b.attentionBackward({
+          qkv: x.qkv,
+          out: x.out,
+          lse: x.lse,
+          dout: x.dout,
+          dqkv: x.dqkv,
+          B,
+          T,
+          H,
+          Hkv,
+          D,
+          causal: true,
+        });
+      },
+      ['out', 'lse', 'dqkv'],
+    );
     for (const k of ['out', 'lse', 'dqkv']) expect(relErr(r.got[k], r.want[k]), k).toBeLessThan(1e-4);
   });
 });
@@ -122,7 +189,10 @@ d('WebGPU backend: memory, aliasing, batching, determinism', () => {
 
   it('ops whose arguments share one GPU buffer (in place, or views of one buffer) are bound once and correct', async () => {
     const x = be.alloc('f32', 10);
-    be.write(x, Float32Array.from({ length: 10 }, (_, i) => i));
+    be.write(
+      x,
+      Float32Array.from({ length: 10 }, (_, i) => i),
+    );
     be.add(x, x, x, 10); // x = 2x
     be.axpy({ buf: x, offset: 5 }, { buf: x, offset: 0 }, 10, 5); // x[5+i] += 10 x[i]
     be.copy({ buf: x, offset: 1 }, x, 6); // overlapping: memmove semantics
@@ -184,7 +254,8 @@ d('WebGPU backend: memory, aliasing, batching, determinism', () => {
 });
 
 d('WebGPU plugin', () => {
-  const ctx = (backend: string) => ({ config: { backend }, logger: { warn() {}, info() {}, debug() {}, error() {} } }) as never;
+  const ctx = (backend: string) =>
+    ({ config: { backend }, logger: { warn() {}, info() {}, debug() {}, error() {} } }) as never;
 
   it("is 'webgpu' by name, never picked by 'auto' on a software adapter, and describes the adapter", async () => {
     const p = webgpu().backend!;

@@ -1,4 +1,11 @@
-import { checkModelOptions, checkTokenId, checkTransformer, positiveInt, transformerFields, transformerSizes } from '@kiln/core';
+import {
+  checkModelOptions,
+  checkTokenId,
+  checkTransformer,
+  positiveInt,
+  transformerFields,
+  transformerSizes,
+} from '@kiln/core';
 import { z } from 'zod';
 
 /** BERT's hyperparameters (Hugging Face BertConfig, in camelCase). */
@@ -95,24 +102,32 @@ export function toHFConfig(c: Required<BertConfig>, writer: string): Record<stri
 }
 
 export function fromHFConfig(json: Record<string, unknown>, where: string): Required<BertConfig> {
-  if (json.model_type !== 'bert') throw new Error(`${where}: model_type is ${JSON.stringify(json.model_type)}, expected "bert"`);
+  if (json.model_type !== 'bert')
+    throw new Error(`${where}: model_type is ${JSON.stringify(json.model_type)}, expected "bert"`);
   const act = json.hidden_act ?? 'gelu';
   if (act !== 'gelu_new' && act !== 'gelu_pytorch_tanh') {
-    throw new Error(`${where}: hidden_act "${String(act)}" is not supported: Kiln's BERT computes the tanh GELU ("gelu_new"); the exact erf GELU is not in the Backend contract yet`);
+    throw new Error(
+      `${where}: hidden_act "${String(act)}" is not supported: Kiln's BERT computes the tanh GELU ("gelu_new"); the exact erf GELU is not in the Backend contract yet`,
+    );
   }
   const pos = json.position_embedding_type ?? 'absolute';
-  if (pos !== 'absolute') throw new Error(`${where}: position_embedding_type "${String(pos)}" is not supported (absolute only)`);
-  if (json.tie_word_embeddings === false) throw new Error(`${where}: an untied MLM decoder (tie_word_embeddings = false) is not supported`);
-  return validateConfig({
-    vocabSize: json.vocab_size as number,
-    nPositions: json.max_position_embeddings as number,
-    nLayer: json.num_hidden_layers as number,
-    nEmbd: json.hidden_size as number,
-    nHead: json.num_attention_heads as number,
-    intermediateSize: (json.intermediate_size ?? undefined) as number | undefined,
-    typeVocabSize: (json.type_vocab_size ?? undefined) as number | undefined,
-    layerNormEps: (json.layer_norm_eps ?? undefined) as number | undefined,
-    initializerRange: (json.initializer_range ?? undefined) as number | undefined,
-    padTokenId: (json.pad_token_id ?? undefined) as number | undefined,
-  }, where);
+  if (pos !== 'absolute')
+    throw new Error(`${where}: position_embedding_type "${String(pos)}" is not supported (absolute only)`);
+  if (json.tie_word_embeddings === false)
+    throw new Error(`${where}: an untied MLM decoder (tie_word_embeddings = false) is not supported`);
+  return validateConfig(
+    {
+      vocabSize: json.vocab_size as number,
+      nPositions: json.max_position_embeddings as number,
+      nLayer: json.num_hidden_layers as number,
+      nEmbd: json.hidden_size as number,
+      nHead: json.num_attention_heads as number,
+      intermediateSize: (json.intermediate_size ?? undefined) as number | undefined,
+      typeVocabSize: (json.type_vocab_size ?? undefined) as number | undefined,
+      layerNormEps: (json.layer_norm_eps ?? undefined) as number | undefined,
+      initializerRange: (json.initializer_range ?? undefined) as number | undefined,
+      padTokenId: (json.pad_token_id ?? undefined) as number | undefined,
+    },
+    where,
+  );
 }

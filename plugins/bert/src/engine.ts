@@ -9,11 +9,19 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  EngineWeights, applyLinear, lookupRows, lossesFromLogits, readQuantization,
-  type Backend, type Buf, type BufView, type MaskedLMEngine, type QuantizationConfig,
+  applyLinear,
+  type Backend,
+  type Buf,
+  type BufView,
+  EngineWeights,
+  lookupRows,
+  lossesFromLogits,
+  type MaskedLMEngine,
+  type QuantizationConfig,
+  readQuantization,
 } from '@kiln/tensor';
-import { fromHFConfig, toHFConfig, type BertConfig } from './config.js';
-import { WRITER, type BertForMaskedLM } from './model.js';
+import { type BertConfig, fromHFConfig, toHFConfig } from './config.js';
+import { type BertForMaskedLM, WRITER } from './model.js';
 
 const WORD = 'bert.embeddings.word_embeddings.weight';
 
@@ -50,7 +58,8 @@ export class BertEngine implements MaskedLMEngine {
     const layouts = matrices(model.config);
     for (const [name, t] of params) {
       const m = layouts.get(name);
-      if (m) engine.matrices.setDense(name, t, m.layout, m.bias === undefined ? null : (params.get(m.bias)?.view ?? null));
+      if (m)
+        engine.matrices.setDense(name, t, m.layout, m.bias === undefined ? null : (params.get(m.bias)?.view ?? null));
       else engine.matrices.dense.set(name, { view: t.view, shape: t.shape });
     }
     return engine;
@@ -61,7 +70,9 @@ export class BertEngine implements MaskedLMEngine {
     const configPath = join(dir, 'config.json');
     const c = fromHFConfig(JSON.parse(await readFile(configPath, 'utf8')), configPath);
     const engine = new BertEngine(backend, c);
-    await engine.matrices.load(dir, quantization ?? (await readQuantization(dir)), matrices(c), (n) => n.endsWith('.position_ids'));
+    await engine.matrices.load(dir, quantization ?? (await readQuantization(dir)), matrices(c), (n) =>
+      n.endsWith('.position_ids'),
+    );
     return engine;
   }
 
@@ -81,14 +92,18 @@ export class BertEngine implements MaskedLMEngine {
       return b;
     };
     const linear = (out: BufView, x: BufView, name: string) => applyLinear(be, w.lin(name), out, x, N);
-    const norm = (out: BufView, x: BufView, prefix: string) => be.layernorm(out, mean, rstd, x, w.vec(`${prefix}.weight`), w.vec(`${prefix}.bias`), N, C, eps);
+    const norm = (out: BufView, x: BufView, prefix: string) =>
+      be.layernorm(out, mean, rstd, x, w.vec(`${prefix}.weight`), w.vec(`${prefix}.bias`), N, C, eps);
     const mean = tmp(N);
     const rstd = tmp(N);
     try {
       const idsBuf = tmp(N, 'i32');
       be.write(idsBuf, ids);
       const posBuf = tmp(N, 'i32');
-      be.write(posBuf, Int32Array.from({ length: N }, (_, i) => i % T));
+      be.write(
+        posBuf,
+        Int32Array.from({ length: N }, (_, i) => i % T),
+      );
       const typeBuf = tmp(N, 'i32');
       be.write(typeBuf, new Int32Array(N));
       let x = tmp(N * C);
@@ -133,7 +148,8 @@ export class BertEngine implements MaskedLMEngine {
 
   /** Cross-entropy (nats) of the token at each position given the whole of ids (with its masks); ignoreIndex targets give 0. */
   tokenLosses(ids: Int32Array, targets: Int32Array, B: number, ignoreIndex = -100): Promise<Float32Array> {
-    if (targets.length !== ids.length) throw new Error(`BertEngine.tokenLosses: ${targets.length} targets for ${ids.length} ids`);
+    if (targets.length !== ids.length)
+      throw new Error(`BertEngine.tokenLosses: ${targets.length} targets for ${ids.length} ids`);
     return lossesFromLogits(this.backend, this.logits(ids, B), targets, this.config.vocabSize, ignoreIndex);
   }
 
@@ -145,5 +161,4 @@ export class BertEngine implements MaskedLMEngine {
   dispose(): void {
     this.matrices.dispose();
   }
-
 }

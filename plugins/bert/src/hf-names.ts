@@ -46,7 +46,8 @@ export function fromHFTensors(state: Map<string, HostTensor>, source: string): M
     const pieces = PARTS.map((p) => {
       const piece = state.get(`${m[1]}${p}.${m[3]}`);
       if (!piece) throw new Error(`${source}: '${m[1]}${p}.${m[3]}' is missing (needed with '${name}')`);
-      if (piece.data.length !== t.data.length) throw new Error(`${source}: '${m[1]}${p}.${m[3]}' and '${name}' differ in size`);
+      if (piece.data.length !== t.data.length)
+        throw new Error(`${source}: '${m[1]}${p}.${m[3]}' and '${name}' differ in size`);
       return piece.data;
     });
     const data = new Float32Array(3 * t.data.length);

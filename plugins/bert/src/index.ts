@@ -1,13 +1,21 @@
 import { architecturePlugin, type KilnPlugin } from '@kiln/core';
 import { readQuantization } from '@kiln/tensor';
-import { BertForMaskedLM } from './model.js';
-import { BertEngine } from './engine.js';
 import { bertOptions, configFromOptions } from './config.js';
+import { BertEngine } from './engine.js';
+import { BertForMaskedLM } from './model.js';
 
-export { BertForMaskedLM, WRITER, type ForwardOptions } from './model.js';
-export { configFromOptions, validateConfig, bertOptions, toHFConfig, fromHFConfig, HIDDEN_ACT, type BertConfig } from './config.js';
-export { toHFTensors, fromHFTensors, type HostTensor } from './hf-names.js';
+export {
+  type BertConfig,
+  bertOptions,
+  configFromOptions,
+  fromHFConfig,
+  HIDDEN_ACT,
+  toHFConfig,
+  validateConfig,
+} from './config.js';
 export { BertEngine } from './engine.js';
+export { fromHFTensors, type HostTensor, toHFTensors } from './hf-names.js';
+export { BertForMaskedLM, type ForwardOptions, WRITER } from './model.js';
 
 /** Options of the plugin itself (none: the model's size comes from the config's `model` section). */
 export type BertPluginOptions = Record<string, never>;
@@ -32,9 +40,12 @@ export default function bert(_options: BertPluginOptions = {}): KilnPlugin {
       return quantization ? BertEngine.load(dir, backend, quantization) : BertForMaskedLM.load(dir, backend);
     },
     describe: (model) =>
-      model instanceof BertForMaskedLM ? { ...model.config, parameters: model.numParameters() } : { quantized: true, bytes: model.matrices.bytes() },
+      model instanceof BertForMaskedLM
+        ? { ...model.config, parameters: model.numParameters() }
+        : { quantized: true, bytes: model.matrices.bytes() },
     save: (model, dir) => model.save(dir),
-    engine: (model) => (model instanceof BertEngine ? model : model instanceof BertForMaskedLM ? BertEngine.fromBert(model) : undefined),
+    engine: (model) =>
+      model instanceof BertEngine ? model : model instanceof BertForMaskedLM ? BertEngine.fromBert(model) : undefined,
     // llama.cpp's GGUF BERT is an embedding model without the masked-LM head: no gguf conversion.
   });
 }

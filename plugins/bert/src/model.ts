@@ -1,12 +1,27 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  Module, ModuleList, Embedding, LayerNorm, Linear, Tensor, IGNORE_INDEX,
-  add, attention, gelu, linear, crossEntropy, readSafetensors, writeSafetensors, writeFileAtomic, createRng,
-  type Backend, type Rng,
+  add,
+  attention,
+  type Backend,
+  createRng,
+  crossEntropy,
+  Embedding,
+  gelu,
+  IGNORE_INDEX,
+  LayerNorm,
+  Linear,
+  linear,
+  Module,
+  ModuleList,
+  type Rng,
+  readSafetensors,
+  Tensor,
+  writeFileAtomic,
+  writeSafetensors,
 } from '@kiln/tensor';
-import { validateConfig, toHFConfig, fromHFConfig, type BertConfig } from './config.js';
-import { fromHFTensors, toHFTensors, type HostTensor } from './hf-names.js';
+import { type BertConfig, fromHFConfig, toHFConfig, validateConfig } from './config.js';
+import { fromHFTensors, type HostTensor, toHFTensors } from './hf-names.js';
 
 export const WRITER = 'kiln:bert@0.1.0';
 
@@ -23,13 +38,22 @@ class Embeddings extends Module {
     super(backend);
     const std = c.initializerRange;
     this.wordEmbeddings = this.child('word_embeddings', new Embedding(backend, c.vocabSize, c.nEmbd, rng, std));
-    this.positionEmbeddings = this.child('position_embeddings', new Embedding(backend, c.nPositions, c.nEmbd, rng, std));
-    this.tokenTypeEmbeddings = this.child('token_type_embeddings', new Embedding(backend, c.typeVocabSize, c.nEmbd, rng, std));
+    this.positionEmbeddings = this.child(
+      'position_embeddings',
+      new Embedding(backend, c.nPositions, c.nEmbd, rng, std),
+    );
+    this.tokenTypeEmbeddings = this.child(
+      'token_type_embeddings',
+      new Embedding(backend, c.typeVocabSize, c.nEmbd, rng, std),
+    );
     this.layerNorm = this.child('LayerNorm', new LayerNorm(backend, c.nEmbd, c.layerNormEps));
   }
 
   forward(ids: Tensor, positions: Tensor, types: Tensor): Tensor {
-    const x = add(add(this.wordEmbeddings.forward(ids), this.positionEmbeddings.forward(positions)), this.tokenTypeEmbeddings.forward(types));
+    const x = add(
+      add(this.wordEmbeddings.forward(ids), this.positionEmbeddings.forward(positions)),
+      this.tokenTypeEmbeddings.forward(types),
+    );
     return this.layerNorm.forward(x);
   }
 }
@@ -54,7 +78,11 @@ class DenseAddNorm extends Module {
 class SelfAttention extends Module {
   readonly qkv: Linear;
 
-  constructor(backend: Backend, rng: Rng, readonly c: C) {
+  constructor(
+    backend: Backend,
+    rng: Rng,
+    readonly c: C,
+  ) {
     super(backend);
     this.qkv = this.child('qkv', new Linear(backend, c.nEmbd, 3 * c.nEmbd, rng, { std: c.initializerRange }));
   }
@@ -85,7 +113,10 @@ class Intermediate extends Module {
 
   constructor(backend: Backend, rng: Rng, c: C) {
     super(backend);
-    this.dense = this.child('dense', new Linear(backend, c.nEmbd, c.intermediateSize, rng, { std: c.initializerRange }));
+    this.dense = this.child(
+      'dense',
+      new Linear(backend, c.nEmbd, c.intermediateSize, rng, { std: c.initializerRange }),
+    );
   }
 
   forward(x: Tensor): Tensor {
@@ -208,17 +239,25 @@ export class BertForMaskedLM extends Module {
   }
 
   /** ids (B,T) i32 → MLM logits (B,T,V), and the cross-entropy over the targets that are not ignoreIndex. */
-  forward(ids: Int32Array, targets?: Int32Array | null, o: ForwardOptions = {}): { logits: Tensor; loss: Tensor | null } {
+  forward(
+    ids: Int32Array,
+    targets?: Int32Array | null,
+    o: ForwardOptions = {},
+  ): { logits: Tensor; loss: Tensor | null } {
     const x = this.hidden(ids, o);
     const p = this.cls.predictions;
     const logits = linear(p.transform.forward(x), this.bert.embeddings.wordEmbeddings.weight, p.bias);
     if (targets === undefined || targets === null) return { logits, loss: null };
-    if (targets.length !== ids.length) throw new Error(`BertForMaskedLM.forward: ${targets.length} targets for ${ids.length} tokens`);
+    if (targets.length !== ids.length)
+      throw new Error(`BertForMaskedLM.forward: ${targets.length} targets for ${ids.length} tokens`);
     const ignoreIndex = o.ignoreIndex ?? IGNORE_INDEX;
     let counted = 0;
     for (let i = 0; i < targets.length; i++) if (targets[i] !== ignoreIndex) counted++;
     const normalizer = o.normalizer ?? Math.max(counted, 1);
-    const loss = crossEntropy(logits, Tensor.from(this.backend, targets, x.shape.slice(0, 2)), { normalizer, ignoreIndex });
+    const loss = crossEntropy(logits, Tensor.from(this.backend, targets, x.shape.slice(0, 2)), {
+      normalizer,
+      ignoreIndex,
+    });
     return { logits, loss };
   }
 
@@ -226,15 +265,20 @@ export class BertForMaskedLM extends Module {
   hidden(ids: Int32Array, o: Pick<ForwardOptions, 'T' | 'tokenTypes' | 'segments'> = {}): Tensor {
     const be = this.backend;
     const T = o.T ?? ids.length;
-    if (!Number.isInteger(T) || T <= 0 || ids.length % T !== 0) throw new Error(`BertForMaskedLM.forward: ${ids.length} ids do not split into rows of T = ${T}`);
+    if (!Number.isInteger(T) || T <= 0 || ids.length % T !== 0)
+      throw new Error(`BertForMaskedLM.forward: ${ids.length} ids do not split into rows of T = ${T}`);
     const B = ids.length / T;
-    if (T > this.config.nPositions) throw new Error(`BertForMaskedLM.forward: sequence length ${T} exceeds the ${this.config.nPositions} positions`);
+    if (T > this.config.nPositions)
+      throw new Error(`BertForMaskedLM.forward: sequence length ${T} exceeds the ${this.config.nPositions} positions`);
     const seg = o.segments;
-    if (seg && seg.length !== ids.length) throw new Error(`BertForMaskedLM.forward: ${seg.length} segment ids for ${ids.length} tokens`);
+    if (seg && seg.length !== ids.length)
+      throw new Error(`BertForMaskedLM.forward: ${seg.length} segment ids for ${ids.length} tokens`);
     const types = o.tokenTypes ?? new Int32Array(ids.length);
-    if (types.length !== ids.length) throw new Error(`BertForMaskedLM.forward: ${types.length} token types for ${ids.length} tokens`);
+    if (types.length !== ids.length)
+      throw new Error(`BertForMaskedLM.forward: ${types.length} token types for ${ids.length} tokens`);
     for (const t of types) {
-      if (t < 0 || t >= this.config.typeVocabSize) throw new Error(`BertForMaskedLM.forward: token type ${t} is outside 0..${this.config.typeVocabSize - 1}`);
+      if (t < 0 || t >= this.config.typeVocabSize)
+        throw new Error(`BertForMaskedLM.forward: token type ${t} is outside 0..${this.config.typeVocabSize - 1}`);
     }
     const pos = new Int32Array(ids.length);
     for (let i = 0; i < pos.length; i++) {
@@ -242,7 +286,11 @@ export class BertForMaskedLM extends Module {
       pos[i] = !seg ? t : t === 0 || seg[i] !== seg[i - 1] ? 0 : pos[i - 1] + 1;
     }
     const shape = [B, T];
-    let x = this.bert.embeddings.forward(Tensor.from(be, ids, shape), Tensor.from(be, pos, shape), Tensor.from(be, types, shape));
+    let x = this.bert.embeddings.forward(
+      Tensor.from(be, ids, shape),
+      Tensor.from(be, pos, shape),
+      Tensor.from(be, types, shape),
+    );
     const segT = seg ? Tensor.from(be, seg, shape) : undefined;
     for (const layer of this.bert.encoder.layer) x = layer.forward(x, segT);
     return x;
@@ -255,7 +303,10 @@ export class BertForMaskedLM extends Module {
   /** Load weights under Hugging Face's names; the tied decoder, the pooler and the NSP head are ignored. */
   loadHFStateDict(state: Map<string, HostTensor>, source: string): void {
     const ignored = (n: string) =>
-      /^cls\.predictions\.decoder\.(weight|bias)$/.test(n) || /^bert\.pooler\./.test(n) || /^cls\.seq_relationship\./.test(n) || /\.position_ids$/.test(n);
+      /^cls\.predictions\.decoder\.(weight|bias)$/.test(n) ||
+      /^bert\.pooler\./.test(n) ||
+      /^cls\.seq_relationship\./.test(n) ||
+      /\.position_ids$/.test(n);
     this.loadStateDict(fromHFTensors(state, source), source, ignored);
   }
 
@@ -281,7 +332,8 @@ export class BertForMaskedLM extends Module {
     const state = new Map<string, HostTensor>();
     for (const [name, t] of file.tensors) {
       if (name.endsWith('.position_ids')) continue;
-      if (!(t.data instanceof Float32Array)) throw new Error(`${weightsPath}: '${name}' is ${t.dtype}, expected a float tensor`);
+      if (!(t.data instanceof Float32Array))
+        throw new Error(`${weightsPath}: '${name}' is ${t.dtype}, expected a float tensor`);
       state.set(name, { shape: t.shape, data: t.data });
     }
     model.loadHFStateDict(state, weightsPath);

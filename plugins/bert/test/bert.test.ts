@@ -1,13 +1,17 @@
-import { describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ReferenceBackend, createRng, noGrad, readSafetensors, tidy } from '@kiln/tensor';
 import { BertForMaskedLM, configFromOptions, fromHFConfig } from '@kiln/bert';
+import { createRng, noGrad, ReferenceBackend, readSafetensors, tidy } from '@kiln/tensor';
+import { describe, expect, it } from 'vitest';
 
 const CFG = { vocabSize: 37, nPositions: 16, nLayer: 2, nEmbd: 16, nHead: 4, intermediateSize: 20 };
 
-async function logitsOf(m: BertForMaskedLM, ids: Int32Array, o: { segments?: Int32Array; tokenTypes?: Int32Array } = {}): Promise<Float32Array> {
+async function logitsOf(
+  m: BertForMaskedLM,
+  ids: Int32Array,
+  o: { segments?: Int32Array; tokenTypes?: Int32Array } = {},
+): Promise<Float32Array> {
   const t = noGrad(() => tidy(() => m.forward(ids, null, { T: ids.length, ...o }).logits));
   const a = (await t.toArray()) as Float32Array;
   t.dispose();
@@ -27,7 +31,13 @@ describe('BertForMaskedLM', () => {
     expect(file.tensors.get('cls.predictions.bias')?.shape).toEqual([37]);
     expect(file.tensors.has('cls.predictions.decoder.weight')).toBe(false);
     const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
-    expect(config).toMatchObject({ model_type: 'bert', architectures: ['BertForMaskedLM'], hidden_act: 'gelu_new', layer_norm_eps: 1e-12, type_vocab_size: 2 });
+    expect(config).toMatchObject({
+      model_type: 'bert',
+      architectures: ['BertForMaskedLM'],
+      hidden_act: 'gelu_new',
+      layer_norm_eps: 1e-12,
+      type_vocab_size: 2,
+    });
     const ids = Int32Array.from([1, 5, 9, 36, 3, 3, 7]);
     expect(await logitsOf(await BertForMaskedLM.load(dir, be), ids)).toEqual(await logitsOf(model, ids));
   });
@@ -41,14 +51,22 @@ describe('BertForMaskedLM', () => {
     // Changing the last token changes the first position's logits: bidirectional.
     expect(a.slice(0, V)).not.toEqual(b.slice(0, V));
     const alone = await logitsOf(model, Int32Array.from([9, 10, 11]));
-    const packed = await logitsOf(model, Int32Array.from([4, 8, 9, 10, 11]), { segments: Int32Array.from([0, 0, 1, 1, 1]) });
+    const packed = await logitsOf(model, Int32Array.from([4, 8, 9, 10, 11]), {
+      segments: Int32Array.from([0, 0, 1, 1, 1]),
+    });
     const tail = packed.slice(2 * V);
     for (let i = 0; i < alone.length; i++) expect(tail[i]).toBeCloseTo(alone[i], 5);
   });
 
   it('refuses bad options and configs it does not compute (erf GELU), naming the field or file', () => {
-    expect(() => configFromOptions({ ...CFG, nLayers: 2 })).toThrow(/kiln:bert: .*model\.nLayers: unknown field \(did you mean \"nLayer\"\?\)/);
-    expect(() => fromHFConfig({ model_type: 'bert', hidden_act: 'gelu' }, 'c.json')).toThrow(/c.json: hidden_act "gelu" is not supported/);
-    expect(() => fromHFConfig({ model_type: 'bert', hidden_act: 'gelu_new', position_embedding_type: 'relative_key' }, 'c.json')).toThrow(/position_embedding_type/);
+    expect(() => configFromOptions({ ...CFG, nLayers: 2 })).toThrow(
+      /kiln:bert: .*model\.nLayers: unknown field \(did you mean "nLayer"\?\)/,
+    );
+    expect(() => fromHFConfig({ model_type: 'bert', hidden_act: 'gelu' }, 'c.json')).toThrow(
+      /c.json: hidden_act "gelu" is not supported/,
+    );
+    expect(() =>
+      fromHFConfig({ model_type: 'bert', hidden_act: 'gelu_new', position_embedding_type: 'relative_key' }, 'c.json'),
+    ).toThrow(/position_embedding_type/);
   });
 });

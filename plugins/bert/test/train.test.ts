@@ -1,12 +1,13 @@
 // `kiln train` with `trainer: 'mlm'` (the train stage through the real core) on real English text.
-import { describe, expect, it } from 'vitest';
+
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createKiln, createMemoryLogger, type KilnPlugin } from '@kiln/core';
-import { mlm } from '@kiln/trainer';
 import bert, { BertForMaskedLM } from '@kiln/bert';
+import { createKiln, createMemoryLogger, type KilnPlugin } from '@kiln/core';
 import { ReferenceBackend } from '@kiln/tensor';
+import { mlm } from '@kiln/trainer';
+import { describe, expect, it } from 'vitest';
 
 const SOTU = new URL('../../../examples/state-of-the-union/data/sotu-1790-1809.txt', import.meta.url);
 
@@ -22,13 +23,31 @@ describe('kiln train with the bert architecture and the mlm trainer', () => {
       command: 'train',
       logger: createMemoryLogger(),
       config: {
-        name: 'bert-train-test', seed: 5, backend: 'js',
+        name: 'bert-train-test',
+        seed: 5,
+        backend: 'js',
         plugins: [bert(), mlm(), recorder],
         // Bytes 0..255 plus the mask token 256.
-        model: { architecture: 'bert', vocabSize: 257, context: 32, nLayer: 1, nEmbd: 32, nHead: 4, intermediateSize: 64 },
+        model: {
+          architecture: 'bert',
+          vocabSize: 257,
+          context: 32,
+          nLayer: 1,
+          nEmbd: 32,
+          nHead: 4,
+          intermediateSize: 64,
+        },
         train: {
-          trainer: 'mlm', maskTokenId: 256, data: { text: 'text.txt', valFraction: 0.1 }, steps: 60, batchSize: 8, seqLen: 32,
-          lr: 1e-2, warmupSteps: 5, evalEvery: 20, evalBatches: 4,
+          trainer: 'mlm',
+          maskTokenId: 256,
+          data: { text: 'text.txt', valFraction: 0.1 },
+          steps: 60,
+          batchSize: 8,
+          seqLen: 32,
+          lr: 1e-2,
+          warmupSteps: 5,
+          evalEvery: 20,
+          evalBatches: 4,
         },
       },
     });

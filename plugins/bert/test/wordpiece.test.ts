@@ -1,14 +1,15 @@
 // BERT with Kiln's WordPiece tokenizer, as `kiln prepare` then `kiln train` run it: text →
 // WordPiece (trained here, [MASK] among its special tokens) → token shards → masked-LM training.
-import { describe, expect, it } from 'vitest';
+
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createKiln, createMemoryLogger, type KilnPlugin } from '@kiln/core';
-import { mlm } from '@kiln/trainer';
-import { textFiles, shards } from '@kiln/data';
-import tokenizers from '@kiln/tokenizers';
 import bert from '@kiln/bert';
+import { createKiln, createMemoryLogger, type KilnPlugin } from '@kiln/core';
+import { shards, textFiles } from '@kiln/data';
+import tokenizers from '@kiln/tokenizers';
+import { mlm } from '@kiln/trainer';
+import { describe, expect, it } from 'vitest';
 
 const SOTU = new URL('../../../examples/state-of-the-union/data/sotu-1790-1809.txt', import.meta.url);
 
@@ -25,20 +26,50 @@ describe('BERT with the WordPiece tokenizer', () => {
       command: 'run',
       logger,
       config: {
-        name: 'bert-wordpiece-test', seed: 9, backend: 'js',
-        plugins: [textFiles({ include: 'text.txt', split: 'paragraph' }), tokenizers(), shards({ valFraction: 0.1 }), bert(), mlm(), recorder],
+        name: 'bert-wordpiece-test',
+        seed: 9,
+        backend: 'js',
+        plugins: [
+          textFiles({ include: 'text.txt', split: 'paragraph' }),
+          tokenizers(),
+          shards({ valFraction: 0.1 }),
+          bert(),
+          mlm(),
+          recorder,
+        ],
         tokenizer: { type: 'wordpiece', vocabSize: 400 },
-        model: { architecture: 'bert', vocabSize: 400, context: 32, nLayer: 1, nEmbd: 32, nHead: 4, intermediateSize: 64 },
-        train: { trainer: 'mlm', steps: 60, batchSize: 8, seqLen: 32, lr: 1e-2, warmupSteps: 5, evalEvery: 20, evalBatches: 4 },
+        model: {
+          architecture: 'bert',
+          vocabSize: 400,
+          context: 32,
+          nLayer: 1,
+          nEmbd: 32,
+          nHead: 4,
+          intermediateSize: 64,
+        },
+        train: {
+          trainer: 'mlm',
+          steps: 60,
+          batchSize: 8,
+          seqLen: 32,
+          lr: 1e-2,
+          warmupSteps: 5,
+          evalEvery: 20,
+          evalBatches: 4,
+        },
       },
     });
     await kiln.run(['data', 'tokenizer', 'encode', 'train']);
     const tokenizer = await kiln.context().hooks.loadTokenizer();
     await kiln.close();
-    const masking = logger.records.find((r) => r.message.endsWith('masked-LM data')) as { data?: Record<string, unknown> } | undefined;
+    const masking = logger.records.find((r) => r.message.endsWith('masked-LM data')) as
+      | { data?: Record<string, unknown> }
+      | undefined;
     expect(tokenizer.specialTokens['[MASK]']).toBeDefined();
     expect(masking?.data?.maskTokenId).toBe(tokenizer.specialTokens['[MASK]']);
-    console.info(`[bert mlm, WordPiece ${tokenizer.vocabSize}] validation loss at steps 20/40/60: ${evals.map((v) => v.toFixed(3)).join(' / ')}`);
+    console.info(
+      `[bert mlm, WordPiece ${tokenizer.vocabSize}] validation loss at steps 20/40/60: ${evals.map((v) => v.toFixed(3)).join(' / ')}`,
+    );
     expect(evals.length).toBe(3);
     expect(evals[2]).toBeLessThan(evals[0]);
     // Below uniform guessing (ln 400 = 5.99): the model has at least learned which pieces are frequent.

@@ -1,4 +1,4 @@
-export { prune, quantize, type PruneOptions, type QuantizePluginOptions } from './plugins.js';
-export { quantizeMatrix, transpose, type QuantizeOptions } from './quantize.js';
-export { pruneUnstructured, pruneNM } from './prune.js';
-export { REPORT_FILE, type CompressionEntry, type MeasureOptions } from './measure.js';
+export { type CompressionEntry, type MeasureOptions, REPORT_FILE } from './measure.js';
+export { type PruneOptions, prune, type QuantizePluginOptions, quantize } from './plugins.js';
+export { pruneNM, pruneUnstructured } from './prune.js';
+export { type QuantizeOptions, quantizeMatrix, transpose } from './quantize.js';

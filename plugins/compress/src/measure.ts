@@ -59,7 +59,8 @@ export const REPORT_FILE = 'compress/report.json';
 /** The held-out tokens to measure on, or null when measuring is off. */
 export async function measureIds(m: MeasureOptions | undefined, ctx: KilnContext): Promise<MeasureText | null> {
   if (!m) return null;
-  if ((m.file === undefined) === (m.text === undefined)) throw new Error('measure: give exactly one of "file" or "text"');
+  if ((m.file === undefined) === (m.text === undefined))
+    throw new Error('measure: give exactly one of "file" or "text"');
   const text = m.text ?? (await readFile(isAbsolute(m.file!) ? m.file! : resolve(ctx.config.root, m.file!), 'utf8'));
   const tokenizer = m.tokenizer ?? (await ctx.hooks.loadTokenizer());
   const all = tokenizer.encode(text);
@@ -78,14 +79,26 @@ export async function measureIds(m: MeasureOptions | undefined, ctx: KilnContext
 export async function perplexityOf(engine: ModelEngine, text: MeasureText | null): Promise<number | undefined> {
   if (!text) return undefined;
   if (engine.kind === 'causal') return (await sequencePerplexity(engine, text.causal, text.windows)).ppl;
-  if (text.maskTokenId === undefined) throw new Error(`measure: architecture '${engine.architecture}' is scored on masked tokens and the tokenizer has no '[MASK]'; set measure.maskTokenId`);
+  if (text.maskTokenId === undefined)
+    throw new Error(
+      `measure: architecture '${engine.architecture}' is scored on masked tokens and the tokenizer has no '[MASK]'; set measure.maskTokenId`,
+    );
   return Math.exp((await maskedLMLoss(engine, text.plain, { maskTokenId: text.maskTokenId })).loss);
 }
 
 export async function record(ctx: KilnContext, entry: CompressionEntry): Promise<void> {
-  const ppl = entry.pplBefore === undefined ? '' : `, perplexity ${entry.pplBefore.toFixed(3)} → ${entry.pplAfter!.toFixed(3)} (${(100 * entry.pplChange!).toFixed(2)}%; ${entry.pplOn})`;
-  ctx.logger.info(`${entry.compressor}: ${entry.bytesBefore} → ${entry.bytesAfter} bytes (${entry.ratio.toFixed(2)}x smaller)${ppl}`);
+  const ppl =
+    entry.pplBefore === undefined
+      ? ''
+      : `, perplexity ${entry.pplBefore.toFixed(3)} → ${entry.pplAfter!.toFixed(3)} (${(100 * entry.pplChange!).toFixed(2)}%; ${entry.pplOn})`;
+  ctx.logger.info(
+    `${entry.compressor}: ${entry.bytesBefore} → ${entry.bytesAfter} bytes (${entry.ratio.toFixed(2)}x smaller)${ppl}`,
+  );
   ctx.metrics.write({ event: 'compress', ...entry, settings: JSON.stringify(entry.settings) });
   const previous = await ctx.runDir.readJson<{ entries: CompressionEntry[] }>(REPORT_FILE);
-  await ctx.runDir.writeJson(REPORT_FILE, { format: 'kiln-compress-report', version: 1, entries: [...(previous?.entries ?? []), entry] });
+  await ctx.runDir.writeJson(REPORT_FILE, {
+    format: 'kiln-compress-report',
+    version: 1,
+    entries: [...(previous?.entries ?? []), entry],
+  });
 }

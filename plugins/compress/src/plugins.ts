@@ -6,18 +6,23 @@
  *   plugins: [prune({ pattern: '2:4' }), quantize({ bits: 4, group: 32, measure: { file: 'val.txt' } })]
  */
 import type { KilnContext, KilnPlugin } from '@kiln/core';
-import { uploadQuantized, type ModelEngine, type QuantizableEngine } from '@kiln/tensor';
-import { measureIds, perplexityOf, record, type MeasureOptions } from './measure.js';
+import { type ModelEngine, type QuantizableEngine, uploadQuantized } from '@kiln/tensor';
+import { type MeasureOptions, measureIds, perplexityOf, record } from './measure.js';
 import { pruneNM, pruneUnstructured } from './prune.js';
 import { quantizeMatrix, transpose } from './quantize.js';
 
 const VERSION = '0.1.0';
 
 /** The engine of the model's architecture (ctx.hooks.engine), and its matrices when compressors may replace them. */
-function compressible(model: unknown, ctx: KilnContext, who: string): { engine: ModelEngine; matrices: QuantizableEngine } {
+function compressible(
+  model: unknown,
+  ctx: KilnContext,
+  who: string,
+): { engine: ModelEngine; matrices: QuantizableEngine } {
   const engine = ctx.hooks.engine(model, who);
   const matrices = engine.matrices;
-  if (!matrices) throw new Error(`${who}: architecture '${engine.architecture}' does not expose its matrices to compressors`);
+  if (!matrices)
+    throw new Error(`${who}: architecture '${engine.architecture}' does not expose its matrices to compressors`);
   return { engine, matrices };
 }
 
@@ -26,7 +31,11 @@ async function readOutIn(m: QuantizableEngine, name: string): Promise<Float32Arr
   const w = m.linears().get(name)!;
   if (w.kind !== 'dense') throw new Error(`weight '${name}' is already quantized: prune before quantizing`);
   const v = w.w;
-  const data = (await m.backend.read('buf' in v ? v.buf : v, 'buf' in v ? v.offset : 0, w.inFeatures * w.outFeatures)) as Float32Array;
+  const data = (await m.backend.read(
+    'buf' in v ? v.buf : v,
+    'buf' in v ? v.offset : 0,
+    w.inFeatures * w.outFeatures,
+  )) as Float32Array;
   return w.layout === 'in-out' ? transpose(data, w.inFeatures, w.outFeatures) : Float32Array.from(data);
 }
 
@@ -47,7 +56,8 @@ export interface PruneOptions {
 export function prune(options: PruneOptions = {}): KilnPlugin {
   const pattern = options.pattern ?? 'unstructured';
   const nm = /^(\d+):(\d+)$/.exec(pattern);
-  if (pattern !== 'unstructured' && !nm) throw new Error(`kiln:prune: pattern must be 'unstructured' or 'N:M' (e.g. '2:4'), got '${pattern}'`);
+  if (pattern !== 'unstructured' && !nm)
+    throw new Error(`kiln:prune: pattern must be 'unstructured' or 'N:M' (e.g. '2:4'), got '${pattern}'`);
   const sparsity = options.sparsity ?? 0.5;
   if (!(sparsity >= 0 && sparsity < 1)) throw new Error(`kiln:prune: sparsity must be in [0, 1), got ${sparsity}`);
   return {
@@ -77,9 +87,18 @@ export function prune(options: PruneOptions = {}): KilnPlugin {
         // Zeros are stored densely: the size does not change until a sparse format or a quantizer follows.
         const bytes = matrices.bytes();
         await record(ctx, {
-          compressor: 'prune', settings: { pattern, ...(nm ? {} : { sparsity }), skip }, bytesBefore: bytes, bytesAfter: bytes, ratio: 1,
+          compressor: 'prune',
+          settings: { pattern, ...(nm ? {} : { sparsity }), skip },
+          bytesBefore: bytes,
+          bytesAfter: bytes,
+          ratio: 1,
           sparsity: zeroed / total,
-          ...(pplBefore !== undefined && { pplBefore, pplAfter, pplChange: pplAfter! / pplBefore - 1, pplOn: ids!.label }),
+          ...(pplBefore !== undefined && {
+            pplBefore,
+            pplAfter,
+            pplChange: pplAfter! / pplBefore - 1,
+            pplOn: ids!.label,
+          }),
         });
         return model;
       },
@@ -101,7 +120,8 @@ export function quantize(options: QuantizePluginOptions = {}): KilnPlugin {
   const bits = options.bits ?? 8;
   const group = options.group ?? 32;
   if (bits !== 4 && bits !== 8) throw new Error(`kiln:quantize: bits must be 4 or 8, got ${String(bits)}`);
-  if (!(Number.isInteger(group) && group >= 2 && group % 2 === 0)) throw new Error(`kiln:quantize: group must be an even integer >= 2, got ${group}`);
+  if (!(Number.isInteger(group) && group >= 2 && group % 2 === 0))
+    throw new Error(`kiln:quantize: group must be an even integer >= 2, got ${group}`);
   const skip = options.skip ?? [];
   return {
     name: 'kiln:quantize',
@@ -115,9 +135,12 @@ export function quantize(options: QuantizePluginOptions = {}): KilnPlugin {
         const bytesBefore = matrices.bytes();
         for (const name of selected(matrices, skip)) {
           const w = matrices.linears().get(name)!;
-          if (w.kind !== 'dense') throw new Error(`kiln:quantize: '${name}' is already quantized (int${w.host.bits}); quantize once`);
+          if (w.kind !== 'dense')
+            throw new Error(`kiln:quantize: '${name}' is already quantized (int${w.host.bits}); quantize once`);
           if (w.inFeatures % group !== 0) {
-            ctx.logger.warn(`kiln:quantize: '${name}' keeps f32: its input dimension ${w.inFeatures} is not a multiple of ${group}`);
+            ctx.logger.warn(
+              `kiln:quantize: '${name}' keeps f32: its input dimension ${w.inFeatures} is not a multiple of ${group}`,
+            );
             continue;
           }
           const host = quantizeMatrix(await readOutIn(matrices, name), w.outFeatures, w.inFeatures, { bits, group });
@@ -126,8 +149,17 @@ export function quantize(options: QuantizePluginOptions = {}): KilnPlugin {
         const bytesAfter = matrices.bytes();
         const pplAfter = await perplexityOf(engine, ids);
         await record(ctx, {
-          compressor: `int${bits}`, settings: { bits, group, skip }, bytesBefore, bytesAfter, ratio: bytesBefore / bytesAfter,
-          ...(pplBefore !== undefined && { pplBefore, pplAfter, pplChange: pplAfter! / pplBefore - 1, pplOn: ids!.label }),
+          compressor: `int${bits}`,
+          settings: { bits, group, skip },
+          bytesBefore,
+          bytesAfter,
+          ratio: bytesBefore / bytesAfter,
+          ...(pplBefore !== undefined && {
+            pplBefore,
+            pplAfter,
+            pplChange: pplAfter! / pplBefore - 1,
+            pplOn: ids!.label,
+          }),
         });
         // The compressed model is the engine: its architecture saves and loads it with the matrices quantized.
         return engine;

@@ -18,7 +18,8 @@ export function pruneUnstructured(w: Float32Array, sparsity: number): number {
 
 /** In each group of M consecutive weights of a row (rows of K, K % M === 0), keeps the N largest. Returns how many were zeroed. */
 export function pruneNM(w: Float32Array, K: number, n: number, m: number): number {
-  if (!(Number.isInteger(n) && Number.isInteger(m) && n >= 1 && m > n)) throw new RangeError(`prune: N:M needs integers 1 <= N < M, got ${n}:${m}`);
+  if (!(Number.isInteger(n) && Number.isInteger(m) && n >= 1 && m > n))
+    throw new RangeError(`prune: N:M needs integers 1 <= N < M, got ${n}:${m}`);
   if (K % m !== 0) throw new RangeError(`prune: the input dimension ${K} is not a multiple of M = ${m}`);
   let zeroed = 0;
   const idx = new Array<number>(m);

@@ -19,8 +19,10 @@ export interface QuantizeOptions {
 export function quantizeMatrix(w: Float32Array, N: number, K: number, o: QuantizeOptions): QuantizedHost {
   const { bits, group } = o;
   if (bits !== 4 && bits !== 8) throw new RangeError(`quantize: bits must be 4 or 8, got ${String(bits)}`);
-  if (!(Number.isInteger(group) && group >= 2 && group % 2 === 0)) throw new RangeError(`quantize: group must be an even integer >= 2, got ${group}`);
-  if (K % group !== 0) throw new RangeError(`quantize: the input dimension ${K} is not a multiple of the group size ${group}`);
+  if (!(Number.isInteger(group) && group >= 2 && group % 2 === 0))
+    throw new RangeError(`quantize: group must be an even integer >= 2, got ${group}`);
+  if (K % group !== 0)
+    throw new RangeError(`quantize: the input dimension ${K} is not a multiple of the group size ${group}`);
   const qmax = bits === 8 ? 127 : 7;
   const qmin = bits === 8 ? -127 : -8;
   const levels = new Int8Array(N * K);
@@ -37,7 +39,8 @@ export function quantizeMatrix(w: Float32Array, N: number, K: number, o: Quantiz
   if (bits === 8) return { bits, group, data: levels, scales };
   // Two per byte: element 2j in the low nibble, 2j+1 in the high one, each as q + 8.
   const packed = new Int8Array((N * K) / 2);
-  for (let j = 0; j < packed.length; j++) packed[j] = (((levels[2 * j + 1] + 8) << 4) | (levels[2 * j] + 8)) << 24 >> 24;
+  for (let j = 0; j < packed.length; j++)
+    packed[j] = ((((levels[2 * j + 1] + 8) << 4) | (levels[2 * j] + 8)) << 24) >> 24;
   return { bits, group, data: packed, scales };
 }
 

@@ -1,12 +1,12 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { type CompressionEntry, prune, quantize, REPORT_FILE } from '@kiln/compress';
 import { createKiln, createMemoryLogger, type KilnPlugin } from '@kiln/core';
-import gpt2, { GPT2, Gpt2Engine } from '@kiln/gpt2';
-import { ReferenceBackend, createRng, readQuantization } from '@kiln/tensor';
 import { cachedNextTokenModel } from '@kiln/generate';
-import { prune, quantize, REPORT_FILE, type CompressionEntry } from '@kiln/compress';
+import gpt2, { GPT2, Gpt2Engine } from '@kiln/gpt2';
+import { createRng, ReferenceBackend, readQuantization } from '@kiln/tensor';
+import { describe, expect, it } from 'vitest';
 
 const config = { vocabSize: 64, nPositions: 32, nLayer: 2, nEmbd: 64, nHead: 4 };
 const tokenizer = { eosId: 63, encode: (t: string) => [...t].map((c) => c.charCodeAt(0) % 63) };
@@ -14,10 +14,16 @@ const text = 'the quick brown fox jumps over the lazy dog; '.repeat(3);
 
 async function chain(plugins: KilnPlugin[], model: unknown) {
   const runDir = mkdtempSync(join(tmpdir(), 'kiln-compress-'));
-  const kiln = await createKiln({ cwd: runDir, runDir, logger: createMemoryLogger(), config: { plugins: [gpt2(), ...plugins] } });
+  const kiln = await createKiln({
+    cwd: runDir,
+    runDir,
+    logger: createMemoryLogger(),
+    config: { plugins: [gpt2(), ...plugins] },
+  });
   const ctx = kiln.context();
   let m = model;
-  for (const p of plugins) m = await (p.compressor as { compress(m: unknown, c: unknown): Promise<unknown> }).compress(m, ctx);
+  for (const p of plugins)
+    m = await (p.compressor as { compress(m: unknown, c: unknown): Promise<unknown> }).compress(m, ctx);
   const report = await ctx.runDir.readJson<{ entries: CompressionEntry[] }>(REPORT_FILE);
   await kiln.close();
   return { model: m, entries: report!.entries };
@@ -26,7 +32,10 @@ async function chain(plugins: KilnPlugin[], model: unknown) {
 describe('compressors', () => {
   it('int8 then reporting: sizes shrink ~3.5x, perplexity barely moves, the engine keeps i8 weights on the device', async () => {
     const model = new GPT2(config, new ReferenceBackend(), createRng(1));
-    const { model: out, entries } = await chain([quantize({ bits: 8, group: 32, measure: { text, tokenizer } })], model);
+    const { model: out, entries } = await chain(
+      [quantize({ bits: 8, group: 32, measure: { text, tokenizer } })],
+      model,
+    );
     expect(out).toBeInstanceOf(Gpt2Engine);
     const engine = out as Gpt2Engine;
     const w = engine.matrices.linears().get('transformer.h.0.mlp.c_fc.weight')!;
@@ -45,7 +54,10 @@ describe('compressors', () => {
   it('prune 2:4 then int4 g32: half of each matrix is zero, sizes and perplexity are reported per step', async () => {
     const model = new GPT2(config, new ReferenceBackend(), createRng(2));
     const { entries } = await chain(
-      [prune({ pattern: '2:4', measure: { text, tokenizer } }), quantize({ bits: 4, group: 32, measure: { text, tokenizer } })],
+      [
+        prune({ pattern: '2:4', measure: { text, tokenizer } }),
+        quantize({ bits: 4, group: 32, measure: { text, tokenizer } }),
+      ],
       model,
     );
     expect(entries.map((e) => e.compressor)).toEqual(['prune', 'int4']);
@@ -58,7 +70,9 @@ describe('compressors', () => {
   it('quantizing twice or pruning after quantizing is refused with the weight named', async () => {
     const model = new GPT2(config, new ReferenceBackend(), createRng(3));
     await expect(chain([quantize(), quantize()], model)).rejects.toThrow(/already quantized \(int8\); quantize once/);
-    await expect(chain([quantize(), prune()], new GPT2(config, new ReferenceBackend(), createRng(3)))).rejects.toThrow(/prune before quantizing/);
+    await expect(chain([quantize(), prune()], new GPT2(config, new ReferenceBackend(), createRng(3)))).rejects.toThrow(
+      /prune before quantizing/,
+    );
     expect(() => prune({ pattern: '2-4' })).toThrow(/pattern must be 'unstructured' or 'N:M'/);
   });
 });
@@ -67,7 +81,10 @@ describe('saving a compressed model', () => {
   it('int4 weights saved and loaded back give the same logits, stored as I8 with a quantization_config', async () => {
     const { readFileSync } = await import('node:fs');
     const be = new ReferenceBackend();
-    const { model } = await chain([quantize({ bits: 4, group: 32, skip: ['c_proj'] })], new GPT2(config, be, createRng(8)));
+    const { model } = await chain(
+      [quantize({ bits: 4, group: 32, skip: ['c_proj'] })],
+      new GPT2(config, be, createRng(8)),
+    );
     const engine = model as Gpt2Engine;
     const dir = mkdtempSync(join(tmpdir(), 'kiln-compressed-'));
     await engine.save(dir);
@@ -78,6 +95,8 @@ describe('saving a compressed model', () => {
     const back = await Gpt2Engine.load(dir, be);
     expect(back.matrices.bytes()).toBe(engine.matrices.bytes());
     const ids = [5, 9, 2, 7];
-    expect(Array.from(await cachedNextTokenModel(back).nextLogits(ids))).toEqual(Array.from(await cachedNextTokenModel(engine).nextLogits(ids)));
+    expect(Array.from(await cachedNextTokenModel(back).nextLogits(ids))).toEqual(
+      Array.from(await cachedNextTokenModel(engine).nextLogits(ids)),
+    );
   });
 });

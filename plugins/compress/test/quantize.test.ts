@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest';
-import { createRng, dequantize } from '@kiln/tensor';
 import { pruneNM, pruneUnstructured, quantizeMatrix, transpose } from '@kiln/compress';
+import { createRng, dequantize } from '@kiln/tensor';
+import { describe, expect, it } from 'vitest';
 
 const randn = (n: number, seed: number) => {
   const rng = createRng(seed);
@@ -11,7 +11,12 @@ describe('quantizeMatrix', () => {
   it('every weight within half a step of its group scale; int4 round-trips through the packed layout', () => {
     const [N, K] = [6, 64];
     const w = randn(N * K, 1);
-    for (const [bits, group] of [[8, 32], [8, 64], [4, 32], [4, 64]] as const) {
+    for (const [bits, group] of [
+      [8, 32],
+      [8, 64],
+      [4, 32],
+      [4, 64],
+    ] as const) {
       const q = quantizeMatrix(w, N, K, { bits, group });
       expect(q.data.length).toBe(bits === 8 ? N * K : (N * K) / 2);
       expect(q.scales.length).toBe((N * K) / group);

@@ -7,25 +7,36 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { createKiln, createMemoryLogger } from '@kiln/core';
-import gpt2, { GPT2, type Gpt2Engine } from '@kiln/gpt2';
-import { ReferenceBackend, createRng, type Backend } from '@kiln/tensor';
 import { WasmBackend } from '@kiln/backend-wasm';
-import { cachedNextTokenModel } from '@kiln/generate';
 import { quantize } from '@kiln/compress';
+import { createKiln, createMemoryLogger } from '@kiln/core';
+import { cachedNextTokenModel } from '@kiln/generate';
+import gpt2, { GPT2, type Gpt2Engine } from '@kiln/gpt2';
+import { type Backend, createRng, ReferenceBackend } from '@kiln/tensor';
+import { afterAll, describe, expect, it } from 'vitest';
 
 const config = { vocabSize: 64, nPositions: 32, nLayer: 2, nEmbd: 64, nHead: 4 };
 let wasm: WasmBackend;
 afterAll(async () => wasm?.dispose());
 
-async function quantizedOn(be: Backend, state: Map<string, { shape: number[]; data: Float32Array }>): Promise<Gpt2Engine> {
+async function quantizedOn(
+  be: Backend,
+  state: Map<string, { shape: number[]; data: Float32Array }>,
+): Promise<Gpt2Engine> {
   const model = new GPT2(config, be, createRng(0));
   model.loadStateDict(state, 'test');
   const runDir = mkdtempSync(join(tmpdir(), 'kiln-wasm-q-'));
   const plugin = quantize({ bits: 4, group: 32 });
-  const kiln = await createKiln({ cwd: runDir, runDir, logger: createMemoryLogger(), config: { plugins: [gpt2(), plugin] } });
-  const engine = (await (plugin.compressor as { compress(m: unknown, c: unknown): Promise<unknown> }).compress(model, kiln.context())) as Gpt2Engine;
+  const kiln = await createKiln({
+    cwd: runDir,
+    runDir,
+    logger: createMemoryLogger(),
+    config: { plugins: [gpt2(), plugin] },
+  });
+  const engine = (await (plugin.compressor as { compress(m: unknown, c: unknown): Promise<unknown> }).compress(
+    model,
+    kiln.context(),
+  )) as Gpt2Engine;
   await kiln.close();
   return engine;
 }
@@ -35,7 +46,10 @@ const withoutInferenceOps = (be: Backend): Backend =>
   new Proxy(be, { get: (target, key) => (OPTIONAL.has(key as string) ? undefined : Reflect.get(target, key, target)) });
 
 describe('quantized generation on the WASM backend', () => {
-  it.each([['fallbacks', true], ['its own ops', false]] as const)('WASM (%s) matches the reference backend (kernels), token by token', async (_label, hide) => {
+  it.each([
+    ['fallbacks', true],
+    ['its own ops', false],
+  ] as const)('WASM (%s) matches the reference backend (kernels), token by token', async (_label, hide) => {
     wasm ??= await WasmBackend.create({ threads: 1, skipWarmup: true });
     const be = hide ? withoutInferenceOps(wasm) : wasm;
     if (hide) expect(be.matmulQ).toBeUndefined();

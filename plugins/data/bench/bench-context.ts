@@ -5,7 +5,12 @@ export function benchContext(): KilnContext {
   const noop = () => {};
   return {
     logger: { debug: noop, info: noop, warn: noop, error: noop },
-    drop: (rule: string, detail?: string, duplicateOf?: string): Dropped => ({ dropped: true, rule, detail, duplicateOf }),
+    drop: (rule: string, detail?: string, duplicateOf?: string): Dropped => ({
+      dropped: true,
+      rule,
+      detail,
+      duplicateOf,
+    }),
     config: { root: process.cwd() },
   } as unknown as KilnContext;
 }

@@ -2,7 +2,7 @@
 // exact-dedup key and the MinHash signature run here; the dedup decisions (which
 // need every earlier document) stay on the main thread.
 import type { Doc, Dropped } from '@kiln/core';
-import { MinHasher, dedupKey } from '../src/index.js';
+import { dedupKey, MinHasher } from '../src/index.js';
 import { benchContext } from './bench-context.js';
 import { fullChain, runChain, statelessAfter, statelessBefore } from './chain.js';
 

@@ -4,12 +4,20 @@
 // Every document is distinct, so the dedup indexes grow by one entry per document, as
 // they would on a real corpus: memory that grows with the input is the dedup state, and
 // the rest must stay flat.
-import { createWriteStream, mkdtempSync, rmSync, openSync, writeSync, closeSync } from 'node:fs';
+
 import { once } from 'node:events';
+import { closeSync, createWriteStream, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRng, type Doc, type Dropped } from '@kiln/core';
-import { exactDedupCleaner, jsonlSource, minhashDedupCleaner, piiCleaner, unicodeCleaner, whitespaceCleaner } from '../src/index.js';
+import {
+  exactDedupCleaner,
+  jsonlSource,
+  minhashDedupCleaner,
+  piiCleaner,
+  unicodeCleaner,
+  whitespaceCleaner,
+} from '../src/index.js';
 import { benchContext } from './bench-context.js';
 import { runChain } from './chain.js';
 
@@ -42,14 +50,21 @@ try {
   closeSync(fd);
 
   const ctx = benchContext();
-  const chain = [unicodeCleaner({ form: 'NFKC' }), whitespaceCleaner(), exactDedupCleaner(), minhashDedupCleaner(), piiCleaner()];
+  const chain = [
+    unicodeCleaner({ form: 'NFKC' }),
+    whitespaceCleaner(),
+    exactDedupCleaner(),
+    minhashDedupCleaner(),
+    piiCleaner(),
+  ];
   const out = createWriteStream(join(dir, 'clean.jsonl'));
   const t = performance.now();
   let docs = 0;
   for await (const d of jsonlSource({ include: input, cwd: dir }).read(ctx)) {
     docs++;
     const r = await runChain(chain, d, ctx);
-    if (!(r as Dropped).dropped && !out.write(JSON.stringify({ id: (r as Doc).id, text: (r as Doc).text }) + '\n')) await once(out, 'drain');
+    if (!(r as Dropped).dropped && !out.write(JSON.stringify({ id: (r as Doc).id, text: (r as Doc).text }) + '\n'))
+      await once(out, 'drain');
   }
   out.end();
   await once(out, 'finish');

@@ -60,7 +60,9 @@ describe('cleaners keep every script', () => {
 
 describe('whitespace', () => {
   it('removes controls, normalises line ends, collapses inner runs, keeps indentation, ZWJ and tabs inside lines as one space', () => {
-    expect(cleanWhitespace('a\u0000b\r\nc   d \t\n\n\n\n  indented\u200B line\uFEFF \u2028e')).toBe('ab\nc d\n\n  indented line\ne');
+    expect(cleanWhitespace('a\u0000b\r\nc   d \t\n\n\n\n  indented\u200B line\uFEFF \u2028e')).toBe(
+      'ab\nc d\n\n  indented line\ne',
+    );
     expect(cleanWhitespace('👩\u200D👩\u200D👧')).toBe('👩\u200D👩\u200D👧');
   });
   it('drops documents that end up empty', async () => {
@@ -72,7 +74,12 @@ describe('whitespace', () => {
 describe('exact dedup', () => {
   it('drops exact and whitespace/case-variant copies, pointing at the first', async () => {
     const text = fixture('sotu-excerpts.jsonl')[0].text;
-    const docs = [doc('a', text), doc('b', 'another document entirely'), doc('c', text), doc('d', `  ${text.toUpperCase()}\n`)];
+    const docs = [
+      doc('a', text),
+      doc('b', 'another document entirely'),
+      doc('c', text),
+      doc('d', `  ${text.toUpperCase()}\n`),
+    ];
     const { kept, dropped } = await runCleaners([exactDedupCleaner()], docs);
     expect(kept.map((d) => d.id)).toEqual(['a', 'b']);
     expect(dropped.map((d) => [d.id, d.rule, d.duplicateOf])).toEqual([
@@ -101,11 +108,20 @@ describe('quality rules', () => {
       ['symbols', `${prose} ${'#tag '.repeat(40)}`],
       ['repeated', `${'buy cheap watches now and save. '.repeat(30)}`],
       ['lines', Array.from({ length: 30 }, () => 'Click here to subscribe to our newsletter today.').join('\n')],
-      ['nopunct', prose.replace(/[.!?;:"']/g, '').split(' ').reduce((acc, w, i) => acc + (i % 8 === 7 ? '\n' : ' ') + w)],
+      [
+        'nopunct',
+        prose
+          .replace(/[.!?;:"']/g, '')
+          .split(' ')
+          .reduce((acc, w, i) => acc + (i % 8 === 7 ? '\n' : ' ') + w),
+      ],
       ['cjk-short', '春眠不觉晓'],
       ['cjk-repeat', '好好学习天天向上。'.repeat(20)],
     ];
-    const { dropped } = await runCleaners([q()], cases.map(([id, text]) => doc(id, text)));
+    const { dropped } = await runCleaners(
+      [q()],
+      cases.map(([id, text]) => doc(id, text)),
+    );
     const rules = Object.fromEntries(dropped.map((d) => [d.id, d.rule]));
     expect(rules).toEqual({
       short: 'quality.too-short',
@@ -128,13 +144,26 @@ describe('language', () => {
       doc('en', fixture('sotu-excerpts.jsonl')[2].text),
       doc('zh', '我们今天在北京召开会议，讨论了经济发展和环境保护的问题，大家都发表了自己的看法。'),
       doc('zh-classical', fixture('tang-poems.jsonl')[0].text),
-      doc('fr', "Le gouvernement a présenté aujourd'hui un nouveau projet de loi sur l'éducation et la santé publique dans les régions."),
-      doc('de', 'Die Regierung hat heute einen neuen Gesetzentwurf über Bildung und öffentliche Gesundheit in den Regionen vorgestellt.'),
-      doc('ru', 'Правительство сегодня представило новый законопроект об образовании и здравоохранении в регионах страны.'),
+      doc(
+        'fr',
+        "Le gouvernement a présenté aujourd'hui un nouveau projet de loi sur l'éducation et la santé publique dans les régions.",
+      ),
+      doc(
+        'de',
+        'Die Regierung hat heute einen neuen Gesetzentwurf über Bildung und öffentliche Gesundheit in den Regionen vorgestellt.',
+      ),
+      doc(
+        'ru',
+        'Правительство сегодня представило новый законопроект об образовании и здравоохранении в регионах страны.',
+      ),
     ];
     const { kept, dropped } = await runCleaners([languageCleaner({ keep: ['eng', 'cmn'] })], docs);
     expect(kept.map((d) => d.id)).toEqual(['en', 'zh', 'zh-classical']);
-    expect(Object.fromEntries(dropped.map((d) => [d.id, d.rule]))).toEqual({ fr: 'language', de: 'language', ru: 'language.script' });
+    expect(Object.fromEntries(dropped.map((d) => [d.id, d.rule]))).toEqual({
+      fr: 'language',
+      de: 'language',
+      ru: 'language.script',
+    });
   });
 });
 

@@ -1,11 +1,11 @@
 // The shard encoder with the real trained tokenizer of @kiln/tokenizers: its worker
 // threads rebuild the BPE from the tokenizer's workerSpec, and the shards must not
 // depend on the thread count, nor differ from encoding on the calling thread.
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
 import { trainBpe } from '@kiln/tokenizers';
+import { describe, expect, it } from 'vitest';
 import { encodeDocuments, openShards, workerSpecOf } from '../src/index.js';
 import { fixture } from './helpers.js';
 
@@ -16,11 +16,17 @@ async function* stream() {
 
 describe('encode with a trained BPE', () => {
   it('writes the same shards on 1 and 2 threads, stamped with the BPE hash', async () => {
-    const bpe = await trainBpe(docs.map((d) => d.text), { vocabSize: 600 });
+    const bpe = await trainBpe(
+      docs.map((d) => d.text),
+      { vocabSize: 600 },
+    );
     expect(workerSpecOf(bpe)).toBeDefined();
     const dirs = [mkdtempSync(join(tmpdir(), 'kiln-bpe1-')), mkdtempSync(join(tmpdir(), 'kiln-bpe2-'))];
     const opts = { tokenizer: bpe, valFraction: 0.1, seed: 2, shardTokens: 30_000, batchChars: 16_000 };
-    const [m1, m2] = [await encodeDocuments(stream(), { ...opts, outDir: dirs[0], threads: 1 }), await encodeDocuments(stream(), { ...opts, outDir: dirs[1], threads: 2 })];
+    const [m1, m2] = [
+      await encodeDocuments(stream(), { ...opts, outDir: dirs[0], threads: 1 }),
+      await encodeDocuments(stream(), { ...opts, outDir: dirs[1], threads: 2 }),
+    ];
     expect(m2).toEqual(m1);
     expect(m1.tokenizer).toMatchObject({ type: 'kiln:bpe', vocabSize: 600, hash: bpe.hash() });
     const files = readdirSync(dirs[0]).sort();

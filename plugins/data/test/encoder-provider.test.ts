@@ -7,7 +7,9 @@ describe('kiln:shards encoder provider', () => {
   it('encodes the run’s data/clean.jsonl with the byte-level fallback and says so', async () => {
     const ctx = fakeContext();
     mkdirSync(ctx.runDir.path('data'));
-    const lines = Array.from({ length: 300 }, (_, i) => JSON.stringify({ id: `d${i}`, text: `document ${i}: 文档 ${'x'.repeat(i % 50)}`, origin: { source: 't' } }));
+    const lines = Array.from({ length: 300 }, (_, i) =>
+      JSON.stringify({ id: `d${i}`, text: `document ${i}: 文档 ${'x'.repeat(i % 50)}`, origin: { source: 't' } }),
+    );
     writeFileSync(ctx.runDir.path('data/clean.jsonl'), lines.join('\n') + '\n');
     const result = await shardEncoder().run({ valFraction: 0.1, threads: 1 }, ctx);
     expect(result.outputs).toEqual(['shards']);

@@ -1,10 +1,13 @@
-import { mkdirSync, mkdtempSync, readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { CleanerHook, Doc, Dropped, KilnContext, ResolvedConfig, SourceHook } from '@kiln/core';
 
 /** A minimal KilnContext for unit tests (core's real one is built by its run container). */
-export function fakeContext(root = mkdtempSync(join(tmpdir(), 'kiln-data-')), config: Partial<ResolvedConfig> = {}): KilnContext & { logs: string[] } {
+export function fakeContext(
+  root = mkdtempSync(join(tmpdir(), 'kiln-data-')),
+  config: Partial<ResolvedConfig> = {},
+): KilnContext & { logs: string[] } {
   const logs: string[] = [];
   const log = (level: string) => (message: string) => void logs.push(`${level}: ${message}`);
   const path = (...parts: string[]) => join(root, ...parts);

@@ -62,7 +62,9 @@ describe('openShards: the training data loader', () => {
   });
 
   it('refuses shards made with another tokenizer, with a hint', () => {
-    expect(() => openShards(dir, { tokenizerHash: 'some-other-tokenizer' })).toThrow(/encoded with tokenizer .* but the model uses some-other-tokenizer.*Re-run the encode stage/s);
+    expect(() => openShards(dir, { tokenizerHash: 'some-other-tokenizer' })).toThrow(
+      /encoded with tokenizer .* but the model uses some-other-tokenizer.*Re-run the encode stage/s,
+    );
     expect(() => openShards(dir, { tokenizerHash: byteTokenizer().hash() })).not.toThrow();
   });
 

@@ -1,7 +1,7 @@
-import { describe, expect, it } from 'vitest';
 import type { Doc } from '@kiln/core';
-import { LshIndex, MinHasher, exactJaccard, minhashDedupCleaner } from '../src/index.js';
 import { createRng, type Rng } from '@kiln/core';
+import { describe, expect, it } from 'vitest';
+import { exactJaccard, LshIndex, MinHasher, minhashDedupCleaner } from '../src/index.js';
 import { doc, fixture, runCleaners } from './helpers.js';
 
 const THRESHOLD = 0.8;
@@ -97,7 +97,9 @@ describe('U32MultiMap', () => {
       m.forEach(key, (v) => void out.push(v));
       return out;
     };
-    expect(under(5 * 2654435761)).toEqual(Array.from({ length: 7 }, (_, j) => 5 + 7919 * (6 - j)).filter((v) => v < 50_000));
+    expect(under(5 * 2654435761)).toEqual(
+      Array.from({ length: 7 }, (_, j) => 5 + 7919 * (6 - j)).filter((v) => v < 50_000),
+    );
     expect(under(123456)).toEqual([]);
     expect(m.size).toBe(50_000);
   });

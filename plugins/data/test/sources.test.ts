@@ -2,9 +2,9 @@ import { createWriteStream, mkdirSync, mkdtempSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { gzipSync, createGzip } from 'node:zlib';
-import { pack } from 'tar-stream';
+import { createGzip, gzipSync } from 'node:zlib';
 import { parquetWriteFile } from 'hyparquet-writer';
+import { pack } from 'tar-stream';
 import { describe, expect, it } from 'vitest';
 import { chinesePoetrySource, jsonlSource, parquetSource, sotuSource, tarballName, textSource } from '../src/index.js';
 import { collect, fakeContext } from './helpers.js';
@@ -46,13 +46,18 @@ describe('text files', () => {
   });
 
   it('names the source and the pattern when nothing matches', async () => {
-    await expect(collect(textSource({ include: 'nothing/*.txt', name: 'mine' }), ctx)).rejects.toThrow(/mine: no file matches \["nothing\/\*\.txt"\]/);
+    await expect(collect(textSource({ include: 'nothing/*.txt', name: 'mine' }), ctx)).rejects.toThrow(
+      /mine: no file matches \["nothing\/\*\.txt"\]/,
+    );
   });
 });
 
 describe('JSONL', () => {
   const dir = tmp();
-  writeFileSync(join(dir, 'a.jsonl'), '{"text":"hello","lang":"en"}\n\n{"body":{"content":"nested"},"text":""}\n{"text":"你好","lang":"zh"}\n');
+  writeFileSync(
+    join(dir, 'a.jsonl'),
+    '{"text":"hello","lang":"en"}\n\n{"body":{"content":"nested"},"text":""}\n{"text":"你好","lang":"zh"}\n',
+  );
   writeFileSync(join(dir, 'bad.jsonl'), '{"text":"ok"}\n{oops\n');
   const ctx = fakeContext(tmp(), { root: dir });
 
@@ -64,12 +69,22 @@ describe('JSONL', () => {
     ]);
   });
   it('takes a dotted path or a mapping function', async () => {
-    expect((await collect(jsonlSource({ include: 'a.jsonl', field: 'body.content' }), ctx)).map((d) => d.text)).toEqual(['nested']);
-    const mapped = await collect(jsonlSource({ include: 'a.jsonl', map: (r) => ((r as { lang?: string }).lang ? `[${(r as { lang: string }).lang}]` : undefined) }), ctx);
+    expect((await collect(jsonlSource({ include: 'a.jsonl', field: 'body.content' }), ctx)).map((d) => d.text)).toEqual(
+      ['nested'],
+    );
+    const mapped = await collect(
+      jsonlSource({
+        include: 'a.jsonl',
+        map: (r) => ((r as { lang?: string }).lang ? `[${(r as { lang: string }).lang}]` : undefined),
+      }),
+      ctx,
+    );
     expect(mapped.map((d) => d.text)).toEqual(['[en]', '[zh]']);
   });
   it('names file and line of malformed JSON', async () => {
-    await expect(collect(jsonlSource({ include: 'bad.jsonl' }), ctx)).rejects.toThrow(/jsonl: bad\.jsonl:2 is not valid JSON/);
+    await expect(collect(jsonlSource({ include: 'bad.jsonl' }), ctx)).rejects.toThrow(
+      /jsonl: bad\.jsonl:2 is not valid JSON/,
+    );
   });
 });
 
@@ -89,9 +104,18 @@ describe('Parquet', () => {
     const docs = await collect(parquetSource({ include: '*.parquet' }), ctx);
     expect(docs.length).toBe(2500);
     expect(docs[2499]).toMatchObject({ text: 'document 2499 文档 ✓', origin: { file: 'part-0.parquet', row: 2499 } });
-    const mapped = await collect(parquetSource({ include: '*.parquet', columns: ['text', 'score'], map: (r) => (Number(r.score) % 1000 === 0 ? String(r.text) : undefined) }), ctx);
+    const mapped = await collect(
+      parquetSource({
+        include: '*.parquet',
+        columns: ['text', 'score'],
+        map: (r) => (Number(r.score) % 1000 === 0 ? String(r.text) : undefined),
+      }),
+      ctx,
+    );
     expect(mapped.map((d) => d.origin.row)).toEqual([0, 1000, 2000]);
-    await expect(collect(parquetSource({ include: '*.parquet', column: 'body' }), ctx)).rejects.toThrow(/no column 'body' \(columns: text, score\)/);
+    await expect(collect(parquetSource({ include: '*.parquet', column: 'body' }), ctx)).rejects.toThrow(
+      /no column 'body' \(columns: text, score\)/,
+    );
   });
 });
 
@@ -125,20 +149,34 @@ describe('corpus packages (read from the npm tarball, streamed)', () => {
 
   it('chinese-poetry: Tang and Song poems as title + lines, optionally Simplified', async () => {
     const tgz = join(tmp(), 'poetry.tgz');
-    const tang = [{ author: '太宗皇帝', title: '帝京篇十首 一', paragraphs: ['秦川雄帝宅，函谷壯皇居。', '綺殿千尋起，離宮百雉餘。'], id: 't1' }];
-    const song = [{ author: '宋太祖', title: '日詩', paragraphs: ['欲出未出光辣達，千山萬山如火發。'], id: 's1' }, { title: 'empty', paragraphs: [] }];
+    const tang = [
+      {
+        author: '太宗皇帝',
+        title: '帝京篇十首 一',
+        paragraphs: ['秦川雄帝宅，函谷壯皇居。', '綺殿千尋起，離宮百雉餘。'],
+        id: 't1',
+      },
+    ];
+    const song = [
+      { author: '宋太祖', title: '日詩', paragraphs: ['欲出未出光辣達，千山萬山如火發。'], id: 's1' },
+      { title: 'empty', paragraphs: [] },
+    ];
     await fakeTarball(tgz, {
       'package/dist/quantangshi/poet.tang.0.json': JSON.stringify(tang),
       'package/dist/quantangshi/poet.song.0.json': JSON.stringify(song),
       'package/dist/quantangshi/authors.tang.json': '[]',
-      'package/dist/songci/ci.song.0.json': JSON.stringify([{ rhythmic: '西江月', paragraphs: ['明月別枝驚鵲。'], author: '辛棄疾' }]),
+      'package/dist/songci/ci.song.0.json': JSON.stringify([
+        { rhythmic: '西江月', paragraphs: ['明月別枝驚鵲。'], author: '辛棄疾' },
+      ]),
     });
     const docs = await collect(chinesePoetrySource({ tarball: tgz }));
     expect(docs.map((d) => [d.id, d.text, d.meta?.author])).toEqual([
       ['chinese-poetry:t1', '帝京篇十首 一\n秦川雄帝宅，函谷壯皇居。\n綺殿千尋起，離宮百雉餘。', '太宗皇帝'],
       ['chinese-poetry:s1', '日詩\n欲出未出光辣達，千山萬山如火發。', '宋太祖'],
     ]);
-    const simplified = await collect(chinesePoetrySource({ tarball: tgz, collections: ['songci'], toSimplified: true }));
+    const simplified = await collect(
+      chinesePoetrySource({ tarball: tgz, collections: ['songci'], toSimplified: true }),
+    );
     expect(simplified.map((d) => [d.text, d.meta?.author])).toEqual([['西江月\n明月别枝惊鹊。', '辛弃疾']]);
     expect(() => chinesePoetrySource({ collections: ['ming' as never] })).toThrow(/unknown collection 'ming'/);
   });

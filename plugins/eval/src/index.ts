@@ -1,9 +1,15 @@
-export { perplexity, maskedLM, multipleChoice, exactAnswer, samples } from './plugins.js';
-export type { PerplexityPluginOptions, MaskedLMPluginOptions, MultipleChoiceOptions, ExactAnswerOptions, SamplesOptions } from './plugins.js';
-export { maskedLMLoss, type MaskedLMLossOptions, type MaskedLMLossResult } from './masked-lm.js';
-export { sequencePerplexity, bitsPerByte, type PerplexityOptions, type PerplexityResult } from './perplexity.js';
-export { scoreMultipleChoice, engineLogLikelihood, type LogLikelihood, type ChoiceScores } from './scoring.js';
-export { loadChoiceItems, loadAnswerItems, type ChoiceItem, type AnswerItem } from './tasks.js';
-export { taskAccuracy, type TaskAccuracyOptions } from './task-accuracy.js';
-export { readTaskItems, freshInstances, promptsIn, type TaskItem, type TaskSource } from './task-items.js';
+export { type MaskedLMLossOptions, type MaskedLMLossResult, maskedLMLoss } from './masked-lm.js';
+export { bitsPerByte, type PerplexityOptions, type PerplexityResult, sequencePerplexity } from './perplexity.js';
+export type {
+  ExactAnswerOptions,
+  MaskedLMPluginOptions,
+  MultipleChoiceOptions,
+  PerplexityPluginOptions,
+  SamplesOptions,
+} from './plugins.js';
+export { exactAnswer, maskedLM, multipleChoice, perplexity, samples } from './plugins.js';
+export { type ChoiceScores, engineLogLikelihood, type LogLikelihood, scoreMultipleChoice } from './scoring.js';
+export { type TaskAccuracyOptions, taskAccuracy } from './task-accuracy.js';
+export { freshInstances, promptsIn, readTaskItems, type TaskItem, type TaskSource } from './task-items.js';
+export { type AnswerItem, type ChoiceItem, loadAnswerItems, loadChoiceItems } from './tasks.js';
 export { wilsonInterval } from './wilson.js';

@@ -28,13 +28,20 @@ export interface MaskedLMLossResult {
 
 const IGNORE = -100;
 
-export async function maskedLMLoss(engine: MaskedLMEngine, ids: readonly number[], o: MaskedLMLossOptions): Promise<MaskedLMLossResult> {
+export async function maskedLMLoss(
+  engine: MaskedLMEngine,
+  ids: readonly number[],
+  o: MaskedLMLossOptions,
+): Promise<MaskedLMLossResult> {
   const T = Math.min(o.contextLength ?? engine.config.nPositions, engine.config.nPositions);
   const p = o.probability ?? 0.15;
   if (!(p > 0 && p < 1)) throw new RangeError(`masked LM: probability must be in (0, 1), got ${p}`);
-  if (!(Number.isInteger(T) && T >= 1)) throw new RangeError(`masked LM: contextLength must be a positive integer, got ${T}`);
+  if (!(Number.isInteger(T) && T >= 1))
+    throw new RangeError(`masked LM: contextLength must be a positive integer, got ${T}`);
   if (!(Number.isInteger(o.maskTokenId) && o.maskTokenId >= 0 && o.maskTokenId < engine.config.vocabSize)) {
-    throw new RangeError(`masked LM: the mask token id ${o.maskTokenId} is outside the model's vocabulary (0..${engine.config.vocabSize - 1})`);
+    throw new RangeError(
+      `masked LM: the mask token id ${o.maskTokenId} is outside the model's vocabulary (0..${engine.config.vocabSize - 1})`,
+    );
   }
   if (ids.length === 0) throw new RangeError('masked LM: the text encodes to no tokens');
   const rng = createRng(o.seed ?? 0);

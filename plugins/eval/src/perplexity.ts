@@ -27,11 +27,17 @@ export interface PerplexityResult {
 const IGNORE = -100;
 
 /** Scores ids[1..] given what precedes each (ids[0] is context only: pass end-of-text first to score the whole text). */
-export async function sequencePerplexity(engine: InferenceEngine, ids: readonly number[], o: PerplexityOptions = {}): Promise<PerplexityResult> {
+export async function sequencePerplexity(
+  engine: InferenceEngine,
+  ids: readonly number[],
+  o: PerplexityOptions = {},
+): Promise<PerplexityResult> {
   const T = Math.min(o.contextLength ?? engine.config.nPositions, engine.config.nPositions);
   const stride = o.stride ?? T;
-  if (!(Number.isInteger(T) && T >= 1)) throw new RangeError(`perplexity: contextLength must be a positive integer, got ${T}`);
-  if (!(Number.isInteger(stride) && stride >= 1 && stride <= T)) throw new RangeError(`perplexity: stride must be an integer in 1..${T}, got ${stride}`);
+  if (!(Number.isInteger(T) && T >= 1))
+    throw new RangeError(`perplexity: contextLength must be a positive integer, got ${T}`);
+  if (!(Number.isInteger(stride) && stride >= 1 && stride <= T))
+    throw new RangeError(`perplexity: stride must be an integer in 1..${T}, got ${stride}`);
   if (ids.length < 2) throw new RangeError(`perplexity: needs at least 2 tokens, got ${ids.length}`);
   let nll = 0;
   let tokens = 0;

@@ -21,7 +21,10 @@ export interface ChoiceScores {
   items: Array<{ predicted: number; predictedNorm: number; logLikelihoods: number[] }>;
 }
 
-export async function scoreMultipleChoice(items: readonly ChoiceItem[], logLikelihood: LogLikelihood): Promise<ChoiceScores> {
+export async function scoreMultipleChoice(
+  items: readonly ChoiceItem[],
+  logLikelihood: LogLikelihood,
+): Promise<ChoiceScores> {
   if (items.length === 0) throw new RangeError('multiple choice: the task has no items');
   let correct = 0;
   let correctNorm = 0;
@@ -59,11 +62,16 @@ export function engineLogLikelihood(engine: InferenceEngine, tokenizer: EncodeOn
     while (split > 0 && whole[split - 1] !== ctx[split - 1]) split--;
     const prefix = bos === undefined ? whole.slice(0, split) : [bos, ...whole.slice(0, split)];
     const cont = whole.slice(split);
-    if (cont.length === 0) throw new Error(`log-likelihood: continuation ${JSON.stringify(continuation)} encodes to no tokens`);
-    if (prefix.length === 0) throw new Error('log-likelihood: the context is empty and the tokenizer has no end-of-text token to start from');
+    if (cont.length === 0)
+      throw new Error(`log-likelihood: continuation ${JSON.stringify(continuation)} encodes to no tokens`);
+    if (prefix.length === 0)
+      throw new Error('log-likelihood: the context is empty and the tokenizer has no end-of-text token to start from');
     let ids = [...prefix, ...cont];
     const max = engine.config.nPositions + 1;
-    if (cont.length >= max) throw new Error(`log-likelihood: continuation of ${cont.length} tokens does not fit the context (${engine.config.nPositions})`);
+    if (cont.length >= max)
+      throw new Error(
+        `log-likelihood: continuation of ${cont.length} tokens does not fit the context (${engine.config.nPositions})`,
+      );
     if (ids.length > max) ids = ids.slice(ids.length - max);
     const inputs = Int32Array.from(ids.slice(0, -1));
     const targets = new Int32Array(inputs.length).fill(-100);

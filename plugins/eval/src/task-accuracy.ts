@@ -8,7 +8,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { KilnContext, KilnPlugin, Tokenizer } from '@kiln/core';
 import { createModelGenerator, toEngine } from '@kiln/generate';
-import { chatTemplateFromModelDir, type ChatTemplate } from '@kiln/sampling';
+import { type ChatTemplate, chatTemplateFromModelDir } from '@kiln/sampling';
 import { freshInstances, promptsIn, readTaskItems, type TaskItem, type TaskSource } from './task-items.js';
 import { wilsonInterval } from './wilson.js';
 
@@ -41,7 +41,9 @@ export interface TaskAccuracyOptions {
 /** The model directory the eval stage evaluates: `eval.model` (a directory or a stage name), else the run's latest. */
 async function evaluatedModelDir(ctx: KilnContext): Promise<string | undefined> {
   const named = ctx.config.eval?.model;
-  const state = await ctx.runDir.readJson<{ modelDir?: string; stages?: Record<string, { modelDir?: string }> }>('state.json');
+  const state = await ctx.runDir.readJson<{ modelDir?: string; stages?: Record<string, { modelDir?: string }> }>(
+    'state.json',
+  );
   if (typeof named === 'string') {
     const ofStage = state?.stages?.[named]?.modelDir;
     if (ofStage !== undefined) return ctx.runDir.path(ofStage);
@@ -53,15 +55,20 @@ async function evaluatedModelDir(ctx: KilnContext): Promise<string | undefined> 
 async function chatTemplateOf(ctx: KilnContext): Promise<ChatTemplate> {
   const dir = await evaluatedModelDir(ctx);
   const template = dir === undefined ? undefined : await chatTemplateFromModelDir(dir);
-  if (!template) throw new Error(`${WHO}: chat is set but the evaluated model (${dir ?? 'none'}) has no chat template (tokenizer_config.json chat_template)`);
+  if (!template)
+    throw new Error(
+      `${WHO}: chat is set but the evaluated model (${dir ?? 'none'}) has no chat template (tokenizer_config.json chat_template)`,
+    );
   return template;
 }
 
 /** `<name>/accuracy`, `<name>/ci_low`, `<name>/ci_high` (95% Wilson), `<name>/correct`, `<name>/n`. */
 export function taskAccuracy(options: TaskAccuracyOptions): KilnPlugin {
   const name = options.name ?? 'tasks';
-  if ((options.tasks === undefined) === (options.file === undefined)) throw new Error(`${WHO}: give exactly one of "tasks" (fresh instances) or "file" (prompt/answer pairs)`);
-  if (options.count !== undefined && !(Number.isInteger(options.count) && options.count > 0)) throw new Error(`${WHO}: "count" must be a positive integer, got ${options.count}`);
+  if ((options.tasks === undefined) === (options.file === undefined))
+    throw new Error(`${WHO}: give exactly one of "tasks" (fresh instances) or "file" (prompt/answer pairs)`);
+  if (options.count !== undefined && !(Number.isInteger(options.count) && options.count > 0))
+    throw new Error(`${WHO}: "count" must be a positive integer, got ${options.count}`);
   const norm = (s: string) => (options.caseSensitive ? s.trim() : s.trim().toLowerCase());
   return {
     name: WHO,
@@ -73,11 +80,21 @@ export function taskAccuracy(options: TaskAccuracyOptions): KilnPlugin {
         const abs = (p: string) => (isAbsolute(p) ? p : resolve(ctx.config.root, p));
         const items: TaskItem[] = options.file
           ? await readTaskItems(abs(options.file))
-          : freshInstances(options.tasks!, options.count ?? 200, options.seed ?? ctx.config.seed, await promptsIn((options.exclude ?? []).map(abs)), WHO);
+          : freshInstances(
+              options.tasks!,
+              options.count ?? 200,
+              options.seed ?? ctx.config.seed,
+              await promptsIn((options.exclude ?? []).map(abs)),
+              WHO,
+            );
         const tokenizer: Tokenizer = await ctx.hooks.loadTokenizer();
         const template = options.chat ? await chatTemplateOf(ctx) : undefined;
         // Special tokens a template writes must be their single ids, as in training.
-        const special = { eosId: tokenizer.eosId, decode: (ids: ArrayLike<number>) => tokenizer.decode(ids), encode: (t: string) => tokenizer.encode(t, { allowSpecial: true }) };
+        const special = {
+          eosId: tokenizer.eosId,
+          decode: (ids: ArrayLike<number>) => tokenizer.decode(ids),
+          encode: (t: string) => tokenizer.encode(t, { allowSpecial: true }),
+        };
         const generator = createModelGenerator(toEngine(model, ctx.hooks, WHO), special);
         const stop = options.stop ?? (template ? [...template.stop] : ['\n']);
         let correct = 0;
@@ -85,15 +102,28 @@ export function taskAccuracy(options: TaskAccuracyOptions): KilnPlugin {
         for (const item of items) {
           const prompt = template ? template.render([{ role: 'user', content: item.prompt }]) : item.prompt;
           let reply = '';
-          for await (const chunk of generator.generate(prompt, { temperature: 0, maxTokens: options.maxTokens ?? 32, stop })) reply += chunk.text;
+          for await (const chunk of generator.generate(prompt, {
+            temperature: 0,
+            maxTokens: options.maxTokens ?? 32,
+            stop,
+          }))
+            reply += chunk.text;
           if (norm(reply) === norm(item.answer)) correct++;
           if (shown.length < (options.show ?? 3)) shown.push({ prompt: item.prompt, answer: item.answer, reply });
         }
         const n = items.length;
         const { low, high } = wilsonInterval(correct, n);
         const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
-        ctx.logger.info(`${name}: accuracy ${pct(correct / n)} (95% CI ${pct(low)}–${pct(high)}; ${correct}/${n})`, { examples: shown });
-        return { [`${name}/accuracy`]: correct / n, [`${name}/ci_low`]: low, [`${name}/ci_high`]: high, [`${name}/correct`]: correct, [`${name}/n`]: n };
+        ctx.logger.info(`${name}: accuracy ${pct(correct / n)} (95% CI ${pct(low)}–${pct(high)}; ${correct}/${n})`, {
+          examples: shown,
+        });
+        return {
+          [`${name}/accuracy`]: correct / n,
+          [`${name}/ci_low`]: low,
+          [`${name}/ci_high`]: high,
+          [`${name}/correct`]: correct,
+          [`${name}/n`]: n,
+        };
       },
     },
   };

@@ -49,7 +49,8 @@ export async function readTaskItems(file: string): Promise<TaskItem[]> {
     const meta = value.meta as { answer?: unknown } | undefined;
     const answer = value.answer ?? meta?.answer;
     if (prompt === undefined || prompt === '') throw new Error(`${where}: no "prompt" string (or user message)`);
-    if (typeof answer !== 'string' && typeof answer !== 'number') throw new Error(`${where}: no "answer" (or meta.answer) string`);
+    if (typeof answer !== 'string' && typeof answer !== 'number')
+      throw new Error(`${where}: no "answer" (or meta.answer) string`);
     return { prompt, answer: String(answer) };
   });
   if (items.length === 0) throw new Error(`${file}: no items`);
@@ -59,22 +60,32 @@ export async function readTaskItems(file: string): Promise<TaskItem[]> {
 /** Every prompt in these files (training data a fresh instance must not repeat). */
 export async function promptsIn(files: readonly string[]): Promise<Set<string>> {
   const seen = new Set<string>();
-  for (const file of files) for (const { value } of await jsonLines(file)) {
-    const p = promptOf(value);
-    if (p !== undefined) seen.add(p);
-  }
+  for (const file of files)
+    for (const { value } of await jsonLines(file)) {
+      const p = promptOf(value);
+      if (p !== undefined) seen.add(p);
+    }
   return seen;
 }
 
 /** `count` distinct instances, the families in turn, none of whose prompts is in `exclude`. */
-export function freshInstances(sources: readonly TaskSource[], count: number, seed: number, exclude: ReadonlySet<string>, where: string): TaskItem[] {
+export function freshInstances(
+  sources: readonly TaskSource[],
+  count: number,
+  seed: number,
+  exclude: ReadonlySet<string>,
+  where: string,
+): TaskItem[] {
   if (sources.length === 0) throw new Error(`${where}: "tasks" is empty`);
   const rng = createRng(seed);
   const seen = new Set(exclude);
   const out: TaskItem[] = [];
   let tries = 0;
   while (out.length < count) {
-    if (++tries > count * 100) throw new Error(`${where}: found only ${out.length} of ${count} instances unseen in training (the task space is too small)`);
+    if (++tries > count * 100)
+      throw new Error(
+        `${where}: found only ${out.length} of ${count} instances unseen in training (the task space is too small)`,
+      );
     const inst = sources[out.length % sources.length].sample(rng);
     if (seen.has(inst.prompt)) continue;
     seen.add(inst.prompt);

@@ -45,16 +45,23 @@ async function readItems(file: string): Promise<Array<{ item: unknown; where: st
 export function checkChoiceItem(item: unknown, where: string): ChoiceItem {
   const o = item as Partial<ChoiceItem>;
   if (typeof o?.context !== 'string') throw new Error(`${where}: "context" must be a string`);
-  if (!Array.isArray(o.choices) || o.choices.length < 2 || !o.choices.every((c) => typeof c === 'string' && c.length > 0))
+  if (
+    !Array.isArray(o.choices) ||
+    o.choices.length < 2 ||
+    !o.choices.every((c) => typeof c === 'string' && c.length > 0)
+  )
     throw new Error(`${where}: "choices" must be at least 2 non-empty strings`);
   if (!(Number.isInteger(o.answer) && o.answer! >= 0 && o.answer! < o.choices.length))
-    throw new Error(`${where}: "answer" must be an index into choices (0..${o.choices.length - 1}), got ${JSON.stringify(o.answer)}`);
+    throw new Error(
+      `${where}: "answer" must be an index into choices (0..${o.choices.length - 1}), got ${JSON.stringify(o.answer)}`,
+    );
   return { context: o.context, choices: o.choices, answer: o.answer! };
 }
 
 export function checkAnswerItem(item: unknown, where: string): AnswerItem {
   const o = item as Partial<AnswerItem>;
-  if (typeof o?.prompt !== 'string' || o.prompt.length === 0) throw new Error(`${where}: "prompt" must be a non-empty string`);
+  if (typeof o?.prompt !== 'string' || o.prompt.length === 0)
+    throw new Error(`${where}: "prompt" must be a non-empty string`);
   if (typeof o.answer !== 'string') throw new Error(`${where}: "answer" must be a string`);
   return { prompt: o.prompt, answer: o.answer };
 }

@@ -1,17 +1,25 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
 import { createKiln, createMemoryLogger } from '@kiln/core';
-import gpt2, { GPT2, Gpt2Engine } from '@kiln/gpt2';
-import { ReferenceBackend, createRng, noGrad, tidy } from '@kiln/tensor';
+import {
+  type ChoiceItem,
+  engineLogLikelihood,
+  exactAnswer,
+  loadChoiceItems,
+  multipleChoice,
+  scoreMultipleChoice,
+} from '@kiln/eval';
 import { uncachedNextTokenModel } from '@kiln/generate';
+import gpt2, { GPT2, Gpt2Engine } from '@kiln/gpt2';
 import { createTextGenerator } from '@kiln/sampling';
-import { engineLogLikelihood, exactAnswer, loadChoiceItems, multipleChoice, scoreMultipleChoice, type ChoiceItem } from '@kiln/eval';
+import { createRng, noGrad, ReferenceBackend, tidy } from '@kiln/tensor';
+import { describe, expect, it } from 'vitest';
 
 // A unigram character model, so every log-likelihood is computed by hand: P(a)=.5, P(b)=.3, P(c)=.2.
 const P: Record<string, number> = { a: 0.5, b: 0.3, c: 0.2 };
-const unigram = async (_context: string, continuation: string) => [...continuation].reduce((s, ch) => s + Math.log(P[ch]), 0);
+const unigram = async (_context: string, continuation: string) =>
+  [...continuation].reduce((s, ch) => s + Math.log(P[ch]), 0);
 
 const MINI: ChoiceItem[] = [
   { context: 'q1', choices: ['a', 'b'], answer: 0 }, //    ll: -0.69 | -1.20 → 0 ✓   per byte: same → 0 ✓
@@ -77,15 +85,35 @@ describe('exact answer', () => {
   it('scores greedy answers against the expected text (trimmed, case-folded)', async () => {
     const model = new GPT2(config, new ReferenceBackend(), createRng(6));
     // What greedy decoding produces, computed without the cache.
-    const gen = createTextGenerator({ name: 't', model: uncachedNextTokenModel(Gpt2Engine.fromGpt2(model)), tokenizer });
+    const gen = createTextGenerator({
+      name: 't',
+      model: uncachedNextTokenModel(Gpt2Engine.fromGpt2(model)),
+      tokenizer,
+    });
     let greedy = '';
     for await (const c of gen.generate('hi', { temperature: 0, maxTokens: 4, stop: ['\n'] })) greedy += c.text;
-    const plugin = exactAnswer({ items: [{ prompt: 'hi', answer: ` ${greedy.toUpperCase()} ` }, { prompt: 'hi', answer: 'zzz' }], maxTokens: 4, tokenizer, name: 'qa' });
-    const kiln = await createKiln({ cwd: tmpdir(), logger: createMemoryLogger(), config: { plugins: [gpt2(), plugin] } });
-    const scores = await (plugin.evaluator as { evaluate: (m: unknown, c: unknown) => Promise<Record<string, number>> }).evaluate(model, kiln.context());
+    const plugin = exactAnswer({
+      items: [
+        { prompt: 'hi', answer: ` ${greedy.toUpperCase()} ` },
+        { prompt: 'hi', answer: 'zzz' },
+      ],
+      maxTokens: 4,
+      tokenizer,
+      name: 'qa',
+    });
+    const kiln = await createKiln({
+      cwd: tmpdir(),
+      logger: createMemoryLogger(),
+      config: { plugins: [gpt2(), plugin] },
+    });
+    const scores = await (
+      plugin.evaluator as { evaluate: (m: unknown, c: unknown) => Promise<Record<string, number>> }
+    ).evaluate(model, kiln.context());
     expect(greedy.length).toBeGreaterThan(0);
     expect(scores['qa/exact_match']).toBe(0.5);
-    expect(() => exactAnswer({ items: [{ prompt: '', answer: 'x' }] })).toThrow('kiln:eval-exact-answer: items[0]: "prompt" must be a non-empty string');
+    expect(() => exactAnswer({ items: [{ prompt: '', answer: 'x' }] })).toThrow(
+      'kiln:eval-exact-answer: items[0]: "prompt" must be a non-empty string',
+    );
     await kiln.close();
   });
 });

@@ -1,20 +1,31 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
-import { GPT2, Gpt2Engine, fromHFConfig } from '@kiln/gpt2';
-import { ReferenceBackend, parseSafetensors } from '@kiln/tensor';
 import { sequencePerplexity } from '@kiln/eval';
+import { fromHFConfig, GPT2, Gpt2Engine } from '@kiln/gpt2';
+import { parseSafetensors, ReferenceBackend } from '@kiln/tensor';
+import { describe, expect, it } from 'vitest';
 
 const DIR = fileURLToPath(new URL('../../../test/fixtures/gpt2-tiny/', import.meta.url));
 
 function fixtureModel() {
   const st = (name: string) => parseSafetensors(readFileSync(DIR + name), DIR + name);
-  const model = new GPT2(fromHFConfig(JSON.parse(readFileSync(DIR + 'config.json', 'utf8')), DIR + 'config.json'), new ReferenceBackend());
+  const model = new GPT2(
+    fromHFConfig(JSON.parse(readFileSync(DIR + 'config.json', 'utf8')), DIR + 'config.json'),
+    new ReferenceBackend(),
+  );
   const init = st('init.safetensors');
-  model.loadStateDict(new Map([...init.tensors].map(([n, t]) => [n, { shape: t.shape, data: t.data as Float32Array }])), 'init.safetensors');
+  model.loadStateDict(
+    new Map([...init.tensors].map(([n, t]) => [n, { shape: t.shape, data: t.data as Float32Array }])),
+    'init.safetensors',
+  );
   const batch = st('batch.safetensors');
   const meta = JSON.parse(readFileSync(DIR + 'fixture.json', 'utf8')) as { B: number; T: number; loss: number };
-  return { model, inputs: batch.tensors.get('inputs')!.data as Int32Array, targets: batch.tensors.get('targets')!.data as Int32Array, meta };
+  return {
+    model,
+    inputs: batch.tensors.get('inputs')!.data as Int32Array,
+    targets: batch.tensors.get('targets')!.data as Int32Array,
+    meta,
+  };
 }
 
 describe('perplexity on the PyTorch GPT-2 fixture', () => {
@@ -28,7 +39,11 @@ describe('perplexity on the PyTorch GPT-2 fixture', () => {
     // Row by row (B = 1) gives the same total.
     let nll = 0;
     for (let b = 0; b < meta.B; b++) {
-      const row = await engine.tokenLosses(inputs.slice(b * meta.T, (b + 1) * meta.T), targets.slice(b * meta.T, (b + 1) * meta.T), 1);
+      const row = await engine.tokenLosses(
+        inputs.slice(b * meta.T, (b + 1) * meta.T),
+        targets.slice(b * meta.T, (b + 1) * meta.T),
+        1,
+      );
       nll += row.reduce((s, l) => s + l, 0);
     }
     expect(Math.abs(Math.exp(nll / (meta.B * meta.T)) / Math.exp(meta.loss) - 1)).toBeLessThan(1e-5);

@@ -14,29 +14,43 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { GPT2, gpt2Gguf } from '@kiln/gpt2';
-import { ReferenceBackend, createRng } from '@kiln/tensor';
 import { exportGgufFromDir } from '@kiln/export';
+import { GPT2, gpt2Gguf } from '@kiln/gpt2';
+import { createRng, ReferenceBackend } from '@kiln/tensor';
 
 const type = process.argv[2] ?? 'f32';
 const STEPS = 20;
-if (!process.env.NODE_LLAMA_CPP) throw new Error('set NODE_LLAMA_CPP to the node-llama-cpp package directory (see the comment at the top)');
+if (!process.env.NODE_LLAMA_CPP)
+  throw new Error('set NODE_LLAMA_CPP to the node-llama-cpp package directory (see the comment at the top)');
 const { getLlama } = await import(pathToFileURL(join(process.env.NODE_LLAMA_CPP, 'dist/index.js')).href);
 
 // GPT-2's byte-level alphabet as a 256-token vocabulary plus <|endoftext|>.
 const bytes = [];
-for (const [a, b] of [[33, 126], [161, 172], [174, 255]]) for (let i = a; i <= b; i++) bytes.push(i);
+for (const [a, b] of [
+  [33, 126],
+  [161, 172],
+  [174, 255],
+])
+  for (let i = a; i <= b; i++) bytes.push(i);
 const chars = [...bytes];
-for (let b = 0, extra = 0; b < 256; b++) if (!bytes.includes(b)) (bytes.push(b), chars.push(256 + extra++));
+for (let b = 0, extra = 0; b < 256; b++) if (!bytes.includes(b)) bytes.push(b), chars.push(256 + extra++);
 const vocab = Object.fromEntries(bytes.map((b, i) => [String.fromCodePoint(chars[i]), b]));
 const dir = mkdtempSync(join(tmpdir(), 'kiln-llama-check-'));
-writeFileSync(join(dir, 'tokenizer.json'), JSON.stringify({ version: '1.0', added_tokens: [{ id: 256, content: '<|endoftext|>', special: true }], model: { type: 'BPE', vocab, merges: [] } }));
+writeFileSync(
+  join(dir, 'tokenizer.json'),
+  JSON.stringify({
+    version: '1.0',
+    added_tokens: [{ id: 256, content: '<|endoftext|>', special: true }],
+    model: { type: 'BPE', vocab, merges: [] },
+  }),
+);
 
 // Weights larger than GPT-2's init (std 0.3) so that logits are far apart.
 const model = new GPT2({ vocabSize: 257, nPositions: 64, nLayer: 2, nEmbd: 64, nHead: 4 }, new ReferenceBackend());
 const rng = createRng(7);
 const state = await model.stateDict();
-for (const [name, t] of state) if (!/ln_\w*\.weight$/.test(name)) for (let i = 0; i < t.data.length; i++) t.data[i] = rng.normal() * 0.3;
+for (const [name, t] of state)
+  if (!/ln_\w*\.weight$/.test(name)) for (let i = 0; i < t.data.length; i++) t.data[i] = rng.normal() * 0.3;
 model.loadStateDict(state, 'llama-cpp-check');
 await model.save(dir);
 const gguf = join(dir, `tiny-${type}.gguf`);
@@ -61,7 +75,9 @@ for await (const token of sequence.evaluate(prompt, { temperature: 0 })) if (cpp
 
 const firstDiff = kiln.findIndex((t, i) => t !== cpp[i]);
 const agreed = firstDiff === -1 ? STEPS : firstDiff;
-console.table([{ type, steps: STEPS, agreedPrefix: agreed, gapAtFirstDiff: firstDiff === -1 ? null : +gaps[firstDiff].toFixed(5) }]);
+console.table([
+  { type, steps: STEPS, agreedPrefix: agreed, gapAtFirstDiff: firstDiff === -1 ? null : +gaps[firstDiff].toFixed(5) },
+]);
 console.log('kiln     ', kiln.join(' '));
 console.log('llama.cpp', cpp.join(' '));
 const real = firstDiff !== -1 && gaps[firstDiff] > 0.01;

@@ -41,7 +41,8 @@ async function checkSafetensors(source: string | Uint8Array): Promise<void> {
       const lenBuf = Buffer.alloc(8);
       await fh.read(lenBuf, 0, 8, 0);
       const n = Number(lenBuf.readBigUInt64LE(0));
-      if (n <= 0 || n > 100_000_000 || 8 + n > size) throw new Error(`Hugging Face export: ${where} is not a safetensors file (bad header length)`);
+      if (n <= 0 || n > 100_000_000 || 8 + n > size)
+        throw new Error(`Hugging Face export: ${where} is not a safetensors file (bad header length)`);
       head = Buffer.alloc(n);
       await fh.read(head, 0, n, 8);
     } finally {
@@ -50,12 +51,14 @@ async function checkSafetensors(source: string | Uint8Array): Promise<void> {
   } else {
     size = source.length;
     const n = source.length >= 8 ? Number(Buffer.from(source.buffer, source.byteOffset, 8).readBigUInt64LE(0)) : -1;
-    if (n <= 0 || 8 + n > size) throw new Error(`Hugging Face export: ${where} is not a safetensors file (bad header length)`);
+    if (n <= 0 || 8 + n > size)
+      throw new Error(`Hugging Face export: ${where} is not a safetensors file (bad header length)`);
     head = source.subarray(8, 8 + n);
   }
   try {
     const header = JSON.parse(new TextDecoder().decode(head));
-    if (typeof header !== 'object' || header === null || Array.isArray(header)) throw new Error('header is not an object');
+    if (typeof header !== 'object' || header === null || Array.isArray(header))
+      throw new Error('header is not an object');
   } catch (e) {
     throw new Error(`Hugging Face export: ${where} is not a safetensors file (${(e as Error).message})`);
   }
@@ -74,7 +77,8 @@ async function copyAtomic(from: string, to: string): Promise<void> {
 
 /** Writes the directory; returns the file names written. */
 export async function exportHuggingFace(outDir: string, input: HuggingFaceExportInput): Promise<string[]> {
-  if (typeof input.config?.model_type !== 'string') throw new Error('Hugging Face export: config.model_type must be a string (e.g. "gpt2")');
+  if (typeof input.config?.model_type !== 'string')
+    throw new Error('Hugging Face export: config.model_type must be a string (e.g. "gpt2")');
   await checkSafetensors(input.weights);
   await mkdir(outDir, { recursive: true });
   const written: string[] = [];
@@ -99,7 +103,8 @@ export async function exportHuggingFace(outDir: string, input: HuggingFaceExport
       throw new Error(`Hugging Face export: ${input.tokenizer} is not JSON: ${(e as Error).message}`);
     }
   } else tokenizer = input.tokenizer;
-  if (typeof tokenizer.model !== 'object') throw new Error('Hugging Face export: tokenizer.json has no "model" section');
+  if (typeof tokenizer.model !== 'object')
+    throw new Error('Hugging Face export: tokenizer.json has no "model" section');
   await put('tokenizer.json', json(tokenizer));
 
   const c = input.config;
@@ -125,7 +130,8 @@ export async function exportHuggingFace(outDir: string, input: HuggingFaceExport
   await put('generation_config.json', json({ ...generation, ...input.generationConfig }));
 
   for (const [name, data] of Object.entries(input.extraFiles ?? {})) {
-    if (basename(name) !== name) throw new Error(`Hugging Face export: extra file name '${name}' must not contain a directory`);
+    if (basename(name) !== name)
+      throw new Error(`Hugging Face export: extra file name '${name}' must not contain a directory`);
     await put(name, data);
   }
   return written;

@@ -17,7 +17,7 @@ import type { GgufConversion, ModelEngine } from '@kiln/tensor';
 import { exportGgufFromDir } from './gguf/from-dir.js';
 import type { TensorType } from './gguf/types.js';
 import { exportHuggingFace } from './huggingface.js';
-import { runChatTemplate, tokenizerIds, type RunFiles, type SpecialTokens } from './run-metadata.js';
+import { type RunFiles, runChatTemplate, type SpecialTokens, tokenizerIds } from './run-metadata.js';
 
 interface ExportContext {
   logger: { info(message: string, data?: Record<string, unknown>): void };
@@ -33,7 +33,11 @@ interface ExportContext {
 interface ExporterPlugin {
   name: string;
   version: string;
-  exporter: { name: string; format: string; export(model: unknown, outDir: string, ctx: ExportContext): Promise<string[]> };
+  exporter: {
+    name: string;
+    format: string;
+    export(model: unknown, outDir: string, ctx: ExportContext): Promise<string[]>;
+  };
 }
 
 /** The model saved by its engine to a temporary folder (config.json + model.safetensors), removed afterwards. */
@@ -68,11 +72,22 @@ export function huggingface(options: HuggingFacePluginOptions = {}): ExporterPlu
         const chatTemplate = await runChatTemplate(ctx.runDir);
         const files = await withSavedModel(engine, async (dir) => {
           // Special-token ids from the tokenizer the run used, not the architecture's default guess.
-          const config: Record<string, unknown> = { ...(JSON.parse(await readFile(join(dir, 'config.json'), 'utf8')) as Record<string, unknown>), ...tokenizerIds(tok) };
+          const config: Record<string, unknown> = {
+            ...(JSON.parse(await readFile(join(dir, 'config.json'), 'utf8')) as Record<string, unknown>),
+            ...tokenizerIds(tok),
+          };
           if (config.quantization_config !== undefined) {
-            throw new Error(`${who}: the ${engine.architecture} model has quantized matrices (Kiln's group-wise int8/int4), which Hugging Face cannot load; export the f32 model (export.model: 'train'), GGUF q8_0 quantizes on its own`);
+            throw new Error(
+              `${who}: the ${engine.architecture} model has quantized matrices (Kiln's group-wise int8/int4), which Hugging Face cannot load; export the f32 model (export.model: 'train'), GGUF q8_0 quantizes on its own`,
+            );
           }
-          return exportHuggingFace(outDir, { weights: join(dir, 'model.safetensors'), config, tokenizer, generationConfig: options.generationConfig, chatTemplate });
+          return exportHuggingFace(outDir, {
+            weights: join(dir, 'model.safetensors'),
+            config,
+            tokenizer,
+            generationConfig: options.generationConfig,
+            chatTemplate,
+          });
         });
         ctx.logger.info(`exported Hugging Face layout to ${outDir}`);
         return files;
@@ -91,7 +106,8 @@ export interface GgufPluginOptions {
 /** A GGUF file for llama.cpp-family tools in export/gguf/. */
 export function gguf(options: GgufPluginOptions = {}): ExporterPlugin {
   const type = options.type ?? 'f16';
-  if (!['f32', 'f16', 'q8_0'].includes(type)) throw new Error(`kiln:export-gguf: type must be 'f32', 'f16' or 'q8_0', got '${String(type)}'`);
+  if (!['f32', 'f16', 'q8_0'].includes(type))
+    throw new Error(`kiln:export-gguf: type must be 'f32', 'f16' or 'q8_0', got '${String(type)}'`);
   const file = options.file ?? `model-${type}.gguf`;
   return {
     name: 'kiln:export-gguf',
@@ -102,7 +118,10 @@ export function gguf(options: GgufPluginOptions = {}): ExporterPlugin {
       async export(model, outDir, ctx) {
         const engine = ctx.hooks.engine(model, 'kiln:export-gguf');
         const conversion = ctx.hooks.architecture(engine.architecture).gguf;
-        if (!conversion) throw new Error(`kiln:export-gguf: architecture '${engine.architecture}' has no GGUF conversion (llama.cpp has no layout for it); export it with huggingface()`);
+        if (!conversion)
+          throw new Error(
+            `kiln:export-gguf: architecture '${engine.architecture}' has no GGUF conversion (llama.cpp has no layout for it); export it with huggingface()`,
+          );
         const tokenizer = (await ctx.hooks.loadTokenizer()).toJSON();
         const out = join(outDir, file);
         const size = await withSavedModel(engine, async (dir) => {

@@ -23,10 +23,19 @@ const BOS = ['<|begin_of_text|>', '<s>', '<bos>', '[CLS]'];
 const PAD = ['<pad>', '[PAD]', '<|pad|>'];
 
 /** bos/eos/pad ids for config.json and generation_config.json: bos falls back to eos (GPT-2's convention). */
-export function tokenizerIds(tokenizer: SpecialTokens): { bos_token_id: number; eos_token_id: number; pad_token_id?: number } {
-  const find = (names: readonly string[]) => names.map((n) => tokenizer.specialTokens[n]).find((id) => id !== undefined);
+export function tokenizerIds(tokenizer: SpecialTokens): {
+  bos_token_id: number;
+  eos_token_id: number;
+  pad_token_id?: number;
+} {
+  const find = (names: readonly string[]) =>
+    names.map((n) => tokenizer.specialTokens[n]).find((id) => id !== undefined);
   const pad = find(PAD);
-  return { bos_token_id: find(BOS) ?? tokenizer.eosId, eos_token_id: tokenizer.eosId, ...(pad !== undefined && { pad_token_id: pad }) };
+  return {
+    bos_token_id: find(BOS) ?? tokenizer.eosId,
+    eos_token_id: tokenizer.eosId,
+    ...(pad !== undefined && { pad_token_id: pad }),
+  };
 }
 
 interface RunState {
@@ -40,7 +49,9 @@ interface RunState {
  */
 export async function runChatTemplate(runDir: RunFiles): Promise<string | undefined> {
   const state = await runDir.readJson<RunState>('state.json');
-  const dirs = [state?.modelDir, state?.stages?.align?.modelDir, state?.stages?.finetune?.modelDir].filter((d): d is string => d !== undefined);
+  const dirs = [state?.modelDir, state?.stages?.align?.modelDir, state?.stages?.finetune?.modelDir].filter(
+    (d): d is string => d !== undefined,
+  );
   for (const dir of dirs) {
     const text = await readFile(join(runDir.path(dir), 'tokenizer_config.json'), 'utf8').catch(() => undefined);
     if (text === undefined) continue;

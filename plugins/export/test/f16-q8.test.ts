@@ -52,7 +52,8 @@ describe('q8_0', () => {
     for (let b = 0; b < 40; b++) {
       const block = x.subarray(b * 32, b * 32 + 32);
       const step = Math.max(...block.map(Math.abs)) / 127;
-      for (let j = 0; j < 32; j++) expect(Math.abs(y[b * 32 + j] - block[j])).toBeLessThanOrEqual(step * 0.5 + step * 2 ** -10 * 127);
+      for (let j = 0; j < 32; j++)
+        expect(Math.abs(y[b * 32 + j] - block[j])).toBeLessThanOrEqual(step * 0.5 + step * 2 ** -10 * 127);
     }
     expect(() => quantizeQ8_0(new Float32Array(33))).toThrow(/multiple of 32/);
   });

@@ -1,9 +1,9 @@
-import { gguf, GGMLQuantizationType, GGUFValueType } from '@huggingface/gguf';
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { GGMLQuantizationType, GGUFValueType, gguf } from '@huggingface/gguf';
 import { describe, expect, it } from 'vitest';
-import { encodeTensorData, kv, writeGguf, type GgufTensor } from '../src/index.js';
+import { encodeTensorData, type GgufTensor, kv, writeGguf } from '../src/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kiln-gguf-'));
 
@@ -62,7 +62,11 @@ describe('writeGguf → @huggingface/gguf', () => {
     expect(m['test.i64']).toEqual({ value: -(2n ** 62n), type: GGUFValueType.INT64 });
     expect(m['test.bool']).toEqual({ value: true, type: GGUFValueType.BOOL });
     expect(m['test.string']).toEqual({ value: 'héllo 中文 🙂', type: GGUFValueType.STRING });
-    expect(m['test.strings']).toEqual({ value: ['a', '', 'Ġthe'], type: GGUFValueType.ARRAY, subType: GGUFValueType.STRING });
+    expect(m['test.strings']).toEqual({
+      value: ['a', '', 'Ġthe'],
+      type: GGUFValueType.ARRAY,
+      subType: GGUFValueType.STRING,
+    });
     expect(m['test.i32s']).toEqual({ value: [1, -2, 3], type: GGUFValueType.ARRAY, subType: GGUFValueType.INT32 });
     expect(m['test.f32s']).toEqual({ value: [0.25, -1], type: GGUFValueType.ARRAY, subType: GGUFValueType.FLOAT32 });
     expect(m['test.bools']).toEqual({ value: [true, false], type: GGUFValueType.ARRAY, subType: GGUFValueType.BOOL });
@@ -77,7 +81,11 @@ describe('writeGguf → @huggingface/gguf', () => {
         { name: 'c.q8_0', shape: [4, 64], type: 'q8_0', data: rand(256, 3) },
         { name: 'd.q8_0.3d', shape: [2, 3, 32], type: 'q8_0', data: rand(192, 4) },
       ];
-      const size = await writeGguf(path, { metadata: { 'general.architecture': kv.string('test') }, tensors, alignment });
+      const size = await writeGguf(path, {
+        metadata: { 'general.architecture': kv.string('test') },
+        tensors,
+        alignment,
+      });
       const back = await readBack(path);
       expect(back.size).toBe(size);
       expect(back.tensorInfos.map((t) => t.name)).toEqual(tensors.map((t) => t.name));
@@ -90,7 +98,8 @@ describe('writeGguf → @huggingface/gguf', () => {
       ]);
       expect(Number(back.tensorDataOffset) % alignment).toBe(0);
       for (const info of back.tensorInfos) expect(Number(info.offset) % alignment).toBe(0);
-      if (alignment !== 32) expect(back.typedMetadata['general.alignment']).toEqual({ value: alignment, type: GGUFValueType.UINT32 });
+      if (alignment !== 32)
+        expect(back.typedMetadata['general.alignment']).toEqual({ value: alignment, type: GGUFValueType.UINT32 });
       for (const t of tensors) {
         const expected = encodeTensorData(t);
         expect(Buffer.from(back.raw(t.name, expected.length)).equals(Buffer.from(expected)), t.name).toBe(true);
@@ -104,12 +113,17 @@ describe('writeGguf → @huggingface/gguf', () => {
 
   it('refuses bad tensors and values by name', async () => {
     const w = (t: Partial<GgufTensor>, metadata = {}) =>
-      writeGguf(join(dir, 'bad.gguf'), { metadata, tensors: [{ name: 't', shape: [32], type: 'f32', data: new Float32Array(32), ...t }] });
+      writeGguf(join(dir, 'bad.gguf'), {
+        metadata,
+        tensors: [{ name: 't', shape: [32], type: 'f32', data: new Float32Array(32), ...t }],
+      });
     await expect(w({ shape: [4, 4] })).rejects.toThrow(/'t'.*holds 16 values but data has 32/);
     await expect(w({ type: 'q8_0', shape: [2, 16] })).rejects.toThrow(/multiple of 32/);
     await expect(w({ name: 'x'.repeat(64) })).rejects.toThrow(/1\.\.63 bytes/);
     await expect(w({}, { 'k.u8': kv.u8(300) })).rejects.toThrow(/'k.u8'.*not a valid u8/);
     await expect(w({}, { 'k.arr': kv.array('u32', [1, -1]) })).rejects.toThrow(/'k.arr'\[1\]/);
-    await expect(writeGguf(join(dir, 'bad.gguf'), { metadata: {}, tensors: [], alignment: 48 })).rejects.toThrow(/power of two/);
+    await expect(writeGguf(join(dir, 'bad.gguf'), { metadata: {}, tensors: [], alignment: 48 })).rejects.toThrow(
+      /power of two/,
+    );
   });
 });

@@ -1,9 +1,9 @@
-import { gguf, GGMLQuantizationType, GGUFValueType } from '@huggingface/gguf';
-import { GPT2, gpt2Gguf, gpt2TensorName } from '@kiln/gpt2';
-import { ReferenceBackend } from '@kiln/tensor';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { GGMLQuantizationType, GGUFValueType, gguf } from '@huggingface/gguf';
+import { GPT2, gpt2Gguf, gpt2TensorName } from '@kiln/gpt2';
+import { ReferenceBackend } from '@kiln/tensor';
 import { describe, expect, it } from 'vitest';
 import { dequantizeQ8_0, exportGgufFromDir, f16ToF32, modelGguf, writeGguf } from '../src/index.js';
 
@@ -30,10 +30,12 @@ async function readBack(path: string) {
     const shape = info.shape.map(Number);
     const count = shape.reduce((a, b) => a * b, 1);
     const start = Number(parsed.tensorDataOffset + info.offset);
-    const view = (n: number) => new Uint8Array(bytes.buffer.slice(bytes.byteOffset + start, bytes.byteOffset + start + n));
+    const view = (n: number) =>
+      new Uint8Array(bytes.buffer.slice(bytes.byteOffset + start, bytes.byteOffset + start + n));
     let data: Float32Array;
     if (info.dtype === GGMLQuantizationType.F32) data = new Float32Array(view(count * 4).buffer);
-    else if (info.dtype === GGMLQuantizationType.F16) data = Float32Array.from(new Uint16Array(view(count * 2).buffer), f16ToF32);
+    else if (info.dtype === GGMLQuantizationType.F16)
+      data = Float32Array.from(new Uint16Array(view(count * 2).buffer), f16ToF32);
     else data = dequantizeQ8_0(view((count / 32) * 34), count);
     return { shape, dtype: info.dtype, data };
   };
@@ -118,7 +120,9 @@ describe('GPT-2 as llama.cpp GGUF', () => {
     const t = (shape: number[], v = 0.5) => ({ shape, data: new Float32Array(shape.reduce((a, b) => a * b)).fill(v) });
     const file = modelGguf(gpt2Gguf, {
       config: { n_embd: e, n_layer: 0, n_head: 2, n_positions: 4, vocab_size: 64 },
-      tensors: new Map(Object.entries({ 'wte.weight': t([64, e]), 'wpe.weight': t([4, e]), 'lm_head.weight': t([64, e], 0.25) })),
+      tensors: new Map(
+        Object.entries({ 'wte.weight': t([64, e]), 'wpe.weight': t([4, e]), 'lm_head.weight': t([64, e], 0.25) }),
+      ),
       tokenizer: tinyTokenizer(),
       type: 'q8_0',
     });
@@ -128,8 +132,12 @@ describe('GPT-2 as llama.cpp GGUF', () => {
       ['output.weight', 'f16'],
     ]);
     await writeGguf(join(dir, 'untied.gguf'), file);
-    expect(() => modelGguf(gpt2Gguf, { config: { n_embd: 8, n_layer: 1, n_head: 2, n_positions: 4, vocab_size: 64 }, tensors: new Map([['wte.weight', t([64, 8])]]), tokenizer: { model: { type: 'WordPiece' } } })).toThrow(
-      /BPE/,
-    );
+    expect(() =>
+      modelGguf(gpt2Gguf, {
+        config: { n_embd: 8, n_layer: 1, n_head: 2, n_positions: 4, vocab_size: 64 },
+        tensors: new Map([['wte.weight', t([64, 8])]]),
+        tokenizer: { model: { type: 'WordPiece' } },
+      }),
+    ).toThrow(/BPE/);
   });
 });

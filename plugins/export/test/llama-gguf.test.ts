@@ -1,9 +1,9 @@
-import { gguf, GGUFValueType } from '@huggingface/gguf';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { GGUFValueType, gguf } from '@huggingface/gguf';
 import { llamaGguf, llamaTensorName, permuteForRope } from '@kiln/llama';
+import { describe, expect, it } from 'vitest';
 import { modelGguf, writeGguf } from '../src/index.js';
 
 const tokenizer = {
@@ -37,7 +37,10 @@ describe('Llama as llama.cpp GGUF', () => {
 
   it('writes llama.* metadata, permuted q/k (by their own head counts) and leaves a tied head out', async () => {
     const E = 8;
-    const t = (shape: number[]) => ({ shape, data: Float32Array.from({ length: shape.reduce((a, b) => a * b) }, (_, i) => i) });
+    const t = (shape: number[]) => ({
+      shape,
+      data: Float32Array.from({ length: shape.reduce((a, b) => a * b) }, (_, i) => i),
+    });
     const embed = t([4, E]);
     const weights = {
       'model.embed_tokens.weight': embed,
@@ -48,14 +51,35 @@ describe('Llama as llama.cpp GGUF', () => {
       'model.layers.0.self_attn.k_proj.weight': t([4, E]),
       'model.layers.0.self_attn.v_proj.weight': t([4, E]),
     };
-    const config = { model_type: 'llama', vocab_size: 4, hidden_size: E, num_attention_heads: 2, num_key_value_heads: 1, num_hidden_layers: 1, intermediate_size: 16, max_position_embeddings: 32, rms_norm_eps: 1e-6, rope_theta: 500000, eos_token_id: 3 };
+    const config = {
+      model_type: 'llama',
+      vocab_size: 4,
+      hidden_size: E,
+      num_attention_heads: 2,
+      num_key_value_heads: 1,
+      num_hidden_layers: 1,
+      intermediate_size: 16,
+      max_position_embeddings: 32,
+      rms_norm_eps: 1e-6,
+      rope_theta: 500000,
+      eos_token_id: 3,
+    };
     const file = modelGguf(llamaGguf, { config, tensors: new Map(Object.entries(weights)), tokenizer, type: 'f32' });
-    expect(file.tensors.map((x) => x.name)).toEqual(['token_embd.weight', 'output_norm.weight', 'blk.0.attn_norm.weight', 'blk.0.attn_q.weight', 'blk.0.attn_k.weight', 'blk.0.attn_v.weight']);
+    expect(file.tensors.map((x) => x.name)).toEqual([
+      'token_embd.weight',
+      'output_norm.weight',
+      'blk.0.attn_norm.weight',
+      'blk.0.attn_q.weight',
+      'blk.0.attn_k.weight',
+      'blk.0.attn_v.weight',
+    ]);
     const q = file.tensors.find((x) => x.name === 'blk.0.attn_q.weight')!;
     expect(q.data).toEqual(permuteForRope(weights['model.layers.0.self_attn.q_proj.weight'].data, E, E, 2));
     const k = file.tensors.find((x) => x.name === 'blk.0.attn_k.weight')!;
     expect(k.data).toEqual(permuteForRope(weights['model.layers.0.self_attn.k_proj.weight'].data, 4, E, 1));
-    expect(file.tensors.find((x) => x.name === 'blk.0.attn_v.weight')!.data).toEqual(weights['model.layers.0.self_attn.v_proj.weight'].data);
+    expect(file.tensors.find((x) => x.name === 'blk.0.attn_v.weight')!.data).toEqual(
+      weights['model.layers.0.self_attn.v_proj.weight'].data,
+    );
 
     const path = join(mkdtempSync(join(tmpdir(), 'kiln-llama-gguf-')), 'llama.gguf');
     await writeGguf(path, file);

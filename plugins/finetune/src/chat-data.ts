@@ -12,16 +12,19 @@ export interface ChatRecord {
  * `{ prompt, response }` (optionally `system`). `where` names file:line in errors.
  */
 export function toChatRecord(value: unknown, where: string): ChatRecord {
-  if (typeof value !== 'object' || value === null) throw new Error(`${where}: expected an object, got ${JSON.stringify(value)}`);
+  if (typeof value !== 'object' || value === null)
+    throw new Error(`${where}: expected an object, got ${JSON.stringify(value)}`);
   const v = value as Record<string, unknown>;
   const meta = typeof v.meta === 'object' && v.meta !== null ? (v.meta as Record<string, unknown>) : undefined;
   if (Array.isArray(v.messages)) {
     const messages = v.messages.map((m, i) => {
       const mm = m as Partial<ChatMessage> | null;
-      if (typeof mm?.role !== 'string' || typeof mm.content !== 'string') throw new Error(`${where}: messages[${i}] needs string 'role' and 'content'`);
+      if (typeof mm?.role !== 'string' || typeof mm.content !== 'string')
+        throw new Error(`${where}: messages[${i}] needs string 'role' and 'content'`);
       return { role: mm.role, content: mm.content };
     });
-    if (!messages.some((m) => m.role === 'assistant')) throw new Error(`${where}: no assistant message, so nothing to learn`);
+    if (!messages.some((m) => m.role === 'assistant'))
+      throw new Error(`${where}: no assistant message, so nothing to learn`);
     return { messages, meta };
   }
   if (typeof v.prompt === 'string' && typeof v.response === 'string') {
@@ -30,7 +33,9 @@ export function toChatRecord(value: unknown, where: string): ChatRecord {
     messages.push({ role: 'user', content: v.prompt }, { role: 'assistant', content: v.response });
     return { messages, meta };
   }
-  throw new Error(`${where}: expected 'messages' (array) or 'prompt' and 'response' (strings); keys are ${Object.keys(v).join(', ')}`);
+  throw new Error(
+    `${where}: expected 'messages' (array) or 'prompt' and 'response' (strings); keys are ${Object.keys(v).join(', ')}`,
+  );
 }
 
 /** Read a JSONL file of chat records; blank lines are skipped. */

@@ -42,11 +42,16 @@ export interface TrainingChatTemplate {
 export const chatml: TrainingChatTemplate = jinjaTrainingTemplate(CHATML);
 
 /** The built-in templates by name (plugins add more through the chatTemplate hook). */
-export const CHAT_TEMPLATES: Record<string, TrainingChatTemplate> = Object.fromEntries(BUILTIN_CHAT_TEMPLATES.map((t) => [t.name, jinjaTrainingTemplate(t)]));
+export const CHAT_TEMPLATES: Record<string, TrainingChatTemplate> = Object.fromEntries(
+  BUILTIN_CHAT_TEMPLATES.map((t) => [t.name, jinjaTrainingTemplate(t)]),
+);
 
 export function chatTemplateByName(name: string, where: string): TrainingChatTemplate {
   const t = CHAT_TEMPLATES[name];
-  if (!t) throw new Error(`${where}: unknown chatTemplate '${name}' (known: ${Object.keys(CHAT_TEMPLATES).join(', ')}, 'tokenizer', or one a plugin adds)`);
+  if (!t)
+    throw new Error(
+      `${where}: unknown chatTemplate '${name}' (known: ${Object.keys(CHAT_TEMPLATES).join(', ')}, 'tokenizer', or one a plugin adds)`,
+    );
   return t;
 }
 
@@ -60,11 +65,14 @@ export function checkTemplateTokenizer(template: TrainingChatTemplate, tokenizer
   for (const tok of template.specialTokens) {
     const id = tokenizer.specialTokens[tok];
     if (id === undefined) {
-      problems.push(`'${tok}' is not a special token of the tokenizer (it has: ${Object.keys(tokenizer.specialTokens).join(', ') || 'none'})`);
+      problems.push(
+        `'${tok}' is not a special token of the tokenizer (it has: ${Object.keys(tokenizer.specialTokens).join(', ') || 'none'})`,
+      );
       continue;
     }
     const ids = tokenizer.encode(tok, { allowSpecial: true });
-    if (ids.length !== 1 || ids[0] !== id) problems.push(`'${tok}' encodes to [${ids.join(', ')}], not to its special id ${id}`);
+    if (ids.length !== 1 || ids[0] !== id)
+      problems.push(`'${tok}' encodes to [${ids.join(', ')}], not to its special id ${id}`);
   }
   if (problems.length) {
     throw new Error(

@@ -12,7 +12,8 @@ export function loraWeights(lora: LoraHandle, writer: string): { save(dir: strin
   return {
     async save(dir) {
       const tensors = new Map<string, { shape: number[]; data: Float32Array }>();
-      for (const [name, t] of lora.parameters()) tensors.set(name, { shape: [...t.shape], data: Float32Array.from((await t.toArray()) as Float32Array) });
+      for (const [name, t] of lora.parameters())
+        tensors.set(name, { shape: [...t.shape], data: Float32Array.from((await t.toArray()) as Float32Array) });
       await writeSafetensors(join(dir, LORA_FILE), tensors, { format: 'kiln-lora', writer });
       return [LORA_FILE];
     },
@@ -26,7 +27,8 @@ export async function loadLoraWeights(lora: LoraHandle, dir: string): Promise<vo
   for (const [name, t] of lora.parameters()) {
     const saved = file.tensors.get(name);
     if (!saved) throw new Error(`${path}: no tensor '${name}' (the checkpoint was written with other lora settings)`);
-    if (saved.shape.join('x') !== t.shape.join('x')) throw new Error(`${path}: '${name}' is ${saved.shape.join('x')}, the adapter is ${t.shape.join('x')}`);
+    if (saved.shape.join('x') !== t.shape.join('x'))
+      throw new Error(`${path}: '${name}' is ${saved.shape.join('x')}, the adapter is ${t.shape.join('x')}`);
     t.backend.write(t.buf, saved.data, t.offset);
   }
 }

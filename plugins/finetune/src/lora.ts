@@ -1,4 +1,4 @@
-import { Linear, Module, Tensor, add, linear, mulScalar, type Backend, type Rng } from '@kiln/tensor';
+import { add, type Backend, Linear, linear, Module, mulScalar, type Rng, Tensor } from '@kiln/tensor';
 
 export interface LoraOptions {
   /** Rank r of the update A·B. */
@@ -67,7 +67,9 @@ export function applyLora(model: Module, o: LoraOptions, rng: Rng): LoraHandle {
   const chosen = findLinears(model).filter(([n]) => targets.includes(n.split('.').pop()!));
   if (chosen.length === 0) {
     const names = [...new Set(findLinears(model).map(([n]) => n.split('.').pop()!))];
-    throw new Error(`lora.targets [${targets.join(', ')}] match no linear layer (the model has: ${names.join(', ') || 'none'})`);
+    throw new Error(
+      `lora.targets [${targets.join(', ')}] match no linear layer (the model has: ${names.join(', ') || 'none'})`,
+    );
   }
   const base = [...model.parameters().values()];
   for (const p of base) p.requiresGrad = false;
@@ -75,12 +77,19 @@ export function applyLora(model: Module, o: LoraOptions, rng: Rng): LoraHandle {
   const undo: Array<() => void> = [];
   const pairs: Array<{ lin: Linear; pair: LoraPair }> = [];
   for (const [name, lin] of chosen) {
-    const pair = new LoraPair(model.backend, lin.inFeatures, lin.outFeatures, Math.min(rank, lin.inFeatures, lin.outFeatures), rng);
+    const pair = new LoraPair(
+      model.backend,
+      lin.inFeatures,
+      lin.outFeatures,
+      Math.min(rank, lin.inFeatures, lin.outFeatures),
+      rng,
+    );
     adapters.set(`${name}.lora_A`, pair.A);
     adapters.set(`${name}.lora_B`, pair.B);
     pairs.push({ lin, pair });
     const plain = lin.forward;
-    lin.forward = (x: Tensor) => add(plain.call(lin, x), mulScalar(linear(linear(x, pair.A, null, 'in-out'), pair.B, null, 'in-out'), scale));
+    lin.forward = (x: Tensor) =>
+      add(plain.call(lin, x), mulScalar(linear(linear(x, pair.A, null, 'in-out'), pair.B, null, 'in-out'), scale));
     undo.push(() => {
       lin.forward = plain;
     });

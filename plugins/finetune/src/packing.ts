@@ -1,5 +1,5 @@
 import type { TokenBatches } from '@kiln/core';
-import { IGNORE_INDEX, createRng } from '@kiln/tensor';
+import { createRng, IGNORE_INDEX } from '@kiln/tensor';
 import type { SftExample } from './sft-example.js';
 
 /** A row of T tokens holding one or more whole examples. */
@@ -16,7 +16,12 @@ export interface PackedRow {
  * cut to T (the count is returned so the trainer can warn). With `pack: false`
  * every example gets its own row.
  */
-export function packExamples(examples: readonly SftExample[], T: number, padId: number, pack = true): { rows: PackedRow[]; truncated: number } {
+export function packExamples(
+  examples: readonly SftExample[],
+  T: number,
+  padId: number,
+  pack = true,
+): { rows: PackedRow[]; truncated: number } {
   const rows: Array<{ parts: SftExample[]; used: number }> = [];
   let truncated = 0;
   for (const ex0 of examples) {

@@ -1,11 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import type { KilnContext, Tokenizer } from '@kiln/core';
 import { createRng } from '@kiln/tensor';
+import { type ChatRecord, readChatJsonl } from './chat-data.js';
 import type { TrainingChatTemplate } from './chat-template.js';
-import { readChatJsonl, type ChatRecord } from './chat-data.js';
-import { encodeChat, encodeText, type SftExample } from './sft-example.js';
-import { packExamples, PackedBatches, type PackedRow } from './packing.js';
 import type { SftOptions } from './options.js';
+import { PackedBatches, type PackedRow, packExamples } from './packing.js';
+import { encodeChat, encodeText, type SftExample } from './sft-example.js';
 
 export interface SftData {
   train: PackedBatches;
@@ -31,7 +31,10 @@ export async function prepareSftData(
   let examples: SftExample[];
   if (o.data.text) {
     const text = await readFile(abs(o.data.text), 'utf8');
-    examples = text.split(/\n\s*\n/).filter((p) => p.trim()).map((p) => encodeText(p, tokenizer));
+    examples = text
+      .split(/\n\s*\n/)
+      .filter((p) => p.trim())
+      .map((p) => encodeText(p, tokenizer));
   } else {
     const chats = records ?? (await readChatJsonl(abs(o.data.chat!)));
     examples = chats.map((r) => encodeChat(r.messages, template, tokenizer));
@@ -43,10 +46,22 @@ export async function prepareSftData(
     [shuffled[i], shuffled[j]] = [shuffled[j], shuffled[i]];
   }
   const nVal = Math.max(1, Math.round(shuffled.length * o.data.valFraction));
-  if (shuffled.length - nVal < 1) throw new Error(`${where}: ${shuffled.length} examples are too few to hold out a validation share`);
+  if (shuffled.length - nVal < 1)
+    throw new Error(`${where}: ${shuffled.length} examples are too few to hold out a validation share`);
   const train = packExamples(shuffled.slice(nVal), T, tokenizer.eosId, o.pack);
   const val = packExamples(shuffled.slice(0, nVal), T, tokenizer.eosId, o.pack);
-  if (train.truncated + val.truncated > 0) ctx.logger.warn(`${train.truncated + val.truncated} examples are longer than finetune.seqLen (${T}) and were cut`);
-  ctx.logger.info('finetune data', { examples: examples.length, trainRows: train.rows.length, valExamples: nVal, packed: o.pack, seqLen: T });
-  return { train: new PackedBatches(train.rows, ctx.config.seed), valRows: val.rows.slice(0, 64), examples: examples.length };
+  if (train.truncated + val.truncated > 0)
+    ctx.logger.warn(`${train.truncated + val.truncated} examples are longer than finetune.seqLen (${T}) and were cut`);
+  ctx.logger.info('finetune data', {
+    examples: examples.length,
+    trainRows: train.rows.length,
+    valExamples: nVal,
+    packed: o.pack,
+    seqLen: T,
+  });
+  return {
+    train: new PackedBatches(train.rows, ctx.config.seed),
+    valRows: val.rows.slice(0, 64),
+    examples: examples.length,
+  };
 }

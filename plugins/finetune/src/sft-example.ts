@@ -1,5 +1,5 @@
-import { IGNORE_INDEX } from '@kiln/tensor';
 import type { Tokenizer } from '@kiln/core';
+import { IGNORE_INDEX } from '@kiln/tensor';
 import type { ChatMessage, TrainingChatTemplate } from './chat-template.js';
 
 /** One tokenized conversation: `labels[t]` is the target for position t (ids[t+1] or IGNORE_INDEX). */
@@ -14,7 +14,11 @@ export interface SftExample {
  * reply (end-of-turn token included, so the model learns to stop), otherwise
  * IGNORE_INDEX. Prompt tokens are context, never targets.
  */
-export function encodeChat(messages: readonly ChatMessage[], template: TrainingChatTemplate, tokenizer: Tokenizer): SftExample {
+export function encodeChat(
+  messages: readonly ChatMessage[],
+  template: TrainingChatTemplate,
+  tokenizer: Tokenizer,
+): SftExample {
   const ids: number[] = [];
   const trainMask: boolean[] = [];
   for (const piece of template.pieces(messages)) {

@@ -1,18 +1,18 @@
 import { isAbsolute, relative, resolve } from 'node:path';
 import type { KilnContext, StageResult, Tokenizer } from '@kiln/core';
 import { AdamW, cosineSchedule } from '@kiln/tensor';
-import { asCausalLM, evaluate, saveCheckpoint, trainStep, type CausalLM, type TrainerState } from '@kiln/trainer';
-import { checkTemplateTokenizer, type TrainingChatTemplate } from './chat-template.js';
+import { asCausalLM, type CausalLM, evaluate, saveCheckpoint, type TrainerState, trainStep } from '@kiln/trainer';
 import { resolveChatTemplate } from './chat/resolve.js';
 import type { ChatRecord } from './chat-data.js';
-import { PackedBatches } from './packing.js';
+import { checkTemplateTokenizer, type TrainingChatTemplate } from './chat-template.js';
 import { applyLora, type LoraHandle } from './lora.js';
 import { loadLoraWeights, loraWeights } from './lora-files.js';
-import { parseOptions, sftOptionsSchema, type SftOptions } from './options.js';
 import { writeChatFiles } from './model-files.js';
-import { prepareSftData } from './sft-data.js';
-import { StageCheckpoints } from './resume/stage-checkpoints.js';
+import { parseOptions, type SftOptions, sftOptionsSchema } from './options.js';
+import { PackedBatches } from './packing.js';
 import { runResumableLoop } from './resume/loop.js';
+import { StageCheckpoints } from './resume/stage-checkpoints.js';
+import { prepareSftData } from './sft-data.js';
 
 export const WRITER = 'kiln:finetune@0.1.0';
 const where = 'kiln:finetune';
@@ -25,7 +25,11 @@ export interface SftInputs {
 }
 
 /** Supervised fine-tuning (instruction tuning or domain adaptation), full or LoRA, resumable. */
-export async function trainSft(rawOptions: Record<string, unknown>, ctx: KilnContext, inputs: SftInputs = {}): Promise<StageResult> {
+export async function trainSft(
+  rawOptions: Record<string, unknown>,
+  ctx: KilnContext,
+  inputs: SftInputs = {},
+): Promise<StageResult> {
   // ---- config ---------------------------------------------------------------
   const o: SftOptions = parseOptions(sftOptionsSchema, rawOptions, 'finetune', where);
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(ctx.config.root, p));
@@ -34,7 +38,10 @@ export async function trainSft(rawOptions: Record<string, unknown>, ctx: KilnCon
   const tokenizerDir = o.tokenizer ? abs(o.tokenizer) : ctx.runDir.path('tokenizer');
   const tokenizer = inputs.tokenizer ?? (await ctx.hooks.loadTokenizer(tokenizerDir));
   const template: TrainingChatTemplate = await resolveChatTemplate(o.chatTemplate, ctx, {
-    tokenizer, tokenizerDir, field: `${where}: finetune.chatTemplate`, endOfTurn: o.chatEndOfTurn,
+    tokenizer,
+    tokenizerDir,
+    field: `${where}: finetune.chatTemplate`,
+    endOfTurn: o.chatEndOfTurn,
   });
   if (o.data.chat) checkTemplateTokenizer(template, tokenizer, where);
   const checkpoints = new StageCheckpoints(ctx.runDir.path('finetune', 'checkpoints'), 'gpt2', WRITER, { ...o });
@@ -62,7 +69,11 @@ export async function trainSft(rawOptions: Record<string, unknown>, ctx: KilnCon
   if (o.lora) {
     lora = applyLora(model as unknown as Parameters<typeof applyLora>[0], o.lora, ctx.rng.fork('kiln:finetune:lora'));
     if (from) await loadLoraWeights(lora, from.dir);
-    ctx.logger.info('LoRA adapters', { rank: o.lora.rank, alpha: o.lora.alpha ?? 2 * o.lora.rank, layers: lora.layers.length });
+    ctx.logger.info('LoRA adapters', {
+      rank: o.lora.rank,
+      alpha: o.lora.alpha ?? 2 * o.lora.rank,
+      layers: lora.layers.length,
+    });
   }
   const paramMap = lora ? lora.parameters() : model.parameters();
   const params = [...paramMap.values()];
@@ -71,13 +82,34 @@ export async function trainSft(rawOptions: Record<string, unknown>, ctx: KilnCon
   const lrAt = cosineSchedule({ lr: o.lr, warmupSteps, totalSteps: o.steps, minLrRatio: o.minLrRatio });
 
   // ---- loop -------------------------------------------------------------------
-  ctx.logger.info('fine-tuning', { steps: o.steps, batchSize: o.batchSize, trainable: params.reduce((n, p) => n + p.size, 0) });
+  ctx.logger.info('fine-tuning', {
+    steps: o.steps,
+    batchSize: o.batchSize,
+    trainable: params.reduce((n, p) => n + p.size, 0),
+  });
   const result = await runResumableLoop(
     {
-      stage: 'finetune', label: 'finetune', steps: o.steps, lrAt, evalEvery: o.evalEvery, checkpointEvery: o.checkpointEvery, checkpoints, opt,
+      stage: 'finetune',
+      label: 'finetune',
+      steps: o.steps,
+      lrAt,
+      evalEvery: o.evalEvery,
+      checkpointEvery: o.checkpointEvery,
+      checkpoints,
+      opt,
       weights: lora ? loraWeights(lora, WRITER) : model,
-      step: (_, lr) => trainStep(model, params, opt, data.train, { B: o.batchSize, T, gradAccum: o.gradAccum }, { lr, gradClip: o.gradClip }),
-      evaluate: async () => ({ 'val/loss': await evaluate(model, makeVal(), valBatch, T, Math.ceil(data.valRows.length / valBatch)) }),
+      step: (_, lr) =>
+        trainStep(
+          model,
+          params,
+          opt,
+          data.train,
+          { B: o.batchSize, T, gradAccum: o.gradAccum },
+          { lr, gradClip: o.gradClip },
+        ),
+      evaluate: async () => ({
+        'val/loss': await evaluate(model, makeVal(), valBatch, T, Math.ceil(data.valRows.length / valBatch)),
+      }),
       state: () => data.train.state(),
       restore: (s) => data.train.restore(s),
       files: (dir) => writeChatFiles(dir, tokenizer, template, WRITER),
@@ -85,7 +117,11 @@ export async function trainSft(rawOptions: Record<string, unknown>, ctx: KilnCon
     ctx,
     from,
   );
-  const metrics: Record<string, number> = { step: result.steps, 'val/loss': result.last['val/loss'], 'val/lossBefore': result.first['val/loss'] };
+  const metrics: Record<string, number> = {
+    step: result.steps,
+    'val/loss': result.last['val/loss'],
+    'val/lossBefore': result.first['val/loss'],
+  };
   if (Number.isFinite(result.loss)) metrics.loss = result.loss;
   if (result.aborted) {
     opt.dispose();
@@ -97,10 +133,19 @@ export async function trainSft(rawOptions: Record<string, unknown>, ctx: KilnCon
   // ---- export: LoRA merged into the weights, chat files beside them ------------
   if (lora) await lora.merge();
   const state: TrainerState = {
-    format: 'kiln-trainer-state', version: 1, writer: WRITER, architecture,
-    step: result.steps, tokens: result.tokens, rng: ctx.rng.state(), data: data.train.state(), options: { ...o },
+    format: 'kiln-trainer-state',
+    version: 1,
+    writer: WRITER,
+    architecture,
+    step: result.steps,
+    tokens: result.tokens,
+    rng: ctx.rng.state(),
+    data: data.train.state(),
+    options: { ...o },
   };
-  const dir = await saveCheckpoint(ctx.runDir.path('finetune'), model, opt, state, (tmp) => writeChatFiles(tmp, tokenizer, template, WRITER));
+  const dir = await saveCheckpoint(ctx.runDir.path('finetune'), model, opt, state, (tmp) =>
+    writeChatFiles(tmp, tokenizer, template, WRITER),
+  );
   await ctx.hooks.emitCheckpoint({ stage: 'finetune', step: result.steps, dir });
   opt.dispose();
   if (!inputs.model) model.dispose();

@@ -2,12 +2,30 @@ import { copyFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
 import { IGNORE_INDEX } from '@kiln/tensor';
-import { CHAT_TEMPLATES, chatTemplateFromTokenizerDir, encodeChat, jinjaTrainingTemplate, type TrainingChatTemplate } from '../src/index.js';
+import { describe, expect, it } from 'vitest';
+import {
+  CHAT_TEMPLATES,
+  chatTemplateFromTokenizerDir,
+  encodeChat,
+  jinjaTrainingTemplate,
+  type TrainingChatTemplate,
+} from '../src/index.js';
 import { byteTokenizer } from './helpers.js';
 
-const SPECIALS = ['<|endoftext|>', '<|im_start|>', '<|im_end|>', '<|begin_of_text|>', '<|start_header_id|>', '<|end_header_id|>', '<|eot_id|>', '</s>', '<|user|>', '<|assistant|>', '<|system|>'];
+const SPECIALS = [
+  '<|endoftext|>',
+  '<|im_start|>',
+  '<|im_end|>',
+  '<|begin_of_text|>',
+  '<|start_header_id|>',
+  '<|end_header_id|>',
+  '<|eot_id|>',
+  '</s>',
+  '<|user|>',
+  '<|assistant|>',
+  '<|system|>',
+];
 const ZEPHYR_CONFIG = fileURLToPath(new URL('./fixtures/zephyr-tokenizer_config.json', import.meta.url));
 
 /** Two turns; the second reply ends in a space, which the Llama-3 template trims. */
@@ -49,7 +67,11 @@ async function templates(): Promise<Record<string, TrainingChatTemplate>> {
   const tok = await byteTokenizer(SPECIALS);
   const dir = mkdtempSync(join(tmpdir(), 'kiln-chat-'));
   copyFileSync(ZEPHYR_CONFIG, join(dir, 'tokenizer_config.json'));
-  return { chatml: CHAT_TEMPLATES.chatml, llama3: CHAT_TEMPLATES.llama3, tokenizer: jinjaTrainingTemplate(await chatTemplateFromTokenizerDir(dir, tok)) };
+  return {
+    chatml: CHAT_TEMPLATES.chatml,
+    llama3: CHAT_TEMPLATES.llama3,
+    tokenizer: jinjaTrainingTemplate(await chatTemplateFromTokenizerDir(dir, tok)),
+  };
 }
 
 /** The runs of consecutive trained label positions, decoded: what the loss is taken on. */
@@ -75,8 +97,18 @@ describe('chat templates: ChatML, Llama-3 and a tokenizer_config.json chat_templ
       const want = EXPECTED[name];
       expect(t.render(conversation)).toBe(want.text);
       expect(t.prompt(conversation.slice(0, 2))).toBe(want.prompt);
-      expect(t.pieces(conversation).map((p) => p.text).join('')).toBe(want.text);
-      expect(t.pieces(conversation).filter((p) => p.train).map((p) => p.text)).toEqual(want.trained);
+      expect(
+        t
+          .pieces(conversation)
+          .map((p) => p.text)
+          .join(''),
+      ).toBe(want.text);
+      expect(
+        t
+          .pieces(conversation)
+          .filter((p) => p.train)
+          .map((p) => p.text),
+      ).toEqual(want.trained);
       // Token level: the labels are exactly the assistant replies with their end-of-turn token.
       const { ids, labels } = encodeChat(conversation, t, tok);
       expect(tok.decode([...ids])).toBe(want.text);
@@ -93,9 +125,16 @@ describe('chat templates: ChatML, Llama-3 and a tokenizer_config.json chat_templ
   });
 
   it('a template that is not Jinja, or that does not render turn by turn, fails naming it', () => {
-    expect(() => jinjaTrainingTemplate({ name: 'broken', jinja: '{% for m in messages %}', specialTokens: [], endOfTurn: 'x' })).toThrow(/chat template 'broken'/);
+    expect(() =>
+      jinjaTrainingTemplate({ name: 'broken', jinja: '{% for m in messages %}', specialTokens: [], endOfTurn: 'x' }),
+    ).toThrow(/chat template 'broken'/);
     // Puts the conversation length first: rendering more messages changes the beginning.
-    const counting = jinjaTrainingTemplate({ name: 'counting', jinja: '{{ messages | length }}{% for m in messages %}{{ m.content }};{% endfor %}', specialTokens: [], endOfTurn: ';' });
+    const counting = jinjaTrainingTemplate({
+      name: 'counting',
+      jinja: '{{ messages | length }}{% for m in messages %}{{ m.content }};{% endfor %}',
+      specialTokens: [],
+      endOfTurn: ';',
+    });
     expect(() => counting.pieces(conversation)).toThrow(/'counting': the conversation does not render incrementally/);
   });
 });

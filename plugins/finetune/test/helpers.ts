@@ -1,4 +1,4 @@
-import { trainBpe, type BpeTokenizer } from '@kiln/tokenizers';
+import { type BpeTokenizer, trainBpe } from '@kiln/tokenizers';
 
 export const CHAT_SPECIALS = ['<|endoftext|>', '<|im_start|>', '<|im_end|>'];
 

@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest';
-import { AdamW, ReferenceBackend, backward, createRng, noGrad, tidy } from '@kiln/tensor';
 import { GPT2 } from '@kiln/gpt2';
+import { AdamW, backward, createRng, noGrad, ReferenceBackend, tidy } from '@kiln/tensor';
+import { describe, expect, it } from 'vitest';
 import { applyLora } from '../src/index.js';
 
 const CONFIG = { vocabSize: 23, nPositions: 8, nLayer: 2, nEmbd: 16, nHead: 2 };
@@ -29,10 +29,13 @@ describe('LoRA', () => {
       expect(t.grad, n).toBeFalsy();
       expect([...(await t.toArray())]).toEqual([...before.get(n)!.data]);
     }
-    const logits = async () => (await noGrad(() => tidy(() => model.forward(ids, null, { T: 8 }).logits.toArray()))) as Float32Array;
+    const logits = async () =>
+      (await noGrad(() => tidy(() => model.forward(ids, null, { T: 8 }).logits.toArray()))) as Float32Array;
     const withAdapters = await logits();
     const base = new GPT2(CONFIG, be, createRng(4));
-    const baseLogits = (await noGrad(() => tidy(() => base.forward(ids, null, { T: 8 }).logits.toArray()))) as Float32Array;
+    const baseLogits = (await noGrad(() =>
+      tidy(() => base.forward(ids, null, { T: 8 }).logits.toArray()),
+    )) as Float32Array;
     const moved = withAdapters.reduce((m, v, i) => Math.max(m, Math.abs(v - baseLogits[i])), 0);
     expect(moved).toBeGreaterThan(1e-3); // the adapters changed the model
     await lora.merge();
@@ -46,6 +49,8 @@ describe('LoRA', () => {
 
   it('names the layers it could target when the targets match none', () => {
     const model = new GPT2(CONFIG, new ReferenceBackend(), createRng(4));
-    expect(() => applyLora(model, { rank: 2, targets: ['q_proj'] }, createRng(1))).toThrow(/match no linear layer \(the model has: c_attn, c_proj, c_fc\)/);
+    expect(() => applyLora(model, { rank: 2, targets: ['q_proj'] }, createRng(1))).toThrow(
+      /match no linear layer \(the model has: c_attn, c_proj, c_fc\)/,
+    );
   });
 });

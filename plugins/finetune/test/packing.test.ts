@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest';
-import { IGNORE_INDEX, ReferenceBackend, createRng, noGrad, tidy } from '@kiln/tensor';
 import { GPT2 } from '@kiln/gpt2';
+import { createRng, IGNORE_INDEX, noGrad, ReferenceBackend, tidy } from '@kiln/tensor';
+import { describe, expect, it } from 'vitest';
 import { PackedBatches, packExamples, type SftExample } from '../src/index.js';
 
 const V = 31;
@@ -30,7 +30,9 @@ describe('packing', () => {
     const { rows } = packExamples(ex, 16, 0);
     expect(rows.length).toBe(1);
     const logits = async (ids: Int32Array, segments?: Int32Array) =>
-      (await noGrad(() => tidy(() => model.forward(ids, null, { T: ids.length, segments }).logits.toArray()))) as Float32Array;
+      (await noGrad(() =>
+        tidy(() => model.forward(ids, null, { T: ids.length, segments }).logits.toArray()),
+      )) as Float32Array;
     const packed = await logits(rows[0].ids, rows[0].segments);
     const unsegmented = await logits(rows[0].ids);
     let at = 0;
@@ -49,7 +51,12 @@ describe('packing', () => {
 
   it('PackedBatches serves rows with segments and resumes at the same position', () => {
     const rng = createRng(3);
-    const { rows } = packExamples(Array.from({ length: 9 }, () => example(rng, 6)), 8, 0, false);
+    const { rows } = packExamples(
+      Array.from({ length: 9 }, () => example(rng, 6)),
+      8,
+      0,
+      false,
+    );
     const a = new PackedBatches(rows, 7);
     a.next(4, 8);
     const saved = a.state();

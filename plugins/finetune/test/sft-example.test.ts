@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
 import { IGNORE_INDEX } from '@kiln/tensor';
+import { describe, expect, it } from 'vitest';
 import { chatml, checkTemplateTokenizer, encodeChat, toChatRecord } from '../src/index.js';
 import { byteTokenizer } from './helpers.js';
 
@@ -41,8 +41,13 @@ describe('encodeChat: loss only on the assistant reply', () => {
   });
 
   it('reads {prompt, response} and {messages} records, with errors naming the place', () => {
-    expect(toChatRecord({ prompt: 'p', response: 'r' }, 'f:1').messages.map((m) => m.role)).toEqual(['user', 'assistant']);
-    expect(() => toChatRecord({ messages: [{ role: 'user', content: 'x' }] }, 'data.jsonl:3')).toThrow(/data\.jsonl:3: no assistant message/);
+    expect(toChatRecord({ prompt: 'p', response: 'r' }, 'f:1').messages.map((m) => m.role)).toEqual([
+      'user',
+      'assistant',
+    ]);
+    expect(() => toChatRecord({ messages: [{ role: 'user', content: 'x' }] }, 'data.jsonl:3')).toThrow(
+      /data\.jsonl:3: no assistant message/,
+    );
     expect(() => toChatRecord({ text: 'x' }, 'data.jsonl:4')).toThrow(/data\.jsonl:4: expected 'messages'/);
   });
 });
@@ -55,6 +60,8 @@ describe('checkTemplateTokenizer', () => {
 
   it('refuses a tokenizer without the template special tokens, naming them', async () => {
     const tok = await byteTokenizer(['<|endoftext|>', '<|im_start|>']);
-    expect(() => checkTemplateTokenizer(chatml, tok, 'kiln:finetune')).toThrow(/kiln:finetune: the chat template 'chatml' and the tokenizer disagree[\s\S]*'<\|im_end\|>' is not a special token/);
+    expect(() => checkTemplateTokenizer(chatml, tok, 'kiln:finetune')).toThrow(
+      /kiln:finetune: the chat template 'chatml' and the tokenizer disagree[\s\S]*'<\|im_end\|>' is not a special token/,
+    );
   });
 });

@@ -1,3 +1,3 @@
-export { cachedNextTokenModel, uncachedNextTokenModel, type CachedNextTokenModel } from './next-token.js';
-export { toEngine, causalEngine, type EngineSource } from './to-engine.js';
 export { createModelGenerator, type ModelGeneratorOptions } from './model-generator.js';
+export { type CachedNextTokenModel, cachedNextTokenModel, uncachedNextTokenModel } from './next-token.js';
+export { causalEngine, type EngineSource, toEngine } from './to-engine.js';

@@ -2,9 +2,16 @@
  * A TextGenerator (what `kiln generate`, `kiln serve` and sample generations
  * consume) over a decoder's inference engine and its tokenizer, with the KV cache.
  */
-import { chatml, createTextGenerator, type ChatTemplate, type GenerateOptions, type GeneratorTokenizer, type TextGenerator } from '@kiln/sampling';
-import { cachedNextTokenModel } from './next-token.js';
+import {
+  type ChatTemplate,
+  chatml,
+  createTextGenerator,
+  type GenerateOptions,
+  type GeneratorTokenizer,
+  type TextGenerator,
+} from '@kiln/sampling';
 import type { InferenceEngine } from '@kiln/tensor';
+import { cachedNextTokenModel } from './next-token.js';
 
 export interface ModelGeneratorOptions {
   /** Name shown by /v1/models (default 'kiln'). */
@@ -15,7 +22,11 @@ export interface ModelGeneratorOptions {
   chatTemplate?: ChatTemplate;
 }
 
-export function createModelGenerator(engine: InferenceEngine, tokenizer: GeneratorTokenizer, options: ModelGeneratorOptions = {}): TextGenerator {
+export function createModelGenerator(
+  engine: InferenceEngine,
+  tokenizer: GeneratorTokenizer,
+  options: ModelGeneratorOptions = {},
+): TextGenerator {
   return createTextGenerator({
     name: options.name ?? 'kiln',
     model: cachedNextTokenModel(engine),

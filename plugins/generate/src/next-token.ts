@@ -9,7 +9,12 @@
 import type { NextTokenModel } from '@kiln/sampling';
 import type { InferenceEngine, KVCache } from '@kiln/tensor';
 
-async function lastLogits(engine: InferenceEngine, ids: Int32Array, cache: KVCache, pos: number): Promise<Float32Array> {
+async function lastLogits(
+  engine: InferenceEngine,
+  ids: Int32Array,
+  cache: KVCache,
+  pos: number,
+): Promise<Float32Array> {
   const logits = await engine.forward(ids, cache, pos, { lastOnly: true });
   try {
     return Float32Array.from((await engine.backend.read(logits)) as Float32Array);
@@ -20,7 +25,8 @@ async function lastLogits(engine: InferenceEngine, ids: Int32Array, cache: KVCac
 
 function checkLength(engine: InferenceEngine, n: number): void {
   if (n === 0) throw new Error('nextLogits: no tokens given');
-  if (n > engine.config.nPositions) throw new Error(`nextLogits: ${n} tokens exceed the model's context (${engine.config.nPositions})`);
+  if (n > engine.config.nPositions)
+    throw new Error(`nextLogits: ${n} tokens exceed the model's context (${engine.config.nPositions})`);
 }
 
 export interface CachedNextTokenModel extends NextTokenModel {
@@ -36,7 +42,8 @@ export function cachedNextTokenModel(engine: InferenceEngine): CachedNextTokenMo
   let cache: KVCache | null = null;
   let seen: number[] = [];
   const stats = { calls: 0, tokensProcessed: 0 };
-  const extendsSeen = (tokens: readonly number[]) => tokens.length > seen.length && seen.every((t, i) => tokens[i] === t);
+  const extendsSeen = (tokens: readonly number[]) =>
+    tokens.length > seen.length && seen.every((t, i) => tokens[i] === t);
   // Calls run one after another, so two requests sharing a model never interleave inside the cache.
   let queue: Promise<unknown> = Promise.resolve();
   return {
@@ -80,7 +87,9 @@ export function cachedNextTokenModel(engine: InferenceEngine): CachedNextTokenMo
   };
 }
 
-export function uncachedNextTokenModel(engine: InferenceEngine): NextTokenModel & { readonly stats: { calls: number; tokensProcessed: number } } {
+export function uncachedNextTokenModel(
+  engine: InferenceEngine,
+): NextTokenModel & { readonly stats: { calls: number; tokensProcessed: number } } {
   const stats = { calls: 0, tokensProcessed: 0 };
   return {
     contextLength: engine.config.nPositions,

@@ -1,8 +1,8 @@
-import { describe, expect, it } from 'vitest';
-import { GPT2, Gpt2Engine } from '@kiln/gpt2';
-import { ReferenceBackend, createRng, noGrad, tidy, type Backend } from '@kiln/tensor';
-import { createTextGenerator, type NextTokenModel } from '@kiln/sampling';
 import { cachedNextTokenModel, uncachedNextTokenModel } from '@kiln/generate';
+import { GPT2, Gpt2Engine } from '@kiln/gpt2';
+import { createTextGenerator, type NextTokenModel } from '@kiln/sampling';
+import { type Backend, createRng, noGrad, ReferenceBackend, tidy } from '@kiln/tensor';
+import { describe, expect, it } from 'vitest';
 
 const config = { vocabSize: 61, nPositions: 40, nLayer: 2, nEmbd: 32, nHead: 4 };
 const tokenizer = {
@@ -15,14 +15,16 @@ const tokenizer = {
 function withoutInferenceOps(): Backend {
   const be = new ReferenceBackend();
   return new Proxy(be, {
-    get: (target, key) => (key === 'attentionKV' || key === 'matmulQ' || key === 'embeddingQ' ? undefined : Reflect.get(target, key, target)),
+    get: (target, key) =>
+      key === 'attentionKV' || key === 'matmulQ' || key === 'embeddingQ' ? undefined : Reflect.get(target, key, target),
   });
 }
 
 async function generate(model: NextTokenModel, seed: number, temperature: number): Promise<number[]> {
   const gen = createTextGenerator({ name: 't', model, tokenizer });
   const ids: number[] = [];
-  for await (const chunk of gen.generate('hello', { maxTokens: 30, seed, temperature, topK: 20 })) if (chunk.tokenId >= 0) ids.push(chunk.tokenId);
+  for await (const chunk of gen.generate('hello', { maxTokens: 30, seed, temperature, topK: 20 }))
+    if (chunk.tokenId >= 0) ids.push(chunk.tokenId);
   return ids;
 }
 
@@ -53,7 +55,11 @@ describe('KV cache', () => {
   it('generation with and without the cache gives identical tokens for the same seed (sampled and greedy)', async () => {
     const model = new GPT2(config, new ReferenceBackend(), createRng(3));
     const engine = Gpt2Engine.fromGpt2(model);
-    for (const [seed, temperature] of [[1, 1], [2, 0.8], [3, 0]] as const) {
+    for (const [seed, temperature] of [
+      [1, 1],
+      [2, 0.8],
+      [3, 0],
+    ] as const) {
       const cached = cachedNextTokenModel(engine);
       const plain = uncachedNextTokenModel(engine);
       const a = await generate(cached, seed, temperature);

@@ -5,7 +5,7 @@
 // Run: npm run bench -- gpt2   (KILN_BENCH_STEPS=n to change the timed steps)
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AdamW, ReferenceBackend, backward, clipGradNorm, createRng, tidy, type Backend } from '@kiln/tensor';
+import { AdamW, type Backend, backward, clipGradNorm, createRng, ReferenceBackend, tidy } from '@kiln/tensor';
 import { GPT2 } from '../src/index.js';
 
 const shape = { vocabSize: 8192, nPositions: 128, nLayer: 4, nEmbd: 256, nHead: 4 };
@@ -39,12 +39,31 @@ async function bench(name: string, backend: Backend) {
     times.push((performance.now() - t0) / 1000);
   }
   const mean = times.reduce((a, b) => a + b, 0) / times.length;
-  return { backend: name, device: backend.info.device, params: model.numParameters(), stepSeconds: mean, tokensPerSecond: (B * T) / mean, loss };
+  return {
+    backend: name,
+    device: backend.info.device,
+    params: model.numParameters(),
+    stepSeconds: mean,
+    tokensPerSecond: (B * T) / mean,
+    loss,
+  };
 }
 
 const rows = [await bench('js (reference)', new ReferenceBackend())];
-console.log(`GPT-2 training step, n_layer ${shape.nLayer} n_embd ${shape.nEmbd} n_head ${shape.nHead} vocab ${shape.vocabSize}, B ${B} T ${T}, ${steps} timed step(s)`);
-console.table(rows.map((r) => ({ backend: r.backend, params: r.params, 's/step': r.stepSeconds.toFixed(2), 'tokens/s': r.tokensPerSecond.toFixed(1) })));
+console.log(
+  `GPT-2 training step, n_layer ${shape.nLayer} n_embd ${shape.nEmbd} n_head ${shape.nHead} vocab ${shape.vocabSize}, B ${B} T ${T}, ${steps} timed step(s)`,
+);
+console.table(
+  rows.map((r) => ({
+    backend: r.backend,
+    params: r.params,
+    's/step': r.stepSeconds.toFixed(2),
+    'tokens/s': r.tokensPerSecond.toFixed(1),
+  })),
+);
 const out = join(process.cwd(), 'bench-results');
 mkdirSync(out, { recursive: true });
-writeFileSync(join(out, 'gpt2-train-throughput.json'), JSON.stringify({ shape: { ...shape, B, T }, steps, results: rows }, null, 2) + '\n');
+writeFileSync(
+  join(out, 'gpt2-train-throughput.json'),
+  JSON.stringify({ shape: { ...shape, B, T }, steps, results: rows }, null, 2) + '\n',
+);

@@ -1,4 +1,11 @@
-import { checkModelOptions, checkTokenId, checkTransformer, positiveInt, transformerFields, transformerSizes } from '@kiln/core';
+import {
+  checkModelOptions,
+  checkTokenId,
+  checkTransformer,
+  positiveInt,
+  transformerFields,
+  transformerSizes,
+} from '@kiln/core';
 import { z } from 'zod';
 
 /** GPT-2's hyperparameters (Hugging Face GPT2Config, in camelCase). */
@@ -84,25 +91,32 @@ export function toHFConfig(c: Required<GPT2Config>, writer: string): Record<stri
 
 /** Parse a Hugging Face GPT-2 config.json; refuses variants this implementation does not compute. */
 export function fromHFConfig(json: Record<string, unknown>, where: string): Required<GPT2Config> {
-  if (json.model_type !== 'gpt2') throw new Error(`${where}: model_type is ${JSON.stringify(json.model_type)}, expected "gpt2"`);
+  if (json.model_type !== 'gpt2')
+    throw new Error(`${where}: model_type is ${JSON.stringify(json.model_type)}, expected "gpt2"`);
   const act = json.activation_function ?? 'gelu_new';
   if (act !== 'gelu_new' && act !== 'gelu_pytorch_tanh') {
-    throw new Error(`${where}: activation_function "${String(act)}" is not supported (Kiln's GPT-2 uses the tanh GELU, "gelu_new")`);
+    throw new Error(
+      `${where}: activation_function "${String(act)}" is not supported (Kiln's GPT-2 uses the tanh GELU, "gelu_new")`,
+    );
   }
   for (const flag of ['scale_attn_by_inverse_layer_idx', 'reorder_and_upcast_attn'] as const) {
     if (json[flag]) throw new Error(`${where}: ${flag} = true is not supported`);
   }
   if (json.scale_attn_weights === false) throw new Error(`${where}: scale_attn_weights = false is not supported`);
-  if (json.tie_word_embeddings === false) throw new Error(`${where}: untied word embeddings are not supported (tie_word_embeddings = false)`);
-  return validateConfig({
-    vocabSize: json.vocab_size as number,
-    nPositions: (json.n_positions ?? json.n_ctx) as number,
-    nLayer: json.n_layer as number,
-    nEmbd: json.n_embd as number,
-    nHead: json.n_head as number,
-    nInner: (json.n_inner ?? undefined) as number | undefined,
-    layerNormEpsilon: json.layer_norm_epsilon as number | undefined,
-    initializerRange: json.initializer_range as number | undefined,
-    eosTokenId: (json.eos_token_id ?? undefined) as number | undefined,
-  }, where);
+  if (json.tie_word_embeddings === false)
+    throw new Error(`${where}: untied word embeddings are not supported (tie_word_embeddings = false)`);
+  return validateConfig(
+    {
+      vocabSize: json.vocab_size as number,
+      nPositions: (json.n_positions ?? json.n_ctx) as number,
+      nLayer: json.n_layer as number,
+      nEmbd: json.n_embd as number,
+      nHead: json.n_head as number,
+      nInner: (json.n_inner ?? undefined) as number | undefined,
+      layerNormEpsilon: json.layer_norm_epsilon as number | undefined,
+      initializerRange: json.initializer_range as number | undefined,
+      eosTokenId: (json.eos_token_id ?? undefined) as number | undefined,
+    },
+    where,
+  );
 }

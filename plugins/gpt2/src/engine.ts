@@ -8,11 +8,22 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  EngineWeights, allocKVCache, applyLinear, causalTokenLosses, freeKVCache, lookupRows, readQuantization, runAttentionKV,
-  type Backend, type Buf, type InferenceEngine, type KVCache, type QuantizationConfig,
+  allocKVCache,
+  applyLinear,
+  type Backend,
+  type Buf,
+  causalTokenLosses,
+  EngineWeights,
+  freeKVCache,
+  type InferenceEngine,
+  type KVCache,
+  lookupRows,
+  type QuantizationConfig,
+  readQuantization,
+  runAttentionKV,
 } from '@kiln/tensor';
-import { fromHFConfig, toHFConfig, type GPT2Config } from './config.js';
-import { WRITER, type GPT2 } from './model.js';
+import { fromHFConfig, type GPT2Config, toHFConfig } from './config.js';
+import { type GPT2, WRITER } from './model.js';
 
 /** GPT-2's hyperparameters, as validateConfig resolves them. */
 export type Gpt2EngineConfig = Required<GPT2Config>;
@@ -21,17 +32,22 @@ export type Gpt2EngineConfig = Required<GPT2Config>;
 export function linearNames(nLayer: number): string[] {
   const names = ['transformer.wte.weight'];
   for (let i = 0; i < nLayer; i++) {
-    for (const m of ['attn.c_attn', 'attn.c_proj', 'mlp.c_fc', 'mlp.c_proj']) names.push(`transformer.h.${i}.${m}.weight`);
+    for (const m of ['attn.c_attn', 'attn.c_proj', 'mlp.c_fc', 'mlp.c_proj'])
+      names.push(`transformer.h.${i}.${m}.weight`);
   }
   return names;
 }
 
 /** Each matrix's layout and bias: wte is [V, C] (nn.Linear layout for the LM head), Conv1D weights are [in, out]. */
 function layouts(nLayer: number): Map<string, { layout: 'in-out' | 'out-in'; bias?: string }> {
-  return new Map(linearNames(nLayer).map((name) => [
-    name,
-    name === 'transformer.wte.weight' ? { layout: 'out-in' } : { layout: 'in-out', bias: name.replace(/weight$/, 'bias') },
-  ]));
+  return new Map(
+    linearNames(nLayer).map((name) => [
+      name,
+      name === 'transformer.wte.weight'
+        ? { layout: 'out-in' }
+        : { layout: 'in-out', bias: name.replace(/weight$/, 'bias') },
+    ]),
+  );
 }
 
 export class Gpt2Engine implements InferenceEngine {
@@ -55,7 +71,8 @@ export class Gpt2Engine implements InferenceEngine {
     for (const [name, t] of params) {
       const m = matrices.get(name);
       if (!m) engine.matrices.dense.set(name, { view: t.view, shape: t.shape });
-      else engine.matrices.setDense(name, t, m.layout, m.bias === undefined ? null : (params.get(m.bias)?.view ?? null));
+      else
+        engine.matrices.setDense(name, t, m.layout, m.bias === undefined ? null : (params.get(m.bias)?.view ?? null));
     }
     return engine;
   }
@@ -72,7 +89,8 @@ export class Gpt2Engine implements InferenceEngine {
   }
 
   createCache(B: number, Tmax = this.config.nPositions): KVCache {
-    if (Tmax > this.config.nPositions) throw new Error(`Gpt2Engine: a cache of ${Tmax} positions exceeds the context (${this.config.nPositions})`);
+    if (Tmax > this.config.nPositions)
+      throw new Error(`Gpt2Engine: a cache of ${Tmax} positions exceeds the context (${this.config.nPositions})`);
     return allocKVCache(this.backend, this.config.nLayer, B, Tmax, this.config.nEmbd);
   }
 
@@ -90,8 +108,12 @@ export class Gpt2Engine implements InferenceEngine {
     const { B } = cache;
     const T = ids.length / B;
     const { nEmbd: C, nHead: H, nInner: F, vocabSize: V, layerNormEpsilon: eps } = this.config;
-    if (!Number.isInteger(T) || T < 1) throw new Error(`Gpt2Engine.forward: ${ids.length} ids do not split into ${B} rows`);
-    if (pos + T > cache.Tmax) throw new Error(`Gpt2Engine.forward: positions ${pos}..${pos + T - 1} exceed the cache (${cache.Tmax} positions)`);
+    if (!Number.isInteger(T) || T < 1)
+      throw new Error(`Gpt2Engine.forward: ${ids.length} ids do not split into ${B} rows`);
+    if (pos + T > cache.Tmax)
+      throw new Error(
+        `Gpt2Engine.forward: positions ${pos}..${pos + T - 1} exceed the cache (${cache.Tmax} positions)`,
+      );
     const N = B * T;
     const temps: Buf[] = [];
     const tmp = (n: number, dtype: 'f32' | 'i32' = 'f32') => {
@@ -120,20 +142,62 @@ export class Gpt2Engine implements InferenceEngine {
       be.add(x, y, h, N * C);
       for (let l = 0; l < this.config.nLayer; l++) {
         const p = `transformer.h.${l}.`;
-        be.layernorm(h, mean, rstd, x, this.matrices.vec(`${p}ln_1.weight`), this.matrices.vec(`${p}ln_1.bias`), N, C, eps);
+        be.layernorm(
+          h,
+          mean,
+          rstd,
+          x,
+          this.matrices.vec(`${p}ln_1.weight`),
+          this.matrices.vec(`${p}ln_1.bias`),
+          N,
+          C,
+          eps,
+        );
         applyLinear(be, this.matrices.lin(`${p}attn.c_attn.weight`), qkv, h, N);
-        await runAttentionKV(be, { qkv, kCache: cache.k[l], vCache: cache.v[l], out: att, B, Tq: T, Tmax: cache.Tmax, pos, H, Hkv: H, D: C / H });
+        await runAttentionKV(be, {
+          qkv,
+          kCache: cache.k[l],
+          vCache: cache.v[l],
+          out: att,
+          B,
+          Tq: T,
+          Tmax: cache.Tmax,
+          pos,
+          H,
+          Hkv: H,
+          D: C / H,
+        });
         applyLinear(be, this.matrices.lin(`${p}attn.c_proj.weight`), h, att, N);
         be.add(y, x, h, N * C);
         [x, y] = [y, x];
-        be.layernorm(h, mean, rstd, x, this.matrices.vec(`${p}ln_2.weight`), this.matrices.vec(`${p}ln_2.bias`), N, C, eps);
+        be.layernorm(
+          h,
+          mean,
+          rstd,
+          x,
+          this.matrices.vec(`${p}ln_2.weight`),
+          this.matrices.vec(`${p}ln_2.bias`),
+          N,
+          C,
+          eps,
+        );
         applyLinear(be, this.matrices.lin(`${p}mlp.c_fc.weight`), f, h, N);
         be.gelu(g, f, N * F);
         applyLinear(be, this.matrices.lin(`${p}mlp.c_proj.weight`), h, g, N);
         be.add(y, x, h, N * C);
         [x, y] = [y, x];
       }
-      be.layernorm(h, mean, rstd, x, this.matrices.vec('transformer.ln_f.weight'), this.matrices.vec('transformer.ln_f.bias'), N, C, eps);
+      be.layernorm(
+        h,
+        mean,
+        rstd,
+        x,
+        this.matrices.vec('transformer.ln_f.weight'),
+        this.matrices.vec('transformer.ln_f.bias'),
+        N,
+        C,
+        eps,
+      );
       const head = this.matrices.lin('transformer.wte.weight');
       if (!options.lastOnly) {
         const logits = be.alloc('f32', N * V);
@@ -163,5 +227,4 @@ export class Gpt2Engine implements InferenceEngine {
   dispose(): void {
     this.matrices.dispose();
   }
-
 }

@@ -71,16 +71,23 @@ export const gpt2Gguf: GgufConversion = {
         tensors.push({ name, shape: t.shape, data: t.data });
         continue;
       }
-      if (t.shape.length !== 2) throw new Error(`${WHERE}: Conv1D weight '${hfName}' must be 2-D, got [${t.shape.join(', ')}]`);
+      if (t.shape.length !== 2)
+        throw new Error(`${WHERE}: Conv1D weight '${hfName}' must be 2-D, got [${t.shape.join(', ')}]`);
       tensors.push({ name, shape: [t.shape[1], t.shape[0]], data: transpose2d(t.data, t.shape[0], t.shape[1]) });
     }
     const metadata = {
       'gpt2.context_length': { type: 'u32', value: int('n_positions', 'n_ctx') },
       'gpt2.embedding_length': { type: 'u32', value: nEmbd },
-      'gpt2.feed_forward_length': { type: 'u32', value: Number.isInteger(c.n_inner) ? (c.n_inner as number) : 4 * nEmbd },
+      'gpt2.feed_forward_length': {
+        type: 'u32',
+        value: Number.isInteger(c.n_inner) ? (c.n_inner as number) : 4 * nEmbd,
+      },
       'gpt2.block_count': { type: 'u32', value: int('n_layer') },
       'gpt2.attention.head_count': { type: 'u32', value: int('n_head') },
-      'gpt2.attention.layer_norm_epsilon': { type: 'f32', value: typeof c.layer_norm_epsilon === 'number' ? c.layer_norm_epsilon : 1e-5 },
+      'gpt2.attention.layer_norm_epsilon': {
+        type: 'f32',
+        value: typeof c.layer_norm_epsilon === 'number' ? c.layer_norm_epsilon : 1e-5,
+      },
     } as const;
     return { tensors, metadata };
   },

@@ -1,12 +1,24 @@
-import { readFile } from 'node:fs/promises';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  Module, ModuleList, Embedding, LayerNorm, CausalSelfAttention, MLP, Tensor,
-  add, linear, crossEntropy, readSafetensors, writeSafetensors, writeFileAtomic, createRng,
-  type Backend, type Rng,
+  add,
+  type Backend,
+  CausalSelfAttention,
+  createRng,
+  crossEntropy,
+  Embedding,
+  LayerNorm,
+  linear,
+  MLP,
+  Module,
+  ModuleList,
+  type Rng,
+  readSafetensors,
+  Tensor,
+  writeFileAtomic,
+  writeSafetensors,
 } from '@kiln/tensor';
-import { validateConfig, toHFConfig, fromHFConfig, type GPT2Config } from './config.js';
+import { fromHFConfig, type GPT2Config, toHFConfig, validateConfig } from './config.js';
 
 export const WRITER = 'kiln:gpt2@0.1.0';
 
@@ -24,7 +36,10 @@ class Block extends Module {
     const projStd = std / Math.sqrt(2 * c.nLayer);
     const conv1d = { layout: 'in-out' as const, bias: true };
     this.ln1 = this.child('ln_1', new LayerNorm(backend, c.nEmbd, c.layerNormEpsilon));
-    this.attn = this.child('attn', new CausalSelfAttention(backend, rng, { nEmbd: c.nEmbd, nHead: c.nHead, ...conv1d, std, projStd }));
+    this.attn = this.child(
+      'attn',
+      new CausalSelfAttention(backend, rng, { nEmbd: c.nEmbd, nHead: c.nHead, ...conv1d, std, projStd }),
+    );
     this.ln2 = this.child('ln_2', new LayerNorm(backend, c.nEmbd, c.layerNormEpsilon));
     this.mlp = this.child('mlp', new MLP(backend, rng, { nEmbd: c.nEmbd, hidden: c.nInner, ...conv1d, std, projStd }));
   }
@@ -86,7 +101,11 @@ export class GPT2 extends Module {
    * ids (B,T) i32 → logits (B,T,V), and the mean cross-entropy against targets
    * when given. Both are recorded on the tape unless inside noGrad.
    */
-  forward(ids: Tensor | Int32Array, targets?: Tensor | Int32Array | null, o: ForwardOptions = {}): { logits: Tensor; loss: Tensor | null } {
+  forward(
+    ids: Tensor | Int32Array,
+    targets?: Tensor | Int32Array | null,
+    o: ForwardOptions = {},
+  ): { logits: Tensor; loss: Tensor | null } {
     const x = this.hidden(ids, o);
     const [B, T] = x.shape;
     const logits = linear(x, this.transformer.wte.weight); // tied head: x · wteᵀ
@@ -101,7 +120,8 @@ export class GPT2 extends Module {
     const be = this.backend;
     const idsT = ids instanceof Tensor ? ids : Tensor.from(be, ids, shapeOf(ids.length, o.T));
     const [B, T] = idsT.shape.length === 2 ? idsT.shape : [1, idsT.size];
-    if (T > this.config.nPositions) throw new Error(`GPT2.forward: sequence length ${T} exceeds the context (${this.config.nPositions} positions)`);
+    if (T > this.config.nPositions)
+      throw new Error(`GPT2.forward: sequence length ${T} exceeds the context (${this.config.nPositions} positions)`);
     const seg = o.segments;
     if (seg && seg.length !== B * T) throw new Error(`GPT2.forward: ${seg.length} segment ids for ${B * T} tokens`);
     const pos = new Int32Array(B * T);
@@ -139,7 +159,8 @@ export class GPT2 extends Module {
     const file = await readSafetensors(weightsPath);
     const state = new Map<string, { shape: number[]; data: Float32Array }>();
     for (const [name, t] of file.tensors) {
-      if (!(t.data instanceof Float32Array)) throw new Error(`${weightsPath}: '${name}' is ${t.dtype}, expected a float tensor`);
+      if (!(t.data instanceof Float32Array))
+        throw new Error(`${weightsPath}: '${name}' is ${t.dtype}, expected a float tensor`);
       state.set(name, { shape: t.shape, data: t.data });
     }
     // HF files may also hold the tied lm_head and the old causal-mask buffers.
@@ -150,6 +171,7 @@ export class GPT2 extends Module {
 
 function shapeOf(length: number, T: number | undefined): [number, number] {
   const t = T ?? length;
-  if (!Number.isInteger(t) || t <= 0 || length % t !== 0) throw new Error(`GPT2.forward: ${length} ids do not split into rows of T = ${t}`);
+  if (!Number.isInteger(t) || t <= 0 || length % t !== 0)
+    throw new Error(`GPT2.forward: ${length} ids do not split into rows of T = ${t}`);
   return [length / t, t];
 }

@@ -1,11 +1,18 @@
-import { describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  ReferenceBackend, backward, createRng, noGrad, tidy, AdamW, readSafetensors, writeSafetensors,
-} from '@kiln/tensor';
 import gpt2, { GPT2 } from '@kiln/gpt2';
+import {
+  AdamW,
+  backward,
+  createRng,
+  noGrad,
+  ReferenceBackend,
+  readSafetensors,
+  tidy,
+  writeSafetensors,
+} from '@kiln/tensor';
+import { describe, expect, it } from 'vitest';
 
 const tiny = { vocabSize: 11, nPositions: 8, nLayer: 2, nEmbd: 8, nHead: 2 };
 const tmp = () => mkdtempSync(join(tmpdir(), 'kiln-gpt2-'));
@@ -14,17 +21,43 @@ describe('GPT2', () => {
   it("names its weights exactly as Hugging Face's GPT2LMHeadModel, Conv1D weights stored [in, out]", () => {
     const m = new GPT2(tiny, new ReferenceBackend(), createRng(1));
     const names = [...m.parameters().keys()];
-    const block = (i: number) => ['ln_1.weight', 'ln_1.bias', 'attn.c_attn.weight', 'attn.c_attn.bias', 'attn.c_proj.weight', 'attn.c_proj.bias',
-      'ln_2.weight', 'ln_2.bias', 'mlp.c_fc.weight', 'mlp.c_fc.bias', 'mlp.c_proj.weight', 'mlp.c_proj.bias'].map((n) => `transformer.h.${i}.${n}`);
-    expect(names).toEqual(['transformer.wte.weight', 'transformer.wpe.weight', ...block(0), ...block(1), 'transformer.ln_f.weight', 'transformer.ln_f.bias']);
+    const block = (i: number) =>
+      [
+        'ln_1.weight',
+        'ln_1.bias',
+        'attn.c_attn.weight',
+        'attn.c_attn.bias',
+        'attn.c_proj.weight',
+        'attn.c_proj.bias',
+        'ln_2.weight',
+        'ln_2.bias',
+        'mlp.c_fc.weight',
+        'mlp.c_fc.bias',
+        'mlp.c_proj.weight',
+        'mlp.c_proj.bias',
+      ].map((n) => `transformer.h.${i}.${n}`);
+    expect(names).toEqual([
+      'transformer.wte.weight',
+      'transformer.wpe.weight',
+      ...block(0),
+      ...block(1),
+      'transformer.ln_f.weight',
+      'transformer.ln_f.bias',
+    ]);
     const shape = (n: string) => m.parameters().get(n)!.shape;
     expect(shape('transformer.h.0.attn.c_attn.weight')).toEqual([8, 24]);
     expect(shape('transformer.h.0.mlp.c_proj.weight')).toEqual([32, 8]);
-    expect(m.numParameters()).toBe(11 * 8 + 8 * 8 + 2 * (4 * 8 + 8 * 24 + 24 + 8 * 8 + 8 + 8 * 32 + 32 + 32 * 8 + 8) + 2 * 8);
+    expect(m.numParameters()).toBe(
+      11 * 8 + 8 * 8 + 2 * (4 * 8 + 8 * 24 + 24 + 8 * 8 + 8 + 8 * 32 + 32 + 32 * 8 + 8) + 2 * 8,
+    );
   });
 
   it('initialises like HF: std 0.02, residual projections 0.02/sqrt(2·n_layer), norms 1/0, biases 0', async () => {
-    const m = new GPT2({ vocabSize: 512, nPositions: 64, nLayer: 8, nEmbd: 64, nHead: 4 }, new ReferenceBackend(), createRng(3));
+    const m = new GPT2(
+      { vocabSize: 512, nPositions: 64, nLayer: 8, nEmbd: 64, nHead: 4 },
+      new ReferenceBackend(),
+      createRng(3),
+    );
     const std = async (n: string) => {
       const a = await m.parameters().get(n)!.toArray();
       let s = 0;
@@ -35,7 +68,9 @@ describe('GPT2', () => {
     expect(await std('transformer.h.0.attn.c_attn.weight')).toBeCloseTo(0.02, 3);
     expect(await std('transformer.h.3.mlp.c_proj.weight')).toBeCloseTo(0.02 / 4, 3);
     expect(Array.from(await m.parameters().get('transformer.ln_f.weight')!.toArray()).every((x) => x === 1)).toBe(true);
-    expect(Array.from(await m.parameters().get('transformer.h.0.mlp.c_fc.bias')!.toArray()).every((x) => x === 0)).toBe(true);
+    expect(Array.from(await m.parameters().get('transformer.h.0.mlp.c_fc.bias')!.toArray()).every((x) => x === 0)).toBe(
+      true,
+    );
   });
 
   it('the loss of an untrained model is about log(vocab); the same seed gives the same model', async () => {
@@ -57,15 +92,27 @@ describe('GPT2', () => {
     for (const p of m.parameters().values()) {
       const a = await be.readF64(p.buf);
       const rng = createRng(p.size);
-      be.write(p.buf, a.map((x) => x + 0.3 * rng.normal()));
+      be.write(
+        p.buf,
+        a.map((x) => x + 0.3 * rng.normal()),
+      );
     }
     const ids = new Int32Array([1, 4, 9, 2, 2, 7, 0, 10]);
     const targets = new Int32Array([4, 9, 2, 2, 7, 0, 10, -100]);
-    const lossValue = () => noGrad(() => tidy(async () => (await be.readF64(m.forward(ids, targets, { T: 4 }).loss!.buf))[0]));
+    const lossValue = () =>
+      noGrad(() => tidy(async () => (await be.readF64(m.forward(ids, targets, { T: 4 }).loss!.buf))[0]));
     tidy(() => backward(m.forward(ids, targets, { T: 4 }).loss!));
     const rng = createRng(11);
-    const checked = ['transformer.wte.weight', 'transformer.wpe.weight', 'transformer.h.0.ln_1.weight', 'transformer.h.0.attn.c_attn.weight',
-      'transformer.h.0.attn.c_proj.bias', 'transformer.h.0.mlp.c_fc.weight', 'transformer.h.0.mlp.c_proj.weight', 'transformer.ln_f.bias'];
+    const checked = [
+      'transformer.wte.weight',
+      'transformer.wpe.weight',
+      'transformer.h.0.ln_1.weight',
+      'transformer.h.0.attn.c_attn.weight',
+      'transformer.h.0.attn.c_proj.bias',
+      'transformer.h.0.mlp.c_fc.weight',
+      'transformer.h.0.mlp.c_proj.weight',
+      'transformer.ln_f.bias',
+    ];
     for (const name of checked) {
       const p = m.parameters().get(name)!;
       const grad = await be.readF64(p.grad!.buf);
@@ -94,7 +141,18 @@ describe('GPT2', () => {
     expect(await m.save(dir)).toEqual(['model.safetensors', 'config.json']);
     expect(readdirSync(dir).sort()).toEqual(['config.json', 'model.safetensors']);
     const cfg = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
-    expect(cfg).toMatchObject({ model_type: 'gpt2', architectures: ['GPT2LMHeadModel'], vocab_size: 11, n_positions: 8, n_layer: 2, n_embd: 8, n_head: 2, activation_function: 'gelu_new', layer_norm_epsilon: 1e-5, tie_word_embeddings: true });
+    expect(cfg).toMatchObject({
+      model_type: 'gpt2',
+      architectures: ['GPT2LMHeadModel'],
+      vocab_size: 11,
+      n_positions: 8,
+      n_layer: 2,
+      n_embd: 8,
+      n_head: 2,
+      activation_function: 'gelu_new',
+      layer_norm_epsilon: 1e-5,
+      tie_word_embeddings: true,
+    });
     const file = await readSafetensors(join(dir, 'model.safetensors'));
     expect(file.metadata.format).toBe('pt');
     const ids = new Int32Array([1, 2, 3, 4, 5]);
@@ -116,7 +174,9 @@ describe('GPT2', () => {
     const cfgPath = join(dir, 'config.json');
     const cfg = JSON.parse(readFileSync(cfgPath, 'utf8'));
     writeFileSync(cfgPath, JSON.stringify({ ...cfg, n_embd: 16 }));
-    await expect(GPT2.load(dir, be)).rejects.toThrow(/model.safetensors: 'transformer.wte.weight' has shape \[11, 8\], the model expects \[11, 16\]/);
+    await expect(GPT2.load(dir, be)).rejects.toThrow(
+      /model.safetensors: 'transformer.wte.weight' has shape \[11, 8\], the model expects \[11, 16\]/,
+    );
     writeFileSync(cfgPath, JSON.stringify({ ...cfg, activation_function: 'relu' }));
     await expect(GPT2.load(dir, be)).rejects.toThrow(/config.json: activation_function "relu" is not supported/);
     writeFileSync(cfgPath, JSON.stringify({ ...cfg, n_layer: 3 }));
@@ -125,7 +185,9 @@ describe('GPT2', () => {
 
   it('forward refuses sequences longer than the context', () => {
     const m = new GPT2(tiny, new ReferenceBackend());
-    expect(() => tidy(() => m.forward(new Int32Array(9)))).toThrow(/sequence length 9 exceeds the context \(8 positions\)/);
+    expect(() => tidy(() => m.forward(new Int32Array(9)))).toThrow(
+      /sequence length 9 exceeds the context \(8 positions\)/,
+    );
   });
 
   it('training steps reuse pooled buffers: after the first step nothing new is allocated', async () => {
@@ -137,13 +199,15 @@ describe('GPT2', () => {
     const losses: number[] = [];
     const created: number[] = [];
     for (let s = 0; s < 4; s++) {
-      losses.push(await tidy(async () => {
-        opt.zeroGrad();
-        const { loss } = m.forward(ids, targets, { T: 8 });
-        backward(loss!);
-        opt.step();
-        return loss!.item();
-      }));
+      losses.push(
+        await tidy(async () => {
+          opt.zeroGrad();
+          const { loss } = m.forward(ids, targets, { T: 8 });
+          backward(loss!);
+          opt.step();
+          return loss!.item();
+        }),
+      );
       created.push(be.pool.created);
     }
     expect(created[1]).toBe(created[3]);
@@ -159,7 +223,14 @@ describe('GPT2', () => {
       const counted = targets.filter((t) => t !== -100).length;
       const per = 32 / k;
       for (let j = 0; j < k; j++) {
-        tidy(() => backward(m.forward(ids.subarray(j * per, (j + 1) * per), targets.subarray(j * per, (j + 1) * per), { T: 8, normalizer: counted }).loss!));
+        tidy(() =>
+          backward(
+            m.forward(ids.subarray(j * per, (j + 1) * per), targets.subarray(j * per, (j + 1) * per), {
+              T: 8,
+              normalizer: counted,
+            }).loss!,
+          ),
+        );
       }
       return m.parameters().get('transformer.h.1.attn.c_attn.weight')!.grad!.toArray();
     };
@@ -184,7 +255,11 @@ describe('the kiln:gpt2 plugin', () => {
     if (!arch || Array.isArray(arch)) throw new Error('kiln:gpt2 provides one architecture');
     expect(arch.name).toBe('gpt2');
     const be = new ReferenceBackend();
-    const model = (await arch.create({ architecture: 'gpt2', vocabSize: 11, context: 8, nLayer: 1, nEmbd: 8, nHead: 2 }, be, ctx)) as GPT2;
+    const model = (await arch.create(
+      { architecture: 'gpt2', vocabSize: 11, context: 8, nLayer: 1, nEmbd: 8, nHead: 2 },
+      be,
+      ctx,
+    )) as GPT2;
     expect(model).toBeInstanceOf(GPT2);
     expect(model.config.nPositions).toBe(8);
     const dir = tmp();
@@ -197,8 +272,14 @@ describe('the kiln:gpt2 plugin', () => {
     const arch = gpt2().architecture;
     if (!arch || Array.isArray(arch)) throw new Error('kiln:gpt2 provides one architecture');
     const be = new ReferenceBackend();
-    expect(() => arch.create({ vocabSize: 11, context: 8, nLayers: 1, nEmbd: 8, nHead: 2 }, be, ctx)).toThrow(/kiln:gpt2: .*model\.nLayers: unknown field \(did you mean \"nLayer\"\?\)/);
-    expect(() => arch.create({ vocabSize: 11, context: 8, nLayer: 1, nEmbd: 9, nHead: 2 }, be, ctx)).toThrow(/kiln:gpt2: model\.nEmbd: 9 must be divisible by model\.nHead \(2\)/);
-    expect(() => arch.create({ vocabSize: 0, context: 8, nLayer: 1, nEmbd: 8, nHead: 2 }, be, ctx)).toThrow(/kiln:gpt2: model\.vocabSize: Too small: expected number to be >0/);
+    expect(() => arch.create({ vocabSize: 11, context: 8, nLayers: 1, nEmbd: 8, nHead: 2 }, be, ctx)).toThrow(
+      /kiln:gpt2: .*model\.nLayers: unknown field \(did you mean "nLayer"\?\)/,
+    );
+    expect(() => arch.create({ vocabSize: 11, context: 8, nLayer: 1, nEmbd: 9, nHead: 2 }, be, ctx)).toThrow(
+      /kiln:gpt2: model\.nEmbd: 9 must be divisible by model\.nHead \(2\)/,
+    );
+    expect(() => arch.create({ vocabSize: 0, context: 8, nLayer: 1, nEmbd: 8, nHead: 2 }, be, ctx)).toThrow(
+      /kiln:gpt2: model\.vocabSize: Too small: expected number to be >0/,
+    );
   });
 });

@@ -1,4 +1,11 @@
-import { checkModelOptions, checkTokenId, checkTransformer, positiveInt, transformerFields, transformerSizes } from '@kiln/core';
+import {
+  checkModelOptions,
+  checkTokenId,
+  checkTransformer,
+  positiveInt,
+  transformerFields,
+  transformerSizes,
+} from '@kiln/core';
 import { z } from 'zod';
 
 /** Llama's hyperparameters (Hugging Face LlamaConfig, in camelCase). */
@@ -52,7 +59,8 @@ export const llamaOptions = z
     if (o.nEmbd % o.nHead === 0 && (o.nEmbd / o.nHead) % 2 !== 0) {
       problem('nHead', `the head size nEmbd/nHead (${o.nEmbd / o.nHead}) must be even for rotary embeddings`);
     }
-    if (o.nHead % nKvHead !== 0) problem('nKvHead', `model.nHead (${o.nHead}) must be a multiple of model.nKvHead (${nKvHead})`);
+    if (o.nHead % nKvHead !== 0)
+      problem('nKvHead', `model.nHead (${o.nHead}) must be a multiple of model.nKvHead (${nKvHead})`);
     checkTokenId(o, 'bosTokenId', o.bosTokenId, ctx);
     checkTokenId(o, 'eosTokenId', o.eosTokenId, ctx);
   });
@@ -112,30 +120,39 @@ export function toHFConfig(c: Required<LlamaConfig>, writer: string): Record<str
 
 /** Parse a Hugging Face Llama config.json; refuses variants this implementation does not compute. */
 export function fromHFConfig(json: Record<string, unknown>, where: string): Required<LlamaConfig> {
-  if (json.model_type !== 'llama') throw new Error(`${where}: model_type is ${JSON.stringify(json.model_type)}, expected "llama"`);
+  if (json.model_type !== 'llama')
+    throw new Error(`${where}: model_type is ${JSON.stringify(json.model_type)}, expected "llama"`);
   const act = json.hidden_act ?? 'silu';
-  if (act !== 'silu') throw new Error(`${where}: hidden_act "${String(act)}" is not supported (Kiln's Llama uses SwiGLU with silu)`);
-  if (json.rope_scaling) throw new Error(`${where}: rope_scaling ${JSON.stringify(json.rope_scaling)} is not supported (plain RoPE only)`);
-  if (json.attention_bias || json.mlp_bias) throw new Error(`${where}: attention_bias / mlp_bias = true is not supported`);
+  if (act !== 'silu')
+    throw new Error(`${where}: hidden_act "${String(act)}" is not supported (Kiln's Llama uses SwiGLU with silu)`);
+  if (json.rope_scaling)
+    throw new Error(`${where}: rope_scaling ${JSON.stringify(json.rope_scaling)} is not supported (plain RoPE only)`);
+  if (json.attention_bias || json.mlp_bias)
+    throw new Error(`${where}: attention_bias / mlp_bias = true is not supported`);
   const hidden = json.hidden_size as number;
   const heads = json.num_attention_heads as number;
   if (json.head_dim !== undefined && json.head_dim !== null && json.head_dim !== hidden / heads) {
-    throw new Error(`${where}: head_dim ${String(json.head_dim)} differs from hidden_size / num_attention_heads (${hidden / heads}); not supported`);
+    throw new Error(
+      `${where}: head_dim ${String(json.head_dim)} differs from hidden_size / num_attention_heads (${hidden / heads}); not supported`,
+    );
   }
   const eos = Array.isArray(json.eos_token_id) ? json.eos_token_id[0] : json.eos_token_id;
-  return validateConfig({
-    vocabSize: json.vocab_size as number,
-    nPositions: json.max_position_embeddings as number,
-    nLayer: json.num_hidden_layers as number,
-    nEmbd: hidden,
-    nHead: heads,
-    nKvHead: (json.num_key_value_heads ?? undefined) as number | undefined,
-    intermediateSize: json.intermediate_size as number,
-    rmsNormEps: (json.rms_norm_eps ?? undefined) as number | undefined,
-    ropeTheta: (json.rope_theta ?? undefined) as number | undefined,
-    tieWordEmbeddings: json.tie_word_embeddings === true,
-    initializerRange: (json.initializer_range ?? undefined) as number | undefined,
-    bosTokenId: (json.bos_token_id ?? undefined) as number | undefined,
-    eosTokenId: (eos ?? undefined) as number | undefined,
-  }, where);
+  return validateConfig(
+    {
+      vocabSize: json.vocab_size as number,
+      nPositions: json.max_position_embeddings as number,
+      nLayer: json.num_hidden_layers as number,
+      nEmbd: hidden,
+      nHead: heads,
+      nKvHead: (json.num_key_value_heads ?? undefined) as number | undefined,
+      intermediateSize: json.intermediate_size as number,
+      rmsNormEps: (json.rms_norm_eps ?? undefined) as number | undefined,
+      ropeTheta: (json.rope_theta ?? undefined) as number | undefined,
+      tieWordEmbeddings: json.tie_word_embeddings === true,
+      initializerRange: (json.initializer_range ?? undefined) as number | undefined,
+      bosTokenId: (json.bos_token_id ?? undefined) as number | undefined,
+      eosTokenId: (eos ?? undefined) as number | undefined,
+    },
+    where,
+  );
 }

@@ -9,11 +9,23 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  EngineWeights, allocKVCache, applyLinear, causalTokenLosses, freeKVCache, lookupRows, readQuantization, runAttentionKV,
-  type Backend, type Buf, type BufView, type InferenceEngine, type KVCache, type QuantizationConfig,
+  allocKVCache,
+  applyLinear,
+  type Backend,
+  type Buf,
+  type BufView,
+  causalTokenLosses,
+  EngineWeights,
+  freeKVCache,
+  type InferenceEngine,
+  type KVCache,
+  lookupRows,
+  type QuantizationConfig,
+  readQuantization,
+  runAttentionKV,
 } from '@kiln/tensor';
-import { fromHFConfig, toHFConfig, type LlamaConfig } from './config.js';
-import { WRITER, type Llama } from './model.js';
+import { fromHFConfig, type LlamaConfig, toHFConfig } from './config.js';
+import { type Llama, WRITER } from './model.js';
 
 /** Keys and values of every layer, (B, Tmax, Hkv·D) each. */
 export type LlamaKVCache = KVCache;
@@ -24,7 +36,8 @@ const EMBED = 'model.embed_tokens.weight';
 function matrixNames(c: Required<LlamaConfig>): string[] {
   const names = [EMBED, ...(c.tieWordEmbeddings ? [] : ['lm_head.weight'])];
   for (let l = 0; l < c.nLayer; l++) {
-    for (const m of ['self_attn.qkv_proj', 'self_attn.o_proj', 'mlp.gate_up_proj', 'mlp.down_proj']) names.push(`model.layers.${l}.${m}.weight`);
+    for (const m of ['self_attn.qkv_proj', 'self_attn.o_proj', 'mlp.gate_up_proj', 'mlp.down_proj'])
+      names.push(`model.layers.${l}.${m}.weight`);
   }
   return names;
 }
@@ -61,13 +74,22 @@ export class LlamaEngine implements InferenceEngine {
     const c = fromHFConfig(JSON.parse(await readFile(configPath, 'utf8')), configPath);
     const engine = new LlamaEngine(backend, c);
     const layouts = new Map(matrixNames(c).map((n) => [n, { layout: 'out-in' as const }]));
-    await engine.matrices.load(dir, quantization ?? (await readQuantization(dir)), layouts, (n) => /\.rotary_emb\.inv_freq$/.test(n));
+    await engine.matrices.load(dir, quantization ?? (await readQuantization(dir)), layouts, (n) =>
+      /\.rotary_emb\.inv_freq$/.test(n),
+    );
     return engine;
   }
 
   createCache(B: number, Tmax = this.config.nPositions): LlamaKVCache {
-    if (Tmax > this.config.nPositions) throw new Error(`LlamaEngine: a cache of ${Tmax} positions exceeds the context (${this.config.nPositions})`);
-    return allocKVCache(this.backend, this.config.nLayer, B, Tmax, this.config.nKvHead * (this.config.nEmbd / this.config.nHead));
+    if (Tmax > this.config.nPositions)
+      throw new Error(`LlamaEngine: a cache of ${Tmax} positions exceeds the context (${this.config.nPositions})`);
+    return allocKVCache(
+      this.backend,
+      this.config.nLayer,
+      B,
+      Tmax,
+      this.config.nKvHead * (this.config.nEmbd / this.config.nHead),
+    );
   }
 
   freeCache(cache: LlamaKVCache): void {
@@ -83,11 +105,23 @@ export class LlamaEngine implements InferenceEngine {
     const be = this.backend;
     const { B } = cache;
     const T = ids.length / B;
-    const { nEmbd: C, nHead: H, nKvHead: Hkv, intermediateSize: F, vocabSize: V, rmsNormEps: eps, ropeTheta: theta } = this.config;
+    const {
+      nEmbd: C,
+      nHead: H,
+      nKvHead: Hkv,
+      intermediateSize: F,
+      vocabSize: V,
+      rmsNormEps: eps,
+      ropeTheta: theta,
+    } = this.config;
     const D = C / H;
     const S = (H + 2 * Hkv) * D;
-    if (!Number.isInteger(T) || T < 1) throw new Error(`LlamaEngine.forward: ${ids.length} ids do not split into ${B} rows`);
-    if (pos + T > cache.Tmax) throw new Error(`LlamaEngine.forward: positions ${pos}..${pos + T - 1} exceed the cache (${cache.Tmax} positions)`);
+    if (!Number.isInteger(T) || T < 1)
+      throw new Error(`LlamaEngine.forward: ${ids.length} ids do not split into ${B} rows`);
+    if (pos + T > cache.Tmax)
+      throw new Error(
+        `LlamaEngine.forward: positions ${pos}..${pos + T - 1} exceed the cache (${cache.Tmax} positions)`,
+      );
     const N = B * T;
     const w = this.matrices;
     const temps: Buf[] = [];
@@ -116,7 +150,19 @@ export class LlamaEngine implements InferenceEngine {
         be.rmsnorm(h, rstd, x, w.vec(`${p}input_layernorm.weight`), N, C, eps);
         linear(qkv, h, `${p}self_attn.qkv_proj.weight`, N);
         be.rope({ out: roped, inp: qkv, B, T, H, Hkv, D, theta, posOffset: pos });
-        await runAttentionKV(be, { qkv: roped, kCache: cache.k[l], vCache: cache.v[l], out: att, B, Tq: T, Tmax: cache.Tmax, pos, H, Hkv, D });
+        await runAttentionKV(be, {
+          qkv: roped,
+          kCache: cache.k[l],
+          vCache: cache.v[l],
+          out: att,
+          B,
+          Tq: T,
+          Tmax: cache.Tmax,
+          pos,
+          H,
+          Hkv,
+          D,
+        });
         linear(h, att, `${p}self_attn.o_proj.weight`, N);
         be.add(y, x, h, N * C);
         [x, y] = [y, x];
@@ -135,7 +181,8 @@ export class LlamaEngine implements InferenceEngine {
         return logits;
       }
       const logits = be.alloc('f32', B * V);
-      for (let b = 0; b < B; b++) linear({ buf: logits, offset: b * V }, { buf: h, offset: (b * T + T - 1) * C }, head, 1);
+      for (let b = 0; b < B; b++)
+        linear({ buf: logits, offset: b * V }, { buf: h, offset: (b * T + T - 1) * C }, head, 1);
       return logits;
     } finally {
       for (const b of temps) be.free(b);
@@ -155,5 +202,4 @@ export class LlamaEngine implements InferenceEngine {
   dispose(): void {
     this.matrices.dispose();
   }
-
 }

@@ -43,7 +43,8 @@ export function llamaTensorName(hfName: string): string | null {
  * within each head, row 2i takes HF's row i and row 2i+1 takes HF's row i + headDim/2.
  */
 export function permuteForRope(data: Float32Array, rows: number, cols: number, heads: number): Float32Array {
-  if (rows % heads !== 0 || (rows / heads) % 2 !== 0) throw new Error(`permuteForRope: ${rows} rows do not split into ${heads} heads of even size`);
+  if (rows % heads !== 0 || (rows / heads) % 2 !== 0)
+    throw new Error(`permuteForRope: ${rows} rows do not split into ${heads} heads of even size`);
   const headDim = rows / heads;
   const half = headDim / 2;
   const out = new Float32Array(data.length);
@@ -79,7 +80,11 @@ export const llamaGguf: GgufConversion = {
       if (name === null) continue;
       if (name === 'output.weight' && sameData(t.data, embed.data)) continue;
       const heads = name.endsWith('.attn_q.weight') ? nHead : name.endsWith('.attn_k.weight') ? nHeadKv : 0;
-      tensors.push({ name, shape: t.shape, data: heads ? permuteForRope(t.data, t.shape[0], t.shape[1], heads) : t.data });
+      tensors.push({
+        name,
+        shape: t.shape,
+        data: heads ? permuteForRope(t.data, t.shape[0], t.shape[1], heads) : t.data,
+      });
     }
     const u32 = (value: number) => ({ type: 'u32', value }) as const;
     const f32 = (value: number) => ({ type: 'f32', value }) as const;
@@ -94,7 +99,10 @@ export const llamaGguf: GgufConversion = {
       'llama.attention.head_count': u32(nHead),
       'llama.attention.head_count_kv': u32(nHeadKv),
       'llama.attention.layer_norm_rms_epsilon': f32(typeof c.rms_norm_eps === 'number' ? c.rms_norm_eps : 1e-6),
-      ...(headDim !== nEmbd / nHead && { 'llama.attention.key_length': u32(headDim), 'llama.attention.value_length': u32(headDim) }),
+      ...(headDim !== nEmbd / nHead && {
+        'llama.attention.key_length': u32(headDim),
+        'llama.attention.value_length': u32(headDim),
+      }),
     };
     return { tensors, metadata };
   },

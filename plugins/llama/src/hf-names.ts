@@ -18,8 +18,15 @@ type Parts = Array<[suffix: string, rows: number]>;
 function fusedParts(c: Required<LlamaConfig>): Record<string, Parts> {
   const D = c.nEmbd / c.nHead;
   return {
-    'self_attn.qkv_proj.weight': [['self_attn.q_proj.weight', c.nHead * D], ['self_attn.k_proj.weight', c.nKvHead * D], ['self_attn.v_proj.weight', c.nKvHead * D]],
-    'mlp.gate_up_proj.weight': [['mlp.gate_proj.weight', c.intermediateSize], ['mlp.up_proj.weight', c.intermediateSize]],
+    'self_attn.qkv_proj.weight': [
+      ['self_attn.q_proj.weight', c.nHead * D],
+      ['self_attn.k_proj.weight', c.nKvHead * D],
+      ['self_attn.v_proj.weight', c.nKvHead * D],
+    ],
+    'mlp.gate_up_proj.weight': [
+      ['mlp.gate_proj.weight', c.intermediateSize],
+      ['mlp.up_proj.weight', c.intermediateSize],
+    ],
   };
 }
 
@@ -48,7 +55,11 @@ export function toHFTensors(state: Map<string, HostTensor>, c: Required<LlamaCon
 }
 
 /** Hugging Face's names and tensors → Kiln's (q/k/v and gate/up fused). A missing part is an error naming it. */
-export function fromHFTensors(state: Map<string, HostTensor>, c: Required<LlamaConfig>, source: string): Map<string, HostTensor> {
+export function fromHFTensors(
+  state: Map<string, HostTensor>,
+  c: Required<LlamaConfig>,
+  source: string,
+): Map<string, HostTensor> {
   const parts = fusedParts(c);
   const out = new Map<string, HostTensor>();
   const partOf = new Map<string, string>();
@@ -66,7 +77,9 @@ export function fromHFTensors(state: Map<string, HostTensor>, c: Required<LlamaC
       const p = state.get(m[1] + suffix);
       if (!p) throw new Error(`${source}: '${m[1] + suffix}' is missing (needed with '${name}')`);
       if (p.shape.length !== 2 || p.shape[0] !== rows || p.shape[1] !== c.nEmbd) {
-        throw new Error(`${source}: '${m[1] + suffix}' has shape [${p.shape.join(', ')}], the model expects [${rows}, ${c.nEmbd}]`);
+        throw new Error(
+          `${source}: '${m[1] + suffix}' has shape [${p.shape.join(', ')}], the model expects [${rows}, ${c.nEmbd}]`,
+        );
       }
       return p.data;
     });

@@ -1,15 +1,22 @@
 import { architecturePlugin, type KilnPlugin } from '@kiln/core';
 import { readQuantization } from '@kiln/tensor';
-import { Llama } from './model.js';
 import { configFromOptions, llamaOptions } from './config.js';
 import { LlamaEngine } from './engine.js';
 import { llamaGguf } from './gguf.js';
+import { Llama } from './model.js';
 
-export { Llama, WRITER, type ForwardOptions } from './model.js';
-export { configFromOptions, validateConfig, llamaOptions, toHFConfig, fromHFConfig, type LlamaConfig } from './config.js';
+export {
+  configFromOptions,
+  fromHFConfig,
+  type LlamaConfig,
+  llamaOptions,
+  toHFConfig,
+  validateConfig,
+} from './config.js';
 export { LlamaEngine, type LlamaKVCache } from './engine.js';
-export { toHFTensors, fromHFTensors, type HostTensor } from './hf-names.js';
 export { llamaGguf, llamaTensorName, permuteForRope } from './gguf.js';
+export { fromHFTensors, type HostTensor, toHFTensors } from './hf-names.js';
+export { type ForwardOptions, Llama, WRITER } from './model.js';
 
 /** Options of the plugin itself (none: the model's size comes from the config's `model` section). */
 export type LlamaPluginOptions = Record<string, never>;
@@ -32,9 +39,13 @@ export default function llama(_options: LlamaPluginOptions = {}): KilnPlugin {
       const quantization = await readQuantization(dir);
       return quantization ? LlamaEngine.load(dir, backend, quantization) : Llama.load(dir, backend);
     },
-    describe: (model) => (model instanceof Llama ? { ...model.config, parameters: model.numParameters() } : { quantized: true, bytes: model.matrices.bytes() }),
+    describe: (model) =>
+      model instanceof Llama
+        ? { ...model.config, parameters: model.numParameters() }
+        : { quantized: true, bytes: model.matrices.bytes() },
     save: (model, dir) => model.save(dir),
-    engine: (model) => (model instanceof LlamaEngine ? model : model instanceof Llama ? LlamaEngine.fromLlama(model) : undefined),
+    engine: (model) =>
+      model instanceof LlamaEngine ? model : model instanceof Llama ? LlamaEngine.fromLlama(model) : undefined,
     gguf: llamaGguf,
   });
 }

@@ -1,12 +1,26 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  Module, ModuleList, Embedding, RMSNorm, Linear, CausalSelfAttention, SwiGLUMLP, Tensor,
-  add, linear, crossEntropy, readSafetensors, writeSafetensors, writeFileAtomic, createRng,
-  type Backend, type Rng,
+  add,
+  type Backend,
+  CausalSelfAttention,
+  createRng,
+  crossEntropy,
+  Embedding,
+  Linear,
+  linear,
+  Module,
+  ModuleList,
+  RMSNorm,
+  type Rng,
+  readSafetensors,
+  SwiGLUMLP,
+  Tensor,
+  writeFileAtomic,
+  writeSafetensors,
 } from '@kiln/tensor';
-import { validateConfig, toHFConfig, fromHFConfig, type LlamaConfig } from './config.js';
-import { fromHFTensors, toHFTensors, type HostTensor } from './hf-names.js';
+import { fromHFConfig, type LlamaConfig, toHFConfig, validateConfig } from './config.js';
+import { fromHFTensors, type HostTensor, toHFTensors } from './hf-names.js';
 
 export const WRITER = 'kiln:llama@0.1.0';
 
@@ -21,14 +35,31 @@ class DecoderLayer extends Module {
     super(backend);
     const std = c.initializerRange;
     this.inputLayernorm = this.child('input_layernorm', new RMSNorm(backend, c.nEmbd, c.rmsNormEps));
-    this.selfAttn = this.child('self_attn', new CausalSelfAttention(backend, rng, {
-      nEmbd: c.nEmbd, nHead: c.nHead, nKvHead: c.nKvHead, rope: { theta: c.ropeTheta },
-      bias: false, layout: 'out-in', std, names: { qkv: 'qkv_proj', proj: 'o_proj' },
-    }));
+    this.selfAttn = this.child(
+      'self_attn',
+      new CausalSelfAttention(backend, rng, {
+        nEmbd: c.nEmbd,
+        nHead: c.nHead,
+        nKvHead: c.nKvHead,
+        rope: { theta: c.ropeTheta },
+        bias: false,
+        layout: 'out-in',
+        std,
+        names: { qkv: 'qkv_proj', proj: 'o_proj' },
+      }),
+    );
     this.postAttentionLayernorm = this.child('post_attention_layernorm', new RMSNorm(backend, c.nEmbd, c.rmsNormEps));
-    this.mlp = this.child('mlp', new SwiGLUMLP(backend, rng, {
-      nEmbd: c.nEmbd, hidden: c.intermediateSize, bias: false, layout: 'out-in', std, names: { gateUp: 'gate_up_proj', down: 'down_proj' },
-    }));
+    this.mlp = this.child(
+      'mlp',
+      new SwiGLUMLP(backend, rng, {
+        nEmbd: c.nEmbd,
+        hidden: c.intermediateSize,
+        bias: false,
+        layout: 'out-in',
+        std,
+        names: { gateUp: 'gate_up_proj', down: 'down_proj' },
+      }),
+    );
   }
 
   forward(x: Tensor, segments?: Tensor): Tensor {
@@ -45,7 +76,10 @@ class LlamaModel extends Module {
 
   constructor(backend: Backend, rng: Rng, c: Required<LlamaConfig>) {
     super(backend);
-    this.embedTokens = this.child('embed_tokens', new Embedding(backend, c.vocabSize, c.nEmbd, rng, c.initializerRange));
+    this.embedTokens = this.child(
+      'embed_tokens',
+      new Embedding(backend, c.vocabSize, c.nEmbd, rng, c.initializerRange),
+    );
     this.layers = this.child('layers', new ModuleList<DecoderLayer>(backend));
     for (let i = 0; i < c.nLayer; i++) this.layers.push(new DecoderLayer(backend, rng, c));
     this.norm = this.child('norm', new RMSNorm(backend, c.nEmbd, c.rmsNormEps));
@@ -84,11 +118,21 @@ export class Llama extends Module {
     this.model = this.child('model', new LlamaModel(backend, rng, this.config));
     this.lmHead = this.config.tieWordEmbeddings
       ? null
-      : this.child('lm_head', new Linear(backend, this.config.nEmbd, this.config.vocabSize, rng, { bias: false, std: this.config.initializerRange }));
+      : this.child(
+          'lm_head',
+          new Linear(backend, this.config.nEmbd, this.config.vocabSize, rng, {
+            bias: false,
+            std: this.config.initializerRange,
+          }),
+        );
   }
 
   /** ids (B,T) i32 → logits (B,T,V), and the cross-entropy against targets when given. */
-  forward(ids: Tensor | Int32Array, targets?: Tensor | Int32Array | null, o: ForwardOptions = {}): { logits: Tensor; loss: Tensor | null } {
+  forward(
+    ids: Tensor | Int32Array,
+    targets?: Tensor | Int32Array | null,
+    o: ForwardOptions = {},
+  ): { logits: Tensor; loss: Tensor | null } {
     const x = this.hidden(ids, o);
     const [B, T] = x.shape;
     const logits = this.lmHead ? this.lmHead.forward(x) : linear(x, this.model.embedTokens.weight);
@@ -103,8 +147,10 @@ export class Llama extends Module {
     const be = this.backend;
     const idsT = ids instanceof Tensor ? ids : Tensor.from(be, ids, shapeOf(ids.length, o.T));
     const [B, T] = idsT.shape.length === 2 ? idsT.shape : [1, idsT.size];
-    if (T > this.config.nPositions) throw new Error(`Llama.forward: sequence length ${T} exceeds the context (${this.config.nPositions} positions)`);
-    if (o.segments && o.segments.length !== B * T) throw new Error(`Llama.forward: ${o.segments.length} segment ids for ${B * T} tokens`);
+    if (T > this.config.nPositions)
+      throw new Error(`Llama.forward: sequence length ${T} exceeds the context (${this.config.nPositions} positions)`);
+    if (o.segments && o.segments.length !== B * T)
+      throw new Error(`Llama.forward: ${o.segments.length} segment ids for ${B * T} tokens`);
     const segT = o.segments ? Tensor.from(be, o.segments, [B, T]) : undefined;
     let x = this.model.embedTokens.forward(idsT);
     for (const layer of this.model.layers) x = layer.forward(x, segT);
@@ -120,7 +166,11 @@ export class Llama extends Module {
   loadHFStateDict(state: Map<string, HostTensor>, source: string): void {
     const tiedHead = (n: string) => this.config.tieWordEmbeddings && n === 'lm_head.weight';
     // HF files may carry the rotary inv_freq buffer.
-    this.loadStateDict(fromHFTensors(state, this.config, source), source, (n) => tiedHead(n) || /\.rotary_emb\.inv_freq$/.test(n));
+    this.loadStateDict(
+      fromHFTensors(state, this.config, source),
+      source,
+      (n) => tiedHead(n) || /\.rotary_emb\.inv_freq$/.test(n),
+    );
   }
 
   /** Write model.safetensors and config.json (Hugging Face layout) into dir, atomically. */
@@ -145,7 +195,8 @@ export class Llama extends Module {
     const file = await readSafetensors(weightsPath);
     const state = new Map<string, HostTensor>();
     for (const [name, t] of file.tensors) {
-      if (!(t.data instanceof Float32Array)) throw new Error(`${weightsPath}: '${name}' is ${t.dtype}, expected a float tensor`);
+      if (!(t.data instanceof Float32Array))
+        throw new Error(`${weightsPath}: '${name}' is ${t.dtype}, expected a float tensor`);
       state.set(name, { shape: t.shape, data: t.data });
     }
     model.loadHFStateDict(state, weightsPath);
@@ -155,6 +206,7 @@ export class Llama extends Module {
 
 function shapeOf(length: number, T: number | undefined): [number, number] {
   const t = T ?? length;
-  if (!Number.isInteger(t) || t <= 0 || length % t !== 0) throw new Error(`Llama.forward: ${length} ids do not split into rows of T = ${t}`);
+  if (!Number.isInteger(t) || t <= 0 || length % t !== 0)
+    throw new Error(`Llama.forward: ${length} ids do not split into rows of T = ${t}`);
   return [length / t, t];
 }

@@ -1,10 +1,12 @@
 // The KV-cached inference engine against the training forward of the same weights.
-import { describe, expect, it } from 'vitest';
-import { ReferenceBackend, createRng, noGrad, tidy } from '@kiln/tensor';
+
 import { Llama, LlamaEngine } from '@kiln/llama';
+import { createRng, noGrad, ReferenceBackend, tidy } from '@kiln/tensor';
+import { describe, expect, it } from 'vitest';
 
 const maxRel = (a: Float32Array, b: Float32Array) => {
-  let d = 0, s = 0;
+  let d = 0,
+    s = 0;
   for (let i = 0; i < a.length; i++) {
     d = Math.max(d, Math.abs(a[i] - b[i]));
     s = Math.max(s, Math.abs(b[i]));
@@ -16,7 +18,21 @@ describe('LlamaEngine', () => {
   for (const tied of [false, true]) {
     it(`prefill + one token at a time gives the training forward's logits (GQA, ${tied ? 'tied' : 'untied'} head)`, async () => {
       const be = new ReferenceBackend();
-      const model = new Llama({ vocabSize: 53, nPositions: 24, nLayer: 2, nEmbd: 24, nHead: 4, nKvHead: 2, intermediateSize: 40, tieWordEmbeddings: tied, initializerRange: 0.1 }, be, createRng(4));
+      const model = new Llama(
+        {
+          vocabSize: 53,
+          nPositions: 24,
+          nLayer: 2,
+          nEmbd: 24,
+          nHead: 4,
+          nKvHead: 2,
+          intermediateSize: 40,
+          tieWordEmbeddings: tied,
+          initializerRange: 0.1,
+        },
+        be,
+        createRng(4),
+      );
       const ids = Int32Array.from({ length: 13 }, (_, i) => (i * 17 + 3) % 53);
       const full = noGrad(() => tidy(() => model.forward(ids, null, { T: ids.length }).logits));
       const want = (await full.toArray()) as Float32Array;

@@ -1,12 +1,13 @@
 // `kiln train` (the train stage through the real core) on real English text: the validation loss falls.
-import { describe, expect, it } from 'vitest';
+
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createKiln, createMemoryLogger, type KilnPlugin } from '@kiln/core';
-import trainer from '@kiln/trainer';
 import llama, { Llama } from '@kiln/llama';
 import { ReferenceBackend } from '@kiln/tensor';
+import trainer from '@kiln/trainer';
+import { describe, expect, it } from 'vitest';
 
 const SOTU = new URL('../../../examples/state-of-the-union/data/sotu-1790-1809.txt', import.meta.url);
 
@@ -23,12 +24,31 @@ describe('kiln train with the llama architecture', () => {
       command: 'train',
       logger,
       config: {
-        name: 'llama-train-test', seed: 3, backend: 'js',
+        name: 'llama-train-test',
+        seed: 3,
+        backend: 'js',
         plugins: [llama(), trainer(), recorder],
-        model: { architecture: 'llama', vocabSize: 256, context: 32, nLayer: 1, nEmbd: 32, nHead: 4, nKvHead: 2, intermediateSize: 64, tieWordEmbeddings: true },
+        model: {
+          architecture: 'llama',
+          vocabSize: 256,
+          context: 32,
+          nLayer: 1,
+          nEmbd: 32,
+          nHead: 4,
+          nKvHead: 2,
+          intermediateSize: 64,
+          tieWordEmbeddings: true,
+        },
         train: {
-          trainer: 'causal-lm', data: { text: 'text.txt', valFraction: 0.1 }, steps: 60, batchSize: 8, seqLen: 32,
-          lr: 1e-2, warmupSteps: 5, evalEvery: 20, evalBatches: 4,
+          trainer: 'causal-lm',
+          data: { text: 'text.txt', valFraction: 0.1 },
+          steps: 60,
+          batchSize: 8,
+          seqLen: 32,
+          lr: 1e-2,
+          warmupSteps: 5,
+          evalEvery: 20,
+          evalBatches: 4,
         },
       },
     });

@@ -6,10 +6,18 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { writeFileAtomic } from '@kiln/tensor';
-import { esc } from './html.js';
-import { readRun, type RunArtifacts } from './read-run.js';
 import { compressionSection } from './compression-section.js';
-import { configSection, dataSection, evalSection, samplesSection, summarySection, throughputSection, trainingSection } from './sections.js';
+import { esc } from './html.js';
+import { type RunArtifacts, readRun } from './read-run.js';
+import {
+  configSection,
+  dataSection,
+  evalSection,
+  samplesSection,
+  summarySection,
+  throughputSection,
+  trainingSection,
+} from './sections.js';
 
 const STYLE = `
 :root { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; color: #111827; background: #f9fafb; }
@@ -37,8 +45,18 @@ pre.prompt { border-left: 3px solid #9ca3af; } pre.completion { border-left: 3px
 `;
 
 export function renderReport(run: RunArtifacts, generatedAt = new Date()): string {
-  const name = typeof run.config?.name === 'string' ? run.config.name : run.root.split(/[\\/]/).filter(Boolean).at(-1) ?? 'run';
-  const sections = [summarySection, trainingSection, throughputSection, dataSection, evalSection, compressionSection, samplesSection, configSection].map((render) => render(run));
+  const name =
+    typeof run.config?.name === 'string' ? run.config.name : (run.root.split(/[\\/]/).filter(Boolean).at(-1) ?? 'run');
+  const sections = [
+    summarySection,
+    trainingSection,
+    throughputSection,
+    dataSection,
+    evalSection,
+    compressionSection,
+    samplesSection,
+    configSection,
+  ].map((render) => render(run));
   const nav = ['summary', 'training', 'throughput', 'data', 'evaluation', 'compression', 'samples', 'config']
     .map((id) => `<a href="#${id}">${id}</a>`)
     .join('');

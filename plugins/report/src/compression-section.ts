@@ -19,21 +19,37 @@ export function fmtBytes(bytes: number): string {
 /** A signed percentage with two decimals: +0.02%, -1.90%. */
 const pct = (change: number) => `${change >= 0 ? '+' : ''}${(100 * change).toFixed(2)}%`;
 
-const KNOWN = new Set(['compressor', 'settings', 'bytesBefore', 'bytesAfter', 'ratio', 'pplBefore', 'pplAfter', 'pplChange']);
+const KNOWN = new Set([
+  'compressor',
+  'settings',
+  'bytesBefore',
+  'bytesAfter',
+  'ratio',
+  'pplBefore',
+  'pplAfter',
+  'pplChange',
+]);
 
 /** Settings and any extra figures a compressor recorded (prune's achieved sparsity...), as k=v. */
 function details(e: CompressionEntry): string {
   const pairs = [...Object.entries(e.settings ?? {}), ...Object.entries(e).filter(([k]) => !KNOWN.has(k))];
-  return pairs.map(([k, v]) => `${esc(k)}=${num(v) ? fmt(v) : esc(typeof v === 'object' ? JSON.stringify(v) : v)}`).join(', ');
+  return pairs
+    .map(([k, v]) => `${esc(k)}=${num(v) ? fmt(v) : esc(typeof v === 'object' ? JSON.stringify(v) : v)}`)
+    .join(', ');
 }
 
 export function compressionSection(run: RunArtifacts): string {
   const entries = run.compression;
   if (!entries) return section('compression', 'Compression', missing('compression results', 'compress/report.json'));
-  if (entries.length === 0) return section('compression', 'Compression', '<p class="missing">compress/report.json lists no compressor.</p>');
+  if (entries.length === 0)
+    return section('compression', 'Compression', '<p class="missing">compress/report.json lists no compressor.</p>');
   const rows = entries.map((e) => {
     const ratio = num(e.ratio) ? e.ratio : e.bytesAfter > 0 ? e.bytesBefore / e.bytesAfter : NaN;
-    const change = num(e.pplChange) ? e.pplChange : num(e.pplBefore) && num(e.pplAfter) ? e.pplAfter / e.pplBefore - 1 : undefined;
+    const change = num(e.pplChange)
+      ? e.pplChange
+      : num(e.pplBefore) && num(e.pplAfter)
+        ? e.pplAfter / e.pplBefore - 1
+        : undefined;
     return [
       esc(e.compressor),
       fmtBytes(e.bytesBefore),
@@ -48,6 +64,19 @@ export function compressionSection(run: RunArtifacts): string {
   return section(
     'compression',
     'Compression',
-    table(['compressor', 'size before', 'size after', 'smaller by', 'perplexity before', 'perplexity after', 'perplexity change', 'settings'], rows, 'compression'),
+    table(
+      [
+        'compressor',
+        'size before',
+        'size after',
+        'smaller by',
+        'perplexity before',
+        'perplexity after',
+        'perplexity change',
+        'settings',
+      ],
+      rows,
+      'compression',
+    ),
   );
 }

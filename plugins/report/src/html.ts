@@ -25,4 +25,5 @@ export function section(id: string, title: string, body: string): string {
   return `<section id="${esc(id)}"><h2>${esc(title)}</h2>\n${body}\n</section>`;
 }
 
-export const missing = (what: string, file: string) => `<p class="missing">No ${esc(what)} in this run (<code>${esc(file)}</code> not found).</p>`;
+export const missing = (what: string, file: string) =>
+  `<p class="missing">No ${esc(what)} in this run (<code>${esc(file)}</code> not found).</p>`;

@@ -1,4 +1,11 @@
-export { buildReport, renderReport, type BuildReportOptions } from './build-report.js';
-export { readRun, type RunArtifacts, type MetricRecord, type DataReport, type Sample, type CompressionEntry } from './read-run.js';
-export { lineChart, type Series, type ChartOptions } from './svg-chart.js';
+export { type BuildReportOptions, buildReport, renderReport } from './build-report.js';
 export { default, type ReportPluginOptions } from './plugin.js';
+export {
+  type CompressionEntry,
+  type DataReport,
+  type MetricRecord,
+  type RunArtifacts,
+  readRun,
+  type Sample,
+} from './read-run.js';
+export { type ChartOptions, lineChart, type Series } from './svg-chart.js';

@@ -18,7 +18,12 @@ export interface RunArtifacts {
   /** Step records an interrupted run logged and its resumed run logged again (left out of `metrics`). */
   replayedRecords: number;
   config?: Record<string, unknown>;
-  state?: { stages?: Record<string, { seconds?: number; finishedAt?: string; metrics?: Record<string, number>; outputs?: string[] }> };
+  state?: {
+    stages?: Record<
+      string,
+      { seconds?: number; finishedAt?: string; metrics?: Record<string, number>; outputs?: string[] }
+    >;
+  };
   dataReport?: DataReport;
   evalResults?: Record<string, unknown>;
   samples?: Sample[];
@@ -101,10 +106,13 @@ function parseSamples(raw: unknown, path: string): Sample[] {
 
 function parseCompression(raw: unknown, path: string): CompressionEntry[] {
   const entries = (raw as { entries?: unknown })?.entries;
-  if (!Array.isArray(entries)) throw new Error(`kiln report: ${path} must be { entries: [...] } (as @kiln/compress writes it)`);
+  if (!Array.isArray(entries))
+    throw new Error(`kiln report: ${path} must be { entries: [...] } (as @kiln/compress writes it)`);
   return entries.map((e, i) => {
     if (typeof e?.compressor !== 'string' || typeof e?.bytesBefore !== 'number' || typeof e?.bytesAfter !== 'number')
-      throw new Error(`kiln report: ${path}: entries[${i}] needs a string "compressor" and numbers "bytesBefore", "bytesAfter"`);
+      throw new Error(
+        `kiln report: ${path}: entries[${i}] needs a string "compressor" and numbers "bytesBefore", "bytesAfter"`,
+      );
     return e as CompressionEntry;
   });
 }
@@ -136,6 +144,7 @@ export async function readRun(root: string): Promise<RunArtifacts> {
     dataReport: await readJson(root, 'data/report.json'),
     evalResults: await readJson(root, 'eval/results.json'),
     samples: samplesRaw === undefined ? undefined : parseSamples(samplesRaw, join(root, 'eval/samples.json')),
-    compression: compressionRaw === undefined ? undefined : parseCompression(compressionRaw, join(root, 'compress/report.json')),
+    compression:
+      compressionRaw === undefined ? undefined : parseCompression(compressionRaw, join(root, 'compress/report.json')),
   };
 }

@@ -53,7 +53,9 @@ export function summarySection(run: RunArtifacts): string {
   if (val.length) cards.push(['best eval loss', fmt(Math.min(...val))]);
   const tps = steps.map((r) => r.tokensPerSecond).filter(num);
   if (tps.length) cards.push(['median tokens/s', fmt(Math.round(median(tps)))]);
-  const seconds = Object.values(run.state?.stages ?? {}).map((s) => s.seconds).filter(num);
+  const seconds = Object.values(run.state?.stages ?? {})
+    .map((s) => s.seconds)
+    .filter(num);
   if (seconds.length) cards.push(['time in stages', `${fmt(Math.round(seconds.reduce((a, b) => a + b, 0)))} s`]);
   if (run.badMetricLines) cards.push(['unreadable metric lines', fmt(run.badMetricLines)]);
   if (run.replayedRecords) cards.push(['records logged twice by a resumed run (left out)', fmt(run.replayedRecords)]);
@@ -77,34 +79,52 @@ export function summarySection(run: RunArtifacts): string {
 
 export function trainingSection(run: RunArtifacts): string {
   const steps = stepRecords(run.metrics);
-  if (steps.length === 0 && evalSeries(run.metrics, true).length === 0) return section('training', 'Training', missing('training steps', 'metrics.jsonl'));
-  const loss = lineChart({ title: 'Loss', xLabel: 'step', yLabel: 'loss', series: [...byStage(steps, 'loss'), ...evalSeries(run.metrics, true)] });
+  if (steps.length === 0 && evalSeries(run.metrics, true).length === 0)
+    return section('training', 'Training', missing('training steps', 'metrics.jsonl'));
+  const loss = lineChart({
+    title: 'Loss',
+    xLabel: 'step',
+    yLabel: 'loss',
+    series: [...byStage(steps, 'loss'), ...evalSeries(run.metrics, true)],
+  });
   const lrSeries = byStage(steps, 'lr');
-  const lr = lrSeries.length ? lineChart({ title: 'Learning rate', xLabel: 'step', yLabel: 'learning rate', series: lrSeries }) : '';
+  const lr = lrSeries.length
+    ? lineChart({ title: 'Learning rate', xLabel: 'step', yLabel: 'learning rate', series: lrSeries })
+    : '';
   const otherEvals = evalSeries(run.metrics, false);
-  const evals = otherEvals.length ? lineChart({ title: 'Evaluation during training', xLabel: 'step', yLabel: 'value', series: otherEvals }) : '';
+  const evals = otherEvals.length
+    ? lineChart({ title: 'Evaluation during training', xLabel: 'step', yLabel: 'value', series: otherEvals })
+    : '';
   return section('training', 'Training', loss + lr + evals);
 }
 
 export function throughputSection(run: RunArtifacts): string {
   const steps = stepRecords(run.metrics);
   const series = byStage(steps, 'tokensPerSecond');
-  if (series.length === 0) return section('throughput', 'Throughput', missing('throughput figures (tokensPerSecond)', 'metrics.jsonl'));
+  if (series.length === 0)
+    return section('throughput', 'Throughput', missing('throughput figures (tokensPerSecond)', 'metrics.jsonl'));
   const rows = series.map((s) => {
     const v = s.points.map((p) => p[1]);
-    return [esc(s.name.replace(/ tokensPerSecond$/, '')), fmt(s.points.length), fmt(Math.round(median(v))), fmt(Math.round(Math.max(...v)))];
+    return [
+      esc(s.name.replace(/ tokensPerSecond$/, '')),
+      fmt(s.points.length),
+      fmt(Math.round(median(v))),
+      fmt(Math.round(Math.max(...v))),
+    ];
   });
   return section(
     'throughput',
     'Throughput',
-    lineChart({ title: 'Tokens per second', xLabel: 'step', yLabel: 'tokens/s', series }) + table(['stage', 'steps', 'median tokens/s', 'max tokens/s'], rows, 'throughput'),
+    lineChart({ title: 'Tokens per second', xLabel: 'step', yLabel: 'tokens/s', series }) +
+      table(['stage', 'steps', 'median tokens/s', 'max tokens/s'], rows, 'throughput'),
   );
 }
 
 export function dataSection(run: RunArtifacts): string {
   const r = run.dataReport;
   if (!r) return section('data', 'Data cleaning', missing('data-cleaning report', 'data/report.json'));
-  const pct = (a?: number, b?: number) => (num(a) && num(b) && b > 0 ? ` (${fmt(Math.round((1000 * a) / b) / 10)}%)` : '');
+  const pct = (a?: number, b?: number) =>
+    num(a) && num(b) && b > 0 ? ` (${fmt(Math.round((1000 * a) / b) / 10)}%)` : '';
   const totals = `<p class="totals">Kept <b>${fmt(r.docsOut)}</b> of ${fmt(r.docsIn)} documents${pct(r.docsOut, r.docsIn)} and <b>${fmt(r.charsOut)}</b> of ${fmt(r.charsIn)} characters${pct(r.charsOut, r.charsIn)}.</p>`;
   const rules = Object.entries(r.rules ?? {}).sort((a, b) => (a[1].stage ?? 0) - (b[1].stage ?? 0));
   const rows = rules.map(([name, s]) => {
@@ -128,21 +148,35 @@ export function dataSection(run: RunArtifacts): string {
           .join('')}</ul></details>`,
     )
     .join('\n');
-  return section('data', 'Data cleaning', totals + table(['rule', 'plugin', 'docs in', 'docs dropped', 'chars dropped', 'top reasons'], rows, 'rules') + examples);
+  return section(
+    'data',
+    'Data cleaning',
+    totals +
+      table(['rule', 'plugin', 'docs in', 'docs dropped', 'chars dropped', 'top reasons'], rows, 'rules') +
+      examples,
+  );
 }
 
 /** Flattens { scores: {...} }, { evaluator: { metric } } or { metric: n } into metric rows. */
 function flattenScores(value: unknown, prefix = ''): Array<[string, number]> {
   if (num(value)) return [[prefix, value]];
   if (!value || typeof value !== 'object' || Array.isArray(value)) return [];
-  return Object.entries(value).flatMap(([k, v]) => (k === 'format' || k === 'version' ? [] : flattenScores(v, prefix ? `${prefix}/${k}` : k)));
+  return Object.entries(value).flatMap(([k, v]) =>
+    k === 'format' || k === 'version' ? [] : flattenScores(v, prefix ? `${prefix}/${k}` : k),
+  );
 }
 
 export function evalSection(run: RunArtifacts): string {
   if (!run.evalResults) return section('evaluation', 'Evaluation', missing('evaluation results', 'eval/results.json'));
   const source = (run.evalResults as { scores?: unknown }).scores ?? run.evalResults;
   const rows = flattenScores(source).map(([k, v]) => [esc(k), fmt(v)]);
-  return section('evaluation', 'Evaluation', rows.length ? table(['metric', 'value'], rows, 'eval') : '<p class="missing">eval/results.json holds no numeric scores.</p>');
+  return section(
+    'evaluation',
+    'Evaluation',
+    rows.length
+      ? table(['metric', 'value'], rows, 'eval')
+      : '<p class="missing">eval/results.json holds no numeric scores.</p>',
+  );
 }
 
 export function samplesSection(run: RunArtifacts): string {
@@ -158,11 +192,17 @@ export function configSection(run: RunArtifacts): string {
   const c = run.config;
   if (!c) return section('config', 'Configuration', missing('configuration', 'config.json'));
   const rows: string[][] = [];
-  for (const key of ['name', 'seed', 'backend', 'runDir', 'configFile']) if (c[key] !== undefined) rows.push([esc(key), `<code>${esc(c[key])}</code>`]);
+  for (const key of ['name', 'seed', 'backend', 'runDir', 'configFile'])
+    if (c[key] !== undefined) rows.push([esc(key), `<code>${esc(c[key])}</code>`]);
   const plugins = Array.isArray(c.plugins) ? (c.plugins as Array<{ name?: string; version?: string }>) : [];
-  if (plugins.length) rows.push(['plugins', plugins.map((p) => `<code>${esc(p.name)}${p.version ? `@${esc(p.version)}` : ''}</code>`).join(' ')]);
+  if (plugins.length)
+    rows.push([
+      'plugins',
+      plugins.map((p) => `<code>${esc(p.name)}${p.version ? `@${esc(p.version)}` : ''}</code>`).join(' '),
+    ]);
   for (const [key, value] of Object.entries(c)) {
-    if (value && typeof value === 'object' && key !== 'plugins') rows.push([esc(key), `<pre>${esc(JSON.stringify(value, null, 2))}</pre>`]);
+    if (value && typeof value === 'object' && key !== 'plugins')
+      rows.push([esc(key), `<pre>${esc(JSON.stringify(value, null, 2))}</pre>`]);
   }
   return section('config', 'Configuration', table(['field', 'value'], rows, 'config'));
 }

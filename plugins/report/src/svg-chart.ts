@@ -64,16 +64,26 @@ export function lineChart(o: ChartOptions): string {
   for (const t of y.ticks(6)) {
     const py = y(t).toFixed(1);
     parts.push(`<line class="grid" x1="${m.left}" x2="${width - m.right}" y1="${py}" y2="${py}"/>`);
-    parts.push(`<text class="tick" x="${m.left - 6}" y="${py}" text-anchor="end" dominant-baseline="middle">${esc(yFormat(t))}</text>`);
+    parts.push(
+      `<text class="tick" x="${m.left - 6}" y="${py}" text-anchor="end" dominant-baseline="middle">${esc(yFormat(t))}</text>`,
+    );
   }
   for (const t of x.ticks(8)) {
     const px = x(t).toFixed(1);
-    parts.push(`<text class="tick" x="${px}" y="${height - m.bottom + 16}" text-anchor="middle">${esc(xFormat(t))}</text>`);
+    parts.push(
+      `<text class="tick" x="${px}" y="${height - m.bottom + 16}" text-anchor="middle">${esc(xFormat(t))}</text>`,
+    );
   }
-  parts.push(`<line class="axis" x1="${m.left}" x2="${width - m.right}" y1="${height - m.bottom}" y2="${height - m.bottom}"/>`);
+  parts.push(
+    `<line class="axis" x1="${m.left}" x2="${width - m.right}" y1="${height - m.bottom}" y2="${height - m.bottom}"/>`,
+  );
   parts.push(`<line class="axis" x1="${m.left}" x2="${m.left}" y1="${m.top}" y2="${height - m.bottom}"/>`);
-  parts.push(`<text class="label" x="${(m.left + width - m.right) / 2}" y="${height - 6}" text-anchor="middle">${esc(o.xLabel)}</text>`);
-  parts.push(`<text class="label" transform="translate(14 ${(m.top + height - m.bottom) / 2}) rotate(-90)" text-anchor="middle">${esc(o.yLabel)}</text>`);
+  parts.push(
+    `<text class="label" x="${(m.left + width - m.right) / 2}" y="${height - 6}" text-anchor="middle">${esc(o.xLabel)}</text>`,
+  );
+  parts.push(
+    `<text class="label" transform="translate(14 ${(m.top + height - m.bottom) / 2}) rotate(-90)" text-anchor="middle">${esc(o.yLabel)}</text>`,
+  );
 
   const legend: string[] = [];
   o.series.forEach((s, i) => {
@@ -86,7 +96,9 @@ export function lineChart(o: ChartOptions): string {
     );
     if (s.dots)
       for (const [a, b] of pts)
-        parts.push(`<circle class="dot" data-series="${esc(s.name)}" cx="${x(a).toFixed(1)}" cy="${y(b).toFixed(1)}" r="3" fill="${color}"><title>${esc(s.name)} at ${fmt(a)}: ${fmt(b)}</title></circle>`);
+        parts.push(
+          `<circle class="dot" data-series="${esc(s.name)}" cx="${x(a).toFixed(1)}" cy="${y(b).toFixed(1)}" r="3" fill="${color}"><title>${esc(s.name)} at ${fmt(a)}: ${fmt(b)}</title></circle>`,
+        );
     legend.push(`<span class="key"><i style="background:${color}"></i>${esc(s.name)}</span>`);
   });
   const svg = `<svg class="chart" role="img" aria-label="${esc(o.title)}" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" xmlns="http://www.w3.org/2000/svg">\n${parts.join('\n')}\n</svg>`;

@@ -2,18 +2,30 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildReport } from '../src/index.js';
 import { writeFixtureRun } from './fixture-run.js';
 
 // Debian's chromium (installed by .ci/run); flags as this machine needs them headless.
 const CHROMIUM = process.env.KILN_CHROMIUM ?? '/usr/bin/chromium';
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 let browser: Browser;
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`report rendering test needs Chromium at ${CHROMIUM} (apt-get install chromium, or set KILN_CHROMIUM)`);
+  if (!existsSync(CHROMIUM))
+    throw new Error(
+      `report rendering test needs Chromium at ${CHROMIUM} (apt-get install chromium, or set KILN_CHROMIUM)`,
+    );
   browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
 });
 afterAll(() => browser?.close());
@@ -29,14 +41,37 @@ describe('report rendered in headless Chromium', () => {
     await page.goto(pathToFileURL(path).href);
 
     expect(await page.title()).toBe('Kiln report: tiny-shakespeare');
-    expect(await page.locator('h2').allTextContents()).toEqual(['Summary', 'Training', 'Throughput', 'Data cleaning', 'Evaluation', 'Compression', 'Sample generations', 'Configuration']);
-    expect(await page.locator('figcaption').allTextContents()).toEqual(['Loss', 'Learning rate', 'Evaluation during training', 'Tokens per second']);
-    expect(await page.locator('figure', { hasText: 'Evaluation during training' }).locator('circle.dot[data-series="train val/ppl"]').count()).toBe(counts.evals);
+    expect(await page.locator('h2').allTextContents()).toEqual([
+      'Summary',
+      'Training',
+      'Throughput',
+      'Data cleaning',
+      'Evaluation',
+      'Compression',
+      'Sample generations',
+      'Configuration',
+    ]);
+    expect(await page.locator('figcaption').allTextContents()).toEqual([
+      'Loss',
+      'Learning rate',
+      'Evaluation during training',
+      'Tokens per second',
+    ]);
+    expect(
+      await page
+        .locator('figure', { hasText: 'Evaluation during training' })
+        .locator('circle.dot[data-series="train val/ppl"]')
+        .count(),
+    ).toBe(counts.evals);
 
     // Curves: one path per stage, with every step; validation loss as dots.
     const lossChart = page.locator('figure').first();
-    expect(await lossChart.locator('path.series[data-series="train loss"]').getAttribute('data-points')).toBe(String(counts.trainSteps));
-    expect(await lossChart.locator('path.series[data-series="finetune loss"]').getAttribute('data-points')).toBe(String(counts.finetuneSteps));
+    expect(await lossChart.locator('path.series[data-series="train loss"]').getAttribute('data-points')).toBe(
+      String(counts.trainSteps),
+    );
+    expect(await lossChart.locator('path.series[data-series="finetune loss"]').getAttribute('data-points')).toBe(
+      String(counts.finetuneSteps),
+    );
     expect(await lossChart.locator('circle.dot').count()).toBe(counts.evals);
     const d = (await lossChart.locator('path.series[data-series="train loss"]').getAttribute('d'))!;
     expect(d.match(/[ML]/g)).toHaveLength(counts.trainSteps);
@@ -48,7 +83,11 @@ describe('report rendered in headless Chromium', () => {
     expect(await page.locator('figure', { hasText: 'Learning rate' }).locator('path.series').count()).toBe(2);
 
     // Tables.
-    expect(await page.locator('table.eval tbody tr').allInnerTexts()).toEqual(['val/ppl\t12.34', 'val/bpb\t1.07', 'mc/accuracy\t0.625']);
+    expect(await page.locator('table.eval tbody tr').allInnerTexts()).toEqual([
+      'val/ppl\t12.34',
+      'val/bpb\t1.07',
+      'mc/accuracy\t0.625',
+    ]);
     const rules = await page.locator('table.rules tbody tr').allInnerTexts();
     expect(rules).toHaveLength(2);
     expect(rules[0]).toMatch(/^min-length\tkiln:quality\t1,000\t80\t3,000\tfewer than 50 chars \(80\)/);
@@ -58,7 +97,14 @@ describe('report rendered in headless Chromium', () => {
 
     // Compression: one row per compressor, sizes in binary units, perplexity change signed.
     expect(await page.locator('table.compression thead th').allInnerTexts()).toEqual([
-      'compressor', 'size before', 'size after', 'smaller by', 'perplexity before', 'perplexity after', 'perplexity change', 'settings',
+      'compressor',
+      'size before',
+      'size after',
+      'smaller by',
+      'perplexity before',
+      'perplexity after',
+      'perplexity change',
+      'settings',
     ]);
     expect(await page.locator('table.compression tbody tr').allInnerTexts()).toEqual([
       'prune\t50 MiB\t50 MiB\t1×\t12.5\t13.1\t+4.80%\tpattern=2:4, skip=["wte"], sparsity=0.5',
@@ -73,7 +119,8 @@ describe('report rendered in headless Chromium', () => {
     expect(await page.locator('#config').innerText()).toContain('kiln:gpt2@0.1.0');
 
     expect(requests).toEqual([pathToFileURL(path).href]);
-    if (process.env.KILN_REPORT_SCREENSHOT) await page.screenshot({ path: process.env.KILN_REPORT_SCREENSHOT, fullPage: true });
+    if (process.env.KILN_REPORT_SCREENSHOT)
+      await page.screenshot({ path: process.env.KILN_REPORT_SCREENSHOT, fullPage: true });
     await page.close();
   });
 });

@@ -30,7 +30,11 @@ describe('a resumed run in the report: each step once', () => {
     expect(train.map((r) => r.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
     expect(train.slice(6, 8).map((r) => r.loss)).toEqual([13, 12]); // the resumed run's values
     expect(run.metrics.filter((r) => r.event === 'eval').map((r) => r['val/loss'])).toEqual([4]);
-    expect(stepRecords(run.metrics).filter((r) => r.stage === 'align').map((r) => r.step)).toEqual([1, 2, 3, 1, 2]);
+    expect(
+      stepRecords(run.metrics)
+        .filter((r) => r.stage === 'align')
+        .map((r) => r.step),
+    ).toEqual([1, 2, 3, 1, 2]);
     expect(run.replayedRecords).toBe(3); // steps 7, 8 and the eval at 8 of the killed run
     expect(renderReport(run)).toContain('records logged twice by a resumed run (left out)');
   });

@@ -22,7 +22,15 @@ describe('buildReport (HTML)', () => {
   it('says what is missing instead of failing on an empty run directory', async () => {
     const root = mkdtempSync(join(tmpdir(), 'kiln-report-empty-'));
     const html = renderReport(await readRun(root));
-    for (const file of ['metrics.jsonl', 'data/report.json', 'eval/results.json', 'eval/samples.json', 'compress/report.json', 'config.json']) expect(html).toContain(`<code>${file}</code> not found`);
+    for (const file of [
+      'metrics.jsonl',
+      'data/report.json',
+      'eval/results.json',
+      'eval/samples.json',
+      'compress/report.json',
+      'config.json',
+    ])
+      expect(html).toContain(`<code>${file}</code> not found`);
   });
 
   it('names the file when one is not JSON or has the wrong shape', async () => {

@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
 import type { KilnContext, RewardFunction } from '@kiln/core';
+import { describe, expect, it } from 'vitest';
 import { customReward, exactMatch, formatCheck, lengthPenalty, regexAnswer, rewardModel } from '../src/index.js';
 
 const ctx = {} as KilnContext;
@@ -10,7 +10,9 @@ describe('built-in rewards', () => {
     const r = fn(exactMatch());
     expect(await r.score({ prompt: '1+2', completion: ' 3 ', meta: { answer: 3 } }, ctx)).toBe(1);
     expect(await r.score({ prompt: '1+2', completion: '4', meta: { answer: 3 } }, ctx)).toBe(0);
-    expect(() => r.score({ prompt: '1+2', completion: '3' }, ctx)).toThrow(/exact-match: the record has no meta\.answer/);
+    expect(() => r.score({ prompt: '1+2', completion: '3' }, ctx)).toThrow(
+      /exact-match: the record has no meta\.answer/,
+    );
   });
 
   it('regex answer extracts the first group; format and length penalty', async () => {
@@ -29,6 +31,11 @@ describe('built-in rewards', () => {
     expect(await rm.score({ prompt: 'x', completion: 'abc' }, ctx)).toBe(3);
     expect(await rm.score({ prompt: 'x', completion: 'ab' }, ctx)).toBe(2);
     expect(loads).toBe(1);
-    expect(await fn(customReward('even', async ({ completion }) => (completion.length % 2 ? 0 : 1))).score({ prompt: '', completion: 'ab' }, ctx)).toBe(1);
+    expect(
+      await fn(customReward('even', async ({ completion }) => (completion.length % 2 ? 0 : 1))).score(
+        { prompt: '', completion: 'ab' },
+        ctx,
+      ),
+    ).toBe(1);
   });
 });

@@ -5,13 +5,13 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { sampleToken, seededUniform, type SamplingOptions } from '../src/index.js';
+import { type SamplingOptions, sampleToken, seededUniform } from '../src/index.js';
 
 const V = 50257;
 const rng = seededUniform(1);
 const logits = Float32Array.from({ length: V }, () => -Math.log(-Math.log(rng.next() + 1e-12)) * 1.5);
-for (let i = 0; i < 20; i++) logits[rng.next() * V | 0] += 8;
-const previous = Array.from({ length: 256 }, () => rng.next() * V | 0);
+for (let i = 0; i < 20; i++) logits[(rng.next() * V) | 0] += 8;
+const previous = Array.from({ length: 256 }, () => (rng.next() * V) | 0);
 
 const settings: Array<[string, SamplingOptions]> = [
   ['greedy', { temperature: 0 }],
@@ -30,4 +30,7 @@ const rows = settings.map(([name, opts]) => {
 });
 console.table(rows);
 mkdirSync('bench-results', { recursive: true });
-writeFileSync('bench-results/sampling.json', JSON.stringify({ name: 'sampling', vocab: V, node: process.version, rows }, null, 2));
+writeFileSync(
+  'bench-results/sampling.json',
+  JSON.stringify({ name: 'sampling', vocab: V, node: process.version, rows }, null, 2),
+);

@@ -4,9 +4,9 @@
  */
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { ChatTemplate } from './chat.js';
-import { IncrementalDecoder, type Detokenizer } from './decode.js';
+import { type Detokenizer, IncrementalDecoder } from './decode.js';
 import { seededUniform } from './rng.js';
-import { sampleToken, validateSamplingOptions, type SamplingOptions, type UniformSource } from './sample.js';
+import { type SamplingOptions, sampleToken, type UniformSource, validateSamplingOptions } from './sample.js';
 import { StopSequenceMatcher } from './stop.js';
 
 export interface GenerateOptions extends SamplingOptions {
@@ -91,7 +91,8 @@ export function createTextGenerator(options: TextGeneratorOptions): TextGenerato
       const opts = { ...options.defaults, ...requestOptions };
       validateSamplingOptions(opts);
       const maxTokens = opts.maxTokens ?? 128;
-      if (!(Number.isInteger(maxTokens) && maxTokens >= 0)) throw new RangeError(`maxTokens must be an integer >= 0, got ${maxTokens}`);
+      if (!(Number.isInteger(maxTokens) && maxTokens >= 0))
+        throw new RangeError(`maxTokens must be an integer >= 0, got ${maxTokens}`);
       const rng = opts.rng ?? createRng(opts.seed ?? Math.floor(Math.random() * 2 ** 32));
       const tokens = tokenizer.encode(prompt);
       if (tokens.length >= model.contextLength || tokens.length === 0)

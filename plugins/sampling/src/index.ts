@@ -1,28 +1,28 @@
+export { type ChatMessage, type ChatTemplate, chatml } from './chat.js';
+export { type Detokenizer, IncrementalDecoder } from './decode.js';
 export {
-  sampleToken,
-  applyRepetitionPenalty,
-  argmax,
-  topKIndices,
-  nucleus,
-  validateSamplingOptions,
-  type SamplingOptions,
-  type SampledToken,
-  type UniformSource,
-} from './sample.js';
-export { seededUniform } from './rng.js';
-export { StopSequenceMatcher, type StopResult } from './stop.js';
-export { IncrementalDecoder, type Detokenizer } from './decode.js';
-export { chatml, type ChatMessage, type ChatTemplate } from './chat.js';
-export { jinjaChatTemplate, chatTemplateFromTokenizerConfig, type JinjaChatTemplateOptions } from './jinja-template.js';
-export { chatTemplateFromModelDir } from './model-dir-template.js';
-export {
-  createTextGenerator,
   ContextLengthError,
-  type TextGenerator,
-  type TextGeneratorOptions,
+  createTextGenerator,
+  type FinishReason,
   type GenerateOptions,
   type GenerationChunk,
-  type FinishReason,
-  type NextTokenModel,
   type GeneratorTokenizer,
+  type NextTokenModel,
+  type TextGenerator,
+  type TextGeneratorOptions,
 } from './generator.js';
+export { chatTemplateFromTokenizerConfig, type JinjaChatTemplateOptions, jinjaChatTemplate } from './jinja-template.js';
+export { chatTemplateFromModelDir } from './model-dir-template.js';
+export { seededUniform } from './rng.js';
+export {
+  applyRepetitionPenalty,
+  argmax,
+  nucleus,
+  type SampledToken,
+  type SamplingOptions,
+  sampleToken,
+  topKIndices,
+  type UniformSource,
+  validateSamplingOptions,
+} from './sample.js';
+export { type StopResult, StopSequenceMatcher } from './stop.js';

@@ -43,7 +43,13 @@ export function chatTemplateFromTokenizerConfig(config: Record<string, unknown>)
   let source = config.chat_template;
   if (Array.isArray(source)) source = (source.find((t) => t?.name === 'default') ?? source[0])?.template;
   if (source === undefined || source === null) return undefined;
-  if (typeof source !== 'string') throw new Error('tokenizer_config.json: chat_template must be a string or a list of { name, template }');
-  const token = (v: unknown) => (typeof v === 'string' ? v : typeof (v as { content?: unknown })?.content === 'string' ? (v as { content: string }).content : undefined);
+  if (typeof source !== 'string')
+    throw new Error('tokenizer_config.json: chat_template must be a string or a list of { name, template }');
+  const token = (v: unknown) =>
+    typeof v === 'string'
+      ? v
+      : typeof (v as { content?: unknown })?.content === 'string'
+        ? (v as { content: string }).content
+        : undefined;
   return jinjaChatTemplate(source, { bosToken: token(config.bos_token), eosToken: token(config.eos_token) });
 }

@@ -16,7 +16,8 @@ export class StopSequenceMatcher {
   private readonly stops: string[];
 
   constructor(stops: readonly string[] = []) {
-    for (const s of stops) if (typeof s !== 'string' || s.length === 0) throw new RangeError('stop sequences must be non-empty strings');
+    for (const s of stops)
+      if (typeof s !== 'string' || s.length === 0) throw new RangeError('stop sequences must be non-empty strings');
     this.stops = [...stops];
   }
 

@@ -12,7 +12,9 @@ const CHATML_JINJA =
 
 describe('chat templates', () => {
   it('renders ChatML ending where the assistant speaks', () => {
-    expect(chatml.render(messages)).toBe('<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHi!<|im_end|>\n<|im_start|>assistant\n');
+    expect(chatml.render(messages)).toBe(
+      '<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHi!<|im_end|>\n<|im_start|>assistant\n',
+    );
     expect(chatml.stop).toEqual(['<|im_end|>']);
   });
 
@@ -22,7 +24,8 @@ describe('chat templates', () => {
 
   it('reads chat_template and its special tokens from tokenizer_config.json', () => {
     const t = chatTemplateFromTokenizerConfig({
-      chat_template: '{{ bos_token }}{% for m in messages %}[{{ m.role }}] {{ m.content }}{{ eos_token }}{% endfor %}[assistant] ',
+      chat_template:
+        '{{ bos_token }}{% for m in messages %}[{{ m.role }}] {{ m.content }}{{ eos_token }}{% endfor %}[assistant] ',
       bos_token: '<s>',
       eos_token: { content: '</s>' },
     })!;

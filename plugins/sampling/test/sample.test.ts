@@ -65,7 +65,10 @@ describe('sampleToken', () => {
     const copy = Float32Array.from(logits);
     const run = (seed: number) => {
       const rng = seededUniform(seed);
-      return Array.from({ length: 50 }, () => sampleToken(logits, { temperature: 1.5, topP: 0.9, topK: 4 }, rng).tokenId);
+      return Array.from(
+        { length: 50 },
+        () => sampleToken(logits, { temperature: 1.5, topP: 0.9, topK: 4 }, rng).tokenId,
+      );
     };
     expect(run(7)).toEqual(run(7));
     expect(run(7)).not.toEqual(run(8));
@@ -113,7 +116,10 @@ describe('nucleus', () => {
         cumulative += weights[id] / total;
         if (cumulative >= p) break;
       }
-      expect(Array.from(nucleus(weights, total, p)).sort((a, b) => a - b), `trial ${trial}`).toEqual(expected.sort((a, b) => a - b));
+      expect(
+        Array.from(nucleus(weights, total, p)).sort((a, b) => a - b),
+        `trial ${trial}`,
+      ).toEqual(expected.sort((a, b) => a - b));
     }
   });
 });

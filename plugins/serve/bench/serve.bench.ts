@@ -17,7 +17,9 @@ const MAX_TOKENS = 32;
 
 const noise = seededUniform(1);
 // End-of-text (256) is never drawn, so every request generates exactly MAX_TOKENS tokens.
-const table = Array.from({ length: 64 }, () => Float32Array.from({ length: 257 }, (_, i) => (i === 256 ? -Infinity : noise.next() * 4)));
+const table = Array.from({ length: 64 }, () =>
+  Float32Array.from({ length: 257 }, (_, i) => (i === 256 ? -Infinity : noise.next() * 4)),
+);
 const generator = createTextGenerator({
   name: 'bench-bytes',
   model: { contextLength: 1024, nextLogits: (tokens) => table[tokens.length % table.length] },
@@ -38,7 +40,13 @@ async function one(stream: boolean): Promise<void> {
   const res = await fetch(`${server.url}/v1/completions`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ model: 'bench-bytes', prompt: 'The quick brown fox', max_tokens: MAX_TOKENS, stream, seed: issued }),
+    body: JSON.stringify({
+      model: 'bench-bytes',
+      prompt: 'The quick brown fox',
+      max_tokens: MAX_TOKENS,
+      stream,
+      seed: issued,
+    }),
   });
   let ttft = NaN;
   const reader = res.body!.getReader();
@@ -63,9 +71,18 @@ const rows = ['json', 'stream'].map((mode) => {
   return {
     mode,
     ok: rs.length,
-    p50Ms: +pct(rs.map((r) => r.ms), 0.5).toFixed(2),
-    p95Ms: +pct(rs.map((r) => r.ms), 0.95).toFixed(2),
-    ttftP50Ms: +pct(rs.map((r) => r.ttftMs), 0.5).toFixed(2),
+    p50Ms: +pct(
+      rs.map((r) => r.ms),
+      0.5,
+    ).toFixed(2),
+    p95Ms: +pct(
+      rs.map((r) => r.ms),
+      0.95,
+    ).toFixed(2),
+    ttftP50Ms: +pct(
+      rs.map((r) => r.ttftMs),
+      0.5,
+    ).toFixed(2),
   };
 });
 const summary = {
@@ -80,4 +97,7 @@ const summary = {
 console.table(rows);
 console.table([summary]);
 mkdirSync('bench-results', { recursive: true });
-writeFileSync('bench-results/serve.json', JSON.stringify({ name: 'serve', node: process.version, summary, rows }, null, 2));
+writeFileSync(
+  'bench-results/serve.json',
+  JSON.stringify({ name: 'serve', node: process.version, summary, rows }, null, 2),
+);

@@ -37,13 +37,25 @@ export function fromFastifyError(err: {
     const missing = first?.params?.missingProperty as string | undefined;
     const path = (first?.instancePath ?? '').replace(/^\//, '').replace(/\//g, '.');
     const param = missing ? (path ? `${path}.${missing}` : missing) : path || null;
-    return badRequest(`invalid request ${err.validationContext ?? 'body'}: ${param ?? ''} ${first?.message ?? err.message}`.replace(/\s+/g, ' '), param);
+    return badRequest(
+      `invalid request ${err.validationContext ?? 'body'}: ${param ?? ''} ${first?.message ?? err.message}`.replace(
+        /\s+/g,
+        ' ',
+      ),
+      param,
+    );
   }
   switch (err.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new ApiError(413, 'request body is too large', 'invalid_request_error', null, 'request_too_large');
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new ApiError(415, 'send the request body as application/json', 'invalid_request_error', null, 'unsupported_media_type');
+      return new ApiError(
+        415,
+        'send the request body as application/json',
+        'invalid_request_error',
+        null,
+        'unsupported_media_type',
+      );
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return badRequest('the request body is empty; send a JSON object');
   }

@@ -4,10 +4,16 @@
  * differ only in how they shape chunks and answers (`ResponseShape`).
  */
 import { randomUUID } from 'node:crypto';
+import {
+  ContextLengthError,
+  type FinishReason,
+  type GenerateOptions,
+  type GenerationChunk,
+  type TextGenerator,
+} from '@kiln/sampling';
 import type { FastifyReply } from 'fastify';
-import { ContextLengthError, type FinishReason, type GenerateOptions, type GenerationChunk, type TextGenerator } from '@kiln/sampling';
 import { ApiError, badRequest } from './errors.js';
-import { QueueFullError, type GenerationQueue } from './queue.js';
+import { type GenerationQueue, QueueFullError } from './queue.js';
 import { SseWriter } from './sse.js';
 
 export interface Usage {
@@ -52,13 +58,29 @@ export interface GenerationRequest {
   includeUsage: boolean;
 }
 
-export async function runGeneration(state: ServerState, reply: FastifyReply, request: GenerationRequest, shape: ResponseShape): Promise<void> {
-  const meta: ResponseMeta = { id: `${shape.idPrefix}-${randomUUID()}`, created: Math.floor(Date.now() / 1000), model: state.generator.info.model };
+export async function runGeneration(
+  state: ServerState,
+  reply: FastifyReply,
+  request: GenerationRequest,
+  shape: ResponseShape,
+): Promise<void> {
+  const meta: ResponseMeta = {
+    id: `${shape.idPrefix}-${randomUUID()}`,
+    created: Math.floor(Date.now() / 1000),
+    model: state.generator.info.model,
+  };
   const controller = new AbortController();
   const seconds = state.timeoutMs / 1000;
-  const timer = setTimeout(() => controller.abort(new ApiError(504, `generation did not finish within ${seconds} s`, 'timeout_error', null, 'timeout')), state.timeoutMs);
+  const timer = setTimeout(
+    () =>
+      controller.abort(
+        new ApiError(504, `generation did not finish within ${seconds} s`, 'timeout_error', null, 'timeout'),
+      ),
+    state.timeoutMs,
+  );
   const onClose = () => {
-    if (!reply.raw.writableFinished) controller.abort(new ApiError(499, 'client closed the connection', 'client_closed'));
+    if (!reply.raw.writableFinished)
+      controller.abort(new ApiError(499, 'client closed the connection', 'client_closed'));
   };
   reply.raw.on('close', onClose);
   let release: (() => void) | undefined;
@@ -75,7 +97,8 @@ export async function runGeneration(state: ServerState, reply: FastifyReply, req
     // Pull the first chunk before answering, so a bad prompt still gets a 400, not a broken stream.
     const first = await next();
     const promptTokens = state.generator.countTokens?.(request.prompt) ?? 0;
-    if (request.stream) await streamAnswer(reply, next, first, meta, shape, request.includeUsage, promptTokens, state.logger);
+    if (request.stream)
+      await streamAnswer(reply, next, first, meta, shape, request.includeUsage, promptTokens, state.logger);
     else await jsonAnswer(reply, next, first, meta, shape, promptTokens);
   } finally {
     clearTimeout(timer);
@@ -86,7 +109,11 @@ export async function runGeneration(state: ServerState, reply: FastifyReply, req
   }
 }
 
-function startGeneration(generator: TextGenerator, request: GenerationRequest, signal: AbortSignal): AsyncIterator<GenerationChunk> {
+function startGeneration(
+  generator: TextGenerator,
+  request: GenerationRequest,
+  signal: AbortSignal,
+): AsyncIterator<GenerationChunk> {
   try {
     return generator.generate(request.prompt, { ...request.options, signal })[Symbol.asyncIterator]();
   } catch (err) {
@@ -94,7 +121,10 @@ function startGeneration(generator: TextGenerator, request: GenerationRequest, s
   }
 }
 
-async function nextChunk(iterator: AsyncIterator<GenerationChunk>, signal: AbortSignal): Promise<IteratorResult<GenerationChunk>> {
+async function nextChunk(
+  iterator: AsyncIterator<GenerationChunk>,
+  signal: AbortSignal,
+): Promise<IteratorResult<GenerationChunk>> {
   try {
     return await iterator.next();
   } catch (err) {
@@ -111,7 +141,11 @@ function asRequestError(err: unknown, signal?: AbortSignal): unknown {
   return err;
 }
 
-const usageOf = (prompt: number, completion: number): Usage => ({ prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion });
+const usageOf = (prompt: number, completion: number): Usage => ({
+  prompt_tokens: prompt,
+  completion_tokens: completion,
+  total_tokens: prompt + completion,
+});
 
 type Next = () => Promise<IteratorResult<GenerationChunk>>;
 
@@ -164,6 +198,6 @@ async function streamAnswer(
     const apiError = err instanceof ApiError ? err : new ApiError(500, 'internal server error', 'server_error');
     await sse.send(apiError.toJSON());
     sse.end();
-    if (apiError.statusCode === 500) logger.error("generation failed while streaming", { error: String(err) });
+    if (apiError.statusCode === 500) logger.error('generation failed while streaming', { error: String(err) });
   }
 }

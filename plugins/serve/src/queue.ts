@@ -18,8 +18,10 @@ export class GenerationQueue {
     readonly concurrency: number,
     readonly maxWaiting: number,
   ) {
-    if (!(Number.isInteger(concurrency) && concurrency >= 1)) throw new RangeError(`concurrency must be an integer >= 1, got ${concurrency}`);
-    if (!(Number.isInteger(maxWaiting) && maxWaiting >= 0)) throw new RangeError(`maxQueue must be an integer >= 0, got ${maxWaiting}`);
+    if (!(Number.isInteger(concurrency) && concurrency >= 1))
+      throw new RangeError(`concurrency must be an integer >= 1, got ${concurrency}`);
+    if (!(Number.isInteger(maxWaiting) && maxWaiting >= 0))
+      throw new RangeError(`maxQueue must be an integer >= 0, got ${maxWaiting}`);
   }
 
   get running(): number {

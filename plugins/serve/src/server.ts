@@ -4,8 +4,8 @@
  * decision the user makes with `host`.
  */
 import { timingSafeEqual } from 'node:crypto';
-import Fastify, { type FastifyInstance } from 'fastify';
 import type { TextGenerator } from '@kiln/sampling';
+import Fastify, { type FastifyInstance } from 'fastify';
 import { ApiError, fromFastifyError } from './errors.js';
 import type { ServerLogger, ServerState } from './generation.js';
 import { GenerationQueue } from './queue.js';
@@ -56,12 +56,17 @@ export function createServer(generator: TextGenerator, options: ServeOptions = {
 
   app.setErrorHandler((err, req, reply) => {
     const apiError = fromFastifyError(err as Parameters<typeof fromFastifyError>[0]);
-    if (apiError.statusCode >= 500 && apiError.statusCode !== 504) logger.error(`${req.method} ${req.url} failed`, { error: String((err as Error).stack ?? err) });
+    if (apiError.statusCode >= 500 && apiError.statusCode !== 504)
+      logger.error(`${req.method} ${req.url} failed`, { error: String((err as Error).stack ?? err) });
     if (apiError.statusCode === 499) return reply.raw.destroy();
     return reply.code(apiError.statusCode).send(apiError.toJSON());
   });
   app.setNotFoundHandler((req, reply) => {
-    reply.code(404).send(new ApiError(404, `no route ${req.method} ${req.url}`, 'invalid_request_error', null, 'not_found').toJSON());
+    reply
+      .code(404)
+      .send(
+        new ApiError(404, `no route ${req.method} ${req.url}`, 'invalid_request_error', null, 'not_found').toJSON(),
+      );
   });
   if (options.apiKey) {
     const expected = Buffer.from(`Bearer ${options.apiKey}`);
@@ -69,7 +74,13 @@ export function createServer(generator: TextGenerator, options: ServeOptions = {
       if (!req.url.startsWith('/v1/')) return;
       const got = Buffer.from(req.headers.authorization ?? '');
       if (got.length !== expected.length || !timingSafeEqual(got, expected))
-        throw new ApiError(401, 'missing or wrong API key (Authorization: Bearer <key>)', 'invalid_request_error', null, 'invalid_api_key');
+        throw new ApiError(
+          401,
+          'missing or wrong API key (Authorization: Bearer <key>)',
+          'invalid_request_error',
+          null,
+          'invalid_api_key',
+        );
     });
   }
 
@@ -103,6 +114,7 @@ export async function serve(generator: TextGenerator, options: ServeOptions = {}
 }
 
 function positive(field: string, value: number): number {
-  if (!(Number.isFinite(value) && value > 0)) throw new RangeError(`serve option '${field}' must be a positive number, got ${value}`);
+  if (!(Number.isFinite(value) && value > 0))
+    throw new RangeError(`serve option '${field}' must be a positive number, got ${value}`);
   return value;
 }

@@ -1,5 +1,5 @@
-import type { ServerResponse } from 'node:http';
 import { once } from 'node:events';
+import type { ServerResponse } from 'node:http';
 
 /** Server-sent events as OpenAI streams them: `data: <json>\n\n`, ending with `data: [DONE]`. */
 export class SseWriter {

@@ -1,11 +1,19 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ContextLengthError, StopSequenceMatcher, type GenerateOptions, type GenerationChunk, type TextGenerator } from '@kiln/sampling';
+import {
+  ContextLengthError,
+  type GenerateOptions,
+  type GenerationChunk,
+  StopSequenceMatcher,
+  type TextGenerator,
+} from '@kiln/sampling';
 
 /**
  * A deterministic stand-in for a model, for the server tests only: it answers
  * "echo: <last line of the prompt>" one character (token) at a time.
  */
-export function fakeGenerator(opts: { delayMs?: number; contextLength?: number; failAt?: number } = {}): TextGenerator & { aborted: number } {
+export function fakeGenerator(
+  opts: { delayMs?: number; contextLength?: number; failAt?: number } = {},
+): TextGenerator & { aborted: number } {
   const contextLength = opts.contextLength ?? 200;
   const fake = {
     aborted: 0,

@@ -3,7 +3,7 @@ import { createTextGenerator } from '@kiln/sampling';
 import { ReferenceBackend } from '@kiln/tensor';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serve, type RunningServer } from '../src/index.js';
+import { type RunningServer, serve } from '../src/index.js';
 import { byteTokenizer, gpt2NextTokenModel } from './gpt2-model.js';
 
 let server: RunningServer;
@@ -11,7 +11,11 @@ let client: OpenAI;
 
 beforeAll(async () => {
   const gpt = new GPT2({ vocabSize: 257, nPositions: 48, nLayer: 1, nEmbd: 32, nHead: 2 }, new ReferenceBackend());
-  const generator = createTextGenerator({ name: 'tiny-gpt2', model: gpt2NextTokenModel(gpt), tokenizer: byteTokenizer });
+  const generator = createTextGenerator({
+    name: 'tiny-gpt2',
+    model: gpt2NextTokenModel(gpt),
+    tokenizer: byteTokenizer,
+  });
   server = await serve(generator, { port: 0 });
   client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'unused', maxRetries: 0 });
 });

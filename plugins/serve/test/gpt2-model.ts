@@ -1,5 +1,5 @@
-import type { GeneratorTokenizer, NextTokenModel } from '@kiln/sampling';
 import type { GPT2 } from '@kiln/gpt2';
+import type { GeneratorTokenizer, NextTokenModel } from '@kiln/sampling';
 import { noGrad, tidy } from '@kiln/tensor';
 
 /**
@@ -11,7 +11,9 @@ export function gpt2NextTokenModel(model: GPT2): NextTokenModel {
   return {
     contextLength: model.config.nPositions,
     async nextLogits(tokens) {
-      const logits = noGrad(() => tidy(() => model.forward(Int32Array.from(tokens), null, { T: tokens.length }).logits));
+      const logits = noGrad(() =>
+        tidy(() => model.forward(Int32Array.from(tokens), null, { T: tokens.length }).logits),
+      );
       try {
         const all = (await logits.toArray()) as Float32Array;
         return all.slice((tokens.length - 1) * V, tokens.length * V);

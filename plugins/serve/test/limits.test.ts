@@ -1,6 +1,6 @@
 import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
-import { serve, type RunningServer, type ServeOptions } from '../src/index.js';
+import { type RunningServer, type ServeOptions, serve } from '../src/index.js';
 import { fakeGenerator } from './fake-generator.js';
 
 const servers: RunningServer[] = [];
@@ -20,7 +20,11 @@ async function start(opts: ServeOptions = {}, gen = fakeGenerator()) {
   return { url: s.url, post, gen };
 }
 
-async function expectError(res: Response, status: number, match: Partial<{ type: string; param: string | null; code: string | null }> = {}) {
+async function expectError(
+  res: Response,
+  status: number,
+  match: Partial<{ type: string; param: string | null; code: string | null }> = {},
+) {
   expect(res.status).toBe(status);
   expect(res.headers.get('content-type')).toMatch(/application\/json/);
   const body = await res.json();
@@ -34,25 +38,49 @@ describe('bad requests get 4xx JSON errors in OpenAI shape', () => {
     const { post, url } = await start({ bodyLimit: 2048 });
     await expectError(await post('/v1/completions', '{"model": '), 400, { type: 'invalid_request_error' });
     await expectError(await post('/v1/completions', { model: 'kiln-fake' }), 400, { param: 'prompt' });
-    await expectError(await post('/v1/completions', { model: 'kiln-fake', prompt: 'x', max_tokens: '5' }), 400, { param: 'max_tokens' });
+    await expectError(await post('/v1/completions', { model: 'kiln-fake', prompt: 'x', max_tokens: '5' }), 400, {
+      param: 'max_tokens',
+    });
     await expectError(await post('/v1/completions', { model: 'kiln-fake', prompt: 'x', n: 2 }), 400, { param: 'n' });
-    await expectError(await post('/v1/completions', { model: 'kiln-fake', prompt: ['a', 'b'] }), 400, { param: 'prompt' });
-    await expectError(await post('/v1/completions', { model: 'kiln-fake', prompt: 'x', stop: ['a', 'b', 'c', 'd', 'e'] }), 400, { param: 'stop' });
-    await expectError(await post('/v1/chat/completions', { model: 'kiln-fake', messages: [] }), 400, { param: 'messages' });
-    await expectError(await post('/v1/chat/completions', { model: 'kiln-fake', messages: [{ role: 'wizard', content: 'x' }] }), 400);
-    await expectError(await post('/v1/completions', { model: 'kiln-fake', prompt: 'x'.repeat(500) }), 400, { code: 'context_length_exceeded' });
-    await expectError(await post('/v1/completions', { model: 'kiln-fake', prompt: 'x', max_tokens: 100000 }), 400, { param: 'max_tokens' });
-    await expectError(await post('/v1/completions', { model: 'kiln-fake', prompt: 'x'.repeat(4000) }), 413, { code: 'request_too_large' });
+    await expectError(await post('/v1/completions', { model: 'kiln-fake', prompt: ['a', 'b'] }), 400, {
+      param: 'prompt',
+    });
+    await expectError(
+      await post('/v1/completions', { model: 'kiln-fake', prompt: 'x', stop: ['a', 'b', 'c', 'd', 'e'] }),
+      400,
+      { param: 'stop' },
+    );
+    await expectError(await post('/v1/chat/completions', { model: 'kiln-fake', messages: [] }), 400, {
+      param: 'messages',
+    });
+    await expectError(
+      await post('/v1/chat/completions', { model: 'kiln-fake', messages: [{ role: 'wizard', content: 'x' }] }),
+      400,
+    );
+    await expectError(await post('/v1/completions', { model: 'kiln-fake', prompt: 'x'.repeat(500) }), 400, {
+      code: 'context_length_exceeded',
+    });
+    await expectError(await post('/v1/completions', { model: 'kiln-fake', prompt: 'x', max_tokens: 100000 }), 400, {
+      param: 'max_tokens',
+    });
+    await expectError(await post('/v1/completions', { model: 'kiln-fake', prompt: 'x'.repeat(4000) }), 413, {
+      code: 'request_too_large',
+    });
     await expectError(await post('/v1/completions', '<prompt/>', { 'content-type': 'application/xml' }), 415);
     await expectError(await post('/v1/completions', 'prompt', { 'content-type': 'text/plain' }), 400);
     await expectError(await fetch(`${url}/v1/nothing`), 404, { code: 'not_found' });
     // Still healthy afterwards.
-    expect(await (await fetch(`${url}/health`)).json()).toMatchObject({ status: 'ok', queue: { running: 0, waiting: 0 } });
+    expect(await (await fetch(`${url}/health`)).json()).toMatchObject({
+      status: 'ok',
+      queue: { running: 0, waiting: 0 },
+    });
   });
 
   it('requires the API key when one is set', async () => {
     const { post, url } = await start({ apiKey: 'sekret' });
-    await expectError(await post('/v1/completions', { model: 'kiln-fake', prompt: 'x' }), 401, { code: 'invalid_api_key' });
+    await expectError(await post('/v1/completions', { model: 'kiln-fake', prompt: 'x' }), 401, {
+      code: 'invalid_api_key',
+    });
     const ok = await post('/v1/completions', { model: 'kiln-fake', prompt: 'x' }, { authorization: 'Bearer sekret' });
     expect(ok.status).toBe(200);
     expect((await fetch(`${url}/health`)).status).toBe(200);
@@ -62,13 +90,21 @@ describe('bad requests get 4xx JSON errors in OpenAI shape', () => {
 describe('a generator that fails', () => {
   it('answers 500 in OpenAI shape (stream: an error event), logs it, and keeps serving', async () => {
     const logged: string[] = [];
-    const logger = { info() {}, warn() {}, error: (m: string, d?: Record<string, unknown>) => logged.push(`${m} ${String(d?.error)}`) };
+    const logger = {
+      info() {},
+      warn() {},
+      error: (m: string, d?: Record<string, unknown>) => logged.push(`${m} ${String(d?.error)}`),
+    };
     const { post, url } = await start({ logger }, fakeGenerator({ failAt: 3 }));
-    await expectError(await post('/v1/completions', { model: 'kiln-fake', prompt: 'x', max_tokens: 10 }), 500, { type: 'server_error' });
+    await expectError(await post('/v1/completions', { model: 'kiln-fake', prompt: 'x', max_tokens: 10 }), 500, {
+      type: 'server_error',
+    });
     const res = await post('/v1/completions', { model: 'kiln-fake', prompt: 'x', max_tokens: 10, stream: true });
     expect(res.status).toBe(200);
     const events = (await res.text()).split('\n\n').filter(Boolean);
-    expect(events.at(-1)).toBe('data: {"error":{"message":"internal server error","type":"server_error","param":null,"code":null}}');
+    expect(events.at(-1)).toBe(
+      'data: {"error":{"message":"internal server error","type":"server_error","param":null,"code":null}}',
+    );
     expect(events.some((e) => e.includes('[DONE]'))).toBe(false);
     expect(logged.join('\n')).toMatch(/model exploded[\s\S]*model exploded/);
     expect((await fetch(`${url}/health`)).status).toBe(200);
@@ -108,7 +144,10 @@ describe('queue and deadlines', () => {
     const { url } = await start({}, gen);
     const client = new OpenAI({ baseURL: `${url}/v1`, apiKey: 'x', maxRetries: 0 });
     const ac = new AbortController();
-    const stream = await client.completions.create({ model: 'kiln-fake', prompt: 'abcdefgh', max_tokens: 30, stream: true }, { signal: ac.signal });
+    const stream = await client.completions.create(
+      { model: 'kiln-fake', prompt: 'abcdefgh', max_tokens: 30, stream: true },
+      { signal: ac.signal },
+    );
     let chunks = 0;
     for await (const _ of stream) {
       chunks++;

@@ -1,6 +1,6 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serve, type RunningServer } from '../src/index.js';
+import { type RunningServer, serve } from '../src/index.js';
 import { fakeGenerator } from './fake-generator.js';
 
 let server: RunningServer;
@@ -31,7 +31,13 @@ describe('OpenAI client against kiln serve', () => {
   });
 
   it('streams a completion that equals the plain answer, ending with [DONE]', async () => {
-    const stream = await client.completions.create({ model: 'kiln-fake', prompt: 'hi', max_tokens: 50, stream: true, stop: ['<|im_end|>'] });
+    const stream = await client.completions.create({
+      model: 'kiln-fake',
+      prompt: 'hi',
+      max_tokens: 50,
+      stream: true,
+      stop: ['<|im_end|>'],
+    });
     const parts: string[] = [];
     const finishes: Array<string | null> = [];
     for await (const chunk of stream) {
@@ -79,7 +85,9 @@ describe('OpenAI client against kiln serve', () => {
     expect(err).toBeInstanceOf(OpenAI.BadRequestError);
     expect(err.status).toBe(400);
     expect(err.param).toBe('temperature');
-    const missing = await client.chat.completions.create({ model: 'nope', messages: [{ role: 'user', content: 'x' }] }).catch((e) => e);
+    const missing = await client.chat.completions
+      .create({ model: 'nope', messages: [{ role: 'user', content: 'x' }] })
+      .catch((e) => e);
     expect(missing).toBeInstanceOf(OpenAI.NotFoundError);
     expect(missing.code).toBe('model_not_found');
   });

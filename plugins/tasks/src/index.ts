@@ -1,2 +1,2 @@
+export { taskSplits, toChat, toJsonl, toPreference, toPrompt } from './split.js';
 export { addition, reverseWord, sortDigits, TASK_FAMILIES, type TaskFamily, type TaskInstance } from './tasks.js';
-export { taskSplits, toChat, toPrompt, toPreference, toJsonl } from './split.js';

@@ -6,7 +6,11 @@ import type { TaskFamily, TaskInstance } from './tasks.js';
  * accuracy measured on them is on fresh cases, not memorised ones. Families
  * are drawn in turn; duplicates within a set are skipped.
  */
-export function taskSplits(families: readonly TaskFamily[], sizes: Record<string, number>, seed: number): Record<string, TaskInstance[]> {
+export function taskSplits(
+  families: readonly TaskFamily[],
+  sizes: Record<string, number>,
+  seed: number,
+): Record<string, TaskInstance[]> {
   if (!families.length) throw new Error('taskSplits: no task families');
   const rng = createRng(seed);
   const seen = new Set<string>();
@@ -15,7 +19,8 @@ export function taskSplits(families: readonly TaskFamily[], sizes: Record<string
     const list: TaskInstance[] = [];
     let tries = 0;
     while (list.length < n) {
-      if (++tries > n * 50) throw new Error(`taskSplits: cannot find ${n} distinct '${split}' instances (the task space is too small)`);
+      if (++tries > n * 50)
+        throw new Error(`taskSplits: cannot find ${n} distinct '${split}' instances (the task space is too small)`);
       const inst = families[list.length % families.length].sample(rng);
       if (seen.has(inst.prompt)) continue;
       seen.add(inst.prompt);
@@ -27,8 +32,17 @@ export function taskSplits(families: readonly TaskFamily[], sizes: Record<string
 }
 
 /** As a chat record (`@kiln/finetune` data) with the answer in meta for rewards. */
-export function toChat(t: TaskInstance): { messages: Array<{ role: string; content: string }>; meta: { task: string; answer: string } } {
-  return { messages: [{ role: 'user', content: t.prompt }, { role: 'assistant', content: t.answer }], meta: { task: t.task, answer: t.answer } };
+export function toChat(t: TaskInstance): {
+  messages: Array<{ role: string; content: string }>;
+  meta: { task: string; answer: string };
+} {
+  return {
+    messages: [
+      { role: 'user', content: t.prompt },
+      { role: 'assistant', content: t.answer },
+    ],
+    meta: { task: t.task, answer: t.answer },
+  };
 }
 
 /** As a prompt record (`@kiln/align` GRPO data). */

@@ -14,7 +14,8 @@ export interface TaskFamily {
 }
 
 const digits = (rng: Rng, min: number, max: number) => min + rng.int(max - min + 1);
-const number = (rng: Rng, nDigits: number) => (nDigits === 1 ? rng.int(10) : 10 ** (nDigits - 1) + rng.int(9 * 10 ** (nDigits - 1)));
+const number = (rng: Rng, nDigits: number) =>
+  nDigits === 1 ? rng.int(10) : 10 ** (nDigits - 1) + rng.int(9 * 10 ** (nDigits - 1));
 
 /**
  * a+b with operands of minDigits..maxDigits digits: the answer needs carries done right.
@@ -24,7 +25,9 @@ const number = (rng: Rng, nDigits: number) => (nDigits === 1 ? rng.int(10) : 10 
  * `fixedWidth`: operands zero-padded to maxDigits and the sum to maxDigits + 1 digits
  * (`07+38` → `045`), so every digit sits at the same place in every instance.
  */
-export function addition(o: { minDigits?: number; maxDigits?: number; reversed?: boolean; fixedWidth?: boolean } = {}): TaskFamily {
+export function addition(
+  o: { minDigits?: number; maxDigits?: number; reversed?: boolean; fixedWidth?: boolean } = {},
+): TaskFamily {
   const lo = o.minDigits ?? 1;
   const hi = o.maxDigits ?? 3;
   const name = `addition${o.fixedWidth ? '-fixed' : ''}${o.reversed ? '-reversed' : ''}`;

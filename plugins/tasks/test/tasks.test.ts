@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
 import { createRng } from '@kiln/tensor';
+import { describe, expect, it } from 'vitest';
 import { addition, reverseWord, sortDigits, taskSplits, toChat, toPreference } from '../src/index.js';
 
 describe('procedural tasks', () => {
@@ -12,7 +12,13 @@ describe('procedural tasks', () => {
       const r = reverseWord().sample(rng);
       expect([...r.answer].reverse().join('')).toBe(r.prompt.replace('reverse ', ''));
       const s = sortDigits().sample(rng);
-      expect(s.answer.split(' ').map(Number)).toEqual(s.prompt.replace('sort ', '').split(' ').map(Number).sort((p, q) => p - q));
+      expect(s.answer.split(' ').map(Number)).toEqual(
+        s.prompt
+          .replace('sort ', '')
+          .split(' ')
+          .map(Number)
+          .sort((p, q) => p - q),
+      );
     }
   });
 

@@ -18,7 +18,12 @@ export interface Corpus {
   bytes: number;
 }
 
-async function build(name: string, file: string, read: () => AsyncIterable<{ text: string }>, maxBytes: number): Promise<void> {
+async function build(
+  name: string,
+  file: string,
+  read: () => AsyncIterable<{ text: string }>,
+  maxBytes: number,
+): Promise<void> {
   const lines: string[] = [];
   let bytes = 0;
   for await (const d of read()) {
@@ -39,7 +44,8 @@ export async function corpora(): Promise<{ english: Corpus; chinese: Corpus }> {
   const en = join(dir, 'sotu.txt');
   const zh = join(dir, 'tang-song-20MB.txt');
   if (!existsSync(en)) await build('english', en, () => sotuSource().read(quiet), Infinity);
-  if (!existsSync(zh)) await build('chinese', zh, () => chinesePoetrySource({ collections: ['tang', 'song'] }).read(quiet), 20e6);
+  if (!existsSync(zh))
+    await build('chinese', zh, () => chinesePoetrySource({ collections: ['tang', 'song'] }).read(quiet), 20e6);
   const load = (name: string, file: string): Corpus => {
     const text = readFileSync(file, 'utf8');
     return { name, file, docs: text.split('\n').filter(Boolean), bytes: Buffer.byteLength(text) };

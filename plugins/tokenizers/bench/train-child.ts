@@ -7,8 +7,8 @@
 import { createReadStream } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createInterface } from 'node:readline';
-import { PATTERNS } from '../src/pretokenize.js';
 import { trainBpe } from '../src/bpe-trainer.js';
+import { PATTERNS } from '../src/pretokenize.js';
 
 const [which, file, pattern, vocab] = process.argv.slice(2);
 const vocabSize = Number(vocab);
@@ -19,14 +19,43 @@ if (which === 'native') {
   // The Node binding trains only with its defaults (vocabulary 30000, no minimum frequency, no
   // special tokens), and its splitPreTokenizer() takes a literal string, so the regex Split for
   // the 'cjk' row comes in through tokenizer.json.
-  const byteLevel = (useRegex: boolean) => ({ type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: useRegex });
+  const byteLevel = (useRegex: boolean) => ({
+    type: 'ByteLevel',
+    add_prefix_space: false,
+    trim_offsets: true,
+    use_regex: useRegex,
+  });
   const preTokenizer =
     pattern === 'gpt2'
       ? byteLevel(true)
-      : { type: 'Sequence', pretokenizers: [{ type: 'Split', pattern: { Regex: PATTERNS.cjk }, behavior: 'Isolated', invert: false }, byteLevel(false)] };
+      : {
+          type: 'Sequence',
+          pretokenizers: [
+            { type: 'Split', pattern: { Regex: PATTERNS.cjk }, behavior: 'Isolated', invert: false },
+            byteLevel(false),
+          ],
+        };
   const json = {
-    version: '1.0', truncation: null, padding: null, added_tokens: [], normalizer: null, pre_tokenizer: preTokenizer, post_processor: null, decoder: null,
-    model: { type: 'BPE', dropout: null, unk_token: null, continuing_subword_prefix: null, end_of_word_suffix: null, fuse_unk: false, byte_fallback: false, ignore_merges: false, vocab: {}, merges: [] },
+    version: '1.0',
+    truncation: null,
+    padding: null,
+    added_tokens: [],
+    normalizer: null,
+    pre_tokenizer: preTokenizer,
+    post_processor: null,
+    decoder: null,
+    model: {
+      type: 'BPE',
+      dropout: null,
+      unk_token: null,
+      continuing_subword_prefix: null,
+      end_of_word_suffix: null,
+      fuse_unk: false,
+      byte_fallback: false,
+      ignore_merges: false,
+      vocab: {},
+      merges: [],
+    },
   };
   const tok = t.Tokenizer.fromString(JSON.stringify(json));
   tok.train([file]);

@@ -22,7 +22,12 @@ export class BpeModel {
   private work = new Int32Array(256);
   private ranksBuf = new Int32Array(256);
 
-  constructor(tokenBytes: (Uint8Array | undefined)[], merges: Int32Array, mergeResult: Int32Array, ignoreMerges = false) {
+  constructor(
+    tokenBytes: (Uint8Array | undefined)[],
+    merges: Int32Array,
+    mergeResult: Int32Array,
+    ignoreMerges = false,
+  ) {
     this.tokenBytes = tokenBytes;
     const m = mergeResult.length;
     this.mergeLeft = new Int32Array(m);
@@ -219,7 +224,10 @@ export class BpeModel {
   /** Parses a token written in byte-level characters; throws naming the token when it is not. */
   static parseChars(chars: string, where: string): Uint8Array {
     const bytes = charsToBytes(chars);
-    if (!bytes) throw new Error(`${where}: token ${JSON.stringify(chars)} is not in byte-level form (GPT-2 byte-to-unicode characters)`);
+    if (!bytes)
+      throw new Error(
+        `${where}: token ${JSON.stringify(chars)} is not in byte-level form (GPT-2 byte-to-unicode characters)`,
+      );
     return bytes;
   }
 }

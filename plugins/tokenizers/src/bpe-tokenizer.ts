@@ -5,13 +5,13 @@
 
 import { createHash } from 'node:crypto';
 import type { Tokenizer } from '@kiln/core';
-import { workerSpecFor, type WorkerSpec } from './worker-spec.js';
-import { utf8Into } from './byte-level.js';
 import type { BpeModel } from './bpe-model.js';
-import { WordCache } from './word-cache.js';
+import { utf8Into } from './byte-level.js';
 import { bpeToHfJson } from './hf-export.js';
 import { applyNormalizers, type NormalizerName } from './normalizer.js';
 import type { PreTokenizer } from './pretokenize.js';
+import { WordCache } from './word-cache.js';
+import { type WorkerSpec, workerSpecFor } from './worker-spec.js';
 
 export interface BpeTokenizerParts {
   /** Plugin name that made it, e.g. 'kiln:bpe'. */
@@ -121,7 +121,8 @@ export class BpeTokenizer implements Tokenizer {
       let t = this.model.tokenBytes[id];
       if (!t) {
         const special = this.specialById.get(id);
-        if (special === undefined) throw new Error(`decode: id ${id} is not in the vocabulary (size ${this.vocabSize})`);
+        if (special === undefined)
+          throw new Error(`decode: id ${id} is not in the vocabulary (size ${this.vocabSize})`);
         if (skipSpecial) continue;
         t = enc.encode(special);
       }

@@ -4,9 +4,9 @@
  * GPT-2's order, then one id per merge.
  */
 
-import { BYTE_ORDER, utf8Into } from './byte-level.js';
 import { BpeModel } from './bpe-model.js';
 import { BpeTokenizer } from './bpe-tokenizer.js';
+import { BYTE_ORDER, utf8Into } from './byte-level.js';
 import { learnMerges, type WordTable } from './merge-learner.js';
 import type { NormalizerName } from './normalizer.js';
 import { createPreTokenizer, type PatternName } from './pretokenize.js';
@@ -50,7 +50,8 @@ export async function trainBpe(texts: TextSource, options: BpeTrainOptions = {})
   }
   const firstId = specials.length + 256;
   const vocabSize = options.vocabSize ?? 32000;
-  if (vocabSize < firstId) throw new Error(`bpe: vocabSize ${vocabSize} is smaller than the ${specials.length} special tokens + 256 bytes`);
+  if (vocabSize < firstId)
+    throw new Error(`bpe: vocabSize ${vocabSize} is smaller than the ${specials.length} special tokens + 256 bytes`);
   const counts = counter.words();
   const words = wordTable(counts, specials.length);
   counts.clear(); // the strings are no longer needed: free them before the merge loop
@@ -75,7 +76,8 @@ export async function trainBpe(texts: TextSource, options: BpeTrainOptions = {})
 export function checkSpecials(specials: string[]): void {
   const seen = new Set<string>();
   for (const s of specials) {
-    if (typeof s !== 'string' || s.length === 0) throw new Error(`specialTokens: ${JSON.stringify(s)} is not a non-empty string`);
+    if (typeof s !== 'string' || s.length === 0)
+      throw new Error(`specialTokens: ${JSON.stringify(s)} is not a non-empty string`);
     if (seen.has(s)) throw new Error(`specialTokens: ${JSON.stringify(s)} is listed twice`);
     seen.add(s);
   }

@@ -12,9 +12,14 @@ const tok = fromHfJson(workerData.json, 'encode worker');
 parentPort!.on('message', (msg: { id: number; texts: string[]; allowSpecial: boolean }) => {
   try {
     const results = msg.texts.map((t) =>
-      tok instanceof BpeTokenizer ? tok.encodeToInt32(t, { allowSpecial: msg.allowSpecial }) : Int32Array.from(tok.encode(t, { allowSpecial: msg.allowSpecial })),
+      tok instanceof BpeTokenizer
+        ? tok.encodeToInt32(t, { allowSpecial: msg.allowSpecial })
+        : Int32Array.from(tok.encode(t, { allowSpecial: msg.allowSpecial })),
     );
-    parentPort!.postMessage({ id: msg.id, results }, results.map((r) => r.buffer as ArrayBuffer));
+    parentPort!.postMessage(
+      { id: msg.id, results },
+      results.map((r) => r.buffer as ArrayBuffer),
+    );
   } catch (e) {
     parentPort!.postMessage({ id: msg.id, error: (e as Error).message });
   }

@@ -8,10 +8,10 @@
  * a model initialise each new embedding row from the rows of its old pieces.
  */
 
-import { utf8Into } from './byte-level.js';
 import { BpeModel } from './bpe-model.js';
 import { BpeTokenizer } from './bpe-tokenizer.js';
 import type { TextSource } from './bpe-trainer.js';
+import { utf8Into } from './byte-level.js';
 import { learnMerges } from './merge-learner.js';
 import { WordCounter, type WordCounterOptions } from './word-counter.js';
 
@@ -24,7 +24,8 @@ export interface ExtendOptions extends WordCounterOptions {
 }
 
 export async function extendBpe(base: BpeTokenizer, texts: TextSource, options: ExtendOptions): Promise<BpeTokenizer> {
-  if (!Number.isInteger(options.newTokens) || options.newTokens < 1) throw new Error(`extend: newTokens must be a positive integer, got ${options.newTokens}`);
+  if (!Number.isInteger(options.newTokens) || options.newTokens < 1)
+    throw new Error(`extend: newTokens must be a positive integer, got ${options.newTokens}`);
   const counter = new WordCounter(base.preTokenizer, { ...options, normalizers: base.normalizers });
   for await (const text of texts) {
     counter.add(text);
@@ -122,8 +123,15 @@ export function newTokenPieces(base: BpeTokenizer, extended: BpeTokenizer): Map<
  * newRows rows; each new row is the mean of the old rows of its pieces, or the mean
  * of all old rows when a row has no pieces (e.g. a new special token).
  */
-export function growRows(weights: Float32Array, rows: number, dim: number, newRows: number, pieces: Map<number, number[]>): Float32Array {
-  if (weights.length !== rows * dim) throw new Error(`growRows: weights hold ${weights.length} values, expected ${rows}×${dim}`);
+export function growRows(
+  weights: Float32Array,
+  rows: number,
+  dim: number,
+  newRows: number,
+  pieces: Map<number, number[]>,
+): Float32Array {
+  if (weights.length !== rows * dim)
+    throw new Error(`growRows: weights hold ${weights.length} values, expected ${rows}×${dim}`);
   const out = new Float32Array(newRows * dim);
   out.set(weights);
   const mean = new Float32Array(dim);

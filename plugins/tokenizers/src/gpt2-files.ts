@@ -14,11 +14,16 @@ import { createPreTokenizer } from './pretokenize.js';
 const GPT2_SPECIALS = { '<|endoftext|>': 50256 };
 
 /** From encoder.json's object and vocab.bpe's text. */
-export function gpt2FromEncoderJson(encoder: Record<string, number>, vocabBpe: string, where = 'encoder.json/vocab.bpe'): BpeTokenizer {
+export function gpt2FromEncoderJson(
+  encoder: Record<string, number>,
+  vocabBpe: string,
+  where = 'encoder.json/vocab.bpe',
+): BpeTokenizer {
   const specials: Record<string, number> = {};
   const tokenBytes: (Uint8Array | undefined)[] = [];
   for (const [chars, id] of Object.entries(encoder)) {
-    if (!Number.isInteger(id) || id < 0) throw new Error(`${where}: id of ${JSON.stringify(chars)} is not a non-negative integer`);
+    if (!Number.isInteger(id) || id < 0)
+      throw new Error(`${where}: id of ${JSON.stringify(chars)} is not a non-negative integer`);
     if (chars in GPT2_SPECIALS || (chars.startsWith('<|') && chars.endsWith('|>'))) specials[chars] = id;
     else tokenBytes[id] = BpeModel.parseChars(chars, where);
   }
@@ -48,7 +53,10 @@ export function gpt2FromEncoderJson(encoder: Record<string, number>, vocabBpe: s
 }
 
 /** From a tiktoken rank file's text; special tokens default to GPT-2's. */
-export function fromTiktokenRanks(text: string, options: { specialTokens?: Record<string, number>; pattern?: string; where?: string } = {}): BpeTokenizer {
+export function fromTiktokenRanks(
+  text: string,
+  options: { specialTokens?: Record<string, number>; pattern?: string; where?: string } = {},
+): BpeTokenizer {
   const where = options.where ?? 'tiktoken ranks';
   const tokenBytes: Uint8Array[] = [];
   const rankOf = new Map<string, number>(); // latin1 string of the bytes → rank
@@ -80,7 +88,12 @@ export function fromTiktokenRanks(text: string, options: { specialTokens?: Recor
   });
 }
 
-function splitByLowerRanks(token: string, maxRank: number, rankOf: Map<string, number>, where: string): [number, number] {
+function splitByLowerRanks(
+  token: string,
+  maxRank: number,
+  rankOf: Map<string, number>,
+  where: string,
+): [number, number] {
   let parts = [...token];
   while (parts.length > 2) {
     let best = -1;
@@ -97,7 +110,8 @@ function splitByLowerRanks(token: string, maxRank: number, rankOf: Map<string, n
   }
   const l = rankOf.get(parts[0]);
   const r = rankOf.get(parts[1]);
-  if (parts.length !== 2 || l === undefined || r === undefined) throw new Error(`${where}: token of rank ${maxRank} cannot be built from two lower-ranked tokens`);
+  if (parts.length !== 2 || l === undefined || r === undefined)
+    throw new Error(`${where}: token of rank ${maxRank} cannot be built from two lower-ranked tokens`);
   return [l, r];
 }
 

@@ -10,7 +10,15 @@ import { normalizerToJson } from './normalizer.js';
 export function addedTokensJson(specials: Readonly<Record<string, number>>): unknown[] {
   return Object.entries(specials)
     .sort((x, y) => x[1] - y[1])
-    .map(([content, id]) => ({ id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true }));
+    .map(([content, id]) => ({
+      id,
+      content,
+      single_word: false,
+      lstrip: false,
+      rstrip: false,
+      normalized: false,
+      special: true,
+    }));
 }
 
 export function bpeToHfJson(tok: BpeTokenizer): Record<string, unknown> {
@@ -21,15 +29,24 @@ export function bpeToHfJson(tok: BpeTokenizer): Record<string, unknown> {
     if (chars !== undefined && !(chars in vocab)) vocab[chars] = id;
   }
   const merges: [string, string][] = [];
-  for (let k = 0; k < model.mergeCount; k++) merges.push([model.charsOf(model.mergeLeft[k])!, model.charsOf(model.mergeRight[k])!]);
-  const byteLevel = (useRegex: boolean) => ({ type: 'ByteLevel', add_prefix_space: tok.addPrefixSpace, trim_offsets: true, use_regex: useRegex });
+  for (let k = 0; k < model.mergeCount; k++)
+    merges.push([model.charsOf(model.mergeLeft[k])!, model.charsOf(model.mergeRight[k])!]);
+  const byteLevel = (useRegex: boolean) => ({
+    type: 'ByteLevel',
+    add_prefix_space: tok.addPrefixSpace,
+    trim_offsets: true,
+    use_regex: useRegex,
+  });
   const pre = tok.preTokenizer;
   let preTokenizer: unknown;
   if (pre?.kind === 'gpt2') preTokenizer = byteLevel(true);
   else if (pre)
     preTokenizer = {
       type: 'Sequence',
-      pretokenizers: [{ type: 'Split', pattern: { Regex: pre.pattern }, behavior: 'Isolated', invert: false }, byteLevel(false)],
+      pretokenizers: [
+        { type: 'Split', pattern: { Regex: pre.pattern }, behavior: 'Isolated', invert: false },
+        byteLevel(false),
+      ],
     };
   else preTokenizer = byteLevel(false);
   return {

@@ -9,7 +9,7 @@ import { BpeModel } from './bpe-model.js';
 import { BpeTokenizer } from './bpe-tokenizer.js';
 import { normalizerFromJson } from './normalizer.js';
 import { createPreTokenizer, type PreTokenizer } from './pretokenize.js';
-import { WordPieceTokenizer, wordPieceFromHfJson } from './wordpiece.js';
+import { type WordPieceTokenizer, wordPieceFromHfJson } from './wordpiece.js';
 
 type Json = Record<string, unknown>;
 
@@ -28,10 +28,13 @@ export function fromHfJson(json: unknown, where = 'tokenizer.json'): BpeTokenize
   const model = root?.model as Json | undefined;
   if (!model || typeof model !== 'object') throw new Error(`${where}: no "model" object`);
   if (model.type === 'WordPiece') return wordPieceFromHfJson(root, where);
-  if (model.type !== 'BPE' && !(model.type === undefined && model.merges)) throw new Error(`${where}: model.type ${JSON.stringify(model.type)} is not supported (BPE, WordPiece)`);
+  if (model.type !== 'BPE' && !(model.type === undefined && model.merges))
+    throw new Error(`${where}: model.type ${JSON.stringify(model.type)} is not supported (BPE, WordPiece)`);
   for (const field of ['continuing_subword_prefix', 'end_of_word_suffix'] as const)
-    if (model[field]) throw new Error(`${where}: model.${field} is set; Kiln loads byte-level BPE only (no subword prefix/suffix)`);
-  if (model.byte_fallback) throw new Error(`${where}: model.byte_fallback is not supported (byte-level BPE has no unknown characters)`);
+    if (model[field])
+      throw new Error(`${where}: model.${field} is set; Kiln loads byte-level BPE only (no subword prefix/suffix)`);
+  if (model.byte_fallback)
+    throw new Error(`${where}: model.byte_fallback is not supported (byte-level BPE has no unknown characters)`);
   if (model.dropout) throw new Error(`${where}: model.dropout is a training-time option; set it to null`);
 
   const specials: Record<string, number> = {};
@@ -41,7 +44,8 @@ export function fromHfJson(json: unknown, where = 'tokenizer.json'): BpeTokenize
   if (!vocab || typeof vocab !== 'object') throw new Error(`${where}: model.vocab is missing`);
   const tokenBytes: (Uint8Array | undefined)[] = [];
   for (const [chars, id] of Object.entries(vocab)) {
-    if (!Number.isInteger(id) || id < 0) throw new Error(`${where}: model.vocab[${JSON.stringify(chars)}] is not a non-negative integer`);
+    if (!Number.isInteger(id) || id < 0)
+      throw new Error(`${where}: model.vocab[${JSON.stringify(chars)}] is not a non-negative integer`);
     if (chars in specials && specials[chars] === id) continue;
     tokenBytes[id] = BpeModel.parseChars(chars, `${where}: model.vocab`);
   }
@@ -76,8 +80,12 @@ function splitMerge(m: string): [string, string] {
   return [m.slice(0, sp), m.slice(sp + 1)];
 }
 
-function readPreTokenizer(node: unknown, where: string): { preTokenizer: PreTokenizer | null; addPrefixSpace: boolean } {
-  const steps = (node as Json | null)?.type === 'Sequence' ? ((node as Json).pretokenizers as Json[]) : node ? [node as Json] : [];
+function readPreTokenizer(
+  node: unknown,
+  where: string,
+): { preTokenizer: PreTokenizer | null; addPrefixSpace: boolean } {
+  const steps =
+    (node as Json | null)?.type === 'Sequence' ? ((node as Json).pretokenizers as Json[]) : node ? [node as Json] : [];
   let split: PreTokenizer | null = null;
   let byteLevel: Json | undefined;
   for (const [i, step] of steps.entries()) {
@@ -88,20 +96,25 @@ function readPreTokenizer(node: unknown, where: string): { preTokenizer: PreToke
     } else if (step.type === 'Split' && !byteLevel && !split) {
       const pattern = step.pattern as { Regex?: string; String?: string };
       if (step.invert) throw new Error(`${at}: Split with invert is not supported`);
-      if (step.behavior !== 'Isolated') throw new Error(`${at}: Split behavior ${JSON.stringify(step.behavior)} is not supported (Isolated)`);
+      if (step.behavior !== 'Isolated')
+        throw new Error(`${at}: Split behavior ${JSON.stringify(step.behavior)} is not supported (Isolated)`);
       const source = pattern.Regex ?? (pattern.String ?? '').replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
       split = createPreTokenizer(source);
     } else {
-      throw new Error(`${at}: ${JSON.stringify(step.type)} is not supported here (ByteLevel, or Split(Isolated) then ByteLevel)`);
+      throw new Error(
+        `${at}: ${JSON.stringify(step.type)} is not supported here (ByteLevel, or Split(Isolated) then ByteLevel)`,
+      );
     }
   }
   if (!byteLevel) throw new Error(`${where}: pre_tokenizer has no ByteLevel step; Kiln loads byte-level BPE only`);
-  if (byteLevel.use_regex !== false && split) throw new Error(`${where}: pre_tokenizer has both a Split and ByteLevel(use_regex: true)`);
+  if (byteLevel.use_regex !== false && split)
+    throw new Error(`${where}: pre_tokenizer has both a Split and ByteLevel(use_regex: true)`);
   const preTokenizer = byteLevel.use_regex !== false ? createPreTokenizer('gpt2') : split;
   return { preTokenizer, addPrefixSpace: Boolean(byteLevel.add_prefix_space) };
 }
 
 function checkDecoder(node: unknown, where: string): void {
   const type = (node as Json | null)?.type;
-  if (type !== undefined && type !== 'ByteLevel') throw new Error(`${where}: decoder ${JSON.stringify(type)} is not supported for byte-level BPE (ByteLevel)`);
+  if (type !== undefined && type !== 'ByteLevel')
+    throw new Error(`${where}: decoder ${JSON.stringify(type)} is not supported for byte-level BPE (ByteLevel)`);
 }

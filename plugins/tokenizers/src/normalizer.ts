@@ -25,5 +25,7 @@ export function normalizerFromJson(json: unknown, where: string): NormalizerName
   const node = json as { type?: string; normalizers?: unknown[] };
   if (node.type === 'Sequence') return (node.normalizers ?? []).flatMap((n) => normalizerFromJson(n, where));
   if (NORMALIZERS.includes(node.type as NormalizerName)) return [node.type as NormalizerName];
-  throw new Error(`${where}: normalizer ${JSON.stringify(node.type)} is not supported (supported: ${NORMALIZERS.join(', ')}, Sequence)`);
+  throw new Error(
+    `${where}: normalizer ${JSON.stringify(node.type)} is not supported (supported: ${NORMALIZERS.join(', ')}, Sequence)`,
+  );
 }

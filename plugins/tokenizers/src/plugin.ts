@@ -9,13 +9,13 @@
 
 import { isAbsolute, resolve } from 'node:path';
 import type { Doc, KilnContext, KilnPlugin, TokenizerProvider } from '@kiln/core';
+import { z } from 'zod';
 import { BpeTokenizer } from './bpe-tokenizer.js';
-import { trainBpe, type BpeTrainOptions } from './bpe-trainer.js';
+import { type BpeTrainOptions, trainBpe } from './bpe-trainer.js';
 import { extendBpe } from './extend.js';
 import { loadTokenizer } from './load.js';
 import type { NormalizerName } from './normalizer.js';
-import { WordPieceTokenizer, trainWordPiece } from './wordpiece.js';
-import { z } from 'zod';
+import { trainWordPiece, WordPieceTokenizer } from './wordpiece.js';
 
 /** Options are checked by core against these schemas when the config loads (`tokenizer:` minus `type`). */
 const int = z.number().int();
@@ -56,7 +56,10 @@ export function bpeProvider(defaults: BpeTrainOptions = {}): TokenizerProvider {
       if (o.extend) {
         const dir = isAbsolute(o.extend) ? o.extend : resolve(ctx.config.root, o.extend);
         const base = await loadTokenizer(dir);
-        if (!(base instanceof BpeTokenizer)) throw new Error(`kiln:bpe: tokenizer.extend: no byte-level BPE tokenizer found at ${dir} (tokenizer.json, encoder.json + vocab.bpe, or *.tiktoken)`);
+        if (!(base instanceof BpeTokenizer))
+          throw new Error(
+            `kiln:bpe: tokenizer.extend: no byte-level BPE tokenizer found at ${dir} (tokenizer.json, encoder.json + vocab.bpe, or *.tiktoken)`,
+          );
         const tok = await extendBpe(base, texts(docs), {
           newTokens: o.newTokens ?? 8000,
           minFrequency: o.minFrequency,
@@ -95,7 +98,12 @@ export function wordPieceProvider(defaults: Record<string, unknown> = {}): Token
       normalizer: z.record(z.string(), z.unknown()).optional(),
     }),
     async train(docs, options, ctx) {
-      const tok = await trainWordPiece(texts(docs), { ...defaults, ...options, onProgress: progress(ctx, 'wordpiece'), signal: ctx.signal });
+      const tok = await trainWordPiece(texts(docs), {
+        ...defaults,
+        ...options,
+        onProgress: progress(ctx, 'wordpiece'),
+        signal: ctx.signal,
+      });
       ctx.logger.info('trained WordPiece tokenizer', { vocabSize: tok.vocabSize });
       return tok;
     },
@@ -107,7 +115,9 @@ export function wordPieceProvider(defaults: Record<string, unknown> = {}): Token
 }
 
 /** Both providers; options are defaults under the config's `tokenizer` section. */
-export default function tokenizers(options: { bpe?: BpeTrainOptions; wordpiece?: Record<string, unknown> } = {}): KilnPlugin {
+export default function tokenizers(
+  options: { bpe?: BpeTrainOptions; wordpiece?: Record<string, unknown> } = {},
+): KilnPlugin {
   return {
     name: 'kiln:tokenizers',
     version: '0.1.0',

@@ -25,7 +25,10 @@ export const PATTERNS: Record<PatternName, string> = {
 
 /** Converts Oniguruma script shorthands (\p{Han}) to JS (\p{Script=Han}). */
 export function toJsRegexSource(pattern: string): string {
-  return pattern.replace(/\\([pP])\{(Han|Hiragana|Katakana|Hangul|Latin|Greek|Cyrillic|Arabic|Hebrew|Thai)\}/g, '\\$1{Script=$2}');
+  return pattern.replace(
+    /\\([pP])\{(Han|Hiragana|Katakana|Hangul|Latin|Greek|Cyrillic|Arabic|Hebrew|Thai)\}/g,
+    '\\$1{Script=$2}',
+  );
 }
 
 // Character classes of the scanners.

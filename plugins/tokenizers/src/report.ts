@@ -12,7 +12,10 @@ export interface TokenizerReport {
   vocabSize: number;
   specialTokens: Record<string, number>;
   /** Per named held-out set. */
-  compression: Record<string, { bytes: number; chars: number; tokens: number; bytesPerToken: number; charsPerToken: number }>;
+  compression: Record<
+    string,
+    { bytes: number; chars: number; tokens: number; bytesPerToken: number; charsPerToken: number }
+  >;
   longestTokens: { id: number; text: string; bytes: number }[];
   /** Distinct Han characters seen in the corpus, and how many of them encode to one token. */
   chineseCoverage?: { distinct: number; singleToken: number; share: number };
@@ -35,7 +38,13 @@ export function tokenizerReport(
       chars += [...t].length;
       tokens += tok.encode(t).length;
     }
-    compression[name] = { bytes, chars, tokens, bytesPerToken: tokens ? bytes / tokens : 0, charsPerToken: tokens ? chars / tokens : 0 };
+    compression[name] = {
+      bytes,
+      chars,
+      tokens,
+      bytesPerToken: tokens ? bytes / tokens : 0,
+      charsPerToken: tokens ? chars / tokens : 0,
+    };
   }
   const specialIds = new Set(Object.values(tok.specialTokens));
   const all: { id: number; text: string; bytes: number }[] = [];
@@ -58,7 +67,11 @@ export function tokenizerReport(
     for (const t of options.corpus) for (const ch of t) if (HAN.test(ch)) distinct.add(ch);
     let single = 0;
     for (const ch of distinct) if (tok.encode(ch).length === 1) single++;
-    report.chineseCoverage = { distinct: distinct.size, singleToken: single, share: distinct.size ? single / distinct.size : 0 };
+    report.chineseCoverage = {
+      distinct: distinct.size,
+      singleToken: single,
+      share: distinct.size ? single / distinct.size : 0,
+    };
   }
   return report;
 }

@@ -31,7 +31,9 @@ export async function resizeCheckpointVocab(
   const config = JSON.parse(await readFile(configFile, 'utf8')) as Record<string, unknown>;
   const oldRows = config.vocab_size;
   if (oldRows !== base.vocabSize)
-    throw new Error(`${configFile}: vocab_size is ${oldRows} but the base tokenizer has ${base.vocabSize} tokens: resize the checkpoint that was trained with that tokenizer`);
+    throw new Error(
+      `${configFile}: vocab_size is ${oldRows} but the base tokenizer has ${base.vocabSize} tokens: resize the checkpoint that was trained with that tokenizer`,
+    );
   const weightsFile = join(inDir, 'model.safetensors');
   const file = await readSafetensors(weightsFile);
   const pieces = newTokenPieces(base, extended);
@@ -39,18 +41,29 @@ export async function resizeCheckpointVocab(
   const tensors = new Map<string, { shape: readonly number[]; data: Float32Array | Int32Array | Int8Array }>();
   for (const [name, t] of file.tensors) {
     if (VOCAB_MATRIX.test(name) && t.shape.length === 2 && t.shape[0] === oldRows) {
-      if (!(t.data instanceof Float32Array)) throw new Error(`${weightsFile}: ${name} is ${t.dtype}; only float matrices can be grown`);
+      if (!(t.data instanceof Float32Array))
+        throw new Error(`${weightsFile}: ${name} is ${t.dtype}; only float matrices can be grown`);
       const dim = t.shape[1];
-      tensors.set(name, { shape: [extended.vocabSize, dim], data: growRows(t.data, oldRows, dim, extended.vocabSize, pieces) });
+      tensors.set(name, {
+        shape: [extended.vocabSize, dim],
+        data: growRows(t.data, oldRows, dim, extended.vocabSize, pieces),
+      });
       grown.push(name);
     } else {
       tensors.set(name, t);
     }
   }
-  if (grown.length === 0) throw new Error(`${weightsFile}: no embedding matrix with ${oldRows} rows (looked for ${VOCAB_MATRIX})`);
+  if (grown.length === 0)
+    throw new Error(`${weightsFile}: no embedding matrix with ${oldRows} rows (looked for ${VOCAB_MATRIX})`);
   await mkdir(outDir, { recursive: true });
-  await writeSafetensors(join(outDir, 'model.safetensors'), tensors, { ...file.metadata, kiln_tokenizer_hash: extended.hash() });
-  await writeAtomic(join(outDir, 'config.json'), JSON.stringify({ ...config, vocab_size: extended.vocabSize }, null, 2) + '\n');
+  await writeSafetensors(join(outDir, 'model.safetensors'), tensors, {
+    ...file.metadata,
+    kiln_tokenizer_hash: extended.hash(),
+  });
+  await writeAtomic(
+    join(outDir, 'config.json'),
+    JSON.stringify({ ...config, vocab_size: extended.vocabSize }, null, 2) + '\n',
+  );
   await writeAtomic(join(outDir, 'tokenizer.json'), JSON.stringify(extended.toJSON()));
   return { vocabSize: extended.vocabSize, grown };
 }

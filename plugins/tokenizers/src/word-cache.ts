@@ -75,7 +75,8 @@ export class WordCache {
   add(text: string, start: number, end: number, h: number, ids: Int32Array, from: number, to: number): void {
     const len = end - start;
     const count = to - from;
-    if (this.entries >= this.maxEntries || this.charsUsed + len > this.maxChars || this.idsUsed + count > this.maxChars) return;
+    if (this.entries >= this.maxEntries || this.charsUsed + len > this.maxChars || this.idsUsed + count > this.maxChars)
+      return;
     if (this.charsUsed + len > this.chars.length) {
       const grown = new Uint16Array(Math.min(this.maxChars, this.chars.length * 2));
       grown.set(this.chars.subarray(0, this.charsUsed));

@@ -6,11 +6,11 @@
 
 import { createHash } from 'node:crypto';
 import type { Tokenizer } from '@kiln/core';
-import { workerSpecFor, type WorkerSpec } from './worker-spec.js';
-import { bertNormalize, bertPreTokenize, type BertNormalizerOptions } from './bert-text.js';
+import { type BertNormalizerOptions, bertNormalize, bertPreTokenize } from './bert-text.js';
 import { checkSpecials, type TextSource } from './bpe-trainer.js';
 import { addedTokensJson } from './hf-export.js';
 import { learnMerges } from './merge-learner.js';
+import { type WorkerSpec, workerSpecFor } from './worker-spec.js';
 
 export interface WordPieceParts {
   vocab: string[];
@@ -45,7 +45,8 @@ export class WordPieceTokenizer implements Tokenizer {
     this.normalizer = parts.normalizer ?? {};
     const unk = parts.unkToken ?? '[UNK]';
     const unkId = this.ids.get(unk);
-    if (unkId === undefined) throw new Error(`wordpiece: unknown token ${JSON.stringify(unk)} is not in the vocabulary`);
+    if (unkId === undefined)
+      throw new Error(`wordpiece: unknown token ${JSON.stringify(unk)} is not in the vocabulary`);
     this.unkId = unkId;
     this.eosId = this.specialTokens['[SEP]'] ?? Object.values(this.specialTokens)[0] ?? -1;
   }
@@ -60,7 +61,10 @@ export class WordPieceTokenizer implements Tokenizer {
   }
 
   /** Offsets are [start, end) in the normalized text. */
-  encodeWithOffsets(text: string, options?: { allowSpecial?: boolean }): { ids: number[]; offsets: [number, number][] } {
+  encodeWithOffsets(
+    text: string,
+    options?: { allowSpecial?: boolean },
+  ): { ids: number[]; offsets: [number, number][] } {
     const ids: number[] = [];
     const offsets: [number, number][] = [];
     const specials = options?.allowSpecial ? Object.keys(this.specialTokens) : [];
@@ -166,7 +170,9 @@ export class WordPieceTokenizer implements Tokenizer {
       },
       pre_tokenizer: { type: 'BertPreTokenizer' },
       post_processor:
-        cls !== undefined && sep !== undefined ? { type: 'BertProcessing', sep: ['[SEP]', sep], cls: ['[CLS]', cls] } : null,
+        cls !== undefined && sep !== undefined
+          ? { type: 'BertProcessing', sep: ['[SEP]', sep], cls: ['[CLS]', cls] }
+          : null,
       decoder: { type: 'WordPiece', prefix: this.prefix, cleanup: true },
       model: {
         type: 'WordPiece',
@@ -180,7 +186,13 @@ export class WordPieceTokenizer implements Tokenizer {
 }
 
 function splitSpecials(text: string, specials: string[]): string[] {
-  const re = new RegExp(specials.sort((a, b) => b.length - a.length).map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'g');
+  const re = new RegExp(
+    specials
+      .sort((a, b) => b.length - a.length)
+      .map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+      .join('|'),
+    'g',
+  );
   return text.split(new RegExp(`(${re.source})`)).filter((s) => s.length > 0);
 }
 
@@ -213,7 +225,10 @@ export interface WordPieceTrainOptions {
   signal?: AbortSignal;
 }
 
-export async function trainWordPiece(texts: TextSource, options: WordPieceTrainOptions = {}): Promise<WordPieceTokenizer> {
+export async function trainWordPiece(
+  texts: TextSource,
+  options: WordPieceTrainOptions = {},
+): Promise<WordPieceTokenizer> {
   const specials = options.specialTokens ?? ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]'];
   checkSpecials(specials);
   if (!specials.includes('[UNK]')) throw new Error('wordpiece: specialTokens must include "[UNK]"');
@@ -229,7 +244,12 @@ export async function trainWordPiece(texts: TextSource, options: WordPieceTrainO
   const charFreq = new Map<string, number>();
   for (const [w, c] of counts) for (const ch of w) charFreq.set(ch, (charFreq.get(ch) ?? 0) + c);
   const limit = options.limitAlphabet ?? 1000;
-  const alphabet = new Set([...charFreq].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, limit).map(([ch]) => ch));
+  const alphabet = new Set(
+    [...charFreq]
+      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+      .slice(0, limit)
+      .map(([ch]) => ch),
+  );
 
   const vocab = [...specials];
   const idOf = new Map<string, number>(vocab.map((t, i) => [t, i]));
@@ -288,11 +308,16 @@ export function wordPieceFromHfJson(root: Json, where: string): WordPieceTokeniz
   if (!vocabObj || typeof vocabObj !== 'object') throw new Error(`${where}: model.vocab is missing`);
   const vocab: string[] = [];
   for (const [t, id] of Object.entries(vocabObj)) vocab[id] = t;
-  for (let i = 0; i < vocab.length; i++) if (vocab[i] === undefined) throw new Error(`${where}: model.vocab has no token with id ${i}`);
+  for (let i = 0; i < vocab.length; i++)
+    if (vocab[i] === undefined) throw new Error(`${where}: model.vocab has no token with id ${i}`);
   const norm = root.normalizer as Json | null;
-  if (norm && norm.type !== 'BertNormalizer') throw new Error(`${where}: normalizer ${JSON.stringify(norm.type)} is not supported for WordPiece (BertNormalizer)`);
+  if (norm && norm.type !== 'BertNormalizer')
+    throw new Error(
+      `${where}: normalizer ${JSON.stringify(norm.type)} is not supported for WordPiece (BertNormalizer)`,
+    );
   const pre = (root.pre_tokenizer as Json | null)?.type;
-  if (pre && pre !== 'BertPreTokenizer') throw new Error(`${where}: pre_tokenizer ${JSON.stringify(pre)} is not supported for WordPiece (BertPreTokenizer)`);
+  if (pre && pre !== 'BertPreTokenizer')
+    throw new Error(`${where}: pre_tokenizer ${JSON.stringify(pre)} is not supported for WordPiece (BertPreTokenizer)`);
   const specialTokens: Record<string, number> = {};
   for (const t of (root.added_tokens as Json[] | undefined) ?? []) specialTokens[t.content as string] = t.id as number;
   return new WordPieceTokenizer({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BpeTokenizer } from '../src/bpe-tokenizer.js';
+import type { BpeTokenizer } from '../src/bpe-tokenizer.js';
 import { trainBpe } from '../src/bpe-trainer.js';
 import { fromHfJson } from '../src/hf-import.js';
 import { randomText, rng, split } from './helpers.js';
@@ -8,7 +8,11 @@ const en = split('english.txt');
 const zh = split('chinese.txt');
 
 describe('byte-level BPE training', async () => {
-  const tok = await trainBpe([...en.train, ...zh.train], { vocabSize: 2000, minFrequency: 2, specialTokens: ['<|endoftext|>', '<|pad|>'] });
+  const tok = await trainBpe([...en.train, ...zh.train], {
+    vocabSize: 2000,
+    minFrequency: 2,
+    specialTokens: ['<|endoftext|>', '<|pad|>'],
+  });
 
   it('has the requested size: special tokens first, then the 256 bytes, then merges', () => {
     expect(tok.vocabSize).toBeLessThanOrEqual(2000);
@@ -25,7 +29,8 @@ describe('byte-level BPE training', async () => {
   it('compresses held-out text and never merges across Chinese characters', () => {
     const text = en.heldOut.join('\n');
     expect(Buffer.byteLength(text) / tok.encode(text).length).toBeGreaterThan(2.3);
-    for (let id = 2; id < tok.vocabSize; id++) expect([...tok.decode([id])].filter((c) => /\p{Script=Han}/u.test(c)).length).toBeLessThanOrEqual(1);
+    for (let id = 2; id < tok.vocabSize; id++)
+      expect([...tok.decode([id])].filter((c) => /\p{Script=Han}/u.test(c)).length).toBeLessThanOrEqual(1);
     const chinese = zh.heldOut.join('\n');
     const hanChars = [...chinese].filter((c) => /\p{Script=Han}/u.test(c)).length;
     expect(tok.encode(chinese).length / hanChars).toBeLessThan(1.6);
@@ -37,7 +42,8 @@ describe('byte-level BPE training', async () => {
       const s = randomText(next, 1 + Math.floor(next() * 80));
       expect(tok.decode(tok.encode(s))).toBe(s.toWellFormed());
     }
-    for (const s of [...en.heldOut.slice(0, 5), ...zh.heldOut.slice(0, 5), '', ' ', '\n\n', '😀👍🏽 x']) expect(tok.decode(tok.encode(s))).toBe(s);
+    for (const s of [...en.heldOut.slice(0, 5), ...zh.heldOut.slice(0, 5), '', ' ', '\n\n', '😀👍🏽 x'])
+      expect(tok.decode(tok.encode(s))).toBe(s);
   });
 
   it('gives offsets that cover each token’s characters', () => {
@@ -62,7 +68,11 @@ describe('byte-level BPE training', async () => {
   });
 
   it('is deterministic and round-trips through tokenizer.json', async () => {
-    const again = await trainBpe([...en.train, ...zh.train], { vocabSize: 2000, minFrequency: 2, specialTokens: ['<|endoftext|>', '<|pad|>'] });
+    const again = await trainBpe([...en.train, ...zh.train], {
+      vocabSize: 2000,
+      minFrequency: 2,
+      specialTokens: ['<|endoftext|>', '<|pad|>'],
+    });
     expect(again.hash()).toBe(tok.hash());
     const loaded = fromHfJson(JSON.parse(JSON.stringify(tok.toJSON()))) as BpeTokenizer;
     expect(loaded.hash()).toBe(tok.hash());

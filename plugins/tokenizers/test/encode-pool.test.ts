@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { EncodePool } from '../src/encode-pool.js';
 import { trainBpe } from '../src/bpe-trainer.js';
+import { EncodePool } from '../src/encode-pool.js';
 import { trainWordPiece } from '../src/wordpiece.js';
 import { split } from './helpers.js';
 

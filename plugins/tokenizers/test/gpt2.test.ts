@@ -51,7 +51,13 @@ describe('GPT-2 compatibility', async () => {
   it('matches gpt-tokenizer on long words (the heap-based merge path) and random text', () => {
     const zh = fixture('chinese.txt').replace(/[\s，。！？、；：]/g, '');
     const next = rng(11);
-    const samples = [zh.slice(0, 400), zh.slice(1000, 1100), 'a'.repeat(300), 'ab'.repeat(150) + ' ' + '😀'.repeat(40), 'x'.repeat(97)];
+    const samples = [
+      zh.slice(0, 400),
+      zh.slice(1000, 1100),
+      'a'.repeat(300),
+      'ab'.repeat(150) + ' ' + '😀'.repeat(40),
+      'x'.repeat(97),
+    ];
     for (let i = 0; i < 100; i++) samples.push(randomText(next, 1 + Math.floor(next() * 200)));
     for (const s of samples) expect(fromFiles.encode(s)).toEqual(r50k(s));
   });

@@ -23,7 +23,44 @@ export function rng(seed: number): () => number {
 
 /** Random text mixing scripts, spaces, digits, punctuation, emoji, contractions and lone surrogates. */
 export function randomText(next: () => number, length: number): string {
-  const pieces = [' ', '  ', '\n', '\t', ' \n ', 'a', 'Z', 'é', "'s", "'ll", "'", '’', '1', '23', '٣', '中', '国', '的', '。', '，', 'こ', 'ン', '한', 'Ж', '!', '?!', '.', '-', '😀', '𠀀', '\ud800', '\udc00', '\u00a0', '\u3000', 'x1', 'A B'];
+  const pieces = [
+    ' ',
+    '  ',
+    '\n',
+    '\t',
+    ' \n ',
+    'a',
+    'Z',
+    'é',
+    "'s",
+    "'ll",
+    "'",
+    '’',
+    '1',
+    '23',
+    '٣',
+    '中',
+    '国',
+    '的',
+    '。',
+    '，',
+    'こ',
+    'ン',
+    '한',
+    'Ж',
+    '!',
+    '?!',
+    '.',
+    '-',
+    '😀',
+    '𠀀',
+    '\ud800',
+    '\udc00',
+    '\u00a0',
+    '\u3000',
+    'x1',
+    'A B',
+  ];
   let s = '';
   while (s.length < length) s += pieces[Math.floor(next() * pieces.length)];
   return s;

@@ -14,7 +14,11 @@ const native = createRequire(import.meta.url)('tokenizers') as typeof import('to
 
 const en = split('english.txt');
 const zh = split('chinese.txt');
-const heldOut = [...en.heldOut.slice(0, 40), ...zh.heldOut.slice(0, 150), 'Numbers 12345 and 3.14, emoji 😀, mixed 中文English混排.'];
+const heldOut = [
+  ...en.heldOut.slice(0, 40),
+  ...zh.heldOut.slice(0, 150),
+  'Numbers 12345 and 3.14, emoji 😀, mixed 中文English混排.',
+];
 const dir = mkdtempSync(join(tmpdir(), 'kiln-tok-'));
 
 function hfJs(json: unknown): HfJsTokenizer {
@@ -31,7 +35,11 @@ async function nativeIds(file: string, texts: string[]): Promise<number[][]> {
 describe('Hugging Face tokenizer.json', () => {
   for (const pattern of ['gpt2', 'cjk'] as const) {
     it(`a Kiln-trained tokenizer ('${pattern}' pattern) gives the same ids in @huggingface/tokenizers and in the native tokenizers`, async () => {
-      const tok = await trainBpe([...en.train, ...zh.train], { vocabSize: 3000, pattern, specialTokens: ['<|endoftext|>'] });
+      const tok = await trainBpe([...en.train, ...zh.train], {
+        vocabSize: 3000,
+        pattern,
+        specialTokens: ['<|endoftext|>'],
+      });
       const json = tok.toJSON();
       const file = join(dir, `kiln-${pattern}.json`);
       writeFileSync(file, JSON.stringify(json));
@@ -62,7 +70,14 @@ describe('Hugging Face tokenizer.json', () => {
 
   it('refuses what it cannot encode identically, naming the field', () => {
     expect(() => fromHfJson({ model: { type: 'Unigram' } }, 'x.json')).toThrow(/x\.json: model\.type "Unigram"/);
-    expect(() => fromHfJson({ model: { type: 'BPE', vocab: {}, merges: [] }, pre_tokenizer: { type: 'Metaspace' } }, 'x.json')).toThrow(/pre_tokenizer.*Metaspace/);
-    expect(() => fromHfJson({ model: { type: 'BPE', vocab: { a: 0 }, merges: [['a', 'b']] }, pre_tokenizer: { type: 'ByteLevel' } }, 'x.json')).toThrow(/merges\[0\]/);
+    expect(() =>
+      fromHfJson({ model: { type: 'BPE', vocab: {}, merges: [] }, pre_tokenizer: { type: 'Metaspace' } }, 'x.json'),
+    ).toThrow(/pre_tokenizer.*Metaspace/);
+    expect(() =>
+      fromHfJson(
+        { model: { type: 'BPE', vocab: { a: 0 }, merges: [['a', 'b']] }, pre_tokenizer: { type: 'ByteLevel' } },
+        'x.json',
+      ),
+    ).toThrow(/merges\[0\]/);
   });
 });

@@ -3,7 +3,13 @@ import { learnMerges } from '../src/merge-learner.js';
 import { rng } from './helpers.js';
 
 /** The textbook trainer: recount every pair after every merge. */
-function naive(words: number[][], counts: number[], maxMerges: number, minFrequency: number, firstId: number): number[] {
+function naive(
+  words: number[][],
+  counts: number[],
+  maxMerges: number,
+  minFrequency: number,
+  firstId: number,
+): number[] {
   const ws = words.map((w) => [...w]);
   const out: number[] = [];
   for (let k = 0; k < maxMerges; k++) {
@@ -18,7 +24,8 @@ function naive(words: number[][], counts: number[], maxMerges: number, minFreque
     let bestC = 0;
     for (const [key, c] of pc) {
       const [a, b] = key.split(',').map(Number);
-      if (c > bestC || (c === bestC && best && (a < best[0] || (a === best[0] && b < best[1])))) [best, bestC] = [[a, b], c];
+      if (c > bestC || (c === bestC && best && (a < best[0] || (a === best[0] && b < best[1]))))
+        [best, bestC] = [[a, b], c];
     }
     if (!best || bestC < minFrequency) break;
     const c = firstId + k;
@@ -54,9 +61,25 @@ describe('learnMerges', () => {
   });
 
   it('stops at maxMerges and at minFrequency', () => {
-    const words = { symbols: Int32Array.of(0, 1, 0, 1, 2, 3), starts: Int32Array.of(0, 2, 4, 6), counts: Int32Array.of(3, 2, 1) };
-    expect(Array.from(learnMerges({ ...words, symbols: words.symbols.slice() }, { maxMerges: 1, minFrequency: 1, firstId: 10 }))).toEqual([0, 1]);
-    expect(Array.from(learnMerges({ ...words, symbols: words.symbols.slice() }, { maxMerges: 9, minFrequency: 2, firstId: 10 }))).toEqual([0, 1]);
-    expect(Array.from(learnMerges({ ...words, symbols: words.symbols.slice() }, { maxMerges: 9, minFrequency: 1, firstId: 10 }))).toEqual([0, 1, 2, 3]);
+    const words = {
+      symbols: Int32Array.of(0, 1, 0, 1, 2, 3),
+      starts: Int32Array.of(0, 2, 4, 6),
+      counts: Int32Array.of(3, 2, 1),
+    };
+    expect(
+      Array.from(
+        learnMerges({ ...words, symbols: words.symbols.slice() }, { maxMerges: 1, minFrequency: 1, firstId: 10 }),
+      ),
+    ).toEqual([0, 1]);
+    expect(
+      Array.from(
+        learnMerges({ ...words, symbols: words.symbols.slice() }, { maxMerges: 9, minFrequency: 2, firstId: 10 }),
+      ),
+    ).toEqual([0, 1]);
+    expect(
+      Array.from(
+        learnMerges({ ...words, symbols: words.symbols.slice() }, { maxMerges: 9, minFrequency: 1, firstId: 10 }),
+      ),
+    ).toEqual([0, 1, 2, 3]);
   });
 });

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { checkOptions, type Doc, type KilnContext, type TokenizerProvider } from '@kiln/core';
 import { describe, expect, it } from 'vitest';
 import { BpeTokenizer } from '../src/bpe-tokenizer.js';
-import { saveTokenizer } from '../src/load.js';
 import tokenizers from '../src/index.js';
+import { saveTokenizer } from '../src/load.js';
 import { WordPieceTokenizer } from '../src/wordpiece.js';
 import { split } from './helpers.js';
 
@@ -57,11 +57,17 @@ describe('the kiln:tokenizers plugin', () => {
     await saveTokenizer(base, join(dir, 'base'));
     const ext = await provider('bpe').train(docs(zh.train.slice(0, 500)), { extend: 'base', newTokens: 200 }, ctx);
     expect(ext.vocabSize).toBe(1000);
-    await expect(provider('bpe').train(docs([]), { extend: 'nowhere' }, ctx)).rejects.toThrow(/no byte-level BPE tokenizer found/);
+    await expect(provider('bpe').train(docs([]), { extend: 'nowhere' }, ctx)).rejects.toThrow(
+      /no byte-level BPE tokenizer found/,
+    );
   });
 
   it('trains WordPiece', async () => {
-    const tok = await provider('wordpiece').train(docs(en.train.slice(0, 20)), { vocabSize: 500 }, fakeContext(tmpdir()));
+    const tok = await provider('wordpiece').train(
+      docs(en.train.slice(0, 20)),
+      { vocabSize: 500 },
+      fakeContext(tmpdir()),
+    );
     expect(tok).toBeInstanceOf(WordPieceTokenizer);
   });
 

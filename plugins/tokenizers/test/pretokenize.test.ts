@@ -20,7 +20,7 @@ function pieces(kind: string, text: string): string[] {
   const p = createPreTokenizer(kind).split(text);
   const out: string[] = [];
   let s = 0;
-  for (let k = 0; k < p.count; k++) out.push(text.slice(s, (s = p.ends[k])) );
+  for (let k = 0; k < p.count; k++) out.push(text.slice(s, (s = p.ends[k])));
   return out;
 }
 
@@ -35,7 +35,19 @@ describe('pre-tokenizer scanners', () => {
   }
 
   it("'cjk' isolates each Han character and each digit, and keeps Latin words whole", () => {
-    expect(pieces('cjk', '我爱北京 2024年 hello world')).toEqual(['我', '爱', '北', '京', ' 2', '0', '2', '4', '年', ' hello', ' world']);
+    expect(pieces('cjk', '我爱北京 2024年 hello world')).toEqual([
+      '我',
+      '爱',
+      '北',
+      '京',
+      ' 2',
+      '0',
+      '2',
+      '4',
+      '年',
+      ' hello',
+      ' world',
+    ]);
     expect(pieces('gpt2', '我爱北京 2024年 hello')).toEqual(['我爱北京', ' 2024', '年', ' hello']);
   });
 

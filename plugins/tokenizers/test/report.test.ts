@@ -8,7 +8,11 @@ describe('tokenizerReport', () => {
     const en = split('english.txt');
     const zh = split('chinese.txt');
     const tok = await trainBpe([...en.train, ...zh.train.slice(0, 300)], { vocabSize: 1200 });
-    const r = tokenizerReport(tok, { english: en.heldOut, chinese: zh.heldOut }, { corpus: zh.train.slice(0, 300), longest: 5 });
+    const r = tokenizerReport(
+      tok,
+      { english: en.heldOut, chinese: zh.heldOut },
+      { corpus: zh.train.slice(0, 300), longest: 5 },
+    );
     expect(r.vocabSize).toBe(tok.vocabSize);
     expect(r.compression.english.bytesPerToken).toBeGreaterThan(2);
     expect(r.compression.chinese.charsPerToken).toBeGreaterThan(0.4);

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GPT2 } from '@kiln/gpt2';
-import { createRng, readSafetensors, ReferenceBackend } from '@kiln/tensor';
+import { createRng, ReferenceBackend, readSafetensors } from '@kiln/tensor';
 import { describe, expect, it } from 'vitest';
 import { trainBpe } from '../src/bpe-trainer.js';
 import { extendBpe, newTokenPieces } from '../src/extend.js';
@@ -16,7 +16,11 @@ describe('resizeCheckpointVocab', () => {
     const base = await trainBpe(en.train.slice(0, 40), { vocabSize: 400, pattern: 'gpt2' });
     const extended = await extendBpe(base, zh.train.slice(0, 400), { newTokens: 60 });
     const backend = new ReferenceBackend();
-    const model = new GPT2({ vocabSize: base.vocabSize, nPositions: 16, nLayer: 1, nEmbd: 8, nHead: 2 }, backend, createRng(1));
+    const model = new GPT2(
+      { vocabSize: base.vocabSize, nPositions: 16, nLayer: 1, nEmbd: 8, nHead: 2 },
+      backend,
+      createRng(1),
+    );
     const dir = mkdtempSync(join(tmpdir(), 'kiln-resize-'));
     await model.save(join(dir, 'base'));
 
@@ -25,7 +29,9 @@ describe('resizeCheckpointVocab', () => {
     expect(JSON.parse(readFileSync(join(dir, 'extended/config.json'), 'utf8')).vocab_size).toBe(extended.vocabSize);
 
     const before = (await readSafetensors(join(dir, 'base/model.safetensors'))).tensors.get('transformer.wte.weight')!;
-    const after = (await readSafetensors(join(dir, 'extended/model.safetensors'))).tensors.get('transformer.wte.weight')!;
+    const after = (await readSafetensors(join(dir, 'extended/model.safetensors'))).tensors.get(
+      'transformer.wte.weight',
+    )!;
     expect(after.shape).toEqual([extended.vocabSize, 8]);
     const [id, pieces] = [...newTokenPieces(base, extended)][0];
     for (let j = 0; j < 8; j++) {
@@ -40,6 +46,8 @@ describe('resizeCheckpointVocab', () => {
     const { logits } = grown.forward(ids, null);
     expect(logits.shape[logits.shape.length - 1]).toBe(extended.vocabSize);
 
-    await expect(resizeCheckpointVocab(join(dir, 'extended'), join(dir, 'again'), base, extended)).rejects.toThrow(/vocab_size is \d+ but the base tokenizer/);
+    await expect(resizeCheckpointVocab(join(dir, 'extended'), join(dir, 'again'), base, extended)).rejects.toThrow(
+      /vocab_size is \d+ but the base tokenizer/,
+    );
   });
 });

@@ -1,10 +1,17 @@
 import { isAbsolute, relative, resolve as resolvePath } from 'node:path';
 import type { KilnContext, StageResult, TokenBatches } from '@kiln/core';
 import { AdamW, cosineSchedule } from '@kiln/tensor';
-import { asCausalLM, type CausalLM } from './model.js';
-import { parseCausalLmOptions, type CausalLmOptions } from './options.js';
+import {
+  latestCheckpoint,
+  loadOptimizer,
+  readTrainerState,
+  saveCheckpoint,
+  type TrainerState,
+  WRITER,
+} from './checkpoint.js';
 import { resolveData, type TrainData } from './data.js';
-import { latestCheckpoint, loadOptimizer, readTrainerState, saveCheckpoint, WRITER, type TrainerState } from './checkpoint.js';
+import { asCausalLM, type CausalLM } from './model.js';
+import { type CausalLmOptions, parseCausalLmOptions } from './options.js';
 import { evaluate, trainStep } from './step.js';
 
 /** Ways to hand the trainer data directly (tests, or a caller with its own loader). */
@@ -20,14 +27,19 @@ const where = 'kiln:trainer';
  * Causal-LM pretraining, top to bottom like nanoGPT's train.py:
  * config, setup, data, init or resume, schedule, loop.
  */
-export async function trainCausalLM(rawOptions: Record<string, unknown>, ctx: KilnContext, inputs: CausalLmInputs = {}): Promise<StageResult> {
+export async function trainCausalLM(
+  rawOptions: Record<string, unknown>,
+  ctx: KilnContext,
+  inputs: CausalLmInputs = {},
+): Promise<StageResult> {
   // ---- config ---------------------------------------------------------------
   const o: CausalLmOptions = parseCausalLmOptions(rawOptions, where);
   const modelOptions = (ctx.config.model ?? {}) as Record<string, unknown>;
   const archName = String(modelOptions.architecture ?? 'gpt2');
   const ckptRoot = ctx.runDir.path('checkpoints');
   const warmupSteps = o.warmupSteps ?? Math.min(100, Math.floor(o.steps / 10));
-  if (warmupSteps > o.steps) throw new Error(`${where}: train.warmupSteps (${warmupSteps}) exceeds train.steps (${o.steps})`);
+  if (warmupSteps > o.steps)
+    throw new Error(`${where}: train.warmupSteps (${warmupSteps}) exceeds train.steps (${o.steps})`);
 
   // ---- setup ----------------------------------------------------------------
   const backend = await ctx.backend();
@@ -41,7 +53,10 @@ export async function trainCausalLM(rawOptions: Record<string, unknown>, ctx: Ki
 
   // ---- init or resume ----------------------------------------------------------
   const resumeDir = o.resume ? await latestCheckpoint(ckptRoot) : undefined;
-  if (o.resume && !resumeDir) ctx.logger.info('train.resume: no checkpoint in this run directory yet, starting from the beginning', { dir: ckptRoot });
+  if (o.resume && !resumeDir)
+    ctx.logger.info('train.resume: no checkpoint in this run directory yet, starting from the beginning', {
+      dir: ckptRoot,
+    });
   let resumed: TrainerState | undefined;
   let model: CausalLM;
   if (resumeDir) {
@@ -50,7 +65,12 @@ export async function trainCausalLM(rawOptions: Record<string, unknown>, ctx: Ki
     ctx.logger.info('resuming', { from: resumeDir, step: resumed.step });
     warnOnChangedOptions(resumed.options, o, ctx);
   } else if (o.initFrom) {
-    model = await loadModel(arch, isAbsolute(o.initFrom) ? o.initFrom : resolvePath(ctx.config.root, o.initFrom), backend, ctx);
+    model = await loadModel(
+      arch,
+      isAbsolute(o.initFrom) ? o.initFrom : resolvePath(ctx.config.root, o.initFrom),
+      backend,
+      ctx,
+    );
     ctx.logger.info('continued pretraining: weights from a checkpoint, fresh optimizer', { from: o.initFrom });
   } else {
     model = asCausalLM(await arch.create(modelOptions, backend, ctx), `${where}: architecture '${archName}'`);
@@ -61,7 +81,9 @@ export async function trainCausalLM(rawOptions: Record<string, unknown>, ctx: Ki
     throw new Error(`${where}: train.seqLen ${T} exceeds the model's context (${model.config.nPositions})`);
   }
   if (data.vocabSize && model.config?.vocabSize && model.config.vocabSize < data.vocabSize) {
-    throw new Error(`${where}: the data needs a vocabulary of ${data.vocabSize}, the model has ${model.config.vocabSize} (model.vocabSize)`);
+    throw new Error(
+      `${where}: the data needs a vocabulary of ${data.vocabSize}, the model has ${model.config.vocabSize} (model.vocabSize)`,
+    );
   }
   const paramMap = model.parameters();
   const params = [...paramMap.values()];
@@ -85,8 +107,15 @@ export async function trainCausalLM(rawOptions: Record<string, unknown>, ctx: Ki
 
   const checkpoint = async (): Promise<string> => {
     const state: TrainerState = {
-      format: 'kiln-trainer-state', version: 1, writer: WRITER, architecture: archName,
-      step, tokens: tokensSeen, rng: ctx.rng.state(), data: data.train.state(), options: { ...o },
+      format: 'kiln-trainer-state',
+      version: 1,
+      writer: WRITER,
+      architecture: archName,
+      step,
+      tokens: tokensSeen,
+      rng: ctx.rng.state(),
+      data: data.train.state(),
+      options: { ...o },
     };
     const dir = await saveCheckpoint(ckptRoot, model, opt, state);
     ctx.logger.info('checkpoint', { step, dir });
@@ -103,8 +132,14 @@ export async function trainCausalLM(rawOptions: Record<string, unknown>, ctx: Ki
 
   // ---- loop -----------------------------------------------------------------
   ctx.logger.info('training', {
-    steps: o.steps, from: step, batchSize: o.batchSize, seqLen: T, gradAccum: o.gradAccum, tokensPerStep,
-    parameters: params.reduce((n, p) => n + p.size, 0), backend: backend.info.name,
+    steps: o.steps,
+    from: step,
+    batchSize: o.batchSize,
+    seqLen: T,
+    gradAccum: o.gradAccum,
+    tokensPerStep,
+    parameters: params.reduce((n, p) => n + p.size, 0),
+    backend: backend.info.name,
   });
   const bar = ctx.progress('train', o.steps);
   bar.update(step);
@@ -132,13 +167,26 @@ export async function trainCausalLM(rawOptions: Record<string, unknown>, ctx: Ki
       loss = r.loss;
       const tokensPerSecond = (tokensPerStep * 1000) / ms;
       const etaSeconds = ((performance.now() - startedAt) / (step - firstStep) / 1000) * (o.steps - step);
-      bar.update(step, { loss: loss.toFixed(4), 'tok/s': Math.round(tokensPerSecond), eta: `${Math.round(etaSeconds)}s` });
+      bar.update(step, {
+        loss: loss.toFixed(4),
+        'tok/s': Math.round(tokensPerSecond),
+        eta: `${Math.round(etaSeconds)}s`,
+      });
       // emitStep calls every onStep listener and appends the record to metrics.jsonl.
       await ctx.hooks.emitStep({
-        stage: 'train', step, totalSteps: o.steps, loss, lr, tokensPerSecond, gradNorm: r.gradNorm, tokens: tokensSeen, msPerStep: ms,
+        stage: 'train',
+        step,
+        totalSteps: o.steps,
+        loss,
+        lr,
+        tokensPerSecond,
+        gradNorm: r.gradNorm,
+        tokens: tokensSeen,
+        msPerStep: ms,
       });
       if (o.evalEvery > 0 && step % o.evalEvery === 0 && step < o.steps) valLoss = await validate();
-      if (o.checkpointEvery > 0 && step % o.checkpointEvery === 0 && step < o.steps) lastCheckpoint = await checkpoint();
+      if (o.checkpointEvery > 0 && step % o.checkpointEvery === 0 && step < o.steps)
+        lastCheckpoint = await checkpoint();
     }
     // The end of the run, or an abort: always leave a checkpoint to resume from.
     if (!aborted) valLoss = (await validate()) ?? valLoss;
@@ -154,17 +202,27 @@ export async function trainCausalLM(rawOptions: Record<string, unknown>, ctx: Ki
   const entropy = data.describe.unigramEntropy;
   if (typeof entropy === 'number') {
     metrics['data/unigramEntropy'] = entropy;
-    if (valLoss !== undefined) ctx.logger.info('validation loss vs the unigram entropy of the text', { 'val/loss': valLoss, unigramEntropy: entropy });
+    if (valLoss !== undefined)
+      ctx.logger.info('validation loss vs the unigram entropy of the text', {
+        'val/loss': valLoss,
+        unigramEntropy: entropy,
+      });
   }
   if (step > firstStep) metrics.tokensPerSecond = ((step - firstStep) * tokensPerStep) / seconds;
-  if (aborted) ctx.logger.warn('training stopped by abort; resume with train.resume = true', { step, checkpoint: lastCheckpoint });
+  if (aborted)
+    ctx.logger.warn('training stopped by abort; resume with train.resume = true', { step, checkpoint: lastCheckpoint });
   opt.dispose();
   model.dispose();
   const modelDir = relative(ctx.runDir.root, lastCheckpoint);
   return { metrics, outputs: [modelDir, 'checkpoints/latest'], modelDir, aborted };
 }
 
-async function loadModel(arch: ReturnType<KilnContext['hooks']['architecture']>, dir: string, backend: Awaited<ReturnType<KilnContext['backend']>>, ctx: KilnContext): Promise<CausalLM> {
+async function loadModel(
+  arch: ReturnType<KilnContext['hooks']['architecture']>,
+  dir: string,
+  backend: Awaited<ReturnType<KilnContext['backend']>>,
+  ctx: KilnContext,
+): Promise<CausalLM> {
   if (!arch.load) throw new Error(`${where}: architecture '${arch.name}' cannot load checkpoints`);
   const model = await arch.load(dir, backend, ctx);
   if (!model) throw new Error(`${where}: architecture '${arch.name}' does not recognise the model in ${dir}`);

@@ -40,7 +40,13 @@ export const stepDirName = (step: number): string => `step-${String(step).padSta
  * name it. A crash leaves either the old checkpoint or the new, never half.
  * `extra` writes more files into the checkpoint (chat files, a stage's own state) before the rename.
  */
-export async function saveCheckpoint(root: string, model: SavesFiles, opt: AdamW, state: TrainerState, extra?: (dir: string) => Promise<unknown>): Promise<string> {
+export async function saveCheckpoint(
+  root: string,
+  model: SavesFiles,
+  opt: AdamW,
+  state: TrainerState,
+  extra?: (dir: string) => Promise<unknown>,
+): Promise<string> {
   const name = stepDirName(state.step);
   const final = join(root, name);
   const tmp = join(root, `.${name}.${process.pid}.tmp`);
@@ -49,7 +55,9 @@ export async function saveCheckpoint(root: string, model: SavesFiles, opt: AdamW
   await model.save(tmp);
   const optState = await opt.state();
   await writeSafetensors(join(tmp, 'optimizer.safetensors'), AdamW.toTensors(optState), {
-    format: 'kiln-adamw', writer: WRITER, step: String(optState.step),
+    format: 'kiln-adamw',
+    writer: WRITER,
+    step: String(optState.step),
   });
   await writeFileAtomic(join(tmp, 'trainer-state.json'), JSON.stringify(state, null, 1) + '\n');
   await extra?.(tmp);
@@ -65,7 +73,8 @@ export async function latestCheckpoint(root: string): Promise<string | undefined
   if (!existsSync(pointer)) return undefined;
   const name = (await readFile(pointer, 'utf8')).trim();
   const dir = join(root, name);
-  if (!/^step-\d+$/.test(name) || !existsSync(dir)) throw new Error(`${pointer}: names '${name}', which is not a checkpoint directory in ${root}`);
+  if (!/^step-\d+$/.test(name) || !existsSync(dir))
+    throw new Error(`${pointer}: names '${name}', which is not a checkpoint directory in ${root}`);
   return dir;
 }
 
@@ -77,8 +86,10 @@ export async function readTrainerState(dir: string): Promise<TrainerState> {
   } catch (e) {
     throw new Error(`${path}: cannot read the trainer state (${(e as Error).message})`);
   }
-  if (s.format !== STATE_FORMAT) throw new Error(`${path}: format is ${JSON.stringify(s.format)}, expected "${STATE_FORMAT}"`);
-  if (s.version !== STATE_VERSION) throw new Error(`${path}: version ${s.version}; this trainer (${WRITER}) reads version ${STATE_VERSION}`);
+  if (s.format !== STATE_FORMAT)
+    throw new Error(`${path}: format is ${JSON.stringify(s.format)}, expected "${STATE_FORMAT}"`);
+  if (s.version !== STATE_VERSION)
+    throw new Error(`${path}: version ${s.version}; this trainer (${WRITER}) reads version ${STATE_VERSION}`);
   return s;
 }
 

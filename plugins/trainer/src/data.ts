@@ -1,6 +1,6 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
-import { existsSync } from 'node:fs';
 import type { KilnContext, TokenBatches } from '@kiln/core';
 import { openShards } from '@kiln/data';
 import { byteTokens, MemoryTokenBatches, splitTokens, unigramEntropy } from './memory-batches.js';

@@ -1,14 +1,33 @@
 import type { KilnPlugin, TrainerProvider } from '@kiln/core';
-import { causalLmOptionsSchema } from './options.js';
 import { trainCausalLM } from './causal-lm.js';
 import { mlmTrainerProvider } from './mlm.js';
+import { causalLmOptionsSchema } from './options.js';
 
-export { trainCausalLM, type CausalLmInputs } from './causal-lm.js';
-export { causalLmOptionsSchema, parseCausalLmOptions, type CausalLmOptions, type CausalLmOptionsInput } from './options.js';
-export { MemoryTokenBatches, byteTokens, splitTokens, unigramEntropy, type MemoryBatchesState } from './memory-batches.js';
-export { trainStep, evaluate, type StepShape, type StepResult } from './step.js';
-export { saveCheckpoint, latestCheckpoint, readTrainerState, loadOptimizer, stepDirName, type SavesFiles, type TrainerState } from './checkpoint.js';
+export { type CausalLmInputs, trainCausalLM } from './causal-lm.js';
+export {
+  latestCheckpoint,
+  loadOptimizer,
+  readTrainerState,
+  type SavesFiles,
+  saveCheckpoint,
+  stepDirName,
+  type TrainerState,
+} from './checkpoint.js';
+export {
+  byteTokens,
+  type MemoryBatchesState,
+  MemoryTokenBatches,
+  splitTokens,
+  unigramEntropy,
+} from './memory-batches.js';
 export { asCausalLM, type CausalLM } from './model.js';
+export {
+  type CausalLmOptions,
+  type CausalLmOptionsInput,
+  causalLmOptionsSchema,
+  parseCausalLmOptions,
+} from './options.js';
+export { evaluate, type StepResult, type StepShape, trainStep } from './step.js';
 
 /**
  * Kiln's trainers. `train: { trainer: 'causal-lm', ... }` pretrains the
@@ -24,8 +43,8 @@ export default function trainer(): KilnPlugin {
   return { name: 'kiln:trainer', version: '0.1.0', trainer: causalLm };
 }
 
-export { trainMLM, mlmOptionsSchema, type MlmOptionsInput } from './mlm.js';
 export { MaskedBatches, type MaskingOptions } from './masking.js';
+export { type MlmOptionsInput, mlmOptionsSchema, trainMLM } from './mlm.js';
 
 /**
  * The masked-LM trainer (BERT pretraining): `plugins: [bert(), mlm()]` and

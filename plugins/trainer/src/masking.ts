@@ -23,8 +23,13 @@ export interface MaskingOptions {
  * resumed run masks exactly as an uninterrupted one.
  */
 export class MaskedBatches implements TokenBatches {
-  constructor(private readonly inner: TokenBatches, private readonly rng: Rng, private readonly o: MaskingOptions) {
-    if (o.maskShare + o.randomShare > 1) throw new Error(`masking: maskShare + randomShare (${o.maskShare + o.randomShare}) exceeds 1`);
+  constructor(
+    private readonly inner: TokenBatches,
+    private readonly rng: Rng,
+    private readonly o: MaskingOptions,
+  ) {
+    if (o.maskShare + o.randomShare > 1)
+      throw new Error(`masking: maskShare + randomShare (${o.maskShare + o.randomShare}) exceeds 1`);
   }
 
   get tokens(): number | undefined {
@@ -53,7 +58,10 @@ export class MaskedBatches implements TokenBatches {
 
   restore(state: unknown): void {
     const s = state as { inner?: unknown; rng?: number[] } | null;
-    if (!s || !Array.isArray(s.rng)) throw new Error('masking: the saved data state has no masking RNG (was the checkpoint written by the causal-lm trainer?)');
+    if (!s || !Array.isArray(s.rng))
+      throw new Error(
+        'masking: the saved data state has no masking RNG (was the checkpoint written by the causal-lm trainer?)',
+      );
     this.inner.restore(s.inner);
     this.rng.restore(s.rng);
   }

@@ -24,7 +24,8 @@ export class MemoryTokenBatches implements TokenBatches {
     rng: number | Rng,
     private readonly name = 'tokens',
   ) {
-    if (data.length < 2) throw new Error(`${name}: ${data.length} tokens, need at least 2 for one (input, target) pair`);
+    if (data.length < 2)
+      throw new Error(`${name}: ${data.length} tokens, need at least 2 for one (input, target) pair`);
     this.rng = typeof rng === 'number' ? createRng(rng) : rng;
   }
 
@@ -33,8 +34,10 @@ export class MemoryTokenBatches implements TokenBatches {
   }
 
   next(B: number, T: number): { inputs: Int32Array; targets: Int32Array } {
-    if (!(Number.isInteger(B) && B > 0 && Number.isInteger(T) && T > 0)) throw new Error(`${this.name}: bad batch shape B=${B}, T=${T}`);
-    if (T + 1 > this.data.length) throw new Error(`${this.name}: ${this.data.length} tokens cannot fill one window of T+1 = ${T + 1}`);
+    if (!(Number.isInteger(B) && B > 0 && Number.isInteger(T) && T > 0))
+      throw new Error(`${this.name}: bad batch shape B=${B}, T=${T}`);
+    if (T + 1 > this.data.length)
+      throw new Error(`${this.name}: ${this.data.length} tokens cannot fill one window of T+1 = ${T + 1}`);
     const inputs = new Int32Array(B * T);
     const targets = new Int32Array(B * T);
     for (let b = 0; b < B; b++) {
@@ -53,9 +56,12 @@ export class MemoryTokenBatches implements TokenBatches {
 
   restore(state: unknown): void {
     const s = state as MemoryBatchesState | undefined;
-    if (s?.kind !== 'memory-token-batches') throw new Error(`${this.name}: cannot restore a data position of kind ${JSON.stringify(s?.kind)}`);
+    if (s?.kind !== 'memory-token-batches')
+      throw new Error(`${this.name}: cannot restore a data position of kind ${JSON.stringify(s?.kind)}`);
     if (s.tokens !== this.data.length) {
-      throw new Error(`${this.name}: the checkpoint was taken over ${s.tokens} tokens, this data has ${this.data.length} (different text?)`);
+      throw new Error(
+        `${this.name}: the checkpoint was taken over ${s.tokens} tokens, this data has ${this.data.length} (different text?)`,
+      );
     }
     this.rng.restore(s.rng);
   }
@@ -71,7 +77,8 @@ export function byteTokens(text: string): Uint8Array {
  * them), so validation text is never trained on.
  */
 export function splitTokens<A extends Uint8Array | Int32Array>(tokens: A, valFraction: number): { train: A; val: A } {
-  if (!(valFraction > 0 && valFraction < 1)) throw new Error(`splitTokens: valFraction must be in (0, 1), got ${valFraction}`);
+  if (!(valFraction > 0 && valFraction < 1))
+    throw new Error(`splitTokens: valFraction must be in (0, 1), got ${valFraction}`);
   const cut = Math.floor(tokens.length * (1 - valFraction));
   return { train: tokens.subarray(0, cut) as A, val: tokens.subarray(cut) as A };
 }

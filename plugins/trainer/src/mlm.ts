@@ -1,9 +1,9 @@
-import { z } from 'zod';
 import type { KilnContext, StageResult, Tokenizer, TrainerProvider } from '@kiln/core';
-import { causalLmOptionsSchema } from './options.js';
+import { z } from 'zod';
 import { trainCausalLM } from './causal-lm.js';
 import { resolveData } from './data.js';
 import { MaskedBatches, type MaskingOptions } from './masking.js';
+import { causalLmOptionsSchema } from './options.js';
 
 const where = 'kiln:trainer (mlm)';
 
@@ -31,11 +31,17 @@ function parse(options: Record<string, unknown>): z.output<typeof mlmOptionsSche
 }
 
 /** The mask id, the random-token range and the ids never masked: from the options and the run's tokenizer. */
-async function maskingFor(o: z.output<typeof mlmOptionsSchema>, ctx: KilnContext): Promise<Omit<MaskingOptions, 'probability' | 'maskShare' | 'randomShare'>> {
+async function maskingFor(
+  o: z.output<typeof mlmOptionsSchema>,
+  ctx: KilnContext,
+): Promise<Omit<MaskingOptions, 'probability' | 'maskShare' | 'randomShare'>> {
   const modelVocab = (ctx.config.model as { vocabSize?: number } | undefined)?.vocabSize;
   if (o.data?.text) {
     // Byte-level text: tokens 0..255, so the mask token must be an id the model has beyond them.
-    if (o.maskTokenId === undefined) throw new Error(`${where}: train.maskTokenId is required with byte-level text data (e.g. 256, with model.vocabSize 257)`);
+    if (o.maskTokenId === undefined)
+      throw new Error(
+        `${where}: train.maskTokenId is required with byte-level text data (e.g. 256, with model.vocabSize 257)`,
+      );
     return { maskTokenId: o.maskTokenId, randomVocab: 256, specialIds: new Set([o.maskTokenId]) };
   }
   let tokenizer: Tokenizer;
@@ -43,15 +49,23 @@ async function maskingFor(o: z.output<typeof mlmOptionsSchema>, ctx: KilnContext
     tokenizer = await ctx.hooks.loadTokenizer();
   } catch (e) {
     if (o.maskTokenId === undefined || !modelVocab) {
-      throw new Error(`${where}: no tokenizer to take '[MASK]' from (${(e as Error).message}); set train.maskTokenId and model.vocabSize`);
+      throw new Error(
+        `${where}: no tokenizer to take '[MASK]' from (${(e as Error).message}); set train.maskTokenId and model.vocabSize`,
+      );
     }
     return { maskTokenId: o.maskTokenId, randomVocab: modelVocab, specialIds: new Set([o.maskTokenId]) };
   }
   const maskTokenId = o.maskTokenId ?? tokenizer.specialTokens['[MASK]'];
   if (maskTokenId === undefined) {
-    throw new Error(`${where}: the tokenizer has no '[MASK]' special token (it has ${Object.keys(tokenizer.specialTokens).join(', ') || 'none'}); add one (WordPiece's defaults include it) or set train.maskTokenId`);
+    throw new Error(
+      `${where}: the tokenizer has no '[MASK]' special token (it has ${Object.keys(tokenizer.specialTokens).join(', ') || 'none'}); add one (WordPiece's defaults include it) or set train.maskTokenId`,
+    );
   }
-  return { maskTokenId, randomVocab: tokenizer.vocabSize, specialIds: new Set([...Object.values(tokenizer.specialTokens), maskTokenId]) };
+  return {
+    maskTokenId,
+    randomVocab: tokenizer.vocabSize,
+    specialIds: new Set([...Object.values(tokenizer.specialTokens), maskTokenId]),
+  };
 }
 
 /**
@@ -67,11 +81,24 @@ export async function trainMLM(rawOptions: Record<string, unknown>, ctx: KilnCon
   const masking = await maskingFor(o, ctx);
   const modelVocab = (ctx.config.model as { vocabSize?: number } | undefined)?.vocabSize;
   if (modelVocab !== undefined && (masking.maskTokenId >= modelVocab || masking.randomVocab > modelVocab)) {
-    throw new Error(`${where}: model.vocabSize (${modelVocab}) must cover the mask token ${masking.maskTokenId} and the ${masking.randomVocab} data tokens`);
+    throw new Error(
+      `${where}: model.vocabSize (${modelVocab}) must cover the mask token ${masking.maskTokenId} and the ${masking.randomVocab} data tokens`,
+    );
   }
-  const mo: MaskingOptions = { ...masking, probability: o.maskProbability, maskShare: o.maskShare, randomShare: o.randomShare };
+  const mo: MaskingOptions = {
+    ...masking,
+    probability: o.maskProbability,
+    maskShare: o.maskShare,
+    randomShare: o.randomShare,
+  };
   const data = await resolveData(o.data, ctx);
-  ctx.logger.info('masked-LM data', { ...data.describe, maskProbability: mo.probability, maskShare: mo.maskShare, randomShare: mo.randomShare, maskTokenId: mo.maskTokenId });
+  ctx.logger.info('masked-LM data', {
+    ...data.describe,
+    maskProbability: mo.probability,
+    maskShare: mo.maskShare,
+    randomShare: mo.randomShare,
+    maskTokenId: mo.maskTokenId,
+  });
   const valSeed = ctx.rng.fork('kiln:trainer:mlm-val-mask').state();
   const train = new MaskedBatches(data.train, ctx.rng.fork('kiln:trainer:mlm-mask'), mo);
   const makeVal = data.makeVal

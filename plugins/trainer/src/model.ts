@@ -1,4 +1,4 @@
-import { isCausalLM, type CausalLM } from '@kiln/tensor';
+import { type CausalLM, isCausalLM } from '@kiln/tensor';
 
 /** What the trainer needs from an architecture's model: the contract of @kiln/tensor. */
 export type { CausalLM };
@@ -7,5 +7,7 @@ export type { CausalLM };
 export function asCausalLM(model: unknown, where: string): CausalLM {
   if (isCausalLM(model)) return model;
   const kind = typeof model === 'object' && model !== null ? model.constructor.name : typeof model;
-  throw new Error(`${where}: the model (${kind}) lacks parameters(), forward(), save() or dispose(), so it cannot be trained (a compressed model is for inference only)`);
+  throw new Error(
+    `${where}: the model (${kind}) lacks parameters(), forward(), save() or dispose(), so it cannot be trained (a compressed model is for inference only)`,
+  );
 }

@@ -1,5 +1,5 @@
 import type { TokenBatches } from '@kiln/core';
-import { AdamW, IGNORE_INDEX, backward, clipGradNorm, gradNorm, noGrad, tidy, type Tensor } from '@kiln/tensor';
+import { type AdamW, backward, clipGradNorm, gradNorm, IGNORE_INDEX, noGrad, type Tensor, tidy } from '@kiln/tensor';
 import type { CausalLM } from './model.js';
 
 export interface StepShape {
@@ -44,7 +44,11 @@ export async function trainStep(
   if (tokens === 0) throw new Error('causal-lm: a whole accumulation window has no target tokens (all ignored)');
   opt.zeroGrad();
   let loss = 0;
-  for (const { inputs, targets, segments } of micro as Array<{ inputs: Int32Array; targets: Int32Array; segments?: Int32Array }>) {
+  for (const { inputs, targets, segments } of micro as Array<{
+    inputs: Int32Array;
+    targets: Int32Array;
+    segments?: Int32Array;
+  }>) {
     const l = tidy(() => {
       // segments: packed batches (the finetune stage's) keep examples from attending to each other.
       const out = model.forward(inputs, targets, { T: shape.T, normalizer: tokens, segments });
@@ -55,20 +59,33 @@ export async function trainStep(
     loss += await l.item();
     l.dispose();
   }
-  const { norm, scale } = o.gradClip > 0 ? await clipGradNorm(params, o.gradClip) : { norm: await gradNorm(params), scale: 1 };
+  const { norm, scale } =
+    o.gradClip > 0 ? await clipGradNorm(params, o.gradClip) : { norm: await gradNorm(params), scale: 1 };
   if (!Number.isFinite(loss) || !Number.isFinite(norm)) {
-    throw new Error(`causal-lm: the loss (${loss}) or gradient norm (${norm}) is not finite; lower the learning rate or check the data`);
+    throw new Error(
+      `causal-lm: the loss (${loss}) or gradient norm (${norm}) is not finite; lower the learning rate or check the data`,
+    );
   }
   opt.step({ lr: o.lr, gradScale: scale });
   return { loss, gradNorm: norm, tokens };
 }
 
 /** Mean loss per target token over `batches` batches of `data`, without recording. */
-export async function evaluate(model: CausalLM, data: TokenBatches, B: number, T: number, batches: number): Promise<number> {
+export async function evaluate(
+  model: CausalLM,
+  data: TokenBatches,
+  B: number,
+  T: number,
+  batches: number,
+): Promise<number> {
   let sum = 0;
   let count = 0;
   for (let i = 0; i < batches; i++) {
-    const { inputs, targets, segments } = data.next(B, T) as { inputs: Int32Array; targets: Int32Array; segments?: Int32Array };
+    const { inputs, targets, segments } = data.next(B, T) as {
+      inputs: Int32Array;
+      targets: Int32Array;
+      segments?: Int32Array;
+    };
     const n = countTargets(targets);
     if (n === 0) continue;
     // normalizer 1: the loss is the sum over tokens, so batches weigh by their token count.

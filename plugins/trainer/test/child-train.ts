@@ -4,7 +4,10 @@ import { runTrain } from './run-helper.js';
 
 const [root, runDir, train, backend, backendOptions, model] = process.argv.slice(2);
 await runTrain({
-  root, runDir, train: JSON.parse(train), backend,
+  root,
+  runDir,
+  train: JSON.parse(train),
+  backend,
   backendOptions: backendOptions ? JSON.parse(backendOptions) : undefined,
   model: model ? JSON.parse(model) : undefined,
   onStep: (step, loss) => process.stdout.write(`${JSON.stringify({ step, loss })}\n`),

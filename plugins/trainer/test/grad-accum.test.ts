@@ -1,7 +1,7 @@
-import { describe, expect, it } from 'vitest';
 import type { TokenBatches } from '@kiln/core';
-import { AdamW, IGNORE_INDEX, ReferenceBackend, createRng, type Backend } from '@kiln/tensor';
 import { GPT2 } from '@kiln/gpt2';
+import { AdamW, type Backend, createRng, IGNORE_INDEX, ReferenceBackend } from '@kiln/tensor';
+import { describe, expect, it } from 'vitest';
 import { trainStep } from '../src/index.js';
 
 const CONFIG = { vocabSize: 29, nPositions: 8, nLayer: 2, nEmbd: 16, nHead: 2 };
@@ -43,7 +43,14 @@ async function oneStep(be: Backend, B: number, gradAccum: number) {
   // eps 1e-4: Adam's first step is ~lr·sign(g), so with eps 1e-8 float32 summation-order noise in
   // gradients near zero would decide the sign of lr-sized updates; the gradients are compared directly too.
   const opt = new AdamW(params, { lr: 1e-2, betas: [0.9, 0.95], eps: 1e-4, weightDecay: 0.1 });
-  const r = await trainStep(model, [...params.values()], opt, new RowQueue(fixedRows()), { B, T, gradAccum }, { lr: 1e-2, gradClip: 1.0 });
+  const r = await trainStep(
+    model,
+    [...params.values()],
+    opt,
+    new RowQueue(fixedRows()),
+    { B, T, gradAccum },
+    { lr: 1e-2, gradClip: 1.0 },
+  );
   const weights = new Map<string, Float32Array>();
   const grads = new Map<string, Float32Array>();
   for (const [n, p] of params) {
@@ -85,7 +92,9 @@ describe('gradient accumulation', () => {
     // The rows hold unequal token counts, so per-micro-batch means would NOT match:
     // the test data can tell the two normalisations apart.
     const { targets } = fixedRows();
-    const counts = [0, 1, 2, 3].map((m) => targets.slice(m * 2 * T, (m + 1) * 2 * T).filter((t) => t !== IGNORE_INDEX).length);
+    const counts = [0, 1, 2, 3].map(
+      (m) => targets.slice(m * 2 * T, (m + 1) * 2 * T).filter((t) => t !== IGNORE_INDEX).length,
+    );
     expect(new Set(counts).size).toBeGreaterThan(1);
     await be.dispose();
   });

@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
 import { createRng, IGNORE_INDEX } from '@kiln/tensor';
+import { describe, expect, it } from 'vitest';
 import { MaskedBatches, MemoryTokenBatches } from '../src/index.js';
 
 const MASK = 99;
@@ -7,14 +7,22 @@ const MASK = 99;
 function batches(seed = 1): MaskedBatches {
   const tokens = Int32Array.from({ length: 50_000 }, (_, i) => (i % 7 === 0 ? 0 : 1 + (i % 50)));
   return new MaskedBatches(new MemoryTokenBatches(tokens, createRng(seed), 'test'), createRng(seed + 1), {
-    probability: 0.15, maskShare: 0.8, randomShare: 0.1, maskTokenId: MASK, randomVocab: 60, specialIds: new Set([0, MASK]),
+    probability: 0.15,
+    maskShare: 0.8,
+    randomShare: 0.1,
+    maskTokenId: MASK,
+    randomVocab: 60,
+    specialIds: new Set([0, MASK]),
   });
 }
 
 describe('MaskedBatches (BERT masking)', () => {
   it('predicts 15% of the non-special tokens: 80% masked, 10% random, 10% kept; special tokens never', () => {
     const data = batches();
-    let chosen = 0, masked = 0, kept = 0, candidates = 0;
+    let chosen = 0,
+      masked = 0,
+      kept = 0,
+      candidates = 0;
     for (let i = 0; i < 40; i++) {
       const { inputs, targets } = data.next(16, 64);
       for (let j = 0; j < targets.length; j++) {

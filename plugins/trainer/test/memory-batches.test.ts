@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryTokenBatches, byteTokens, splitTokens, unigramEntropy } from '../src/index.js';
+import { byteTokens, MemoryTokenBatches, splitTokens, unigramEntropy } from '../src/index.js';
 
 describe('MemoryTokenBatches', () => {
   const tokens = Int32Array.from({ length: 500 }, (_, i) => (i * 7) % 101);

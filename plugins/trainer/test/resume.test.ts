@@ -3,7 +3,17 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runTrain, tempDir, writeText } from './run-helper.js';
 
-const TRAIN = { steps: 8, batchSize: 2, seqLen: 16, gradAccum: 2, lr: 3e-3, warmupSteps: 2, evalEvery: 4, evalBatches: 2, data: { text: 'text.txt', valFraction: 0.2 } };
+const TRAIN = {
+  steps: 8,
+  batchSize: 2,
+  seqLen: 16,
+  gradAccum: 2,
+  lr: 3e-3,
+  warmupSteps: 2,
+  evalEvery: 4,
+  evalBatches: 2,
+  data: { text: 'text.txt', valFraction: 0.2 },
+};
 
 describe('causal-lm: checkpoints, exact resume, determinism', () => {
   it('a run killed at step 3 and resumed gives the same losses, step for step, as an uninterrupted run', async () => {
@@ -58,7 +68,11 @@ describe('causal-lm: checkpoints, exact resume, determinism', () => {
     writeText(root);
     const base = await runTrain({ root, runDir: join(root, 'base'), train: { ...TRAIN, steps: 10, lr: 1e-2 } });
     const fresh = await runTrain({ root, runDir: join(root, 'fresh'), train: { ...TRAIN, steps: 2, warmupSteps: 0 } });
-    const cont = await runTrain({ root, runDir: join(root, 'cont'), train: { ...TRAIN, steps: 2, warmupSteps: 0, initFrom: join('base', base.result.modelDir as string) } });
+    const cont = await runTrain({
+      root,
+      runDir: join(root, 'cont'),
+      train: { ...TRAIN, steps: 2, warmupSteps: 0, initFrom: join('base', base.result.modelDir as string) },
+    });
     expect(cont.steps).toEqual([1, 2]);
     // Same data stream, same seed: only the starting weights differ, and the trained ones do better.
     expect(cont.losses[0]).toBeLessThan(fresh.losses[0] - 0.3);
@@ -68,7 +82,11 @@ describe('causal-lm: checkpoints, exact resume, determinism', () => {
     const root = tempDir('bad');
     writeText(root);
     await expect(runTrain({ root, runDir: join(root, 'r'), train: { ...TRAIN, stpes: 3 } })).rejects.toThrow(/stpes/);
-    await expect(runTrain({ root, runDir: join(root, 'r'), train: { ...TRAIN, data: { text: 'missing.txt' } } })).rejects.toThrow(/train\.data\.text.*missing\.txt/);
-    await expect(runTrain({ root, runDir: join(root, 'r'), train: { ...TRAIN, warmupSteps: 20 } })).rejects.toThrow(/train\.warmupSteps/);
+    await expect(
+      runTrain({ root, runDir: join(root, 'r'), train: { ...TRAIN, data: { text: 'missing.txt' } } }),
+    ).rejects.toThrow(/train\.data\.text.*missing\.txt/);
+    await expect(runTrain({ root, runDir: join(root, 'r'), train: { ...TRAIN, warmupSteps: 20 } })).rejects.toThrow(
+      /train\.warmupSteps/,
+    );
   });
 });

@@ -75,7 +75,14 @@ export async function runTrain(o: {
     train: { trainer: 'causal-lm', ...o.train },
   };
   const logger = createMemoryLogger();
-  const kiln = await createKiln({ cwd: o.root, config, runDir: o.runDir, command: 'train', signal: abort.signal, logger });
+  const kiln = await createKiln({
+    cwd: o.root,
+    config,
+    runDir: o.runDir,
+    command: 'train',
+    signal: abort.signal,
+    logger,
+  });
   try {
     const results = await kiln.run(['train']);
     return { result: results.train, losses, steps, logs: logger.records };
@@ -92,11 +99,24 @@ const REPO = fileURLToPath(new URL('../../../', import.meta.url));
  * step `killAt` is printed; resolves with the steps it saw.
  */
 export function trainUntilKilled(
-  root: string, runDir: string, train: Record<string, unknown>, killAt: number,
-  backend = 'js', backendOptions: Record<string, unknown> = {}, model: Record<string, unknown> = TINY_MODEL,
+  root: string,
+  runDir: string,
+  train: Record<string, unknown>,
+  killAt: number,
+  backend = 'js',
+  backendOptions: Record<string, unknown> = {},
+  model: Record<string, unknown> = TINY_MODEL,
 ): Promise<number[]> {
   return new Promise((resolve, reject) => {
-    const argv = [CHILD, root, runDir, JSON.stringify(train), backend, JSON.stringify(backendOptions), JSON.stringify(model)];
+    const argv = [
+      CHILD,
+      root,
+      runDir,
+      JSON.stringify(train),
+      backend,
+      JSON.stringify(backendOptions),
+      JSON.stringify(model),
+    ];
     const child = spawn(process.execPath, ['--conditions=kiln-source', '--import', 'tsx', ...argv], {
       cwd: REPO,
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
 import { encodeDocuments } from '@kiln/data';
+import { describe, expect, it } from 'vitest';
 import { runTrain, tempDir, writeText } from './run-helper.js';
 
 const MODEL = { architecture: 'gpt2', vocabSize: 257, context: 16, nLayer: 1, nEmbd: 16, nHead: 2 };
@@ -31,6 +31,8 @@ describe('causal-lm on token shards from the encode stage', () => {
 
   it('without text or shards the error says what to do', async () => {
     const root = tempDir('nodata');
-    await expect(runTrain({ root, runDir: join(root, 'r'), train: TRAIN, model: MODEL })).rejects.toThrow(/train\.data\.text.*kiln prepare/);
+    await expect(runTrain({ root, runDir: join(root, 'r'), train: TRAIN, model: MODEL })).rejects.toThrow(
+      /train\.data\.text.*kiln prepare/,
+    );
   });
 });

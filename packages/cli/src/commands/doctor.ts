@@ -6,10 +6,10 @@
 import {
   createKiln,
   createMemoryLogger,
-  OPTIONAL_BACKEND_PACKAGES,
   importOptionalBackend,
   type Kiln,
   type KilnOptions,
+  OPTIONAL_BACKEND_PACKAGES,
 } from '@kiln/core';
 import { checkMachine, type MachineReport } from './machine-checks.js';
 
@@ -60,7 +60,12 @@ export async function doctor(options: KilnOptions): Promise<DoctorReport> {
     // A broken optional package is already reported under packages.
   }
   for (const { provider, plugin } of entries) {
-    const report: BackendReport = { name: provider.name, plugin: plugin.name, priority: provider.priority, available: 'unknown' };
+    const report: BackendReport = {
+      name: provider.name,
+      plugin: plugin.name,
+      priority: provider.priority,
+      available: 'unknown',
+    };
     try {
       report.available = await provider.available(ctx);
       if (provider.describe) report.describe = await provider.describe(ctx);
@@ -69,7 +74,12 @@ export async function doctor(options: KilnOptions): Promise<DoctorReport> {
     }
     backends.push(report);
   }
-  return { machine: checkMachine(), config: { file: kiln.config.configFile, ...(error && { error }) }, backends, packages };
+  return {
+    machine: checkMachine(),
+    config: { file: kiln.config.configFile, ...(error && { error }) },
+    backends,
+    packages,
+  };
 }
 
 const yesNo = (ok: boolean) => (ok ? 'yes' : 'NO');

@@ -5,15 +5,15 @@
  * The model is the run's latest (state.json) unless --model names a directory.
  */
 import { resolve } from 'node:path';
-import type { Command } from 'commander';
 import { createKiln, type Kiln } from '@kiln/core';
 import { createModelGenerator, toEngine } from '@kiln/generate';
 import { buildReport } from '@kiln/report';
-import { serve } from '@kiln/serve';
 import { chatTemplateFromModelDir, type GenerateOptions, type TextGenerator } from '@kiln/sampling';
+import { serve } from '@kiln/serve';
+import type { Command } from 'commander';
 import { createCliLogger } from '../cli-logger.js';
 import type { CliIO } from '../io.js';
-import { kilnOptions, withCommonOptions, type CommonOptions } from '../options.js';
+import { type CommonOptions, kilnOptions, withCommonOptions } from '../options.js';
 
 interface ModelOptions extends CommonOptions {
   model?: string;
@@ -45,11 +45,20 @@ async function loadGenerator(kiln: Kiln, command: string, options: ModelOptions,
   const hooks = kiln.context().hooks;
   const modelDir = await modelDirOf(kiln, options, io);
   const { model } = await hooks.loadModel(modelDir);
-  const tokenizer = await hooks.loadTokenizer(options.tokenizer === undefined ? undefined : resolve(io.cwd, options.tokenizer));
+  const tokenizer = await hooks.loadTokenizer(
+    options.tokenizer === undefined ? undefined : resolve(io.cwd, options.tokenizer),
+  );
   // The template the model was fine-tuned with (its tokenizer_config.json); its special tokens are parsed as such.
   const chatTemplate = modelDir === undefined ? undefined : await chatTemplateFromModelDir(modelDir);
-  const specialAware = { eosId: tokenizer.eosId, decode: (ids: ArrayLike<number>) => tokenizer.decode(ids), encode: (text: string) => tokenizer.encode(text, { allowSpecial: true }) };
-  return createModelGenerator(toEngine(model, hooks, `kiln ${command}`), specialAware, { name: kiln.config.name, chatTemplate });
+  const specialAware = {
+    eosId: tokenizer.eosId,
+    decode: (ids: ArrayLike<number>) => tokenizer.decode(ids),
+    encode: (text: string) => tokenizer.encode(text, { allowSpecial: true }),
+  };
+  return createModelGenerator(toEngine(model, hooks, `kiln ${command}`), specialAware, {
+    name: kiln.config.name,
+    chatTemplate,
+  });
 }
 
 function withModelOptions(command: Command): Command {
@@ -79,21 +88,32 @@ export function registerGenerate(program: Command, io: CliIO): void {
     .option('--repetition-penalty <r>', '> 1 discourages repeats', number('repetition-penalty'))
     .option('--seed <n>', 'same seed, same text', number('seed'))
     .option('--stop <text>', 'stop before this text (repeatable)', collect)
-    .option('--chat', "send the prompt as a user turn, rendered with the model's chat template (the one it was fine-tuned with)")
+    .option(
+      '--chat',
+      "send the prompt as a user turn, rendered with the model's chat template (the one it was fine-tuned with)",
+    )
     .action(async (prompt: string, options: GenerateCliOptions) => {
       const kiln = await openKiln('generate', options, io);
       try {
         const generator = await loadGenerator(kiln, 'generate', options, io);
         const request: GenerateOptions = {
-          maxTokens: options.maxTokens, temperature: options.temperature, topK: options.topK, topP: options.topP,
-          repetitionPenalty: options.repetitionPenalty, seed: options.seed ?? kiln.config.seed, stop: options.stop,
+          maxTokens: options.maxTokens,
+          temperature: options.temperature,
+          topK: options.topK,
+          topP: options.topP,
+          repetitionPenalty: options.repetitionPenalty,
+          seed: options.seed ?? kiln.config.seed,
+          stop: options.stop,
         };
         let text = '';
         let tokens = 0;
         let finishReason: string | undefined;
         const dir = options.chat ? await modelDirOf(kiln, options, io) : undefined;
         const template = dir === undefined ? undefined : await chatTemplateFromModelDir(dir);
-        if (options.chat && !template) throw new Error('kiln generate --chat: the model directory has no chat template (tokenizer_config.json chat_template); fine-tune it with kiln finetune');
+        if (options.chat && !template)
+          throw new Error(
+            'kiln generate --chat: the model directory has no chat template (tokenizer_config.json chat_template); fine-tune it with kiln finetune',
+          );
         if (options.chat && template) request.stop = [...(request.stop ?? []), ...template.stop];
         const text0 = options.chat && template ? template.render([{ role: 'user', content: prompt }]) : prompt;
         for await (const chunk of generator.generate(text0, request)) {
@@ -119,7 +139,9 @@ interface ServeCliOptions extends ModelOptions {
 }
 
 export function registerServe(program: Command, io: CliIO, stop: () => AbortSignal): void {
-  withModelOptions(program.command('serve').description('serve the model over an OpenAI-compatible HTTP API (localhost by default)'))
+  withModelOptions(
+    program.command('serve').description('serve the model over an OpenAI-compatible HTTP API (localhost by default)'),
+  )
     .option('--host <host>', 'interface to bind', '127.0.0.1')
     .option('--port <port>', 'port (0 picks a free one)', number('port'), 8000)
     .option('--concurrency <n>', 'generations at once', number('concurrency'))
@@ -132,12 +154,23 @@ export function registerServe(program: Command, io: CliIO, stop: () => AbortSign
       try {
         const generator = await loadGenerator(kiln, 'serve', options, io);
         const server = await serve(generator, {
-          host: options.host, port: options.port, concurrency: options.concurrency, maxQueue: options.maxQueue, timeoutMs: options.timeout,
-          apiKey: options.apiKey ?? io.env.KILN_API_KEY, logger,
+          host: options.host,
+          port: options.port,
+          concurrency: options.concurrency,
+          maxQueue: options.maxQueue,
+          timeoutMs: options.timeout,
+          apiKey: options.apiKey ?? io.env.KILN_API_KEY,
+          logger,
         });
-        io.stdout(options.json ? `${JSON.stringify({ ok: true, url: server.url, model: generator.info.model })}\n` : `serving ${generator.info.model} at ${server.url}/v1 (Ctrl-C to stop)\n`);
+        io.stdout(
+          options.json
+            ? `${JSON.stringify({ ok: true, url: server.url, model: generator.info.model })}\n`
+            : `serving ${generator.info.model} at ${server.url}/v1 (Ctrl-C to stop)\n`,
+        );
         const signal = stop();
-        await new Promise<void>((done) => (signal.aborted ? done() : signal.addEventListener('abort', () => done(), { once: true })));
+        await new Promise<void>((done) =>
+          signal.aborted ? done() : signal.addEventListener('abort', () => done(), { once: true }),
+        );
         await server.close();
       } finally {
         await kiln.close();
@@ -146,13 +179,19 @@ export function registerServe(program: Command, io: CliIO, stop: () => AbortSign
 }
 
 export function registerReport(program: Command, io: CliIO): void {
-  withCommonOptions(program.command('report').description('turn a run into a page: loss curves, throughput, data report, evaluation, samples'))
+  withCommonOptions(
+    program
+      .command('report')
+      .description('turn a run into a page: loss curves, throughput, data report, evaluation, samples'),
+  )
     .option('-o, --out <file>', 'output file (default: report.html in the run directory)')
     .action(async (options: CommonOptions & { out?: string }) => {
       const kiln = await openKiln('report', options, io);
       try {
         const runDir = kiln.config.runDir;
-        const path = await buildReport(runDir, { out: options.out === undefined ? undefined : resolve(io.cwd, options.out) });
+        const path = await buildReport(runDir, {
+          out: options.out === undefined ? undefined : resolve(io.cwd, options.out),
+        });
         io.stdout(options.json ? `${JSON.stringify({ ok: true, report: path })}\n` : `wrote ${path}\n`);
       } finally {
         await kiln.close();

@@ -6,11 +6,11 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { CONFIG_FILES, type CommandContext, createKiln, createMemoryLogger, type PluginCommand } from '@kiln/core';
 import type { Command } from 'commander';
-import { CONFIG_FILES, createKiln, createMemoryLogger, type CommandContext, type PluginCommand } from '@kiln/core';
 import { createCliLogger } from '../cli-logger.js';
 import type { CliIO } from '../io.js';
-import { kilnOptions, withCommonOptions, type CommonOptions } from '../options.js';
+import { type CommonOptions, kilnOptions, withCommonOptions } from '../options.js';
 
 /** The plugin commands of the config in io.cwd; undefined when there is no config file there. */
 async function configCommands(io: CliIO, command: string): Promise<PluginCommand[] | undefined> {
@@ -23,7 +23,12 @@ async function configCommands(io: CliIO, command: string): Promise<PluginCommand
   }
 }
 
-export async function registerPluginCommands(program: Command, io: CliIO, argv: readonly string[], setExit: (code: number) => void): Promise<void> {
+export async function registerPluginCommands(
+  program: Command,
+  io: CliIO,
+  argv: readonly string[],
+  setExit: (code: number) => void,
+): Promise<void> {
   const builtins = new Set(program.commands.map((c) => c.name()));
   const first = argv.find((a) => !a.startsWith('-'));
   const help = argv.length === 0 || argv.includes('--help') || argv.includes('-h') || first === 'help';
@@ -38,7 +43,8 @@ export async function registerPluginCommands(program: Command, io: CliIO, argv: 
   }
   const seen = new Map<string, string>();
   for (const { plugin, command } of commands ?? []) {
-    if (builtins.has(command.name)) throw new Error(`plugin ${plugin}: command '${command.name}' is one of kiln's own; rename it`);
+    if (builtins.has(command.name))
+      throw new Error(`plugin ${plugin}: command '${command.name}' is one of kiln's own; rename it`);
     const other = seen.get(command.name);
     if (other) throw new Error(`plugins ${other} and ${plugin} both add the command '${command.name}'`);
     seen.set(command.name, plugin);

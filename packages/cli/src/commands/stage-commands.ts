@@ -13,7 +13,11 @@ export interface StageCommand {
 
 export const STAGE_COMMANDS: readonly StageCommand[] = [
   { name: 'run', description: 'run every configured stage, in pipeline order', stages: (kiln) => kiln.defaultStages() },
-  { name: 'prepare', description: 'collect and clean data, train the tokenizer, encode token shards', stages: () => ['data', 'tokenizer', 'encode'] },
+  {
+    name: 'prepare',
+    description: 'collect and clean data, train the tokenizer, encode token shards',
+    stages: () => ['data', 'tokenizer', 'encode'],
+  },
   { name: 'data', description: 'collect and clean data (data/clean.jsonl, data/report.json)', stages: () => ['data'] },
   { name: 'tokenizer', description: 'train the tokenizer on the cleaned data', stages: () => ['tokenizer'] },
   { name: 'encode', description: 'encode cleaned documents into token shards', stages: () => ['encode'] },

@@ -7,19 +7,24 @@
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { createKiln, type Kiln, KilnError, type Tokenizer } from '@kiln/core';
+import { loadTokenizer, type TokenizerReport, tokenizerReport } from '@kiln/tokenizers';
 import type { Command } from 'commander';
-import { createKiln, KilnError, type Kiln, type Tokenizer } from '@kiln/core';
-import { loadTokenizer, tokenizerReport, type TokenizerReport } from '@kiln/tokenizers';
 import { createCliLogger } from '../cli-logger.js';
 import type { CliIO } from '../io.js';
-import { kilnOptions, withCommonOptions, type CommonOptions } from '../options.js';
+import { type CommonOptions, kilnOptions, withCommonOptions } from '../options.js';
 
 interface TokenizerOptions extends CommonOptions {
   tokenizer?: string;
 }
 
 /** The run's tokenizer, or --tokenizer's; falls back to @kiln/tokenizers' loaders when the config has no tokenizer plugin. */
-async function withTokenizer<T>(command: string, options: TokenizerOptions, io: CliIO, use: (tok: Tokenizer) => Promise<T> | T): Promise<T> {
+async function withTokenizer<T>(
+  command: string,
+  options: TokenizerOptions,
+  io: CliIO,
+  use: (tok: Tokenizer) => Promise<T> | T,
+): Promise<T> {
   const logger = createCliLogger({ json: options.json, verbose: options.verbose, write: io.stderr });
   const kiln: Kiln = await createKiln({ ...kilnOptions(options, command, io.cwd), env: io.env, logger });
   try {
@@ -67,7 +72,8 @@ export function parseIds(args: readonly string[], vocabSize: number): number[] {
   const parts = args.flatMap((a) => a.split(/[\s,[\]]+/)).filter(Boolean);
   return parts.map((part) => {
     const id = Number(part);
-    if (!Number.isInteger(id) || id < 0 || id >= vocabSize) throw new KilnError(`decode: '${part}' is not a token id (integers 0..${vocabSize - 1})`, { exitCode: 2 });
+    if (!Number.isInteger(id) || id < 0 || id >= vocabSize)
+      throw new KilnError(`decode: '${part}' is not a token id (integers 0..${vocabSize - 1})`, { exitCode: 2 });
     return id;
   });
 }
@@ -81,11 +87,15 @@ export function formatTokenizerReport(r: TokenizerReport): string {
   const specials = Object.entries(r.specialTokens);
   if (specials.length) lines.push(`special tokens: ${specials.map(([t, id]) => `${t}=${id}`).join(' ')}`);
   for (const [name, c] of Object.entries(r.compression)) {
-    lines.push(`${name.padEnd(4)} ${c.tokens} tokens for ${c.bytes} bytes, ${c.chars} chars: ${fixed(c.bytesPerToken)} bytes/token, ${fixed(c.charsPerToken)} chars/token`);
+    lines.push(
+      `${name.padEnd(4)} ${c.tokens} tokens for ${c.bytes} bytes, ${c.chars} chars: ${fixed(c.bytesPerToken)} bytes/token, ${fixed(c.charsPerToken)} chars/token`,
+    );
   }
   if (r.chineseCoverage) {
     const c = r.chineseCoverage;
-    lines.push(`Chinese coverage: ${c.singleToken} of ${c.distinct} distinct Han characters are one token (${(100 * c.share).toFixed(1)}%)`);
+    lines.push(
+      `Chinese coverage: ${c.singleToken} of ${c.distinct} distinct Han characters are one token (${(100 * c.share).toFixed(1)}%)`,
+    );
   }
   lines.push(`longest tokens: ${r.longestTokens.map((t) => `${t.id}:${visible(t.text)}`).join(' ')}`);
   return `${lines.join('\n')}\n`;
@@ -104,12 +114,16 @@ interface InspectOptions extends TokenizerOptions {
 
 const positive = (value: string) => {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new KilnError(`--longest must be a positive integer, got '${value}'`, { exitCode: 2 });
+  if (!Number.isInteger(n) || n < 1)
+    throw new KilnError(`--longest must be a positive integer, got '${value}'`, { exitCode: 2 });
   return n;
 };
 
 function withTokenizerOption(command: Command): Command {
-  return withCommonOptions(command).option('--tokenizer <dir|file>', "tokenizer directory or tokenizer.json (default: the run's tokenizer/)");
+  return withCommonOptions(command).option(
+    '--tokenizer <dir|file>',
+    "tokenizer directory or tokenizer.json (default: the run's tokenizer/)",
+  );
 }
 
 /**
@@ -118,16 +132,23 @@ function withTokenizerOption(command: Command): Command {
  */
 export function registerTokenizerSubcommands(tokenizer: Command, io: CliIO, train: (command: Command) => void): void {
   tokenizer.enablePositionalOptions();
-  train(withCommonOptions(tokenizer.command('train').description('train the tokenizer on the cleaned data (the tokenizer stage)')));
+  train(
+    withCommonOptions(
+      tokenizer.command('train').description('train the tokenizer on the cleaned data (the tokenizer stage)'),
+    ),
+  );
 
   withTokenizerOption(tokenizer.command('encode').description('print the token ids of a text'))
     .argument('[text]', 'text to encode (or --file)')
     .option('-f, --file <file>', 'encode this file instead')
     .option('--allow-special', 'turn special-token text such as <|endoftext|> into its id', false)
     .action(async (text: string | undefined, options: EncodeOptions) => {
-      if ((text === undefined) === (options.file === undefined)) throw new KilnError('kiln tokenizer encode: give a text or --file <file>, not both', { exitCode: 2 });
+      if ((text === undefined) === (options.file === undefined))
+        throw new KilnError('kiln tokenizer encode: give a text or --file <file>, not both', { exitCode: 2 });
       const input = text ?? (await readTexts(options.file!, io))[0];
-      const ids = await withTokenizer('tokenizer', options, io, (tok) => tok.encode(input, { allowSpecial: options.allowSpecial }));
+      const ids = await withTokenizer('tokenizer', options, io, (tok) =>
+        tok.encode(input, { allowSpecial: options.allowSpecial }),
+      );
       io.stdout(options.json ? `${JSON.stringify({ ok: true, ids, tokens: ids.length })}\n` : `${ids.join(' ')}\n`);
     });
 
@@ -138,7 +159,13 @@ export function registerTokenizerSubcommands(tokenizer: Command, io: CliIO, trai
       io.stdout(options.json ? `${JSON.stringify({ ok: true, text })}\n` : `${text}\n`);
     });
 
-  withTokenizerOption(tokenizer.command('inspect').description('vocabulary size, bytes and characters per token on held-out text, longest tokens, Chinese coverage'))
+  withTokenizerOption(
+    tokenizer
+      .command('inspect')
+      .description(
+        'vocabulary size, bytes and characters per token on held-out text, longest tokens, Chinese coverage',
+      ),
+  )
     .option('--en <file>', 'held-out English text (.txt, or .jsonl with a "text" field per line)')
     .option('--zh <file>', 'held-out Chinese text (.txt or .jsonl)')
     .option('--corpus <file>', 'corpus whose Chinese characters to check for single tokens (default: the --zh file)')
@@ -148,8 +175,11 @@ export function registerTokenizerSubcommands(tokenizer: Command, io: CliIO, trai
       if (options.en !== undefined) heldOut.en = await readTexts(options.en, io);
       if (options.zh !== undefined) heldOut.zh = await readTexts(options.zh, io);
       const corpusFile = options.corpus ?? options.zh;
-      const corpus = corpusFile === undefined ? undefined : corpusFile === options.zh ? heldOut.zh : await readTexts(corpusFile, io);
-      const report = await withTokenizer('tokenizer', options, io, (tok) => tokenizerReport(tok, heldOut, { corpus, longest: options.longest }));
+      const corpus =
+        corpusFile === undefined ? undefined : corpusFile === options.zh ? heldOut.zh : await readTexts(corpusFile, io);
+      const report = await withTokenizer('tokenizer', options, io, (tok) =>
+        tokenizerReport(tok, heldOut, { corpus, longest: options.longest }),
+      );
       io.stdout(options.json ? `${JSON.stringify({ ok: true, report })}\n` : formatTokenizerReport(report));
     });
 }

@@ -7,11 +7,11 @@
  * native > wasm > js) and says in one line why it passed over any above it.
  */
 import type { Backend } from '@kiln/tensor';
+import { suggestion } from '../config/did-you-mean.js';
 import { ConfigError, KilnError, messageOf } from '../errors.js';
-import type { BackendProvider, KilnContext, KilnPlugin } from '../types.js';
 import type { KilnHooks, TapMeta } from '../hooks.js';
 import { guarded } from '../plugin-errors.js';
-import { suggestion } from '../config/did-you-mean.js';
+import type { BackendProvider, KilnContext, KilnPlugin } from '../types.js';
 
 /** Backends core knows how to find when no plugin in the config provides them. */
 export const OPTIONAL_BACKEND_PACKAGES: Readonly<Record<string, string>> = {
@@ -79,7 +79,12 @@ export async function listBackendProviders(
 }
 
 async function availability(entry: ProviderEntry, ctx: KilnContext): Promise<true | string> {
-  const check = guarded(entry.plugin, 'backend.available', entry.provider.name, entry.provider.available.bind(entry.provider));
+  const check = guarded(
+    entry.plugin,
+    'backend.available',
+    entry.provider.name,
+    entry.provider.available.bind(entry.provider),
+  );
   return check(ctx);
 }
 
@@ -99,7 +104,10 @@ export async function resolveBackend(hooks: KilnHooks, ctx: KilnContext, importe
       }
       reasons.push(`${entry.provider.name}: ${ok}`);
     }
-    if (!chosen) throw new KilnError(`backend 'auto': no backend is available here (${reasons.join('; ') || 'none installed'})`, { exitCode: 2 });
+    if (!chosen)
+      throw new KilnError(`backend 'auto': no backend is available here (${reasons.join('; ') || 'none installed'})`, {
+        exitCode: 2,
+      });
     if (reasons.length > 0) ctx.logger.info(`backend 'auto': using ${chosen.provider.name} (${reasons.join('; ')})`);
   } else {
     chosen = entries.find((e) => e.provider.name === wanted);
@@ -114,9 +122,18 @@ export async function resolveBackend(hooks: KilnHooks, ctx: KilnContext, importe
       );
     }
     const ok = await availability(chosen, ctx);
-    if (ok !== true) throw new KilnError(`backend '${wanted}' is not available here: ${ok}`, { plugin: chosen.plugin.name, exitCode: 2 });
+    if (ok !== true)
+      throw new KilnError(`backend '${wanted}' is not available here: ${ok}`, {
+        plugin: chosen.plugin.name,
+        exitCode: 2,
+      });
   }
-  const create = guarded(chosen.plugin, 'backend.create', chosen.provider.name, chosen.provider.create.bind(chosen.provider));
+  const create = guarded(
+    chosen.plugin,
+    'backend.create',
+    chosen.provider.name,
+    chosen.provider.create.bind(chosen.provider),
+  );
   const backend = await create(options, ctx);
   ctx.logger.info(`backend: ${chosen.provider.name} (${backend.info.device})`);
   return backend;

@@ -7,8 +7,8 @@
 import { resolve } from 'node:path';
 import { cosmiconfig, type Loader } from 'cosmiconfig';
 import { createJiti, type Jiti } from 'jiti';
-import * as kilnCore from '../index.js';
 import { ConfigError, messageOf } from '../errors.js';
+import * as kilnCore from '../index.js';
 
 export const CONFIG_FILES = ['llm.config.ts', 'llm.config.mts', 'llm.config.js', 'llm.config.mjs', 'llm.config.cjs'];
 

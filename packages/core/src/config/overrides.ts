@@ -16,7 +16,9 @@ export function parseOverride(text: string): Override {
   const eq = text.indexOf('=');
   const key = eq < 0 ? '' : text.slice(0, eq).trim();
   if (eq < 0 || key === '' || key.split('.').some((part) => part === '')) {
-    throw new ConfigError(`--set ${text}: expected key.path=value, e.g. --set train.steps=100`, { field: key || undefined });
+    throw new ConfigError(`--set ${text}: expected key.path=value, e.g. --set train.steps=100`, {
+      field: key || undefined,
+    });
   }
   const raw = text.slice(eq + 1);
   let value: unknown = raw;
@@ -33,14 +35,21 @@ export function applyOverrides<T extends Record<string, unknown>>(config: T, ove
   let out: Record<string, unknown> = { ...config };
   for (const override of overrides) {
     if (override.path[0] === 'plugins') {
-      throw new ConfigError(`--set ${override.source}: plugins cannot be set from the command line`, { field: 'plugins' });
+      throw new ConfigError(`--set ${override.source}: plugins cannot be set from the command line`, {
+        field: 'plugins',
+      });
     }
     out = setPath(out, override.path, override.value, override.source);
   }
   return out as T;
 }
 
-function setPath(target: Record<string, unknown>, path: string[], value: unknown, source: string): Record<string, unknown> {
+function setPath(
+  target: Record<string, unknown>,
+  path: string[],
+  value: unknown,
+  source: string,
+): Record<string, unknown> {
   const [head, ...rest] = path;
   if (rest.length === 0) return { ...target, [head]: value };
   const child = target[head];

@@ -6,8 +6,8 @@
  */
 import { join } from 'node:path';
 import { ConfigError, messageOf } from '../errors.js';
-import type { KilnPlugin, PluginOption } from '../types.js';
 import { HOOK_NAMES, PLUGIN_FIELDS } from '../hooks.js';
+import type { KilnPlugin, PluginOption } from '../types.js';
 import { suggestion } from './did-you-mean.js';
 import { createModuleLoader } from './load-file.js';
 import { isPlainObject } from './merge.js';
@@ -30,11 +30,14 @@ function isTuple(value: unknown[]): value is [string, Record<string, unknown>] {
 export function checkPlugin(value: unknown, field: string, where: Where, from?: string): KilnPlugin {
   const origin = from === undefined ? '' : ` (from "${from}")`;
   if (!isPlainObject(value) && (value === null || typeof value !== 'object')) {
-    throw new ConfigError(`${where.file ?? 'config'}: ${field}: expected a plugin object${origin}, got ${typeof value}`, {
-      file: where.file,
-      field,
-      plugin: from,
-    });
+    throw new ConfigError(
+      `${where.file ?? 'config'}: ${field}: expected a plugin object${origin}, got ${typeof value}`,
+      {
+        file: where.file,
+        field,
+        plugin: from,
+      },
+    );
   }
   const plugin = value as Partial<KilnPlugin> & Record<string, unknown>;
   if (typeof plugin.name !== 'string' || plugin.name === '') {
@@ -83,11 +86,14 @@ async function importPlugin(name: string, options: Record<string, unknown> | und
   }
   if (typeof factory !== 'function') {
     if (options === undefined) return factory;
-    throw new ConfigError(`${where.file ?? 'config'}: ${field}: [${name}] takes options but its default export is not a function`, {
-      file: where.file,
-      field,
-      plugin: name,
-    });
+    throw new ConfigError(
+      `${where.file ?? 'config'}: ${field}: [${name}] takes options but its default export is not a function`,
+      {
+        file: where.file,
+        field,
+        plugin: name,
+      },
+    );
   }
   try {
     return await factory(options);
@@ -122,7 +128,10 @@ async function collect(option: unknown, field: string, where: Where, out: KilnPl
 export async function resolvePlugins(options: PluginOption[] | undefined, where: Where): Promise<KilnPlugin[]> {
   if (options === undefined) return [];
   if (!Array.isArray(options)) {
-    throw new ConfigError(`${where.file ?? 'config'}: plugins: expected an array`, { file: where.file, field: 'plugins' });
+    throw new ConfigError(`${where.file ?? 'config'}: plugins: expected an array`, {
+      file: where.file,
+      field: 'plugins',
+    });
   }
   const out: KilnPlugin[] = [];
   await collect(options, 'plugins', where, out);

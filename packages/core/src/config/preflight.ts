@@ -33,13 +33,17 @@ export async function backendProblems(config: UserConfig, hooks: KilnHooks): Pro
   const wanted = config.backend ?? 'auto';
   if (wanted === 'auto') return [];
   const options = config.backendOptions ?? {};
-  if ((await listBackendProviders(hooks, options, undefined, wanted)).some((e) => e.provider.name === wanted)) return [];
+  if ((await listBackendProviders(hooks, options, undefined, wanted)).some((e) => e.provider.name === wanted))
+    return [];
   const installed = await listBackendProviders(hooks, options);
   const list = installed.map((e) => `${e.provider.name} (${e.fromPackage ?? e.plugin.name})`).join(', ') || 'none';
   const pkg = OPTIONAL_BACKEND_PACKAGES[wanted];
   const message = pkg
     ? `backend "${wanted}" needs the package ${pkg}: npm install ${pkg} (installed backends: ${list})`
-    : `no installed backend is named "${wanted}"${suggestion(wanted, installed.map((e) => e.provider.name))}; installed backends: ${list}`;
+    : `no installed backend is named "${wanted}"${suggestion(
+        wanted,
+        installed.map((e) => e.provider.name),
+      )}; installed backends: ${list}`;
   return [{ field: 'backend', message }];
 }
 
@@ -54,15 +58,24 @@ function tokenizerVocabulary(config: UserConfig, hooks: KilnHooks, tokenizer: Pr
   const from = tokenizer?.plugin ? ` (${tokenizer.plugin.name})` : '';
   const { type: _type, ...options } = config.tokenizer ?? {};
   const known = config.tokenizer === undefined ? undefined : provider?.vocabSize?.(options);
-  if (known !== undefined) return { tokens: known, what: `the ${known} tokens of tokenizer '${provider?.name}'${from}` };
+  if (known !== undefined)
+    return { tokens: known, what: `the ${known} tokens of tokenizer '${provider?.name}'${from}` };
   const tokens = numberAt(tokenizer?.value, 'vocabSize');
   return tokens === undefined ? undefined : { tokens, what: `tokenizer.vocabSize ${tokens}${from}` };
 }
 
 /** The model must have an embedding row for every token id the tokenizer will produce. */
-export function vocabularyProblems(config: UserConfig, hooks: KilnHooks, sections: readonly ProviderSection[]): ConfigProblem[] {
+export function vocabularyProblems(
+  config: UserConfig,
+  hooks: KilnHooks,
+  sections: readonly ProviderSection[],
+): ConfigProblem[] {
   const model = sections.find((s) => s.section === 'model');
-  const vocabulary = tokenizerVocabulary(config, hooks, sections.find((s) => s.section === 'tokenizer'));
+  const vocabulary = tokenizerVocabulary(
+    config,
+    hooks,
+    sections.find((s) => s.section === 'tokenizer'),
+  );
   const rows = numberAt(model?.value, 'vocabSize');
   if (vocabulary === undefined || rows === undefined || rows >= vocabulary.tokens) return [];
   const { tokens, what } = vocabulary;

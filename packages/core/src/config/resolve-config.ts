@@ -14,8 +14,8 @@ import { deepFreeze, isPlainObject } from './merge.js';
 import { applyOverrides, type Override } from './overrides.js';
 import { resolvePlugins } from './plugins.js';
 import { backendProblems, unknownProviderProblems, vocabularyProblems } from './preflight.js';
+import { type ConfigProblem, checkSection, checkUserConfig, configError } from './schema.js';
 import { providerSections } from './sections.js';
-import { checkSection, checkUserConfig, configError, type ConfigProblem } from './schema.js';
 
 export const DEFAULT_SEED = 1337;
 
@@ -30,9 +30,12 @@ export interface LoadedUserConfig {
 async function evaluateExport(exported: unknown, env: ConfigEnv, file: string | undefined): Promise<UserConfig> {
   const value = typeof exported === 'function' ? await (exported as (env: ConfigEnv) => unknown)(env) : await exported;
   if (!isPlainObject(value)) {
-    throw new ConfigError(`${file ?? 'config'}: must default-export defineConfig({...}), a promise of it or a function returning it`, {
-      file,
-    });
+    throw new ConfigError(
+      `${file ?? 'config'}: must default-export defineConfig({...}), a promise of it or a function returning it`,
+      {
+        file,
+      },
+    );
   }
   return value as UserConfig;
 }
@@ -46,7 +49,9 @@ export async function loadUserConfig(options: {
   overrides: readonly Override[];
 }): Promise<LoadedUserConfig> {
   const { file, exported } =
-    options.inline !== undefined ? { file: undefined, exported: options.inline } : await loadConfigFile(options.cwd, options.configFile);
+    options.inline !== undefined
+      ? { file: undefined, exported: options.inline }
+      : await loadConfigFile(options.cwd, options.configFile);
   const loaded = await evaluateExport(exported, options.env, file);
   const user = applyOverrides(loaded as Record<string, unknown>, options.overrides) as UserConfig;
   const problems = checkUserConfig(user);
@@ -61,17 +66,25 @@ export async function loadUserConfig(options: {
  * nobody offers is an error, and so are an unknown backend and a model vocabulary
  * smaller than the tokenizer's. Returns the config with validated (defaulted) sections.
  */
-async function checkProviderSections(config: UserConfig, hooks: KilnHooks, loaded: LoadedUserConfig): Promise<UserConfig> {
+async function checkProviderSections(
+  config: UserConfig,
+  hooks: KilnHooks,
+  loaded: LoadedUserConfig,
+): Promise<UserConfig> {
   const out: Record<string, unknown> = { ...config };
   const sections = providerSections(config, hooks);
-  const problems: ConfigProblem[] = unknownProviderProblems(sections, { configFile: loaded.file, plugins: loaded.plugins });
+  const problems: ConfigProblem[] = unknownProviderProblems(sections, {
+    configFile: loaded.file,
+    plugins: loaded.plugins,
+  });
   for (const { section, selector, value, provider, plugin } of sections) {
     const schema = provider?.options;
     if (value === undefined || !schema) continue;
     const { [selector]: selected, ...options } = value;
     const checked = await checkSection(schema, options, section, plugin?.name ?? '?');
     problems.push(...checked.problems);
-    if (checked.value) out[section] = selected === undefined ? checked.value : { [selector]: selected, ...checked.value };
+    if (checked.value)
+      out[section] = selected === undefined ? checked.value : { [selector]: selected, ...checked.value };
   }
   problems.push(...(await backendProblems(config, hooks)));
   if (problems.length === 0) problems.push(...vocabularyProblems(out, hooks, providerSections(out, hooks)));
@@ -92,7 +105,11 @@ export async function finishConfig(
   const problems = checkUserConfig(merged);
   if (problems.length > 0) {
     const changers = loaded.plugins.filter((p) => p.config).map((p) => p.name);
-    throw configError(loaded.file, problems, changers.length ? ` after the config hooks of ${changers.join(', ')}` : '');
+    throw configError(
+      loaded.file,
+      problems,
+      changers.length ? ` after the config hooks of ${changers.join(', ')}` : '',
+    );
   }
   const checked = await checkProviderSections(merged, hooks, loaded);
   const name = checked.name ?? 'default';

@@ -11,7 +11,10 @@ import { suggestion } from './did-you-mean.js';
 const section = z.looseObject({ trainer: z.string().min(1).optional() });
 
 export const userConfigSchema = z.strictObject({
-  name: z.string().regex(/^[\w.-]+$/, 'letters, digits, "_", "-" and "." only').optional(),
+  name: z
+    .string()
+    .regex(/^[\w.-]+$/, 'letters, digits, "_", "-" and "." only')
+    .optional(),
   runDir: z.string().min(1).optional(),
   seed: z.number().int().nonnegative().optional(),
   backend: z.string().min(1).optional(),
@@ -92,14 +95,23 @@ function unrecognizedKeys(message: string): string[] | undefined {
 }
 
 /** A Standard Schema result as problems of `section`, unknown keys with a did-you-mean over the schema's keys. */
-function sectionProblems(issues: StandardIssues, schema: StandardSchemaV1, section: string, plugin: string): ConfigProblem[] {
+function sectionProblems(
+  issues: StandardIssues,
+  schema: StandardSchemaV1,
+  section: string,
+  plugin: string,
+): ConfigProblem[] {
   const known = declaredKeys(schema);
   return issues.flatMap((issue) => {
     const path = formatPath(issue.path);
     const field = path === '' ? section : `${section}.${path}`;
     const unknown = unrecognizedKeys(issue.message);
     if (unknown === undefined) return [{ field, message: issue.message, plugin }];
-    return unknown.map((key) => ({ field: `${field}.${key}`, message: `unknown field${suggestion(key, known)}`, plugin }));
+    return unknown.map((key) => ({
+      field: `${field}.${key}`,
+      message: `unknown field${suggestion(key, known)}`,
+      plugin,
+    }));
   });
 }
 
@@ -128,7 +140,8 @@ export function checkOptions<Output>(
   where: { plugin: string; section: string },
 ): Output {
   const result = schema['~standard'].validate(value);
-  if (result instanceof Promise) throw new TypeError(`${where.plugin}: checkOptions needs a schema that validates synchronously`);
+  if (result instanceof Promise)
+    throw new TypeError(`${where.plugin}: checkOptions needs a schema that validates synchronously`);
   if (!result.issues) return result.value;
   const problems = sectionProblems(result.issues, schema, where.section, where.plugin);
   const lines = problems.map((p) => `${p.field}: ${p.message}`);

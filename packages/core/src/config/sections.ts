@@ -3,7 +3,7 @@
  * `encode.encoder`, `model.architecture`, `<stage>.trainer`), each with the
  * provider it chose, the plugin behind it and what else the plugins offer.
  */
-import { tappedItems, type KilnHooks, type TapMeta } from '../hooks.js';
+import { type KilnHooks, type TapMeta, tappedItems } from '../hooks.js';
 import type { KilnPlugin, StageName, StandardSchemaV1, UserConfig } from '../types.js';
 
 export interface ProviderSection {
@@ -61,9 +61,23 @@ export function providerSections(config: UserConfig, hooks: KilnHooks): Provider
         .map((t) => t.name),
     );
   return [
-    entry('tokenizer', 'type', 'tokenizer', hooks.tokenizer, (name) => hooks.tokenizer.call(name), names(hooks.tokenizer)),
+    entry(
+      'tokenizer',
+      'type',
+      'tokenizer',
+      hooks.tokenizer,
+      (name) => hooks.tokenizer.call(name),
+      names(hooks.tokenizer),
+    ),
     entry('encode', 'encoder', 'encoder', hooks.encoder, (name) => hooks.encoder.call(name), names(hooks.encoder)),
-    entry('model', 'architecture', 'architecture', hooks.architecture, (name) => hooks.architecture.call(name), names(hooks.architecture)),
+    entry(
+      'model',
+      'architecture',
+      'architecture',
+      hooks.architecture,
+      (name) => hooks.architecture.call(name),
+      names(hooks.architecture),
+    ),
     trainers('train'),
     trainers('finetune'),
     trainers('align'),

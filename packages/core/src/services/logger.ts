@@ -18,7 +18,9 @@ export function createStreamLogger(
 }
 
 /** A logger that keeps its records, for tests and for `--json` summaries. */
-export function createMemoryLogger(): Logger & { records: { level: string; message: string; data?: Record<string, unknown> }[] } {
+export function createMemoryLogger(): Logger & {
+  records: { level: string; message: string; data?: Record<string, unknown> }[];
+} {
   const records: { level: string; message: string; data?: Record<string, unknown> }[] = [];
   const emit = (level: string) => (message: string, data?: Record<string, unknown>) => {
     records.push({ level, message, ...(data && { data }) });

@@ -11,7 +11,11 @@ const REPLAYED_EVENTS = new Set(['step', 'eval', 'checkpoint']);
  * step/eval/checkpoint records with a later step written after its last `stage_end`
  * (an earlier finished run of the stage, e.g. another align trainer, stays). Torn lines stay as they are.
  */
-export function linesAfterRewind(lines: readonly string[], stage: string, step: number): { kept: string[]; dropped: number } {
+export function linesAfterRewind(
+  lines: readonly string[],
+  stage: string,
+  step: number,
+): { kept: string[]; dropped: number } {
   const parsed = lines.map((line) => {
     try {
       return JSON.parse(line) as { stage?: unknown; event?: unknown; step?: unknown };
@@ -24,7 +28,12 @@ export function linesAfterRewind(lines: readonly string[], stage: string, step: 
   let dropped = 0;
   lines.forEach((line, i) => {
     const r = parsed[i];
-    const replayed = i > lastEnd && r?.stage === stage && REPLAYED_EVENTS.has(String(r.event)) && typeof r.step === 'number' && r.step > step;
+    const replayed =
+      i > lastEnd &&
+      r?.stage === stage &&
+      REPLAYED_EVENTS.has(String(r.event)) &&
+      typeof r.step === 'number' &&
+      r.step > step;
     if (replayed) dropped++;
     else kept.push(line);
   });
@@ -42,7 +51,9 @@ export function createMetricsSink(file: string, stage?: string): MetricsSink {
     rewind(step) {
       if (stage === undefined) throw new Error('metrics.rewind: only a stage can rewind its records');
       if (!existsSync(file)) return 0;
-      const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l.trim());
+      const lines = readFileSync(file, 'utf8')
+        .split('\n')
+        .filter((l) => l.trim());
       const { kept, dropped } = linesAfterRewind(lines, stage, step);
       if (dropped > 0) {
         // Rewritten through a temporary file and a rename: a crash leaves the old file or the new, never half.

@@ -1,9 +1,10 @@
 /** The run directory: every file a run writes lives here, written atomically. */
+
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
-import { writeFileAtomic } from '@kiln/tensor';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { writeFileAtomic } from '@kiln/tensor';
 import type { RunDir } from '../types.js';
 
 /** Temporary sibling name for a file written as a stream, then renamed into place. */
@@ -23,7 +24,8 @@ export function createRunDir(root: string): RunDir {
   const path = (...parts: string[]) => {
     const full = resolve(abs, ...parts);
     const rel = relative(abs, full);
-    if (rel.startsWith('..') || isAbsolute(rel)) throw new Error(`path ${join(...parts)} leaves the run directory ${abs}`);
+    if (rel.startsWith('..') || isAbsolute(rel))
+      throw new Error(`path ${join(...parts)} leaves the run directory ${abs}`);
     return full;
   };
   return {

@@ -1,12 +1,16 @@
 /** The encode stage: the `encoder` provider (by `encode.encoder`, else the first) turns clean documents into token shards. */
-import { ownerOf } from '../hooks-facade.js';
+
 import { tappedItems } from '../hooks.js';
+import { ownerOf } from '../hooks-facade.js';
 import { guarded } from '../plugin-errors.js';
 import type { EncoderProvider } from '../types.js';
 import { optionsOf, type StageDriver } from './driver.js';
 import { missingProvider } from './missing-provider.js';
 
-function encoderFor(config: Parameters<StageDriver['check']>[0], hooks: Parameters<StageDriver['check']>[1]): EncoderProvider {
+function encoderFor(
+  config: Parameters<StageDriver['check']>[0],
+  hooks: Parameters<StageDriver['check']>[1],
+): EncoderProvider {
   const name = config.encode?.encoder;
   const encoder = hooks.encoder.call(name);
   if (encoder) return encoder;

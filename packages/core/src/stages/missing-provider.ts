@@ -3,8 +3,9 @@
  * must provide, what was asked for, and what the loaded plugins do offer.
  * Exit code 2: the fix is in the config.
  */
-import { ConfigError } from '../errors.js';
+
 import { suggestion } from '../config/did-you-mean.js';
+import { ConfigError } from '../errors.js';
 import type { ResolvedConfig } from '../types.js';
 
 /**
@@ -37,14 +38,22 @@ export function missingProviderText(
   context: MissingProviderContext,
 ): string {
   const names = (context.available ?? []).map((entry) => entry.replace(/ \(.*\)$/, ''));
-  const asked = context.requested === undefined ? '' : ` named "${context.requested}"${suggestion(context.requested, names)}`;
+  const asked =
+    context.requested === undefined ? '' : ` named "${context.requested}"${suggestion(context.requested, names)}`;
   const offered =
     context.available && context.available.length > 0 ? `; loaded plugins offer: ${context.available.join(', ')}` : '';
   const loaded = where.plugins.map((p) => p.name).join(', ') || 'none';
   return `no ${kind}${asked}. Add ${WHAT_TO_ADD[kind] ?? `a plugin providing \`${kind}\``} to plugins in ${where.configFile ?? 'your llm.config.ts'}${offered} (plugins loaded: ${loaded})`;
 }
 
-export function missingProvider(config: ResolvedConfig, kind: keyof typeof WHAT_TO_ADD | string, context: MissingProviderContext): ConfigError {
+export function missingProvider(
+  config: ResolvedConfig,
+  kind: keyof typeof WHAT_TO_ADD | string,
+  context: MissingProviderContext,
+): ConfigError {
   const where = context.stage === undefined ? '' : `stage "${context.stage}": `;
-  return new ConfigError(`${where}${missingProviderText(config, kind, context)}`, { file: config.configFile, field: context.field });
+  return new ConfigError(`${where}${missingProviderText(config, kind, context)}`, {
+    file: config.configFile,
+    field: context.field,
+  });
 }

@@ -12,10 +12,10 @@ import { KilnError } from '../errors.js';
 import { ownerOf } from '../hooks-facade.js';
 import { guarded } from '../plugin-errors.js';
 import { readRunState } from '../run-state.js';
-import { STAGES, type KilnContext, type StageName } from '../types.js';
+import { type KilnContext, STAGES, type StageName } from '../types.js';
+import { WRITER } from '../version.js';
 import type { StageDriver } from './driver.js';
 import { missingProvider } from './missing-provider.js';
-import { WRITER } from '../version.js';
 
 async function loadModel(ctx: KilnContext, stage: 'eval' | 'compress' | 'export') {
   const named = ctx.config[stage]?.model;
@@ -25,14 +25,21 @@ async function loadModel(ctx: KilnContext, stage: 'eval' | 'compress' | 'export'
   if (named !== undefined && (STAGES as readonly string[]).includes(named)) {
     // A stage name: the model that stage produced in this run (e.g. export the f32 model of 'train', not the compressed one).
     const dir = (await readRunState(ctx.runDir)).stages[named as StageName]?.modelDir;
-    if (dir === undefined) throw new KilnError(`${stage}.model: stage "${named}" has produced no model in ${ctx.runDir.root} yet`, { exitCode: 2 });
+    if (dir === undefined)
+      throw new KilnError(`${stage}.model: stage "${named}" has produced no model in ${ctx.runDir.root} yet`, {
+        exitCode: 2,
+      });
     return ctx.hooks.loadModel(ctx.runDir.path(dir));
   }
   return ctx.hooks.loadModel(named === undefined ? undefined : resolve(ctx.config.root, named));
 }
 
 /** Bytes per group of output files (relative to the run directory), grouped by `groupOf`: the summary's sizes. */
-async function bytesBy(root: string, outputs: readonly string[], groupOf: (rel: string) => string): Promise<Record<string, number>> {
+async function bytesBy(
+  root: string,
+  outputs: readonly string[],
+  groupOf: (rel: string) => string,
+): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
   for (const rel of outputs) {
     const info = await stat(resolve(root, rel)).catch(() => undefined);
@@ -50,7 +57,12 @@ export const evalStage: StageDriver = {
   async run(ctx, hooks) {
     const { model } = await loadModel(ctx, 'eval');
     const scores = await hooks.evaluator.promise({}, model, ctx);
-    await ctx.runDir.writeJson('eval/results.json', { format: 'kiln-eval-results', version: 1, writer: WRITER, scores });
+    await ctx.runDir.writeJson('eval/results.json', {
+      format: 'kiln-eval-results',
+      version: 1,
+      writer: WRITER,
+      scores,
+    });
     ctx.metrics.write({ event: 'eval', ...scores });
     return { metrics: scores, outputs: ['eval/results.json'] };
   },
@@ -86,6 +98,9 @@ export const exportStage: StageDriver = {
     const files = await hooks.exporter.promise([], model, outDir, ctx);
     const outputs = files.map((f) => relative(ctx.runDir.root, resolve(outDir, f)));
     // Bytes per format folder: export/huggingface/* → huggingface/bytes.
-    return { metrics: await bytesBy(ctx.runDir.root, outputs, (rel) => `${rel.split(/[\\/]/)[1] ?? 'export'}/bytes`), outputs };
+    return {
+      metrics: await bytesBy(ctx.runDir.root, outputs, (rel) => `${rel.split(/[\\/]/)[1] ?? 'export'}/bytes`),
+      outputs,
+    };
   },
 };

@@ -1,13 +1,13 @@
 /** The tokenizer stage: the provider named by `tokenizer.type` trains on data/clean.jsonl; saved as tokenizer/tokenizer.json. */
 import { existsSync } from 'node:fs';
 import { KilnError } from '../errors.js';
+import { type KilnHooks, tappedItems } from '../hooks.js';
 import { ownerOf } from '../hooks-facade.js';
 import { guarded } from '../plugin-errors.js';
+import type { ResolvedConfig } from '../types.js';
 import { CLEAN_FILE } from './data.js';
 import { optionsOf, type StageDriver } from './driver.js';
 import { readJsonlDocs } from './jsonl-docs.js';
-import { tappedItems, type KilnHooks } from '../hooks.js';
-import type { ResolvedConfig } from '../types.js';
 import { missingProvider } from './missing-provider.js';
 
 export const TOKENIZER_FILE = 'tokenizer/tokenizer.json';
@@ -31,11 +31,19 @@ export const tokenizerStage: StageDriver = {
     const provider = ctx.hooks.tokenizer(section?.type);
     const clean = ctx.runDir.path(CLEAN_FILE);
     if (!existsSync(clean)) {
-      throw new KilnError(`the tokenizer stage trains on ${clean}, which does not exist: run the data stage first (kiln prepare)`, {
-        exitCode: 2,
-      });
+      throw new KilnError(
+        `the tokenizer stage trains on ${clean}, which does not exist: run the data stage first (kiln prepare)`,
+        {
+          exitCode: 2,
+        },
+      );
     }
-    const train = guarded(ownerOf(hooks.tokenizer, provider), 'tokenizer.train', provider.name, provider.train.bind(provider));
+    const train = guarded(
+      ownerOf(hooks.tokenizer, provider),
+      'tokenizer.train',
+      provider.name,
+      provider.train.bind(provider),
+    );
     const tokenizer = await train(readJsonlDocs(clean, ctx.signal), optionsOf(section, 'type'), ctx);
     await ctx.runDir.writeJson(TOKENIZER_FILE, tokenizer.toJSON());
     const metrics = { vocabSize: tokenizer.vocabSize };

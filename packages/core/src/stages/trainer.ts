@@ -1,11 +1,12 @@
 /** The train, finetune and align stages: the `trainer` provider named by `<stage>.trainer` (else the first for the stage). */
-import { ownerOf } from '../hooks-facade.js';
+
 import { tappedItems } from '../hooks.js';
+import { ownerOf } from '../hooks-facade.js';
 import { guarded } from '../plugin-errors.js';
 import type { TrainerProvider } from '../types.js';
 import { optionsOf, type StageDriver } from './driver.js';
-import { withResume } from './resume.js';
 import { missingProvider } from './missing-provider.js';
+import { withResume } from './resume.js';
 
 type TrainingStage = 'train' | 'finetune' | 'align';
 

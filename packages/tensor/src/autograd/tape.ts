@@ -1,6 +1,6 @@
-import { Tensor, type Node } from '../tensor.js';
-import { isGradEnabled } from './grad-mode.js';
 import { keep } from '../scope.js';
+import { type Node, Tensor } from '../tensor.js';
+import { isGradEnabled } from './grad-mode.js';
 
 /**
  * Record an op on the tape: when recording and any input requires grad, the
@@ -53,9 +53,12 @@ function topoOrder(root: Tensor): Tensor[] {
  */
 export function backward(loss: Tensor, seed?: Tensor): void {
   if (!loss.requiresGrad || !loss.node) {
-    throw new Error('backward: the tensor was not produced by recorded ops on tensors that require grad (inside noGrad, or no parameters involved?)');
+    throw new Error(
+      'backward: the tensor was not produced by recorded ops on tensors that require grad (inside noGrad, or no parameters involved?)',
+    );
   }
-  if (!seed && loss.size !== 1) throw new Error(`backward: loss has ${loss.size} elements; pass a seed gradient for non-scalar outputs`);
+  if (!seed && loss.size !== 1)
+    throw new Error(`backward: loss has ${loss.size} elements; pass a seed gradient for non-scalar outputs`);
   const g = gradOf(loss)!;
   if (seed) loss.backend.axpy(g.view, seed.view, 1, loss.size);
   else loss.backend.fill(g.view, 1, 1);

@@ -1,7 +1,7 @@
-import type { OpCase } from './harness.js';
-import type { ShapeSet } from './shapes.js';
 import { createRng, type Rng } from '../rng.js';
+import type { OpCase } from './harness.js';
 import { inferenceCases } from './inference-cases.js';
+import type { ShapeSet } from './shapes.js';
 
 /** Random f32 values, normal(0, std). */
 export function randn(rng: Rng, n: number, std = 1): Float32Array {
@@ -20,14 +20,29 @@ function matmulCases(rng: Rng, s: ShapeSet): OpCase[] {
   const out: OpCase[] = [];
   for (const [M, N, K] of s.matmul) {
     for (const [transA, transB, bias, accumulate] of [
-      [false, false, false, false], [false, true, true, false], [true, false, false, true], [true, true, true, true],
+      [false, false, false, false],
+      [false, true, true, false],
+      [true, false, false, true],
+      [true, true, true, true],
     ] as const) {
       out.push({
         name: `matmul M=${M} N=${N} K=${K} transA=${transA} transB=${transB} bias=${bias} accumulate=${accumulate}`,
         bufs: { out: randn(rng, M * N), a: randn(rng, M * K), b: randn(rng, K * N), bias: randn(rng, N) },
         check: ['out'],
         tol: 'reduce',
-        run: (be, b) => be.matmul({ out: b.out, a: b.a, b: b.b, bias: bias ? b.bias : undefined, M, N, K, transA, transB, accumulate }),
+        run: (be, b) =>
+          be.matmul({
+            out: b.out,
+            a: b.a,
+            b: b.b,
+            bias: bias ? b.bias : undefined,
+            M,
+            N,
+            K,
+            transA,
+            transB,
+            accumulate,
+          }),
       });
     }
     out.push({
@@ -50,7 +65,14 @@ function rowCases(rng: Rng, s: ShapeSet): OpCase[] {
     for (const withBias of [true, false]) {
       out.push({
         name: `layernorm N=${N} C=${C} bias=${withBias}`,
-        bufs: { out: randn(rng, N * C), mean: randn(rng, N), rstd: randn(rng, N), x, w: randn(rng, C), b: randn(rng, C) },
+        bufs: {
+          out: randn(rng, N * C),
+          mean: randn(rng, N),
+          rstd: randn(rng, N),
+          x,
+          w: randn(rng, C),
+          b: randn(rng, C),
+        },
         check: ['out', 'mean', 'rstd'],
         tol: 'reduce',
         run: (be, b) => be.layernorm(b.out, b.mean, b.rstd, b.x, b.w, withBias ? b.b : null, N, C, eps),
@@ -69,11 +91,21 @@ function rowCases(rng: Rng, s: ShapeSet): OpCase[] {
             mean[n] = m;
             rstd[n] = 1 / Math.sqrt(v / C + eps);
           }
-          return { dx: randn(rng, N * C), dw: randn(rng, C), db: randn(rng, C), dout: randn(rng, N * C), x, w: randn(rng, C), mean, rstd };
+          return {
+            dx: randn(rng, N * C),
+            dw: randn(rng, C),
+            db: randn(rng, C),
+            dout: randn(rng, N * C),
+            x,
+            w: randn(rng, C),
+            mean,
+            rstd,
+          };
         })(),
         check: withBias ? ['dx', 'dw', 'db'] : ['dx', 'dw'],
         tol: 'reduce',
-        run: (be, b) => be.layernormBackward(b.dx, b.dw, withBias ? b.db : null, b.dout, b.x, b.w, b.mean, b.rstd, N, C),
+        run: (be, b) =>
+          be.layernormBackward(b.dx, b.dw, withBias ? b.db : null, b.dout, b.x, b.w, b.mean, b.rstd, N, C),
       });
     }
     out.push({
@@ -143,7 +175,13 @@ function rowCases(rng: Rng, s: ShapeSet): OpCase[] {
     });
     out.push({
       name: `crossEntropyBackward N=${N} V=${V} given lse (ignoreIndex -100)`,
-      bufs: { dlogits: randn(rng, N * V), logits, targets, dloss: randn(rng, N), lse: rowLogSumExp(logits, targets, N, V, -100) },
+      bufs: {
+        dlogits: randn(rng, N * V),
+        logits,
+        targets,
+        dloss: randn(rng, N),
+        lse: rowLogSumExp(logits, targets, N, V, -100),
+      },
       check: ['dlogits'],
       tol: 'reduce',
       run: (be, b) => be.crossEntropyBackward(b.dlogits, b.logits, b.targets, b.dloss, N, V, -100, b.lse),
@@ -171,32 +209,79 @@ function pointwiseCases(rng: Rng, s: ShapeSet): OpCase[] {
   for (const n of s.pointwise) {
     const x = randn(rng, n, 3);
     out.push(
-      { name: `gelu n=${n}`, bufs: { out: randn(rng, n), x }, check: ['out'], tol: 'exact', run: (be, b) => be.gelu(b.out, b.x, n) },
       {
-        name: `geluBackward n=${n}`, bufs: { dx: randn(rng, n), dout: randn(rng, n), x }, check: ['dx'], tol: 'exact',
+        name: `gelu n=${n}`,
+        bufs: { out: randn(rng, n), x },
+        check: ['out'],
+        tol: 'exact',
+        run: (be, b) => be.gelu(b.out, b.x, n),
+      },
+      {
+        name: `geluBackward n=${n}`,
+        bufs: { dx: randn(rng, n), dout: randn(rng, n), x },
+        check: ['dx'],
+        tol: 'exact',
         run: (be, b) => be.geluBackward(b.dx, b.dout, b.x, n),
       },
-      { name: `add n=${n}`, bufs: { out: randn(rng, n), a: x, b: randn(rng, n) }, check: ['out'], tol: 'exact', run: (be, b) => be.add(b.out, b.a, b.b, n) },
-      { name: `axpy n=${n}`, bufs: { y: randn(rng, n), x }, check: ['y'], tol: 'exact', run: (be, b) => be.axpy(b.y, b.x, -0.37, n) },
+      {
+        name: `add n=${n}`,
+        bufs: { out: randn(rng, n), a: x, b: randn(rng, n) },
+        check: ['out'],
+        tol: 'exact',
+        run: (be, b) => be.add(b.out, b.a, b.b, n),
+      },
+      {
+        name: `axpy n=${n}`,
+        bufs: { y: randn(rng, n), x },
+        check: ['y'],
+        tol: 'exact',
+        run: (be, b) => be.axpy(b.y, b.x, -0.37, n),
+      },
       { name: `scale n=${n}`, bufs: { x }, check: ['x'], tol: 'exact', run: (be, b) => be.scale(b.x, 1.7, n) },
-      { name: `copy n=${n}`, bufs: { dst: randn(rng, n), src: x }, check: ['dst'], tol: 'exact', run: (be, b) => be.copy(b.dst, b.src, n) },
+      {
+        name: `copy n=${n}`,
+        bufs: { dst: randn(rng, n), src: x },
+        check: ['dst'],
+        tol: 'exact',
+        run: (be, b) => be.copy(b.dst, b.src, n),
+      },
       { name: `fill n=${n}`, bufs: { x }, check: ['x'], tol: 'exact', run: (be, b) => be.fill(b.x, -2.5, n) },
       {
-        name: `sumSquares n=${n}`, bufs: { out: new Float32Array([3]), out2: new Float32Array([3]), x }, check: ['out', 'out2'], tol: 'reduce',
+        name: `sumSquares n=${n}`,
+        bufs: { out: new Float32Array([3]), out2: new Float32Array([3]), x },
+        check: ['out', 'out2'],
+        tol: 'reduce',
         run: (be, b) => {
           be.sumSquares(b.out, b.x, n, false);
           be.sumSquares(b.out2, b.x, n, true);
         },
       },
     );
-    for (const [step, gradScale, wd] of [[1, 1, 0.1], [7, 0.3, 0]] as const) {
+    for (const [step, gradScale, wd] of [
+      [1, 1, 0.1],
+      [7, 0.3, 0],
+    ] as const) {
       const v = randn(rng, n).map((a) => a * a * 0.01);
       out.push({
         name: `adamw n=${n} step=${step} gradScale=${gradScale} weightDecay=${wd}`,
         bufs: { param: randn(rng, n), grad: randn(rng, n), m: randn(rng, n, 0.1), v },
         check: ['param', 'm', 'v'],
         tol: 'reduce',
-        run: (be, b) => be.adamw({ param: b.param, grad: b.grad, m: b.m, v: b.v, n, lr: 1e-2, beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: wd, step, gradScale }),
+        run: (be, b) =>
+          be.adamw({
+            param: b.param,
+            grad: b.grad,
+            m: b.m,
+            v: b.v,
+            n,
+            lr: 1e-2,
+            beta1: 0.9,
+            beta2: 0.95,
+            eps: 1e-8,
+            weightDecay: wd,
+            step,
+            gradScale,
+          }),
       });
     }
   }
@@ -223,11 +308,19 @@ function attentionCases(rng: Rng, s: ShapeSet): OpCase[] {
         bufs: { qkv, out: randn(rng, B * T * H * D), lse: randn(rng, B * H * T), segments: segs },
         check: ['out', 'lse'],
         tol: 'reduce',
-        run: (be, b) => be.attention({ ...dims, qkv: b.qkv, out: b.out, lse: b.lse, segments: v.segments ? b.segments : undefined }),
+        run: (be, b) =>
+          be.attention({ ...dims, qkv: b.qkv, out: b.out, lse: b.lse, segments: v.segments ? b.segments : undefined }),
       });
       out.push({
         name: `attentionBackward ${name}`,
-        bufs: { qkv, out: new Float32Array(B * T * H * D), lse: new Float32Array(B * H * T), segments: segs, dout: randn(rng, B * T * H * D), dqkv: randn(rng, B * T * W) },
+        bufs: {
+          qkv,
+          out: new Float32Array(B * T * H * D),
+          lse: new Float32Array(B * H * T),
+          segments: segs,
+          dout: randn(rng, B * T * H * D),
+          dqkv: randn(rng, B * T * W),
+        },
         check: ['dqkv'],
         tol: 'reduce',
         // The forward runs first on the same backend: the backward consumes its own out/lse.
@@ -272,7 +365,13 @@ export function allCases(s: ShapeSet, seed = 1234): Array<{ group: string; cases
 }
 
 /** Each row's log-sum-exp (in f64), 0 on rows whose target is ignored: what crossEntropy saves for the backward. */
-function rowLogSumExp(logits: Float32Array, targets: Int32Array, N: number, V: number, ignoreIndex: number): Float32Array {
+function rowLogSumExp(
+  logits: Float32Array,
+  targets: Int32Array,
+  N: number,
+  V: number,
+  ignoreIndex: number,
+): Float32Array {
   const lse = new Float32Array(N);
   for (let n = 0; n < N; n++) {
     if (targets[n] === ignoreIndex) continue;

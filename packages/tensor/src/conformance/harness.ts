@@ -61,7 +61,12 @@ export async function runCase(be: Backend, c: OpCase, padded: boolean): Promise<
       const buf = be.alloc(dtype, data.length + 2 * pad);
       bufs[name] = buf;
       if (pad) {
-        const guard = dtype === 'i32' ? new Int32Array(pad).fill(7) : dtype === 'i8' ? new Int8Array(pad).fill(7) : new Float32Array(pad).fill(SENTINEL);
+        const guard =
+          dtype === 'i32'
+            ? new Int32Array(pad).fill(7)
+            : dtype === 'i8'
+              ? new Int8Array(pad).fill(7)
+              : new Float32Array(pad).fill(SENTINEL);
         be.write(buf, guard, 0);
         be.write(buf, guard, pad + data.length);
       }
@@ -76,7 +81,10 @@ export async function runCase(be: Backend, c: OpCase, padded: boolean): Promise<
       if (pad) {
         for (const i of [...Array(pad).keys(), ...Array.from({ length: pad }, (_, k) => pad + n + k)]) {
           const want = all instanceof Int32Array || all instanceof Int8Array ? 7 : SENTINEL;
-          if (all[i] !== want) throw new Error(`${c.name}: wrote outside '${name}' (element ${i - pad} relative to the view holds ${all[i]})`);
+          if (all[i] !== want)
+            throw new Error(
+              `${c.name}: wrote outside '${name}' (element ${i - pad} relative to the view holds ${all[i]})`,
+            );
         }
       }
       out[name] = all.slice(pad, pad + n);

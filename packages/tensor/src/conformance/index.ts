@@ -14,14 +14,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Backend } from '../backend.js';
 import { ReferenceBackend } from '../reference/reference-backend.js';
 import { allCases } from './cases.js';
-import { compare, runCase, DEFAULT_TOLERANCES, type Tolerances } from './harness.js';
-import { shapeSet, type ShapeProfile, type ShapeSet } from './shapes.js';
+import { compare, DEFAULT_TOLERANCES, runCase, type Tolerances } from './harness.js';
+import { type ShapeProfile, type ShapeSet, shapeSet } from './shapes.js';
 
-export { DEFAULT_TOLERANCES, type Tolerances, type Tol, type OpCase } from './harness.js';
-// Running one case on one backend (a backend's own tests compare thread counts with it).
-export { runCase, type HostData } from './harness.js';
-export { shapeSet, type ShapeProfile, type ShapeSet } from './shapes.js';
 export { allCases } from './cases.js';
+// Running one case on one backend (a backend's own tests compare thread counts with it).
+export { DEFAULT_TOLERANCES, type HostData, type OpCase, runCase, type Tol, type Tolerances } from './harness.js';
+export { type ShapeProfile, type ShapeSet, shapeSet } from './shapes.js';
 
 export interface ConformanceOptions {
   /** Override the f32 tolerances per group (merged with DEFAULT_TOLERANCES). */
@@ -34,7 +33,11 @@ export interface ConformanceOptions {
   seed?: number;
 }
 
-export function describeConformance(name: string, factory: () => Promise<Backend> | Backend, options: ConformanceOptions = {}): void {
+export function describeConformance(
+  name: string,
+  factory: () => Promise<Backend> | Backend,
+  options: ConformanceOptions = {},
+): void {
   const tol: Tolerances = {
     exact: { ...DEFAULT_TOLERANCES.exact, ...options.tol?.exact },
     reduce: { ...DEFAULT_TOLERANCES.reduce, ...options.tol?.reduce },
@@ -86,13 +89,16 @@ export function describeConformance(name: string, factory: () => Promise<Backend
           const skipped = skip.some((s) => c.name.includes(s));
           (skipped ? it.skip : it)(c.name, async (test) => {
             // Optional ops (KV-cache attention, quantized matmul) are checked only where implemented.
-            if (c.requires && typeof be[c.requires] !== 'function') test.skip(`the backend has no optional op '${c.requires}'`);
+            if (c.requires && typeof be[c.requires] !== 'function')
+              test.skip(`the backend has no optional op '${c.requires}'`);
             // Plain buffers, then offset views with guard elements around them.
             for (const padded of [false, true]) {
               const want = await runCase(ref, c, padded);
               const got = await runCase(be, c, padded);
               const how = padded ? ' (offset view)' : '';
-              const problems = c.check.map((k) => compare(`${c.name}${how} → ${k}`, got[k], want[k], tol[c.tol])).filter((p) => p !== null);
+              const problems = c.check
+                .map((k) => compare(`${c.name}${how} → ${k}`, got[k], want[k], tol[c.tol]))
+                .filter((p) => p !== null);
               expect(problems, problems.join('\n')).toEqual([]);
             }
           });

@@ -4,9 +4,9 @@
  * int8 and packed int4 group-quantized weights.
  */
 import type { Rng } from '../rng.js';
+import { randn } from './cases.js';
 import type { OpCase } from './harness.js';
 import type { ShapeSet } from './shapes.js';
-import { randn } from './cases.js';
 
 function randomBytes(rng: Rng, n: number, bits: 4 | 8): Int8Array {
   const a = new Int8Array(n);
@@ -46,34 +46,63 @@ export function inferenceCases(rng: Rng, s: ShapeSet): OpCase[] {
         },
         check: ['out', 'kCache', 'vCache'],
         tol: 'reduce',
-        run: (be, b) => be.attentionKV!({ qkv: b.qkv, kCache: b.kCache, vCache: b.vCache, out: b.out, B, Tq, Tmax, pos, H, Hkv, D }),
+        run: (be, b) =>
+          be.attentionKV!({ qkv: b.qkv, kCache: b.kCache, vCache: b.vCache, out: b.out, B, Tq, Tmax, pos, H, Hkv, D }),
       });
     }
   }
   for (const [M, N, K0] of s.matmul) {
-    for (const [bits, group, bias, accumulate] of [[8, 32, true, false], [4, 32, false, true], [4, 64, true, false], [8, 2, false, false]] as const) {
+    for (const [bits, group, bias, accumulate] of [
+      [8, 32, true, false],
+      [4, 32, false, true],
+      [4, 64, true, false],
+      [8, 2, false, false],
+    ] as const) {
       const K = roundUp(K0, group);
       const bytes = bits === 8 ? N * K : (N * K) / 2;
       out.push({
         name: `matmulQ M=${M} N=${N} K=${K} bits=${bits} group=${group} bias=${bias} accumulate=${accumulate}`,
         requires: 'matmulQ',
-        bufs: { out: randn(rng, M * N), a: randn(rng, M * K), data: randomBytes(rng, bytes, bits), scales: scalesFor(rng, (N * K) / group), bias: randn(rng, N) },
+        bufs: {
+          out: randn(rng, M * N),
+          a: randn(rng, M * K),
+          data: randomBytes(rng, bytes, bits),
+          scales: scalesFor(rng, (N * K) / group),
+          bias: randn(rng, N),
+        },
         check: ['out'],
         tol: 'reduce',
         run: (be, b) =>
-          be.matmulQ!({ out: b.out, a: b.a, w: { data: b.data, scales: b.scales, bits, group }, bias: bias ? b.bias : undefined, M, N, K, accumulate }),
+          be.matmulQ!({
+            out: b.out,
+            a: b.a,
+            w: { data: b.data, scales: b.scales, bits, group },
+            bias: bias ? b.bias : undefined,
+            M,
+            N,
+            K,
+            accumulate,
+          }),
       });
     }
   }
   for (const [n, C0] of s.rows) {
-    for (const [bits, group] of [[8, 32], [4, 2]] as const) {
+    for (const [bits, group] of [
+      [8, 32],
+      [4, 2],
+    ] as const) {
       const C = roundUp(C0, group);
       const V = 11;
       const ids = new Int32Array(n).map(() => rng.int(V));
       out.push({
         name: `embeddingQ n=${n} C=${C} V=${V} bits=${bits} group=${group}`,
         requires: 'embeddingQ',
-        bufs: { out: randn(rng, n * C), data: randomBytes(rng, bits === 8 ? V * C : (V * C) / 2, bits), scales: scalesFor(rng, (V * C) / group), ids },
+        bufs: {
+          out: randn(rng, n * C),
+          data: randomBytes(rng, bits === 8 ? V * C : (V * C) / 2, bits),
+          scales: scalesFor(rng, (V * C) / group),
+          ids,
+        },
         check: ['out'],
         tol: 'exact',
         run: (be, b) => be.embeddingQ!(b.out, { data: b.data, scales: b.scales, bits, group }, b.ids, n, C),

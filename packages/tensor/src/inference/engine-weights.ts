@@ -15,10 +15,10 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Backend, Buf, BufView } from '../backend.js';
 import { writeFileAtomic } from '../io/atomic.js';
-import { readSafetensors, writeSafetensors, type SafeTensor } from '../io/safetensors.js';
+import { readSafetensors, type SafeTensor, writeSafetensors } from '../io/safetensors.js';
 import type { QuantizableEngine } from '../model.js';
 import type { Tensor } from '../tensor.js';
-import { freeWeight, uploadQuantized, weightBytes, type LinearWeight } from './weights.js';
+import { freeWeight, type LinearWeight, uploadQuantized, weightBytes } from './weights.js';
 
 export const QUANT_METHOD = 'kiln-groupwise';
 
@@ -119,7 +119,8 @@ export class EngineWeights implements QuantizableEngine {
    */
   async save(dir: string, config: Record<string, unknown>, writer: string): Promise<string[]> {
     const be = this.backend;
-    const read = async (v: BufView, n: number) => Float32Array.from((await be.read(bufOf(v), offOf(v), n)) as Float32Array);
+    const read = async (v: BufView, n: number) =>
+      Float32Array.from((await be.read(bufOf(v), offOf(v), n)) as Float32Array);
     const tensors = new Map<string, { shape: number[]; data: SafeTensor['data'] }>();
     const quantized: Record<string, QuantEntry> = {};
     for (const [name, w] of this.linear) {
@@ -133,12 +134,16 @@ export class EngineWeights implements QuantizableEngine {
         tensors.set(`${name}.scales`, { shape: [w.outFeatures, w.inFeatures / group], data: scales });
       }
     }
-    for (const [name, d] of this.dense) tensors.set(name, { shape: [...d.shape], data: await read(d.view, sizeOf(d.shape)) });
+    for (const [name, d] of this.dense)
+      tensors.set(name, { shape: [...d.shape], data: await read(d.view, sizeOf(d.shape)) });
     await mkdir(dir, { recursive: true });
     await writeSafetensors(join(dir, 'model.safetensors'), tensors, { format: 'pt', writer });
     const quantization: QuantizationConfig | undefined =
       Object.keys(quantized).length > 0 ? { quant_method: QUANT_METHOD, version: 1, weights: quantized } : undefined;
-    await writeFileAtomic(join(dir, 'config.json'), JSON.stringify({ ...config, ...(quantization && { quantization_config: quantization }) }, null, 2) + '\n');
+    await writeFileAtomic(
+      join(dir, 'config.json'),
+      JSON.stringify({ ...config, ...(quantization && { quantization_config: quantization }) }, null, 2) + '\n',
+    );
     return ['model.safetensors', 'config.json'];
   }
 
@@ -183,7 +188,10 @@ export class EngineWeights implements QuantizableEngine {
         }
         const [outF, stored] = t.shape;
         const inF = q.bits === 8 ? stored : stored * 2;
-        this.linear.set(name, uploadQuantized(be, { bits: q.bits, group: q.group, data: t.data, scales: scales.data }, outF, inF, bias));
+        this.linear.set(
+          name,
+          uploadQuantized(be, { bits: q.bits, group: q.group, data: t.data, scales: scales.data }, outF, inF, bias),
+        );
       } else {
         const { buf, shape } = upload(name);
         const [inFeatures, outFeatures] = layout === 'in-out' ? [shape[0], shape[1]] : [shape[1], shape[0]];
@@ -196,9 +204,13 @@ export class EngineWeights implements QuantizableEngine {
 /** The quantization_config of dir/config.json, or undefined when it has none of Kiln's. */
 export async function readQuantization(dir: string): Promise<QuantizationConfig | undefined> {
   try {
-    const json = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8')) as { quantization_config?: Partial<QuantizationConfig> };
+    const json = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8')) as {
+      quantization_config?: Partial<QuantizationConfig>;
+    };
     const q = json.quantization_config;
-    return q?.quant_method === QUANT_METHOD && q.weights ? { quant_method: QUANT_METHOD, version: 1, weights: q.weights } : undefined;
+    return q?.quant_method === QUANT_METHOD && q.weights
+      ? { quant_method: QUANT_METHOD, version: 1, weights: q.weights }
+      : undefined;
   } catch {
     return undefined;
   }

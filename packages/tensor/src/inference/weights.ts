@@ -39,15 +39,34 @@ export interface QuantWeight {
 export type LinearWeight = DenseWeight | QuantWeight;
 
 /** Uploads a quantized matrix; the returned buffers belong to the caller. */
-export function uploadQuantized(be: Backend, host: QuantizedHost, outFeatures: number, inFeatures: number, bias: BufView | null): QuantWeight {
+export function uploadQuantized(
+  be: Backend,
+  host: QuantizedHost,
+  outFeatures: number,
+  inFeatures: number,
+  bias: BufView | null,
+): QuantWeight {
   const expected = host.bits === 8 ? outFeatures * inFeatures : (outFeatures * inFeatures) / 2;
-  if (host.data.length !== expected) throw new Error(`uploadQuantized: ${host.bits}-bit data for [${outFeatures}, ${inFeatures}] needs ${expected} bytes, got ${host.data.length}`);
-  if (host.scales.length * host.group !== outFeatures * inFeatures) throw new Error(`uploadQuantized: ${host.scales.length} scales do not cover [${outFeatures}, ${inFeatures}] in groups of ${host.group}`);
+  if (host.data.length !== expected)
+    throw new Error(
+      `uploadQuantized: ${host.bits}-bit data for [${outFeatures}, ${inFeatures}] needs ${expected} bytes, got ${host.data.length}`,
+    );
+  if (host.scales.length * host.group !== outFeatures * inFeatures)
+    throw new Error(
+      `uploadQuantized: ${host.scales.length} scales do not cover [${outFeatures}, ${inFeatures}] in groups of ${host.group}`,
+    );
   const data: Buf = be.alloc('i8', host.data.length);
   be.write(data, host.data);
   const scales: Buf = be.alloc('f32', host.scales.length);
   be.write(scales, host.scales);
-  return { kind: 'quant', device: { data, scales, bits: host.bits, group: host.group }, host, inFeatures, outFeatures, bias };
+  return {
+    kind: 'quant',
+    device: { data, scales, bits: host.bits, group: host.group },
+    host,
+    inFeatures,
+    outFeatures,
+    bias,
+  };
 }
 
 /** Bytes the weight occupies (data + scales; biases are counted with the dense tensors). */
@@ -74,7 +93,14 @@ export function applyLinear(be: Backend, w: LinearWeight, out: BufView, x: BufVi
 }
 
 /** Rows ids[0..n) of a (V, C) table, dense or quantized. */
-export function lookupRows(be: Backend, table: LinearWeight, out: BufView, ids: Buf, hostIds: Int32Array, n: number): void {
+export function lookupRows(
+  be: Backend,
+  table: LinearWeight,
+  out: BufView,
+  ids: Buf,
+  hostIds: Int32Array,
+  n: number,
+): void {
   const C = table.inFeatures;
   if (table.kind === 'dense') {
     be.embedding(out, table.w, ids, n, C);
@@ -85,10 +111,20 @@ export function lookupRows(be: Backend, table: LinearWeight, out: BufView, ids: 
     const all = table.host;
     for (let i = 0; i < n; i++) {
       const id = hostIds[i];
-      if (id < 0 || id >= table.outFeatures) throw new Error(`embedding: id ${id} at position ${i} is outside the table (0..${table.outFeatures - 1})`);
+      if (id < 0 || id >= table.outFeatures)
+        throw new Error(`embedding: id ${id} at position ${i} is outside the table (0..${table.outFeatures - 1})`);
       const s = all.bits === 8 ? id * C : (id * C) / 2;
       const bytes = all.bits === 8 ? C : C / 2;
-      rows.set(dequantize(all.data.subarray(s, s + bytes), all.scales.subarray((id * C) / all.group, ((id + 1) * C) / all.group), 1, C, all), i * C);
+      rows.set(
+        dequantize(
+          all.data.subarray(s, s + bytes),
+          all.scales.subarray((id * C) / all.group, ((id + 1) * C) / all.group),
+          1,
+          C,
+          all,
+        ),
+        i * C,
+      );
     }
     be.write('buf' in out ? out.buf : out, rows, 'buf' in out ? out.offset : 0);
   }

@@ -1,5 +1,5 @@
 import { open, rename, rm } from 'node:fs/promises';
-import { dirname, basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 
 /**
  * Write a file so that readers see either the old content or the new, never
@@ -9,7 +9,8 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array | 
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
   const fh = await open(tmp, 'w');
   try {
-    const parts = typeof data === 'string' ? [new TextEncoder().encode(data)] : data instanceof Uint8Array ? [data] : data;
+    const parts =
+      typeof data === 'string' ? [new TextEncoder().encode(data)] : data instanceof Uint8Array ? [data] : data;
     for (const p of parts) await fh.write(p);
     await fh.sync();
   } catch (e) {

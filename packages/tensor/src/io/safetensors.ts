@@ -70,7 +70,8 @@ export function parseSafetensors(bytes: Uint8Array, where = 'safetensors'): Safe
   if (bytes.length < 8) throw new Error(`${where}: file is ${bytes.length} bytes, too short for a safetensors header`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLen = Number(view.getBigUint64(0, true));
-  if (8 + headerLen > bytes.length) throw new Error(`${where}: header length ${headerLen} runs past the end of the file (${bytes.length} bytes)`);
+  if (8 + headerLen > bytes.length)
+    throw new Error(`${where}: header length ${headerLen} runs past the end of the file (${bytes.length} bytes)`);
   let header: Record<string, unknown>;
   try {
     header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLen)));
@@ -94,9 +95,15 @@ export function parseSafetensors(bytes: Uint8Array, where = 'safetensors'): Safe
     const width = BYTES[e.dtype];
     if (width === undefined) throw new Error(`${where}: tensor '${name}' has unknown dtype ${e.dtype}`);
     if (!(begin >= 0 && end <= data.length && end - begin === count * width)) {
-      throw new Error(`${where}: tensor '${name}' offsets [${begin}, ${end}] do not match shape [${e.shape.join(', ')}] × ${e.dtype} within ${data.length} data bytes`);
+      throw new Error(
+        `${where}: tensor '${name}' offsets [${begin}, ${end}] do not match shape [${e.shape.join(', ')}] × ${e.dtype} within ${data.length} data bytes`,
+      );
     }
-    tensors.set(name, { dtype: e.dtype, shape: e.shape, data: decode(name, e.dtype, data.subarray(begin, end), count, where) });
+    tensors.set(name, {
+      dtype: e.dtype,
+      shape: e.shape,
+      data: decode(name, e.dtype, data.subarray(begin, end), count, where),
+    });
   }
   return { tensors, metadata };
 }
@@ -124,14 +131,16 @@ export function serializeSafetensors(
 ): Uint8Array[] {
   const header: Record<string, unknown> = {};
   if (Object.keys(metadata).length) {
-    for (const [k, v] of Object.entries(metadata)) if (typeof v !== 'string') throw new Error(`safetensors: metadata '${k}' must be a string`);
+    for (const [k, v] of Object.entries(metadata))
+      if (typeof v !== 'string') throw new Error(`safetensors: metadata '${k}' must be a string`);
     header.__metadata__ = metadata;
   }
   let offset = 0;
   const parts: Uint8Array[] = [];
   for (const [name, t] of tensors) {
     const count = t.shape.reduce((a, b) => a * b, 1);
-    if (count !== t.data.length) throw new Error(`safetensors: tensor '${name}' has ${t.data.length} values for shape [${t.shape.join(', ')}]`);
+    if (count !== t.data.length)
+      throw new Error(`safetensors: tensor '${name}' has ${t.data.length} values for shape [${t.shape.join(', ')}]`);
     const bytes = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
     header[name] = { dtype: dtypeOf(t.data), shape: [...t.shape], data_offsets: [offset, offset + bytes.length] };
     parts.push(bytes);

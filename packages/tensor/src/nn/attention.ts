@@ -1,10 +1,10 @@
 import type { Backend } from '../backend.js';
+import { attention, rope } from '../ops/attention.js';
+import type { WeightLayout } from '../ops/linear.js';
 import type { Rng } from '../rng.js';
 import type { Tensor } from '../tensor.js';
-import { Module } from './module.js';
 import { Linear } from './layers.js';
-import type { WeightLayout } from '../ops/linear.js';
-import { attention, rope } from '../ops/attention.js';
+import { Module } from './module.js';
 
 export interface CausalSelfAttentionOptions {
   nEmbd: number;
@@ -38,17 +38,29 @@ export class CausalSelfAttention extends Module {
   readonly Hkv: number;
   readonly D: number;
 
-  constructor(backend: Backend, rng: Rng, readonly o: CausalSelfAttentionOptions) {
+  constructor(
+    backend: Backend,
+    rng: Rng,
+    readonly o: CausalSelfAttentionOptions,
+  ) {
     super(backend);
     this.H = o.nHead;
     this.Hkv = o.nKvHead ?? o.nHead;
     this.D = o.headDim ?? o.nEmbd / o.nHead;
-    if (!Number.isInteger(this.D)) throw new Error(`CausalSelfAttention: nEmbd (${o.nEmbd}) must be divisible by nHead (${o.nHead})`);
-    if (this.H % this.Hkv !== 0) throw new Error(`CausalSelfAttention: nHead (${this.H}) must be a multiple of nKvHead (${this.Hkv})`);
+    if (!Number.isInteger(this.D))
+      throw new Error(`CausalSelfAttention: nEmbd (${o.nEmbd}) must be divisible by nHead (${o.nHead})`);
+    if (this.H % this.Hkv !== 0)
+      throw new Error(`CausalSelfAttention: nHead (${this.H}) must be a multiple of nKvHead (${this.Hkv})`);
     const names = o.names ?? { qkv: 'c_attn', proj: 'c_proj' };
     const lin = { bias: o.bias, layout: o.layout };
-    this.qkv = this.child(names.qkv, new Linear(backend, o.nEmbd, (this.H + 2 * this.Hkv) * this.D, rng, { ...lin, std: o.std }));
-    this.proj = this.child(names.proj, new Linear(backend, this.H * this.D, o.nEmbd, rng, { ...lin, std: o.projStd ?? o.std }));
+    this.qkv = this.child(
+      names.qkv,
+      new Linear(backend, o.nEmbd, (this.H + 2 * this.Hkv) * this.D, rng, { ...lin, std: o.std }),
+    );
+    this.proj = this.child(
+      names.proj,
+      new Linear(backend, this.H * this.D, o.nEmbd, rng, { ...lin, std: o.projStd ?? o.std }),
+    );
   }
 
   forward(x: Tensor, opts: { segments?: Tensor; posOffset?: number } = {}): Tensor {

@@ -1,10 +1,10 @@
 import type { Backend } from '../backend.js';
+import { embedding } from '../ops/embedding.js';
+import { linear, type WeightLayout } from '../ops/linear.js';
+import { layerNorm, rmsNorm } from '../ops/norm.js';
 import type { Rng } from '../rng.js';
 import { Tensor } from '../tensor.js';
 import { Module } from './module.js';
-import { linear, type WeightLayout } from '../ops/linear.js';
-import { embedding } from '../ops/embedding.js';
-import { layerNorm, rmsNorm } from '../ops/norm.js';
 
 export interface LinearOptions {
   bias?: boolean;
@@ -20,7 +20,13 @@ export class Linear extends Module {
   readonly bias: Tensor | null;
   readonly layout: WeightLayout;
 
-  constructor(backend: Backend, readonly inFeatures: number, readonly outFeatures: number, rng: Rng, o: LinearOptions = {}) {
+  constructor(
+    backend: Backend,
+    readonly inFeatures: number,
+    readonly outFeatures: number,
+    rng: Rng,
+    o: LinearOptions = {},
+  ) {
     super(backend);
     this.layout = o.layout ?? 'out-in';
     const shape = this.layout === 'out-in' ? [outFeatures, inFeatures] : [inFeatures, outFeatures];
@@ -37,7 +43,13 @@ export class Linear extends Module {
 export class Embedding extends Module {
   readonly weight: Tensor;
 
-  constructor(backend: Backend, readonly rows: number, readonly dim: number, rng: Rng, std = 0.02) {
+  constructor(
+    backend: Backend,
+    readonly rows: number,
+    readonly dim: number,
+    rng: Rng,
+    std = 0.02,
+  ) {
     super(backend);
     this.weight = this.param('weight', Tensor.randn(backend, [rows, dim], rng, std), false);
   }
@@ -51,7 +63,12 @@ export class LayerNorm extends Module {
   readonly weight: Tensor;
   readonly bias: Tensor | null;
 
-  constructor(backend: Backend, readonly dim: number, readonly eps = 1e-5, bias = true) {
+  constructor(
+    backend: Backend,
+    readonly dim: number,
+    readonly eps = 1e-5,
+    bias = true,
+  ) {
     super(backend);
     this.weight = this.param('weight', Tensor.full(backend, [dim], 1), false);
     this.bias = bias ? this.param('bias', Tensor.zeros(backend, [dim]), false) : null;
@@ -65,7 +82,11 @@ export class LayerNorm extends Module {
 export class RMSNorm extends Module {
   readonly weight: Tensor;
 
-  constructor(backend: Backend, readonly dim: number, readonly eps = 1e-6) {
+  constructor(
+    backend: Backend,
+    readonly dim: number,
+    readonly eps = 1e-6,
+  ) {
     super(backend);
     this.weight = this.param('weight', Tensor.full(backend, [dim], 1), false);
   }

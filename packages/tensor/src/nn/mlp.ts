@@ -1,10 +1,10 @@
 import type { Backend } from '../backend.js';
-import type { Rng } from '../rng.js';
-import type { Tensor } from '../tensor.js';
-import { Module } from './module.js';
-import { Linear } from './layers.js';
 import type { WeightLayout } from '../ops/linear.js';
 import { gelu, swiglu } from '../ops/pointwise.js';
+import type { Rng } from '../rng.js';
+import type { Tensor } from '../tensor.js';
+import { Linear } from './layers.js';
+import { Module } from './module.js';
 
 export interface MLPOptions {
   nEmbd: number;
@@ -27,7 +27,10 @@ export class MLP extends Module {
     const names = o.names ?? { fc: 'c_fc', proj: 'c_proj' };
     const lin = { bias: o.bias, layout: o.layout };
     this.fc = this.child(names.fc, new Linear(backend, o.nEmbd, o.hidden, rng, { ...lin, std: o.std }));
-    this.proj = this.child(names.proj, new Linear(backend, o.hidden, o.nEmbd, rng, { ...lin, std: o.projStd ?? o.std }));
+    this.proj = this.child(
+      names.proj,
+      new Linear(backend, o.hidden, o.nEmbd, rng, { ...lin, std: o.projStd ?? o.std }),
+    );
   }
 
   forward(x: Tensor): Tensor {
@@ -48,7 +51,10 @@ export class SwiGLUMLP extends Module {
     const names = o.names ?? { gateUp: 'gate_up_proj', down: 'down_proj' };
     const lin = { bias: o.bias ?? false, layout: o.layout };
     this.gateUp = this.child(names.gateUp, new Linear(backend, o.nEmbd, 2 * o.hidden, rng, { ...lin, std: o.std }));
-    this.down = this.child(names.down, new Linear(backend, o.hidden, o.nEmbd, rng, { ...lin, std: o.projStd ?? o.std }));
+    this.down = this.child(
+      names.down,
+      new Linear(backend, o.hidden, o.nEmbd, rng, { ...lin, std: o.projStd ?? o.std }),
+    );
   }
 
   forward(x: Tensor): Tensor {

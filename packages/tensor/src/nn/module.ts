@@ -1,6 +1,6 @@
 import type { Backend } from '../backend.js';
-import { Tensor } from '../tensor.js';
 import { keep } from '../scope.js';
+import { Tensor } from '../tensor.js';
 
 /**
  * Base of every layer: parameters and sub-modules are registered under NAMES,
@@ -15,13 +15,15 @@ export abstract class Module {
 
   /** Register a trainable tensor; it outlives every tidy scope. */
   protected param(name: string, t: Tensor, decay: boolean): Tensor {
-    if (this.ownParams.has(name) || this.children.has(name)) throw new Error(`${this.constructor.name}: '${name}' is registered twice`);
+    if (this.ownParams.has(name) || this.children.has(name))
+      throw new Error(`${this.constructor.name}: '${name}' is registered twice`);
     this.ownParams.set(name, Tensor.parameter(keep(t), decay));
     return t;
   }
 
   protected child<M extends Module>(name: string, m: M): M {
-    if (this.ownParams.has(name) || this.children.has(name)) throw new Error(`${this.constructor.name}: '${name}' is registered twice`);
+    if (this.ownParams.has(name) || this.children.has(name))
+      throw new Error(`${this.constructor.name}: '${name}' is registered twice`);
     this.children.set(name, m);
     return m;
   }
@@ -58,7 +60,8 @@ export abstract class Module {
   /** Parameter values by name, read back to the host. */
   async stateDict(): Promise<Map<string, { shape: number[]; data: Float32Array }>> {
     const out = new Map<string, { shape: number[]; data: Float32Array }>();
-    for (const [n, t] of this.parameters()) out.set(n, { shape: [...t.shape], data: (await t.toArray()) as Float32Array });
+    for (const [n, t] of this.parameters())
+      out.set(n, { shape: [...t.shape], data: (await t.toArray()) as Float32Array });
     return out;
   }
 
@@ -66,17 +69,29 @@ export abstract class Module {
    * Overwrite parameters from host arrays by name. Strict: every parameter must
    * be present with the right number of elements, and unknown names are errors.
    */
-  loadStateDict(state: Map<string, { shape?: readonly number[]; data: Float32Array }>, source = 'state dict', ignore: (name: string) => boolean = () => false): void {
+  loadStateDict(
+    state: Map<string, { shape?: readonly number[]; data: Float32Array }>,
+    source = 'state dict',
+    ignore: (name: string) => boolean = () => false,
+  ): void {
     const params = this.parameters();
     const missing = [...params.keys()].filter((n) => !state.has(n));
-    if (missing.length) throw new Error(`${source}: missing parameters ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''}`);
+    if (missing.length)
+      throw new Error(
+        `${source}: missing parameters ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''}`,
+      );
     const unknown = [...state.keys()].filter((n) => !params.has(n) && !ignore(n));
-    if (unknown.length) throw new Error(`${source}: unexpected tensors ${unknown.slice(0, 5).join(', ')}${unknown.length > 5 ? ` and ${unknown.length - 5} more` : ''}`);
+    if (unknown.length)
+      throw new Error(
+        `${source}: unexpected tensors ${unknown.slice(0, 5).join(', ')}${unknown.length > 5 ? ` and ${unknown.length - 5} more` : ''}`,
+      );
     for (const [n, t] of params) {
       const s = state.get(n)!;
       const shapeOk = !s.shape || (s.shape.length === t.shape.length && s.shape.every((d, i) => d === t.shape[i]));
       if (s.data.length !== t.size || !shapeOk) {
-        throw new Error(`${source}: '${n}' has shape [${s.shape?.join(', ') ?? s.data.length}], the model expects [${t.shape.join(', ')}]`);
+        throw new Error(
+          `${source}: '${n}' has shape [${s.shape?.join(', ') ?? s.data.length}], the model expects [${t.shape.join(', ')}]`,
+        );
       }
       this.backend.write(t.buf, s.data, t.offset);
     }

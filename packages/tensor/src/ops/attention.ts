@@ -1,5 +1,5 @@
-import { Tensor } from '../tensor.js';
 import { gradOf, record } from '../autograd/tape.js';
+import { Tensor } from '../tensor.js';
 import { expectDtype, lastDim } from './check.js';
 
 export interface HeadDims {
@@ -44,7 +44,19 @@ export function attention(qkv: Tensor, o: AttentionOptions): Tensor {
   const be = qkv.backend;
   const out = Tensor.zeros(be, [...qkv.shape.slice(0, -1), H * D]);
   const lse = Tensor.zeros(be, [B, H, T]);
-  const args = { B, T, H, Hkv, D, causal: o.causal ?? true, scale: o.scale, segments: o.segments?.view, qkv: qkv.view, out: out.view, lse: lse.view };
+  const args = {
+    B,
+    T,
+    H,
+    Hkv,
+    D,
+    causal: o.causal ?? true,
+    scale: o.scale,
+    segments: o.segments?.view,
+    qkv: qkv.view,
+    out: out.view,
+    lse: lse.view,
+  };
   be.attention(args);
   return record(out, 'attention', [qkv], (dout) => {
     const dqkv = gradOf(qkv);

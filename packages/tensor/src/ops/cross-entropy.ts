@@ -1,5 +1,5 @@
-import { Tensor } from '../tensor.js';
 import { gradOf, record } from '../autograd/tape.js';
+import { Tensor } from '../tensor.js';
 import { expectDtype, lastDim, sameBackend } from './check.js';
 
 /** PyTorch's default ignore index. */
@@ -28,7 +28,8 @@ export function crossEntropy(logits: Tensor, targets: Tensor, o: CrossEntropyOpt
   sameBackend(op, logits, targets);
   const V = lastDim(logits);
   const N = logits.size / V;
-  if (targets.size !== N) throw new Error(`${op}: ${targets.size} targets for ${N} rows of logits [${logits.shape.join(', ')}]`);
+  if (targets.size !== N)
+    throw new Error(`${op}: ${targets.size} targets for ${N} rows of logits [${logits.shape.join(', ')}]`);
   const ignoreIndex = o.ignoreIndex ?? IGNORE_INDEX;
   const normalizer = o.normalizer ?? N;
   if (!(normalizer > 0)) throw new Error(`${op}: normalizer must be positive, got ${normalizer}`);

@@ -1,5 +1,5 @@
-import { Tensor } from '../tensor.js';
 import { gradOf, record } from '../autograd/tape.js';
+import { Tensor } from '../tensor.js';
 import { expectDtype, sameBackend } from './check.js';
 
 /** out[..., C] = table[ids[...], :]  (ids i32, table [rows, C]). */

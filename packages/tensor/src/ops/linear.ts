@@ -1,5 +1,5 @@
-import { Tensor } from '../tensor.js';
 import { gradOf, record } from '../autograd/tape.js';
+import { Tensor } from '../tensor.js';
 import { expectDtype, lastDim, sameBackend } from './check.js';
 
 /**
@@ -19,7 +19,8 @@ export function linear(x: Tensor, w: Tensor, b: Tensor | null = null, layout: We
   if (w.shape.length !== 2) throw new Error(`${op}: weight must be 2-D, got [${w.shape.join(', ')}]`);
   const K = lastDim(x);
   const [N, wK] = layout === 'out-in' ? [w.shape[0], w.shape[1]] : [w.shape[1], w.shape[0]];
-  if (wK !== K) throw new Error(`${op}: x has ${K} features but weight [${w.shape.join(', ')}] (${layout}) expects ${wK}`);
+  if (wK !== K)
+    throw new Error(`${op}: x has ${K} features but weight [${w.shape.join(', ')}] (${layout}) expects ${wK}`);
   if (b) {
     expectDtype(op, 'bias', b, 'f32');
     if (b.size !== N) throw new Error(`${op}: bias has ${b.size} elements, expected ${N}`);
@@ -36,7 +37,8 @@ export function linear(x: Tensor, w: Tensor, b: Tensor | null = null, layout: We
     if (dx) be.matmul({ out: dx.view, a: dout.view, b: w.view, M, N: K, K: N, transB: !transB, accumulate: true });
     const dw = gradOf(w);
     if (dw) {
-      if (transB) be.matmul({ out: dw.view, a: dout.view, b: x.view, M: N, N: K, K: M, transA: true, accumulate: true }); // dW[N,K] += doutᵀ·x
+      if (transB)
+        be.matmul({ out: dw.view, a: dout.view, b: x.view, M: N, N: K, K: M, transA: true, accumulate: true }); // dW[N,K] += doutᵀ·x
       else be.matmul({ out: dw.view, a: x.view, b: dout.view, M: K, N, K: M, transA: true, accumulate: true }); // dW[K,N] += xᵀ·dout
     }
     const db = b ? gradOf(b) : null;

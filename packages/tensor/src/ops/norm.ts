@@ -1,5 +1,5 @@
-import { Tensor } from '../tensor.js';
 import { gradOf, record } from '../autograd/tape.js';
+import { Tensor } from '../tensor.js';
 import { expectDtype, lastDim, sameBackend } from './check.js';
 
 /** LayerNorm over the last dimension (biased variance, as torch). */
@@ -7,7 +7,8 @@ export function layerNorm(x: Tensor, w: Tensor, b: Tensor | null, eps = 1e-5): T
   const op = 'layerNorm';
   expectDtype(op, 'x', x, 'f32');
   const C = lastDim(x);
-  if (w.size !== C || (b && b.size !== C)) throw new Error(`${op}: weight/bias must have ${C} elements (x is [${x.shape.join(', ')}])`);
+  if (w.size !== C || (b && b.size !== C))
+    throw new Error(`${op}: weight/bias must have ${C} elements (x is [${x.shape.join(', ')}])`);
   sameBackend(op, x, w, ...(b ? [b] : []));
   const N = x.size / C;
   const be = x.backend;

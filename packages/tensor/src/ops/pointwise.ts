@@ -1,5 +1,5 @@
-import { Tensor } from '../tensor.js';
 import { gradOf, record } from '../autograd/tape.js';
+import { Tensor } from '../tensor.js';
 import { expectDtype, lastDim, sameBackend } from './check.js';
 
 /** GELU, tanh approximation (GPT-2's gelu_new). */
@@ -66,7 +66,8 @@ export function mulScalar(x: Tensor, alpha: number): Tensor {
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   x.assertAlive('reshape');
   const out = new Tensor(x.backend, x.buf, shape, x.offset, x.base ?? x);
-  if (out.size !== x.size) throw new Error(`reshape: [${x.shape.join(', ')}] has ${x.size} elements, [${shape.join(', ')}] has ${out.size}`);
+  if (out.size !== x.size)
+    throw new Error(`reshape: [${x.shape.join(', ')}] has ${x.size} elements, [${shape.join(', ')}] has ${out.size}`);
   return record(out, 'reshape', [x], (dout) => {
     const dx = gradOf(x);
     if (dx) x.backend.axpy(dx.view, dout.view, 1, x.size);

@@ -1,6 +1,6 @@
 import type { Backend } from '../backend.js';
-import { Tensor } from '../tensor.js';
 import { keep } from '../scope.js';
+import { Tensor } from '../tensor.js';
 
 export interface AdamWOptions {
   /** Learning rate (a schedule passes a new one to each step()). Default 1e-3. */
@@ -58,7 +58,8 @@ export class AdamW {
     for (const [name, param] of params) {
       if (param.dtype !== 'f32') throw new Error(`AdamW: parameter '${name}' is ${param.dtype}, only f32 trains`);
       this.slots.push({
-        name, param,
+        name,
+        param,
         m: keep(Tensor.zeros(this.backend, param.shape)),
         v: keep(Tensor.zeros(this.backend, param.shape)),
         decay: decides(name, param),
@@ -82,9 +83,18 @@ export class AdamW {
     for (const s of this.slots) {
       if (!s.param.grad) continue;
       this.backend.adamw({
-        param: s.param.view, grad: s.param.grad.view, m: s.m.view, v: s.v.view, n: s.param.size,
-        lr: this.lr, beta1: this.beta1, beta2: this.beta2, eps: this.eps,
-        weightDecay: s.decay ? this.weightDecay : 0, step: this.stepCount, gradScale: o.gradScale ?? 1,
+        param: s.param.view,
+        grad: s.param.grad.view,
+        m: s.m.view,
+        v: s.v.view,
+        n: s.param.size,
+        lr: this.lr,
+        beta1: this.beta1,
+        beta2: this.beta2,
+        eps: this.eps,
+        weightDecay: s.decay ? this.weightDecay : 0,
+        step: this.stepCount,
+        gradScale: o.gradScale ?? 1,
       });
     }
   }
@@ -105,12 +115,15 @@ export class AdamW {
 
   /** Restore state() output; every parameter must be present with the right size. */
   loadState(state: AdamWState, source = 'optimizer state'): void {
-    if (!Number.isInteger(state.step) || state.step < 0) throw new Error(`${source}: step must be a non-negative integer, got ${state.step}`);
+    if (!Number.isInteger(state.step) || state.step < 0)
+      throw new Error(`${source}: step must be a non-negative integer, got ${state.step}`);
     for (const s of this.slots) {
       const mv = state.moments.get(s.name);
       if (!mv) throw new Error(`${source}: no moments for parameter '${s.name}'`);
       if (mv.m.length !== s.param.size || mv.v.length !== s.param.size) {
-        throw new Error(`${source}: moments of '${s.name}' have ${mv.m.length}/${mv.v.length} elements, expected ${s.param.size}`);
+        throw new Error(
+          `${source}: moments of '${s.name}' have ${mv.m.length}/${mv.v.length} elements, expected ${s.param.size}`,
+        );
       }
       this.backend.write(s.m.buf, mv.m);
       this.backend.write(s.v.buf, mv.v);

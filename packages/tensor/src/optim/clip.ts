@@ -24,7 +24,10 @@ export async function gradNorm(params: Iterable<Tensor>): Promise<number> {
  * and the factor min(1, maxNorm / (norm + 1e-6)) to pass to AdamW.step as
  * gradScale (the gradients themselves are not rewritten).
  */
-export async function clipGradNorm(params: Iterable<Tensor>, maxNorm: number): Promise<{ norm: number; scale: number }> {
+export async function clipGradNorm(
+  params: Iterable<Tensor>,
+  maxNorm: number,
+): Promise<{ norm: number; scale: number }> {
   if (!(maxNorm > 0)) throw new Error(`clipGradNorm: maxNorm must be positive, got ${maxNorm}`);
   const norm = await gradNorm(params);
   return { norm, scale: Math.min(1, maxNorm / (norm + 1e-6)) };

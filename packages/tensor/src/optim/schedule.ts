@@ -17,9 +17,12 @@ export interface CosineScheduleOptions {
 export function cosineSchedule(o: CosineScheduleOptions): (step: number) => number {
   const minRatio = o.minLrRatio ?? 0.1;
   if (!(o.lr > 0)) throw new Error(`cosineSchedule: lr must be positive, got ${o.lr}`);
-  if (!(o.warmupSteps >= 0) || !(o.totalSteps > 0)) throw new Error(`cosineSchedule: need warmupSteps >= 0 and totalSteps > 0, got ${o.warmupSteps}, ${o.totalSteps}`);
-  if (o.warmupSteps > o.totalSteps) throw new Error(`cosineSchedule: warmupSteps (${o.warmupSteps}) exceeds totalSteps (${o.totalSteps})`);
-  if (!(minRatio >= 0 && minRatio <= 1)) throw new Error(`cosineSchedule: minLrRatio must be in [0, 1], got ${minRatio}`);
+  if (!(o.warmupSteps >= 0) || !(o.totalSteps > 0))
+    throw new Error(`cosineSchedule: need warmupSteps >= 0 and totalSteps > 0, got ${o.warmupSteps}, ${o.totalSteps}`);
+  if (o.warmupSteps > o.totalSteps)
+    throw new Error(`cosineSchedule: warmupSteps (${o.warmupSteps}) exceeds totalSteps (${o.totalSteps})`);
+  if (!(minRatio >= 0 && minRatio <= 1))
+    throw new Error(`cosineSchedule: minLrRatio must be in [0, 1], got ${minRatio}`);
   const minLr = o.lr * minRatio;
   return (step: number) => {
     if (step < o.warmupSteps) return (o.lr * (step + 1)) / o.warmupSteps;

@@ -1,17 +1,28 @@
 import type {
-  AdamWArgs, AttentionArgs, AttentionBackwardArgs, Backend, BackendInfo, Buf, BufView, DType, MatmulArgs, RopeArgs,
-  AttentionKVArgs, MatmulQArgs, QuantizedWeight,
+  AdamWArgs,
+  AttentionArgs,
+  AttentionBackwardArgs,
+  AttentionKVArgs,
+  Backend,
+  BackendInfo,
+  Buf,
+  BufView,
+  DType,
+  MatmulArgs,
+  MatmulQArgs,
+  QuantizedWeight,
+  RopeArgs,
 } from '../backend.js';
-import { BufferPool, RefBuf, type FloatArray, type RefArray } from './ref-buf.js';
-import * as mm from './kernels/matmul.js';
-import * as emb from './kernels/embedding.js';
-import * as norm from './kernels/norm.js';
-import * as attn from './kernels/attention.js';
-import { rope } from './kernels/rope.js';
-import * as pw from './kernels/pointwise.js';
-import * as ce from './kernels/cross-entropy.js';
 import { adamw } from './kernels/adamw.js';
+import * as attn from './kernels/attention.js';
+import * as ce from './kernels/cross-entropy.js';
+import * as emb from './kernels/embedding.js';
 import * as inf from './kernels/inference.js';
+import * as mm from './kernels/matmul.js';
+import * as norm from './kernels/norm.js';
+import * as pw from './kernels/pointwise.js';
+import { rope } from './kernels/rope.js';
+import { BufferPool, type FloatArray, type RefArray, RefBuf } from './ref-buf.js';
 
 export interface ReferenceBackendOptions {
   /**
@@ -58,14 +69,17 @@ export class ReferenceBackend implements Backend {
     const b = this.buf(isView ? v.buf : v, op);
     const offset = isView ? v.offset : 0;
     if (!Number.isInteger(offset) || offset < 0 || offset + n > b.length) {
-      throw new Error(`ReferenceBackend.${op}: ${name} needs ${n} elements at offset ${offset}, buffer has ${b.length}`);
+      throw new Error(
+        `ReferenceBackend.${op}: ${name} needs ${n} elements at offset ${offset}, buffer has ${b.length}`,
+      );
     }
     return offset === 0 ? b.data : b.data.subarray(offset);
   }
 
   private f(v: BufView, n: number, op: string, name: string): FloatArray {
     const a = this.arr(v, n, op, name);
-    if (a instanceof Int32Array || a instanceof Int8Array) throw new Error(`ReferenceBackend.${op}: ${name} must be f32`);
+    if (a instanceof Int32Array || a instanceof Int8Array)
+      throw new Error(`ReferenceBackend.${op}: ${name} must be f32`);
     return a;
   }
 
@@ -78,7 +92,8 @@ export class ReferenceBackend implements Backend {
   // ---- memory ----------------------------------------------------------------
 
   alloc(dtype: DType, length: number): Buf {
-    if (!Number.isInteger(length) || length < 0) throw new Error(`ReferenceBackend.alloc: length must be a non-negative integer, got ${length}`);
+    if (!Number.isInteger(length) || length < 0)
+      throw new Error(`ReferenceBackend.alloc: length must be a non-negative integer, got ${length}`);
     return new RefBuf(this, dtype, this.pool.take(dtype, length));
   }
 
@@ -91,8 +106,12 @@ export class ReferenceBackend implements Backend {
   write(buf: Buf, data: Float32Array | Int32Array | Int8Array, offset = 0): void {
     const dst = this.arr({ buf, offset }, data.length, 'write', 'data');
     const b = buf as RefBuf;
-    const ok = b.dtype === 'f32' ? data instanceof Float32Array || data instanceof Float64Array
-      : b.dtype === 'i32' ? data instanceof Int32Array : data instanceof Int8Array;
+    const ok =
+      b.dtype === 'f32'
+        ? data instanceof Float32Array || data instanceof Float64Array
+        : b.dtype === 'i32'
+          ? data instanceof Int32Array
+          : data instanceof Int8Array;
     if (!ok) throw new Error(`ReferenceBackend.write: ${data.constructor.name} does not match a ${b.dtype} buffer`);
     dst.set(data);
   }
@@ -136,8 +155,16 @@ export class ReferenceBackend implements Backend {
     const { M, N, K } = a;
     const op = 'matmul';
     mm.matmul(
-      this.f(a.out, M * N, op, 'out'), this.f(a.a, M * K, op, 'a'), this.f(a.b, K * N, op, 'b'),
-      a.bias ? this.f(a.bias, N, op, 'bias') : null, M, N, K, !!a.transA, !!a.transB, !!a.accumulate,
+      this.f(a.out, M * N, op, 'out'),
+      this.f(a.a, M * K, op, 'a'),
+      this.f(a.b, K * N, op, 'b'),
+      a.bias ? this.f(a.bias, N, op, 'bias') : null,
+      M,
+      N,
+      K,
+      !!a.transA,
+      !!a.transB,
+      !!a.accumulate,
     );
   }
 
@@ -154,37 +181,102 @@ export class ReferenceBackend implements Backend {
 
   embeddingBackward(dtable: BufView, dout: BufView, ids: BufView, n: number, C: number): void {
     const op = 'embeddingBackward';
-    emb.embeddingBackward(this.f(dtable, 0, op, 'dtable'), this.f(dout, n * C, op, 'dout'), this.i32(ids, n, op, 'ids'), n, C);
+    emb.embeddingBackward(
+      this.f(dtable, 0, op, 'dtable'),
+      this.f(dout, n * C, op, 'dout'),
+      this.i32(ids, n, op, 'ids'),
+      n,
+      C,
+    );
   }
 
   // ---- normalization ---------------------------------------------------------
 
-  layernorm(out: BufView, mean: BufView, rstd: BufView, x: BufView, w: BufView, b: BufView | null, N: number, C: number, eps: number): void {
+  layernorm(
+    out: BufView,
+    mean: BufView,
+    rstd: BufView,
+    x: BufView,
+    w: BufView,
+    b: BufView | null,
+    N: number,
+    C: number,
+    eps: number,
+  ): void {
     const op = 'layernorm';
     norm.layernorm(
-      this.f(out, N * C, op, 'out'), this.f(mean, N, op, 'mean'), this.f(rstd, N, op, 'rstd'), this.f(x, N * C, op, 'x'),
-      this.f(w, C, op, 'w'), b ? this.f(b, C, op, 'b') : null, N, C, eps,
+      this.f(out, N * C, op, 'out'),
+      this.f(mean, N, op, 'mean'),
+      this.f(rstd, N, op, 'rstd'),
+      this.f(x, N * C, op, 'x'),
+      this.f(w, C, op, 'w'),
+      b ? this.f(b, C, op, 'b') : null,
+      N,
+      C,
+      eps,
     );
   }
 
-  layernormBackward(dx: BufView, dw: BufView, db: BufView | null, dout: BufView, x: BufView, w: BufView, mean: BufView, rstd: BufView, N: number, C: number): void {
+  layernormBackward(
+    dx: BufView,
+    dw: BufView,
+    db: BufView | null,
+    dout: BufView,
+    x: BufView,
+    w: BufView,
+    mean: BufView,
+    rstd: BufView,
+    N: number,
+    C: number,
+  ): void {
     const op = 'layernormBackward';
     norm.layernormBackward(
-      this.f(dx, N * C, op, 'dx'), this.f(dw, C, op, 'dw'), db ? this.f(db, C, op, 'db') : null, this.f(dout, N * C, op, 'dout'),
-      this.f(x, N * C, op, 'x'), this.f(w, C, op, 'w'), this.f(mean, N, op, 'mean'), this.f(rstd, N, op, 'rstd'), N, C,
+      this.f(dx, N * C, op, 'dx'),
+      this.f(dw, C, op, 'dw'),
+      db ? this.f(db, C, op, 'db') : null,
+      this.f(dout, N * C, op, 'dout'),
+      this.f(x, N * C, op, 'x'),
+      this.f(w, C, op, 'w'),
+      this.f(mean, N, op, 'mean'),
+      this.f(rstd, N, op, 'rstd'),
+      N,
+      C,
     );
   }
 
   rmsnorm(out: BufView, rstd: BufView, x: BufView, w: BufView, N: number, C: number, eps: number): void {
     const op = 'rmsnorm';
-    norm.rmsnorm(this.f(out, N * C, op, 'out'), this.f(rstd, N, op, 'rstd'), this.f(x, N * C, op, 'x'), this.f(w, C, op, 'w'), N, C, eps);
+    norm.rmsnorm(
+      this.f(out, N * C, op, 'out'),
+      this.f(rstd, N, op, 'rstd'),
+      this.f(x, N * C, op, 'x'),
+      this.f(w, C, op, 'w'),
+      N,
+      C,
+      eps,
+    );
   }
 
-  rmsnormBackward(dx: BufView, dw: BufView, dout: BufView, x: BufView, w: BufView, rstd: BufView, N: number, C: number): void {
+  rmsnormBackward(
+    dx: BufView,
+    dw: BufView,
+    dout: BufView,
+    x: BufView,
+    w: BufView,
+    rstd: BufView,
+    N: number,
+    C: number,
+  ): void {
     const op = 'rmsnormBackward';
     norm.rmsnormBackward(
-      this.f(dx, N * C, op, 'dx'), this.f(dw, C, op, 'dw'), this.f(dout, N * C, op, 'dout'), this.f(x, N * C, op, 'x'),
-      this.f(w, C, op, 'w'), this.f(rstd, N, op, 'rstd'), N, C,
+      this.f(dx, N * C, op, 'dx'),
+      this.f(dw, C, op, 'dw'),
+      this.f(dout, N * C, op, 'dout'),
+      this.f(x, N * C, op, 'x'),
+      this.f(w, C, op, 'w'),
+      this.f(rstd, N, op, 'rstd'),
+      N,
+      C,
     );
   }
 
@@ -192,9 +284,16 @@ export class ReferenceBackend implements Backend {
 
   private attnDims(a: AttentionArgs, op: string): attn.AttentionDims {
     const { B, T, H, Hkv, D } = a;
-    if (!(H > 0 && Hkv > 0 && H % Hkv === 0)) throw new Error(`ReferenceBackend.${op}: H (${H}) must be a positive multiple of Hkv (${Hkv})`);
+    if (!(H > 0 && Hkv > 0 && H % Hkv === 0))
+      throw new Error(`ReferenceBackend.${op}: H (${H}) must be a positive multiple of Hkv (${Hkv})`);
     return {
-      B, T, H, Hkv, D, causal: a.causal, scale: a.scale ?? 1 / Math.sqrt(D),
+      B,
+      T,
+      H,
+      Hkv,
+      D,
+      causal: a.causal,
+      scale: a.scale ?? 1 / Math.sqrt(D),
       segments: a.segments ? this.i32(a.segments, B * T, op, 'segments') : null,
     };
   }
@@ -204,8 +303,10 @@ export class ReferenceBackend implements Backend {
     const d = this.attnDims(a, op);
     const { B, T, H, Hkv, D } = a;
     attn.attention(
-      this.f(a.out, B * T * H * D, op, 'out'), this.f(a.lse, B * H * T, op, 'lse'),
-      this.f(a.qkv, B * T * (H + 2 * Hkv) * D, op, 'qkv'), d,
+      this.f(a.out, B * T * H * D, op, 'out'),
+      this.f(a.lse, B * H * T, op, 'lse'),
+      this.f(a.qkv, B * T * (H + 2 * Hkv) * D, op, 'qkv'),
+      d,
     );
   }
 
@@ -215,21 +316,36 @@ export class ReferenceBackend implements Backend {
     const { B, T, H, Hkv, D } = a;
     const n = B * T * (H + 2 * Hkv) * D;
     attn.attentionBackward(
-      this.f(a.dqkv, n, op, 'dqkv'), this.f(a.dout, B * T * H * D, op, 'dout'), this.f(a.qkv, n, op, 'qkv'),
-      this.f(a.lse, B * H * T, op, 'lse'), d,
+      this.f(a.dqkv, n, op, 'dqkv'),
+      this.f(a.dout, B * T * H * D, op, 'dout'),
+      this.f(a.qkv, n, op, 'qkv'),
+      this.f(a.lse, B * H * T, op, 'lse'),
+      d,
     );
   }
 
   rope(a: RopeArgs): void {
     const n = a.B * a.T * (a.H + 2 * a.Hkv) * a.D;
     if (a.D % 2 !== 0) throw new Error(`ReferenceBackend.rope: head size D (${a.D}) must be even`);
-    rope(this.f(a.out, n, 'rope', 'out'), this.f(a.inp, n, 'rope', 'inp'), { ...a, posOffset: a.posOffset ?? 0 }, 1, false);
+    rope(
+      this.f(a.out, n, 'rope', 'out'),
+      this.f(a.inp, n, 'rope', 'inp'),
+      { ...a, posOffset: a.posOffset ?? 0 },
+      1,
+      false,
+    );
   }
 
   ropeBackward(a: { dinp: BufView; dout: BufView } & Omit<RopeArgs, 'out' | 'inp'>): void {
     const n = a.B * a.T * (a.H + 2 * a.Hkv) * a.D;
     if (a.D % 2 !== 0) throw new Error(`ReferenceBackend.ropeBackward: head size D (${a.D}) must be even`);
-    rope(this.f(a.dinp, n, 'ropeBackward', 'dinp'), this.f(a.dout, n, 'ropeBackward', 'dout'), { ...a, posOffset: a.posOffset ?? 0 }, -1, true);
+    rope(
+      this.f(a.dinp, n, 'ropeBackward', 'dinp'),
+      this.f(a.dout, n, 'ropeBackward', 'dout'),
+      { ...a, posOffset: a.posOffset ?? 0 },
+      -1,
+      true,
+    );
   }
 
   // ---- pointwise -------------------------------------------------------------
@@ -239,7 +355,12 @@ export class ReferenceBackend implements Backend {
   }
 
   geluBackward(dx: BufView, dout: BufView, x: BufView, n: number): void {
-    pw.geluBackward(this.f(dx, n, 'geluBackward', 'dx'), this.f(dout, n, 'geluBackward', 'dout'), this.f(x, n, 'geluBackward', 'x'), n);
+    pw.geluBackward(
+      this.f(dx, n, 'geluBackward', 'dx'),
+      this.f(dout, n, 'geluBackward', 'dout'),
+      this.f(x, n, 'geluBackward', 'x'),
+      n,
+    );
   }
 
   swiglu(out: BufView, x: BufView, N: number, F: number): void {
@@ -248,7 +369,13 @@ export class ReferenceBackend implements Backend {
 
   swigluBackward(dx: BufView, dout: BufView, x: BufView, N: number, F: number): void {
     const op = 'swigluBackward';
-    pw.swigluBackward(this.f(dx, N * 2 * F, op, 'dx'), this.f(dout, N * F, op, 'dout'), this.f(x, N * 2 * F, op, 'x'), N, F);
+    pw.swigluBackward(
+      this.f(dx, N * 2 * F, op, 'dx'),
+      this.f(dout, N * F, op, 'dout'),
+      this.f(x, N * 2 * F, op, 'x'),
+      N,
+      F,
+    );
   }
 
   add(out: BufView, a: BufView, b: BufView, n: number): void {
@@ -265,19 +392,47 @@ export class ReferenceBackend implements Backend {
 
   // ---- loss ------------------------------------------------------------------
 
-  crossEntropy(losses: BufView, logits: BufView, targets: BufView, N: number, V: number, ignoreIndex: number, lse?: BufView): void {
+  crossEntropy(
+    losses: BufView,
+    logits: BufView,
+    targets: BufView,
+    N: number,
+    V: number,
+    ignoreIndex: number,
+    lse?: BufView,
+  ): void {
     const op = 'crossEntropy';
     ce.crossEntropy(
-      this.f(losses, N, op, 'losses'), this.f(logits, N * V, op, 'logits'), this.i32(targets, N, op, 'targets'), N, V, ignoreIndex,
+      this.f(losses, N, op, 'losses'),
+      this.f(logits, N * V, op, 'logits'),
+      this.i32(targets, N, op, 'targets'),
+      N,
+      V,
+      ignoreIndex,
       lse && this.f(lse, N, op, 'lse'),
     );
   }
 
-  crossEntropyBackward(dlogits: BufView, logits: BufView, targets: BufView, dloss: BufView, N: number, V: number, ignoreIndex: number, lse?: BufView): void {
+  crossEntropyBackward(
+    dlogits: BufView,
+    logits: BufView,
+    targets: BufView,
+    dloss: BufView,
+    N: number,
+    V: number,
+    ignoreIndex: number,
+    lse?: BufView,
+  ): void {
     const op = 'crossEntropyBackward';
     ce.crossEntropyBackward(
-      this.f(dlogits, N * V, op, 'dlogits'), this.f(logits, N * V, op, 'logits'), this.i32(targets, N, op, 'targets'),
-      this.f(dloss, N, op, 'dloss'), N, V, ignoreIndex, lse && this.f(lse, N, op, 'lse'),
+      this.f(dlogits, N * V, op, 'dlogits'),
+      this.f(logits, N * V, op, 'logits'),
+      this.i32(targets, N, op, 'targets'),
+      this.f(dloss, N, op, 'dloss'),
+      N,
+      V,
+      ignoreIndex,
+      lse && this.f(lse, N, op, 'lse'),
     );
   }
 
@@ -290,8 +445,20 @@ export class ReferenceBackend implements Backend {
   adamw(a: AdamWArgs): void {
     const op = 'adamw';
     adamw(
-      this.f(a.param, a.n, op, 'param'), this.f(a.grad, a.n, op, 'grad'), this.f(a.m, a.n, op, 'm'), this.f(a.v, a.n, op, 'v'), a.n,
-      { lr: a.lr, beta1: a.beta1, beta2: a.beta2, eps: a.eps, weightDecay: a.weightDecay, step: a.step, gradScale: a.gradScale ?? 1 },
+      this.f(a.param, a.n, op, 'param'),
+      this.f(a.grad, a.n, op, 'grad'),
+      this.f(a.m, a.n, op, 'm'),
+      this.f(a.v, a.n, op, 'v'),
+      a.n,
+      {
+        lr: a.lr,
+        beta1: a.beta1,
+        beta2: a.beta2,
+        eps: a.eps,
+        weightDecay: a.weightDecay,
+        step: a.step,
+        gradScale: a.gradScale ?? 1,
+      },
     );
   }
 
@@ -300,12 +467,17 @@ export class ReferenceBackend implements Backend {
   attentionKV(a: AttentionKVArgs): void {
     const op = 'attentionKV';
     const { B, Tq, Tmax, pos, H, Hkv, D } = a;
-    if (!(H > 0 && Hkv > 0 && H % Hkv === 0)) throw new Error(`ReferenceBackend.${op}: H (${H}) must be a positive multiple of Hkv (${Hkv})`);
-    if (!(Number.isInteger(pos) && pos >= 0 && pos + Tq <= Tmax)) throw new Error(`ReferenceBackend.${op}: pos ${pos} + Tq ${Tq} exceeds the cache (Tmax ${Tmax})`);
+    if (!(H > 0 && Hkv > 0 && H % Hkv === 0))
+      throw new Error(`ReferenceBackend.${op}: H (${H}) must be a positive multiple of Hkv (${Hkv})`);
+    if (!(Number.isInteger(pos) && pos >= 0 && pos + Tq <= Tmax))
+      throw new Error(`ReferenceBackend.${op}: pos ${pos} + Tq ${Tq} exceeds the cache (Tmax ${Tmax})`);
     const cache = B * Tmax * Hkv * D;
     inf.attentionKV(
-      this.f(a.out, B * Tq * H * D, op, 'out'), this.f(a.kCache, cache, op, 'kCache'), this.f(a.vCache, cache, op, 'vCache'),
-      this.f(a.qkv, B * Tq * (H + 2 * Hkv) * D, op, 'qkv'), { B, Tq, Tmax, pos, H, Hkv, D, scale: a.scale ?? 1 / Math.sqrt(D) },
+      this.f(a.out, B * Tq * H * D, op, 'out'),
+      this.f(a.kCache, cache, op, 'kCache'),
+      this.f(a.vCache, cache, op, 'vCache'),
+      this.f(a.qkv, B * Tq * (H + 2 * Hkv) * D, op, 'qkv'),
+      { B, Tq, Tmax, pos, H, Hkv, D, scale: a.scale ?? 1 / Math.sqrt(D) },
     );
   }
 
@@ -321,8 +493,16 @@ export class ReferenceBackend implements Backend {
     const { M, N, K } = a;
     const { data, scales } = this.quant(a.w, N, K, op);
     inf.matmulQ(
-      this.f(a.out, M * N, op, 'out'), this.f(a.a, M * K, op, 'a'), data, scales, a.bias ? this.f(a.bias, N, op, 'bias') : null,
-      M, N, K, a.w, a.accumulate ?? false,
+      this.f(a.out, M * N, op, 'out'),
+      this.f(a.a, M * K, op, 'a'),
+      data,
+      scales,
+      a.bias ? this.f(a.bias, N, op, 'bias') : null,
+      M,
+      N,
+      K,
+      a.w,
+      a.accumulate ?? false,
     );
   }
 

@@ -59,7 +59,8 @@ function header(QW: number): string {
   if (P.hasSeg != 0u) { segq = $seg[P.o_seg + b * P.T + tc]; }`;
 }
 
-const ARGS = '@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32';
+const ARGS =
+  '@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32';
 
 /** Loads key (and value) rows k0..k0+TK of kv head `kvh` into Ks/Vs (and segment ids into Ss). */
 function loadTile(withV: boolean, QW: number): string {

@@ -10,7 +10,7 @@
  * Every table element is written by exactly one invocation, and each sum is
  * taken in token order, so the result is the same on every run.
  */
-import { GROUP_INDEX, MAIN_ARGS, type KernelSpec } from '../kernel.js';
+import { GROUP_INDEX, type KernelSpec, MAIN_ARGS } from '../kernel.js';
 import { WG } from './pointwise.js';
 
 /** links[i] = next token with ids[i] (or -1); links[n + i] = 1 when i is the first occurrence. */

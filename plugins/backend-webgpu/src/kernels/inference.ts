@@ -3,7 +3,7 @@
  * matmul / embedding lookup on group-quantized int8 or packed int4 weights
  * (dequantized inside the kernel; the i8 buffer is read as packed u32 words).
  */
-import { GROUP_INDEX, MAIN_ARGS, type KernelSpec } from '../kernel.js';
+import { GROUP_INDEX, type KernelSpec, MAIN_ARGS } from '../kernel.js';
 import { NAN_HELPER, WG } from './pointwise.js';
 
 const f32 = (name: string) => ({ name, type: 'f32' as const });
@@ -23,7 +23,13 @@ fn deq(n: u32, k: u32) -> f32 {
   return (f32(nib) - 8.0) * s;
 }`;
 
-function pointwise(name: string, buffers: KernelSpec['buffers'], params: KernelSpec['params'], stmt: string, helpers: string): KernelSpec {
+function pointwise(
+  name: string,
+  buffers: KernelSpec['buffers'],
+  params: KernelSpec['params'],
+  stmt: string,
+  helpers: string,
+): KernelSpec {
   return {
     name,
     buffers,

@@ -3,9 +3,9 @@
  * Row-dependent values (the target) never guard a barrier: every invocation
  * takes part in every reduction, and only the final writes are conditional.
  */
-import { GROUP_INDEX, MAIN_ARGS, type KernelSpec } from '../kernel.js';
-import { WORKGROUP_REDUCE } from './reduce.js';
+import { GROUP_INDEX, type KernelSpec, MAIN_ARGS } from '../kernel.js';
 import { NAN_HELPER } from './pointwise.js';
+import { WORKGROUP_REDUCE } from './reduce.js';
 
 const ROW_START = `
   let row = group;

@@ -41,7 +41,10 @@ export function matmulKernel(t: MatmulTile): KernelSpec {
       { name: 'b', type: 'f32' },
       { name: 'bias', type: 'f32' },
     ],
-    params: ['M', 'N', 'K', 'transA', 'transB', 'hasBias', 'accumulate', 'tilesN'].map((name) => ({ name, type: 'u32' as const })),
+    params: ['M', 'N', 'K', 'transA', 'transB', 'hasBias', 'accumulate', 'tilesN'].map((name) => ({
+      name,
+      type: 'u32' as const,
+    })),
     body: `
 const TM = ${t.TM}u; const TN = ${t.TN}u; const BK = ${t.BK}u; const BM = ${BM}u; const BN = ${BN}u;
 var<workgroup> As: array<f32, ${t.BK * BM}>; // [BK][BM]

@@ -4,7 +4,7 @@
  * 64×4 workgroup, then a fixed-order reduction of the 4 stripes, so results
  * are the same every run (no atomics).
  */
-import { GROUP_INDEX, MAIN_ARGS, type KernelSpec } from '../kernel.js';
+import { GROUP_INDEX, type KernelSpec, MAIN_ARGS } from '../kernel.js';
 import { WORKGROUP_REDUCE } from './reduce.js';
 
 const f32 = (name: string) => ({ name, type: 'f32' as const });
@@ -28,7 +28,11 @@ fn main(${MAIN_ARGS}) {
 }
 
 /** out[N,C] = (x - mean) * rstd * w + b */
-export const layernorm = rowKernel('layernorm', ['out', 'mean', 'rstd', 'x', 'w', 'b'], [u32('hasB'), f32('eps')], `
+export const layernorm = rowKernel(
+  'layernorm',
+  ['out', 'mean', 'rstd', 'x', 'w', 'b'],
+  [u32('hasB'), f32('eps')],
+  `
   var s = 0.0;
   for (var c = lid; c < P.C; c += RWG) { s += $x[xo + c]; }
   let mean = wg_sum(s, lid) / f32(P.C);
@@ -40,10 +44,15 @@ export const layernorm = rowKernel('layernorm', ['out', 'mean', 'rstd', 'x', 'w'
     if (P.hasB != 0u) { v += $b[P.o_b + c]; }
     $out[P.o_out + row * P.C + c] = v;
   }
-  if (lid == 0u) { $mean[P.o_mean + row] = mean; $rstd[P.o_rstd + row] = rstd; }`);
+  if (lid == 0u) { $mean[P.o_mean + row] = mean; $rstd[P.o_rstd + row] = rstd; }`,
+);
 
 /** dx += (w·dout - mean(w·dout) - xhat·mean(w·dout·xhat)) · rstd */
-export const layernormBackwardDx = rowKernel('layernormBackwardDx', ['dx', 'dout', 'x', 'w', 'mean', 'rstd'], [], `
+export const layernormBackwardDx = rowKernel(
+  'layernormBackwardDx',
+  ['dx', 'dout', 'x', 'w', 'mean', 'rstd'],
+  [],
+  `
   let mean = $mean[P.o_mean + row];
   let rstd = $rstd[P.o_rstd + row];
   let go = P.o_dout + row * P.C;
@@ -60,19 +69,29 @@ export const layernormBackwardDx = rowKernel('layernormBackwardDx', ['dx', 'dout
     let xhat = ($x[xo + c] - mean) * rstd;
     let o = P.o_dx + row * P.C + c;
     $dx[o] = $dx[o] + (dn - m1 - xhat * m2) * rstd;
-  }`);
+  }`,
+);
 
-export const rmsnorm = rowKernel('rmsnorm', ['out', 'rstd', 'x', 'w'], [f32('eps')], `
+export const rmsnorm = rowKernel(
+  'rmsnorm',
+  ['out', 'rstd', 'x', 'w'],
+  [f32('eps')],
+  `
   var q = 0.0;
   for (var c = lid; c < P.C; c += RWG) { let v = $x[xo + c]; q += v * v; }
   let rstd = 1.0 / sqrt(wg_sum(q, lid) / f32(P.C) + P.eps);
   for (var c = lid; c < P.C; c += RWG) {
     $out[P.o_out + row * P.C + c] = $x[xo + c] * rstd * $w[P.o_w + c];
   }
-  if (lid == 0u) { $rstd[P.o_rstd + row] = rstd; }`);
+  if (lid == 0u) { $rstd[P.o_rstd + row] = rstd; }`,
+);
 
 /** dx += rstd·w·dout - x·rstd³·mean(dout·w·x) */
-export const rmsnormBackwardDx = rowKernel('rmsnormBackwardDx', ['dx', 'dout', 'x', 'w', 'rstd'], [], `
+export const rmsnormBackwardDx = rowKernel(
+  'rmsnormBackwardDx',
+  ['dx', 'dout', 'x', 'w', 'rstd'],
+  [],
+  `
   let rstd = $rstd[P.o_rstd + row];
   let go = P.o_dout + row * P.C;
   var s = 0.0;
@@ -81,7 +100,8 @@ export const rmsnormBackwardDx = rowKernel('rmsnormBackwardDx', ['dx', 'dout', '
   for (var c = lid; c < P.C; c += RWG) {
     let o = P.o_dx + row * P.C + c;
     $dx[o] = $dx[o] + rstd * $w[P.o_w + c] * $dout[go + c] - $x[xo + c] * rstd * rstd * rstd * m;
-  }`);
+  }`,
+);
 
 /**
  * Column sums over N rows: `term` is the per-element value (using r, c, g = dout).
@@ -113,10 +133,14 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) l: 
   if (l.y == 0u && c < P.C) {
     let t1 = ((p1[l.x] + p1[64u + l.x]) + p1[128u + l.x]) + p1[192u + l.x];
     $d1[P.o_d1 + c] = $d1[P.o_d1 + c] + t1;
-    ${two ? `if (P.hasD2 != 0u) {
+    ${
+      two
+        ? `if (P.hasD2 != 0u) {
       let t2 = ((p2[l.x] + p2[64u + l.x]) + p2[128u + l.x]) + p2[192u + l.x];
       $d2[P.o_d2 + c] = $d2[P.o_d2 + c] + t2;
-    }` : ''}
+    }`
+        : ''
+    }
   }
 }`,
   };

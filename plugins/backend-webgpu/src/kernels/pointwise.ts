@@ -2,7 +2,7 @@
  * Elementwise kernels: one invocation per element (or pair), 256 per
  * workgroup, over the 2-D grid of `grid()`. Each `$x[P.o_x + i]` reads a view.
  */
-import { GROUP_INDEX, MAIN_ARGS, type KernelSpec, type ScalarType } from '../kernel.js';
+import { GROUP_INDEX, type KernelSpec, MAIN_ARGS, type ScalarType } from '../kernel.js';
 
 type B = { name: string; type: ScalarType };
 const f32 = (name: string): B => ({ name, type: 'f32' });
@@ -72,8 +72,18 @@ export const copy8 = pointwise(
   $dst[w] = word;`,
 );
 
-export const add = pointwise('add', [f32('out'), f32('a'), f32('b')], [], '$out[P.o_out + i] = $a[P.o_a + i] + $b[P.o_b + i];');
-export const axpy = pointwise('axpy', [f32('y'), f32('x')], [f32('alpha')], '$y[P.o_y + i] = $y[P.o_y + i] + P.alpha * $x[P.o_x + i];');
+export const add = pointwise(
+  'add',
+  [f32('out'), f32('a'), f32('b')],
+  [],
+  '$out[P.o_out + i] = $a[P.o_a + i] + $b[P.o_b + i];',
+);
+export const axpy = pointwise(
+  'axpy',
+  [f32('y'), f32('x')],
+  [f32('alpha')],
+  '$y[P.o_y + i] = $y[P.o_y + i] + P.alpha * $x[P.o_x + i];',
+);
 export const scale = pointwise('scale', [f32('x')], [f32('alpha')], '$x[P.o_x + i] = $x[P.o_x + i] * P.alpha;');
 
 // 0.5·(1 + tanh(u)) = sigmoid(2u): the sigmoid form keeps precision where

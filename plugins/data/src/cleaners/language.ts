@@ -1,5 +1,5 @@
-import { franc } from 'franc';
 import { CLEAN_STAGE, type CleanerHook, type KilnContext } from '@kiln/core';
+import { franc } from 'franc';
 import { isLetterCodePoint } from '../util/chars.js';
 
 export interface LanguageOptions {
@@ -21,9 +21,52 @@ export interface LanguageOptions {
 }
 
 const COMMON = [
-  'eng', 'cmn', 'spa', 'fra', 'deu', 'por', 'rus', 'jpn', 'kor', 'ita', 'nld', 'pol', 'tur', 'vie', 'ind', 'arb',
-  'hin', 'ben', 'ukr', 'swe', 'dan', 'nob', 'fin', 'ces', 'slk', 'hun', 'ron', 'ell', 'heb', 'tha', 'pes', 'urd',
-  'tam', 'tel', 'mar', 'zlm', 'tgl', 'cat', 'bul', 'hrv', 'srp', 'lit', 'lav', 'est', 'slv', 'yue',
+  'eng',
+  'cmn',
+  'spa',
+  'fra',
+  'deu',
+  'por',
+  'rus',
+  'jpn',
+  'kor',
+  'ita',
+  'nld',
+  'pol',
+  'tur',
+  'vie',
+  'ind',
+  'arb',
+  'hin',
+  'ben',
+  'ukr',
+  'swe',
+  'dan',
+  'nob',
+  'fin',
+  'ces',
+  'slk',
+  'hun',
+  'ron',
+  'ell',
+  'heb',
+  'tha',
+  'pes',
+  'urd',
+  'tam',
+  'tel',
+  'mar',
+  'zlm',
+  'tgl',
+  'cat',
+  'bul',
+  'hrv',
+  'srp',
+  'lit',
+  'lav',
+  'est',
+  'slv',
+  'yue',
 ];
 
 /**
@@ -38,7 +81,9 @@ export function languageCleaner(options: LanguageOptions = {}): CleanerHook {
   try {
     scriptRe = new RegExp(scripts.map((s) => `\\p{Script=${s}}`).join('|'), 'u');
   } catch {
-    throw new Error(`language cleaner: option 'scripts' has an unknown Unicode script name in ${JSON.stringify(scripts)}`);
+    throw new Error(
+      `language cleaner: option 'scripts' has an unknown Unicode script name in ${JSON.stringify(scripts)}`,
+    );
   }
   const minShare = options.minScriptShare ?? 0.5;
   const minLength = options.minLength ?? 40;
@@ -52,7 +97,8 @@ export function languageCleaner(options: LanguageOptions = {}): CleanerHook {
       const head = doc.text.slice(0, sample);
       if (minShare > 0) {
         const share = scriptShare(head, scriptRe, scripts.includes('Latin'), scripts.includes('Han'));
-        if (share < minShare) return ctx.drop('language.script', `under ${minShare} of letters in ${scripts.join('/')}`);
+        if (share < minShare)
+          return ctx.drop('language.script', `under ${minShare} of letters in ${scripts.join('/')}`);
       }
       if (head.length < minLength) return doc;
       const lang = franc(head, { only, minLength: 1 });

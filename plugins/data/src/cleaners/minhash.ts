@@ -1,6 +1,6 @@
+import { isLetterOrDigitCodePoint } from '../util/chars.js';
 import { fmix32, fnv1a32, splitmix32 } from '../util/hash.js';
 import { isCjkText } from '../util/scripts.js';
-import { isLetterOrDigitCodePoint } from '../util/chars.js';
 
 export interface MinHashOptions {
   /** Words per shingle for space-separated text (default 5). */
@@ -33,7 +33,11 @@ export class MinHasher {
     this.permutations = options.permutations ?? 128;
     this.wordNgram = options.wordNgram ?? 5;
     this.charNgram = options.charNgram ?? 5;
-    for (const [k, v] of Object.entries({ permutations: this.permutations, wordNgram: this.wordNgram, charNgram: this.charNgram })) {
+    for (const [k, v] of Object.entries({
+      permutations: this.permutations,
+      wordNgram: this.wordNgram,
+      charNgram: this.charNgram,
+    })) {
       if (!Number.isInteger(v) || v < 1) throw new Error(`minhash: option '${k}' must be a positive integer, got ${v}`);
     }
     const rand = splitmix32(options.seed ?? 1);

@@ -1,5 +1,5 @@
 import { CLEAN_STAGE, type CleanerHook, type KilnContext } from '@kiln/core';
-import { duplicateNgramCharShare, hashUnits, textStats, topNgramCharShare, type TextStats } from './quality-stats.js';
+import { duplicateNgramCharShare, hashUnits, type TextStats, textStats, topNgramCharShare } from './quality-stats.js';
 
 /**
  * Gopher (Rae et al. 2021, appendix A) and C4 quality rules. Defaults are the
@@ -72,7 +72,11 @@ const DEFAULTS: Required<QualityOptions> = {
  * The first rule a document fails, as [rule, detail], or undefined when it passes.
  * Details name the threshold, not the document's value, so the report groups drops by reason.
  */
-export function qualityVerdict(text: string, opts: Required<QualityOptions>, s: TextStats = textStats(text)): [string, string] | undefined {
+export function qualityVerdict(
+  text: string,
+  opts: Required<QualityOptions>,
+  s: TextStats = textStats(text),
+): [string, string] | undefined {
   const n = s.units.length;
   if (s.cjk) {
     if (n < opts.minCjkChars) return ['too-short', `fewer than ${opts.minCjkChars} CJK characters`];
@@ -91,13 +95,17 @@ export function qualityVerdict(text: string, opts: Required<QualityOptions>, s: 
       if (found < opts.minStopWords) return ['stop-words', `fewer than ${opts.minStopWords} stop words`];
     }
   }
-  if (s.symbolRatio > opts.maxSymbolRatio) return ['symbol-ratio', `over ${opts.maxSymbolRatio} '#' or ellipses per word`];
-  if (s.bulletLineShare > opts.maxBulletLines) return ['bullet-lines', `over ${opts.maxBulletLines} of lines are bullets`];
-  if (s.ellipsisLineShare > opts.maxEllipsisLines) return ['ellipsis-lines', `over ${opts.maxEllipsisLines} of lines end in an ellipsis`];
+  if (s.symbolRatio > opts.maxSymbolRatio)
+    return ['symbol-ratio', `over ${opts.maxSymbolRatio} '#' or ellipses per word`];
+  if (s.bulletLineShare > opts.maxBulletLines)
+    return ['bullet-lines', `over ${opts.maxBulletLines} of lines are bullets`];
+  if (s.ellipsisLineShare > opts.maxEllipsisLines)
+    return ['ellipsis-lines', `over ${opts.maxEllipsisLines} of lines end in an ellipsis`];
   if (s.lines.length >= opts.minLinesForPunctuation && s.punctuatedLineShare < opts.minPunctuatedLines) {
     return ['punctuation', `under ${opts.minPunctuatedLines} of lines end in punctuation`];
   }
-  if (s.duplicateLineShare > opts.maxDuplicateLines) return ['duplicate-lines', `over ${opts.maxDuplicateLines} of lines repeat`];
+  if (s.duplicateLineShare > opts.maxDuplicateLines)
+    return ['duplicate-lines', `over ${opts.maxDuplicateLines} of lines repeat`];
   if (s.duplicateLineCharShare > opts.maxDuplicateLineChars) {
     return ['duplicate-lines', `over ${opts.maxDuplicateLineChars} of characters in repeated lines`];
   }
@@ -129,7 +137,8 @@ function byN(limits: Record<number, number>): Array<[number, number]> {
 /** Quality filter: drops a document with rule `quality.<rule>` for the first rule it fails. */
 export function qualityCleaner(options: QualityOptions = {}): CleanerHook {
   for (const key of Object.keys(options)) {
-    if (!(key in DEFAULTS)) throw new Error(`quality cleaner: unknown option '${key}' (known: ${Object.keys(DEFAULTS).join(', ')})`);
+    if (!(key in DEFAULTS))
+      throw new Error(`quality cleaner: unknown option '${key}' (known: ${Object.keys(DEFAULTS).join(', ')})`);
   }
   const opts = { ...DEFAULTS, ...options } as Required<QualityOptions>;
   const counts: Record<string, number> = {};

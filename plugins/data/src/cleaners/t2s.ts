@@ -1,5 +1,5 @@
 import { CLEAN_STAGE, type CleanerHook } from '@kiln/core';
-import { traditionalToSimplified, type OpenccLocale } from './opencc.js';
+import { type OpenccLocale, traditionalToSimplified } from './opencc.js';
 
 export interface T2sOptions {
   /** OpenCC source locale (default 't': OpenCC's standard Traditional; 'tw', 'hk' apply regional variants). */

@@ -16,7 +16,8 @@ const FULLWIDTH_PUNCT = /[\u3000\uFF01-\uFF0F\uFF1A-\uFF20\uFF3B-\uFF40\uFF5B-\u
 /** Unicode normalization. Never removes characters: every script, emoji included, survives. */
 export function unicodeCleaner(options: UnicodeOptions = {}): CleanerHook {
   const form = options.form ?? 'NFC';
-  if (form !== 'NFC' && form !== 'NFKC') throw new Error(`unicode cleaner: option 'form' must be 'NFC' or 'NFKC', got ${JSON.stringify(form)}`);
+  if (form !== 'NFC' && form !== 'NFKC')
+    throw new Error(`unicode cleaner: option 'form' must be 'NFC' or 'NFKC', got ${JSON.stringify(form)}`);
   const keep = options.keepFullwidthPunctuation ?? true;
   let changed = 0;
   return {

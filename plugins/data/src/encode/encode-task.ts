@@ -25,7 +25,8 @@ export interface EncodedBatch {
 export async function loadTokenizer(spec: TokenizerWorkerSpec): Promise<Tokenizer> {
   const mod = (await import(spec.module)) as Record<string, (arg: unknown) => Tokenizer | Promise<Tokenizer>>;
   const make = mod[spec.exportName];
-  if (typeof make !== 'function') throw new Error(`tokenizer worker spec: ${spec.module} has no function export '${spec.exportName}'`);
+  if (typeof make !== 'function')
+    throw new Error(`tokenizer worker spec: ${spec.module} has no function export '${spec.exportName}'`);
   return make(spec.arg);
 }
 

@@ -1,13 +1,13 @@
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../util/atomic.js';
 import type { Tokenizer } from '@kiln/core';
+import { writeFileAtomic } from '../util/atomic.js';
 import { byteTokenizer } from './byte-tokenizer.js';
-import { encodeBatch, type EncodeBatch, type EncodedBatch, type TokenizerWorkerSpec } from './encode-task.js';
+import { type EncodeBatch, type EncodedBatch, encodeBatch, type TokenizerWorkerSpec } from './encode-task.js';
 import { orderedMap, siblingModule } from './pool.js';
-import { SHARD_VERSION, tokenizerTag, type Split } from './shard-format.js';
-import { ShardWriter, type ShardInfo } from './shard-writer.js';
+import { SHARD_VERSION, type Split, tokenizerTag } from './shard-format.js';
+import { type ShardInfo, ShardWriter } from './shard-writer.js';
 import { splitOf } from './split.js';
 
 export interface EncodeOptions {
@@ -40,18 +40,25 @@ export interface EncodeManifest {
   splits: Record<Split, { tokens: number; documents: number; shards: ShardInfo[] }>;
 }
 
-const BYTE_TOKENIZER_SPEC = (): TokenizerWorkerSpec => ({ module: siblingModule(import.meta.url, './byte-tokenizer'), exportName: 'byteTokenizer' });
+const BYTE_TOKENIZER_SPEC = (): TokenizerWorkerSpec => ({
+  module: siblingModule(import.meta.url, './byte-tokenizer'),
+  exportName: 'byteTokenizer',
+});
 
 /**
  * Documents → token shards, each document followed by end-of-text. Encoding runs
  * over worker threads in batches; results are written in input order, so the
  * shards are byte-identical whatever the thread count.
  */
-export async function encodeDocuments(docs: AsyncIterable<{ id: string; text: string }>, options: EncodeOptions): Promise<EncodeManifest> {
+export async function encodeDocuments(
+  docs: AsyncIterable<{ id: string; text: string }>,
+  options: EncodeOptions,
+): Promise<EncodeManifest> {
   const tokenizer = options.tokenizer ?? byteTokenizer();
   const seed = options.seed ?? 0;
   const valFraction = options.valFraction ?? 0.01;
-  if (!(valFraction >= 0 && valFraction < 1)) throw new Error(`encode: 'valFraction' must be in [0, 1), got ${valFraction}`);
+  if (!(valFraction >= 0 && valFraction < 1))
+    throw new Error(`encode: 'valFraction' must be in [0, 1), got ${valFraction}`);
   const spec = workerSpecOf(tokenizer);
   const threads = spec ? Math.max(1, options.threads ?? availableParallelism()) : 1;
   const bytesPerToken = tokenizer.vocabSize <= 65536 ? 2 : 4;
@@ -59,8 +66,17 @@ export async function encodeDocuments(docs: AsyncIterable<{ id: string; text: st
 
   mkdirSync(options.outDir, { recursive: true });
   for (const f of readdirSync(options.outDir)) if (/^(train|val)_\d+\.bin$/.test(f)) rmSync(join(options.outDir, f));
-  const meta = { bytesPerToken, vocabSize: tokenizer.vocabSize, eosId: tokenizer.eosId, tokenizerTag: tag, shardTokens: options.shardTokens ?? 2 ** 26 } as const;
-  const writers = { train: new ShardWriter(options.outDir, 'train', meta), val: new ShardWriter(options.outDir, 'val', meta) };
+  const meta = {
+    bytesPerToken,
+    vocabSize: tokenizer.vocabSize,
+    eosId: tokenizer.eosId,
+    tokenizerTag: tag,
+    shardTokens: options.shardTokens ?? 2 ** 26,
+  } as const;
+  const writers = {
+    train: new ShardWriter(options.outDir, 'train', meta),
+    val: new ShardWriter(options.outDir, 'val', meta),
+  };
 
   // Batches carry the split of each document along, so the writer needs no lookup.
   const splits: Array<{ which: Split[]; chars: number }> = [];
@@ -88,7 +104,13 @@ export async function encodeDocuments(docs: AsyncIterable<{ id: string; text: st
   }
 
   const results: AsyncIterable<EncodedBatch> =
-    threads === 1 ? mapInline(batches(), tokenizer) : orderedMap<EncodeBatch, EncodedBatch>(batches(), { module: siblingModule(import.meta.url, './encode-task'), init: { tokenizer: spec } }, threads);
+    threads === 1
+      ? mapInline(batches(), tokenizer)
+      : orderedMap<EncodeBatch, EncodedBatch>(
+          batches(),
+          { module: siblingModule(import.meta.url, './encode-task'), init: { tokenizer: spec } },
+          threads,
+        );
   let docsDone = 0;
   let charsDone = 0;
   for await (const { tokens, lengths } of results) {
@@ -107,13 +129,23 @@ export async function encodeDocuments(docs: AsyncIterable<{ id: string; text: st
   }
   const summary = (w: ShardWriter) => {
     const shards = w.close();
-    return { tokens: shards.reduce((s, x) => s + x.tokens, 0), documents: shards.reduce((s, x) => s + x.documents, 0), shards };
+    return {
+      tokens: shards.reduce((s, x) => s + x.tokens, 0),
+      documents: shards.reduce((s, x) => s + x.documents, 0),
+      shards,
+    };
   };
   const manifest: EncodeManifest = {
     format: 'kiln-token-shards',
     version: SHARD_VERSION,
     writtenBy: '@kiln/data',
-    tokenizer: { type: tokenizer.type, hash: tokenizer.hash(), tag, vocabSize: tokenizer.vocabSize, eosId: tokenizer.eosId },
+    tokenizer: {
+      type: tokenizer.type,
+      hash: tokenizer.hash(),
+      tag,
+      vocabSize: tokenizer.vocabSize,
+      eosId: tokenizer.eosId,
+    },
     bytesPerToken,
     seed,
     valFraction,

@@ -24,7 +24,8 @@ export function shardEncoder(defaults: ShardEncoderOptions = {}): EncoderProvide
     async run(stageOptions: Record<string, unknown>, ctx: KilnContext): Promise<StageResult> {
       const opts = { ...defaults, ...pick(stageOptions) };
       const input = ctx.runDir.path(opts.input ?? 'data/clean.jsonl');
-      if (!existsSync(input)) throw new Error(`encode: ${input} does not exist; run the data stage first (kiln prepare)`);
+      if (!existsSync(input))
+        throw new Error(`encode: ${input} does not exist; run the data stage first (kiln prepare)`);
       const tokenizer = await runTokenizer(ctx);
       const outDir = ctx.runDir.path(opts.output ?? 'shards');
       const progress = ctx.progress('encode', 0);
@@ -37,13 +38,24 @@ export function shardEncoder(defaults: ShardEncoderOptions = {}): EncoderProvide
         shardTokens: opts.shardTokens,
         seed: ctx.config.seed,
         signal: ctx.signal,
-        onProgress: (docs, chars) => progress.update(docs, { MB: (chars / 1e6).toFixed(1), 'MB/s': (chars / 1e3 / Math.max(1, Date.now() - started)).toFixed(2) }),
+        onProgress: (docs, chars) =>
+          progress.update(docs, {
+            MB: (chars / 1e6).toFixed(1),
+            'MB/s': (chars / 1e3 / Math.max(1, Date.now() - started)).toFixed(2),
+          }),
       });
       progress.stop();
       const { train, val } = manifest.splits;
-      ctx.logger.info(`encode: ${train.tokens} train and ${val.tokens} val tokens in ${train.shards.length + val.shards.length} shards (${tokenizer.type})`);
+      ctx.logger.info(
+        `encode: ${train.tokens} train and ${val.tokens} val tokens in ${train.shards.length + val.shards.length} shards (${tokenizer.type})`,
+      );
       return {
-        metrics: { 'encode/train_tokens': train.tokens, 'encode/val_tokens': val.tokens, 'encode/train_docs': train.documents, 'encode/val_docs': val.documents },
+        metrics: {
+          'encode/train_tokens': train.tokens,
+          'encode/val_tokens': val.tokens,
+          'encode/train_docs': train.documents,
+          'encode/val_docs': val.documents,
+        },
         outputs: [opts.output ?? 'shards'],
       };
     },
@@ -53,7 +65,8 @@ export function shardEncoder(defaults: ShardEncoderOptions = {}): EncoderProvide
 const KNOWN = ['input', 'output', 'threads', 'valFraction', 'shardTokens'];
 function pick(options: Record<string, unknown>): ShardEncoderOptions {
   for (const key of Object.keys(options)) {
-    if (!KNOWN.includes(key)) throw new Error(`encode.${key}: unknown option of the kiln:shards encoder (known: ${KNOWN.join(', ')})`);
+    if (!KNOWN.includes(key))
+      throw new Error(`encode.${key}: unknown option of the kiln:shards encoder (known: ${KNOWN.join(', ')})`);
   }
   return options as ShardEncoderOptions;
 }

@@ -38,8 +38,19 @@ export function encodeHeader(h: ShardHeader): Buffer {
   const buf = Buffer.alloc(HEADER_BYTES);
   const tag = Buffer.from(h.tokenizerTag, 'ascii');
   if (tag.length > 64) throw new Error(`shard header: tokenizer tag longer than 64 bytes`);
-  const fields = [SHARD_MAGIC, h.version, h.bytesPerToken, h.tokens % 2 ** 32, Math.floor(h.tokens / 2 ** 32), h.documents,
-    h.vocabSize, h.eosId, h.index, SPLITS.indexOf(h.split), tag.length];
+  const fields = [
+    SHARD_MAGIC,
+    h.version,
+    h.bytesPerToken,
+    h.tokens % 2 ** 32,
+    Math.floor(h.tokens / 2 ** 32),
+    h.documents,
+    h.vocabSize,
+    h.eosId,
+    h.index,
+    SPLITS.indexOf(h.split),
+    tag.length,
+  ];
   fields.forEach((v, i) => buf.writeUInt32LE(v >>> 0, i * 4));
   tag.copy(buf, 16 * 4);
   return buf;
@@ -50,7 +61,10 @@ export function decodeHeader(buf: Buffer, file: string): ShardHeader {
   const u = (i: number) => buf.readUInt32LE(i * 4);
   if (u(0) !== SHARD_MAGIC) throw new Error(`${file}: not a Kiln token shard (bad magic 0x${u(0).toString(16)})`);
   const version = u(1);
-  if (version !== SHARD_VERSION) throw new Error(`${file}: shard format version ${version}, this Kiln reads version ${SHARD_VERSION}; re-run the encode stage`);
+  if (version !== SHARD_VERSION)
+    throw new Error(
+      `${file}: shard format version ${version}, this Kiln reads version ${SHARD_VERSION}; re-run the encode stage`,
+    );
   const bytesPerToken = u(2);
   if (bytesPerToken !== 2 && bytesPerToken !== 4) throw new Error(`${file}: bad bytes per token ${bytesPerToken}`);
   const split = SPLITS[u(9)];

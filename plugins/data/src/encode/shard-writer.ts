@@ -1,6 +1,6 @@
 import { closeSync, fsyncSync, openSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { HEADER_BYTES, SHARD_VERSION, encodeHeader, shardFileName, type Split } from './shard-format.js';
+import { encodeHeader, HEADER_BYTES, SHARD_VERSION, type Split, shardFileName } from './shard-format.js';
 
 export interface ShardInfo {
   file: string;
@@ -23,7 +23,13 @@ export class ShardWriter {
   constructor(
     private readonly dir: string,
     private readonly split: Split,
-    private readonly meta: { bytesPerToken: 2 | 4; vocabSize: number; eosId: number; tokenizerTag: string; shardTokens: number },
+    private readonly meta: {
+      bytesPerToken: 2 | 4;
+      vocabSize: number;
+      eosId: number;
+      tokenizerTag: string;
+      shardTokens: number;
+    },
   ) {}
 
   /** Appends one document's tokens (end-of-text included by the caller). */
@@ -53,7 +59,14 @@ export class ShardWriter {
 
   private finishShard(): void {
     const index = this.shards.length;
-    const header = encodeHeader({ version: SHARD_VERSION, ...this.meta, tokens: this.tokens, documents: this.documents, index, split: this.split });
+    const header = encodeHeader({
+      version: SHARD_VERSION,
+      ...this.meta,
+      tokens: this.tokens,
+      documents: this.documents,
+      index,
+      split: this.split,
+    });
     writeSync(this.fd, header, 0, header.length, 0);
     fsyncSync(this.fd);
     closeSync(this.fd);

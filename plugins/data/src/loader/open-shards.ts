@@ -1,7 +1,7 @@
 import { closeSync, existsSync, openSync, readdirSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRng, type Rng, type TokenBatches } from '@kiln/core';
-import { HEADER_BYTES, readHeader, tokenizerTag, type ShardHeader, type Split } from '../encode/shard-format.js';
+import { HEADER_BYTES, readHeader, type ShardHeader, type Split, tokenizerTag } from '../encode/shard-format.js';
 
 export interface OpenShardsOptions {
   split?: Split;
@@ -48,14 +48,24 @@ export class ShardBatches implements TokenBatches {
   private st: LoaderState;
   private buf = Buffer.alloc(0);
 
-  constructor(readonly dir: string, private readonly options: Required<Omit<OpenShardsOptions, 'tokenizerHash'>> & { tokenizerHash?: string }) {
+  constructor(
+    readonly dir: string,
+    private readonly options: Required<Omit<OpenShardsOptions, 'tokenizerHash'>> & { tokenizerHash?: string },
+  ) {
     const { split, seed, mode } = options;
-    if (!existsSync(dir)) throw new Error(`token shards: directory ${dir} does not exist; run the encode stage (kiln prepare) first`);
-    const files = readdirSync(dir).filter((f) => new RegExp(`^${split}_\\d+\\.bin$`).test(f)).sort();
-    if (files.length === 0) throw new Error(`token shards: no ${split}_*.bin shard in ${dir}; run the encode stage (kiln prepare) first`);
+    if (!existsSync(dir))
+      throw new Error(`token shards: directory ${dir} does not exist; run the encode stage (kiln prepare) first`);
+    const files = readdirSync(dir)
+      .filter((f) => new RegExp(`^${split}_\\d+\\.bin$`).test(f))
+      .sort();
+    if (files.length === 0)
+      throw new Error(`token shards: no ${split}_*.bin shard in ${dir}; run the encode stage (kiln prepare) first`);
     const shards = files.map((f) => ({ file: join(dir, f), header: readHeader(join(dir, f)), fd: -1 }));
     const tags = new Set(shards.map((s) => s.header.tokenizerTag));
-    if (tags.size > 1) throw new Error(`token shards in ${dir} come from different tokenizers (${[...tags].join(', ')}); re-encode them`);
+    if (tags.size > 1)
+      throw new Error(
+        `token shards in ${dir} come from different tokenizers (${[...tags].join(', ')}); re-encode them`,
+      );
     this.tokenizerTag = shards[0].header.tokenizerTag;
     if (options.tokenizerHash !== undefined && tokenizerTag(options.tokenizerHash) !== this.tokenizerTag) {
       throw new Error(
@@ -66,14 +76,28 @@ export class ShardBatches implements TokenBatches {
     this.shards = shards;
     this.tokens = shards.reduce((s, x) => s + x.header.tokens, 0);
     this.rng = createRng(seed);
-    this.st = { format: 'kiln-shard-loader', mode, seed, split, rng: this.rng.state(), epoch: 0, cursor: 0, offset: 0, batches: 0 };
+    this.st = {
+      format: 'kiln-shard-loader',
+      mode,
+      seed,
+      split,
+      rng: this.rng.state(),
+      epoch: 0,
+      cursor: 0,
+      offset: 0,
+      batches: 0,
+    };
     if (mode === 'sequential') this.order = this.epochOrder(0);
   }
 
   next(B: number, T: number): { inputs: Int32Array; targets: Int32Array } {
-    if (!(Number.isInteger(B) && B > 0 && Number.isInteger(T) && T > 0)) throw new Error(`next(B, T): positive integers expected, got (${B}, ${T})`);
+    if (!(Number.isInteger(B) && B > 0 && Number.isInteger(T) && T > 0))
+      throw new Error(`next(B, T): positive integers expected, got (${B}, ${T})`);
     const usable = this.shards.filter((s) => s.header.tokens >= T + 1);
-    if (usable.length === 0) throw new Error(`token shards in ${this.dir}: no ${this.options.split} shard holds T+1 = ${T + 1} tokens; lower the context length or add data`);
+    if (usable.length === 0)
+      throw new Error(
+        `token shards in ${this.dir}: no ${this.options.split} shard holds T+1 = ${T + 1} tokens; lower the context length or add data`,
+      );
     const inputs = new Int32Array(B * T);
     const targets = new Int32Array(B * T);
     const row = new Int32Array(T + 1);
@@ -96,7 +120,10 @@ export class ShardBatches implements TokenBatches {
     const s = state as LoaderState;
     if (s?.format !== 'kiln-shard-loader') throw new Error('restore: not a shard loader state');
     for (const k of ['mode', 'seed', 'split'] as const) {
-      if (s[k] !== this.options[k]) throw new Error(`restore: state has ${k} ${JSON.stringify(s[k])}, this loader has ${JSON.stringify(this.options[k])}`);
+      if (s[k] !== this.options[k])
+        throw new Error(
+          `restore: state has ${k} ${JSON.stringify(s[k])}, this loader has ${JSON.stringify(this.options[k])}`,
+        );
     }
     // States saved before the loader shared the run's RNG hold its four state words without the seed in front.
     const rng = s.rng.length === 4 ? [s.seed >>> 0, ...s.rng] : s.rng;
@@ -154,15 +181,26 @@ export class ShardBatches implements TokenBatches {
     if (this.buf.length < bytes) this.buf = Buffer.alloc(bytes);
     if (shard.fd < 0) shard.fd = openSync(shard.file, 'r');
     const n = readSync(shard.fd, this.buf, 0, bytes, HEADER_BYTES + start * width);
-    if (n !== bytes) throw new Error(`${shard.file}: short read (${n} of ${bytes} bytes at token ${start}); the shard is truncated`);
+    if (n !== bytes)
+      throw new Error(`${shard.file}: short read (${n} of ${bytes} bytes at token ${start}); the shard is truncated`);
     // Shards are little-endian, as is every platform Node runs on; Buffer.alloc is never pooled, so offset 0 is aligned.
-    out.set(width === 2 ? new Uint16Array(this.buf.buffer, this.buf.byteOffset, out.length) : new Uint32Array(this.buf.buffer, this.buf.byteOffset, out.length));
+    out.set(
+      width === 2
+        ? new Uint16Array(this.buf.buffer, this.buf.byteOffset, out.length)
+        : new Uint32Array(this.buf.buffer, this.buf.byteOffset, out.length),
+    );
   }
 }
 
 /** Opens a split of token shards for training (see ShardBatches). */
 export function openShards(dir: string, options: OpenShardsOptions = {}): ShardBatches {
   const mode = options.mode ?? 'random';
-  if (mode !== 'random' && mode !== 'sequential') throw new Error(`openShards: mode must be 'random' or 'sequential', got ${JSON.stringify(mode)}`);
-  return new ShardBatches(dir, { split: options.split ?? 'train', seed: options.seed ?? 0, mode, tokenizerHash: options.tokenizerHash });
+  if (mode !== 'random' && mode !== 'sequential')
+    throw new Error(`openShards: mode must be 'random' or 'sequential', got ${JSON.stringify(mode)}`);
+  return new ShardBatches(dir, {
+    split: options.split ?? 'train',
+    seed: options.seed ?? 0,
+    mode,
+    tokenizerHash: options.tokenizerHash,
+  });
 }

@@ -1,6 +1,6 @@
 import type { Doc, KilnContext, SourceHook } from '@kiln/core';
-import { fetchNpmTarball, tarballFiles } from './npm-tarball.js';
 import { traditionalToSimplified } from '../cleaners/opencc.js';
+import { fetchNpmTarball, tarballFiles } from './npm-tarball.js';
 
 export type PoetryCollection = 'tang' | 'song' | 'songci';
 
@@ -35,7 +35,8 @@ export function chinesePoetrySource(options: ChinesePoetrySourceOptions = {}): S
   const name = 'chinese-poetry';
   const collections = options.collections ?? ['tang', 'song'];
   for (const c of collections) {
-    if (!(c in PATTERNS)) throw new Error(`${name}: unknown collection '${c}' (known: ${Object.keys(PATTERNS).join(', ')})`);
+    if (!(c in PATTERNS))
+      throw new Error(`${name}: unknown collection '${c}' (known: ${Object.keys(PATTERNS).join(', ')})`);
   }
   const patterns = collections.map((c) => PATTERNS[c]);
   return {

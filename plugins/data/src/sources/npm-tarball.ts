@@ -49,7 +49,10 @@ export function tarballName(spec: string): string {
  * Entries of a .tgz whose path passes `want`, in archive order, one at a time:
  * memory holds one file, whatever the archive's size.
  */
-export async function* tarballFiles(tgz: string, want: (path: string) => boolean): AsyncGenerator<{ path: string; data: Buffer }> {
+export async function* tarballFiles(
+  tgz: string,
+  want: (path: string) => boolean,
+): AsyncGenerator<{ path: string; data: Buffer }> {
   const ex = extract();
   const input = createReadStream(tgz).pipe(createGunzip());
   input.on('error', (err) => ex.destroy(err));

@@ -1,6 +1,6 @@
 import { relative } from 'node:path';
-import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
 import type { Doc, KilnContext, SourceHook } from '@kiln/core';
+import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
 import { expandFiles } from '../util/glob.js';
 import { getPath } from './jsonl.js';
 
@@ -34,12 +34,16 @@ export function parquetSource(options: ParquetSourceOptions): SourceHook {
         const metadata = await parquetMetadataAsync(file);
         const names = metadata.schema.slice(1).map((s) => s.name);
         for (const c of columns ?? []) {
-          if (!names.includes(c)) throw new Error(`${name}: ${rel} has no column '${c}' (columns: ${names.join(', ')})`);
+          if (!names.includes(c))
+            throw new Error(`${name}: ${rel} has no column '${c}' (columns: ${names.join(', ')})`);
         }
         let rowStart = 0;
         for (const group of metadata.row_groups) {
           const rowEnd = rowStart + Number(group.num_rows);
-          const rows = (await parquetReadObjects({ file, metadata, columns, rowStart, rowEnd })) as Record<string, unknown>[];
+          const rows = (await parquetReadObjects({ file, metadata, columns, rowStart, rowEnd })) as Record<
+            string,
+            unknown
+          >[];
           for (let i = 0; i < rows.length; i++) {
             const text = pick(rows[i]);
             if (typeof text === 'string' && text) {

@@ -38,7 +38,8 @@ export function textSource(options: TextSourceOptions): SourceHook {
         for await (const line of readLines(file)) {
           lineNo++;
           if (split === 'line') {
-            if (line.trim()) yield { id: `${name}:${rel}:${lineNo}`, text: line, origin: { source: name, file: rel, line: lineNo } };
+            if (line.trim())
+              yield { id: `${name}:${rel}:${lineNo}`, text: line, origin: { source: name, file: rel, line: lineNo } };
             continue;
           }
           if (line.trim() === '') {

@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
-import { createGunzip } from 'node:zlib';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
 
 /** A readable stream of a file's bytes, gunzipped when the name ends in .gz. */
 export function openMaybeGzip(file: string): Readable {

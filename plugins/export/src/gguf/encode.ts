@@ -1,5 +1,5 @@
 /** Little-endian byte building for GGUF headers (a growable buffer). */
-import { GgufValueType, VALUE_TYPE, type GgufValue, type ScalarType } from './types.js';
+import { type GgufValue, GgufValueType, type ScalarType, VALUE_TYPE } from './types.js';
 
 export class ByteWriter {
   private buf = new Uint8Array(1 << 16);
@@ -16,17 +16,61 @@ export class ByteWriter {
     this.view = new DataView(next.buffer);
   }
 
-  u8(v: number) { this.reserve(1); this.view.setUint8(this.length, v); this.length += 1; }
-  i8(v: number) { this.reserve(1); this.view.setInt8(this.length, v); this.length += 1; }
-  u16(v: number) { this.reserve(2); this.view.setUint16(this.length, v, true); this.length += 2; }
-  i16(v: number) { this.reserve(2); this.view.setInt16(this.length, v, true); this.length += 2; }
-  u32(v: number) { this.reserve(4); this.view.setUint32(this.length, v, true); this.length += 4; }
-  i32(v: number) { this.reserve(4); this.view.setInt32(this.length, v, true); this.length += 4; }
-  f32(v: number) { this.reserve(4); this.view.setFloat32(this.length, v, true); this.length += 4; }
-  f64(v: number) { this.reserve(8); this.view.setFloat64(this.length, v, true); this.length += 8; }
-  u64(v: bigint | number) { this.reserve(8); this.view.setBigUint64(this.length, BigInt(v), true); this.length += 8; }
-  i64(v: bigint | number) { this.reserve(8); this.view.setBigInt64(this.length, BigInt(v), true); this.length += 8; }
-  bytes(b: Uint8Array) { this.reserve(b.length); this.buf.set(b, this.length); this.length += b.length; }
+  u8(v: number) {
+    this.reserve(1);
+    this.view.setUint8(this.length, v);
+    this.length += 1;
+  }
+  i8(v: number) {
+    this.reserve(1);
+    this.view.setInt8(this.length, v);
+    this.length += 1;
+  }
+  u16(v: number) {
+    this.reserve(2);
+    this.view.setUint16(this.length, v, true);
+    this.length += 2;
+  }
+  i16(v: number) {
+    this.reserve(2);
+    this.view.setInt16(this.length, v, true);
+    this.length += 2;
+  }
+  u32(v: number) {
+    this.reserve(4);
+    this.view.setUint32(this.length, v, true);
+    this.length += 4;
+  }
+  i32(v: number) {
+    this.reserve(4);
+    this.view.setInt32(this.length, v, true);
+    this.length += 4;
+  }
+  f32(v: number) {
+    this.reserve(4);
+    this.view.setFloat32(this.length, v, true);
+    this.length += 4;
+  }
+  f64(v: number) {
+    this.reserve(8);
+    this.view.setFloat64(this.length, v, true);
+    this.length += 8;
+  }
+  u64(v: bigint | number) {
+    this.reserve(8);
+    this.view.setBigUint64(this.length, BigInt(v), true);
+    this.length += 8;
+  }
+  i64(v: bigint | number) {
+    this.reserve(8);
+    this.view.setBigInt64(this.length, BigInt(v), true);
+    this.length += 8;
+  }
+  bytes(b: Uint8Array) {
+    this.reserve(b.length);
+    this.buf.set(b, this.length);
+    this.length += b.length;
+  }
 
   /** gguf_string: u64 byte length, then UTF-8 bytes (no terminator). */
   string(s: string) {
@@ -69,7 +113,8 @@ function writeScalar(w: ByteWriter, type: ScalarType, value: unknown, where: str
       return w.u8(value ? 1 : 0);
     case 'u64':
     case 'i64':
-      if (typeof value !== 'bigint' && !Number.isSafeInteger(value)) throw new RangeError(`${where}: ${String(value)} is not a valid ${type}`);
+      if (typeof value !== 'bigint' && !Number.isSafeInteger(value))
+        throw new RangeError(`${where}: ${String(value)} is not a valid ${type}`);
       return type === 'u64' ? w.u64(value as bigint | number) : w.i64(value as bigint | number);
     case 'f32':
     case 'f64':

@@ -1,7 +1,7 @@
 /** GGUF from a checkpoint directory in Hugging Face layout (config.json + model.safetensors + tokenizer.json), through its architecture's conversion. */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { readSafetensors, type GgufConversion, type NamedHostTensor } from '@kiln/tensor';
+import { type GgufConversion, type NamedHostTensor, readSafetensors } from '@kiln/tensor';
 import { modelGguf } from './model-file.js';
 import type { TensorType } from './types.js';
 import { writeGguf } from './writer.js';
@@ -28,18 +28,31 @@ async function readJson(path: string): Promise<Record<string, unknown>> {
 }
 
 /** Writes `outPath` from dir/config.json, dir/model.safetensors and tokenizer.json; returns its size. */
-export async function exportGgufFromDir(dir: string, outPath: string, conversion: GgufConversion, options: GgufFromDirOptions = {}): Promise<number> {
+export async function exportGgufFromDir(
+  dir: string,
+  outPath: string,
+  conversion: GgufConversion,
+  options: GgufFromDirOptions = {},
+): Promise<number> {
   const configPath = join(dir, 'config.json');
   const config = await readJson(configPath);
   if (config.quantization_config !== undefined) {
-    throw new Error(`GGUF export: ${configPath} describes a quantized model (${JSON.stringify(config.quantization_config)}); export the f32 model (export.model: 'train'), GGUF q8_0 quantizes on its own`);
+    throw new Error(
+      `GGUF export: ${configPath} describes a quantized model (${JSON.stringify(config.quantization_config)}); export the f32 model (export.model: 'train'), GGUF q8_0 quantizes on its own`,
+    );
   }
   const tokenizer = await readJson(options.tokenizerPath ?? join(dir, 'tokenizer.json'));
   const weights = await readSafetensors(join(dir, 'model.safetensors'));
   const tensors = new Map<string, NamedHostTensor>();
   for (const [name, t] of weights.tensors) {
-    if (!(t.data instanceof Float32Array)) throw new Error(`GGUF export: ${join(dir, 'model.safetensors')}: '${name}' is ${t.dtype}, expected a float tensor`);
+    if (!(t.data instanceof Float32Array))
+      throw new Error(
+        `GGUF export: ${join(dir, 'model.safetensors')}: '${name}' is ${t.dtype}, expected a float tensor`,
+      );
     tensors.set(name, { shape: t.shape, data: t.data });
   }
-  return writeGguf(outPath, modelGguf(conversion, { config, tensors, tokenizer, type: options.type, name: options.name }));
+  return writeGguf(
+    outPath,
+    modelGguf(conversion, { config, tensors, tokenizer, type: options.type, name: options.name }),
+  );
 }

@@ -7,8 +7,8 @@
  */
 import type { GgufConversion, NamedHostTensor } from '@kiln/tensor';
 import { QK8_0 } from './q8_0.js';
-import { tokenizerMetadata, type GgufTokenizerOptions } from './tokenizer.js';
-import { FILE_TYPE, kv, type GgufMetadata, type TensorType } from './types.js';
+import { type GgufTokenizerOptions, tokenizerMetadata } from './tokenizer.js';
+import { FILE_TYPE, type GgufMetadata, kv, type TensorType } from './types.js';
 import type { GgufFile } from './writer.js';
 
 export interface ModelGgufInput {
@@ -40,14 +40,20 @@ export function modelGguf(conversion: GgufConversion, input: ModelGgufInput): Gg
   const c = input.config;
   const id = (key: string) => (Number.isInteger(c[key]) ? (c[key] as number) : undefined);
   const vocabSize = id('vocab_size');
-  if (vocabSize === undefined) throw new Error(`GGUF ${conversion.architecture} export: config.json 'vocab_size' must be an integer`);
+  if (vocabSize === undefined)
+    throw new Error(`GGUF ${conversion.architecture} export: config.json 'vocab_size' must be an integer`);
   const metadata: GgufMetadata = {
     'general.architecture': kv.string(conversion.architecture),
     'general.name': kv.string(input.name ?? `kiln-${conversion.architecture}`),
     'general.file_type': kv.u32(FILE_TYPE[type]),
     'general.quantization_version': kv.u32(2),
     ...converted.metadata,
-    ...tokenizerMetadata(input.tokenizer, { vocabSize, eosId: id('eos_token_id'), bosId: id('bos_token_id'), ...input.tokenizerOptions }),
+    ...tokenizerMetadata(input.tokenizer, {
+      vocabSize,
+      eosId: id('eos_token_id'),
+      bosId: id('bos_token_id'),
+      ...input.tokenizerOptions,
+    }),
     ...input.metadata,
   };
   return { metadata, tensors: converted.tensors.map((t) => ({ ...t, type: storageType(t.shape, type) })) };

@@ -3,7 +3,7 @@
  * metadata: the tokens in id order, the merges as "left right" strings, and a type
  * per token (control for special added tokens).
  */
-import { kv, type GgufMetadata } from './types.js';
+import { type GgufMetadata, kv } from './types.js';
 
 /** llama.cpp's token types (llama_token_type). */
 export const TokenType = { NORMAL: 1, UNKNOWN: 2, CONTROL: 3, USER_DEFINED: 4, UNUSED: 5, BYTE: 6 } as const;
@@ -23,15 +23,22 @@ export interface GgufTokenizerOptions {
   vocabSize?: number;
 }
 
-export function tokenizerMetadata(tokenizerJson: unknown, options: GgufTokenizerOptions = {}, where = 'tokenizer.json'): GgufMetadata {
+export function tokenizerMetadata(
+  tokenizerJson: unknown,
+  options: GgufTokenizerOptions = {},
+  where = 'tokenizer.json',
+): GgufMetadata {
   const tj = tokenizerJson as TokenizerJson;
-  if (!tj || typeof tj !== 'object' || !tj.model) throw new Error(`${where}: not a Hugging Face tokenizer.json (no "model")`);
-  if (tj.model.type !== 'BPE') throw new Error(`${where}: model.type is ${JSON.stringify(tj.model.type)}; GGUF export supports BPE tokenizers`);
+  if (!tj || typeof tj !== 'object' || !tj.model)
+    throw new Error(`${where}: not a Hugging Face tokenizer.json (no "model")`);
+  if (tj.model.type !== 'BPE')
+    throw new Error(`${where}: model.type is ${JSON.stringify(tj.model.type)}; GGUF export supports BPE tokenizers`);
   const vocab = tj.model.vocab ?? {};
   const added = tj.added_tokens ?? [];
   const byId = new Map<number, { text: string; type: number }>();
   for (const [text, id] of Object.entries(vocab)) byId.set(id, { text, type: TokenType.NORMAL });
-  for (const t of added) byId.set(t.id, { text: t.content, type: t.special ? TokenType.CONTROL : TokenType.USER_DEFINED });
+  for (const t of added)
+    byId.set(t.id, { text: t.content, type: t.special ? TokenType.CONTROL : TokenType.USER_DEFINED });
   const maxId = Math.max(-1, ...byId.keys());
   const size = Math.max(maxId + 1, options.vocabSize ?? 0);
   if (options.vocabSize !== undefined && maxId >= options.vocabSize)

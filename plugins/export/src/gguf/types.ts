@@ -41,7 +41,11 @@ export enum LlamaFileType {
 export type TensorType = 'f32' | 'f16' | 'q8_0';
 
 export const GGML_TYPE: Record<TensorType, GgmlType> = { f32: GgmlType.F32, f16: GgmlType.F16, q8_0: GgmlType.Q8_0 };
-export const FILE_TYPE: Record<TensorType, LlamaFileType> = { f32: LlamaFileType.ALL_F32, f16: LlamaFileType.MOSTLY_F16, q8_0: LlamaFileType.MOSTLY_Q8_0 };
+export const FILE_TYPE: Record<TensorType, LlamaFileType> = {
+  f32: LlamaFileType.ALL_F32,
+  f16: LlamaFileType.MOSTLY_F16,
+  q8_0: LlamaFileType.MOSTLY_Q8_0,
+};
 
 type ScalarNumberType = 'u8' | 'i8' | 'u16' | 'i16' | 'u32' | 'i32' | 'f32' | 'f64';
 type ScalarBigType = 'u64' | 'i64';
@@ -83,7 +87,11 @@ export const kv = {
   i64: (value: bigint | number): GgufValue => ({ type: 'i64', value }),
   bool: (value: boolean): GgufValue => ({ type: 'bool', value }),
   string: (value: string): GgufValue => ({ type: 'string', value }),
-  array: (itemType: ScalarType, value: ReadonlyArray<number | bigint | boolean | string>): GgufValue => ({ type: 'array', itemType, value }),
+  array: (itemType: ScalarType, value: ReadonlyArray<number | bigint | boolean | string>): GgufValue => ({
+    type: 'array',
+    itemType,
+    value,
+  }),
 };
 
 export interface GgufTensor {

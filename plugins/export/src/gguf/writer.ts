@@ -8,16 +8,16 @@ import { open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { ByteWriter, writeKeyValue } from './encode.js';
 import { f32ToF16 } from './f16.js';
-import { QK8_0, Q8_0_BLOCK_BYTES, quantizeQ8_0 } from './q8_0.js';
+import { Q8_0_BLOCK_BYTES, QK8_0, quantizeQ8_0 } from './q8_0.js';
 import {
   GGML_TYPE,
   GGUF_DEFAULT_ALIGNMENT,
   GGUF_MAGIC,
   GGUF_MAX_NAME_BYTES,
   GGUF_VERSION,
-  kv,
   type GgufMetadata,
   type GgufTensor,
+  kv,
   type TensorType,
 } from './types.js';
 
@@ -49,16 +49,20 @@ export function encodeTensorData(t: GgufTensor): Uint8Array {
 function checkTensor(t: GgufTensor, seen: Set<string>): void {
   const where = `GGUF tensor '${t.name}'`;
   const nameBytes = new TextEncoder().encode(t.name).length;
-  if (nameBytes === 0 || nameBytes > GGUF_MAX_NAME_BYTES) throw new RangeError(`${where}: names must be 1..${GGUF_MAX_NAME_BYTES} bytes`);
+  if (nameBytes === 0 || nameBytes > GGUF_MAX_NAME_BYTES)
+    throw new RangeError(`${where}: names must be 1..${GGUF_MAX_NAME_BYTES} bytes`);
   if (seen.has(t.name)) throw new RangeError(`${where}: appears twice`);
   seen.add(t.name);
   if (t.shape.length < 1 || t.shape.length > 4 || !t.shape.every((d) => Number.isInteger(d) && d > 0))
     throw new RangeError(`${where}: shape [${t.shape}] must have 1 to 4 positive dimensions`);
   const count = t.shape.reduce((a, b) => a * b, 1);
-  if (t.data.length !== count) throw new RangeError(`${where}: shape [${t.shape}] holds ${count} values but data has ${t.data.length}`);
+  if (t.data.length !== count)
+    throw new RangeError(`${where}: shape [${t.shape}] holds ${count} values but data has ${t.data.length}`);
   if (!(t.type in GGML_TYPE)) throw new RangeError(`${where}: unknown type '${t.type}' (f32, f16, q8_0)`);
   if (t.type === 'q8_0' && t.shape[t.shape.length - 1] % QK8_0 !== 0)
-    throw new RangeError(`${where}: q8_0 needs the innermost dimension to be a multiple of ${QK8_0}, got ${t.shape[t.shape.length - 1]}`);
+    throw new RangeError(
+      `${where}: q8_0 needs the innermost dimension to be a multiple of ${QK8_0}, got ${t.shape[t.shape.length - 1]}`,
+    );
 }
 
 /** The header: everything before the first tensor's data, padded to the alignment. */
@@ -106,7 +110,8 @@ export async function writeGguf(path: string, file: GgufFile): Promise<number> {
     const zeros = new Uint8Array(alignment);
     for (let i = 0; i < file.tensors.length; i++) {
       const data = encodeTensorData(file.tensors[i]);
-      if (position !== header.length + offsets[i]) throw new Error(`GGUF writer: tensor '${file.tensors[i].name}' landed at the wrong offset`);
+      if (position !== header.length + offsets[i])
+        throw new Error(`GGUF writer: tensor '${file.tensors[i].name}' landed at the wrong offset`);
       await fh.write(data, 0, data.length, position);
       position += data.length;
       const pad = (alignment - (position % alignment)) % alignment;

@@ -17,7 +17,12 @@ export function jinjaTrainingTemplate(p: ChatTemplateProvider): TrainingChatTemp
   }
   const render = (messages: readonly ChatMessage[], addGenerationPrompt: boolean): string => {
     try {
-      return template.render({ messages, add_generation_prompt: addGenerationPrompt, bos_token: p.bosToken ?? '', eos_token: p.eosToken ?? '' });
+      return template.render({
+        messages,
+        add_generation_prompt: addGenerationPrompt,
+        bos_token: p.bosToken ?? '',
+        eos_token: p.eosToken ?? '',
+      });
     } catch (e) {
       throw new Error(`chat template '${p.name}': rendering failed (${(e as Error).message})`);
     }

@@ -1,8 +1,8 @@
 import type { KilnContext, Tokenizer } from '@kiln/core';
+import type { TrainingChatTemplate } from '../chat-template.js';
 import { BUILTIN_CHAT_TEMPLATES } from './builtin.js';
 import { jinjaTrainingTemplate } from './jinja-template.js';
 import { chatTemplateFromTokenizerDir } from './tokenizer-config.js';
-import type { TrainingChatTemplate } from '../chat-template.js';
 
 /**
  * The template `name` names: one a plugin provides (the chatTemplate hook, so a
@@ -16,7 +16,10 @@ export async function resolveChatTemplate(
 ): Promise<TrainingChatTemplate> {
   const provided = ctx.hooks.chatTemplate(name) ?? BUILTIN_CHAT_TEMPLATES.find((t) => t.name === name);
   if (provided) return jinjaTrainingTemplate(provided);
-  if (name === 'tokenizer') return jinjaTrainingTemplate(await chatTemplateFromTokenizerDir(o.tokenizerDir, o.tokenizer, o.endOfTurn));
+  if (name === 'tokenizer')
+    return jinjaTrainingTemplate(await chatTemplateFromTokenizerDir(o.tokenizerDir, o.tokenizer, o.endOfTurn));
   const known = [...BUILTIN_CHAT_TEMPLATES.map((t) => t.name), 'tokenizer'];
-  throw new Error(`${o.field}: unknown chat template '${name}' (known: ${known.join(', ')}; a plugin may add one with the chatTemplate hook)`);
+  throw new Error(
+    `${o.field}: unknown chat template '${name}' (known: ${known.join(', ')}; a plugin may add one with the chatTemplate hook)`,
+  );
 }

@@ -84,7 +84,15 @@ export async function runResumableLoop(spec: ResumableLoop, ctx: KilnContext, fr
   }
   const checkpoint = async () => {
     const data: LoopState = { trainer: spec.state(), first };
-    const dir = await spec.checkpoints.save({ step: done, tokens, weights: spec.weights, opt: spec.opt, rng: ctx.rng.state(), data, files: spec.files?.bind(spec) });
+    const dir = await spec.checkpoints.save({
+      step: done,
+      tokens,
+      weights: spec.weights,
+      opt: spec.opt,
+      rng: ctx.rng.state(),
+      data,
+      files: spec.files?.bind(spec),
+    });
     await ctx.hooks.emitCheckpoint({ stage: spec.stage, step: done, dir });
     return dir;
   };
@@ -107,7 +115,9 @@ export async function runResumableLoop(spec: ResumableLoop, ctx: KilnContext, fr
       const t0 = performance.now();
       const r = await spec.step(done, lr);
       if (!Number.isFinite(r.loss) || !Number.isFinite(r.gradNorm)) {
-        throw new Error(`${spec.label}: the loss (${r.loss}) or gradient norm (${r.gradNorm}) is not finite; lower ${spec.stage}.lr`);
+        throw new Error(
+          `${spec.label}: the loss (${r.loss}) or gradient norm (${r.gradNorm}) is not finite; lower ${spec.stage}.lr`,
+        );
       }
       const ms = performance.now() - t0;
       done++;
@@ -116,11 +126,19 @@ export async function runResumableLoop(spec: ResumableLoop, ctx: KilnContext, fr
       const eta = ((performance.now() - started) / (done - firstStep) / 1000) * (spec.steps - done);
       bar.update(done, { loss: loss.toFixed(4), eta: `${Math.round(eta)}s` });
       await ctx.hooks.emitStep({
-        stage: spec.stage, step: done, totalSteps: spec.steps, loss, lr, gradNorm: r.gradNorm, msPerStep: ms,
-        ...(r.tokens !== undefined && { tokensPerSecond: (r.tokens * 1000) / ms }), ...r.metrics,
+        stage: spec.stage,
+        step: done,
+        totalSteps: spec.steps,
+        loss,
+        lr,
+        gradNorm: r.gradNorm,
+        msPerStep: ms,
+        ...(r.tokens !== undefined && { tokensPerSecond: (r.tokens * 1000) / ms }),
+        ...r.metrics,
       });
       if (spec.evalEvery > 0 && done % spec.evalEvery === 0 && done < spec.steps) last = await runEval(done);
-      if (spec.checkpointEvery > 0 && done % spec.checkpointEvery === 0 && done < spec.steps) lastCheckpoint = await checkpoint();
+      if (spec.checkpointEvery > 0 && done % spec.checkpointEvery === 0 && done < spec.steps)
+        lastCheckpoint = await checkpoint();
     }
     // An abort leaves a checkpoint to resume from; a finished run evaluates and the trainer writes its model.
     if (aborted) lastCheckpoint = await checkpoint();
@@ -128,6 +146,10 @@ export async function runResumableLoop(spec: ResumableLoop, ctx: KilnContext, fr
   } finally {
     bar.stop();
   }
-  if (aborted) ctx.logger.warn(`${spec.label}: stopped by abort; run the stage again (or set ${spec.stage}.resume) to continue`, { step: done, checkpoint: lastCheckpoint });
+  if (aborted)
+    ctx.logger.warn(`${spec.label}: stopped by abort; run the stage again (or set ${spec.stage}.resume) to continue`, {
+      step: done,
+      checkpoint: lastCheckpoint,
+    });
   return { steps: done, loss, tokens, first, last, aborted, checkpoint: lastCheckpoint };
 }

@@ -1,8 +1,8 @@
-import { chatml, type ChatMessage } from '@kiln/sampling';
+import { type ChatMessage, chatml } from '@kiln/sampling';
 import type { FastifyInstance } from 'fastify';
 import { badRequest } from '../errors.js';
-import { runGeneration, type ResponseShape, type ServerState } from '../generation.js';
-import { chatBody, type ChatRequest } from '../schemas.js';
+import { type ResponseShape, runGeneration, type ServerState } from '../generation.js';
+import { type ChatRequest, chatBody } from '../schemas.js';
 import { checkModel, type RouteLimits } from './models.js';
 import { samplingOptions } from './options.js';
 
@@ -10,24 +10,44 @@ const shape: ResponseShape = {
   idPrefix: 'chatcmpl',
   preamble: (m) => [chunk(m, { role: 'assistant', content: '' }, null)],
   chunk: (m, text, finish) => chunk(m, text ? { content: text } : {}, finish),
-  usageChunk: (m, usage) => ({ id: m.id, object: 'chat.completion.chunk', created: m.created, model: m.model, choices: [], usage }),
+  usageChunk: (m, usage) => ({
+    id: m.id,
+    object: 'chat.completion.chunk',
+    created: m.created,
+    model: m.model,
+    choices: [],
+    usage,
+  }),
   complete: (m, text, finish, usage) => ({
     id: m.id,
     object: 'chat.completion',
     created: m.created,
     model: m.model,
-    choices: [{ index: 0, message: { role: 'assistant', content: text, refusal: null }, logprobs: null, finish_reason: finish }],
+    choices: [
+      { index: 0, message: { role: 'assistant', content: text, refusal: null }, logprobs: null, finish_reason: finish },
+    ],
     usage,
   }),
 };
 
-function chunk(m: { id: string; created: number; model: string }, delta: Record<string, string>, finish: string | null) {
-  return { id: m.id, object: 'chat.completion.chunk', created: m.created, model: m.model, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] };
+function chunk(
+  m: { id: string; created: number; model: string },
+  delta: Record<string, string>,
+  finish: string | null,
+) {
+  return {
+    id: m.id,
+    object: 'chat.completion.chunk',
+    created: m.created,
+    model: m.model,
+    choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
+  };
 }
 
 export function chatRoute(app: FastifyInstance, state: ServerState, limits: RouteLimits): void {
   const template = state.generator.chatTemplate ?? chatml;
-  if (!state.generator.chatTemplate) state.logger.warn(`model ${state.generator.info.model} has no chat template; /v1/chat/completions uses ChatML`);
+  if (!state.generator.chatTemplate)
+    state.logger.warn(`model ${state.generator.info.model} has no chat template; /v1/chat/completions uses ChatML`);
   app.post<{ Body: ChatRequest }>('/v1/chat/completions', { schema: { body: chatBody } }, async (req, reply) => {
     const body = req.body;
     checkModel(state, body.model);
@@ -38,9 +58,19 @@ export function chatRoute(app: FastifyInstance, state: ServerState, limits: Rout
       role: m.role === 'developer' ? 'system' : m.role,
       content: typeof m.content === 'string' ? m.content : m.content.map((p) => p.text).join(''),
     }));
-    const options = samplingOptions(body, body.max_completion_tokens ?? body.max_tokens, limits.defaultMaxTokens, limits.maxTokensLimit);
+    const options = samplingOptions(
+      body,
+      body.max_completion_tokens ?? body.max_tokens,
+      limits.defaultMaxTokens,
+      limits.maxTokensLimit,
+    );
     options.stop = [...(options.stop ?? []), ...template.stop];
     const prompt = template.render(messages);
-    await runGeneration(state, reply, { prompt, options, stream: !!body.stream, includeUsage: !!body.stream_options?.include_usage }, shape);
+    await runGeneration(
+      state,
+      reply,
+      { prompt, options, stream: !!body.stream, includeUsage: !!body.stream_options?.include_usage },
+      shape,
+    );
   });
 }

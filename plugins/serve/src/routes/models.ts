@@ -11,11 +11,23 @@ export interface RouteLimits {
 
 export function checkModel(state: ServerState, model: string): void {
   if (model !== state.generator.info.model)
-    throw new ApiError(404, `model '${model}' does not exist; this server serves '${state.generator.info.model}'`, 'invalid_request_error', 'model', 'model_not_found');
+    throw new ApiError(
+      404,
+      `model '${model}' does not exist; this server serves '${state.generator.info.model}'`,
+      'invalid_request_error',
+      'model',
+      'model_not_found',
+    );
 }
 
 export function modelsRoute(app: FastifyInstance, state: ServerState, startedAt: number): void {
-  const model = () => ({ id: state.generator.info.model, object: 'model', created: startedAt, owned_by: 'kiln', context_length: state.generator.info.contextLength });
+  const model = () => ({
+    id: state.generator.info.model,
+    object: 'model',
+    created: startedAt,
+    owned_by: 'kiln',
+    context_length: state.generator.info.contextLength,
+  });
   app.get('/v1/models', async () => ({ object: 'list', data: [model()] }));
   app.get<{ Params: { id: string } }>('/v1/models/:id', async (req) => {
     checkModel(state, req.params.id);
@@ -24,6 +36,11 @@ export function modelsRoute(app: FastifyInstance, state: ServerState, startedAt:
   app.get('/health', async () => ({
     status: 'ok',
     model: state.generator.info.model,
-    queue: { running: state.queue.running, waiting: state.queue.waiting, concurrency: state.queue.concurrency, maxQueue: state.queue.maxWaiting },
+    queue: {
+      running: state.queue.running,
+      waiting: state.queue.waiting,
+      concurrency: state.queue.concurrency,
+      maxQueue: state.queue.maxWaiting,
+    },
   }));
 }

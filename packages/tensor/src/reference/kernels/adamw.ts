@@ -14,9 +14,16 @@ export interface AdamWHyper {
  * One AdamW step in PyTorch's order (torch.optim.AdamW, non-fused):
  * decay the weight, update the moments, then the bias-corrected step.
  */
-export function adamw(param: FloatArray, grad: FloatArray, m: FloatArray, v: FloatArray, n: number, h: AdamWHyper): void {
-  const bc1 = 1 - Math.pow(h.beta1, h.step);
-  const bc2 = 1 - Math.pow(h.beta2, h.step);
+export function adamw(
+  param: FloatArray,
+  grad: FloatArray,
+  m: FloatArray,
+  v: FloatArray,
+  n: number,
+  h: AdamWHyper,
+): void {
+  const bc1 = 1 - h.beta1 ** h.step;
+  const bc2 = 1 - h.beta2 ** h.step;
   const stepSize = h.lr / bc1;
   const bc2Sqrt = Math.sqrt(bc2);
   const decay = 1 - h.lr * h.weightDecay;

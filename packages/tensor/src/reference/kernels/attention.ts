@@ -71,7 +71,11 @@ export function attention(out: FloatArray, lse: FloatArray, qkv: FloatArray, d: 
  * stored. Accumulates into dqkv (B,T,(H+2Hkv)·D).
  */
 export function attentionBackward(
-  dqkv: FloatArray, dout: FloatArray, qkv: FloatArray, lse: FloatArray, d: AttentionDims,
+  dqkv: FloatArray,
+  dout: FloatArray,
+  qkv: FloatArray,
+  lse: FloatArray,
+  d: AttentionDims,
 ): void {
   const { B, T, H, Hkv, D, scale } = d;
   const S = (H + 2 * Hkv) * D;

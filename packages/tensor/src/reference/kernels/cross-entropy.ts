@@ -11,13 +11,21 @@ function rowLse(logits: FloatArray, row: number, V: number): number {
 
 function checkTarget(t: number, V: number, n: number, ignoreIndex: number): void {
   if (t !== ignoreIndex && (t < 0 || t >= V)) {
-    throw new Error(`crossEntropy: target ${t} at row ${n} is outside the vocabulary (0..${V - 1}) and is not ignoreIndex ${ignoreIndex}`);
+    throw new Error(
+      `crossEntropy: target ${t} at row ${n} is outside the vocabulary (0..${V - 1}) and is not ignoreIndex ${ignoreIndex}`,
+    );
   }
 }
 
 /** losses[n] = lse(logits[n]) - logits[n, targets[n]], 0 where the target is ignoreIndex; lse[n] saved when given (0 where ignored). */
 export function crossEntropy(
-  losses: FloatArray, logits: FloatArray, targets: Int32Array, N: number, V: number, ignoreIndex: number, lse?: FloatArray,
+  losses: FloatArray,
+  logits: FloatArray,
+  targets: Int32Array,
+  N: number,
+  V: number,
+  ignoreIndex: number,
+  lse?: FloatArray,
 ): void {
   for (let n = 0; n < N; n++) {
     const t = targets[n];
@@ -30,7 +38,13 @@ export function crossEntropy(
 
 /** dlogits[n,:] += (softmax(logits[n]) - onehot(targets[n])) * dloss[n]; ignored rows get nothing. Uses the forward's lse when given. */
 export function crossEntropyBackward(
-  dlogits: FloatArray, logits: FloatArray, targets: Int32Array, dloss: FloatArray, N: number, V: number, ignoreIndex: number,
+  dlogits: FloatArray,
+  logits: FloatArray,
+  targets: Int32Array,
+  dloss: FloatArray,
+  N: number,
+  V: number,
+  ignoreIndex: number,
   savedLse?: FloatArray,
 ): void {
   for (let n = 0; n < N; n++) {

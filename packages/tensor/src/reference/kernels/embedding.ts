@@ -1,7 +1,8 @@
 import type { FloatArray } from '../ref-buf.js';
 
 function checkId(id: number, rows: number, n: number): void {
-  if (id < 0 || id >= rows) throw new Error(`embedding: id ${id} at position ${n} is outside the table (0..${rows - 1})`);
+  if (id < 0 || id >= rows)
+    throw new Error(`embedding: id ${id} at position ${n} is outside the table (0..${rows - 1})`);
 }
 
 /** out[n,C] = table[ids[n], :]. */

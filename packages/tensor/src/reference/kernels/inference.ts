@@ -21,7 +21,13 @@ export interface AttentionKVDims {
  * Writes the new tokens' keys/values into rows pos..pos+Tq-1 of the caches
  * (B,Tmax,Hkv·D), then out (B,Tq,H·D): query t attends to cache rows 0..pos+t.
  */
-export function attentionKV(out: FloatArray, kCache: FloatArray, vCache: FloatArray, qkv: FloatArray, d: AttentionKVDims): void {
+export function attentionKV(
+  out: FloatArray,
+  kCache: FloatArray,
+  vCache: FloatArray,
+  qkv: FloatArray,
+  d: AttentionKVDims,
+): void {
   const { B, Tq, Tmax, pos, H, Hkv, D, scale } = d;
   const S = (H + 2 * Hkv) * D;
   const C = Hkv * D;
@@ -74,7 +80,14 @@ export interface QuantDims {
 }
 
 /** Row n of a quantized (N,K) weight, dequantized into dst[0..K). */
-export function dequantizeRow(dst: FloatArray | Float64Array, data: Int8Array, scales: FloatArray, n: number, K: number, q: QuantDims): void {
+export function dequantizeRow(
+  dst: FloatArray | Float64Array,
+  data: Int8Array,
+  scales: FloatArray,
+  n: number,
+  K: number,
+  q: QuantDims,
+): void {
   const groups = K / q.group;
   if (q.bits === 8) {
     const base = n * K;
@@ -99,8 +112,16 @@ export function dequantize(data: Int8Array, scales: FloatArray, N: number, K: nu
 
 /** out[M,N] (+)= a[M,K] · dequant(w)ᵀ (+ bias). Each weight row is dequantized once. */
 export function matmulQ(
-  out: FloatArray, a: FloatArray, data: Int8Array, scales: FloatArray, bias: FloatArray | null,
-  M: number, N: number, K: number, q: QuantDims, accumulate: boolean,
+  out: FloatArray,
+  a: FloatArray,
+  data: Int8Array,
+  scales: FloatArray,
+  bias: FloatArray | null,
+  M: number,
+  N: number,
+  K: number,
+  q: QuantDims,
+  accumulate: boolean,
 ): void {
   const row = new Float64Array(K);
   for (let n = 0; n < N; n++) {
@@ -115,10 +136,20 @@ export function matmulQ(
 }
 
 /** out[i,C] = dequant(table)[ids[i], :]. */
-export function embeddingQ(out: FloatArray, data: Int8Array, scales: FloatArray, ids: Int32Array, n: number, C: number, rows: number, q: QuantDims): void {
+export function embeddingQ(
+  out: FloatArray,
+  data: Int8Array,
+  scales: FloatArray,
+  ids: Int32Array,
+  n: number,
+  C: number,
+  rows: number,
+  q: QuantDims,
+): void {
   for (let i = 0; i < n; i++) {
     const id = ids[i];
-    if (id < 0 || id >= rows) throw new Error(`embeddingQ: id ${id} at position ${i} is outside the table (0..${rows - 1})`);
+    if (id < 0 || id >= rows)
+      throw new Error(`embeddingQ: id ${id} at position ${i} is outside the table (0..${rows - 1})`);
     dequantizeRow(out.subarray(i * C, (i + 1) * C), data, scales, id, C, q);
   }
 }
@@ -126,6 +157,7 @@ export function embeddingQ(out: FloatArray, data: Int8Array, scales: FloatArray,
 /** Throws unless (bits, group) and the sizes describe a valid quantized weight. */
 export function checkQuant(op: string, q: QuantDims, K: number): void {
   if (q.bits !== 4 && q.bits !== 8) throw new Error(`${op}: bits must be 4 or 8, got ${String(q.bits)}`);
-  if (!(Number.isInteger(q.group) && q.group > 0 && q.group % 2 === 0)) throw new Error(`${op}: group must be a positive even integer, got ${q.group}`);
+  if (!(Number.isInteger(q.group) && q.group > 0 && q.group % 2 === 0))
+    throw new Error(`${op}: group must be a positive even integer, got ${q.group}`);
   if (K % q.group !== 0) throw new Error(`${op}: K (${K}) must be a multiple of the group size (${q.group})`);
 }

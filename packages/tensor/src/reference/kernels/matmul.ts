@@ -37,8 +37,16 @@ function pack(dst: Float64Array, src: FloatArray, rows: number, K: number, kMajo
  * cases in the inner loop; padded outputs are simply not written.
  */
 export function matmul(
-  out: FloatArray, a: FloatArray, b: FloatArray, bias: FloatArray | null,
-  M: number, N: number, K: number, transA: boolean, transB: boolean, accumulate: boolean,
+  out: FloatArray,
+  a: FloatArray,
+  b: FloatArray,
+  bias: FloatArray | null,
+  M: number,
+  N: number,
+  K: number,
+  transA: boolean,
+  transB: boolean,
+  accumulate: boolean,
 ): void {
   packedA = grow(packedA, Math.ceil(M / 4) * 4 * K);
   packedB = grow(packedB, Math.ceil(N / 4) * 4 * K);
@@ -47,23 +55,56 @@ export function matmul(
   pack(A, a, M, K, transA);
   pack(Bt, b, N, K, !transB);
   for (let i = 0; i < M; i += 4) {
-    const a0 = i * K, a1 = a0 + K, a2 = a1 + K, a3 = a2 + K;
+    const a0 = i * K,
+      a1 = a0 + K,
+      a2 = a1 + K,
+      a3 = a2 + K;
     for (let j = 0; j < N; j += 4) {
-      const b0 = j * K, b1 = b0 + K, b2 = b1 + K, b3 = b2 + K;
-      let s00 = 0, s01 = 0, s02 = 0, s03 = 0;
-      let s10 = 0, s11 = 0, s12 = 0, s13 = 0;
-      let s20 = 0, s21 = 0, s22 = 0, s23 = 0;
-      let s30 = 0, s31 = 0, s32 = 0, s33 = 0;
+      const b0 = j * K,
+        b1 = b0 + K,
+        b2 = b1 + K,
+        b3 = b2 + K;
+      let s00 = 0,
+        s01 = 0,
+        s02 = 0,
+        s03 = 0;
+      let s10 = 0,
+        s11 = 0,
+        s12 = 0,
+        s13 = 0;
+      let s20 = 0,
+        s21 = 0,
+        s22 = 0,
+        s23 = 0;
+      let s30 = 0,
+        s31 = 0,
+        s32 = 0,
+        s33 = 0;
       for (let k = 0; k < K; k++) {
-        const x0 = A[a0 + k], x1 = A[a1 + k], x2 = A[a2 + k], x3 = A[a3 + k];
+        const x0 = A[a0 + k],
+          x1 = A[a1 + k],
+          x2 = A[a2 + k],
+          x3 = A[a3 + k];
         let y = Bt[b0 + k];
-        s00 += x0 * y; s10 += x1 * y; s20 += x2 * y; s30 += x3 * y;
+        s00 += x0 * y;
+        s10 += x1 * y;
+        s20 += x2 * y;
+        s30 += x3 * y;
         y = Bt[b1 + k];
-        s01 += x0 * y; s11 += x1 * y; s21 += x2 * y; s31 += x3 * y;
+        s01 += x0 * y;
+        s11 += x1 * y;
+        s21 += x2 * y;
+        s31 += x3 * y;
         y = Bt[b2 + k];
-        s02 += x0 * y; s12 += x1 * y; s22 += x2 * y; s32 += x3 * y;
+        s02 += x0 * y;
+        s12 += x1 * y;
+        s22 += x2 * y;
+        s32 += x3 * y;
         y = Bt[b3 + k];
-        s03 += x0 * y; s13 += x1 * y; s23 += x2 * y; s33 += x3 * y;
+        s03 += x0 * y;
+        s13 += x1 * y;
+        s23 += x2 * y;
+        s33 += x3 * y;
       }
       store(out, bias, M, N, i, j, accumulate, s00, s01, s02, s03);
       store(out, bias, M, N, i + 1, j, accumulate, s10, s11, s12, s13);
@@ -75,8 +116,17 @@ export function matmul(
 
 /** Write one row of a 4-wide tile (skipping padding), adding the bias and/or the old value. */
 function store(
-  out: FloatArray, bias: FloatArray | null, M: number, N: number, i: number, j: number, accumulate: boolean,
-  v0: number, v1: number, v2: number, v3: number,
+  out: FloatArray,
+  bias: FloatArray | null,
+  M: number,
+  N: number,
+  i: number,
+  j: number,
+  accumulate: boolean,
+  v0: number,
+  v1: number,
+  v2: number,
+  v3: number,
 ): void {
   if (i >= M) return;
   const o = i * N + j;

@@ -2,8 +2,15 @@ import type { FloatArray } from '../ref-buf.js';
 
 /** LayerNorm forward (llm.c): out[N,C] = (x - mean) * rstd * w + b; saves mean[N] and rstd[N]. */
 export function layernorm(
-  out: FloatArray, mean: FloatArray, rstd: FloatArray, x: FloatArray, w: FloatArray, b: FloatArray | null,
-  N: number, C: number, eps: number,
+  out: FloatArray,
+  mean: FloatArray,
+  rstd: FloatArray,
+  x: FloatArray,
+  w: FloatArray,
+  b: FloatArray | null,
+  N: number,
+  C: number,
+  eps: number,
 ): void {
   for (let n = 0; n < N; n++) {
     const row = n * C;
@@ -28,8 +35,16 @@ export function layernorm(
 
 /** LayerNorm backward; accumulates into dx[N,C], dw[C] and db[C]. */
 export function layernormBackward(
-  dx: FloatArray, dw: FloatArray, db: FloatArray | null, dout: FloatArray, x: FloatArray, w: FloatArray,
-  mean: FloatArray, rstd: FloatArray, N: number, C: number,
+  dx: FloatArray,
+  dw: FloatArray,
+  db: FloatArray | null,
+  dout: FloatArray,
+  x: FloatArray,
+  w: FloatArray,
+  mean: FloatArray,
+  rstd: FloatArray,
+  N: number,
+  C: number,
 ): void {
   const dwAcc = new Float64Array(C);
   const dbAcc = new Float64Array(C);
@@ -63,7 +78,15 @@ export function layernormBackward(
 }
 
 /** RMSNorm forward: out[N,C] = x * rstd * w with rstd = 1/sqrt(mean(x²) + eps); saves rstd[N]. */
-export function rmsnorm(out: FloatArray, rstd: FloatArray, x: FloatArray, w: FloatArray, N: number, C: number, eps: number): void {
+export function rmsnorm(
+  out: FloatArray,
+  rstd: FloatArray,
+  x: FloatArray,
+  w: FloatArray,
+  N: number,
+  C: number,
+  eps: number,
+): void {
   for (let n = 0; n < N; n++) {
     const row = n * C;
     let ss = 0;
@@ -76,7 +99,14 @@ export function rmsnorm(out: FloatArray, rstd: FloatArray, x: FloatArray, w: Flo
 
 /** RMSNorm backward: dx += r·g − x·r³·mean(g·x) with g = w·dout; dw += x·r·dout. */
 export function rmsnormBackward(
-  dx: FloatArray, dw: FloatArray, dout: FloatArray, x: FloatArray, w: FloatArray, rstd: FloatArray, N: number, C: number,
+  dx: FloatArray,
+  dw: FloatArray,
+  dout: FloatArray,
+  x: FloatArray,
+  w: FloatArray,
+  rstd: FloatArray,
+  N: number,
+  C: number,
 ): void {
   const dwAcc = new Float64Array(C);
   for (let n = 0; n < N; n++) {

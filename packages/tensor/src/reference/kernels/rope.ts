@@ -18,7 +18,7 @@ function tables(d: RopeDims): { cos: Float64Array; sin: Float64Array } {
   for (let t = 0; t < d.T; t++) {
     for (let i = 0; i < half; i++) {
       // HF computes inv_freq in f32; rounding it the same way keeps angles identical.
-      const invFreq = Math.fround(1 / Math.pow(d.theta, (2 * i) / d.D));
+      const invFreq = Math.fround(1 / d.theta ** ((2 * i) / d.D));
       const angle = Math.fround((d.posOffset + t) * invFreq);
       cos[t * half + i] = Math.cos(angle);
       sin[t * half + i] = Math.sin(angle);
