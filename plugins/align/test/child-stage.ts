@@ -6,7 +6,10 @@ import { runStage, type TrainingStage } from './stage-helper.js';
 
 const [root, runDir, stage, section, killAt] = process.argv.slice(2);
 await runStage({
-  root, runDir, stage: stage as TrainingStage, section: JSON.parse(section),
+  root,
+  runDir,
+  stage: stage as TrainingStage,
+  section: JSON.parse(section),
   onStep: (step, loss) => {
     process.stdout.write(`${JSON.stringify({ step, loss })}\n`);
     if (step === Number(killAt)) return new Promise<void>(() => setInterval(() => {}, 1000));

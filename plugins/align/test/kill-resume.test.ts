@@ -24,7 +24,17 @@ function runUntilKilled(
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      ['--conditions=kiln-source', '--import', 'tsx', CHILD, root, runDir, stage, JSON.stringify(section), String(killAt)],
+      [
+        '--conditions=kiln-source',
+        '--import',
+        'tsx',
+        CHILD,
+        root,
+        runDir,
+        stage,
+        JSON.stringify(section),
+        String(killAt),
+      ],
       {
         cwd: REPO,
         stdio: ['ignore', 'pipe', 'pipe'],

@@ -75,7 +75,9 @@ function load(): Loaded {
 
 function loadFile(file: URL): Loaded {
   if (!existsSync(file)) {
-    return { problem: `no prebuilt addon for ${process.platform}-${process.arch} (${file.pathname}); build one with \`npm run build:native\`` };
+    return {
+      problem: `no prebuilt addon for ${process.platform}-${process.arch} (${file.pathname}); build one with \`npm run build:native\``,
+    };
   }
   let addon: Addon;
   try {
@@ -85,7 +87,9 @@ function loadFile(file: URL): Loaded {
   }
   const info = JSON.parse(addon.info()) as AddonInfo;
   if (info.kernels.join() !== KERNELS.join()) {
-    return { problem: `the addon ${file.pathname} was built from other kernel sources than this package's; rebuild it with \`npm run build:native\`` };
+    return {
+      problem: `the addon ${file.pathname} was built from other kernel sources than this package's; rebuild it with \`npm run build:native\``,
+    };
   }
   return { addon, info };
 }

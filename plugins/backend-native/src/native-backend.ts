@@ -6,7 +6,7 @@
  * thread pool runs them, split exactly as the wasm backend splits them.
  */
 import { availableParallelism, cpus } from 'node:os';
-import { BYTES, K, KernelBackend, KernelBuf, parts, type HostArray } from '@kiln/backend-wasm';
+import { BYTES, type HostArray, K, KernelBackend, KernelBuf, parts } from '@kiln/backend-wasm';
 import type { BackendInfo, Buf, BufView, DType } from '@kiln/tensor';
 import { type Addon, type AddonInfo, loadAddon, type PoolHandle } from './addon.js';
 import { type Block, NativeAllocator, type NativeAllocatorStats } from './allocator.js';
@@ -18,7 +18,12 @@ export interface NativeBackendOptions {
 
 /** A buffer of the native backend: its own block of addon memory. */
 export class NativeBuf extends KernelBuf {
-  constructor(owner: object, dtype: DType, length: number, readonly block: Block) {
+  constructor(
+    owner: object,
+    dtype: DType,
+    length: number,
+    readonly block: Block,
+  ) {
     super(owner, 'native', dtype, length, block.ptr, block.size);
   }
 }
@@ -71,7 +76,8 @@ export class NativeBackend extends KernelBackend {
   alloc(dtype: DType, length: number): Buf {
     if (this.disposed) throw new Error('@kiln/backend-native: backend used after dispose()');
     if (!(dtype in BYTES)) throw new Error(`@kiln/backend-native: alloc: unknown dtype '${dtype}'`);
-    if (!Number.isInteger(length) || length < 0) throw new Error(`@kiln/backend-native: alloc: length must be a non-negative integer, got ${length}`);
+    if (!Number.isInteger(length) || length < 0)
+      throw new Error(`@kiln/backend-native: alloc: length must be a non-negative integer, got ${length}`);
     const bytes = length * BYTES[dtype];
     const block = this.allocator.alloc(bytes);
     // Fresh blocks are zero already; reused ones are cleared by the kernel.
@@ -81,7 +87,8 @@ export class NativeBackend extends KernelBackend {
 
   free(buf: Buf): void {
     const b = buf as NativeBuf;
-    if (!(b instanceof NativeBuf) || b.owner !== this) throw new Error('@kiln/backend-native: free: not a buffer of this backend');
+    if (!(b instanceof NativeBuf) || b.owner !== this)
+      throw new Error('@kiln/backend-native: free: not a buffer of this backend');
     if (b.freed) throw new Error('@kiln/backend-native: free: buffer freed twice');
     b.freed = true;
     this.allocator.release(b.block);
@@ -99,7 +106,11 @@ export class NativeBackend extends KernelBackend {
     const { buf, offset } = parts(view);
     const { memory } = (buf as NativeBuf).block;
     const at = offset * BYTES[buf.dtype];
-    return buf.dtype === 'f32' ? new Float32Array(memory, at, n) : buf.dtype === 'i32' ? new Int32Array(memory, at, n) : new Int8Array(memory, at, n);
+    return buf.dtype === 'f32'
+      ? new Float32Array(memory, at, n)
+      : buf.dtype === 'i32'
+        ? new Int32Array(memory, at, n)
+        : new Int8Array(memory, at, n);
   }
 
   protected dispatch(kernel: number, args: readonly number[], units: number, grain: number, threads: number): void {

@@ -118,5 +118,8 @@ export function customReward(
   o: RewardOptions & { cacheKey?: unknown } = {},
 ): KilnPlugin {
   const { cacheKey, ...rest } = o;
-  return plugin({ name, weight: o.weight, score: fn }, { name, ...rest, ...(cacheKey === undefined ? { fn } : { cacheKey }) });
+  return plugin(
+    { name, weight: o.weight, score: fn },
+    { name, ...rest, ...(cacheKey === undefined ? { fn } : { cacheKey }) },
+  );
 }
