@@ -30,7 +30,7 @@ struct Case {
 
 impl Case {
     fn new(m: usize, n: usize, k: usize, seed: u64) -> Case {
-        let mut r = Rng(seed * 0x9E37_79B9_7F4A_7C15 + 1);
+        let mut r = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15).wrapping_add(1));
         Case { m, n, k, a: r.fill(m * k), b: r.fill(k * n), bias: r.fill(n), old: r.fill(m * n) }
     }
 }
