@@ -1,5 +1,6 @@
 // Pretrain → SFT → GRPO on two-digit addition (sum written least-significant digit first), measured on 500 held-out problems.
 //   npx kiln prepare && npx kiln train && npx kiln finetune && npx kiln align
+//   npx kiln eval --set eval.model=finetune && npx kiln eval --set eval.model=align   (accuracy with a 95% interval)
 // The align stage runs GRPO with an exact-match reward; ALIGN=dpo or ALIGN=reward-model
 // runs the other align trainers on preference pairs instead (see README.md).
 import { defineConfig, type StageOptions } from '@kiln/core';
@@ -10,6 +11,7 @@ import trainer from '@kiln/trainer';
 import finetune from '@kiln/finetune';
 import align from '@kiln/align';
 import { exactMatch } from '@kiln/rewards';
+import { taskAccuracy } from '@kiln/eval';
 import arithCorpus from './arith-corpus.ts';
 
 const TRAIN_STEPS = 1600;
@@ -43,7 +45,11 @@ export default defineConfig(({ env }) => {
     name: 'arith',
     seed: 7,
     backend: 'auto',
-    plugins: [arithCorpus(), tokenizers(), shards({ valFraction: 0.1 }), gpt2(), trainer(), finetune(), align(), exactMatch()],
+    plugins: [
+      arithCorpus(), tokenizers(), shards({ valFraction: 0.1 }), gpt2(), trainer(), finetune(), align(), exactMatch(),
+      // Greedy answers to the 500 held-out problems, asked in the model's own chat template.
+      taskAccuracy({ name: 'heldout', file: 'data/heldout.jsonl', chat: true, maxTokens: 6 }),
+    ],
     // Bytes plus ChatML's special tokens: every digit is one token.
     tokenizer: { type: 'bpe', vocabSize: 259, specialTokens: ['<|endoftext|>', '<|im_start|>', '<|im_end|>'] },
     encode: {},
@@ -51,5 +57,7 @@ export default defineConfig(({ env }) => {
     train: { trainer: 'causal-lm', steps: TRAIN_STEPS, batchSize: 16, seqLen: 64, lr: 2e-3, warmupSteps: 20, evalEvery: 200 },
     finetune: { trainer: 'sft', initFrom: pretrained, data: { chat: 'data/sft.jsonl', valFraction: 0.05 }, steps: SFT_STEPS, batchSize: 16, seqLen: 64, lr: 1e-3, evalEvery: 100 },
     align: alignSections[method],
+    // Which model `kiln eval` measures: the latest (the align stage's) unless --set eval.model=finetune (or 'train').
+    eval: {},
   };
 });
