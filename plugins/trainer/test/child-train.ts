@@ -10,5 +10,9 @@ await runTrain({
   backend,
   backendOptions: backendOptions ? JSON.parse(backendOptions) : undefined,
   model: model ? JSON.parse(model) : undefined,
-  onStep: (step, loss) => process.stdout.write(`${JSON.stringify({ step, loss })}\n`),
+  onStep: (step, loss) => {
+    process.stdout.write(`${JSON.stringify({ step, loss })}\n`);
+    // Mid-run, no checkpoint written: wait here for the parent's SIGKILL (KILN_TEST_HOLD_AT, set by trainUntilKilled).
+    if (step === Number(process.env.KILN_TEST_HOLD_AT)) return new Promise<void>(() => setInterval(() => {}, 1000));
+  },
 });

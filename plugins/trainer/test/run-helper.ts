@@ -48,17 +48,17 @@ export async function runTrain(o: {
   /** Default 'js' (the reference backend); other backends' tests run the same stage. */
   backend?: string;
   backendOptions?: Record<string, unknown>;
-  onStep?: (step: number, loss: number) => void;
+  onStep?: (step: number, loss: number) => void | Promise<void>;
 }): Promise<RunOutcome> {
   const losses: number[] = [];
   const steps: number[] = [];
   const abort = new AbortController();
   const recorder: KilnPlugin = {
     name: 'test:recorder',
-    onStep(info) {
+    async onStep(info) {
       losses.push(info.loss);
       steps.push(info.step);
-      o.onStep?.(info.step, info.loss);
+      await o.onStep?.(info.step, info.loss);
       if (o.stopAfter !== undefined && info.step === o.stopAfter) {
         if (o.stopVia === 'timer') setTimeout(() => abort.abort(), 0);
         else abort.abort();
@@ -119,6 +119,8 @@ export function trainUntilKilled(
     ];
     const child = spawn(process.execPath, ['--conditions=kiln-source', '--import', 'tsx', ...argv], {
       cwd: REPO,
+      // The child waits at this step for the SIGKILL, so a loaded machine cannot let it run past it.
+      env: { ...process.env, KILN_TEST_HOLD_AT: String(killAt) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const steps: number[] = [];
