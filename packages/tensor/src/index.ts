@@ -55,13 +55,8 @@ export { AdamW, type AdamWOptions, type AdamWState } from './optim/adamw.js';
 export { clipGradNorm, gradNorm } from './optim/clip.js';
 export { type CosineScheduleOptions, cosineSchedule } from './optim/schedule.js';
 // Host versions of the optional inference ops (fallbacks for backends without them).
-export {
-  type AttentionKVDims,
-  attentionKV as attentionKVHost,
-  dequantize,
-  dequantizeRow,
-  type QuantDims,
-} from './reference/kernels/inference.js';
+export { type AttentionKVDims, attentionKV as attentionKVHost } from './reference/kernels/attention.js';
+export { dequantize, dequantizeRow, type QuantDims } from './reference/kernels/quant.js';
 // The plain-TypeScript oracle backend.
 export { ReferenceBackend, type ReferenceBackendOptions } from './reference/reference-backend.js';
 // Random numbers.

@@ -21,20 +21,24 @@ import type {
 import { BYTES, dims, type Resolved, resolve, WebGPUBuf } from './buffer.js';
 import { type AdapterSummary, acquireDevice, adapterName, type DeviceOptions } from './device.js';
 import { grid, type KernelSpec } from './kernel.js';
+import * as adamw from './kernels/adamw.js';
 import {
   ATT_WG,
   attentionBackwardDkv,
   attentionBackwardDq,
   attentionDelta,
   attentionForward,
+  attentionKVKernel,
   attentionTile,
+  kvCacheWrite,
 } from './kernels/attention.js';
-import { embeddingBackward, embeddingLinks } from './kernels/embedding.js';
-import * as inf from './kernels/inference.js';
-import * as loss from './kernels/loss.js';
+import * as ce from './kernels/cross-entropy.js';
+import * as emb from './kernels/embedding.js';
 import { LARGE_TILE, type MatmulTile, matmulGrid, matmulKernel, SMALL_TILE, SOFTWARE_TILE } from './kernels/matmul.js';
-import * as norms from './kernels/norms.js';
+import * as norm from './kernels/norm.js';
 import * as pw from './kernels/pointwise.js';
+import * as quantized from './kernels/quant.js';
+import * as rope from './kernels/rope.js';
 import { BufferPool } from './pool.js';
 import { type Binding, Recorder } from './recorder.js';
 
@@ -309,7 +313,7 @@ export class WebGPUBackend implements Backend {
     const d1 = this.v(dbias, N, 'f32', 'biasBackward', 'dbias');
     const g = this.v(dout, M * N, 'f32', 'biasBackward', 'dout');
     if (N === 0) return;
-    this.run(norms.biasBackward, [d1, g], { N: M, C: N, hasD2: 0 }, [Math.ceil(N / 64)]);
+    this.run(norm.biasBackward, [d1, g], { N: M, C: N, hasD2: 0 }, [Math.ceil(N / 64)]);
   }
 
   // ---- embeddings -----------------------------------------------------------
@@ -321,7 +325,7 @@ export class WebGPUBackend implements Backend {
     const i = this.v(ids, n, 'i32', 'embedding', 'ids');
     if (C === 0) return;
     const V = Math.floor((('buf' in table ? table.buf : table).length - t.offset) / C);
-    this.pointwise(pw.embedding, [o, t, i], { C, V }, n * C);
+    this.pointwise(emb.embedding, [o, t, i], { C, V }, n * C);
   }
 
   embeddingBackward(dtable: BufView, dout: BufView, ids: BufView, n: number, C: number): void {
@@ -333,8 +337,8 @@ export class WebGPUBackend implements Backend {
     const V = Math.floor((('buf' in dtable ? dtable.buf : dtable).length - dt.offset) / C);
     const links = this.alloc('i32', 2 * n) as WebGPUBuf;
     const l = { buffer: links.gpu, offset: 0 };
-    this.pointwise(embeddingLinks, [l, i], {}, n);
-    this.run(embeddingBackward, [dt, g, i, l], { n, C, V }, grid(Math.ceil((n * C) / pw.WG)));
+    this.pointwise(emb.embeddingLinks, [l, i], {}, n);
+    this.run(emb.embeddingBackward, [dt, g, i, l], { n, C, V }, grid(Math.ceil((n * C) / pw.WG)));
     this.free(links);
   }
 
@@ -362,7 +366,7 @@ export class WebGPUBackend implements Backend {
       this.opt(b, C, 'f32', op, 'b'),
     ];
     if (N === 0) return;
-    this.run(norms.layernorm, bufs, { N, C, hasB: b ? 1 : 0, eps }, grid(N));
+    this.run(norm.layernorm, bufs, { N, C, hasB: b ? 1 : 0, eps }, grid(N));
   }
 
   layernormBackward(
@@ -388,8 +392,8 @@ export class WebGPUBackend implements Backend {
     const MEAN = this.v(mean, N, 'f32', op, 'mean');
     const RSTD = this.v(rstd, N, 'f32', op, 'rstd');
     if (N === 0 || C === 0) return;
-    this.run(norms.layernormBackwardDx, [DX, G, X, W, MEAN, RSTD], { N, C }, grid(N));
-    this.run(norms.layernormBackwardDw, [DW, DB, G, X, MEAN, RSTD], { N, C, hasD2: db ? 1 : 0 }, [Math.ceil(C / 64)]);
+    this.run(norm.layernormBackwardDx, [DX, G, X, W, MEAN, RSTD], { N, C }, grid(N));
+    this.run(norm.layernormBackwardDw, [DW, DB, G, X, MEAN, RSTD], { N, C, hasD2: db ? 1 : 0 }, [Math.ceil(C / 64)]);
   }
 
   rmsnorm(out: BufView, rstd: BufView, x: BufView, w: BufView, N: number, C: number, eps: number): void {
@@ -402,7 +406,7 @@ export class WebGPUBackend implements Backend {
       this.v(w, C, 'f32', op, 'w'),
     ];
     if (N === 0) return;
-    this.run(norms.rmsnorm, bufs, { N, C, eps }, grid(N));
+    this.run(norm.rmsnorm, bufs, { N, C, eps }, grid(N));
   }
 
   rmsnormBackward(
@@ -424,8 +428,8 @@ export class WebGPUBackend implements Backend {
     const W = this.v(w, C, 'f32', op, 'w');
     const R = this.v(rstd, N, 'f32', op, 'rstd');
     if (N === 0 || C === 0) return;
-    this.run(norms.rmsnormBackwardDx, [DX, G, X, W, R], { N, C }, grid(N));
-    this.run(norms.rmsnormBackwardDw, [DW, G, X, R], { N, C, hasD2: 0 }, [Math.ceil(C / 64)]);
+    this.run(norm.rmsnormBackwardDx, [DX, G, X, W, R], { N, C }, grid(N));
+    this.run(norm.rmsnormBackwardDw, [DW, G, X, R], { N, C, hasD2: 0 }, [Math.ceil(C / 64)]);
   }
 
   // ---- attention ------------------------------------------------------------------
@@ -527,14 +531,14 @@ export class WebGPUBackend implements Backend {
     const c = this.ropeCommon(a, 'rope');
     const out = this.v(a.out, c.n, 'f32', 'rope', 'out');
     const inp = this.v(a.inp, c.n, 'f32', 'rope', 'inp');
-    this.pointwise(pw.rope, [out, inp, c.trig], c.params, c.n / 2);
+    this.pointwise(rope.rope, [out, inp, c.trig], c.params, c.n / 2);
   }
 
   ropeBackward(a: { dinp: BufView; dout: BufView } & Omit<RopeArgs, 'out' | 'inp'>): void {
     const c = this.ropeCommon(a, 'ropeBackward');
     const dinp = this.v(a.dinp, c.n, 'f32', 'ropeBackward', 'dinp');
     const dout = this.v(a.dout, c.n, 'f32', 'ropeBackward', 'dout');
-    this.pointwise(pw.ropeBackward, [dinp, dout, c.trig], c.params, c.n / 2);
+    this.pointwise(rope.ropeBackward, [dinp, dout, c.trig], c.params, c.n / 2);
   }
 
   // ---- pointwise -------------------------------------------------------------------
@@ -615,7 +619,7 @@ export class WebGPUBackend implements Backend {
       this.opt(lse, N, 'f32', op, 'lse'),
     ];
     if (N === 0) return;
-    this.run(loss.crossEntropy, bufs, { N, V, ignore: ignoreIndex, hasLse: lse ? 1 : 0 }, grid(N));
+    this.run(ce.crossEntropy, bufs, { N, V, ignore: ignoreIndex, hasLse: lse ? 1 : 0 }, grid(N));
   }
 
   crossEntropyBackward(
@@ -638,7 +642,7 @@ export class WebGPUBackend implements Backend {
       this.opt(lse, N, 'f32', op, 'lse'),
     ];
     if (N === 0) return;
-    this.run(loss.crossEntropyBackward, bufs, { N, V, ignore: ignoreIndex, hasLse: lse ? 1 : 0 }, grid(N));
+    this.run(ce.crossEntropyBackward, bufs, { N, V, ignore: ignoreIndex, hasLse: lse ? 1 : 0 }, grid(N));
   }
 
   // ---- optimizer ---------------------------------------------------------------------
@@ -652,8 +656,8 @@ export class WebGPUBackend implements Backend {
     const chunk = Math.ceil(n / parts);
     const partialBuf = this.alloc('f32', parts) as WebGPUBuf;
     const partial = { buffer: partialBuf.gpu, offset: 0 };
-    this.run(loss.sumSquaresPartial, [partial, X], { n, chunk }, grid(parts));
-    this.run(loss.sumSquaresFinal, [o, partial], { count: parts, accumulate: accumulate ? 1 : 0 }, [1]);
+    this.run(adamw.sumSquaresPartial, [partial, X], { n, chunk }, grid(parts));
+    this.run(adamw.sumSquaresFinal, [o, partial], { count: parts, accumulate: accumulate ? 1 : 0 }, [1]);
     this.free(partialBuf);
   }
 
@@ -669,7 +673,7 @@ export class WebGPUBackend implements Backend {
       this.v(a.v, n, 'f32', op, 'v'),
     ];
     this.pointwise(
-      pw.adamw,
+      adamw.adamw,
       bufs,
       {
         lr: a.lr,
@@ -697,10 +701,10 @@ export class WebGPUBackend implements Backend {
     const k = this.v(a.kCache, B * Tmax * Hkv * D, 'f32', op, 'kCache');
     const v = this.v(a.vCache, B * Tmax * Hkv * D, 'f32', op, 'vCache');
     const out = this.v(a.out, B * Tq * H * D, 'f32', op, 'out');
-    this.pointwise(inf.kvCacheWrite, [k, v, qkv], { Tq, Tmax, pos, H, Hkv, D }, B * Tq * Hkv * D);
+    this.pointwise(kvCacheWrite, [k, v, qkv], { Tq, Tmax, pos, H, Hkv, D }, B * Tq * Hkv * D);
     if (D === 0) return;
     this.pointwise(
-      inf.attentionKVKernel(D),
+      attentionKVKernel(D),
       [out, k, v, qkv],
       { Tq, Tmax, pos, H, Hkv, scale: a.scale ?? 1 / Math.sqrt(D) },
       B * H * Tq,
@@ -734,7 +738,7 @@ export class WebGPUBackend implements Backend {
     const A = this.v(a.a, M * K, 'f32', op, 'a');
     const bias = this.opt(a.bias, N, 'f32', op, 'bias');
     this.pointwise(
-      inf.matmulQ,
+      quantized.matmulQ,
       [out, A, q.data, q.scales, bias],
       {
         M,
@@ -761,6 +765,6 @@ export class WebGPUBackend implements Backend {
     const q = this.quant(table, rows, C, op);
     const o = this.v(out, n * C, 'f32', op, 'out');
     const i = this.v(ids, n, 'i32', op, 'ids');
-    this.pointwise(inf.embeddingQ, [o, q.data, q.scales, i], { K: C, ...q.params, rows }, n * C);
+    this.pointwise(quantized.embeddingQ, [o, q.data, q.scales, i], { K: C, ...q.params, rows }, n * C);
   }
 }

@@ -5,7 +5,7 @@
  * the prefix back every call, so it is slower, but still O(n) per token.
  */
 import type { AttentionKVArgs, Backend, Buf, BufView } from '../backend.js';
-import { attentionKV as attentionKVHost } from '../reference/kernels/inference.js';
+import { attentionKV as attentionKVHost } from '../reference/kernels/attention.js';
 
 const bufOf = (v: BufView): Buf => ('buf' in v ? v.buf : v);
 const offOf = (v: BufView): number => ('buf' in v ? v.offset : 0);

@@ -4,7 +4,7 @@
  * on the device, applied by the backend's matmulQ, dequantized in the kernel).
  */
 import type { Backend, Buf, BufView, QuantizedWeight } from '../backend.js';
-import { dequantize } from '../reference/kernels/inference.js';
+import { dequantize } from '../reference/kernels/quant.js';
 
 /** A dense weight. 'in-out' is HF's Conv1D [in, out]; 'out-in' is nn.Linear's [out, in]. */
 export interface DenseWeight {

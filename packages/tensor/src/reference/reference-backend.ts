@@ -13,14 +13,14 @@ import type {
   QuantizedWeight,
   RopeArgs,
 } from '../backend.js';
-import { adamw } from './kernels/adamw.js';
+import { adamw, sumSquares as sumSquaresKernel } from './kernels/adamw.js';
 import * as attn from './kernels/attention.js';
 import * as ce from './kernels/cross-entropy.js';
 import * as emb from './kernels/embedding.js';
-import * as inf from './kernels/inference.js';
 import * as mm from './kernels/matmul.js';
 import * as norm from './kernels/norm.js';
 import * as pw from './kernels/pointwise.js';
+import * as quant from './kernels/quant.js';
 import { rope } from './kernels/rope.js';
 import { BufferPool, type FloatArray, type RefArray, RefBuf } from './ref-buf.js';
 
@@ -439,7 +439,7 @@ export class ReferenceBackend implements Backend {
   // ---- optimizer -------------------------------------------------------------
 
   sumSquares(out: BufView, x: BufView, n: number, accumulate: boolean): void {
-    pw.sumSquares(this.f(out, 1, 'sumSquares', 'out'), this.f(x, n, 'sumSquares', 'x'), n, accumulate);
+    sumSquaresKernel(this.f(out, 1, 'sumSquares', 'out'), this.f(x, n, 'sumSquares', 'x'), n, accumulate);
   }
 
   adamw(a: AdamWArgs): void {
@@ -472,7 +472,7 @@ export class ReferenceBackend implements Backend {
     if (!(Number.isInteger(pos) && pos >= 0 && pos + Tq <= Tmax))
       throw new Error(`ReferenceBackend.${op}: pos ${pos} + Tq ${Tq} exceeds the cache (Tmax ${Tmax})`);
     const cache = B * Tmax * Hkv * D;
-    inf.attentionKV(
+    attn.attentionKV(
       this.f(a.out, B * Tq * H * D, op, 'out'),
       this.f(a.kCache, cache, op, 'kCache'),
       this.f(a.vCache, cache, op, 'vCache'),
@@ -482,7 +482,7 @@ export class ReferenceBackend implements Backend {
   }
 
   private quant(w: QuantizedWeight, N: number, K: number, op: string): { data: Int8Array; scales: FloatArray } {
-    inf.checkQuant(`ReferenceBackend.${op}`, w, K);
+    quant.checkQuant(`ReferenceBackend.${op}`, w, K);
     const data = this.arr(w.data, w.bits === 8 ? N * K : (N * K) / 2, op, 'w.data');
     if (!(data instanceof Int8Array)) throw new Error(`ReferenceBackend.${op}: w.data must be i8`);
     return { data, scales: this.f(w.scales, (N * K) / w.group, op, 'w.scales') };
@@ -492,7 +492,7 @@ export class ReferenceBackend implements Backend {
     const op = 'matmulQ';
     const { M, N, K } = a;
     const { data, scales } = this.quant(a.w, N, K, op);
-    inf.matmulQ(
+    quant.matmulQ(
       this.f(a.out, M * N, op, 'out'),
       this.f(a.a, M * K, op, 'a'),
       data,
@@ -515,6 +515,6 @@ export class ReferenceBackend implements Backend {
       Math.floor(this.arr(table.data, 0, op, 'table.data').length / perRow),
     );
     const { data, scales } = this.quant(table, rows, C, op);
-    inf.embeddingQ(this.f(out, n * C, op, 'out'), data, scales, this.i32(ids, n, op, 'ids'), n, C, rows, table);
+    quant.embeddingQ(this.f(out, n * C, op, 'out'), data, scales, this.i32(ids, n, op, 'ids'), n, C, rows, table);
   }
 }

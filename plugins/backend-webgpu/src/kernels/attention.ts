@@ -17,6 +17,7 @@
  * D and the tile length are compile-time constants (one pipeline per head size).
  */
 import type { KernelSpec } from '../kernel.js';
+import { f32, pointwise, u32 } from './pointwise.js';
 
 /** Query rows (invocations) per workgroup: 64 on GPUs, fewer on software adapters. */
 export const ATT_WG = 64;
@@ -303,4 +304,61 @@ fn main(${ARGS}) {
   }
 }`,
   }));
+}
+
+// Generation: attention over a KV cache (forward only), one invocation per output.
+
+/** Copies the new tokens' keys and values into cache rows pos..pos+Tq-1; i runs over B·Tq·Hkv·D. */
+export const kvCacheWrite = pointwise(
+  'kvCacheWrite',
+  [f32('k'), f32('v'), f32('qkv')],
+  ['Tq', 'Tmax', 'pos', 'H', 'Hkv', 'D'].map(u32),
+  `let C = P.Hkv * P.D;
+  let c = i % C; let t = (i / C) % P.Tq; let b = i / (C * P.Tq);
+  let src = P.o_qkv + (b * P.Tq + t) * (P.H + 2u * P.Hkv) * P.D;
+  let dst = (b * P.Tmax + P.pos + t) * C + c;
+  $k[P.o_k + dst] = $qkv[src + P.H * P.D + c];
+  $v[P.o_v + dst] = $qkv[src + (P.H + P.Hkv) * P.D + c];`,
+  '',
+);
+
+const kvCache = new Map<number, KernelSpec>();
+
+/** One invocation per (b, h, new token t): online softmax over cache rows 0..pos+t. */
+export function attentionKVKernel(D: number): KernelSpec {
+  let spec = kvCache.get(D);
+  if (spec) return spec;
+  spec = pointwise(
+    `attentionKV_D${D}`,
+    [f32('out'), f32('k'), f32('v'), f32('qkv')],
+    [...['Tq', 'Tmax', 'pos', 'H', 'Hkv'].map(u32), { name: 'scale', type: 'f32' as const }],
+    `let t = i % P.Tq; let h = (i / P.Tq) % P.H; let b = i / (P.Tq * P.H);
+  let C = P.Hkv * D;
+  let g = h / (P.H / P.Hkv);
+  let qo = P.o_qkv + (b * P.Tq + t) * (P.H + 2u * P.Hkv) * D + h * D;
+  var q: array<f32, ${D}>;
+  var acc: array<f32, ${D}>;
+  for (var d = 0u; d < D; d++) { q[d] = $qkv[qo + d] * P.scale; }
+  var m = -3.0e38;
+  var l = 0.0;
+  for (var j = 0u; j <= P.pos + t; j++) {
+    let ko = (b * P.Tmax + j) * C + g * D;
+    var s = 0.0;
+    for (var d = 0u; d < D; d++) { s = fma(q[d], $k[P.o_k + ko + d], s); }
+    if (s > m) {
+      let corr = exp(m - s);
+      l *= corr;
+      for (var d = 0u; d < D; d++) { acc[d] *= corr; }
+      m = s;
+    }
+    let p = exp(s - m);
+    l += p;
+    for (var d = 0u; d < D; d++) { acc[d] = fma(p, $v[P.o_v + ko + d], acc[d]); }
+  }
+  let oo = P.o_out + (b * P.Tq + t) * P.H * D + h * D;
+  for (var d = 0u; d < D; d++) { $out[oo + d] = acc[d] / l; }`,
+    `const D = ${D}u;`,
+  );
+  kvCache.set(D, spec);
+  return spec;
 }

@@ -11,7 +11,19 @@
  * taken in token order, so the result is the same on every run.
  */
 import { GROUP_INDEX, type KernelSpec, MAIN_ARGS } from '../kernel.js';
-import { WG } from './pointwise.js';
+import { f32, i32, NAN_HELPER, pointwise, u32, WG } from './pointwise.js';
+
+/** out[n,C] = table[ids[n], :]; an id outside [0, V) gives NaN (there is no way to throw from a shader). */
+export const embedding = pointwise(
+  'embedding',
+  [f32('out'), f32('table'), i32('ids')],
+  [u32('C'), u32('V')],
+  `let row = i / P.C; let c = i % P.C;
+  let id = $ids[P.o_ids + row];
+  if (id < 0 || u32(id) >= P.V) { $out[P.o_out + i] = bitcast<f32>(NAN_BITS); return; }
+  $out[P.o_out + i] = $table[P.o_table + u32(id) * P.C + c];`,
+  NAN_HELPER,
+);
 
 /** links[i] = next token with ids[i] (or -1); links[n + i] = 1 when i is the first occurrence. */
 export const embeddingLinks: KernelSpec = {

@@ -4,18 +4,19 @@
  */
 import { GROUP_INDEX, type KernelSpec, MAIN_ARGS, type ScalarType } from '../kernel.js';
 
-type B = { name: string; type: ScalarType };
-const f32 = (name: string): B => ({ name, type: 'f32' });
-const i32 = (name: string): B => ({ name, type: 'i32' });
-const u32 = (name: string): B => ({ name, type: 'u32' });
+/** A buffer or parameter binding of a kernel. */
+export type Binding = { name: string; type: ScalarType };
+export const f32 = (name: string): Binding => ({ name, type: 'f32' });
+export const i32 = (name: string): Binding => ({ name, type: 'i32' });
+export const u32 = (name: string): Binding => ({ name, type: 'u32' });
 
 export const WG = 256;
 
 /** A quiet NaN that is not a constant expression (WGSL rejects NaN constants). */
 export const NAN_HELPER = 'var<private> NAN_BITS: u32 = 0x7fc00000u;';
 
-/** A kernel over i in [0, P.n) with `stmt` as the body. */
-function pointwise(name: string, buffers: B[], params: B[], stmt: string, helpers = ''): KernelSpec {
+/** A kernel over i in [0, P.n) with `stmt` as the body (`helpers`: WGSL declared before it). */
+export function pointwise(name: string, buffers: Binding[], params: Binding[], stmt: string, helpers = ''): KernelSpec {
   return {
     name,
     buffers,
@@ -137,80 +138,4 @@ export const swigluBackward = pointwise(
   let d = $dout[P.o_dout + i];
   $dx[P.o_dx + gi] = $dx[P.o_dx + gi] + d * u * s * (1.0 + g * (1.0 - s));
   $dx[P.o_dx + gi + P.F] = $dx[P.o_dx + gi + P.F] + d * g * s;`,
-);
-
-/** PyTorch's AdamW; bc1 = 1 - beta1^t and bc2 = 1 - beta2^t come from the host (f64). */
-export const adamw = pointwise(
-  'adamw',
-  [f32('param'), f32('grad'), f32('m'), f32('v')],
-  [f32('lr'), f32('beta1'), f32('beta2'), f32('eps'), f32('wd'), f32('bc1'), f32('sqrtBc2'), f32('gradScale')],
-  `let g = $grad[P.o_grad + i] * P.gradScale;
-  let m = P.beta1 * $m[P.o_m + i] + (1.0 - P.beta1) * g;
-  let v = P.beta2 * $v[P.o_v + i] + (1.0 - P.beta2) * g * g;
-  $m[P.o_m + i] = m;
-  $v[P.o_v + i] = v;
-  var p = $param[P.o_param + i];
-  p = p * (1.0 - P.lr * P.wd);
-  let denom = sqrt(v) / P.sqrtBc2 + P.eps;
-  $param[P.o_param + i] = p - (P.lr / P.bc1) * (m / denom);`,
-);
-
-/** out[n,C] = table[ids[n], :]; an id outside [0, V) gives NaN (there is no way to throw from a shader). */
-export const embedding = pointwise(
-  'embedding',
-  [f32('out'), f32('table'), i32('ids')],
-  [u32('C'), u32('V')],
-  `let row = i / P.C; let c = i % P.C;
-  let id = $ids[P.o_ids + row];
-  if (id < 0 || u32(id) >= P.V) { $out[P.o_out + i] = bitcast<f32>(NAN_BITS); return; }
-  $out[P.o_out + i] = $table[P.o_table + u32(id) * P.C + c];`,
-  NAN_HELPER,
-);
-
-/**
- * Rotary embedding on packed qkv, one invocation per rotated pair
- * (element d and d + D/2 of one head). `trig` holds cos then sin for each
- * (position, d < D/2), computed on the host in f64.
- */
-const ROPE_INDEX = `let half = P.D / 2u;
-  let heads = P.H + 2u * P.Hkv;
-  let d = i % half;
-  let head = (i / half) % heads;
-  let bt = i / (half * heads);
-  let t = bt % P.T;
-  let base = bt * heads * P.D + head * P.D + d;
-  let ti = ((P.posOffset + t) * half + d) * 2u;
-  let c = $trig[P.o_trig + ti];
-  let s = $trig[P.o_trig + ti + 1u];
-  let rotated = head < P.H + P.Hkv;`;
-
-const ROPE_PARAMS: B[] = [u32('T'), u32('H'), u32('Hkv'), u32('D'), u32('posOffset')];
-
-export const rope = pointwise(
-  'rope',
-  [f32('out'), f32('inp'), f32('trig')],
-  ROPE_PARAMS,
-  `${ROPE_INDEX}
-  let x1 = $inp[P.o_inp + base];
-  let x2 = $inp[P.o_inp + base + half];
-  if (rotated) {
-    $out[P.o_out + base] = x1 * c - x2 * s;
-    $out[P.o_out + base + half] = x2 * c + x1 * s;
-  } else {
-    $out[P.o_out + base] = x1;
-    $out[P.o_out + base + half] = x2;
-  }`,
-);
-
-export const ropeBackward = pointwise(
-  'ropeBackward',
-  [f32('dinp'), f32('dout'), f32('trig')],
-  ROPE_PARAMS,
-  `${ROPE_INDEX}
-  let d1 = $dout[P.o_dout + base];
-  let d2 = $dout[P.o_dout + base + half];
-  var g1 = d1; var g2 = d2;
-  if (rotated) { g1 = d1 * c + d2 * s; g2 = d2 * c - d1 * s; }
-  $dinp[P.o_dinp + base] = $dinp[P.o_dinp + base] + g1;
-  $dinp[P.o_dinp + base + half] = $dinp[P.o_dinp + base + half] + g2;`,
 );

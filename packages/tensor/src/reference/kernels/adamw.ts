@@ -36,3 +36,10 @@ export function adamw(
     param[i] = param[i] * decay - stepSize * (mi / (Math.sqrt(vi) / bc2Sqrt + h.eps));
   }
 }
+
+/** out[0] (+)= sum of x², summed in f64: the gradient norm that clipping folds into gradScale. */
+export function sumSquares(out: FloatArray, x: FloatArray, n: number, accumulate: boolean): void {
+  let s = 0;
+  for (let i = 0; i < n; i++) s += x[i] * x[i];
+  out[0] = accumulate ? out[0] + s : s;
+}

@@ -62,10 +62,3 @@ export function axpy(y: FloatArray, x: FloatArray, alpha: number, n: number): vo
 export function scale(x: FloatArray, alpha: number, n: number): void {
   for (let i = 0; i < n; i++) x[i] *= alpha;
 }
-
-/** out[0] (+)= sum of x², summed in f64. */
-export function sumSquares(out: FloatArray, x: FloatArray, n: number, accumulate: boolean): void {
-  let s = 0;
-  for (let i = 0; i < n; i++) s += x[i] * x[i];
-  out[0] = accumulate ? out[0] + s : s;
-}

@@ -1,78 +1,9 @@
 /**
- * Forward-only kernels for generation and compressed models: attention over a
- * KV cache, and matmul / embedding lookup on group-quantized weights. Plain
- * loops with f64 accumulators; they double as the host fallback of
- * @kiln/generate for backends that lack the ops.
+ * Matmul and embedding lookup on group-quantized weights (int8/int4, forward
+ * only, for compressed models). Plain loops with f64 accumulators; they double
+ * as the host fallback for backends that lack the ops.
  */
 import type { FloatArray } from '../ref-buf.js';
-
-export interface AttentionKVDims {
-  B: number;
-  Tq: number;
-  Tmax: number;
-  pos: number;
-  H: number;
-  Hkv: number;
-  D: number;
-  scale: number;
-}
-
-/**
- * Writes the new tokens' keys/values into rows pos..pos+Tq-1 of the caches
- * (B,Tmax,Hkv·D), then out (B,Tq,H·D): query t attends to cache rows 0..pos+t.
- */
-export function attentionKV(
-  out: FloatArray,
-  kCache: FloatArray,
-  vCache: FloatArray,
-  qkv: FloatArray,
-  d: AttentionKVDims,
-): void {
-  const { B, Tq, Tmax, pos, H, Hkv, D, scale } = d;
-  const S = (H + 2 * Hkv) * D;
-  const C = Hkv * D;
-  for (let b = 0; b < B; b++) {
-    for (let t = 0; t < Tq; t++) {
-      const src = (b * Tq + t) * S;
-      const dst = (b * Tmax + pos + t) * C;
-      for (let i = 0; i < C; i++) {
-        kCache[dst + i] = qkv[src + H * D + i];
-        vCache[dst + i] = qkv[src + (H + Hkv) * D + i];
-      }
-    }
-  }
-  const group = H / Hkv;
-  const scores = new Float64Array(pos + Tq);
-  const acc = new Float64Array(D);
-  for (let b = 0; b < B; b++) {
-    for (let h = 0; h < H; h++) {
-      const g = Math.floor(h / group);
-      for (let t = 0; t < Tq; t++) {
-        const q = (b * Tq + t) * S + h * D;
-        const L = pos + t + 1;
-        let max = -Infinity;
-        for (let j = 0; j < L; j++) {
-          const k = (b * Tmax + j) * C + g * D;
-          let s = 0;
-          for (let i = 0; i < D; i++) s += qkv[q + i] * kCache[k + i];
-          s *= scale;
-          scores[j] = s;
-          if (s > max) max = s;
-        }
-        let sum = 0;
-        for (let j = 0; j < L; j++) sum += scores[j] = Math.exp(scores[j] - max);
-        acc.fill(0);
-        for (let j = 0; j < L; j++) {
-          const p = scores[j] / sum;
-          const v = (b * Tmax + j) * C + g * D;
-          for (let i = 0; i < D; i++) acc[i] += p * vCache[v + i];
-        }
-        const o = (b * Tq + t) * H * D + h * D;
-        for (let i = 0; i < D; i++) out[o + i] = acc[i];
-      }
-    }
-  }
-}
 
 export interface QuantDims {
   bits: 4 | 8;

@@ -1,5 +1,5 @@
 /**
- * Fused softmax + cross-entropy (forward and backward) with one workgroup per row, and the two-stage sum of squares for the gradient norm.
+ * Fused softmax + cross-entropy (forward and backward) with one workgroup per row.
  * Row-dependent values (the target) never guard a barrier: every invocation
  * takes part in every reduction, and only the final writes are conditional.
  */
@@ -90,54 +90,6 @@ fn main(${MAIN_ARGS}) {
     var g = exp($logits[lo + v] - shift) * inv;
     if (i32(v) == tgt) { g -= 1.0; }
     $dlogits[go + v] = $dlogits[go + v] + g * d;
-  }
-}`,
-};
-
-/** Stage 1: workgroup g sums x² over its chunk [g·chunk, (g+1)·chunk) into partial[g]. */
-export const sumSquaresPartial: KernelSpec = {
-  name: 'sumSquaresPartial',
-  buffers: [
-    { name: 'partial', type: 'f32' },
-    { name: 'x', type: 'f32' },
-  ],
-  params: [
-    { name: 'n', type: 'u32' },
-    { name: 'chunk', type: 'u32' },
-  ],
-  body: `${WORKGROUP_REDUCE}
-@compute @workgroup_size(RWG)
-fn main(${MAIN_ARGS}) {
-  ${GROUP_INDEX}
-  let start = group * P.chunk;
-  let end = min(P.n, start + P.chunk);
-  var s = 0.0;
-  for (var i = start + lid; i < end; i += RWG) { let v = $x[P.o_x + i]; s += v * v; }
-  s = wg_sum(s, lid);
-  if (lid == 0u) { $partial[P.o_partial + group] = s; }
-}`,
-};
-
-/** Stage 2: one workgroup adds the partials into out[0] (or overwrites it). */
-export const sumSquaresFinal: KernelSpec = {
-  name: 'sumSquaresFinal',
-  buffers: [
-    { name: 'out', type: 'f32' },
-    { name: 'partial', type: 'f32' },
-  ],
-  params: [
-    { name: 'count', type: 'u32' },
-    { name: 'accumulate', type: 'u32' },
-  ],
-  body: `${WORKGROUP_REDUCE}
-@compute @workgroup_size(RWG)
-fn main(${MAIN_ARGS}) {
-  var s = 0.0;
-  for (var i = lid; i < P.count; i += RWG) { s += $partial[P.o_partial + i]; }
-  s = wg_sum(s, lid);
-  if (lid == 0u) {
-    if (P.accumulate != 0u) { s += $out[P.o_out]; }
-    $out[P.o_out] = s;
   }
 }`,
 };
