@@ -4,8 +4,8 @@
 //! - the host (std), a Node-API addon loaded by `@kiln/backend-native`, run
 //!   by a Rust thread pool on 64-bit memory (`native/`).
 //!
-//! Every algorithm lives once, in the modules below: the pointwise, loss,
-//! norm, optimizer, RoPE, embedding-gradient and attention-softmax code
+//! Every algorithm lives once, in the modules below: the pointwise, cross-entropy,
+//! norm, AdamW, RoPE, embedding-gradient and attention-softmax code
 //! generic over the vector width of `lanes` (4 lanes on wasm; natively
 //! AVX-512 16 or AVX2+FMA 8 chosen at run time), quantized matmul against the
 //! 4-lane API of `v4` (wasm's intrinsics by name, mapped to the host's
@@ -23,13 +23,13 @@
 mod lanes;
 mod simd;
 mod v4;
+pub mod adamw;
 pub mod attention;
+pub mod cross_entropy;
 pub mod embedding;
-pub mod loss;
 pub mod matmul;
 pub mod memory;
 pub mod norm;
-pub mod optim;
 pub mod pointwise;
 pub mod quant;
 pub mod rope;

@@ -3,7 +3,7 @@
 //! native backend refuses to load when the two differ. Arguments arrive as
 //! f64 (JS numbers), as the wasm exports receive them, and are converted to
 //! each kernel's parameter types here; `lo, hi, scratch` come last.
-use crate::{attention::*, embedding::*, loss::*, matmul::*, memory::*, norm::*, optim::*, pointwise::*, quant::*, rope::*};
+use crate::{adamw::*, attention::*, cross_entropy::*, embedding::*, matmul::*, memory::*, norm::*, pointwise::*, quant::*, rope::*};
 
 pub const KERNELS: [&str; 30] = [
     "kiln_matmul", "kiln_bias_backward",
