@@ -26,6 +26,12 @@ pub trait Tile: Sized {
     const ALIGN: usize;
     /// Floats past the packed A block that this tile's `pack_a` may write.
     const SLACK: usize;
+    /// Loop order inside a packed block. false: one B micro-panel (KC·NR)
+    /// stays in L1 while A's micro-panels stream past it from L2 (GotoBLAS;
+    /// the A block sits in L2). true: one A micro-panel (MR·KC) stays in L1
+    /// while B's micro-panels stream from L2 (the B panel sits in L2), and
+    /// consecutive C tiles are neighbours in a row.
+    const ROWS_OUTER: bool;
 
     /// C[mr,nr] (=|+=) Ap[kc,MR]ᵀ·Bp[kc,NR] (+ bias[nr] when not null).
     /// Edge tiles (mr < MR or nr < NR) run the same arithmetic over the
@@ -87,25 +93,51 @@ pub unsafe fn gemm<T: Tile>(o: &Operands, k: usize, m0: usize, m1: usize, n0: us
             while ic < m1 {
                 let mc = if m1 - ic < T::MC { m1 - ic } else { T::MC };
                 T::pack_a(ap, o.a, o.lda, o.trans_a, ic, mc, pc, kc);
-                let mut jr = 0;
-                while jr < nc {
-                    let nr = if nc - jr < T::NR { nc - jr } else { T::NR };
-                    let mut ir = 0;
-                    while ir < mc {
-                        let mr = if mc - ir < T::MR { mc - ir } else { T::MR };
-                        let c = o.out.add((ic + ir) * o.ldc + jc + jr);
-                        let bias_here = if first && !o.bias.is_null() { o.bias.add(jc + jr) } else { core::ptr::null() };
-                        let mode = if !first || o.accumulate { Mode::Add } else { Mode::Set };
-                        T::micro(kc, ap.add(ir * kc), bp.add(jr * kc), c, o.ldc, mr, nr, mode, bias_here, tile);
-                        ir += T::MR;
+                if T::ROWS_OUTER {
+                    rows_outer::<T>(o, ap, bp, tile, ic, mc, jc, nc, kc, first);
+                } else {
+                    let mut jr = 0;
+                    while jr < nc {
+                        let nr = if nc - jr < T::NR { nc - jr } else { T::NR };
+                        let mut ir = 0;
+                        while ir < mc {
+                            let mr = if mc - ir < T::MR { mc - ir } else { T::MR };
+                            let c = o.out.add((ic + ir) * o.ldc + jc + jr);
+                            let bias_here = if first && !o.bias.is_null() { o.bias.add(jc + jr) } else { core::ptr::null() };
+                            let mode = if !first || o.accumulate { Mode::Add } else { Mode::Set };
+                            T::micro(kc, ap.add(ir * kc), bp.add(jr * kc), c, o.ldc, mr, nr, mode, bias_here, tile);
+                            ir += T::MR;
+                        }
+                        jr += T::NR;
                     }
-                    jr += T::NR;
                 }
                 ic += T::MC;
             }
             pc += T::KC;
         }
         jc += T::NC;
+    }
+}
+
+/// The block's C tiles row of tiles by row of tiles (see `Tile::ROWS_OUTER`).
+#[inline(always)]
+unsafe fn rows_outer<T: Tile>(
+    o: &Operands, ap: *const f32, bp: *const f32, tile: *mut f32,
+    ic: usize, mc: usize, jc: usize, nc: usize, kc: usize, first: bool,
+) {
+    let mode = if !first || o.accumulate { Mode::Add } else { Mode::Set };
+    let mut ir = 0;
+    while ir < mc {
+        let mr = if mc - ir < T::MR { mc - ir } else { T::MR };
+        let mut jr = 0;
+        while jr < nc {
+            let nr = if nc - jr < T::NR { nc - jr } else { T::NR };
+            let c = o.out.add((ic + ir) * o.ldc + jc + jr);
+            let bias_here = if first && !o.bias.is_null() { o.bias.add(jc + jr) } else { core::ptr::null() };
+            T::micro(kc, ap.add(ir * kc), bp.add(jr * kc), c, o.ldc, mr, nr, mode, bias_here, tile);
+            jr += T::NR;
+        }
+        ir += T::MR;
     }
 }
 

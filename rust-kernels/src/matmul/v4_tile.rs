@@ -19,6 +19,7 @@ impl Tile for V4 {
     const NC: usize = 256;
     const ALIGN: usize = 1;
     const SLACK: usize = 0;
+    const ROWS_OUTER: bool = false;
 
     #[inline(always)]
     unsafe fn micro(
