@@ -37,6 +37,10 @@ export function taskPool<In, Out>(task: TaskModule, threads: number): TaskPool<I
     concurrentTasksPerWorker: 1,
     idleTimeout: Infinity,
   });
+  // A worker whose task module throws while loading also fails the task that
+  // needed it (run() rejects with the cause); without a listener piscina's
+  // 'error' event would surface as an uncaught error of the whole process.
+  pool.on('error', () => {});
   return {
     threads,
     async run(payload) {
