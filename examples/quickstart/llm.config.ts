@@ -4,7 +4,7 @@
 //   clean     Unicode NFKC, whitespace, Gopher quality rules, exact + MinHash near-duplicate removal
 //   tokenizer byte-level BPE, 4096 tokens
 //   encode    token shards with end-of-text separators, 1% held out for validation
-//   train     a small GPT-2 (4 layers, width 128) on the fastest backend here (WASM on a CPU)
+//   train     a small GPT-2 (4 layers, width 128) on the fastest backend here (native on a CPU, else wasm)
 //   eval      perplexity and bits per byte on the 2021 address (never seen in training), samples
 //   compress  int8 group-wise weight quantization, perplexity before and after
 //   export    Hugging Face layout (safetensors + config.json + tokenizer.json) and GGUF q8_0 for llama.cpp
