@@ -1,8 +1,9 @@
 //! wasm simd128 names on x86_64's SSE: baseline SSE2 in the portable addon,
 //! VEX-encoded (AVX2 + SSE4.1's roundps) in the x86-64-v3 addon, which the
-//! loader picks on CPUs that have it. Rare byte shuffles and widenings
-//! (int4/int8 dequantization only) go through lane arrays.
+//! loader picks on CPUs that have it. Rare byte shuffles and shifts (int4
+//! dequantization only) are lanes.rs's, on the same 16 bytes.
 #![allow(non_camel_case_types)]
+use super::lanes;
 use core::arch::x86_64::*;
 
 pub type v128 = __m128;
@@ -16,20 +17,17 @@ fn floats(v: __m128i) -> v128 {
     unsafe { _mm_castsi128_ps(v) }
 }
 #[inline(always)]
-fn bytes(v: v128) -> [u8; 16] {
-    unsafe { core::mem::transmute(v) }
-}
-#[inline(always)]
-fn from_bytes(b: [u8; 16]) -> v128 {
-    unsafe { core::mem::transmute(b) }
-}
-#[inline(always)]
 fn words(v: v128) -> [u32; 4] {
     unsafe { core::mem::transmute(v) }
 }
+/// The same 16 bytes as the lane-array type whose byte shuffles sse2 borrows.
 #[inline(always)]
-fn from_words(w: [u32; 4]) -> v128 {
-    unsafe { core::mem::transmute(w) }
+fn to_lanes(v: v128) -> lanes::v128 {
+    unsafe { core::mem::transmute(v) }
+}
+#[inline(always)]
+fn from_lanes(v: lanes::v128) -> v128 {
+    unsafe { core::mem::transmute(v) }
 }
 
 #[inline(always)]
@@ -152,18 +150,11 @@ pub fn i32x4_shl(a: v128, n: u32) -> v128 {
 }
 #[inline(always)]
 pub fn u8x16_shr(a: v128, n: u32) -> v128 {
-    let (b, n) = (bytes(a), n & 7);
-    let mut o = [0u8; 16];
-    for i in 0..16 {
-        o[i] = b[i] >> n;
-    }
-    from_bytes(o)
+    from_lanes(lanes::u8x16_shr(to_lanes(a), n))
 }
 #[inline(always)]
 pub fn i32x4_shuffle<const I0: usize, const I1: usize, const I2: usize, const I3: usize>(a: v128, b: v128) -> v128 {
-    let (x, y) = (words(a), words(b));
-    let pick = |i: usize| if i < 4 { x[i] } else { y[i - 4] };
-    from_words([pick(I0), pick(I1), pick(I2), pick(I3)])
+    from_lanes(lanes::i32x4_shuffle::<I0, I1, I2, I3>(to_lanes(a), to_lanes(b)))
 }
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
@@ -173,12 +164,10 @@ pub fn i8x16_shuffle<
     const I8: usize, const I9: usize, const I10: usize, const I11: usize,
     const I12: usize, const I13: usize, const I14: usize, const I15: usize,
 >(a: v128, b: v128) -> v128 {
-    let (x, y) = (bytes(a), bytes(b));
-    let pick = |i: usize| if i < 16 { x[i] } else { y[i - 16] };
-    from_bytes([
-        pick(I0), pick(I1), pick(I2), pick(I3), pick(I4), pick(I5), pick(I6), pick(I7),
-        pick(I8), pick(I9), pick(I10), pick(I11), pick(I12), pick(I13), pick(I14), pick(I15),
-    ])
+    from_lanes(lanes::i8x16_shuffle::<I0, I1, I2, I3, I4, I5, I6, I7, I8, I9, I10, I11, I12, I13, I14, I15>(
+        to_lanes(a),
+        to_lanes(b),
+    ))
 }
 #[inline(always)]
 pub fn i16x8_extend_low_i8x16(a: v128) -> v128 {
