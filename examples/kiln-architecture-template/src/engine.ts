@@ -11,7 +11,9 @@ import {
   applyLinear,
   type Backend,
   type Buf,
+  cachedRowLength,
   causalTokenLosses,
+  checkCacheLength,
   EngineWeights,
   freeKVCache,
   type InferenceEngine,
@@ -20,6 +22,7 @@ import {
   type QuantizationConfig,
   readQuantization,
   runAttentionKV,
+  ScratchBuffers,
 } from '@kiln/tensor';
 import { fromConfigJson, MODEL_TYPE, type TemplateConfig, toConfigJson, WRITER } from './config.js';
 import type { TemplateModel } from './model.js';
@@ -69,8 +72,7 @@ export class TemplateEngine implements InferenceEngine {
   }
 
   createCache(B: number, Tmax = this.config.nPositions): KVCache {
-    if (Tmax > this.config.nPositions)
-      throw new Error(`TemplateEngine: a cache of ${Tmax} positions exceeds the context (${this.config.nPositions})`);
+    checkCacheLength('TemplateEngine', Tmax, this.config.nPositions);
     return allocKVCache(this.backend, this.config.nLayer, B, Tmax, this.config.nEmbd);
   }
 
@@ -82,19 +84,11 @@ export class TemplateEngine implements InferenceEngine {
   async forward(ids: Int32Array, cache: KVCache, pos: number, options: { lastOnly?: boolean } = {}): Promise<Buf> {
     const be = this.backend;
     const { B } = cache;
-    const T = ids.length / B;
+    const T = cachedRowLength('TemplateEngine', ids, cache, pos);
     const { nEmbd: C, nHead: H, nInner: F, vocabSize: V, normEps: eps } = this.config;
-    if (!Number.isInteger(T) || T < 1)
-      throw new Error(`TemplateEngine.forward: ${ids.length} ids do not split into ${B} rows`);
-    if (pos + T > cache.Tmax)
-      throw new Error(`TemplateEngine.forward: positions ${pos}..${pos + T - 1} exceed the cache (${cache.Tmax})`);
     const N = B * T;
-    const temps: Buf[] = [];
-    const tmp = (n: number, dtype: 'f32' | 'i32' = 'f32') => {
-      const b = be.alloc(dtype, n);
-      temps.push(b);
-      return b;
-    };
+    const scratch = new ScratchBuffers(be);
+    const tmp = scratch.alloc;
     const m = this.matrices;
     try {
       const idsBuf = tmp(N, 'i32');
@@ -155,7 +149,7 @@ export class TemplateEngine implements InferenceEngine {
         applyLinear(be, head, { buf: logits, offset: b * V }, { buf: h, offset: (b * T + T - 1) * C }, 1);
       return logits;
     } finally {
-      for (const b of temps) be.free(b);
+      scratch.free();
     }
   }
 

@@ -12,7 +12,8 @@ export {
   type QuantizationConfig,
   readQuantization,
 } from './inference/engine-weights.js';
-export { allocKVCache, freeKVCache, type KVCache } from './inference/kv-cache.js';
+export { allocKVCache, cachedRowLength, checkCacheLength, freeKVCache, type KVCache } from './inference/kv-cache.js';
+export { ScratchBuffers } from './inference/scratch.js';
 export { causalTokenLosses, lossesFromLogits } from './inference/token-losses.js';
 export {
   applyLinear,

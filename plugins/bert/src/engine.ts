@@ -19,6 +19,7 @@ import {
   type MaskedLMEngine,
   type QuantizationConfig,
   readQuantization,
+  ScratchBuffers,
 } from '@kiln/tensor';
 import { type BertConfig, fromHFConfig, toHFConfig } from './config.js';
 import { type BertForMaskedLM, WRITER } from './model.js';
@@ -85,12 +86,8 @@ export class BertEngine implements MaskedLMEngine {
     if (!Number.isInteger(T) || T < 1) throw new Error(`BertEngine: ${ids.length} ids do not split into ${B} rows`);
     if (T > nPositions) throw new Error(`BertEngine: sequence length ${T} exceeds the ${nPositions} positions`);
     const N = B * T;
-    const temps: Buf[] = [];
-    const tmp = (n: number, dtype: 'f32' | 'i32' = 'f32') => {
-      const b = be.alloc(dtype, n);
-      temps.push(b);
-      return b;
-    };
+    const scratch = new ScratchBuffers(be);
+    const tmp = scratch.alloc;
     const linear = (out: BufView, x: BufView, name: string) => applyLinear(be, w.lin(name), out, x, N);
     const norm = (out: BufView, x: BufView, prefix: string) =>
       be.layernorm(out, mean, rstd, x, w.vec(`${prefix}.weight`), w.vec(`${prefix}.bias`), N, C, eps);
@@ -142,7 +139,7 @@ export class BertEngine implements MaskedLMEngine {
       applyLinear(be, { ...w.lin(WORD), bias: w.vec('cls.predictions.bias') }, logits, a, N);
       return logits;
     } finally {
-      for (const t of temps) be.free(t);
+      scratch.free();
     }
   }
 

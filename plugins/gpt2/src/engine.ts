@@ -12,7 +12,9 @@ import {
   applyLinear,
   type Backend,
   type Buf,
+  cachedRowLength,
   causalTokenLosses,
+  checkCacheLength,
   EngineWeights,
   freeKVCache,
   type InferenceEngine,
@@ -21,6 +23,7 @@ import {
   type QuantizationConfig,
   readQuantization,
   runAttentionKV,
+  ScratchBuffers,
 } from '@kiln/tensor';
 import { fromHFConfig, type GPT2Config, toHFConfig } from './config.js';
 import { type GPT2, WRITER } from './model.js';
@@ -89,8 +92,7 @@ export class Gpt2Engine implements InferenceEngine {
   }
 
   createCache(B: number, Tmax = this.config.nPositions): KVCache {
-    if (Tmax > this.config.nPositions)
-      throw new Error(`Gpt2Engine: a cache of ${Tmax} positions exceeds the context (${this.config.nPositions})`);
+    checkCacheLength('Gpt2Engine', Tmax, this.config.nPositions);
     return allocKVCache(this.backend, this.config.nLayer, B, Tmax, this.config.nEmbd);
   }
 
@@ -106,21 +108,11 @@ export class Gpt2Engine implements InferenceEngine {
   async forward(ids: Int32Array, cache: KVCache, pos: number, options: { lastOnly?: boolean } = {}): Promise<Buf> {
     const be = this.backend;
     const { B } = cache;
-    const T = ids.length / B;
+    const T = cachedRowLength('Gpt2Engine', ids, cache, pos);
     const { nEmbd: C, nHead: H, nInner: F, vocabSize: V, layerNormEpsilon: eps } = this.config;
-    if (!Number.isInteger(T) || T < 1)
-      throw new Error(`Gpt2Engine.forward: ${ids.length} ids do not split into ${B} rows`);
-    if (pos + T > cache.Tmax)
-      throw new Error(
-        `Gpt2Engine.forward: positions ${pos}..${pos + T - 1} exceed the cache (${cache.Tmax} positions)`,
-      );
     const N = B * T;
-    const temps: Buf[] = [];
-    const tmp = (n: number, dtype: 'f32' | 'i32' = 'f32') => {
-      const b = be.alloc(dtype, n);
-      temps.push(b);
-      return b;
-    };
+    const scratch = new ScratchBuffers(be);
+    const tmp = scratch.alloc;
     try {
       const idsBuf = tmp(N, 'i32');
       be.write(idsBuf, ids);
@@ -210,7 +202,7 @@ export class Gpt2Engine implements InferenceEngine {
       }
       return logits;
     } finally {
-      for (const b of temps) be.free(b);
+      scratch.free();
     }
   }
 

@@ -14,7 +14,9 @@ import {
   type Backend,
   type Buf,
   type BufView,
+  cachedRowLength,
   causalTokenLosses,
+  checkCacheLength,
   EngineWeights,
   freeKVCache,
   type InferenceEngine,
@@ -23,6 +25,7 @@ import {
   type QuantizationConfig,
   readQuantization,
   runAttentionKV,
+  ScratchBuffers,
 } from '@kiln/tensor';
 import { fromHFConfig, type LlamaConfig, toHFConfig } from './config.js';
 import { type Llama, WRITER } from './model.js';
@@ -81,8 +84,7 @@ export class LlamaEngine implements InferenceEngine {
   }
 
   createCache(B: number, Tmax = this.config.nPositions): LlamaKVCache {
-    if (Tmax > this.config.nPositions)
-      throw new Error(`LlamaEngine: a cache of ${Tmax} positions exceeds the context (${this.config.nPositions})`);
+    checkCacheLength('LlamaEngine', Tmax, this.config.nPositions);
     return allocKVCache(
       this.backend,
       this.config.nLayer,
@@ -104,7 +106,7 @@ export class LlamaEngine implements InferenceEngine {
   async forward(ids: Int32Array, cache: LlamaKVCache, pos: number, options: { lastOnly?: boolean } = {}): Promise<Buf> {
     const be = this.backend;
     const { B } = cache;
-    const T = ids.length / B;
+    const T = cachedRowLength('LlamaEngine', ids, cache, pos);
     const {
       nEmbd: C,
       nHead: H,
@@ -116,20 +118,10 @@ export class LlamaEngine implements InferenceEngine {
     } = this.config;
     const D = C / H;
     const S = (H + 2 * Hkv) * D;
-    if (!Number.isInteger(T) || T < 1)
-      throw new Error(`LlamaEngine.forward: ${ids.length} ids do not split into ${B} rows`);
-    if (pos + T > cache.Tmax)
-      throw new Error(
-        `LlamaEngine.forward: positions ${pos}..${pos + T - 1} exceed the cache (${cache.Tmax} positions)`,
-      );
     const N = B * T;
     const w = this.matrices;
-    const temps: Buf[] = [];
-    const tmp = (n: number, dtype: 'f32' | 'i32' = 'f32') => {
-      const b = be.alloc(dtype, n);
-      temps.push(b);
-      return b;
-    };
+    const scratch = new ScratchBuffers(be);
+    const tmp = scratch.alloc;
     const linear = (out: BufView, x: BufView, name: string, M: number) => applyLinear(be, w.lin(name), out, x, M);
     try {
       const idsBuf = tmp(N, 'i32');
@@ -185,7 +177,7 @@ export class LlamaEngine implements InferenceEngine {
         linear({ buf: logits, offset: b * V }, { buf: h, offset: (b * T + T - 1) * C }, head, 1);
       return logits;
     } finally {
-      for (const b of temps) be.free(b);
+      scratch.free();
     }
   }
 

@@ -22,3 +22,22 @@ export function allocKVCache(be: Backend, layers: number, B: number, Tmax: numbe
 export function freeKVCache(be: Backend, cache: KVCache): void {
   for (const b of [...cache.k, ...cache.v]) be.free(b);
 }
+
+/** Refuses a cache longer than the model's context; `who` names the engine in the error. */
+export function checkCacheLength(who: string, Tmax: number, context: number): void {
+  if (Tmax > context) throw new Error(`${who}: a cache of ${Tmax} positions exceeds the context (${context})`);
+}
+
+/**
+ * Tokens per row of a cached forward of `ids` at positions pos..pos+T-1:
+ * they must split into the cache's B rows and fit its Tmax positions.
+ */
+export function cachedRowLength(who: string, ids: Int32Array, cache: KVCache, pos: number): number {
+  const T = ids.length / cache.B;
+  if (!Number.isInteger(T) || T < 1)
+    throw new Error(`${who}.forward: ${ids.length} ids do not split into ${cache.B} rows`);
+  if (pos + T > cache.Tmax) {
+    throw new Error(`${who}.forward: positions ${pos}..${pos + T - 1} exceed the cache (${cache.Tmax} positions)`);
+  }
+  return T;
+}
