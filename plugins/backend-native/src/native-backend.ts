@@ -6,7 +6,7 @@
  * thread pool runs them, split exactly as the wasm backend splits them.
  */
 import { availableParallelism, cpus } from 'node:os';
-import { BYTES, type HostArray, K, KernelBackend, KernelBuf, parts } from '@kiln/backend-wasm';
+import { BYTES, type HostArray, K, KernelBackend, KernelBuf, parts, typedView } from '@kiln/backend-wasm';
 import type { BackendInfo, Buf, BufView, DType } from '@kiln/tensor';
 import { type Addon, type AddonInfo, loadAddon, type PoolHandle } from './addon.js';
 import { type Block, NativeAllocator, type NativeAllocatorStats } from './allocator.js';
@@ -105,12 +105,7 @@ export class NativeBackend extends KernelBackend {
   protected window(view: BufView, n: number): HostArray {
     const { buf, offset } = parts(view);
     const { memory } = (buf as NativeBuf).block;
-    const at = offset * BYTES[buf.dtype];
-    return buf.dtype === 'f32'
-      ? new Float32Array(memory, at, n)
-      : buf.dtype === 'i32'
-        ? new Int32Array(memory, at, n)
-        : new Int8Array(memory, at, n);
+    return typedView(buf.dtype, memory, offset * BYTES[buf.dtype], n);
   }
 
   protected dispatch(kernel: number, args: readonly number[], units: number, grain: number, threads: number): void {

@@ -25,6 +25,17 @@ export class WasmBuf extends KernelBuf {
   }
 }
 
+/** A typed array of `n` elements of `dtype` over `memory` from byte `at` (a live view, no copy). */
+export function typedView(
+  dtype: DType,
+  memory: ArrayBufferLike,
+  at: number,
+  n: number,
+): Float32Array | Int32Array | Int8Array {
+  if (dtype === 'f32') return new Float32Array(memory, at, n);
+  return dtype === 'i32' ? new Int32Array(memory, at, n) : new Int8Array(memory, at, n);
+}
+
 /** The buffer and element offset of a view. */
 export function parts(view: BufView): { buf: Buf; offset: number } {
   return 'buf' in view ? view : { buf: view, offset: 0 };

@@ -72,7 +72,7 @@ export default function wasmBackend(options: WasmPluginOptions = {}): KilnPlugin
 }
 
 export { sizeClass } from './allocator.js';
-export { BYTES, KernelBuf, parts } from './buffer.js';
+export { BYTES, KernelBuf, parts, typedView } from './buffer.js';
 // For other backends on the same kernels (@kiln/backend-native).
 export { type HostArray, KernelBackend } from './kernel-backend.js';
 export { ATTENTION_MAX_T, K, KERNELS, type KernelName } from './kernels.js';

@@ -7,7 +7,7 @@
 import { availableParallelism, cpus } from 'node:os';
 import type { BackendInfo, Buf, BufView, DType } from '@kiln/tensor';
 import { type AllocatorStats, CachingAllocator } from './allocator.js';
-import { BYTES, parts, WasmBuf } from './buffer.js';
+import { BYTES, parts, typedView, WasmBuf } from './buffer.js';
 import { type HostArray, KernelBackend } from './kernel-backend.js';
 import { instantiateKernels, K, KERNELS, type KernelInstance } from './kernels.js';
 import { ThreadPool } from './pool.js';
@@ -95,13 +95,7 @@ export class WasmBackend extends KernelBackend {
     const { buf, offset } = parts(view);
     const b = buf as WasmBuf;
     // A fresh view each time: growing the memory replaces its buffer.
-    const memory = this.memory.buffer,
-      at = b.ptr + offset * BYTES[b.dtype];
-    return b.dtype === 'f32'
-      ? new Float32Array(memory, at, n)
-      : b.dtype === 'i32'
-        ? new Int32Array(memory, at, n)
-        : new Int8Array(memory, at, n);
+    return typedView(b.dtype, this.memory.buffer, b.ptr + offset * BYTES[b.dtype], n);
   }
 
   protected dispatch(kernel: number, args: readonly number[], units: number, grain: number, threads: number): void {
