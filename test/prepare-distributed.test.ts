@@ -171,7 +171,7 @@ describe.skipIf(redisMissing !== undefined)('distributed prepare on redis-server
     const { code, output } = await coordinator(redis.url, runDir).done;
     expect(code, output).toBe(0);
     expectSameAsLocal(runDir);
-    // Both took part (~26 shards of 40 000 characters, two passes each).
+    // Both took part (~26 shards of 40 000 characters, one task each).
     for (const w of workers) expect(shardsDone(w)).toBeGreaterThan(0);
     await Promise.all(workers.map((w) => w.stop()));
   });
@@ -182,7 +182,7 @@ describe.skipIf(redisMissing !== undefined)('distributed prepare on redis-server
     const runDir = newRunDir();
     const run = coordinator(redis.url, runDir, 'paced.config.ts');
     // A shard of poems (hundreds of documents, so ~0.5 s of work), not a one-address SOTU shard.
-    const poemShard = await victim.waitFor(/start shard \d+ pass 1 .*: \d{3,} documents/);
+    const poemShard = await victim.waitFor(/start shard \d+ stretch 1 .*: \d{3,} documents/);
     const held = /\((\S+),/.exec(poemShard)![1];
     victim.child.kill('SIGKILL');
     const { code, output } = await run.done;

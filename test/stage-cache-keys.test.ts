@@ -30,9 +30,9 @@ export default {
 `;
 }
 
-async function run(cwd: string): Promise<string[]> {
+async function run(cwd: string, overrides: string[] = []): Promise<string[]> {
   const logger = createMemoryLogger();
-  const kiln = await createKiln({ cwd, logger });
+  const kiln = await createKiln({ cwd, logger, overrides });
   try {
     await kiln.run();
   } finally {
@@ -61,4 +61,17 @@ test('adding finetune/align/eval plugins reruns nothing; changing a cleaner reru
   const skipped = await run(cwd);
   expect(skipped).not.toContain('data'); // the cleaner changed: data reran
   expect(dropped()).toBeGreaterThan(droppedAt20); // and its output shows the new rule
+}, 120_000);
+
+test('where the data stage runs (threads, shard size) is not part of its cache key', async () => {
+  const base = join(REPO_ROOT, 'node_modules/.cache/kiln-tests');
+  mkdirSync(base, { recursive: true });
+  const cwd = mkdtempSync(join(base, 'cache-placement-'));
+  onTestFinished(() => rmSync(cwd, { recursive: true, force: true }));
+  writeFileSync(join(cwd, 'corpus.txt'), TEXT);
+  writeFileSync(join(cwd, 'llm.config.ts'), configText({ minWords: 20, postTraining: false }));
+  expect(await run(cwd, ['data.threads=1'])).toEqual([]);
+  expect(await run(cwd, ['data.threads=2', 'data.shardChars=4000'])).toEqual(['data', 'tokenizer', 'encode']);
+  // An option that changes what the stage writes still counts.
+  expect(await run(cwd, ['data.threads=2', 'data.unknownOption=1'])).not.toContain('data');
 }, 120_000);

@@ -131,6 +131,25 @@ export async function readConfigText(config: ResolvedConfig): Promise<string | u
   return config.configFile === undefined ? undefined : readFile(config.configFile, 'utf8').catch(() => undefined);
 }
 
+/**
+ * Options that say where a stage's work runs, not what it makes (the data stage writes the same
+ * bytes on any number of threads, shards or queue workers): changing them reruns nothing.
+ */
+const PLACEMENT: Partial<Record<StageName, Partial<Record<keyof ResolvedConfig, readonly string[]>>>> = {
+  data: { data: ['threads', 'queue', 'shardChars', 'queueWindow'] },
+};
+
+function outputSections(config: ResolvedConfig, stage: StageName): Record<string, unknown> {
+  return Object.fromEntries(
+    STAGE_SECTIONS[stage].map((key) => {
+      const placement = PLACEMENT[stage]?.[key];
+      const value = config[key];
+      if (!placement || typeof value !== 'object' || value === null) return [key, value];
+      return [key, Object.fromEntries(Object.entries(value).filter(([option]) => !placement.includes(option)))];
+    }),
+  );
+}
+
 /** The fingerprint a stage would run with now. */
 export function stageFingerprint(
   config: ResolvedConfig,
@@ -141,7 +160,7 @@ export function stageFingerprint(
   return sha256(
     stableJson({
       // Only the plugins that take part in the stage count: adding a logger or the report reruns nothing.
-      sections: Object.fromEntries(STAGE_SECTIONS[stage].map((key) => [key, config[key]])),
+      sections: outputSections(config, stage),
       seed: config.seed,
       plugins: pluginKeys(config, stage, configText),
       inputs: upstreamOutputs(state, stage),

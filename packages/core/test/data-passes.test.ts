@@ -88,6 +88,42 @@ function plugins(): KilnPlugin[] {
   return [corpus, upper, length, dedup, alternate, tag];
 }
 
+/** The chain without the undeclared cleaner: the pass after the dedup runs ahead of its decisions. */
+function aheadPlugins(): KilnPlugin[] {
+  const [corpus, upper, length, dedup] = plugins();
+  const marks: Record<string, number> = {};
+  // Counts and drops after the dedup: counted only for the documents the dedup kept.
+  const mark: KilnPlugin = {
+    name: 'mark',
+    cleaner: {
+      rule: 'mark',
+      stage: 500,
+      parallel: 'document',
+      clean(d, ctx) {
+        marks[d.text.length % 5] = (marks[d.text.length % 5] ?? 0) + 1;
+        if (d.text.length % 11 === 0) return ctx.drop('mark', 'length divisible by 11');
+        return d.text.length % 2 ? { ...d, text: `${d.text}?` } : { ...d, meta: { even: true } };
+      },
+      finish: () => ({ byRest: marks }),
+    },
+  };
+  return [corpus, upper, length, dedup, mark];
+}
+
+async function referenceRun(make: () => KilnPlugin[]) {
+  const { kiln: ref } = await kilnWith({ plugins: make() });
+  const ctx = ref.context();
+  const stats = new CleanStats();
+  const lines: string[] = [];
+  for await (const doc of ref.hooks.source.call((async function* () {})(), ctx, new SourceManifest())) {
+    const out = await ref.hooks.cleaner.promise(doc, ctx, stats);
+    if (!isDropped(out)) lines.push(docLine(out));
+  }
+  const extras: Record<string, unknown> = {};
+  await ref.hooks.cleanerFinish.promise(ctx, extras);
+  return { rules: JSON.parse(JSON.stringify(stats.rules)), extras, clean: lines.join('') };
+}
+
 describe('data stage passes', () => {
   test('cut the chain where a decision or an undeclared cleaner stands', async () => {
     const { kiln } = await kilnWith({ plugins: plugins() });
@@ -110,23 +146,32 @@ describe('data stage passes', () => {
     const report = JSON.parse(readFileSync(runDir.path('data/report.json'), 'utf8'));
 
     // Reference: a fresh chain through core's cleaner waterfall, one document at a time.
-    const { kiln: ref } = await kilnWith({ plugins: plugins() });
-    const ctx = ref.context();
-    const stats = new CleanStats();
-    const lines: string[] = [];
-    for await (const doc of ref.hooks.source.call((async function* () {})(), ctx, new SourceManifest())) {
-      const out = await ref.hooks.cleaner.promise(doc, ctx, stats);
-      if (!isDropped(out)) lines.push(docLine(out));
-    }
-    const extras: Record<string, unknown> = {};
-    await ref.hooks.cleanerFinish.promise(ctx, extras);
-
-    expect(report.rules).toEqual(JSON.parse(JSON.stringify(stats.rules)));
-    expect(Object.keys(report.rules)).toEqual(Object.keys(stats.rules));
+    const ref = await referenceRun(plugins);
+    expect(report.rules).toEqual(ref.rules);
+    expect(Object.keys(report.rules)).toEqual(Object.keys(ref.rules));
     expect(Object.keys(report.rules.length.reasons).length).toBe(51); // 50 reasons, then '(other)'
-    expect(report.extras).toEqual(extras);
-    expect(readFileSync(runDir.path('data/clean.jsonl'), 'utf8')).toBe(lines.join(''));
+    expect(report.extras).toEqual(ref.extras);
+    expect(readFileSync(runDir.path('data/clean.jsonl'), 'utf8')).toBe(ref.clean);
     expect(report.rules.dup.dropped).toBeGreaterThan(0);
     expect(report.rules.alternate.dropped).toBeGreaterThan(0);
+  });
+
+  test('a pass after decisions only runs ahead in the same task, and counts only what the decisions kept', async () => {
+    const { kiln } = await kilnWith({ plugins: aheadPlugins(), data: { shardChars: 500 } });
+    const plan = planPasses(chainOf(kiln.hooks));
+    expect(plan.passes.length).toBe(2);
+    expect(plan.stretches).toEqual([[0, 1]]);
+    await kiln.run(['data']);
+    const runDir = kiln.context().runDir;
+    const report = JSON.parse(readFileSync(runDir.path('data/report.json'), 'utf8'));
+    const ref = await referenceRun(aheadPlugins);
+    expect(report.rules).toEqual(ref.rules);
+    expect(Object.keys(report.rules)).toEqual(Object.keys(ref.rules));
+    expect(report.extras).toEqual(ref.extras);
+    expect(readFileSync(runDir.path('data/clean.jsonl'), 'utf8')).toBe(ref.clean);
+    // The dedup dropped documents the mark cleaner saw ahead; the report does not count them.
+    expect(report.rules.dup.dropped).toBeGreaterThan(0);
+    expect(report.rules.mark.docsIn).toBe(report.rules.dup.docsOut);
+    expect(report.rules.mark.dropped).toBeGreaterThan(0);
   });
 });

@@ -19,6 +19,12 @@ export function countsDelta(after: unknown, before: unknown): unknown {
   return out;
 }
 
+/** A delta that adds nothing: 0, or an object of such (countsDelta keeps the keys of nested objects). */
+export function isZero(delta: unknown): boolean {
+  if (typeof delta === 'number') return delta === 0;
+  return isObject(delta) && Object.values(delta).every(isZero);
+}
+
 /** a + b: numbers add, objects merge key by key, other values: b's when it has one. */
 export function addCounts(a: unknown, b: unknown): unknown {
   if (typeof a === 'number' && typeof b === 'number') return a + b;

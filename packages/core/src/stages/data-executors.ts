@@ -5,17 +5,17 @@
  */
 import type { Doc, KilnContext } from '../types.js';
 import type { ConfigRef } from './data-load.js';
-import { runPass, type ShardOutcome } from './data-pass.js';
-import type { Plan } from './data-plan.js';
+import { runStretch, type ShardOutcome } from './data-pass.js';
+import { type Plan, passesOf } from './data-plan.js';
 import { siblingModule, taskPool } from './data-pool.js';
 import type { ShardTask } from './data-thread.js';
 
 export interface ShardExecutor {
-  /** Shards of one pass in flight at once. */
+  /** Shards of one stretch in flight at once. */
   readonly window: number;
   /** Said in the log: where the work runs. */
   readonly description: string;
-  run(pass: number, shard: number, docs: Doc[]): Promise<ShardOutcome>;
+  run(stretch: number, shard: number, docs: Doc[]): Promise<ShardOutcome[]>;
   close(): Promise<void>;
 }
 
@@ -23,7 +23,7 @@ export function inProcessExecutor(plan: Plan, ctx: KilnContext): ShardExecutor {
   return {
     window: 1,
     description: '1 thread',
-    run: (pass, _shard, docs) => runPass(plan.passes[pass], docs, ctx),
+    run: (stretch, _shard, docs) => runStretch(passesOf(plan, stretch), docs, ctx),
     close: async () => {},
   };
 }
@@ -34,31 +34,31 @@ export function inProcessExecutor(plan: Plan, ctx: KilnContext): ShardExecutor {
  * nothing in the output.
  */
 export function poolExecutor(ref: ConfigRef, threads: number, plan: Plan, ctx: KilnContext): ShardExecutor {
-  const pool = taskPool<ShardTask, ShardOutcome>(
+  const pool = taskPool<ShardTask, ShardOutcome[]>(
     { module: siblingModule(import.meta.url, './data-thread'), init: ref },
     threads,
   );
   let ready = false;
   let failure: unknown;
-  const warm = Promise.all(Array.from({ length: threads }, () => pool.run({ pass: 0, docs: [] }))).then(
+  const warm = Promise.all(Array.from({ length: threads }, () => pool.run({ stretch: 0, docs: [] }))).then(
     () => void (ready = true),
     (error: unknown) => void (failure = error),
   );
-  // At most one window of shards runs here, one after another (runPass's before/after counts must not interleave).
+  // At most one window of shards runs here, one after another (runStretch's before/after counts must not interleave).
   const window = threads * 2;
   let here: Promise<unknown> = Promise.resolve();
   const ran = { here: 0, pool: 0 };
   return {
     window,
     description: `${threads} threads`,
-    run(pass, _shard, docs) {
+    run(stretch, _shard, docs) {
       if (failure !== undefined) return Promise.reject(failure);
       if (ready || ran.here >= window) {
         ran.pool++;
-        return pool.run({ pass, docs });
+        return pool.run({ stretch, docs });
       }
       ran.here++;
-      const run = here.then(() => runPass(plan.passes[pass], docs, ctx));
+      const run = here.then(() => runStretch(passesOf(plan, stretch), docs, ctx));
       here = run.catch(() => {});
       return run;
     },
@@ -66,7 +66,7 @@ export function poolExecutor(ref: ConfigRef, threads: number, plan: Plan, ctx: K
       await warm;
       await pool.close();
       ctx.logger.debug(
-        `data: ${ran.pool} shard pass(es) on the threads, ${ran.here} on the main thread while they started`,
+        `data: ${ran.pool} shard task(s) on the threads, ${ran.here} on the main thread while they started`,
       );
     },
   };

@@ -4,6 +4,7 @@
  * follow them) and a coordinator part (those splits' decisions in input order,
  * and any cleaner that declared nothing). A per-document cleaner after a
  * decision starts the next pass, so it only sees the documents kept so far.
+ * Passes are grouped into stretches that a worker runs in one task (see stretchesOf).
  */
 import { DEFAULT_CLEAN_STAGE } from '../adapter.js';
 import { type KilnHooks, tappedItems } from '../hooks.js';
@@ -39,6 +40,8 @@ export interface Pass {
 export interface Plan {
   chain: ChainStep[];
   passes: Pass[];
+  /** Consecutive pass indices a worker runs in one task per shard. */
+  stretches: number[][];
 }
 
 /** The data stage's cleaners in hook order (enforce, stage, config position). */
@@ -71,7 +74,28 @@ export function planPasses(chain: ChainStep[]): Plan {
     }
   }
   passes.push(pass);
-  return { chain, passes };
+  return { chain, passes, stretches: stretchesOf(passes) };
+}
+
+/**
+ * Decisions never change a document's text, so the pass after one that only decides can run
+ * ahead on the same worker, in the same task, on every document its per-document cleaners
+ * keep; the coordinator then uses what it made for the documents the decisions keep. A
+ * cleaner run in full on the coordinator (an 'inline' step) may change the text, so the next
+ * pass waits for it: a stretch ends there.
+ */
+export function stretchesOf(passes: readonly Pass[]): number[][] {
+  const stretches: number[][] = [];
+  for (let p = 0; p < passes.length; p++) {
+    const decidesOnly = p > 0 && passes[p - 1].coordinator.every((c) => c.kind === 'decide');
+    if (decidesOnly) stretches.at(-1)!.push(p);
+    else stretches.push([p]);
+  }
+  return stretches;
+}
+
+export function passesOf(plan: Plan, stretch: number): Pass[] {
+  return plan.stretches[stretch].map((p) => plan.passes[p]);
 }
 
 /** What a remote worker checks against its own chain before running a job: same cleaners, same order, same versions. */

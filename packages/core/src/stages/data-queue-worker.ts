@@ -36,14 +36,14 @@ export async function runDataWorker(options: DataWorkerOptions): Promise<{ shard
   await checkRedis(options.queue, 'kiln worker --queue');
   const threads = Math.max(1, options.threads ?? availableParallelism());
   const lockMs = options.lockMs ?? 30_000;
-  const pools = new Map<string, TaskPool<ShardTask, ShardOutcome>>();
+  const pools = new Map<string, TaskPool<ShardTask, ShardOutcome[]>>();
   const poolFor = (ref: ConfigRef) => {
     const key = `${ref.configFile}\n${ref.fingerprint}`;
     let pool = pools.get(key);
     if (!pool)
       pools.set(
         key,
-        (pool = taskPool<ShardTask, ShardOutcome>(
+        (pool = taskPool<ShardTask, ShardOutcome[]>(
           { module: siblingModule(import.meta.url, './data-thread'), init: ref },
           threads,
         )),
@@ -55,11 +55,11 @@ export async function runDataWorker(options: DataWorkerOptions): Promise<{ shard
   const worker = new Worker<ShardJobData>(
     DATA_QUEUE,
     async (job: Job<ShardJobData>) => {
-      const { pass, shard, input, output, config } = job.data;
-      const what = `shard ${shard} pass ${pass + 1} (${job.id}, attempt ${job.attemptsStarted})`;
+      const { stretch, shard, input, output, config } = job.data;
+      const what = `shard ${shard} stretch ${stretch + 1} (${job.id}, attempt ${job.attemptsStarted})`;
       const docs = await readShardFile<ShardTask['docs']>(input);
       options.logger.info(`start ${what}: ${docs.length} documents`);
-      const outcome = await poolFor(config).run({ pass, docs });
+      const outcome = await poolFor(config).run({ stretch, docs });
       await writeShardFile(output, encodeShard(outcome));
       shards++;
       options.logger.info(`done ${what}: ${docs.length} documents`);

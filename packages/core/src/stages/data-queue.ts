@@ -1,7 +1,7 @@
 /**
- * The data stage's coordinator on a BullMQ queue: each shard of each pass is
+ * The data stage's coordinator on a BullMQ queue: each shard of each stretch of passes is
  * a job whose input and output are files in the run directory. Job ids are
- * the run, pass, shard and a hash of the input, so a restarted coordinator
+ * the run, stretch, shard and a hash of the input, so a restarted coordinator
  * that cuts the same shards finds the jobs already done (or still running) in
  * Redis and waits only for the rest; a job whose worker died is retried by
  * another (BullMQ's stalled-job check) and its output file is written once,
@@ -23,7 +23,8 @@ import { encodeShard, readShardFile, writeShardFile } from './data-store.js';
 
 /** What a `kiln worker` receives. */
 export interface ShardJobData {
-  pass: number;
+  /** Index into the plan's stretches. */
+  stretch: number;
   shard: number;
   input: string;
   output: string;
@@ -76,22 +77,22 @@ export async function openQueue(url: string, ctx: KilnContext): Promise<DataQueu
       return {
         window: options.window,
         description: `the queue ${DATA_QUEUE} at ${url}`,
-        async run(pass: number, shard: number, docs: Doc[]): Promise<ShardOutcome> {
+        async run(stretch: number, shard: number, docs: Doc[]): Promise<ShardOutcome[]> {
           const input = encodeShard(docs);
-          const id = `${runKey}-${pass}-${shard}-${sha(input).slice(0, 16)}`;
+          const id = `${runKey}-${stretch}-${shard}-${sha(input).slice(0, 16)}`;
           jobs.push(id);
           const files = { input: join(dir, `${id}.in`), output: join(dir, `${id}.out`) };
           const existing = await Job.fromId<ShardJobData>(queue, id);
           if (existing && (await existing.getState()) === 'completed' && existsSync(files.output)) {
             resumed++;
-            return readShardFile<ShardOutcome>(files.output);
+            return readShardFile<ShardOutcome[]>(files.output);
           }
           if (existing && (await existing.getState()) === 'completed') await existing.remove(); // its output is gone: redo it
           await writeShardFile(files.input, input);
           // Adding an id that exists returns that job: one still running after a coordinator restart is awaited, not redone.
           const job = await queue.add(
             'shard',
-            { pass, shard, ...files, config: ref },
+            { stretch, shard, ...files, config: ref },
             {
               jobId: id,
               attempts: ATTEMPTS,
@@ -105,10 +106,10 @@ export async function openQueue(url: string, ctx: KilnContext): Promise<DataQueu
             await job.waitUntilFinished(events);
           } catch (error) {
             throw new KilnError(
-              `data: shard ${shard} (pass ${pass + 1}) failed on the workers after ${ATTEMPTS} attempts: ${(error as Error).message}`,
+              `data: shard ${shard} (passes ${plan.stretches[stretch].map((p) => p + 1).join(', ')}) failed on the workers after ${ATTEMPTS} attempts: ${(error as Error).message}`,
             );
           }
-          return readShardFile<ShardOutcome>(files.output);
+          return readShardFile<ShardOutcome[]>(files.output);
         },
         close,
       };

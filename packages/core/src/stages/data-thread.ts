@@ -1,14 +1,16 @@
-/** Pool thread task of the data stage: one pass of the chain over one shard. */
+/** Pool thread task of the data stage: one stretch of passes of the chain over one shard. */
 import type { Doc } from '../types.js';
 import { type ConfigRef, loadChain } from './data-load.js';
-import { runPass, type ShardOutcome } from './data-pass.js';
+import { runStretch, type ShardOutcome } from './data-pass.js';
+import { passesOf } from './data-plan.js';
 
 export interface ShardTask {
-  pass: number;
+  /** Index into the plan's stretches. */
+  stretch: number;
   docs: Doc[];
 }
 
 export async function createTask(ref: ConfigRef) {
   const { plan, ctx } = await loadChain(ref);
-  return (task: ShardTask): Promise<ShardOutcome> => runPass(plan.passes[task.pass], task.docs, ctx);
+  return (task: ShardTask): Promise<ShardOutcome[]> => runStretch(passesOf(plan, task.stretch), task.docs, ctx);
 }

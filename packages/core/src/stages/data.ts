@@ -23,7 +23,7 @@ import { addCounts, sortedKeys } from './data-counts.js';
 import { inProcessExecutor, poolExecutor, type ShardExecutor } from './data-executors.js';
 import { type DataOptions, dataOptions } from './data-options.js';
 import { snapshots } from './data-pass.js';
-import { chainFingerprint, chainOf, type Plan, planPasses } from './data-plan.js';
+import { chainFingerprint, chainOf, type Plan, passesOf, planPasses } from './data-plan.js';
 import { orderedMap } from './data-pool.js';
 import { CleanStats, type RuleStats, SourceManifest } from './data-report.js';
 import { peek, type Shard, shardsOf } from './data-shards.js';
@@ -68,7 +68,9 @@ export const dataStage: StageDriver = {
     const executor = queue
       ? queue.executor(plan, { shardChars: options.shardChars, window: options.queueWindow })
       : pickExecutor(plan, ctx, options, head.length);
-    ctx.logger.debug(`data: ${plan.passes.length} pass(es) on ${executor.description}`);
+    ctx.logger.debug(
+      `data: ${plan.passes.length} pass(es) in ${plan.stretches.length} task(s) per shard on ${executor.description}`,
+    );
 
     const file = ctx.runDir.path(CLEAN_FILE);
     const temp = tempPathFor(file);
@@ -77,19 +79,21 @@ export const dataStage: StageDriver = {
     const bar = ctx.progress('data', 0);
     try {
       let shards: AsyncIterable<Shard> = all;
-      plan.passes.forEach((pass, p) => {
+      plan.stretches.forEach((_, k) => {
         const input = shards;
-        const local =
-          pass.documents.length === 0 && pass.summaries.length === 0 ? inProcessExecutor(plan, ctx) : executor;
+        const passes = passesOf(plan, k);
+        const local = passes.every((p) => p.documents.length === 0 && p.summaries.length === 0)
+          ? inProcessExecutor(plan, ctx)
+          : executor;
         shards = (async function* () {
           const outcomes = orderedMap(
             input,
-            async (s) => ({ s, outcome: await local.run(p, s.index, s.docs) }),
+            async (s) => ({ s, outcomes: await local.run(k, s.index, s.docs) }),
             local.window,
           );
-          for await (const { s, outcome } of outcomes) {
+          for await (const { s, outcomes: done } of outcomes) {
             throwIfAborted(ctx.signal, 'the data stage');
-            yield { ...s, docs: await coordinator.shard(pass, s.docs, outcome) };
+            yield { ...s, docs: await coordinator.shard(passes, s.docs, done) };
           }
         })();
       });
