@@ -7,7 +7,9 @@ describe('data stage on threads', () => {
   it('writes byte-identical data files on 1 and on 3 threads, deduplicating across shards', async () => {
     const one = await runData(['data.threads=1']);
     const three = await runData(['data.threads=3']);
-    expect(three.logger.records.map((r) => r.message)).toContain('data: 2 pass(es) in 1 task(s) per shard on 3 threads');
+    expect(three.logger.records.map((r) => r.message)).toContain(
+      'data: 2 pass(es) in 1 task(s) per shard on 3 threads',
+    );
     expect(one.logger.records.map((r) => r.message)).toContain('data: 2 pass(es) in 1 task(s) per shard on 1 thread');
     // Many shards, one task each: all but the first window ran on the pool's threads.
     const placed = three.logger.records
