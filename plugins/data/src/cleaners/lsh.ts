@@ -1,4 +1,5 @@
 import { combine32, fmix32 } from '../util/hash.js';
+import { SpillFile, type SpillFileOptions } from '../util/spill-file.js';
 import { U32MultiMap } from './u32-multimap.js';
 
 export interface LshOptions {
@@ -9,22 +10,26 @@ export interface LshOptions {
   threshold: number;
   /** Candidates checked per band bucket (bounds time on very common buckets; default 64). */
   maxCandidates?: number;
+  /** Where the kept signatures are spilled (a temporary file, unlinked at once). */
+  spill?: SpillFileOptions;
 }
-
-/** Signatures kept for verification: 16 bits per value, in fixed-size chunks (no doubling, no copying). */
-const CHUNK_DOCS = 1 << 14;
 
 /**
  * Banded LSH over MinHash signatures, with each candidate verified on its full
  * signature so a chance band collision never removes a document. Only kept
- * documents are indexed. Memory per kept document: the signature at 16 bits a
- * value (256 bytes for 128 permutations; two 16-bit values agree by chance once
- * in 65 536, which the estimate corrects for) plus one bucket entry per band.
+ * documents are indexed. Memory per kept document: one bucket entry per band
+ * (10–12.5 bytes). The signature, kept at 16 bits a value (256 bytes for 128
+ * permutations; two 16-bit values agree by chance once in 65 536, which the
+ * estimate corrects for), goes to a SpillFile: it is read back only for a
+ * candidate, which a band collision makes rare.
  */
 export class LshIndex {
   readonly rows: number;
-  private readonly buckets = new U32MultiMap(1 << 16);
-  private readonly chunks: Uint16Array[] = [];
+  private readonly buckets = new U32MultiMap();
+  private readonly signatures: SpillFile;
+  /** One signature at 16 bits a value, as written and as read back. */
+  private readonly stored: Uint16Array;
+  private readonly storedBytes: Uint8Array;
   private count = 0;
 
   constructor(private readonly options: LshOptions) {
@@ -34,6 +39,9 @@ export class LshIndex {
     }
     if (!(threshold > 0 && threshold <= 1)) throw new Error(`minhash: 'threshold' must be in (0, 1], got ${threshold}`);
     this.rows = permutations / bands;
+    this.signatures = new SpillFile(options.spill);
+    this.stored = new Uint16Array(permutations);
+    this.storedBytes = new Uint8Array(this.stored.buffer);
   }
 
   get threshold(): number {
@@ -43,6 +51,16 @@ export class LshIndex {
   /** Documents indexed so far. */
   get size(): number {
     return this.count;
+  }
+
+  /** Bytes held in memory: the band buckets (the signatures are on disk). */
+  get byteLength(): number {
+    return this.buckets.byteLength;
+  }
+
+  /** Releases the spilled signatures; the index cannot be used after. */
+  close(): void {
+    this.signatures.close();
   }
 
   /** Probability that a pair with Jaccard s becomes a candidate: 1 − (1 − s^r)^b. */
@@ -58,12 +76,14 @@ export class LshIndex {
     const P = this.options.permutations;
     if (signature.length !== P) throw new Error(`minhash: signature has ${signature.length} values, expected ${P}`);
     const keys = this.bandKeys(signature);
+    const bands = keys.length;
     let best: { index: number; similarity: number } | undefined;
     const checked = new Set<number>();
     for (let band = 0; band < keys.length && !best; band++) {
       this.buckets.forEach(
         keys[band],
-        (doc) => {
+        (entry) => {
+          const doc = Math.floor(entry / bands);
           if (checked.has(doc)) return false;
           checked.add(doc);
           const sim = this.similarity(signature, doc);
@@ -74,22 +94,22 @@ export class LshIndex {
       );
     }
     if (best) return best;
+    // A bucket entry is doc × bands + band: distinct, as the multimap needs, even where two bands' keys collide.
+    if ((this.count + 1) * bands >= 0xffffffff) throw new Error(`minhash: more than ${this.count} documents to index`);
     const doc = this.count++;
-    if (doc % CHUNK_DOCS === 0) this.chunks.push(new Uint16Array(CHUNK_DOCS * P));
-    const chunk = this.chunks[this.chunks.length - 1];
-    const base = (doc % CHUNK_DOCS) * P;
-    for (let i = 0; i < P; i++) chunk[base + i] = signature[i] & 0xffff;
-    for (let band = 0; band < keys.length; band++) this.buckets.add(keys[band], doc);
+    for (let i = 0; i < P; i++) this.stored[i] = signature[i] & 0xffff;
+    this.signatures.append(this.storedBytes);
+    for (let band = 0; band < bands; band++) this.buckets.add(keys[band], doc * bands + band);
     return undefined;
   }
 
   /** Estimated Jaccard between a full signature and an indexed document's 16-bit one, corrected for chance agreement. */
   private similarity(signature: Uint32Array, doc: number): number {
     const P = this.options.permutations;
-    const chunk = this.chunks[Math.floor(doc / CHUNK_DOCS)];
-    const base = (doc % CHUNK_DOCS) * P;
+    const stored = this.stored;
+    this.signatures.read(doc * this.storedBytes.length, this.storedBytes);
     let same = 0;
-    for (let i = 0; i < P; i++) if ((signature[i] & 0xffff) === chunk[base + i]) same++;
+    for (let i = 0; i < P; i++) if ((signature[i] & 0xffff) === stored[i]) same++;
     const chance = 1 / 65536;
     return Math.max(0, (same / P - chance) / (1 - chance));
   }

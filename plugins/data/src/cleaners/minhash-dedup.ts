@@ -1,4 +1,5 @@
 import { CLEAN_STAGE, type CleanerHook, type CleanerSplit, type KilnContext } from '@kiln/core';
+import { IdStore } from '../util/id-store.js';
 import { LshIndex } from './lsh.js';
 import { MinHasher, type MinHashOptions } from './minhash.js';
 
@@ -15,6 +16,8 @@ export interface MinhashDedupOptions extends MinHashOptions {
 /**
  * Near-duplicate removal with MinHash + LSH, streaming: each document is compared
  * with the kept documents before it, and dropped with the id of the one it repeats.
+ * Memory per kept document: its band entries (~180 bytes at 16 bands) and where
+ * its id ends (8 bytes); its signature and id are spilled to temporary files.
  */
 export function minhashDedupCleaner(options: MinhashDedupOptions = {}): CleanerHook {
   const hasher = new MinHasher(options);
@@ -24,7 +27,7 @@ export function minhashDedupCleaner(options: MinhashDedupOptions = {}): CleanerH
     threshold: options.threshold ?? 0.8,
     maxCandidates: options.maxCandidates,
   });
-  const keptIds: string[] = [];
+  const keptIds = new IdStore(); // by index in the LSH index
   const clusters = new Map<number, { size: number; examples: string[] }>();
   let dropped = 0;
   // Signatures (the cost) are made on any worker; the index sees them in input order.
@@ -33,7 +36,7 @@ export function minhashDedupCleaner(options: MinhashDedupOptions = {}): CleanerH
     decide(doc, signature, ctx) {
       const match = index.matchOrAdd(signature);
       if (!match) {
-        keptIds.push(doc.id);
+        keptIds.add(doc.id);
         return undefined;
       }
       dropped++;
@@ -41,7 +44,11 @@ export function minhashDedupCleaner(options: MinhashDedupOptions = {}): CleanerH
       cluster.size++;
       if (cluster.examples.length < 5) cluster.examples.push(doc.id);
       clusters.set(match.index, cluster);
-      return ctx.drop('minhash-dedup', `near-duplicate (estimated Jaccard ≥ ${index.threshold})`, keptIds[match.index]);
+      return ctx.drop(
+        'minhash-dedup',
+        `near-duplicate (estimated Jaccard ≥ ${index.threshold})`,
+        keptIds.get(match.index),
+      );
     },
   } satisfies CleanerSplit<Uint32Array>;
   const signature = new Uint32Array(hasher.permutations);
@@ -60,7 +67,7 @@ export function minhashDedupCleaner(options: MinhashDedupOptions = {}): CleanerH
         indexed: index.size,
         dropped,
         clusters: clusters.size,
-        largestClusters: top.map(([i, c]) => ({ kept: keptIds[i], size: c.size, duplicates: c.examples })),
+        largestClusters: top.map(([i, c]) => ({ kept: keptIds.get(i), size: c.size, duplicates: c.examples })),
       };
     },
   };

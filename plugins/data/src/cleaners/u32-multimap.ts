@@ -1,76 +1,47 @@
+import { U32Table } from './u32-table.js';
+
 /**
- * A hash multimap from 32-bit keys to int32 values on typed arrays: open
- * addressing for keys, with each key heading a chain of values linked through a
- * growable `next` array. LSH buckets live here, so memory per entry is a few
- * bytes instead of a JS Map's few dozen.
+ * A hash multimap from 32-bit keys to distinct u32 values: one table maps each
+ * key to its newest value, a second maps a value to the one added before it
+ * under the same key, only where there is one. LSH buckets live here: nearly
+ * every band key is unique, so an entry costs one table slot (10–12.5 bytes),
+ * against a JS Map's few dozen and the ~25 of a key table plus value chains.
  */
 export class U32MultiMap {
-  private keys: Uint32Array;
-  private heads: Int32Array; // 1 + index into values of the newest entry; 0 = empty slot
-  private values = new Int32Array(1024);
-  private next = new Int32Array(1024); // 1 + index of the previous entry with the same key; 0 = end
-  private used = 0;
+  private readonly heads: U32Table; // key → 1 + newest value
+  private readonly previous = new U32Table(); // value → 1 + the value added before it under its key
   private count = 0;
 
-  constructor(capacity = 1024) {
-    const size = 1 << Math.ceil(Math.log2(Math.max(16, (capacity * 4) / 3)));
-    this.keys = new Uint32Array(size);
-    this.heads = new Int32Array(size);
+  constructor(capacity = 0) {
+    this.heads = new U32Table(capacity);
   }
 
   get size(): number {
     return this.count;
   }
 
+  /** Bytes of typed arrays held. */
+  get byteLength(): number {
+    return this.heads.byteLength + this.previous.byteLength;
+  }
+
+  /** Adds `value` under `key`; values must be distinct across the map, in [0, 2³² − 1). */
   add(key: number, value: number): void {
-    if ((this.used + 1) * 4 > this.keys.length * 3) this.rehash(); // load ≤ 0.75: linear probing stays short
-    const slot = this.find(key);
-    if (this.heads[slot] === 0) {
-      this.keys[slot] = key >>> 0;
-      this.used++;
+    if (!(value >= 0 && value < 0xffffffff && Number.isInteger(value))) {
+      throw new Error(`U32MultiMap: value must be an integer in [0, 2^32 - 1), got ${value}`);
     }
-    if (this.count === this.values.length) {
-      this.values = grow(this.values);
-      this.next = grow(this.next);
-    }
-    this.values[this.count] = value;
-    this.next[this.count] = this.heads[slot];
-    this.heads[slot] = ++this.count;
+    const head = this.heads.get(key);
+    if (head !== 0) this.previous.add(value, head);
+    this.heads.set(key, value + 1);
+    this.count++;
   }
 
   /** Calls `visit` on the values under `key`, newest first, at most `limit` of them; stops when it returns true. */
   forEach(key: number, visit: (value: number) => boolean | void, limit = Infinity): void {
-    let e = this.heads[this.find(key)];
+    let e = this.heads.get(key);
     for (let n = 0; e !== 0 && n < limit; n++) {
-      if (visit(this.values[e - 1]) === true) return;
-      e = this.next[e - 1];
+      if (visit(e - 1) === true) return;
+      e = this.previous.get(e - 1);
     }
   }
-
-  private find(key: number): number {
-    key >>>= 0; // compare as stored: keys are unsigned 32-bit
-    const mask = this.keys.length - 1;
-    let slot = (Math.imul(key, 0x9e3779b1) >>> 0) & mask;
-    while (this.heads[slot] !== 0 && this.keys[slot] !== key) slot = (slot + 1) & mask;
-    return slot;
-  }
-
-  private rehash(): void {
-    const oldKeys = this.keys;
-    const oldHeads = this.heads;
-    this.keys = new Uint32Array(oldKeys.length * 2);
-    this.heads = new Int32Array(oldKeys.length * 2);
-    for (let i = 0; i < oldKeys.length; i++) {
-      if (oldHeads[i] === 0) continue;
-      const slot = this.find(oldKeys[i]);
-      this.keys[slot] = oldKeys[i];
-      this.heads[slot] = oldHeads[i];
-    }
-  }
-}
-
-function grow(a: Int32Array): Int32Array<ArrayBuffer> {
-  const b = new Int32Array(a.length * 2);
-  b.set(a);
-  return b;
 }
