@@ -39,9 +39,9 @@ describe('U32Table', () => {
       const key = u32();
       if (!ref.has(key)) expect(t.get(key)).toBe(0);
     }
-    // Load stays in [0.64, 0.8]: 10–12.5 bytes an entry (plus the per-shard counts).
-    expect(t.byteLength / t.size).toBeLessThan(12.6);
-    expect(t.byteLength / t.size).toBeGreaterThan(9.9);
+    // Load stays in [0.48, 0.6]: 13.3–16.7 bytes an entry (plus the per-shard counts).
+    expect(t.byteLength / t.size).toBeLessThan(16.8);
+    expect(t.byteLength / t.size).toBeGreaterThan(13.2);
     expect(startBytes).toBeLessThan(5000);
   });
 
@@ -174,7 +174,7 @@ describe('Key128Index', () => {
       }
     }
     expect(index.size).toBe(ref.size);
-    expect(index.byteLength / index.size).toBeLessThan(13);
+    expect(index.byteLength / index.size).toBeLessThan(17);
     expect(() => index.indexOf('short')).toThrow(/16-character/);
     index.close();
   });

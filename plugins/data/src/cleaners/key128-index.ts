@@ -4,7 +4,7 @@ import { U32Table } from './u32-table.js';
 /**
  * Distinct 128-bit keys (16-character latin1 strings, as dedupKey makes them),
  * numbered in the order they were added. Memory holds one table slot a key: its
- * first 32 bits and its number (10–12.5 bytes). All 128 bits go to a SpillFile
+ * first 32 bits and its number (13–17 bytes). All 128 bits go to a SpillFile
  * and are read back where the first 32 match, which for random keys is only a
  * repeat (or one in 2³² of the rest), so a lookup costs a read per duplicate.
  */

@@ -18,7 +18,7 @@ export interface LshOptions {
  * Banded LSH over MinHash signatures, with each candidate verified on its full
  * signature so a chance band collision never removes a document. Only kept
  * documents are indexed. Memory per kept document: one bucket entry per band
- * (10–12.5 bytes). The signature, kept at 16 bits a value (256 bytes for 128
+ * (13–17 bytes). The signature, kept at 16 bits a value (256 bytes for 128
  * permutations; two 16-bit values agree by chance once in 65 536, which the
  * estimate corrects for), goes to a SpillFile: it is read back only for a
  * candidate, which a band collision makes rare.

@@ -4,7 +4,7 @@ import { U32Table } from './u32-table.js';
  * A hash multimap from 32-bit keys to distinct u32 values: one table maps each
  * key to its newest value, a second maps a value to the one added before it
  * under the same key, only where there is one. LSH buckets live here: nearly
- * every band key is unique, so an entry costs one table slot (10–12.5 bytes),
+ * every band key is unique, so an entry costs one table slot (13–17 bytes),
  * against a JS Map's few dozen and the ~25 of a key table plus value chains.
  */
 export class U32MultiMap {
@@ -30,9 +30,8 @@ export class U32MultiMap {
     if (!(value >= 0 && value < 0xffffffff && Number.isInteger(value))) {
       throw new Error(`U32MultiMap: value must be an integer in [0, 2^32 - 1), got ${value}`);
     }
-    const head = this.heads.get(key);
+    const head = this.heads.swap(key, value + 1);
     if (head !== 0) this.previous.add(value, head);
-    this.heads.set(key, value + 1);
     this.count++;
   }
 
