@@ -16,6 +16,11 @@ import { type CleanStats, isDropped } from './data-report.js';
 export class Coordinator {
   /** Per-document cleaners' finish() counts, summed over shards, by chain index. */
   readonly counts: Record<number, unknown> = {};
+  /** Each split's decide(), wrapped once (it runs once a document). */
+  private readonly decisions = new Map<
+    ChainStep,
+    (doc: Doc, summary: unknown, ctx: KilnContext) => Promise<Dropped | undefined>
+  >();
 
   constructor(
     private readonly stats: CleanStats,
@@ -107,12 +112,10 @@ export class Coordinator {
   private async decide(step: ChainStep, doc: Doc, summary: unknown): Promise<Dropped | undefined> {
     const split = step.cleaner.parallel;
     if (typeof split !== 'object') throw new KilnError(`internal: cleaner "${step.cleaner.rule}" has no split`);
-    const drop = await guarded(
-      step.plugin,
-      'cleaner',
-      step.cleaner.rule,
-      split.decide.bind(split),
-    )(doc, summary, contextFor(this.ctx, step.plugin));
+    let decide = this.decisions.get(step);
+    if (!decide)
+      this.decisions.set(step, (decide = guarded(step.plugin, 'cleaner', step.cleaner.rule, split.decide.bind(split))));
+    const drop = await decide(doc, summary, contextFor(this.ctx, step.plugin));
     if (drop === undefined || isDropped(drop)) return drop;
     throw new KilnError(
       `[${step.plugin.name}] cleaner "${step.cleaner.rule}" decide() returned neither undefined nor ctx.drop(...) for ${doc.id}`,

@@ -99,11 +99,14 @@ export const dataStage: StageDriver = {
       });
       for await (const shard of shards) {
         throwIfAborted(ctx.signal, 'the data stage');
+        // One write a shard: a stream write per document is a cost the coordinator pays alone.
+        let lines = '';
         for (const doc of shard.docs) {
           totals.docsOut++;
           totals.charsOut += doc.text.length;
-          if (!out.write(docLine(doc))) await once(out, 'drain');
+          lines += docLine(doc);
         }
+        if (!out.write(lines)) await once(out, 'drain');
         bar.increment(shard.read, { kept: totals.docsOut });
       }
       out.end();

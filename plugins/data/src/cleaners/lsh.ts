@@ -27,6 +27,8 @@ export class LshIndex {
   readonly rows: number;
   private readonly buckets = new U32MultiMap();
   private readonly signatures: SpillFile;
+  /** One band's bucket entries, reused. */
+  private readonly entries: number[] = [];
   /** One signature at 16 bits a value, as written and as read back. */
   private readonly stored: Uint16Array;
   private readonly storedBytes: Uint8Array;
@@ -77,23 +79,21 @@ export class LshIndex {
     if (signature.length !== P) throw new Error(`minhash: signature has ${signature.length} values, expected ${P}`);
     const keys = this.bandKeys(signature);
     const bands = keys.length;
-    let best: { index: number; similarity: number } | undefined;
-    const checked = new Set<number>();
-    for (let band = 0; band < keys.length && !best; band++) {
-      this.buckets.forEach(
-        keys[band],
-        (entry) => {
-          const doc = Math.floor(entry / bands);
-          if (checked.has(doc)) return false;
-          checked.add(doc);
-          const sim = this.similarity(signature, doc);
-          if (sim >= this.options.threshold) best = { index: doc, similarity: sim };
-          return best !== undefined;
-        },
-        this.options.maxCandidates ?? 64,
-      );
+    const limit = this.options.maxCandidates ?? 64;
+    let checked: Set<number> | undefined; // documents compared already (made only when there is a candidate: rare)
+    const entries = this.entries;
+    for (let band = 0; band < bands; band++) {
+      entries.length = 0;
+      this.buckets.collect(keys[band], entries, limit);
+      for (const entry of entries) {
+        const doc = Math.floor(entry / bands);
+        checked ??= new Set();
+        if (checked.has(doc)) continue;
+        checked.add(doc);
+        const similarity = this.similarity(signature, doc);
+        if (similarity >= this.options.threshold) return { index: doc, similarity };
+      }
     }
-    if (best) return best;
     // A bucket entry is doc × bands + band: distinct, as the multimap needs, even where two bands' keys collide.
     if ((this.count + 1) * bands >= 0xffffffff) throw new Error(`minhash: more than ${this.count} documents to index`);
     const doc = this.count++;

@@ -35,6 +35,15 @@ export class U32MultiMap {
     this.count++;
   }
 
+  /** Appends to `out` the values under `key`, newest first, at most `limit` of them (no callback: this runs per band per document). */
+  collect(key: number, out: number[], limit = Infinity): void {
+    let e = this.heads.get(key);
+    for (let n = 0; e !== 0 && n < limit; n++) {
+      out.push(e - 1);
+      e = this.previous.get(e - 1);
+    }
+  }
+
   /** Calls `visit` on the values under `key`, newest first, at most `limit` of them; stops when it returns true. */
   forEach(key: number, visit: (value: number) => boolean | void, limit = Infinity): void {
     let e = this.heads.get(key);
