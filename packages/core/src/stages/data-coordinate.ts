@@ -6,21 +6,15 @@
  */
 import { KilnError } from '../errors.js';
 import { contextFor } from '../plugin-context.js';
-import { guarded } from '../plugin-errors.js';
 import type { Doc, Dropped, KilnContext } from '../types.js';
 import { addCounts } from './data-counts.js';
-import { clean, type DocOutcome, resultOf, type ShardOutcome } from './data-pass.js';
+import { clean, type DocOutcome, resultOf, type ShardOutcome, stepMethod } from './data-pass.js';
 import type { ChainStep, Pass } from './data-plan.js';
 import { type CleanStats, isDropped } from './data-report.js';
 
 export class Coordinator {
   /** Per-document cleaners' finish() counts, summed over shards, by chain index. */
   readonly counts: Record<number, unknown> = {};
-  /** Each split's decide(), wrapped once (it runs once a document). */
-  private readonly decisions = new Map<
-    ChainStep,
-    (doc: Doc, summary: unknown, ctx: KilnContext) => Promise<Dropped | undefined>
-  >();
 
   constructor(
     private readonly stats: CleanStats,
@@ -88,11 +82,11 @@ export class Coordinator {
         result = (await this.decide(c.step, doc, summaries[c.summary])) ?? doc;
       } else if (typeof c.step.cleaner.parallel === 'object') {
         const split = c.step.cleaner.parallel;
-        const summary = await guarded(
-          c.step.plugin,
-          'cleaner',
-          c.step.cleaner.rule,
-          split.summarize.bind(split),
+        const summary = await stepMethod(
+          c.step,
+          'summarize',
+          split,
+          split.summarize,
         )(doc, contextFor(this.ctx, c.step.plugin));
         result = (await this.decide(c.step, doc, summary)) ?? doc;
       } else {
@@ -112,10 +106,7 @@ export class Coordinator {
   private async decide(step: ChainStep, doc: Doc, summary: unknown): Promise<Dropped | undefined> {
     const split = step.cleaner.parallel;
     if (typeof split !== 'object') throw new KilnError(`internal: cleaner "${step.cleaner.rule}" has no split`);
-    let decide = this.decisions.get(step);
-    if (!decide)
-      this.decisions.set(step, (decide = guarded(step.plugin, 'cleaner', step.cleaner.rule, split.decide.bind(split))));
-    const drop = await decide(doc, summary, contextFor(this.ctx, step.plugin));
+    const drop = await stepMethod(step, 'decide', split, split.decide)(doc, summary, contextFor(this.ctx, step.plugin));
     if (drop === undefined || isDropped(drop)) return drop;
     throw new KilnError(
       `[${step.plugin.name}] cleaner "${step.cleaner.rule}" decide() returned neither undefined nor ctx.drop(...) for ${doc.id}`,

@@ -126,14 +126,7 @@ async function cleanOne(pass: Pass, input: Doc, ctx: KilnContext): Promise<DocOu
   if (drop) return { id: input.id, lengths, drop };
   const summaries: unknown[] = [];
   for (const s of pass.summaries)
-    summaries.push(
-      await guarded(
-        s.plugin,
-        'cleaner',
-        s.cleaner.rule,
-        s.split.summarize.bind(s.split),
-      )(doc, contextFor(ctx, s.plugin)),
-    );
+    summaries.push(await stepMethod(s, 'summarize', s.split, s.split.summarize)(doc, contextFor(ctx, s.plugin)));
   // Unchanged documents are not sent back (the coordinator still holds its input), and of the
   // usual change, { ...doc, text }, only the text.
   return { id: input.id, lengths, ...changeOf(input, doc), summaries };
@@ -149,10 +142,30 @@ function changeOf(input: Doc, doc: Doc): { text?: string; doc?: Doc } {
   return onlyText ? { text: doc.text } : { doc };
 }
 
+type CleanerMethod = 'clean' | 'finish' | 'summarize' | 'decide';
+const wrappers = new WeakMap<ChainStep, Map<CleanerMethod, (...args: never[]) => unknown>>();
+
+/**
+ * A step's cleaner method as core calls it: errors name the plugin and rule, and the plugin gets its
+ * own context. Wrapped once per step and method, since most run once a document.
+ */
+export function stepMethod<A extends unknown[], R>(
+  step: ChainStep,
+  method: CleanerMethod,
+  owner: object,
+  fn: (...args: A) => R,
+): (...args: A) => Promise<Awaited<R>> {
+  let byMethod = wrappers.get(step);
+  if (!byMethod) wrappers.set(step, (byMethod = new Map()));
+  let wrapped = byMethod.get(method) as ((...args: A) => Promise<Awaited<R>>) | undefined;
+  if (!wrapped) byMethod.set(method, (wrapped = guarded(step.plugin, 'cleaner', step.cleaner.rule, fn.bind(owner))));
+  return wrapped;
+}
+
 /** One cleaner on one document, with the checks core's adapter makes. */
 export async function clean(step: ChainStep, doc: Doc, ctx: KilnContext): Promise<Doc | Dropped> {
   const { cleaner, plugin } = step;
-  const out = await guarded(plugin, 'cleaner', cleaner.rule, cleaner.clean.bind(cleaner))(doc, contextFor(ctx, plugin));
+  const out = await stepMethod(step, 'clean', cleaner, cleaner.clean)(doc, contextFor(ctx, plugin));
   if (out !== null && typeof out === 'object' && isDropped(out)) return out;
   if (typeof out?.text !== 'string') {
     throw new KilnError(
@@ -169,9 +182,10 @@ export async function clean(step: ChainStep, doc: Doc, ctx: KilnContext): Promis
 /** Each step's finish() counts now, copied (cleaners may hand out their live objects). */
 export async function snapshots(steps: readonly ChainStep[], ctx: KilnContext): Promise<Record<number, unknown>> {
   const out: Record<number, unknown> = {};
-  for (const { index, cleaner, plugin } of steps) {
+  for (const step of steps) {
+    const { index, cleaner, plugin } = step;
     if (!cleaner.finish) continue;
-    const value = await guarded(plugin, 'cleaner', cleaner.rule, cleaner.finish.bind(cleaner))(contextFor(ctx, plugin));
+    const value = await stepMethod(step, 'finish', cleaner, cleaner.finish)(contextFor(ctx, plugin));
     if (value) out[index] = structuredClone(value);
   }
   return out;

@@ -14,7 +14,6 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { throwIfAborted } from '../errors.js';
 import { contextFor } from '../plugin-context.js';
-import { guarded } from '../plugin-errors.js';
 import { tempPathFor } from '../services/run-dir.js';
 import type { Doc, KilnContext } from '../types.js';
 import { WRITER } from '../version.js';
@@ -22,7 +21,7 @@ import { Coordinator } from './data-coordinate.js';
 import { addCounts, sortedKeys } from './data-counts.js';
 import { inProcessExecutor, poolExecutor, type ShardExecutor } from './data-executors.js';
 import { type DataOptions, dataOptions } from './data-options.js';
-import { snapshots } from './data-pass.js';
+import { snapshots, stepMethod } from './data-pass.js';
 import { chainFingerprint, chainOf, type Plan, passesOf, planPasses } from './data-plan.js';
 import { orderedMap } from './data-pool.js';
 import { CleanStats, type RuleStats, SourceManifest } from './data-report.js';
@@ -164,12 +163,13 @@ async function finishExtras(
   counts: Record<number, unknown>,
 ): Promise<Record<string, unknown>> {
   const extras: Record<string, unknown> = {};
-  for (const { index, cleaner, plugin } of plan.chain) {
+  for (const step of plan.chain) {
+    const { index, cleaner, plugin } = step;
     if (!cleaner.finish) continue;
     const extra =
       cleaner.parallel === 'document'
         ? sortedKeys(addCounts(base[index], counts[index]))
-        : await guarded(plugin, 'cleaner', cleaner.rule, cleaner.finish.bind(cleaner))(contextFor(ctx, plugin));
+        : await stepMethod(step, 'finish', cleaner, cleaner.finish)(contextFor(ctx, plugin));
     if (extra) extras[cleaner.rule] = extra;
   }
   return extras;
