@@ -13,7 +13,7 @@
 // 3), and each row reports its median time (the slowest peak RSS), since such machines vary run to run.
 // Env: KILN_BENCH_POEMS (poems at 1×, default 60000), KILN_BENCH_SOTU_FROM (first year, default all),
 // KILN_BENCH_REDIS=0 skips the queue rows.
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -82,33 +82,21 @@ interface Run {
   metrics: { docsIn: number; charsIn: number; docsOut: number };
 }
 
-function runChild(config: string, runDir: string, overrides: string[]): Run {
-  const r = spawnSync(NODE[0], [...NODE.slice(1), CHILD, config, runDir, ...overrides], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
+/** One data-stage run in its own process (prepare-child.mjs prints its Run as the last line). */
+function runChild(config: string, runDir: string, overrides: string[]): Promise<Run> {
+  return new Promise<Run>((ok, fail) => {
+    const child = spawn(NODE[0], [...NODE.slice(1), CHILD, config, runDir, ...overrides], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout!.on('data', (d) => (out += d));
+    child.once('exit', (code) =>
+      code === 0
+        ? ok(JSON.parse(out.trim().split('\n').pop()!) as Run)
+        : fail(new Error(`prepare-child ${config} ${overrides.join(' ')} failed (${code})`)),
+    );
   });
-  if (r.status !== 0) throw new Error(`prepare-child ${config} ${overrides.join(' ')} failed (${r.status})`);
-  return JSON.parse(r.stdout.trim().split('\n').pop()!) as Run;
-}
-
-/** `n` 1-thread runs at once: the seconds until the last one ends, as one Run per process. */
-async function runAtOnce(config: string, runDirs: string[]): Promise<Run[]> {
-  const runs = runDirs.map(
-    (runDir) =>
-      new Promise<Run>((ok, fail) => {
-        const child = spawn(NODE[0], [...NODE.slice(1), CHILD, config, runDir, 'data.threads=1'], {
-          cwd: ROOT,
-          stdio: ['ignore', 'pipe', 'inherit'],
-        });
-        let out = '';
-        child.stdout!.on('data', (d) => (out += d));
-        child.once('exit', (code) =>
-          code === 0 ? ok(JSON.parse(out.trim().split('\n').pop()!) as Run) : fail(new Error(`prepare-child ${code}`)),
-        );
-      }),
-  );
-  return Promise.all(runs);
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
@@ -155,34 +143,58 @@ try {
     for await (const d of corpora[corpus].read(benchContext())) bytes += Buffer.byteLength(d.text);
     const x1 = writeConfig(corpus, 1);
     const out: Record<string, unknown> = { bytes };
-    let reference: string[] | undefined;
-    const check = (mode: string, runDir: string) => {
-      const files = dataFiles(runDir);
-      reference ??= files;
-      if (files.some((f, i) => f !== reference![i]))
-        throw new Error(`${corpus} ${mode}: data files differ from the 1-thread run`);
+    /** A check that each run's data files equal the first run's (the 1-thread one). */
+    const sameAsFirst = () => {
+      let reference: string[] | undefined;
+      return (runDir: string, what: string) => {
+        const files = dataFiles(runDir);
+        reference ??= files;
+        if (files.some((f, i) => f !== reference![i]))
+          throw new Error(`${corpus} ${what}: data files differ from the 1-thread run`);
+      };
     };
-    const runIn = (name: string, run: (dir: string) => Run): Run => {
+    const check = sameAsFirst();
+    const runIn = async (name: string, config: string, overrides: string[]): Promise<Run> => {
       const dir = join(scratch, name);
-      const result = run(dir);
-      check(name, dir);
+      const result = await runChild(config, dir, overrides);
+      check(dir, name);
       return result;
+    };
+    /** A table row and a JSON entry: median seconds over `runs`, speed-up over `baseline` seconds. */
+    const record = (label: string, key: string, runs: Run[], inputBytes: number, baseline: number) => {
+      const seconds = median(runs.map((x) => x.seconds));
+      const docs = runs[0].metrics.docsIn;
+      const row = {
+        seconds,
+        runs: runs.map((x) => x.seconds),
+        docsPerSecond: docs / seconds,
+        MBps: inputBytes / 1e6 / seconds,
+        speedup: baseline / seconds,
+        peakRssMB: Math.max(...runs.map((x) => x.peakRssMB)),
+        docs,
+      };
+      out[key] = row;
+      rows.push([
+        `${corpora[corpus].label}, ${label}`,
+        `${Math.round(row.docsPerSecond)} docs/s`,
+        `${row.MBps.toFixed(2)} MB/s`,
+        `×${row.speedup.toFixed(2)}`,
+        `RSS ${row.peakRssMB.toFixed(0)} MB`,
+      ]);
+      console.log(`  … ${rows.at(-1)!.join('  ')}  (runs: ${row.runs.map((x) => x.toFixed(2)).join(', ')} s)`);
     };
     // Each mode: one timed run (seconds, peak RSS) in a fresh run directory.
     const modes: Array<[string, (r: number) => Promise<Run>]> = [
-      ['1 thread', async (r) => runIn(`${corpus}-1-${r}`, (dir) => runChild(x1, dir, ['data.threads=1']))],
-      [
-        `${threads} threads`,
-        async (r) => runIn(`${corpus}-n-${r}`, (dir) => runChild(x1, dir, [`data.threads=${threads}`])),
-      ],
+      ['1 thread', (r) => runIn(`${corpus}-1-${r}`, x1, ['data.threads=1'])],
+      [`${threads} threads`, (r) => runIn(`${corpus}-n-${r}`, x1, [`data.threads=${threads}`])],
       [
         `ceiling: ${threads} separate 1-thread runs at once`,
         async (r) => {
-          const dirs = Array.from({ length: threads }, (_, k) => join(scratch, `${corpus}-ceiling-${r}-${k}`));
           const started = performance.now();
-          const runs = await runAtOnce(x1, dirs);
+          const runs = await Promise.all(
+            Array.from({ length: threads }, (_, k) => runIn(`${corpus}-ceiling-${r}-${k}`, x1, ['data.threads=1'])),
+          );
           const seconds = (performance.now() - started) / 1000;
-          for (const dir of dirs) check('ceiling', dir);
           // Throughput: `threads` corpora in `seconds`, counted as one corpus in seconds / threads.
           return {
             seconds: seconds / threads,
@@ -195,10 +207,7 @@ try {
     let workers: ChildProcess[] = [];
     if (redis) {
       workers = await startWorkers(redis.url, 2);
-      modes.push([
-        'queue, 2 workers',
-        async (r) => runIn(`${corpus}-queue-${r}`, (dir) => runChild(x1, dir, [`data.queue=${redis.url}`])),
-      ]);
+      modes.push(['queue, 2 workers', (r) => runIn(`${corpus}-queue-${r}`, x1, [`data.queue=${redis.url}`])]);
     }
     const timed = new Map<string, Run[]>(modes.map(([m]) => [m, []]));
     try {
@@ -207,57 +216,18 @@ try {
       for (const w of workers) w.kill('SIGTERM');
     }
     const oneThread = median(timed.get('1 thread')!.map((x) => x.seconds));
-    for (const [mode, runs] of timed) {
-      const seconds = median(runs.map((x) => x.seconds));
-      const docs = runs[0].metrics.docsIn;
-      const row = {
-        seconds,
-        runs: runs.map((x) => x.seconds),
-        docsPerSecond: docs / seconds,
-        MBps: bytes / 1e6 / seconds,
-        speedup: oneThread / seconds,
-        peakRssMB: Math.max(...runs.map((x) => x.peakRssMB)),
-        docs,
-      };
-      out[mode] = row;
-      rows.push([
-        `${corpora[corpus].label}, ${mode}`,
-        `${Math.round(row.docsPerSecond)} docs/s`,
-        `${row.MBps.toFixed(2)} MB/s`,
-        `×${row.speedup.toFixed(2)}`,
-        `RSS ${row.peakRssMB.toFixed(0)} MB`,
-      ]);
-      console.log(`  … ${rows.at(-1)!.join('  ')}  (runs: ${row.runs.map((x) => x.toFixed(2)).join(', ')} s)`);
-    }
+    for (const [mode, runs] of timed) record(mode, mode, runs, bytes, oneThread);
     // As the corpus grows: 4× the input, on 1 thread and on every core (startup weighs less here).
     const x4 = writeConfig(corpus, 4);
+    const checkX4 = sameAsFirst();
     let x4OneThread = 0;
-    let x4Files: string[] | undefined;
     for (const n of [1, threads]) {
       const runDir = join(scratch, `${corpus}-x4-${n}`);
-      const run = runChild(x4, runDir, [`data.threads=${n}`]);
-      const files = dataFiles(runDir);
-      x4Files ??= files;
-      if (files.some((f, i) => f !== x4Files![i]))
-        throw new Error(`${corpus} 4x on ${n} threads: data files differ from the 1-thread run`);
+      const run = await runChild(x4, runDir, [`data.threads=${n}`]);
+      checkX4(runDir, `4x on ${n} threads`);
       x4OneThread ||= run.seconds;
-      const mode = `4x, ${n === 1 ? '1 thread' : `${n} threads`}`;
-      out[mode] = {
-        seconds: run.seconds,
-        docsPerSecond: run.metrics.docsIn / run.seconds,
-        MBps: (4 * bytes) / 1e6 / run.seconds,
-        speedup: x4OneThread / run.seconds,
-        peakRssMB: run.peakRssMB,
-        docs: run.metrics.docsIn,
-      };
-      rows.push([
-        `${corpora[corpus].label}, 4× corpus, ${mode.slice(4)}`,
-        `${Math.round(run.metrics.docsIn / run.seconds)} docs/s`,
-        `${((4 * bytes) / 1e6 / run.seconds).toFixed(2)} MB/s`,
-        `×${(x4OneThread / run.seconds).toFixed(2)}`,
-        `RSS ${run.peakRssMB.toFixed(0)} MB`,
-      ]);
-      console.log(`  … ${rows.at(-1)!.join('  ')}`);
+      const mode = n === 1 ? '1 thread' : `${n} threads`;
+      record(`4× corpus, ${mode}`, `4x, ${mode}`, [run], 4 * bytes, x4OneThread);
     }
     results[corpus] = out;
   }

@@ -46,10 +46,8 @@ export class U32MultiMap {
 
   /** Calls `visit` on the values under `key`, newest first, at most `limit` of them; stops when it returns true. */
   forEach(key: number, visit: (value: number) => boolean | void, limit = Infinity): void {
-    let e = this.heads.get(key);
-    for (let n = 0; e !== 0 && n < limit; n++) {
-      if (visit(e - 1) === true) return;
-      e = this.previous.get(e - 1);
-    }
+    const values: number[] = [];
+    this.collect(key, values, limit);
+    for (const value of values) if (visit(value) === true) return;
   }
 }
