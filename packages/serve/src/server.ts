@@ -3,9 +3,9 @@
  * Binds 127.0.0.1 unless told otherwise: exposing a model to the network is a
  * decision the user makes with `host`.
  */
-import { timingSafeEqual } from 'node:crypto';
 import type { TextGenerator } from '@kiln/sampling';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { requireApiKey } from './auth.js';
 import { ApiError, fromFastifyError } from './errors.js';
 import type { ServerLogger, ServerState } from './generation.js';
 import { GenerationQueue } from './queue.js';
@@ -30,7 +30,7 @@ export interface ServeOptions {
   defaultMaxTokens?: number;
   /** Largest max_tokens a request may ask for (default: the model's context length). */
   maxTokensLimit?: number;
-  /** When set, /v1 routes require `Authorization: Bearer <apiKey>`. */
+  /** When set, every route but /health requires `Authorization: Bearer <apiKey>`. */
   apiKey?: string;
   /** Where server events go (ctx.logger fits); silent by default. */
   logger?: ServerLogger;
@@ -68,21 +68,7 @@ export function createServer(generator: TextGenerator, options: ServeOptions = {
         new ApiError(404, `no route ${req.method} ${req.url}`, 'invalid_request_error', null, 'not_found').toJSON(),
       );
   });
-  if (options.apiKey) {
-    const expected = Buffer.from(`Bearer ${options.apiKey}`);
-    app.addHook('onRequest', async (req) => {
-      if (!req.url.startsWith('/v1/')) return;
-      const got = Buffer.from(req.headers.authorization ?? '');
-      if (got.length !== expected.length || !timingSafeEqual(got, expected))
-        throw new ApiError(
-          401,
-          'missing or wrong API key (Authorization: Bearer <key>)',
-          'invalid_request_error',
-          null,
-          'invalid_api_key',
-        );
-    });
-  }
+  if (options.apiKey) requireApiKey(app, options.apiKey);
 
   const limits = {
     defaultMaxTokens: options.defaultMaxTokens ?? 256,
