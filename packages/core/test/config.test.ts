@@ -90,6 +90,23 @@ describe('config files', () => {
     );
   });
 
+  test('a config that throws (at load, in its function, as a rejected promise) names the config file', async () => {
+    const dir = tempDir('throws');
+    const file = join(dir, 'llm.config.ts');
+    const sources = {
+      'in its function': `import { defineConfig } from '@kiln/core';\nexport default defineConfig(() => { throw new Error('boom'); });`,
+      'as a rejected promise': `export default Promise.reject(new Error('boom'));`,
+      'at load': `throw new Error('boom');\nexport default {};`,
+    };
+    for (const [how, source] of Object.entries(sources)) {
+      writeFiles(dir, { 'llm.config.ts': source });
+      // Found by the search (no -c), so only Kiln can say which file it was.
+      const error = await configError(createKiln({ cwd: dir, logger: createMemoryLogger() }));
+      expect(error.message, how).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: .*boom`));
+      expect(error.file, how).toBe(file);
+    }
+  });
+
   test('plugins by package name resolve from the config folder, with options', async () => {
     const dir = tempDir('byname');
     const plugin = (name: string) => `

@@ -4,7 +4,8 @@
  * config (and plugins it loads) is this very module instance, so constants
  * and classes match.
  */
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { cosmiconfig, type Loader } from 'cosmiconfig';
 import { createJiti, type Jiti } from 'jiti';
 import { ConfigError, messageOf } from '../errors.js';
@@ -49,8 +50,10 @@ export async function loadConfigFile(cwd: string, configFile?: string): Promise<
     if ((error as NodeJS.ErrnoException).code === 'ENOENT' && file !== undefined) {
       throw new ConfigError(`${file}: config file not found`, { file });
     }
-    throw new ConfigError(`${file ?? `${cwd}/llm.config.*`}: failed to load: ${messageOf(error)}`, {
-      file,
+    // A search that failed found a file first: name it (the first of CONFIG_FILES that exists, as cosmiconfig looks).
+    const failed = file ?? CONFIG_FILES.map((name) => join(cwd, name)).find((path) => existsSync(path));
+    throw new ConfigError(`${failed ?? `${cwd}/llm.config.*`}: failed to load: ${messageOf(error)}`, {
+      file: failed,
       cause: error,
     });
   }

@@ -6,7 +6,7 @@
  * resolve every name the config gives (providers, backend), then freeze. After this, nothing may change the config or add a plugin.
  */
 import { dirname, resolve } from 'node:path';
-import { ConfigError } from '../errors.js';
+import { ConfigError, messageOf } from '../errors.js';
 import type { KilnHooks } from '../hooks.js';
 import type { ConfigEnv, KilnPlugin, ResolvedConfig, UserConfig } from '../types.js';
 import { loadConfigFile } from './load-file.js';
@@ -28,7 +28,14 @@ export interface LoadedUserConfig {
 
 /** Evaluates what a config file exports: object, promise, or function of the environment. */
 async function evaluateExport(exported: unknown, env: ConfigEnv, file: string | undefined): Promise<UserConfig> {
-  const value = typeof exported === 'function' ? await (exported as (env: ConfigEnv) => unknown)(env) : await exported;
+  let value: unknown;
+  try {
+    value = typeof exported === 'function' ? await (exported as (env: ConfigEnv) => unknown)(env) : await exported;
+  } catch (error) {
+    // The user's own code threw: say which file it was in, not only what it said.
+    if (error instanceof ConfigError && error.file !== undefined) throw error;
+    throw new ConfigError(`${file ?? 'config'}: the config threw: ${messageOf(error)}`, { file, cause: error });
+  }
   if (!isPlainObject(value)) {
     throw new ConfigError(
       `${file ?? 'config'}: must default-export defineConfig({...}), a promise of it or a function returning it`,
