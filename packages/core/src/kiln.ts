@@ -107,14 +107,20 @@ export class Kiln {
     return this.container.resolve('ctx');
   }
 
-  /** Stages `kiln run` executes: config.stages, else every stage with a config section (data when a source exists). */
+  /**
+   * Stages `kiln run` executes: config.stages, else every stage with a config section, plus the stages
+   * whose plugins are loaded and whose output a later stage reads, with or without a section of their
+   * own: data when a source exists, encode when an encoder exists and train will read its shards.
+   */
   defaultStages(): StageName[] {
     if (this.config.stages) return [...this.config.stages];
-    return STAGES.filter(
-      (stage) =>
-        STAGE_SECTIONS[stage].some((key) => this.config[key] !== undefined && key !== 'model') ||
-        (stage === 'data' && this.hooks.source.taps.length > 0),
+    const configured = STAGES.filter((stage) =>
+      STAGE_SECTIONS[stage].some((key) => this.config[key] !== undefined && key !== 'model'),
     );
+    const implied = (stage: StageName) =>
+      (stage === 'data' && this.hooks.source.taps.length > 0) ||
+      (stage === 'encode' && this.hooks.encoder.taps.length > 0 && configured.includes('train'));
+    return STAGES.filter((stage) => configured.includes(stage) || implied(stage));
   }
 
   /** The CLI commands the config's plugins add, each with its plugin's name. */
