@@ -11,6 +11,10 @@
 #   3. runs the GPT-2 124M training benchmark and matmul throughput
 #   4. runs the same shapes on PyTorch CUDA fp32 eager when torch is installed
 #   5. prints the comparison (tokens/s ratio, matmul % of the card's fp32 peak)
+# Each part has a time limit (conformance 90 s, Kiln bench 120 s, PyTorch 60 s: under 5 minutes
+# in all), so a hung or slow part still leaves the others' figures; KILN_GPU_TIME_SCALE=2 doubles them.
+# Exit: 0 all passed, 1 a check failed or ran out of time, 2 no bundle, 3 no usable GPU adapter,
+# 4 the bundled check itself could not start.
 # Results go to $OUT (when set, e.g. by a remote runner) or ./gpu-check-results.
 # --swiftshader runs it all on SwiftShader (a GPU-less test of the script itself);
 # --quick uses small shapes and a tiny model.
@@ -33,6 +37,16 @@ done
 RESULTS="${OUT:-$PWD/gpu-check-results}"
 mkdir -p "$RESULTS"
 say() { echo "gpu-check: $*" | tee -a "$RESULTS/summary.txt"; }
+# part SECONDS CMD...: runs CMD under a time limit, output into the summary; its exit status is
+# the command's, or 124 when the limit stopped it.
+SCALE="${KILN_GPU_TIME_SCALE:-1}"
+part() {
+  local secs=$(( $1 * SCALE )); shift
+  timeout --kill-after=10 "$secs" "$@" 2>&1 | tee -a "$RESULTS/summary.txt"
+  local rc="${PIPESTATUS[0]}"
+  [ "$rc" != 124 ] && [ "$rc" != 137 ] || { say "stopped after ${secs} s: its time limit (the figures above are all it gave)"; rc=124; }
+  return "$rc"
+}
 : > "$RESULTS/summary.txt"
 
 # ---- the bundle ---------------------------------------------------------------
@@ -101,16 +115,20 @@ if [ "$QUICK" = 1 ]; then SHAPES=gpu; MODEL=tiny; B=2; T=32; STEPS=3; fi
 STATUS=0
 if [ -n "$ICD" ]; then
   "$NODE" "$BUNDLE/check.mjs" info 2>&1 | tee -a "$RESULTS/summary.txt"
-  if [ "${PIPESTATUS[0]}" != 0 ]; then
+  INFO_STATUS="${PIPESTATUS[0]}"
+  # check.mjs info exits 2 only when Dawn answered and offered no adapter; anything else means the
+  # bundled check itself failed before it could ask (a broken bundle, a missing library).
+  if [ "$INFO_STATUS" = 2 ]; then
     say "Dawn found no adapter through $ICD: the Vulkan driver is installed but not usable here (see the messages above)."
     STATUS=3
+  elif [ "$INFO_STATUS" != 0 ]; then
+    say "the bundled check failed before asking for an adapter (exit $INFO_STATUS): see the error above; rebuild with scripts/gpu-pack.sh."
+    STATUS=4
   else
     say "conformance suite ($SHAPES shapes):"
-    "$NODE" "$BUNDLE/check.mjs" conformance --shapes "$SHAPES" --out "$RESULTS/conformance.json" 2>&1 | tee -a "$RESULTS/summary.txt"
-    [ "${PIPESTATUS[0]}" = 0 ] || STATUS=1
+    part 90 "$NODE" "$BUNDLE/check.mjs" conformance --shapes "$SHAPES" --out "$RESULTS/conformance.json" || STATUS=1
     say "training benchmark (GPT-2 $MODEL, B=$B T=$T, $STEPS steps):"
-    "$NODE" "$BUNDLE/check.mjs" bench --model "$MODEL" --B "$B" --T "$T" --steps "$STEPS" --out "$RESULTS/webgpu.json" 2>&1 | tee -a "$RESULTS/summary.txt"
-    [ "${PIPESTATUS[0]}" = 0 ] || STATUS=1
+    part 120 "$NODE" "$BUNDLE/check.mjs" bench --model "$MODEL" --B "$B" --T "$T" --steps "$STEPS" --out "$RESULTS/webgpu.json" || STATUS=1
   fi
 else
   STATUS=3
@@ -120,7 +138,7 @@ fi
 TORCH_JSON=""
 if [ "$SWIFTSHADER" = 0 ] && python3 -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)' 2>/dev/null; then
   say "PyTorch CUDA fp32 eager on the same shapes:"
-  python3 "$BUNDLE/torch_bench.py" --B "$B" --T "$T" --steps "$STEPS" --out "$RESULTS/torch.json" 2>&1 | tee -a "$RESULTS/summary.txt"
+  part 60 python3 "$BUNDLE/torch_bench.py" --B "$B" --T "$T" --steps "$STEPS" --out "$RESULTS/torch.json"
   [ -f "$RESULTS/torch.json" ] && TORCH_JSON="$RESULTS/torch.json"
 else
   say "PyTorch with CUDA is not available here: no side-by-side figures."

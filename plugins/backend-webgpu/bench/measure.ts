@@ -3,7 +3,7 @@
  * check (scripts/gpu-check.sh): matmul throughput and GPT-2 training tokens/s.
  */
 
-import { GPT2, type GPT2Config } from '@kiln/gpt2';
+import { GPT2, type GPT2Config } from '@kiln/gpt2/model';
 import { AdamW, type Backend, backward, clipGradNorm, createRng, tidy } from '@kiln/tensor';
 
 export interface MatmulRow {

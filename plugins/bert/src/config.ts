@@ -5,7 +5,7 @@ import {
   positiveInt,
   transformerFields,
   transformerSizes,
-} from '@kiln/core';
+} from '@kiln/core/model-options';
 import { z } from 'zod';
 
 /** BERT's hyperparameters (Hugging Face BertConfig, in camelCase). */

@@ -5,7 +5,7 @@ import {
   positiveInt,
   transformerFields,
   transformerSizes,
-} from '@kiln/core';
+} from '@kiln/core/model-options';
 import { z } from 'zod';
 
 /** GPT-2's hyperparameters (Hugging Face GPT2Config, in camelCase). */

@@ -20,6 +20,9 @@ import {
 } from '@kiln/tensor';
 import { fromHFConfig, type GPT2Config, toHFConfig, validateConfig } from './config.js';
 
+/** The config type travels with the model class for callers that import only `@kiln/gpt2/model`. */
+export type { GPT2Config } from './config.js';
+
 export const WRITER = 'kiln:gpt2@0.1.0';
 
 /** One transformer block: x + attn(ln_1(x)), then + mlp(ln_2(x)) (pre-norm). */

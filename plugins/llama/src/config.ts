@@ -5,7 +5,7 @@ import {
   positiveInt,
   transformerFields,
   transformerSizes,
-} from '@kiln/core';
+} from '@kiln/core/model-options';
 import { z } from 'zod';
 
 /** Llama's hyperparameters (Hugging Face LlamaConfig, in camelCase). */

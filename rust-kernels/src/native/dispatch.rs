@@ -1,91 +1,124 @@
-//! Kernel ids → calls. The order of KERNELS is the dispatch id the JS side
-//! sends; plugins/backend-wasm/src/kernels.ts keeps the same list and the
-//! native backend refuses to load when the two differ. Arguments arrive as
-//! f64 (JS numbers), as the wasm exports receive them, and are converted to
-//! each kernel's parameter types here; `lo, hi, scratch` come last.
+//! Kernel ids → calls, from one table. `kernels!` lists every kernel the JS
+//! side may dispatch, in dispatch-id order, with its parameters before
+//! `lo, hi` (named as the kernel names them; the names are documentation,
+//! their count is the arity) and `+ scratch` where it takes per-thread
+//! scratch. From that one list come KERNELS (the names, in id order), ARITY
+//! and the call table, so adding a kernel is one line here and one in
+//! plugins/backend-wasm/src/kernels.ts, whose table the native backend
+//! checks against `info()` at load (names and arities) and the wasm backend
+//! against the module's exports.
+//!
+//! Arguments arrive as f64 (JS numbers), as the wasm exports receive them;
+//! each is converted to the type the kernel's parameter has (`FromArg`).
 use crate::{adamw::*, attention::*, cross_entropy::*, embedding::*, matmul::*, memory::*, norm::*, pointwise::*, quant::*, rope::*};
 
-pub const KERNELS: [&str; 30] = [
-    "kiln_matmul", "kiln_bias_backward",
-    "kiln_embedding", "kiln_embedding_backward",
-    "kiln_layernorm", "kiln_layernorm_backward_dx", "kiln_norm_backward_dw",
-    "kiln_rmsnorm", "kiln_rmsnorm_backward_dx",
-    "kiln_attention", "kiln_attention_backward", "kiln_rope", "kiln_rope_backward",
-    "kiln_gelu", "kiln_gelu_backward", "kiln_swiglu", "kiln_swiglu_backward",
-    "kiln_add", "kiln_axpy", "kiln_scale",
-    "kiln_cross_entropy", "kiln_cross_entropy_backward",
-    "kiln_sum_squares_partial", "kiln_adamw",
-    "kiln_fill_bytes", "kiln_fill32", "kiln_copy_bytes",
-    "kiln_attention_kv", "kiln_matmul_q", "kiln_embedding_q",
-];
+/// One JS number → one kernel parameter.
+trait FromArg {
+    fn from_arg(x: f64) -> Self;
+}
 
-/// Number of f64 arguments each kernel takes before `lo, hi`.
-pub const ARITY: [usize; 30] = [8, 4, 4, 5, 8, 7, 8, 6, 6, 10, 12, 8, 8, 2, 3, 3, 4, 3, 3, 2, 6, 7, 4, 11, 2, 2, 2, 11, 11, 7];
+impl<T> FromArg for *mut T {
+    fn from_arg(x: f64) -> Self {
+        x as u64 as usize as *mut T
+    }
+}
+impl<T> FromArg for *const T {
+    fn from_arg(x: f64) -> Self {
+        x as u64 as usize as *const T
+    }
+}
+impl FromArg for usize {
+    fn from_arg(x: f64) -> Self {
+        x as usize
+    }
+}
+/// u32 and i32 parameters: JS may pass a negative bit pattern (fill32).
+impl FromArg for u32 {
+    fn from_arg(x: f64) -> Self {
+        x as i64 as u32
+    }
+}
+impl FromArg for i32 {
+    fn from_arg(x: f64) -> Self {
+        x as i64 as i32
+    }
+}
+impl FromArg for f32 {
+    fn from_arg(x: f64) -> Self {
+        x as f32
+    }
+}
 
-struct Args<'a>(&'a [f64]);
+/// The arguments of one call, taken in order.
+struct Args<'a>(core::slice::Iter<'a, f64>);
 
 impl Args<'_> {
-    fn p<T>(&self, i: usize) -> *mut T {
-        self.0[i] as u64 as usize as *mut T
+    fn next<T: FromArg>(&mut self) -> T {
+        T::from_arg(*self.0.next().expect("the caller checked the arity"))
     }
-    fn u(&self, i: usize) -> usize {
-        self.0[i] as usize
-    }
-    /// u32 and i32 parameters: JS may pass a negative bit pattern (fill32).
-    fn w(&self, i: usize) -> u32 {
-        self.0[i] as i64 as u32
-    }
-    fn i(&self, i: usize) -> i32 {
-        self.0[i] as i64 as i32
-    }
-    fn x(&self, i: usize) -> f32 {
-        self.0[i] as f32
-    }
+}
+
+type Call = unsafe fn(&[f64], usize, usize, *mut f32);
+
+/// `pass!(scratch, value)`: the table's `+ scratch` marker becomes the call's scratch argument.
+macro_rules! pass {
+    ($marker:ident, $value:expr) => {
+        $value
+    };
+}
+
+macro_rules! kernels {
+    ($($name:ident($($arg:ident),* $(,)?) $(+ $scratch:ident)?;)*) => {
+        /// Kernel names in dispatch-id order.
+        pub const KERNELS: &[&str] = &[$(stringify!($name)),*];
+        /// Number of f64 arguments each kernel takes before `lo, hi`.
+        pub const ARITY: &[usize] = &[$(0 $(+ { let _ = stringify!($arg); 1 })*),*];
+        const CALLS: &[Call] = &[$({
+            #[allow(unused_variables)]
+            unsafe fn call(args: &[f64], lo: usize, hi: usize, scratch: *mut f32) {
+                let mut a = Args(args.iter());
+                $name($({ let _ = stringify!($arg); a.next() },)* lo, hi $(, pass!($scratch, scratch))?)
+            }
+            call
+        }),*];
+    };
+}
+
+kernels! {
+    kiln_matmul(out, a, b, bias, m, n, k, flags) + scratch;
+    kiln_bias_backward(dbias, dout, m, n);
+    kiln_embedding(out, table, ids, c);
+    kiln_embedding_backward(dtable, dout, ids, n, c);
+    kiln_layernorm(out, mean, rstd, x, w, b, c, eps);
+    kiln_layernorm_backward_dx(dx, dout, x, w, mean, rstd, c);
+    kiln_norm_backward_dw(dw, db, dout, x, mean, rstd, n, c);
+    kiln_rmsnorm(out, rstd, x, w, c, eps);
+    kiln_rmsnorm_backward_dx(dx, dout, x, w, rstd, c);
+    kiln_attention(out, lse, qkv, segments, t, h, hkv, d, causal, scale) + scratch;
+    kiln_attention_backward(dqkv, dout, qkv, out, lse, segments, t, h, hkv, d, causal, scale) + scratch;
+    kiln_rope(out, inp, cos, sin, t, h, hkv, d);
+    kiln_rope_backward(dinp, dout, cos, sin, t, h, hkv, d);
+    kiln_gelu(out, x);
+    kiln_gelu_backward(dx, dout, x);
+    kiln_swiglu(out, x, f);
+    kiln_swiglu_backward(dx, dout, x, f);
+    kiln_add(out, a, b);
+    kiln_axpy(y, x, alpha);
+    kiln_scale(x, alpha);
+    kiln_cross_entropy(losses, logits, targets, v, ignore_index, lse);
+    kiln_cross_entropy_backward(dlogits, logits, targets, dloss, v, ignore_index, lse);
+    kiln_sum_squares_partial(partials, x, n, chunk);
+    kiln_adamw(param, grad, m, v, decay, beta1, beta2, eps, step_size, bias2_sqrt, grad_scale);
+    kiln_fill_bytes(ptr, value);
+    kiln_fill32(ptr, bits);
+    kiln_copy_bytes(dst, src);
+    kiln_attention_kv(out, kcache, vcache, qkv, tq, tmax, pos, h, hkv, d, scale) + scratch;
+    kiln_matmul_q(out, a, data, scales, bias, m, n, k, bits, group, accumulate) + scratch;
+    kiln_embedding_q(out, data, scales, ids, c, bits, group);
 }
 
 /// Runs kernel `id` on units lo..hi. The caller has checked `id` and the
 /// argument count against KERNELS and ARITY.
 pub unsafe fn call(id: usize, args: &[f64], lo: usize, hi: usize, scratch: *mut f32) {
-    let a = Args(args);
-    match id {
-        0 => kiln_matmul(a.p(0), a.p(1), a.p(2), a.p(3), a.u(4), a.u(5), a.u(6), a.w(7), lo, hi, scratch),
-        1 => kiln_bias_backward(a.p(0), a.p(1), a.u(2), a.u(3), lo, hi),
-        2 => kiln_embedding(a.p(0), a.p(1), a.p(2), a.u(3), lo, hi),
-        3 => kiln_embedding_backward(a.p(0), a.p(1), a.p(2), a.u(3), a.u(4), lo, hi),
-        4 => kiln_layernorm(a.p(0), a.p(1), a.p(2), a.p(3), a.p(4), a.p(5), a.u(6), a.x(7), lo, hi),
-        5 => kiln_layernorm_backward_dx(a.p(0), a.p(1), a.p(2), a.p(3), a.p(4), a.p(5), a.u(6), lo, hi),
-        6 => kiln_norm_backward_dw(a.p(0), a.p(1), a.p(2), a.p(3), a.p(4), a.p(5), a.u(6), a.u(7), lo, hi),
-        7 => kiln_rmsnorm(a.p(0), a.p(1), a.p(2), a.p(3), a.u(4), a.x(5), lo, hi),
-        8 => kiln_rmsnorm_backward_dx(a.p(0), a.p(1), a.p(2), a.p(3), a.p(4), a.u(5), lo, hi),
-        9 => kiln_attention(a.p(0), a.p(1), a.p(2), a.p(3), a.u(4), a.u(5), a.u(6), a.u(7), a.w(8), a.x(9), lo, hi, scratch),
-        10 => kiln_attention_backward(
-            a.p(0), a.p(1), a.p(2), a.p(3), a.p(4), a.p(5), a.u(6), a.u(7), a.u(8), a.u(9), a.w(10), a.x(11), lo, hi, scratch,
-        ),
-        11 => kiln_rope(a.p(0), a.p(1), a.p(2), a.p(3), a.u(4), a.u(5), a.u(6), a.u(7), lo, hi),
-        12 => kiln_rope_backward(a.p(0), a.p(1), a.p(2), a.p(3), a.u(4), a.u(5), a.u(6), a.u(7), lo, hi),
-        13 => kiln_gelu(a.p(0), a.p(1), lo, hi),
-        14 => kiln_gelu_backward(a.p(0), a.p(1), a.p(2), lo, hi),
-        15 => kiln_swiglu(a.p(0), a.p(1), a.u(2), lo, hi),
-        16 => kiln_swiglu_backward(a.p(0), a.p(1), a.p(2), a.u(3), lo, hi),
-        17 => kiln_add(a.p(0), a.p(1), a.p(2), lo, hi),
-        18 => kiln_axpy(a.p(0), a.p(1), a.x(2), lo, hi),
-        19 => kiln_scale(a.p(0), a.x(1), lo, hi),
-        20 => kiln_cross_entropy(a.p(0), a.p(1), a.p(2), a.u(3), a.i(4), a.p(5), lo, hi),
-        21 => kiln_cross_entropy_backward(a.p(0), a.p(1), a.p(2), a.p(3), a.u(4), a.i(5), a.p(6), lo, hi),
-        22 => kiln_sum_squares_partial(a.p(0), a.p(1), a.u(2), a.u(3), lo, hi),
-        23 => kiln_adamw(
-            a.p(0), a.p(1), a.p(2), a.p(3), a.x(4), a.x(5), a.x(6), a.x(7), a.x(8), a.x(9), a.x(10), lo, hi,
-        ),
-        24 => kiln_fill_bytes(a.p(0), a.w(1), lo, hi),
-        25 => kiln_fill32(a.p(0), a.w(1), lo, hi),
-        26 => kiln_copy_bytes(a.p(0), a.p(1), lo, hi),
-        27 => kiln_attention_kv(
-            a.p(0), a.p(1), a.p(2), a.p(3), a.u(4), a.u(5), a.u(6), a.u(7), a.u(8), a.u(9), a.x(10), lo, hi, scratch,
-        ),
-        28 => kiln_matmul_q(
-            a.p(0), a.p(1), a.p(2), a.p(3), a.p(4), a.u(5), a.u(6), a.u(7), a.w(8), a.u(9), a.w(10), lo, hi, scratch,
-        ),
-        29 => kiln_embedding_q(a.p(0), a.p(1), a.p(2), a.p(3), a.u(4), a.w(5), a.u(6), lo, hi),
-        _ => {}
-    }
+    CALLS[id](args, lo, hi, scratch)
 }

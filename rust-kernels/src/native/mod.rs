@@ -50,8 +50,8 @@ fn cpu() -> String {
 
 unsafe extern "C" fn js_info(env: napi_env, _info: napi_callback_info) -> napi_value {
     let info = format!(
-        "{{\"kernels\":{:?},\"isa\":{:?},\"lanes\":{},\"scratchFloats\":{},\"arch\":{:?},{}}}",
-        dispatch::KERNELS, features(), crate::lanes::width(), scratch_floats(), std::env::consts::ARCH, cpu()
+        "{{\"kernels\":{:?},\"arity\":{:?},\"isa\":{:?},\"lanes\":{},\"scratchFloats\":{},\"arch\":{:?},{}}}",
+        dispatch::KERNELS, dispatch::ARITY, features(), crate::lanes::width(), scratch_floats(), std::env::consts::ARCH, cpu()
     );
     string(env, &info)
 }
