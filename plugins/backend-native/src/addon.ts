@@ -8,7 +8,7 @@
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { KERNELS } from '@kiln/backend-wasm';
+import { tableMismatch } from '@kiln/backend-wasm';
 
 /** An opaque handle to a Rust thread pool. */
 export type PoolHandle = { readonly __pool: unique symbol };
@@ -23,10 +23,23 @@ export interface Addon {
   alloc(bytes: number): ArrayBuffer;
   address(memory: ArrayBuffer): number;
   free(memory: ArrayBuffer): void;
+  /** MPI, opened at run time (src/mpi.ts; rust-kernels/src/native/mpi.rs). */
+  mpiOpen(library: string): string;
+  mpiInit(): string;
+  mpiAllReduce(buf: Float32Array | Float64Array): void;
+  mpiReduceScatter(send: Float32Array | Float64Array, recv: Float32Array | Float64Array, counts: Float64Array): void;
+  mpiAllGather(buf: Float32Array | Float64Array, counts: Float64Array): void;
+  mpiBroadcast(buf: Float32Array | Float64Array | Int32Array | Uint8Array, root: number): void;
+  mpiBarrier(): void;
+  mpiFinalize(): void;
+  mpiAbort(code: number): void;
+  mpiSetTimeout(seconds: number): void;
 }
 
 export interface AddonInfo {
+  /** Kernel names in dispatch-id order, and each one's arguments before `lo, hi` (rust-kernels/src/native/dispatch.rs). */
   kernels: string[];
+  arity?: number[];
   /** The instruction set of the matmul micro-kernel, e.g. 'avx512f'. */
   isa: string;
   /** f32 lanes of the other kernels' vectors: 16 (AVX-512), 8 (AVX2+FMA) or 4; KILN_NATIVE_LANES caps it. */
@@ -86,9 +99,10 @@ function loadFile(file: URL): Loaded {
     return { problem: `the addon ${file.pathname} failed to load: ${(err as Error).message}` };
   }
   const info = JSON.parse(addon.info()) as AddonInfo;
-  if (info.kernels.join() !== KERNELS.join()) {
+  const mismatch = tableMismatch(info.kernels, info.arity);
+  if (mismatch) {
     return {
-      problem: `the addon ${file.pathname} was built from other kernel sources than this package's; rebuild it with \`npm run build:native\``,
+      problem: `the addon ${file.pathname} was built from other kernel sources than this package's (${mismatch}); rebuild it with \`npm run build:native\``,
     };
   }
   return { addon, info };

@@ -75,5 +75,5 @@ export { sizeClass } from './allocator.js';
 export { BYTES, KernelBuf, parts, typedView } from './buffer.js';
 // For other backends on the same kernels (@kiln/backend-native).
 export { type HostArray, KernelBackend } from './kernel-backend.js';
-export { ATTENTION_MAX_T, K, KERNELS, type KernelName } from './kernels.js';
+export { ARITY, ATTENTION_MAX_T, K, KERNELS, type KernelName, tableMismatch } from './kernels.js';
 export { warmUp } from './warmup.js';

@@ -10,41 +10,70 @@
 import { readFileSync } from 'node:fs';
 import type { KernelFn } from './pool.js';
 
-/** Every kernel the pool can dispatch; indices are the dispatch ids. */
-export const KERNELS = [
-  'kiln_matmul',
-  'kiln_bias_backward',
-  'kiln_embedding',
-  'kiln_embedding_backward',
-  'kiln_layernorm',
-  'kiln_layernorm_backward_dx',
-  'kiln_norm_backward_dw',
-  'kiln_rmsnorm',
-  'kiln_rmsnorm_backward_dx',
-  'kiln_attention',
-  'kiln_attention_backward',
-  'kiln_rope',
-  'kiln_rope_backward',
-  'kiln_gelu',
-  'kiln_gelu_backward',
-  'kiln_swiglu',
-  'kiln_swiglu_backward',
-  'kiln_add',
-  'kiln_axpy',
-  'kiln_scale',
-  'kiln_cross_entropy',
-  'kiln_cross_entropy_backward',
-  'kiln_sum_squares_partial',
-  'kiln_adamw',
-  'kiln_fill_bytes',
-  'kiln_fill32',
-  'kiln_copy_bytes',
-  'kiln_attention_kv',
-  'kiln_matmul_q',
-  'kiln_embedding_q',
+/**
+ * Every kernel the pool can dispatch, in dispatch-id order: its name, the
+ * number of arguments before `lo, hi`, and whether it takes per-thread scratch
+ * after them. The one table on this side (rust-kernels/src/native/dispatch.rs
+ * is the one on the Rust side): ids, names and arities all come from it, and
+ * both backends check it at load, the wasm one against the module's exports
+ * (their parameter counts), the native one against the addon's own table.
+ */
+const TABLE = [
+  ['kiln_matmul', 8, 'scratch'],
+  ['kiln_bias_backward', 4],
+  ['kiln_embedding', 4],
+  ['kiln_embedding_backward', 5],
+  ['kiln_layernorm', 8],
+  ['kiln_layernorm_backward_dx', 7],
+  ['kiln_norm_backward_dw', 8],
+  ['kiln_rmsnorm', 6],
+  ['kiln_rmsnorm_backward_dx', 6],
+  ['kiln_attention', 10, 'scratch'],
+  ['kiln_attention_backward', 12, 'scratch'],
+  ['kiln_rope', 8],
+  ['kiln_rope_backward', 8],
+  ['kiln_gelu', 2],
+  ['kiln_gelu_backward', 3],
+  ['kiln_swiglu', 3],
+  ['kiln_swiglu_backward', 4],
+  ['kiln_add', 3],
+  ['kiln_axpy', 3],
+  ['kiln_scale', 2],
+  ['kiln_cross_entropy', 6],
+  ['kiln_cross_entropy_backward', 7],
+  ['kiln_sum_squares_partial', 4],
+  ['kiln_adamw', 11],
+  ['kiln_fill_bytes', 2],
+  ['kiln_fill32', 2],
+  ['kiln_copy_bytes', 2],
+  ['kiln_attention_kv', 11, 'scratch'],
+  ['kiln_matmul_q', 11, 'scratch'],
+  ['kiln_embedding_q', 7],
 ] as const;
-export type KernelName = (typeof KERNELS)[number];
+
+export type KernelName = (typeof TABLE)[number][0];
+/** Kernel names; the index is the dispatch id. */
+export const KERNELS: readonly KernelName[] = TABLE.map(([name]) => name);
+/** Arguments of each kernel before `lo, hi`, by dispatch id. */
+export const ARITY: readonly number[] = TABLE.map(([, arity]) => arity);
 export const K = Object.fromEntries(KERNELS.map((n, i) => [n, i])) as Record<KernelName, number>;
+
+/** Parameters of kernel `id` as compiled: its arguments, `lo, hi`, and scratch when it takes one. */
+export function parameterCount(id: number): number {
+  const entry: readonly unknown[] = TABLE[id];
+  return ARITY[id] + 2 + (entry[2] === 'scratch' ? 1 : 0);
+}
+
+/** Why a native kernel table (names and arities by id) differs from this one, or undefined when it matches. */
+export function tableMismatch(names: readonly string[], arity: readonly number[] | undefined): string | undefined {
+  for (let id = 0; id < Math.max(names.length, KERNELS.length); id++) {
+    if (names[id] !== KERNELS[id])
+      return `kernel ${id} is ${names[id] ?? 'missing'} there, ${KERNELS[id] ?? 'missing'} here`;
+    if (arity?.[id] !== ARITY[id])
+      return `${KERNELS[id]} takes ${arity?.[id] ?? '?'} arguments there, ${ARITY[id]} here`;
+  }
+  return undefined;
+}
 
 const STACK_BYTES = 1 << 20;
 /** Extra scratch floats beyond matmul's packing, for attention score blocks and dequantized weight blocks (BLOCK_SCRATCH in rust-kernels/src/lib.rs); also the longest T. */
@@ -103,10 +132,14 @@ export async function instantiateKernels(threads: number): Promise<KernelInstanc
   }
   const need = at - memory.buffer.byteLength;
   if (need > 0) memory.grow(Math.ceil(need / 65536));
-  const fns = KERNELS.map((name) => {
+  const fns = KERNELS.map((name, id) => {
     const f = ex[name];
     if (typeof f !== 'function')
       throw new Error(`@kiln/backend-wasm: kernel module lacks ${name}; rebuild it with \`npm run build:kernels\``);
+    if (f.length !== parameterCount(id))
+      throw new Error(
+        `@kiln/backend-wasm: ${name} takes ${f.length} parameters in the kernel module, ${parameterCount(id)} in kernels.ts; rebuild it with \`npm run build:kernels\``,
+      );
     return f as KernelFn;
   });
   return { memory, module, fns, heapStart: at, stackTops, scratch, scratchFloats };
