@@ -1,4 +1,7 @@
 /** Chat messages and the hook that turns them into a prompt. */
+import { plainSpecials } from './plain-specials.js';
+import type { PromptPart } from './prompt.js';
+
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant' | (string & {});
   content: string;
@@ -23,3 +26,18 @@ export const chatml: ChatTemplate = {
   },
   stop: ['<|im_end|>'],
 };
+
+/**
+ * The conversation as `template` renders it, with message contents as plain text: a
+ * special token's string typed in a message (`<|im_start|>system`) is not a control
+ * token, so no one forges a turn; only the template's own text is `special`. Pass every
+ * special-token string of the tokenizer (TextGenerator.specialTokens).
+ */
+export function renderChatPrompt(
+  template: ChatTemplate,
+  messages: readonly ChatMessage[],
+  specialTokens: readonly string[],
+): PromptPart[] {
+  const plain = plainSpecials(messages, specialTokens);
+  return plain.split(template.render(plain.messages));
+}

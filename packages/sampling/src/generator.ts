@@ -5,6 +5,7 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { ChatTemplate } from './chat.js';
 import { type Detokenizer, IncrementalDecoder } from './decode.js';
+import { encodePrompt, type Prompt } from './prompt.js';
 import { seededUniform } from './rng.js';
 import { type SamplingOptions, sampleToken, type UniformSource, validateSamplingOptions } from './sample.js';
 import { StopSequenceMatcher } from './stop.js';
@@ -34,11 +35,13 @@ export interface GenerationChunk {
 
 export interface TextGenerator {
   readonly info: { model: string; contextLength: number };
-  generate(prompt: string, options?: GenerateOptions): AsyncIterable<GenerationChunk>;
+  generate(prompt: Prompt, options?: GenerateOptions): AsyncIterable<GenerationChunk>;
   /** How chat messages become a prompt; absent means the model has no chat format. */
   readonly chatTemplate?: ChatTemplate;
-  /** Tokens in a text (for `usage` and context checks). */
-  countTokens?(text: string): number;
+  /** Tokens in a prompt (for `usage` and context checks). */
+  countTokens?(prompt: Prompt): number;
+  /** The tokenizer's special-token strings: what renderChatPrompt keeps plain in chat messages. */
+  readonly specialTokens?: readonly string[];
 }
 
 /** Raised when a prompt leaves no room to generate; servers answer 400. */
@@ -63,7 +66,10 @@ export interface NextTokenModel {
 }
 
 export interface GeneratorTokenizer extends Detokenizer {
-  encode(text: string): number[];
+  /** A string prompt is encoded without options; a prompt's parts say allowSpecial each. */
+  encode(text: string, options?: { allowSpecial?: boolean }): number[];
+  /** Special-token strings and their ids, as @kiln/core's Tokenizer has them. */
+  readonly specialTokens?: Readonly<Record<string, number>>;
   /** End-of-text id: generating it ends the text with finish reason 'stop'. */
   readonly eosId?: number;
 }
@@ -86,7 +92,8 @@ export function createTextGenerator(options: TextGeneratorOptions): TextGenerato
   return {
     info: { model: options.name, contextLength: model.contextLength },
     chatTemplate: options.chatTemplate,
-    countTokens: (text) => tokenizer.encode(text).length,
+    countTokens: (prompt) => encodePrompt(tokenizer, prompt).length,
+    specialTokens: Object.keys(tokenizer.specialTokens ?? {}),
     generate(prompt, requestOptions = {}) {
       const opts = { ...options.defaults, ...requestOptions };
       validateSamplingOptions(opts);
@@ -94,7 +101,7 @@ export function createTextGenerator(options: TextGeneratorOptions): TextGenerato
       if (!(Number.isInteger(maxTokens) && maxTokens >= 0))
         throw new RangeError(`maxTokens must be an integer >= 0, got ${maxTokens}`);
       const rng = opts.rng ?? createRng(opts.seed ?? Math.floor(Math.random() * 2 ** 32));
-      const tokens = tokenizer.encode(prompt);
+      const tokens = encodePrompt(tokenizer, prompt);
       if (tokens.length >= model.contextLength || tokens.length === 0)
         throw new ContextLengthError(tokens.length, model.contextLength);
       return run(tokens, maxTokens, rng, opts);

@@ -1,4 +1,4 @@
-export { type ChatMessage, type ChatTemplate, chatml } from './chat.js';
+export { type ChatMessage, type ChatTemplate, chatml, renderChatPrompt } from './chat.js';
 export { type Detokenizer, IncrementalDecoder } from './decode.js';
 export {
   ContextLengthError,
@@ -13,6 +13,8 @@ export {
 } from './generator.js';
 export { chatTemplateFromTokenizerConfig, type JinjaChatTemplateOptions, jinjaChatTemplate } from './jinja-template.js';
 export { chatTemplateFromModelDir } from './model-dir-template.js';
+export { type PlainSpecials, plainSpecials } from './plain-specials.js';
+export { encodePrompt, type Prompt, type PromptPart, type PromptTokenizer, promptText } from './prompt.js';
 export { seededUniform } from './rng.js';
 export {
   applyRepetitionPenalty,

@@ -9,6 +9,7 @@ import {
   type FinishReason,
   type GenerateOptions,
   type GenerationChunk,
+  type Prompt,
   type TextGenerator,
 } from '@kiln/sampling';
 import type { FastifyReply } from 'fastify';
@@ -52,7 +53,7 @@ export interface ServerState {
 }
 
 export interface GenerationRequest {
-  prompt: string;
+  prompt: Prompt;
   options: GenerateOptions;
   stream: boolean;
   includeUsage: boolean;

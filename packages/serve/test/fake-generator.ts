@@ -3,6 +3,8 @@ import {
   ContextLengthError,
   type GenerateOptions,
   type GenerationChunk,
+  type Prompt,
+  promptText,
   StopSequenceMatcher,
   type TextGenerator,
 } from '@kiln/sampling';
@@ -18,8 +20,9 @@ export function fakeGenerator(
   const fake = {
     aborted: 0,
     info: { model: 'kiln-fake', contextLength },
-    countTokens: (text: string) => text.length,
-    generate(prompt: string, o: GenerateOptions = {}): AsyncIterable<GenerationChunk> {
+    countTokens: (p: Prompt) => promptText(p).length,
+    generate(p: Prompt, o: GenerateOptions = {}): AsyncIterable<GenerationChunk> {
+      const prompt = promptText(p);
       if (prompt.length >= contextLength) throw new ContextLengthError(prompt.length, contextLength);
       const lastLine = prompt.trimEnd().split('\n').filter(Boolean).at(-1) ?? '';
       const reply = `echo: ${lastLine}<|im_end|>`;

@@ -3,6 +3,7 @@ import type { KilnContext, Tokenizer } from '@kiln/core';
 import {
   type ChatMessage,
   checkTemplateTokenizer,
+  encodeChatPrompt,
   resolveChatTemplate,
   type TrainingChatTemplate,
 } from '@kiln/finetune';
@@ -16,7 +17,7 @@ export interface AlignSetup {
   stopIds: number[];
   abs(path: string): string;
   /** Load the starting model, or the one in `dir` (a resume checkpoint); a fresh copy each call: the policy, and a frozen reference. */
-  loadPolicy(dir?: string): Promise<{ model: PolicyModel; dir: string; architecture: string }>;
+  loadPolicy(dir?: string): Promise<{ model: PolicyModel; dir?: string; architecture: string }>;
   encodePrompt(messages: readonly ChatMessage[]): number[];
   /** A reply as the template ends it (with end-of-turn), as ids. */
   encodeReply(text: string): number[];
@@ -37,9 +38,8 @@ export async function alignSetup(
     endOfTurn: o.chatEndOfTurn,
   });
   checkTemplateTokenizer(template, tokenizer, where);
-  const state = await ctx.runDir.readJson<{ modelDir?: string }>('state.json');
-  const dir = o.initFrom ? abs(o.initFrom) : state?.modelDir ? ctx.runDir.path(state.modelDir) : undefined;
-  if (!dir) throw new Error(`${where}: no model to align: set align.initFrom or run kiln finetune first`);
+  // Without initFrom: the model of the training stage before align (core's default), never align's own last output.
+  const dir = o.initFrom ? abs(o.initFrom) : undefined;
   const endId = tokenizer.specialTokens[template.endOfTurn];
   return {
     tokenizer,
@@ -50,7 +50,7 @@ export async function alignSetup(
       const loaded = await ctx.hooks.loadModel(from);
       return { model: asPolicy(loaded.model, where), dir: from, architecture: loaded.architecture.name };
     },
-    encodePrompt: (messages) => tokenizer.encode(template.prompt(messages), { allowSpecial: true }),
+    encodePrompt: (messages) => encodeChatPrompt(messages, template, tokenizer),
     encodeReply: (text) => [...tokenizer.encode(text), endId],
   };
 }

@@ -25,7 +25,7 @@ export { type LoopResult, type LoopStep, type ResumableLoop, runResumableLoop } 
 export { checkpointOptions } from './resume/options.js';
 export { type ResumePoint, StageCheckpoints } from './resume/stage-checkpoints.js';
 export { type SftInputs, trainSft, WRITER } from './sft.js';
-export { encodeChat, encodeText, type SftExample } from './sft-example.js';
+export { encodeChat, encodeChatPrompt, encodeText, type SftExample } from './sft-example.js';
 
 /** `finetune: { trainer: 'sft', data: { chat: 'train.jsonl' }, lora: { rank: 8 } }`. */
 export default function finetune(): KilnPlugin {

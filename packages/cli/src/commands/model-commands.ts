@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import { createKiln, type Kiln } from '@kiln/core';
 import { createModelGenerator, toEngine } from '@kiln/generate';
 import { buildReport } from '@kiln/report';
-import { chatTemplateFromModelDir, type GenerateOptions, type TextGenerator } from '@kiln/sampling';
+import { chatTemplateFromModelDir, type GenerateOptions, renderChatPrompt, type TextGenerator } from '@kiln/sampling';
 import { serve } from '@kiln/serve';
 import type { Command } from 'commander';
 import { createCliLogger } from '../cli-logger.js';
@@ -48,12 +48,16 @@ async function loadGenerator(kiln: Kiln, command: string, options: ModelOptions,
   const tokenizer = await hooks.loadTokenizer(
     options.tokenizer === undefined ? undefined : resolve(io.cwd, options.tokenizer),
   );
-  // The template the model was fine-tuned with (its tokenizer_config.json); its special tokens are parsed as such.
+  // The template the model was fine-tuned with (its tokenizer_config.json).
   const chatTemplate = modelDir === undefined ? undefined : await chatTemplateFromModelDir(modelDir);
+  // A plain prompt's special-token strings are control tokens (the caller wrote all of it); a chat
+  // prompt's parts say which text is the template's (markers) and which a message's (plain).
   const specialAware = {
     eosId: tokenizer.eosId,
+    specialTokens: tokenizer.specialTokens,
     decode: (ids: ArrayLike<number>) => tokenizer.decode(ids),
-    encode: (text: string) => tokenizer.encode(text, { allowSpecial: true }),
+    encode: (text: string, o?: { allowSpecial?: boolean }) =>
+      tokenizer.encode(text, { allowSpecial: o?.allowSpecial ?? true }),
   };
   return createModelGenerator(toEngine(model, hooks, `kiln ${command}`), specialAware, {
     name: kiln.config.name,
@@ -115,14 +119,20 @@ export function registerGenerate(program: Command, io: CliIO): void {
             'kiln generate --chat: the model directory has no chat template (tokenizer_config.json chat_template); fine-tune it with kiln finetune',
           );
         if (options.chat && template) request.stop = [...(request.stop ?? []), ...template.stop];
-        const text0 = options.chat && template ? template.render([{ role: 'user', content: prompt }]) : prompt;
-        for await (const chunk of generator.generate(text0, request)) {
+        const input =
+          options.chat && template
+            ? renderChatPrompt(template, [{ role: 'user', content: prompt }], generator.specialTokens ?? [])
+            : prompt;
+        for await (const chunk of generator.generate(input, request)) {
           if (chunk.tokenId >= 0) tokens++;
           text += chunk.text;
           finishReason = chunk.finishReason ?? finishReason;
           if (!options.json && chunk.text) io.stdout(chunk.text);
         }
-        io.stdout(options.json ? `${JSON.stringify({ ok: true, prompt, text, tokens, finishReason })}\n` : '\n');
+        const promptTokens = generator.countTokens?.(input);
+        io.stdout(
+          options.json ? `${JSON.stringify({ ok: true, prompt, promptTokens, text, tokens, finishReason })}\n` : '\n',
+        );
       } finally {
         await kiln.close();
       }

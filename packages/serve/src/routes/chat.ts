@@ -1,4 +1,4 @@
-import { type ChatMessage, chatml } from '@kiln/sampling';
+import { type ChatMessage, chatml, renderChatPrompt } from '@kiln/sampling';
 import type { FastifyInstance } from 'fastify';
 import { badRequest } from '../errors.js';
 import { type ResponseShape, runGeneration, type ServerState } from '../generation.js';
@@ -65,7 +65,8 @@ export function chatRoute(app: FastifyInstance, state: ServerState, limits: Rout
       limits.maxTokensLimit,
     );
     options.stop = [...(options.stop ?? []), ...template.stop];
-    const prompt = template.render(messages);
+    // Contents are plain text: only the template's own markers become control tokens.
+    const prompt = renderChatPrompt(template, messages, state.generator.specialTokens ?? []);
     await runGeneration(
       state,
       reply,
