@@ -34,12 +34,17 @@ export default {
 let cwd: string;
 const decode = (ids: ArrayLike<number>) => Buffer.from(Array.from(ids).filter((i) => i < 256)).toString('utf8');
 
-async function kiln(argv: string[], signal?: AbortSignal, onStdout?: (all: string) => void) {
+async function kiln(
+  argv: string[],
+  signal?: AbortSignal,
+  onStdout?: (all: string) => void,
+  env: Record<string, string | undefined> = {},
+) {
   let stdout = '';
   let stderr = '';
   const io: CliIO = {
     cwd,
-    env: {},
+    env,
     isTTY: false,
     signal,
     stdout: (t) => void ((stdout += t), onStdout?.(stdout)),
@@ -152,5 +157,44 @@ describe('model commands', () => {
     expect(((await bad.json()) as { error: { message: string } }).error.message).toBeTruthy();
     stop.abort();
     expect((await running).code).toBe(0);
+  });
+
+  test('kiln serve checks its options before loading the model, and refuses an empty key', async () => {
+    // The model directory does not exist: each bad option must be reported first, by its flag.
+    const bad: Array<[string[], RegExp, Record<string, string>?]> = [
+      [['--concurrency', '0'], /--concurrency must be an integer >= 1, got 0/],
+      [['--max-queue', '-1'], /--max-queue must be an integer >= 0, got -1/],
+      [['--timeout', '0'], /--timeout must be a positive number of milliseconds, got 0/],
+      [['--port', '70000'], /--port must be an integer from 0 to 65535, got 70000/],
+      [['--host', ''], /--host must name an interface/],
+      [['--api-key', ''], /--api-key is empty/],
+      [[], /KILN_API_KEY is set but empty/, { KILN_API_KEY: '' }],
+    ];
+    for (const [flags, message, env] of bad) {
+      const r = await kiln(['serve', '--model', 'no-such-model', ...flags], undefined, undefined, env);
+      expect(r.code, flags.join(' ')).not.toBe(0);
+      expect(r.stderr, flags.join(' ')).toMatch(message);
+      expect(r.stderr, flags.join(' ')).not.toMatch(/no-such-model/);
+    }
+  });
+
+  test('kiln serve --api-key warns that the key shows in ps; KILN_API_KEY does not', async () => {
+    const run = async (flags: string[], env: Record<string, string>) => {
+      const stop = new AbortController();
+      const r = await kiln(
+        ['serve', '--model', 'model', '--port', '0', '--json', ...flags],
+        stop.signal,
+        (all) => {
+          if (all.includes('"url"')) stop.abort();
+        },
+        env,
+      );
+      expect(r.code, r.stderr).toBe(0);
+      return r.stderr;
+    };
+    expect(await run(['--api-key', 'sekret'], {})).toMatch(
+      /--api-key is visible to other users in ps; set KILN_API_KEY instead/,
+    );
+    expect(await run([], { KILN_API_KEY: 'sekret' })).not.toMatch(/visible/);
   });
 });

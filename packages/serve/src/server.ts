@@ -12,6 +12,7 @@ import { GenerationQueue } from './queue.js';
 import { chatRoute } from './routes/chat.js';
 import { completionsRoute } from './routes/completions.js';
 import { modelsRoute } from './routes/models.js';
+import { checkServeOptions } from './serve-options.js';
 
 export interface ServeOptions {
   /** Interface to bind (default 127.0.0.1). */
@@ -40,16 +41,17 @@ const silent: ServerLogger = { info() {}, warn() {}, error() {} };
 
 /** Builds the fastify app without listening (tests may call `app.inject`). */
 export function createServer(generator: TextGenerator, options: ServeOptions = {}): FastifyInstance {
+  checkServeOptions(options);
   const logger = options.logger ?? silent;
   const state: ServerState = {
     generator,
     queue: new GenerationQueue(options.concurrency ?? 1, options.maxQueue ?? 16),
-    timeoutMs: positive('timeoutMs', options.timeoutMs ?? 120_000),
+    timeoutMs: options.timeoutMs ?? 120_000,
     logger,
   };
   const app = Fastify({
     logger: false,
-    bodyLimit: positive('bodyLimit', options.bodyLimit ?? 1024 * 1024),
+    bodyLimit: options.bodyLimit ?? 1024 * 1024,
     // Types as sent: "5" is not a number; defaults are ours, not the schema's.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false } },
   });
@@ -97,10 +99,4 @@ export async function serve(generator: TextGenerator, options: ServeOptions = {}
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   options.logger?.info(`serving ${generator.info.model} at ${url}/v1`);
   return { url, app, close: () => app.close() };
-}
-
-function positive(field: string, value: number): number {
-  if (!(Number.isFinite(value) && value > 0))
-    throw new RangeError(`serve option '${field}' must be a positive number, got ${value}`);
-  return value;
 }

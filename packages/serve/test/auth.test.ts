@@ -6,7 +6,7 @@
 import { request } from 'node:http';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningServer, serve } from '../src/index.js';
+import { createServer, type RunningServer, serve } from '../src/index.js';
 import { fakeGenerator } from './fake-generator.js';
 
 const KEY = 'sekret';
@@ -157,5 +157,10 @@ describe('API key on every route', () => {
         .catch((e) => e);
       expect(chat?.status, base).toBe(401);
     }
+  });
+
+  it('an empty key is refused, not taken as "no key"', () => {
+    expect(() => createServer(fakeGenerator(), { apiKey: '' })).toThrow(/serve option 'apiKey' is empty/);
+    expect(() => createServer(fakeGenerator(), { apiKey: ' x' })).toThrow(/printable ASCII without spaces/);
   });
 });

@@ -9,7 +9,7 @@ import { createKiln, type Kiln } from '@kiln/core';
 import { createModelGenerator, toEngine } from '@kiln/generate';
 import { buildReport } from '@kiln/report';
 import { chatTemplateFromModelDir, type GenerateOptions, renderChatPrompt, type TextGenerator } from '@kiln/sampling';
-import { serve } from '@kiln/serve';
+import { checkServeOptions, type ServeOptions, serve } from '@kiln/serve';
 import type { Command } from 'commander';
 import { createCliLogger } from '../cli-logger.js';
 import type { CliIO } from '../io.js';
@@ -157,21 +157,20 @@ export function registerServe(program: Command, io: CliIO, stop: () => AbortSign
     .option('--concurrency <n>', 'generations at once', number('concurrency'))
     .option('--max-queue <n>', 'requests that may wait; more get 429', number('max-queue'))
     .option('--timeout <ms>', 'deadline per request', number('timeout'))
-    .option('--api-key <key>', 'require Authorization: Bearer <key> (default: the KILN_API_KEY environment variable)')
+    .option(
+      '--api-key <key>',
+      'require Authorization: Bearer <key>; prefer the KILN_API_KEY environment variable (a flag shows in ps)',
+    )
     .action(async (options: ServeCliOptions) => {
+      // Checked before the model loads: a typo costs no waiting.
+      const serveOptions = serveOptionsOf(options, io.env);
       const kiln = await openKiln('serve', options, io);
       const logger = kiln.context().logger;
       try {
+        if (options.apiKey !== undefined)
+          logger.warn('--api-key is visible to other users in ps; set KILN_API_KEY instead');
         const generator = await loadGenerator(kiln, 'serve', options, io);
-        const server = await serve(generator, {
-          host: options.host,
-          port: options.port,
-          concurrency: options.concurrency,
-          maxQueue: options.maxQueue,
-          timeoutMs: options.timeout,
-          apiKey: options.apiKey ?? io.env.KILN_API_KEY,
-          logger,
-        });
+        const server = await serve(generator, { ...serveOptions, logger });
         io.stdout(
           options.json
             ? `${JSON.stringify({ ok: true, url: server.url, model: generator.info.model })}\n`
@@ -186,6 +185,34 @@ export function registerServe(program: Command, io: CliIO, stop: () => AbortSign
         await kiln.close();
       }
     });
+}
+
+const SERVE_FLAGS: Partial<Record<keyof ServeOptions, string>> = {
+  host: '--host',
+  port: '--port',
+  concurrency: '--concurrency',
+  maxQueue: '--max-queue',
+  timeoutMs: '--timeout',
+  apiKey: '--api-key',
+};
+
+/** The flags as ServeOptions, checked; the key from --api-key, else KILN_API_KEY. */
+function serveOptionsOf(options: ServeCliOptions, env: CliIO['env']): ServeOptions {
+  const fromEnv = options.apiKey === undefined && env.KILN_API_KEY !== undefined;
+  if (fromEnv && env.KILN_API_KEY === '')
+    throw new Error('KILN_API_KEY is set but empty: set a key, or unset it to serve without one');
+  const serveOptions: ServeOptions = {
+    host: options.host,
+    port: options.port,
+    concurrency: options.concurrency,
+    maxQueue: options.maxQueue,
+    timeoutMs: options.timeout,
+    apiKey: options.apiKey ?? env.KILN_API_KEY,
+  };
+  checkServeOptions(serveOptions, (field) =>
+    field === 'apiKey' && fromEnv ? 'KILN_API_KEY' : (SERVE_FLAGS[field] ?? `serve option '${field}'`),
+  );
+  return serveOptions;
 }
 
 export function registerReport(program: Command, io: CliIO): void {
