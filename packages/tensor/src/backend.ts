@@ -216,6 +216,13 @@ export interface Backend {
   fill(buf: BufView, value: number, n: number): void;
   /** Wait until all enqueued work is done. */
   sync(): Promise<void>;
+  /**
+   * Optional, for backends whose buffers are host memory (native): a live host
+   * array over `n` elements at `view`, valid until the next alloc or free. The
+   * MPI collectives of data-parallel training then work on it in place; other
+   * backends go through read and write.
+   */
+  hostView?(view: BufView, n: number): Float32Array | Int32Array | Int8Array;
   /** Release every resource (threads, device). */
   dispose(): Promise<void>;
 

@@ -3,6 +3,14 @@
 export { isGradEnabled, noGrad } from './autograd/grad-mode.js';
 export { backward, gradOf, record } from './autograd/tape.js';
 export * from './backend.js';
+// Data-parallel training: the collective contract and the exchanges built on it.
+export {
+  type BroadcastArray,
+  type Collective,
+  type FloatArray,
+  singleProcess,
+} from './distributed/collective.js';
+export { allGatherNumbers, broadcastJson, ranksThatDiffer } from './distributed/exchange.js';
 export { runAttentionKV } from './inference/attention-kv.js';
 export {
   type DenseTensor,

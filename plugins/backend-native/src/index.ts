@@ -13,6 +13,7 @@ import { NativeBackend } from './native-backend.js';
 
 export { addonFile, loadAddon } from './addon.js';
 export type { NativeAllocatorStats } from './allocator.js';
+export { type MpiCollectiveOptions, type MpiLibrary, mpiCollective, mpiLibraryCandidates, openMpi } from './mpi.js';
 export { NativeBackend, type NativeBackendOptions, NativeBuf } from './native-backend.js';
 
 export interface NativePluginOptions {

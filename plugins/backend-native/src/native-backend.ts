@@ -102,6 +102,11 @@ export class NativeBackend extends KernelBackend {
     this.addon.destroyPool(this.pool);
   }
 
+  /** Buffers are host memory: collectives (MPI) work on them in place. */
+  hostView(view: BufView, n: number): HostArray {
+    return this.window(view, n);
+  }
+
   protected window(view: BufView, n: number): HostArray {
     const { buf, offset } = parts(view);
     const { memory } = (buf as NativeBuf).block;

@@ -4,6 +4,7 @@
 //! a thread pool per backend, and `run`, which splits a kernel's units over
 //! that pool exactly as the wasm backend's JS pool does.
 mod dispatch;
+mod mpi;
 mod napi;
 mod pool;
 
@@ -191,5 +192,6 @@ pub unsafe extern "C" fn napi_register_module_v1(env: napi_env, exports: napi_va
     register(env, exports, "alloc", js_alloc);
     register(env, exports, "address", js_address);
     register(env, exports, "free", js_free);
+    mpi::register_all(env, exports);
     exports
 }
