@@ -5,6 +5,8 @@
  */
 import { KilnError } from './errors.js';
 import { type KilnHooks, type TapMeta, tappedItems } from './hooks.js';
+import { defaultModelDir } from './model-source.js';
+import { readRunState } from './run-state.js';
 import { missingProvider } from './stages/missing-provider.js';
 import type { ArchitectureProvider, KilnContext, KilnHooksFacade, KilnPlugin, StageName } from './types.js';
 
@@ -90,11 +92,11 @@ export function createHooksFacade(hooks: KilnHooks, context: () => KilnContext):
     },
     async loadModel(dir) {
       const c = ctx();
-      const state = await c.runDir.readJson<{ modelDir?: string }>('state.json');
-      const from = dir ?? (state?.modelDir === undefined ? undefined : c.runDir.path(state.modelDir));
+      const relative = dir === undefined ? defaultModelDir(await readRunState(c.runDir), c.stage) : undefined;
+      const from = dir ?? (relative === undefined ? undefined : c.runDir.path(relative));
       if (from === undefined) {
         throw new KilnError(
-          `no model in ${c.runDir.root} yet: run a training stage first (kiln train), or name a model directory`,
+          `no trained model in ${c.runDir.root} yet${c.stage ? ` for stage ${c.stage}` : ''}: run a training stage first (kiln train), or name a model directory`,
           {
             exitCode: 2,
           },

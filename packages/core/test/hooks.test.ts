@@ -217,7 +217,8 @@ describe('model hooks (series and waterfall)', () => {
       backend: 'js',
       eval: { model: 'some/model' },
       compress: { model: 'some/model' },
-      export: {},
+      // Export takes the trained model unless told otherwise: here, the compressed one, by stage name.
+      export: { model: 'compress' },
     });
     const facade = kiln.context().hooks;
     expect(await facade.reward({ prompt: 'hi', completion: 'yes please' })).toEqual({

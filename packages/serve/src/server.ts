@@ -56,6 +56,8 @@ export function createServer(generator: TextGenerator, options: ServeOptions = {
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false } },
   });
 
+  // Request bodies are JSON only: fastify's own text/plain parser would turn a 415 into a schema 400.
+  app.removeContentTypeParser('text/plain');
   app.setErrorHandler((err, req, reply) => {
     const apiError = fromFastifyError(err as Parameters<typeof fromFastifyError>[0]);
     if (apiError.statusCode >= 500 && apiError.statusCode !== 504)

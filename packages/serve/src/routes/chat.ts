@@ -4,7 +4,7 @@ import { badRequest } from '../errors.js';
 import { type ResponseShape, runGeneration, type ServerState } from '../generation.js';
 import { type ChatRequest, chatBody } from '../schemas.js';
 import { checkModel, type RouteLimits } from './models.js';
-import { samplingOptions } from './options.js';
+import { fitContext, samplingOptions } from './options.js';
 
 const shape: ResponseShape = {
   idPrefix: 'chatcmpl',
@@ -58,15 +58,12 @@ export function chatRoute(app: FastifyInstance, state: ServerState, limits: Rout
       role: m.role === 'developer' ? 'system' : m.role,
       content: typeof m.content === 'string' ? m.content : m.content.map((p) => p.text).join(''),
     }));
-    const options = samplingOptions(
-      body,
-      body.max_completion_tokens ?? body.max_tokens,
-      limits.defaultMaxTokens,
-      limits.maxTokensLimit,
-    );
+    const maxTokens = body.max_completion_tokens ?? body.max_tokens;
+    const options = samplingOptions(body, maxTokens, limits.defaultMaxTokens, limits.maxTokensLimit);
     options.stop = [...(options.stop ?? []), ...template.stop];
     // Contents are plain text: only the template's own markers become control tokens.
     const prompt = renderChatPrompt(template, messages, state.generator.specialTokens ?? []);
+    fitContext(state.generator, prompt, options, maxTokens != null);
     await runGeneration(
       state,
       reply,

@@ -3,7 +3,7 @@ import { badRequest } from '../errors.js';
 import { type ResponseShape, runGeneration, type ServerState } from '../generation.js';
 import { type CompletionRequest, completionBody } from '../schemas.js';
 import { checkModel, type RouteLimits } from './models.js';
-import { samplingOptions } from './options.js';
+import { fitContext, samplingOptions } from './options.js';
 
 /** OpenAI's legacy text completions: `text_completion` objects. */
 const shape: ResponseShape = {
@@ -44,8 +44,11 @@ export function completionsRoute(app: FastifyInstance, state: ServerState, limit
     if ((body.best_of ?? 1) !== 1) throw badRequest('best_of is not supported', 'best_of');
     if (body.suffix) throw badRequest('suffix is not supported', 'suffix');
     const prompt = Array.isArray(body.prompt) ? body.prompt[0] : body.prompt;
+    if (prompt === '')
+      throw badRequest('prompt is empty: send the text to continue (at least one character)', 'prompt');
     // OpenAI's default for completions is 16 tokens.
     const options = samplingOptions(body, body.max_tokens, 16, limits.maxTokensLimit);
+    fitContext(state.generator, prompt, options, body.max_tokens != null);
     await runGeneration(
       state,
       reply,

@@ -1,4 +1,4 @@
-import type { GenerateOptions } from '@kiln/sampling';
+import type { GenerateOptions, Prompt, TextGenerator } from '@kiln/sampling';
 import { badRequest } from '../errors.js';
 import type { SamplingFields } from '../schemas.js';
 
@@ -28,4 +28,38 @@ export function samplingOptions(
     seed: body.seed ?? undefined,
     stop,
   };
+}
+
+/**
+ * prompt + max_tokens must fit the context: a max_tokens the client gave that does not is
+ * a 400 (as OpenAI and vLLM answer), never a reply silently cut short; a default one
+ * shrinks to the room left.
+ */
+export function fitContext(
+  generator: TextGenerator,
+  prompt: Prompt,
+  options: GenerateOptions,
+  explicit: boolean,
+): void {
+  const promptTokens = generator.countTokens?.(prompt);
+  const maxTokens = options.maxTokens ?? 0;
+  if (promptTokens === undefined) return;
+  const context = generator.info.contextLength;
+  const room = context - promptTokens;
+  if (room <= 0)
+    throw badRequest(
+      `the model's context holds ${context} tokens and the prompt has ${promptTokens}: shorten it`,
+      'prompt',
+      'context_length_exceeded',
+    );
+  if (maxTokens <= room) return;
+  if (!explicit) {
+    options.maxTokens = room;
+    return;
+  }
+  throw badRequest(
+    `the model's context holds ${context} tokens; the prompt has ${promptTokens} and max_tokens asks for ${maxTokens} more, so at most ${room} fit`,
+    'max_tokens',
+    'context_length_exceeded',
+  );
 }
