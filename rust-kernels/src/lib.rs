@@ -27,11 +27,14 @@ pub mod adamw;
 pub mod attention;
 pub mod cross_entropy;
 pub mod embedding;
+pub mod gemv;
 pub mod matmul;
 pub mod memory;
 pub mod norm;
 pub mod pointwise;
 pub mod quant;
+#[cfg(all(not(target_arch = "wasm32"), target_arch = "x86_64"))]
+mod quant_dot;
 pub mod rope;
 
 #[cfg(not(target_arch = "wasm32"))]

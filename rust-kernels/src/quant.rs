@@ -4,12 +4,15 @@
 use crate::matmul::{gemm, Operands, SCRATCH_FLOATS};
 use crate::simd::{dot, st};
 use crate::v4::*;
+use crate::gemv::DECODE_MAX_M;
 use crate::BLOCK_SCRATCH;
 
-/// From this many rows of `a` on (prefill, batches), blocks of weight rows
-/// are dequantized and multiplied by the register-blocked gemm; below it
-/// (generation's M = 1) each weight row is dequantized once and dotted.
-const GEMM_MIN_M: usize = 4;
+/// Above DECODE_MAX_M rows of `a` (prefill), blocks of weight rows are
+/// dequantized and multiplied by the register-blocked gemm. Up to it
+/// (generation, a batch of sequences) natively the activations are rounded
+/// to int8 and dotted with the quantized weights in integers (`quant_dot`);
+/// elsewhere each weight row is dequantized once and dotted with every row.
+/// Either way a row's result does not depend on M.
 /// Weight rows per dequantized block (fewer when K is long).
 const GEMM_BLOCK_ROWS: usize = 64;
 
@@ -88,7 +91,16 @@ pub unsafe extern "C" fn kiln_matmul_q(
     m: usize, n: usize, k: usize, bits: u32, group: usize, accumulate: u32,
     lo: usize, hi: usize, scratch: *mut f32,
 ) {
-    if m >= GEMM_MIN_M && k <= BLOCK_SCRATCH {
+    if m <= DECODE_MAX_M {
+        #[cfg(all(not(target_arch = "wasm32"), target_arch = "x86_64"))]
+        {
+            let floats = SCRATCH_FLOATS + BLOCK_SCRATCH;
+            let acc = accumulate != 0;
+            if crate::quant_dot::matmul(out, a, data, scales, bias, m, n, k, bits, group, acc, lo, hi, scratch, floats) {
+                return;
+            }
+        }
+    } else if k <= BLOCK_SCRATCH {
         let block = scratch.add(SCRATCH_FLOATS);
         let fit = BLOCK_SCRATCH / k;
         let rows = if fit >= GEMM_BLOCK_ROWS { GEMM_BLOCK_ROWS } else if fit >= 8 { fit & !7 } else { fit };

@@ -41,6 +41,8 @@ export interface RunServices {
   backend: () => Promise<Backend>;
   /** The stage of the current scope (undefined outside stages). */
   stage: StageName | undefined;
+  /** The fingerprint of the stage of the current scope (stage-cache.ts). */
+  fingerprint: string | undefined;
   metrics: MetricsSink;
   facade: KilnHooksFacade;
   ctx: KilnContext;
@@ -73,6 +75,7 @@ function buildContext(cradle: RunServices): KilnContext {
     logger: cradle.logger,
     signal: cradle.signal,
     stage: cradle.stage,
+    fingerprint: cradle.fingerprint,
     get runDir() {
       return cradle.runDir;
     },
@@ -110,6 +113,7 @@ export function createRunContainer(options: RunContainerOptions): RunContainer {
     progress: asValue(options.progress),
     hooks: asValue(options.hooks),
     stage: asValue(undefined),
+    fingerprint: asValue(undefined),
     runDir: asFunction(({ config }: RunServices) => createRunDir(config.runDir)).singleton(),
     rng: asFunction(({ config }: RunServices) => createRunRng(config.seed)).singleton(),
     backend: asFunction((cradle: RunServices) => {
@@ -137,9 +141,9 @@ export function createRunContainer(options: RunContainerOptions): RunContainer {
   return container;
 }
 
-/** A scope for one stage: its own context, metrics stamped with the stage name. */
-export function stageScope(container: RunContainer, stage: StageName): RunContainer {
+/** A scope for one stage: its own context (with the stage's fingerprint), metrics stamped with the stage name. */
+export function stageScope(container: RunContainer, stage: StageName, fingerprint?: string): RunContainer {
   const scope = container.createScope<RunServices>();
-  scope.register({ stage: asValue(stage) });
+  scope.register({ stage: asValue(stage), fingerprint: asValue(fingerprint) });
   return scope;
 }

@@ -158,9 +158,9 @@ export class Kiln {
    * that was interrupted with the same fingerprint is resumed where its provider can.
    */
   private async runStage(stage: StageName): Promise<StageResult> {
-    const ctx = stageScope(this.container, stage).resolve('ctx');
-    const state = await readRunState(ctx.runDir);
+    const state = await readRunState(this.context().runDir);
     const fingerprint = stageFingerprint(this.config, stage, state, await readConfigText(this.config));
+    const ctx = stageScope(this.container, stage, fingerprint).resolve('ctx');
     const stale = this.force
       ? 'forced'
       : await staleReason(ctx.runDir.root, state, stage, fingerprint, this.config.root);
@@ -186,6 +186,10 @@ export class Kiln {
     ctx.logger.info(resume ? `stage ${stage} (resuming the interrupted run)` : `stage ${stage}`);
     ctx.logger.debug(`stage ${stage} runs: ${stale}`);
     await markRunning(ctx.runDir, stage, fingerprint);
+    // Starting over: what an interrupted run of the stage logged is not this run's. A resume (core's, or the
+    // section's own `resume: true`) leaves it to the trainer, which rewinds to its checkpoint or restarts.
+    const resumeAsked = (this.config[stage as keyof ResolvedConfig] as { resume?: unknown } | undefined)?.resume;
+    if (!resume && resumeAsked !== true) ctx.metrics.rewind(-1);
     const started = performance.now();
     ctx.metrics.write({ event: 'stage_start' });
     await this.hooks.stageStart.promise(stage, ctx);

@@ -131,12 +131,20 @@ export async function readConfigText(config: ResolvedConfig): Promise<string | u
   return config.configFile === undefined ? undefined : readFile(config.configFile, 'utf8').catch(() => undefined);
 }
 
+/** A training section's checkpoint knobs (@kiln/trainer's, which finetune and align share). */
+const CHECKPOINTING = ['resume', 'checkpointEvery', 'checkpointMinutes'];
+
 /**
  * Options that say where a stage's work runs, not what it makes (the data stage writes the same
  * bytes on any number of threads, shards or queue workers): changing them reruns nothing.
  */
 const PLACEMENT: Partial<Record<StageName, Partial<Record<keyof ResolvedConfig, readonly string[]>>>> = {
   data: { data: ['threads', 'queue', 'shardChars', 'queueWindow'] },
+  // When a training stage checkpoints, and whether it resumes, change where it can stop, not what it makes:
+  // a resume is exact. An interrupted run keeps its fingerprint when they change, so it still resumes.
+  train: { train: CHECKPOINTING },
+  finetune: { finetune: CHECKPOINTING },
+  align: { align: CHECKPOINTING },
 };
 
 function outputSections(config: ResolvedConfig, stage: StageName): Record<string, unknown> {

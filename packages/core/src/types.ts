@@ -398,6 +398,7 @@ export interface MetricsSink {
    * A resumed run continues after checkpoint `step`: drops this stage's step, eval and
    * checkpoint records after that step written since the stage last finished (the killed
    * run logged them; the resumed run logs them again) and notes the resume. Returns how many it dropped.
+   * `rewind(-1)`: the stage starts over from step 0, so its evaluation before the first step goes too.
    */
   rewind(step: number): number;
 }
@@ -421,6 +422,11 @@ export interface KilnContext {
   readonly signal: AbortSignal;
   /** The stage being run, when inside one. */
   readonly stage?: StageName;
+  /**
+   * The stage's fingerprint, when inside one: its config sections, its plugins' cache keys and its
+   * inputs (stage-cache.ts). A trainer writes it into its checkpoints and resumes only from its own.
+   */
+  readonly fingerprint?: string;
   /** The backend chosen by `config.backend` (created once per run, on first use). */
   backend(): Promise<Backend>;
   /** A progress bar (quiet when not a TTY or with --json). */

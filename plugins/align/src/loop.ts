@@ -17,6 +17,7 @@ export interface LoopOptions {
   gradClip: number;
   evalEvery: number;
   checkpointEvery: number;
+  checkpointMinutes: number;
 }
 
 /** The resume checkpoints of one align trainer: `<runDir>/align/checkpoints/<method>/`. */
@@ -26,7 +27,13 @@ export function alignCheckpoints(
   architecture: string,
   options: Record<string, unknown>,
 ): StageCheckpoints {
-  return new StageCheckpoints(ctx.runDir.path('align', 'checkpoints', method), architecture, ALIGN_WRITER, options);
+  return new StageCheckpoints(
+    ctx.runDir.path('align', 'checkpoints', method),
+    architecture,
+    ALIGN_WRITER,
+    options,
+    ctx,
+  );
 }
 
 export interface AlignLoop {
@@ -71,6 +78,7 @@ export async function optimize(spec: AlignLoop, ctx: KilnContext): Promise<LoopR
         lrAt,
         evalEvery: o.evalEvery,
         checkpointEvery: o.checkpointEvery,
+        checkpointMinutes: o.checkpointMinutes,
         checkpoints: spec.checkpoints,
         opt,
         weights: spec.weights,

@@ -7,6 +7,7 @@
 import { copyFile, mkdir, open, rename, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { writeFileAtomic } from '@kiln/tensor';
+import { tempName } from './leftovers.js';
 
 export interface HuggingFaceExportInput {
   /** model.safetensors: a path to copy, or its bytes. */
@@ -65,7 +66,7 @@ async function checkSafetensors(source: string | Uint8Array): Promise<void> {
 }
 
 async function copyAtomic(from: string, to: string): Promise<void> {
-  const tmp = join(to, '..', `.${basename(to)}.${process.pid}.${Date.now()}.tmp`);
+  const tmp = join(to, '..', tempName(basename(to)));
   try {
     await copyFile(from, tmp);
     await rename(tmp, to);

@@ -10,13 +10,13 @@
  * (ArchitectureProvider.gguf). The types below are the slice of @kiln/core's
  * plugin API these hooks use, written out so this package needs no dependency on the core.
  */
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { GgufConversion, ModelEngine } from '@kiln/tensor';
 import { exportGgufFromDir } from './gguf/from-dir.js';
 import type { TensorType } from './gguf/types.js';
 import { exportHuggingFace } from './huggingface.js';
+import { removeLeftovers, tempName } from './leftovers.js';
 import { type RunFiles, runChatTemplate, type SpecialTokens, tokenizerIds } from './run-metadata.js';
 
 interface ExportContext {
@@ -40,9 +40,23 @@ interface ExporterPlugin {
   };
 }
 
-/** The model saved by its engine to a temporary folder (config.json + model.safetensors), removed afterwards. */
-async function withSavedModel<T>(engine: ModelEngine, use: (dir: string) => Promise<T>): Promise<T> {
-  const dir = await mkdtemp(join(tmpdir(), 'kiln-export-'));
+/**
+ * The model saved by its engine (config.json + model.safetensors) to a hidden temporary folder in
+ * `outDir`, removed afterwards. Inside outDir, not the system tmpdir: a kill -9 leaves it where the
+ * next export's removeLeftovers finds it, instead of a model-sized folder no one removes.
+ */
+async function withSavedModel<T>(
+  engine: ModelEngine,
+  outDir: string,
+  ctx: ExportContext,
+  use: (dir: string) => Promise<T>,
+): Promise<T> {
+  await mkdir(outDir, { recursive: true });
+  const removed = await removeLeftovers(outDir);
+  if (removed.length)
+    ctx.logger.info(`removed ${removed.length} temporary files of an export that was cut short`, { outDir, removed });
+  const dir = join(outDir, tempName('saved-model'));
+  await mkdir(dir);
   try {
     await engine.save(dir);
     return await use(dir);
@@ -70,7 +84,7 @@ export function huggingface(options: HuggingFacePluginOptions = {}): ExporterPlu
         const tok = await ctx.hooks.loadTokenizer();
         const tokenizer = tok.toJSON() as Record<string, unknown>;
         const chatTemplate = await runChatTemplate(ctx.runDir);
-        const files = await withSavedModel(engine, async (dir) => {
+        const files = await withSavedModel(engine, outDir, ctx, async (dir) => {
           // Special-token ids from the tokenizer the run used, not the architecture's default guess.
           const config: Record<string, unknown> = {
             ...(JSON.parse(await readFile(join(dir, 'config.json'), 'utf8')) as Record<string, unknown>),
@@ -124,10 +138,9 @@ export function gguf(options: GgufPluginOptions = {}): ExporterPlugin {
           );
         const tokenizer = (await ctx.hooks.loadTokenizer()).toJSON();
         const out = join(outDir, file);
-        const size = await withSavedModel(engine, async (dir) => {
+        const size = await withSavedModel(engine, outDir, ctx, async (dir) => {
           const tokenizerPath = join(dir, 'tokenizer.json');
           await writeFile(tokenizerPath, JSON.stringify(tokenizer));
-          await mkdir(outDir, { recursive: true });
           return exportGgufFromDir(dir, out, conversion, { type, tokenizerPath });
         });
         ctx.logger.info(`exported GGUF (${type}, ${size} bytes) to ${out}`);

@@ -44,7 +44,7 @@ export async function trainSft(
     endOfTurn: o.chatEndOfTurn,
   });
   if (o.data.chat) checkTemplateTokenizer(template, tokenizer, where);
-  const checkpoints = new StageCheckpoints(ctx.runDir.path('finetune', 'checkpoints'), 'gpt2', WRITER, { ...o });
+  const checkpoints = new StageCheckpoints(ctx.runDir.path('finetune', 'checkpoints'), 'gpt2', WRITER, { ...o }, ctx);
   const from = inputs.model ? undefined : await checkpoints.resumePoint(o.resume, ctx.logger, where);
   // A full fine-tune resumes from the checkpoint's weights; LoRA from the base model and the saved adapters.
   const loadFrom = from && !o.lora ? from.dir : o.initFrom ? abs(o.initFrom) : undefined;
@@ -95,6 +95,7 @@ export async function trainSft(
       lrAt,
       evalEvery: o.evalEvery,
       checkpointEvery: o.checkpointEvery,
+      checkpointMinutes: o.checkpointMinutes,
       checkpoints,
       opt,
       weights: lora ? loraWeights(lora, WRITER) : model,

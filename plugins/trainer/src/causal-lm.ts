@@ -1,14 +1,9 @@
 import { isAbsolute, relative, resolve as resolvePath } from 'node:path';
 import type { KilnContext, StageResult, TokenBatches } from '@kiln/core';
 import { AdamW, cosineSchedule } from '@kiln/tensor';
-import {
-  latestCheckpoint,
-  loadOptimizer,
-  readTrainerState,
-  saveCheckpoint,
-  type TrainerState,
-  WRITER,
-} from './checkpoint.js';
+import { loadOptimizer, saveCheckpoint, type TrainerState, WRITER } from './checkpoint.js';
+import { checkpointOwner, ownedResumePoint, removeForeignCheckpoints } from './checkpoint-owner.js';
+import { CheckpointSchedule } from './checkpoint-schedule.js';
 import { resolveData, type TrainData } from './data.js';
 import { asCausalLM, type CausalLM } from './model.js';
 import { type CausalLmOptions, parseCausalLmOptions } from './options.js';
@@ -52,25 +47,19 @@ export async function trainCausalLM(
   ctx.logger.info('training data', data.describe);
 
   // ---- init or resume ----------------------------------------------------------
-  const resumeDir = o.resume ? await latestCheckpoint(ckptRoot) : undefined;
-  if (o.resume && !resumeDir)
-    ctx.logger.info('train.resume: no checkpoint in this run directory yet, starting from the beginning', {
-      dir: ckptRoot,
-    });
-  let resumed: TrainerState | undefined;
+  // Only a checkpoint this stage run wrote (its fingerprint) is resumed: see checkpoint-owner.ts.
+  const owner = checkpointOwner(ctx, 'train');
+  const point = await ownedResumePoint(ckptRoot, o.resume, owner, ctx.logger, 'train');
+  const resumeDir = point?.dir;
+  const resumed: TrainerState | undefined = point?.state;
+  const initDir = o.initFrom && (isAbsolute(o.initFrom) ? o.initFrom : resolvePath(ctx.config.root, o.initFrom));
   let model: CausalLM;
-  if (resumeDir) {
-    resumed = await readTrainerState(resumeDir);
+  if (resumeDir && resumed) {
     model = await loadModel(arch, resumeDir, backend, ctx);
     ctx.logger.info('resuming', { from: resumeDir, step: resumed.step });
     warnOnChangedOptions(resumed.options, o, ctx);
-  } else if (o.initFrom) {
-    model = await loadModel(
-      arch,
-      isAbsolute(o.initFrom) ? o.initFrom : resolvePath(ctx.config.root, o.initFrom),
-      backend,
-      ctx,
-    );
+  } else if (initDir) {
+    model = await loadModel(arch, initDir, backend, ctx);
     ctx.logger.info('continued pretraining: weights from a checkpoint, fresh optimizer', { from: o.initFrom });
   } else {
     model = asCausalLM(await arch.create(modelOptions, backend, ctx), `${where}: architecture '${archName}'`);
@@ -98,6 +87,11 @@ export async function trainCausalLM(
     tokensSeen = resumed.tokens;
     // The killed run may have logged steps after this checkpoint: they are run (and logged) again.
     ctx.metrics.rewind(step);
+  } else {
+    // From step 0: another run's checkpoints go (the weights it starts from stay), and so do the
+    // records an interrupted run logged, when core asked to resume it and there was nothing of its own.
+    await removeForeignCheckpoints(ckptRoot, owner, ctx.logger, initDir ? [initDir] : []);
+    if (o.resume && ctx.stage !== undefined) ctx.metrics.rewind(-1);
   }
 
   // ---- schedule -------------------------------------------------------------
@@ -116,6 +110,7 @@ export async function trainCausalLM(
       rng: ctx.rng.state(),
       data: data.train.state(),
       options: { ...o },
+      ...(owner.fingerprint !== undefined && { fingerprint: owner.fingerprint }),
     };
     const dir = await saveCheckpoint(ckptRoot, model, opt, state);
     ctx.logger.info('checkpoint', { step, dir });
@@ -149,6 +144,7 @@ export async function trainCausalLM(
   let valLoss: number | undefined;
   let lastCheckpoint = '';
   let aborted = false;
+  const schedule = new CheckpointSchedule(o);
   try {
     while (step < o.steps) {
       // A CPU backend resolves every await at once, so without this the event loop would
@@ -185,8 +181,11 @@ export async function trainCausalLM(
         msPerStep: ms,
       });
       if (o.evalEvery > 0 && step % o.evalEvery === 0 && step < o.steps) valLoss = await validate();
-      if (o.checkpointEvery > 0 && step % o.checkpointEvery === 0 && step < o.steps)
+      const due = schedule.due(step, o.steps);
+      if (due) {
         lastCheckpoint = await checkpoint();
+        await schedule.saved(lastCheckpoint, due);
+      }
     }
     // The end of the run, or an abort: always leave a checkpoint to resume from.
     if (!aborted) valLoss = (await validate()) ?? valLoss;

@@ -29,6 +29,8 @@ export interface TrainerState {
   data: unknown;
   /** The options of the run that wrote it, for a mismatch warning on resume. */
   options: Record<string, unknown>;
+  /** The fingerprint of the stage run that wrote it (ctx.fingerprint): only that run resumes it (checkpoint-owner.ts). */
+  fingerprint?: string;
 }
 
 export const stepDirName = (step: number): string => `step-${String(step).padStart(6, '0')}`;

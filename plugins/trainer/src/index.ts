@@ -5,6 +5,14 @@ import { causalLmOptionsSchema } from './options.js';
 
 export { type CausalLmInputs, trainCausalLM } from './causal-lm.js';
 export {
+  type CheckpointOwner,
+  checkpointOwner,
+  ownedResumePoint,
+  removeForeignCheckpoints,
+  removeLeftovers,
+} from './checkpoint-owner.js';
+export { type CheckpointReason, CheckpointSchedule, checkpointOptions } from './checkpoint-schedule.js';
+export {
   latestCheckpoint,
   loadOptimizer,
   readTrainerState,

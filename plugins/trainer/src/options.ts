@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { checkpointOptions } from './checkpoint-schedule.js';
 
 /**
  * The `train:` section of llm.config.ts for `trainer: 'causal-lm'`, one
@@ -34,10 +35,8 @@ export const causalLmOptionsSchema = z.strictObject({
   evalEvery: z.number().int().nonnegative().default(100),
   /** Batches of the validation split per evaluation (the same batches every time). */
   evalBatches: z.number().int().positive().default(8),
-  /** Checkpoint every N steps (0: only at the end, and on abort). */
-  checkpointEvery: z.number().int().nonnegative().default(0),
-  /** Continue from `<runDir>/checkpoints/latest` when there is one. */
-  resume: z.boolean().default(false),
+  /** checkpointEvery (steps), checkpointMinutes (default 10) and resume (from `<runDir>/checkpoints/latest`). */
+  ...checkpointOptions,
   /** Continued pretraining: start from the weights in this checkpoint directory (fresh optimizer, step 0). */
   initFrom: z.string().min(1).optional(),
   // ---- data

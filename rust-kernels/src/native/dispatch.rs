@@ -10,7 +10,7 @@
 //!
 //! Arguments arrive as f64 (JS numbers), as the wasm exports receive them;
 //! each is converted to the type the kernel's parameter has (`FromArg`).
-use crate::{adamw::*, attention::*, cross_entropy::*, embedding::*, matmul::*, memory::*, norm::*, pointwise::*, quant::*, rope::*};
+use crate::{adamw::*, attention::*, cross_entropy::*, embedding::*, gemv::*, matmul::*, memory::*, norm::*, pointwise::*, quant::*, rope::*};
 
 /// One JS number → one kernel parameter.
 trait FromArg {
@@ -115,6 +115,7 @@ kernels! {
     kiln_attention_kv(out, kcache, vcache, qkv, tq, tmax, pos, h, hkv, d, scale) + scratch;
     kiln_matmul_q(out, a, data, scales, bias, m, n, k, bits, group, accumulate) + scratch;
     kiln_embedding_q(out, data, scales, ids, c, bits, group);
+    kiln_gemv(out, a, w, bias, m, n, k, flags) + scratch;
 }
 
 /// Runs kernel `id` on units lo..hi. The caller has checked `id` and the

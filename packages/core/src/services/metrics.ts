@@ -61,7 +61,10 @@ export function createMetricsSink(file: string, stage?: string): MetricsSink {
         writeFileSync(tmp, kept.map((l) => `${l}\n`).join(''));
         renameSync(tmp, file);
       }
-      write({ event: 'resume', step, dropped });
+      // -1: the stage starts over (a fresh run, or nothing of its own to resume); else it resumes after `step`.
+      if (step < 0) {
+        if (dropped > 0) write({ event: 'restart', dropped });
+      } else write({ event: 'resume', step, dropped });
       return dropped;
     },
   };

@@ -6,6 +6,7 @@
  */
 import { open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { tempName } from '../leftovers.js';
 import { ByteWriter, writeKeyValue } from './encode.js';
 import { f32ToF16 } from './f16.js';
 import { Q8_0_BLOCK_BYTES, QK8_0, quantizeQ8_0 } from './q8_0.js';
@@ -101,7 +102,7 @@ export function encodeGgufHeader(file: GgufFile): { header: Uint8Array; offsets:
 /** Writes a GGUF file atomically; returns its size in bytes. */
 export async function writeGguf(path: string, file: GgufFile): Promise<number> {
   const { header, offsets, alignment } = encodeGgufHeader(file);
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
+  const tmp = join(dirname(path), tempName(basename(path)));
   const fh = await open(tmp, 'w');
   let position = 0;
   try {

@@ -1,6 +1,6 @@
 import type { KilnContext, StageName } from '@kiln/core';
 import type { AdamW } from '@kiln/tensor';
-import type { SavesFiles } from '@kiln/trainer';
+import { CheckpointSchedule, type SavesFiles } from '@kiln/trainer';
 import type { ResumePoint, StageCheckpoints } from './stage-checkpoints.js';
 
 export interface LoopStep {
@@ -20,7 +20,9 @@ export interface ResumableLoop {
   lrAt(step: number): number;
   /** Held-out evaluation every N steps (0: only before and after). */
   evalEvery: number;
+  /** Resume checkpoints every N steps, and every N minutes (@kiln/trainer's CheckpointSchedule). */
   checkpointEvery: number;
+  checkpointMinutes: number;
   checkpoints: StageCheckpoints;
   opt: AdamW;
   /** What each checkpoint saves as weights (the model, or LoRA's adapters). */
@@ -80,6 +82,7 @@ export async function runResumableLoop(spec: ResumableLoop, ctx: KilnContext, fr
     first = saved.first;
     ctx.metrics.rewind(done);
   } else {
+    await spec.checkpoints.startOver(ctx);
     first = await runEval(0);
   }
   const checkpoint = async () => {
@@ -100,6 +103,7 @@ export async function runResumableLoop(spec: ResumableLoop, ctx: KilnContext, fr
   let loss = NaN;
   let aborted = false;
   let lastCheckpoint: string | undefined;
+  const schedule = new CheckpointSchedule(spec);
   const bar = ctx.progress(spec.label, spec.steps);
   bar.update(done);
   const started = performance.now();
@@ -137,8 +141,11 @@ export async function runResumableLoop(spec: ResumableLoop, ctx: KilnContext, fr
         ...r.metrics,
       });
       if (spec.evalEvery > 0 && done % spec.evalEvery === 0 && done < spec.steps) last = await runEval(done);
-      if (spec.checkpointEvery > 0 && done % spec.checkpointEvery === 0 && done < spec.steps)
+      const due = schedule.due(done, spec.steps);
+      if (due) {
         lastCheckpoint = await checkpoint();
+        await schedule.saved(lastCheckpoint, due);
+      }
     }
     // An abort leaves a checkpoint to resume from; a finished run evaluates and the trainer writes its model.
     if (aborted) lastCheckpoint = await checkpoint();

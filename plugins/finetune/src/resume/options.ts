@@ -1,12 +1,6 @@
-import { z } from 'zod';
-
 /**
- * The checkpoint knobs of the finetune and align trainers, named as the
- * pretraining trainer names them (`train.checkpointEvery`, `train.resume`).
+ * The checkpoint knobs of the finetune and align trainers: the pretraining trainer's own
+ * (`checkpointEvery`, `checkpointMinutes`, `resume`), with the same defaults, so every training
+ * stage checkpoints by time unless told otherwise.
  */
-export const checkpointOptions = {
-  /** Checkpoint every N steps (0: only on abort); the stage's final model is written at the end either way. */
-  checkpointEvery: z.number().int().nonnegative().default(0),
-  /** Continue from the stage's latest checkpoint when there is one (`kiln run` sets it for an interrupted stage). */
-  resume: z.boolean().default(false),
-};
+export { checkpointOptions } from '@kiln/trainer';

@@ -1,12 +1,11 @@
-import { existsSync } from 'node:fs';
-import { readdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
-import type { Logger } from '@kiln/core';
+import type { KilnContext, Logger } from '@kiln/core';
 import type { AdamW } from '@kiln/tensor';
 import {
-  latestCheckpoint,
+  type CheckpointOwner,
+  checkpointOwner,
   loadOptimizer,
-  readTrainerState,
+  ownedResumePoint,
+  removeForeignCheckpoints,
   type SavesFiles,
   saveCheckpoint,
   type TrainerState,
@@ -36,33 +35,33 @@ const SHAPING_OPTIONS = [
  * The resume checkpoints of one finetune or align trainer, in `root`, written by
  * @kiln/trainer's saveCheckpoint (temporary folder renamed into place, then
  * `latest` replaced atomically: a write cut short leaves the last good one).
+ * Each carries the fingerprint of the stage run that wrote it (`ctx.fingerprint`,
+ * see @kiln/trainer's checkpoint-owner.ts): only that run resumes it.
  */
 export class StageCheckpoints {
+  private resumeAsked = false;
+  private readonly owner: CheckpointOwner;
+
   constructor(
     readonly root: string,
     private readonly architecture: string,
     private readonly writer: string,
     private readonly options: Record<string, unknown>,
-  ) {}
+    /** The stage's context (its fingerprint and section); without one, any checkpoint is taken as this run's. */
+    ctx?: Pick<KilnContext, 'config' | 'fingerprint' | 'stage'>,
+  ) {
+    this.owner = ctx ? checkpointOwner(ctx) : { resumeAsked: false };
+  }
 
   /**
-   * The latest checkpoint when `resume` is set (undefined when there is none yet).
-   * Leftovers of a write that was cut short are removed.
+   * The latest checkpoint when `resume` is set and this stage run owns it (undefined when there is
+   * none). Leftovers of a write that was cut short are removed.
    */
   async resumePoint(resume: boolean, logger: Logger, where: string): Promise<ResumePoint | undefined> {
-    if (!resume) return undefined;
-    if (existsSync(this.root)) {
-      for (const name of await readdir(this.root))
-        if (/^\.step-\d+\..*\.tmp$/.test(name)) await rm(join(this.root, name), { recursive: true, force: true });
-    }
-    const dir = await latestCheckpoint(this.root);
-    if (!dir) {
-      logger.info(`${where}: resume is set but there is no checkpoint yet, starting from the beginning`, {
-        dir: this.root,
-      });
-      return undefined;
-    }
-    const state = await readTrainerState(dir);
+    this.resumeAsked = resume;
+    const point = await ownedResumePoint(this.root, resume, this.owner, logger, where);
+    if (!point) return undefined;
+    const { dir, state } = point;
     for (const key of SHAPING_OPTIONS) {
       if (JSON.stringify(state.options[key]) !== JSON.stringify(this.options[key])) {
         logger.warn(`${where}: resuming with a different ${key}`, {
@@ -73,6 +72,15 @@ export class StageCheckpoints {
     }
     logger.info(`${where}: resuming`, { from: dir, step: state.step });
     return { dir, state };
+  }
+
+  /**
+   * The run starts from step 0: the checkpoints another run left go, and so do the records an
+   * interrupted run logged when the stage was asked to resume and had nothing of its own to resume.
+   */
+  async startOver(ctx: KilnContext): Promise<void> {
+    await removeForeignCheckpoints(this.root, this.owner, ctx.logger);
+    if (this.resumeAsked && ctx.stage !== undefined) ctx.metrics.rewind(-1);
   }
 
   /** Restore the optimizer of a resumed run. */
@@ -99,6 +107,7 @@ export class StageCheckpoints {
       rng: o.rng,
       data: o.data,
       options: this.options,
+      ...(this.owner.fingerprint !== undefined && { fingerprint: this.owner.fingerprint }),
     };
     return saveCheckpoint(this.root, o.weights, o.opt, state, o.files);
   }
