@@ -136,12 +136,16 @@ export function gguf(options: GgufPluginOptions = {}): ExporterPlugin {
           throw new Error(
             `kiln:export-gguf: architecture '${engine.architecture}' has no GGUF conversion (llama.cpp has no layout for it); export it with huggingface()`,
           );
-        const tokenizer = (await ctx.hooks.loadTokenizer()).toJSON();
+        const tok = await ctx.hooks.loadTokenizer();
+        const tokenizer = tok.toJSON();
+        // bos/eos/pad from the tokenizer the run used, as huggingface() does: config.json's may be a default guess.
+        const ids = tokenizerIds(tok);
+        const tokenizerOptions = { bosId: ids.bos_token_id, eosId: ids.eos_token_id, padId: ids.pad_token_id };
         const out = join(outDir, file);
         const size = await withSavedModel(engine, outDir, ctx, async (dir) => {
           const tokenizerPath = join(dir, 'tokenizer.json');
           await writeFile(tokenizerPath, JSON.stringify(tokenizer));
-          return exportGgufFromDir(dir, out, conversion, { type, tokenizerPath });
+          return exportGgufFromDir(dir, out, conversion, { type, tokenizerPath, tokenizerOptions });
         });
         ctx.logger.info(`exported GGUF (${type}, ${size} bytes) to ${out}`);
         return [file];

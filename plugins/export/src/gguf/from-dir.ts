@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type GgufConversion, type NamedHostTensor, readSafetensors } from '@kiln/tensor';
 import { modelGguf } from './model-file.js';
+import type { GgufTokenizerOptions } from './tokenizer.js';
 import type { TensorType } from './types.js';
 import { writeGguf } from './writer.js';
 
@@ -11,6 +12,8 @@ export interface GgufFromDirOptions {
   /** tokenizer.json path, when it is not inside the checkpoint directory. */
   tokenizerPath?: string;
   name?: string;
+  /** Special-token ids (bos/eos/pad) from the tokenizer, over the config.json's. */
+  tokenizerOptions?: GgufTokenizerOptions;
 }
 
 async function readJson(path: string): Promise<Record<string, unknown>> {
@@ -53,6 +56,13 @@ export async function exportGgufFromDir(
   }
   return writeGguf(
     outPath,
-    modelGguf(conversion, { config, tensors, tokenizer, type: options.type, name: options.name }),
+    modelGguf(conversion, {
+      config,
+      tensors,
+      tokenizer,
+      type: options.type,
+      name: options.name,
+      tokenizerOptions: options.tokenizerOptions,
+    }),
   );
 }
