@@ -5,16 +5,17 @@
  * see all of it only through the typed KilnContext built here.
  */
 
-import type { Backend } from '@kiln/tensor';
+import { type Backend, type Collective, singleProcess } from '@kiln/tensor';
 import { type AwilixContainer, asFunction, asValue, createContainer, InjectionMode } from 'awilix';
 import { recordBackend } from './backend/record-backend.js';
 import { resolveBackend } from './backend/resolve-backend.js';
+import { followerLogger, followerMetrics, followerRunDir } from './distributed/followers.js';
 import { KilnError } from './errors.js';
 import type { KilnHooks } from './hooks.js';
 import { createHooksFacade } from './hooks-facade.js';
 import { registerRunContext } from './plugin-context.js';
 import { createMetricsSink } from './services/metrics.js';
-import type { ProgressFactory } from './services/progress.js';
+import { type ProgressFactory, quietProgress } from './services/progress.js';
 import { createRunRng } from './services/rng.js';
 import { createRunDir } from './services/run-dir.js';
 import type {
@@ -46,6 +47,8 @@ export interface RunServices {
   metrics: MetricsSink;
   facade: KilnHooksFacade;
   ctx: KilnContext;
+  /** The processes training together (one outside mpirun). */
+  collective: Collective;
 }
 
 export type RunContainer = AwilixContainer<RunServices>;
@@ -56,6 +59,8 @@ export interface RunContainerOptions {
   signal: AbortSignal;
   progress: ProgressFactory;
   hooks: KilnHooks;
+  /** Default: one process. Ranks other than 0 write nothing and log errors only (distributed/followers.ts). */
+  collective?: Collective;
 }
 
 function drop(rule: string, detail?: string, duplicateOf?: string): Dropped {
@@ -88,6 +93,9 @@ function buildContext(cradle: RunServices): KilnContext {
     get hooks() {
       return cradle.facade;
     },
+    get collective() {
+      return cradle.collective;
+    },
     backend: () => cradle.backend(),
     progress: (label: string, total: number) => cradle.progress(label, total),
     plugin<Api>(name: string): Api {
@@ -106,15 +114,23 @@ function buildContext(cradle: RunServices): KilnContext {
 
 export function createRunContainer(options: RunContainerOptions): RunContainer {
   const container = createContainer<RunServices>({ injectionMode: InjectionMode.PROXY, strict: true });
+  const collective = options.collective ?? singleProcess();
+  const follows = collective.rank !== 0;
   container.register({
     config: asValue(options.config),
-    logger: asValue(options.logger),
+    // Leaving MPI (MPI_Finalize) goes with the run.
+    collective: asFunction(() => collective)
+      .singleton()
+      .disposer((c) => c.close()),
+    logger: asValue(follows ? followerLogger(options.logger, collective.rank) : options.logger),
     signal: asValue(options.signal),
-    progress: asValue(options.progress),
+    progress: asValue(follows ? quietProgress : options.progress),
     hooks: asValue(options.hooks),
     stage: asValue(undefined),
     fingerprint: asValue(undefined),
-    runDir: asFunction(({ config }: RunServices) => createRunDir(config.runDir)).singleton(),
+    runDir: asFunction(({ config }: RunServices) =>
+      follows ? followerRunDir(createRunDir(config.runDir)) : createRunDir(config.runDir),
+    ).singleton(),
     rng: asFunction(({ config }: RunServices) => createRunRng(config.seed)).singleton(),
     backend: asFunction((cradle: RunServices) => {
       let pending: Promise<Backend> | undefined;
@@ -133,7 +149,7 @@ export function createRunContainer(options: RunContainerOptions): RunContainer {
         if (created) await (await created.catch(() => undefined))?.dispose();
       }),
     metrics: asFunction(({ runDir, stage }: RunServices) =>
-      createMetricsSink(runDir.path('metrics.jsonl'), stage),
+      follows ? followerMetrics : createMetricsSink(runDir.path('metrics.jsonl'), stage),
     ).scoped(),
     facade: asFunction((cradle: RunServices) => createHooksFacade(cradle.hooks, () => cradle.ctx)).scoped(),
     ctx: asFunction(buildContext).scoped(),

@@ -13,6 +13,8 @@ import { createConfigEnv, type UserConfigExport } from './config/define-config.j
 import { parseOverride } from './config/overrides.js';
 import { finishConfig, loadUserConfig } from './config/resolve-config.js';
 import { createRunContainer, type RunContainer, stageScope } from './container.js';
+import { joinLaunch } from './distributed/launch.js';
+import { StageRanks } from './distributed/ranks.js';
 import { KilnError, throwIfAborted } from './errors.js';
 import { createHooks, type KilnHooks, type PluginCommand } from './hooks.js';
 import { markRunning, readRunState, recordStage, STAGE_SECTIONS, serializableConfig } from './run-state.js';
@@ -95,11 +97,20 @@ export class Kiln {
     const container = createRunContainer({
       config,
       hooks,
+      // Under mpirun: MPI_COMM_WORLD (an error before any work when MPI cannot be opened).
+      collective: await joinLaunch(options.env ?? process.env),
       logger: options.logger ?? createStreamLogger(),
       progress: options.progress ?? quietProgress,
       signal: options.signal ?? new AbortController().signal,
     });
     return new Kiln(config, hooks, container, options.force ?? false);
+  }
+
+  private stageRanks?: StageRanks;
+  /** The ranks of an mpirun launch going through the stages together (distributed/ranks.ts). */
+  private get ranks(): StageRanks {
+    this.stageRanks ??= new StageRanks(this.container.resolve('collective'));
+    return this.stageRanks;
   }
 
   /** A context outside any stage (for doctor, generate and other tools). */
@@ -133,22 +144,33 @@ export class Kiln {
     return listBackendProviders(this.hooks, this.config.backendOptions ?? {});
   }
 
-  /** Runs stages in the order given; every stage's provider is checked before the first one starts. */
+  /**
+   * Runs stages in the order given; every stage's provider is checked before the first one starts.
+   * Under mpirun an error on any rank ends the whole job with its exit code.
+   */
   async run(stages: readonly StageName[] = this.defaultStages()): Promise<Record<string, StageResult>> {
+    return this.ranks.guard(this.context().logger, () => this.runStages(stages));
+  }
+
+  private async runStages(stages: readonly StageName[]): Promise<Record<string, StageResult>> {
     for (const stage of stages) {
       const driver = STAGE_DRIVERS[stage];
       if (!driver) throw new KilnError(`unknown stage "${stage}" (stages: ${STAGES.join(', ')})`, { exitCode: 2 });
       driver.check(this.config, this.hooks);
     }
+    this.ranks.checkConfig(this.config);
     const ctx = this.context();
+    // Lifecycle hooks (reports, samples) are rank 0's, like every write.
+    const leads = this.ranks.leads;
     await ctx.runDir.writeJson('config.json', serializableConfig(this.config));
-    await this.hooks.runStart.promise(ctx);
+    if (leads) await this.hooks.runStart.promise(ctx);
     const results: Record<string, StageResult> = {};
     for (const stage of stages) {
       throwIfAborted(ctx.signal, `stage ${stage}`);
       results[stage] = await this.runStage(stage);
+      this.ranks.afterStage();
     }
-    await this.hooks.runEnd.promise(results, ctx);
+    if (leads) await this.hooks.runEnd.promise(results, ctx);
     return results;
   }
 
@@ -158,6 +180,10 @@ export class Kiln {
    * that was interrupted with the same fingerprint is resumed where its provider can.
    */
   private async runStage(stage: StageName): Promise<StageResult> {
+    if (!this.ranks.leads)
+      return this.ranks.follow(stage, (resume) =>
+        STAGE_DRIVERS[stage].run(stageScope(this.container, stage).resolve('ctx'), this.hooks, { resume }),
+      );
     const state = await readRunState(this.context().runDir);
     const fingerprint = stageFingerprint(this.config, stage, state, await readConfigText(this.config));
     const ctx = stageScope(this.container, stage, fingerprint).resolve('ctx');
@@ -165,6 +191,14 @@ export class Kiln {
       ? 'forced'
       : await staleReason(ctx.runDir.root, state, stage, fingerprint, this.config.root);
     const record = state.stages[stage];
+    const resume = !this.force && state.running?.stage === stage && state.running.fingerprint === fingerprint;
+    this.ranks.announce({
+      stage,
+      ...(stale === undefined &&
+        record && { skipped: { metrics: record.metrics, outputs: record.outputs, modelDir: record.modelDir } }),
+      resume,
+      solo: STAGE_DRIVERS[stage].everyRank?.(this.config, this.hooks) !== true,
+    });
     if (stale === undefined && record) {
       ctx.logger.info(
         `stage ${stage}: up to date, skipped (finished ${record.finishedAt}; kiln run --force reruns it)`,
@@ -182,7 +216,6 @@ export class Kiln {
         skipped: true,
       };
     }
-    const resume = !this.force && state.running?.stage === stage && state.running.fingerprint === fingerprint;
     ctx.logger.info(resume ? `stage ${stage} (resuming the interrupted run)` : `stage ${stage}`);
     ctx.logger.debug(`stage ${stage} runs: ${stale}`);
     await markRunning(ctx.runDir, stage, fingerprint);

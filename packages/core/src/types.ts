@@ -15,7 +15,7 @@
  * Order is decided by `enforce` ('pre' | normal | 'post'), then by named stages
  * (`CLEAN_STAGE`), then by position in the config.
  */
-import type { Backend, GgufConversion, ModelEngine, Rng } from '@kiln/tensor';
+import type { Backend, Collective, GgufConversion, ModelEngine, Rng } from '@kiln/tensor';
 
 export type Awaitable<T> = T | Promise<T>;
 
@@ -186,6 +186,11 @@ export interface TrainerProvider {
   /** The stage it serves. */
   stage: 'train' | 'finetune' | 'align';
   options?: StandardSchemaV1;
+  /**
+   * Runs data-parallel under mpirun: every rank runs it and it synchronises through
+   * `ctx.collective`. Otherwise (the default) rank 0 runs the stage alone while the others wait.
+   */
+  distributed?: boolean;
   run(options: Record<string, unknown>, ctx: KilnContext): Promise<StageResult>;
 }
 
@@ -429,6 +434,12 @@ export interface KilnContext {
   readonly fingerprint?: string;
   /** The backend chosen by `config.backend` (created once per run, on first use). */
   backend(): Promise<Backend>;
+  /**
+   * The processes training together: under `mpirun -np N`, MPI_COMM_WORLD (rank 0 writes, the
+   * others' logger, metrics and run-directory writes are dropped); otherwise one process. Only a
+   * stage that runs on every rank (a `distributed` trainer's) may call it.
+   */
+  readonly collective: Collective;
   /** A progress bar (quiet when not a TTY or with --json). */
   progress(label: string, total: number): ProgressHandle;
   /** Another plugin's declared api. Throws naming the plugin when missing. */

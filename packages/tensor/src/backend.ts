@@ -168,7 +168,13 @@ export interface QuantizedWeight {
 }
 
 export interface MatmulQArgs {
-  /** out[M,N] = a[M,K] · dequant(w)ᵀ (+ bias[N]) (+ out when accumulate). */
+  /**
+   * out[M,N] = a[M,K] · dequant(w)ᵀ (+ bias[N]) (+ out when accumulate). A backend
+   * may round the activations to int8 per 32 values first (scale max|a|/127,
+   * llama.cpp's q8_0) and take integer dot products with the weight levels, as the
+   * native one does for M ≤ 16: the conformance suite allows that rounding's worst
+   * case, Σ over chunks of max|a|/254 · Σ|w|.
+   */
   out: BufView;
   a: BufView;
   w: QuantizedWeight;

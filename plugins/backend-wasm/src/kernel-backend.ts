@@ -32,6 +32,12 @@ import { ATTENTION_MAX_T, K } from './kernels.js';
 
 /** Below this many flops (or bytes touched) an op runs inline on the calling thread. */
 const INLINE_COST = 1 << 17;
+/**
+ * Up to this many rows, matmul runs the decode kernel (kiln_gemv) and quantized
+ * matmul its small-M path: each row's result is then the same bits whatever M
+ * is, so a sequence decodes alike alone or batched (DECODE_MAX_M in rust-kernels).
+ */
+export const DECODE_MAX_M = 16;
 /** Elements per sumSquares chunk: fixed, so the partial sums never depend on threads. */
 const SQ_CHUNK = 16384;
 // Flags of kiln_matmul (rust-kernels/src/matmul.rs).
@@ -157,6 +163,12 @@ export abstract class KernelBackend implements Backend {
     const pa = this.f(a, M * k, 'matmul: a');
     const pb = this.f(b, k * N, 'matmul: b');
     const pbias = bias ? this.f(bias, N, 'matmul: bias') : 0;
+    if (M <= DECODE_MAX_M && !transA) {
+      // Decode-sized: W streams once from its own layout, no packing (rust-kernels/src/gemv.rs).
+      const flags = (transB ? TRANS_B : 0) | (accumulate ? ACCUMULATE : 0);
+      this.run(K.kiln_gemv, [o, pa, pb, pbias, M, N, k, flags], N, 64, 2 * M * Math.max(k, 1));
+      return;
+    }
     // Split the larger side: each thread packs the other operand whole.
     const splitN = N > M;
     const flags =

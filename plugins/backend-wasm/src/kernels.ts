@@ -49,6 +49,7 @@ const TABLE = [
   ['kiln_attention_kv', 11, 'scratch'],
   ['kiln_matmul_q', 11, 'scratch'],
   ['kiln_embedding_q', 7],
+  ['kiln_gemv', 8, 'scratch'],
 ] as const;
 
 export type KernelName = (typeof TABLE)[number][0];

@@ -1,10 +1,11 @@
-import { isAbsolute, relative, resolve as resolvePath } from 'node:path';
+import { isAbsolute, join, relative, resolve as resolvePath } from 'node:path';
 import type { KilnContext, StageResult, TokenBatches } from '@kiln/core';
-import { AdamW, cosineSchedule } from '@kiln/tensor';
-import { loadOptimizer, saveCheckpoint, type TrainerState, WRITER } from './checkpoint.js';
+import { type AdamWState, cosineSchedule } from '@kiln/tensor';
+import { readOptimizer, saveCheckpoint, stepDirName, type TrainerState, WRITER } from './checkpoint.js';
 import { checkpointOwner, ownedResumePoint, removeForeignCheckpoints } from './checkpoint-owner.js';
 import { CheckpointSchedule } from './checkpoint-schedule.js';
 import { resolveData, type TrainData } from './data.js';
+import { replicasFor, rowsPerRank, sameWeights, startTogether } from './distributed/index.js';
 import { asCausalLM, type CausalLM } from './model.js';
 import { type CausalLmOptions, parseCausalLmOptions } from './options.js';
 import { evaluate, trainStep } from './step.js';
@@ -37,6 +38,10 @@ export async function trainCausalLM(
     throw new Error(`${where}: train.warmupSteps (${warmupSteps}) exceeds train.steps (${o.steps})`);
 
   // ---- setup ----------------------------------------------------------------
+  // Under mpirun -np N: data-parallel, rank 0 alone reads and writes the run directory (distributed/).
+  const group = ctx.collective;
+  const leads = group.rank === 0;
+  const rows = rowsPerRank(o.batchSize, group.size, `${where}: train.batchSize`);
   const backend = await ctx.backend();
   const arch = ctx.hooks.architecture(archName);
 
@@ -49,7 +54,7 @@ export async function trainCausalLM(
   // ---- init or resume ----------------------------------------------------------
   // Only a checkpoint this stage run wrote (its fingerprint) is resumed: see checkpoint-owner.ts.
   const owner = checkpointOwner(ctx, 'train');
-  const point = await ownedResumePoint(ckptRoot, o.resume, owner, ctx.logger, 'train');
+  const point = leads ? await ownedResumePoint(ckptRoot, o.resume, owner, ctx.logger, 'train') : undefined;
   const resumeDir = point?.dir;
   const resumed: TrainerState | undefined = point?.state;
   const initDir = o.initFrom && (isAbsolute(o.initFrom) ? o.initFrom : resolvePath(ctx.config.root, o.initFrom));
@@ -58,6 +63,10 @@ export async function trainCausalLM(
     model = await loadModel(arch, resumeDir, backend, ctx);
     ctx.logger.info('resuming', { from: resumeDir, step: resumed.step });
     warnOnChangedOptions(resumed.options, o, ctx);
+    if ((resumed.ranks ?? 1) !== group.size)
+      throw new Error(
+        `${where}: ${resumeDir} was written by a run on ${resumed.ranks ?? 1} rank(s), this one has ${group.size}: resume it with as many (mpirun -np ${resumed.ranks ?? 1}), or start over (kiln run --force)`,
+      );
   } else if (initDir) {
     model = await loadModel(arch, initDir, backend, ctx);
     ctx.logger.info('continued pretraining: weights from a checkpoint, fresh optimizer', { from: o.initFrom });
@@ -76,27 +85,42 @@ export async function trainCausalLM(
   }
   const paramMap = model.parameters();
   const params = [...paramMap.values()];
-  const opt = new AdamW(paramMap, { lr: o.lr, betas: [o.beta1, o.beta2], eps: o.eps, weightDecay: o.weightDecay });
+  const adamw = { lr: o.lr, betas: [o.beta1, o.beta2] as [number, number], eps: o.eps, weightDecay: o.weightDecay };
+  const replicas = replicasFor(group, paramMap, backend, adamw, o.distributed);
+  const opt = replicas.optimizer;
   let step = 0;
   let tokensSeen = 0;
+  let optimizerState: { state: AdamWState; path: string } | undefined;
   if (resumed && resumeDir) {
-    await loadOptimizer(resumeDir, opt, resumed.step);
+    optimizerState = await readOptimizer(resumeDir, resumed.step);
     data.train.restore(resumed.data);
     ctx.rng.restore(resumed.rng);
     step = resumed.step;
     tokensSeen = resumed.tokens;
     // The killed run may have logged steps after this checkpoint: they are run (and logged) again.
     ctx.metrics.rewind(step);
-  } else {
+  } else if (leads) {
     // From step 0: another run's checkpoints go (the weights it starts from stay), and so do the
     // records an interrupted run logged, when core asked to resume it and there was nothing of its own.
     await removeForeignCheckpoints(ckptRoot, owner, ctx.logger, initDir ? [initDir] : []);
     if (o.resume && ctx.stage !== undefined) ctx.metrics.rewind(-1);
   }
 
+  // Every rank starts from rank 0's weights, moments, data position, RNG and step (one process: the moments load).
+  ({ step, tokens: tokensSeen } = await startTogether(group, backend, {
+    step,
+    tokens: tokensSeen,
+    named: paramMap,
+    optimizer: opt,
+    data: data.train,
+    rng: ctx.rng,
+    optimizerState: optimizerState?.state,
+    source: optimizerState?.path,
+  }));
+
   // ---- schedule -------------------------------------------------------------
   const lrAt = cosineSchedule({ lr: o.lr, warmupSteps, totalSteps: o.steps, minLrRatio: o.minLrRatio });
-  const shape = { B: o.batchSize, T, gradAccum: o.gradAccum };
+  const shape = { B: rows, T, gradAccum: o.gradAccum };
   const tokensPerStep = o.batchSize * T * o.gradAccum;
 
   const checkpoint = async (): Promise<string> => {
@@ -111,7 +135,13 @@ export async function trainCausalLM(
       data: data.train.state(),
       options: { ...o },
       ...(owner.fingerprint !== undefined && { fingerprint: owner.fingerprint }),
+      ...(group.size > 1 && { ranks: group.size }),
     };
+    if (!leads) {
+      // The others write nothing, but ZeRO-1's sharded moments are gathered with them.
+      if (o.distributed?.zero === 1) await opt.state();
+      return join(ckptRoot, stepDirName(step));
+    }
     const dir = await saveCheckpoint(ckptRoot, model, opt, state);
     ctx.logger.info('checkpoint', { step, dir });
     await ctx.hooks.emitCheckpoint({ stage: 'train', step, dir });
@@ -119,9 +149,9 @@ export async function trainCausalLM(
   };
   const validate = async (): Promise<number | undefined> => {
     if (!data.makeVal) return undefined;
-    const valLoss = await evaluate(model, data.makeVal(), o.batchSize, T, o.evalBatches);
+    const valLoss = await evaluate(model, data.makeVal(), rows, T, o.evalBatches, replicas);
     // emitEval also appends the record to metrics.jsonl.
-    await ctx.hooks.emitEval({ stage: 'train', step, metrics: { 'val/loss': valLoss } });
+    if (leads) await ctx.hooks.emitEval({ stage: 'train', step, metrics: { 'val/loss': valLoss } });
     return valLoss;
   };
 
@@ -135,6 +165,7 @@ export async function trainCausalLM(
     tokensPerStep,
     parameters: params.reduce((n, p) => n + p.size, 0),
     backend: backend.info.name,
+    ...(group.size > 1 && { ranks: group.size, rowsPerRank: rows, zero: o.distributed?.zero ?? 0, mpi: group.name }),
   });
   const bar = ctx.progress('train', o.steps);
   bar.update(step);
@@ -150,13 +181,14 @@ export async function trainCausalLM(
       // A CPU backend resolves every await at once, so without this the event loop would
       // never turn during training: no Ctrl-C handler, no progress redraw, no timers.
       await new Promise<void>((resolve) => setImmediate(resolve));
-      if (ctx.signal.aborted) {
+      // Ranks stop together: a Ctrl-C seen by any of them stops all at this step.
+      if (replicas.any(ctx.signal.aborted)) {
         aborted = true;
         break;
       }
       const lr = lrAt(step);
       const t0 = performance.now();
-      const r = await trainStep(model, params, opt, data.train, shape, { lr, gradClip: o.gradClip });
+      const r = await trainStep(model, params, opt, data.train, shape, { lr, gradClip: o.gradClip }, replicas);
       const ms = performance.now() - t0;
       step++;
       tokensSeen += tokensPerStep;
@@ -168,28 +200,34 @@ export async function trainCausalLM(
         'tok/s': Math.round(tokensPerSecond),
         eta: `${Math.round(etaSeconds)}s`,
       });
-      // emitStep calls every onStep listener and appends the record to metrics.jsonl.
-      await ctx.hooks.emitStep({
-        stage: 'train',
-        step,
-        totalSteps: o.steps,
-        loss,
-        lr,
-        tokensPerSecond,
-        gradNorm: r.gradNorm,
-        tokens: tokensSeen,
-        msPerStep: ms,
-      });
+      // emitStep calls every onStep listener and appends the record to metrics.jsonl (rank 0's alone).
+      if (leads)
+        await ctx.hooks.emitStep({
+          stage: 'train',
+          step,
+          totalSteps: o.steps,
+          loss,
+          lr,
+          tokensPerSecond,
+          gradNorm: r.gradNorm,
+          tokens: tokensSeen,
+          msPerStep: ms,
+        });
       if (o.evalEvery > 0 && step % o.evalEvery === 0 && step < o.steps) valLoss = await validate();
-      const due = schedule.due(step, o.steps);
+      // Rank 0's clock decides a timed checkpoint for all.
+      const due = replicas.fromLeader(schedule.due(step, o.steps));
       if (due) {
         lastCheckpoint = await checkpoint();
-        await schedule.saved(lastCheckpoint, due);
+        if (leads) await schedule.saved(lastCheckpoint, due);
       }
     }
     // The end of the run, or an abort: always leave a checkpoint to resume from.
     if (!aborted) valLoss = (await validate()) ?? valLoss;
     lastCheckpoint = await checkpoint();
+    if (group.size > 1)
+      ctx.logger.info(`every rank holds the same weights (sha256 ${await sameWeights(group, backend, paramMap)})`, {
+        ranks: group.size,
+      });
   } finally {
     bar.stop();
   }

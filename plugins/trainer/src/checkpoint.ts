@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AdamW, readSafetensors, writeFileAtomic, writeSafetensors } from '@kiln/tensor';
+import { AdamW, type AdamWState, readSafetensors, writeFileAtomic, writeSafetensors } from '@kiln/tensor';
 
 export const WRITER = 'kiln:trainer@0.1.0';
 export const STATE_FORMAT = 'kiln-trainer-state';
@@ -29,6 +29,8 @@ export interface TrainerState {
   data: unknown;
   /** The options of the run that wrote it, for a mismatch warning on resume. */
   options: Record<string, unknown>;
+  /** The ranks of the mpirun launch that wrote it (absent: one process); a resume needs as many. */
+  ranks?: number;
   /** The fingerprint of the stage run that wrote it (ctx.fingerprint): only that run resumes it (checkpoint-owner.ts). */
   fingerprint?: string;
 }
@@ -45,7 +47,7 @@ export const stepDirName = (step: number): string => `step-${String(step).padSta
 export async function saveCheckpoint(
   root: string,
   model: SavesFiles,
-  opt: AdamW,
+  opt: Pick<AdamW, 'state'>,
   state: TrainerState,
   extra?: (dir: string) => Promise<unknown>,
 ): Promise<string> {
@@ -95,10 +97,16 @@ export async function readTrainerState(dir: string): Promise<TrainerState> {
   return s;
 }
 
-/** Restore the AdamW moments and step written by saveCheckpoint. */
-export async function loadOptimizer(dir: string, opt: AdamW, step: number): Promise<void> {
+/** The AdamW moments and step saveCheckpoint wrote, with the file they came from. */
+export async function readOptimizer(dir: string, step: number): Promise<{ state: AdamWState; path: string }> {
   const path = join(dir, 'optimizer.safetensors');
   const file = await readSafetensors(path);
   const saved = Number(file.metadata.step ?? step);
-  opt.loadState(AdamW.fromTensors(saved, file.tensors), path);
+  return { state: AdamW.fromTensors(saved, file.tensors), path };
+}
+
+/** Restore the AdamW moments and step written by saveCheckpoint. */
+export async function loadOptimizer(dir: string, opt: Pick<AdamW, 'loadState'>, step: number): Promise<void> {
+  const { state, path } = await readOptimizer(dir, step);
+  opt.loadState(state, path);
 }

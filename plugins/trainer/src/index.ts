@@ -5,14 +5,6 @@ import { causalLmOptionsSchema } from './options.js';
 
 export { type CausalLmInputs, trainCausalLM } from './causal-lm.js';
 export {
-  type CheckpointOwner,
-  checkpointOwner,
-  ownedResumePoint,
-  removeForeignCheckpoints,
-  removeLeftovers,
-} from './checkpoint-owner.js';
-export { type CheckpointReason, CheckpointSchedule, checkpointOptions } from './checkpoint-schedule.js';
-export {
   latestCheckpoint,
   loadOptimizer,
   readTrainerState,
@@ -22,12 +14,34 @@ export {
   type TrainerState,
 } from './checkpoint.js';
 export {
+  type CheckpointOwner,
+  checkpointOwner,
+  ownedResumePoint,
+  removeForeignCheckpoints,
+  removeLeftovers,
+} from './checkpoint-owner.js';
+export { type CheckpointReason, CheckpointSchedule, checkpointOptions } from './checkpoint-schedule.js';
+export {
   byteTokens,
   type MemoryBatchesState,
   MemoryTokenBatches,
   splitTokens,
   unigramEntropy,
 } from './memory-batches.js';
+export {
+  type Batch,
+  countTargets,
+  type DataParallelOptions,
+  dataParallel,
+  type Optimizer,
+  oneProcess,
+  type Replicas,
+  replicasFor,
+  rowsPerRank,
+  ShardedAdamW,
+  sameWeights,
+  startTogether,
+} from './distributed/index.js';
 export { asCausalLM, type CausalLM } from './model.js';
 export {
   type CausalLmOptions,
@@ -46,6 +60,8 @@ export default function trainer(): KilnPlugin {
     name: 'causal-lm',
     stage: 'train',
     options: causalLmOptionsSchema,
+    // Under mpirun every rank runs it, data-parallel (distributed/).
+    distributed: true,
     run: (options, ctx) => trainCausalLM(options, ctx),
   };
   return { name: 'kiln:trainer', version: '0.1.0', trainer: causalLm };

@@ -10,7 +10,7 @@ export const causalLmOptionsSchema = z.strictObject({
   // ---- how long, how big
   /** Optimizer steps in the whole run (a resumed run continues up to this). */
   steps: z.number().int().positive().default(1000),
-  /** Rows per micro-batch (B). */
+  /** Rows per micro-batch (B). Under mpirun the global micro-batch: each of N ranks trains on batchSize/N rows. */
   batchSize: z.number().int().positive().default(8),
   /** Tokens per row (T); default: the model's context length. */
   seqLen: z.number().int().positive().optional(),
@@ -39,6 +39,15 @@ export const causalLmOptionsSchema = z.strictObject({
   ...checkpointOptions,
   /** Continued pretraining: start from the weights in this checkpoint directory (fresh optimizer, step 0). */
   initFrom: z.string().min(1).optional(),
+  // ---- many processes: `mpirun -np N kiln train` (see the README); ignored in one process
+  distributed: z
+    .strictObject({
+      /** 1: shard the AdamW moments across the ranks (ZeRO stage 1); 0: every rank keeps them whole. */
+      zero: z.union([z.literal(0), z.literal(1)]).default(0),
+      /** Gradients and weights move between ranks in buckets of this many MiB. */
+      bucketMB: z.number().positive().max(1024).default(25),
+    })
+    .optional(),
   // ---- data
   /**
    * Where batches come from. `text`: a UTF-8 file (relative to the config's

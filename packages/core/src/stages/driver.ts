@@ -5,6 +5,8 @@ import type { KilnContext, ResolvedConfig, StageResult } from '../types.js';
 export interface StageDriver {
   /** Throws (exit 2) when the stage cannot run with the loaded plugins; called for every stage before any runs. */
   check(config: ResolvedConfig, hooks: KilnHooks): void;
+  /** Under mpirun: true when every rank runs the stage (a distributed trainer); otherwise rank 0 runs it alone. */
+  everyRank?(config: ResolvedConfig, hooks: KilnHooks): boolean;
   run(ctx: KilnContext, hooks: KilnHooks, how?: StageRunOptions): Promise<StageResult>;
 }
 

@@ -26,6 +26,7 @@ export function trainerStage(stage: TrainingStage): StageDriver {
     check(config, hooks) {
       find(config, hooks);
     },
+    everyRank: (config, hooks) => find(config, hooks).distributed === true,
     async run(ctx, hooks, how) {
       const trainer = find(ctx.config, hooks);
       const run = guarded(ownerOf(hooks.trainer, trainer), 'trainer', trainer.name, trainer.run.bind(trainer));

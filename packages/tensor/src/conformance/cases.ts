@@ -1,4 +1,5 @@
 import { createRng, type Rng } from '../rng.js';
+import { decodeCases } from './decode-cases.js';
 import type { OpCase } from './harness.js';
 import { inferenceCases } from './inference-cases.js';
 import type { ShapeSet } from './shapes.js';
@@ -361,6 +362,7 @@ export function allCases(s: ShapeSet, seed = 1234): Array<{ group: string; cases
     { group: 'pointwise and optimizer', cases: pointwiseCases(rng, s) },
     { group: 'attention and rope', cases: attentionCases(rng, s) },
     { group: 'inference (optional ops: KV-cache attention, quantized matmul)', cases: inferenceCases(rng, s) },
+    { group: 'decode sizes (M = 1…17, KV-cache rows)', cases: decodeCases(rng) },
   ];
 }
 

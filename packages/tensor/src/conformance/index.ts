@@ -97,7 +97,7 @@ export function describeConformance(
               const got = await runCase(be, c, padded);
               const how = padded ? ' (offset view)' : '';
               const problems = c.check
-                .map((k) => compare(`${c.name}${how} → ${k}`, got[k], want[k], tol[c.tol]))
+                .map((k) => compare(`${c.name}${how} → ${k}`, got[k], want[k], tol[c.tol], c.allowance?.(k, c.bufs)))
                 .filter((p) => p !== null);
               expect(problems, problems.join('\n')).toEqual([]);
             }

@@ -3,19 +3,21 @@
  * one-token decode, a chunk in the middle) and matmul / embedding lookup on
  * int8 and packed int4 group-quantized weights.
  */
+import { dequantize } from '../reference/kernels/quant.js';
 import type { Rng } from '../rng.js';
 import { randn } from './cases.js';
+import { activationRoundingBound } from './decode-cases.js';
 import type { OpCase } from './harness.js';
 import type { ShapeSet } from './shapes.js';
 
-function randomBytes(rng: Rng, n: number, bits: 4 | 8): Int8Array {
+export function randomBytes(rng: Rng, n: number, bits: 4 | 8): Int8Array {
   const a = new Int8Array(n);
   // int8 weights are symmetric in [-127, 127]; int4 bytes hold two nibbles, every byte is valid.
   for (let i = 0; i < n; i++) a[i] = bits === 8 ? rng.int(255) - 127 : rng.int(256) - 128;
   return a;
 }
 
-function scalesFor(rng: Rng, n: number): Float32Array {
+export function scalesFor(rng: Rng, n: number): Float32Array {
   return new Float32Array(n).map(() => 0.001 + rng.next() * 0.05);
 }
 
@@ -72,6 +74,14 @@ export function inferenceCases(rng: Rng, s: ShapeSet): OpCase[] {
         },
         check: ['out'],
         tol: 'reduce',
+        allowance: (_name, b) =>
+          activationRoundingBound(
+            b.a as Float32Array,
+            dequantize(b.data as Int8Array, b.scales as Float32Array, N, K, { bits, group }),
+            M,
+            N,
+            K,
+          ),
         run: (be, b) =>
           be.matmulQ!({
             out: b.out,
