@@ -1,6 +1,6 @@
 /**
  * The Hugging Face directory layout: model.safetensors, config.json, tokenizer.json,
- * tokenizer_config.json and generation_config.json, each written atomically, so
+ * tokenizer_config.json, special_tokens_map.json and generation_config.json, each written atomically, so
  * `AutoModelForCausalLM.from_pretrained(dir)` and `AutoTokenizer` load it. Takes
  * files and plain objects, not a model class: any architecture's checkpoint fits.
  */
@@ -18,7 +18,11 @@ export interface HuggingFaceExportInput {
   tokenizer: string | Record<string, unknown>;
   /** generation_config.json content; default: bos/eos ids from config plus these sampling settings. */
   generationConfig?: Record<string, unknown>;
-  /** tokenizer_config.json content; default: PreTrainedTokenizerFast with the context length and eos token. */
+  /**
+   * tokenizer_config.json content; default: PreTrainedTokenizerFast with the context length, the special
+   * tokens and clean_up_tokenization_spaces off (Kiln's tokenizers decode losslessly; Hugging Face's
+   * clean-up would turn `a != b` into `a!= b`).
+   */
   tokenizerConfig?: Record<string, unknown>;
   /** tokenizer_config.json's chat_template (Jinja), when the model was tuned for chat. */
   chatTemplate?: string;
@@ -111,19 +115,25 @@ export async function exportHuggingFace(outDir: string, input: HuggingFaceExport
   const c = input.config;
   const added = (tokenizer.added_tokens as Array<{ id: number; content: string }> | undefined) ?? [];
   const tokenText = (id: unknown) => added.find((t) => t.id === id)?.content;
+  const specialTokens = {
+    ...(tokenText(c.bos_token_id) ? { bos_token: tokenText(c.bos_token_id) } : {}),
+    ...(tokenText(c.eos_token_id) ? { eos_token: tokenText(c.eos_token_id) } : {}),
+    ...(tokenText(c.pad_token_id) ? { pad_token: tokenText(c.pad_token_id) } : {}),
+  };
   await put(
     'tokenizer_config.json',
     json(
       input.tokenizerConfig ?? {
         tokenizer_class: 'PreTrainedTokenizerFast',
         model_max_length: c.n_positions ?? c.max_position_embeddings ?? c.n_ctx,
-        ...(tokenText(c.bos_token_id) ? { bos_token: tokenText(c.bos_token_id) } : {}),
-        ...(tokenText(c.eos_token_id) ? { eos_token: tokenText(c.eos_token_id) } : {}),
-        ...(tokenText(c.pad_token_id) ? { pad_token: tokenText(c.pad_token_id) } : {}),
+        clean_up_tokenization_spaces: false,
+        ...specialTokens,
         ...(input.chatTemplate !== undefined && { chat_template: input.chatTemplate }),
       },
     ),
   );
+  // What save_pretrained writes beside it; older loaders read the special tokens from here.
+  await put('special_tokens_map.json', json(specialTokens));
   const generation: Record<string, unknown> = { _from_model_config: true };
   if (c.bos_token_id !== undefined) generation.bos_token_id = c.bos_token_id;
   if (c.eos_token_id !== undefined) generation.eos_token_id = c.eos_token_id;

@@ -37,6 +37,7 @@ describe('exportHuggingFace', () => {
       'config.json',
       'generation_config.json',
       'model.safetensors',
+      'special_tokens_map.json',
       'tokenizer.json',
       'tokenizer_config.json',
     ]);
@@ -55,6 +56,7 @@ describe('exportHuggingFace', () => {
     expect(JSON.parse(readFileSync(join(out, 'tokenizer_config.json'), 'utf8'))).toEqual({
       tokenizer_class: 'PreTrainedTokenizerFast',
       model_max_length: 16,
+      clean_up_tokenization_spaces: false,
       bos_token: '<|endoftext|>',
       eos_token: '<|endoftext|>',
     });

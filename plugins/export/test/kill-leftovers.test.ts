@@ -78,6 +78,7 @@ describe('kill -9 during export', () => {
         'huggingface/config.json',
         'huggingface/generation_config.json',
         'huggingface/model.safetensors',
+        'huggingface/special_tokens_map.json',
         'huggingface/tokenizer.json',
         'huggingface/tokenizer_config.json',
       ].sort(),

@@ -21,6 +21,8 @@ export async function writeChatFiles(
     JSON.stringify(
       {
         chat_template: template.jinja,
+        // Kiln's tokenizers decode losslessly: Hugging Face's clean-up would turn 'a != b' into 'a!= b'.
+        clean_up_tokenization_spaces: false,
         ...(template.bosToken && { bos_token: template.bosToken }),
         eos_token: template.eosToken ?? eos,
         additional_special_tokens: template.specialTokens,
