@@ -1,9 +1,11 @@
 // A small Llama learns English, byte by byte, from the first twenty State of the Union
 // addresses (1790-1809, public domain; the text file of the state-of-the-union example):
-// kiln prepare (documents → byte tokens → shards), kiln train, kiln generate.
+// kiln run: documents → byte tokens → shards, training, then the Hugging Face and GGUF exports;
+// kiln generate samples from it.
 // Same size and schedule as that example's GPT-2, so the two architectures compare.
 import { defineConfig } from '@kiln/core';
 import { byteLevel, shards, textFiles } from '@kiln/data';
+import { gguf, huggingface } from '@kiln/export';
 import llama from '@kiln/llama';
 import trainer from '@kiln/trainer';
 
@@ -20,6 +22,9 @@ export default defineConfig({
     shards({ valFraction: 0.1 }),
     llama(),
     trainer(),
+    // LlamaForCausalLM safetensors + a byte-level tokenizer.json Hugging Face loads; GGUF (f16) for llama.cpp.
+    huggingface(),
+    gguf({ type: 'f16' }),
   ],
   tokenizer: { type: 'bytes' },
   // Grouped-query attention: 4 query heads share 2 key/value heads. Untied LM head (Llama's default).
@@ -46,4 +51,5 @@ export default defineConfig({
     evalBatches: 8,
     checkpointEvery: 100,
   },
+  export: {},
 });

@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TokenizerProvider } from '@kiln/core';
-import { byteTokenizer } from './byte-tokenizer.js';
+import { isByteLevelJson } from './byte-level-json.js';
+import { byteTokenizer, EOS, EOS_ID } from './byte-tokenizer.js';
 
 /**
  * A tokenizer provider for the byte-level fallback (`tokenizer: { type: 'bytes' }`):
@@ -20,8 +21,7 @@ export function byteLevelProvider(): TokenizerProvider {
     async load(dir) {
       const file = join(dir, 'tokenizer.json');
       if (!existsSync(file)) return undefined;
-      const json = JSON.parse(readFileSync(file, 'utf8')) as { model?: { type?: string } };
-      return json.model?.type === 'kiln:bytes' ? byteTokenizer() : undefined;
+      return isByteLevelJson(JSON.parse(readFileSync(file, 'utf8')), EOS, EOS_ID) ? byteTokenizer() : undefined;
     },
   };
 }

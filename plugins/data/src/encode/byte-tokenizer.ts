@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { Tokenizer } from '@kiln/core';
+import { byteLevelJson } from './byte-level-json.js';
 
-const EOS = '<|endoftext|>';
+export const EOS = '<|endoftext|>';
+export const EOS_ID = 256;
 
 /**
  * The fallback tokenizer: one token per UTF-8 byte (0..255) plus end-of-text
@@ -41,12 +43,9 @@ export function byteTokenizer(): Tokenizer {
     hash() {
       return createHash('sha256').update('kiln:bytes:v1').digest('hex').slice(0, 16);
     },
+    // A tokenizer.json Hugging Face's libraries load and encode identically (byte-level-json.ts).
     toJSON() {
-      return {
-        version: '1.0',
-        added_tokens: [{ id: 256, content: EOS, special: true }],
-        model: { type: 'kiln:bytes', vocab_size: 257 },
-      };
+      return byteLevelJson(EOS, EOS_ID);
     },
   };
 }
