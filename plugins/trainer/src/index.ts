@@ -22,13 +22,6 @@ export {
 } from './checkpoint-owner.js';
 export { type CheckpointReason, CheckpointSchedule, checkpointOptions } from './checkpoint-schedule.js';
 export {
-  byteTokens,
-  type MemoryBatchesState,
-  MemoryTokenBatches,
-  splitTokens,
-  unigramEntropy,
-} from './memory-batches.js';
-export {
   type Batch,
   countTargets,
   type DataParallelOptions,
@@ -42,6 +35,13 @@ export {
   sameWeights,
   startTogether,
 } from './distributed/index.js';
+export {
+  byteTokens,
+  type MemoryBatchesState,
+  MemoryTokenBatches,
+  splitTokens,
+  unigramEntropy,
+} from './memory-batches.js';
 export { asCausalLM, type CausalLM } from './model.js';
 export {
   type CausalLmOptions,
@@ -64,7 +64,8 @@ export default function trainer(): KilnPlugin {
     distributed: true,
     run: (options, ctx) => trainCausalLM(options, ctx),
   };
-  return { name: 'kiln:trainer', version: '0.1.0', trainer: causalLm };
+  // No options of its own: its settings are the stage sections, already in each stage's fingerprint.
+  return { name: 'kiln:trainer', version: '0.1.0', cacheKey: {}, trainer: causalLm };
 }
 
 export { MaskedBatches, type MaskingOptions } from './masking.js';
@@ -75,5 +76,5 @@ export { type MlmOptionsInput, mlmOptionsSchema, trainMLM } from './mlm.js';
  * `train: { trainer: 'mlm', ... }`: the causal-lm knobs plus the masking (see mlm.ts).
  */
 export function mlm(): KilnPlugin {
-  return { name: 'kiln:trainer-mlm', version: '0.1.0', trainer: mlmTrainerProvider() };
+  return { name: 'kiln:trainer-mlm', version: '0.1.0', cacheKey: {}, trainer: mlmTrainerProvider() };
 }

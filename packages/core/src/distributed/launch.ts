@@ -30,7 +30,9 @@ export function detectLaunch(env: Env): Launch | undefined {
     const rank = Number(env[rankVar]);
     const size = Number(env[sizeVar]);
     if (!Number.isInteger(rank) || !Number.isInteger(size) || rank < 0 || rank >= size)
-      throw new KilnError(`the launcher's environment is inconsistent: ${rankVar}=${env[rankVar]}, ${sizeVar}=${env[sizeVar]}`);
+      throw new KilnError(
+        `the launcher's environment is inconsistent: ${rankVar}=${env[rankVar]}, ${sizeVar}=${env[sizeVar]}`,
+      );
     return size > 1 ? { rank, size, via: `${sizeVar}=${size}` } : undefined;
   }
   return undefined;
