@@ -25,6 +25,11 @@ export interface ArchitectureSpec<Model> extends Omit<ArchitectureProvider<Model
   read(dir: string, backend: Backend): Promise<Model>;
   /** What the log line says about a model it created or loaded, e.g. its parameter count. */
   describe(model: Model): Record<string, unknown>;
+  /**
+   * What its models depend on beyond the `model` section and its version: its plugin options, if it
+   * has any (optionsCacheKey). Default none: editing anything else in the config reruns no stage.
+   */
+  cacheKey?: unknown;
 }
 
 /** config.json's model_type in `dir`, or undefined when there is none. */
@@ -37,7 +42,7 @@ export async function modelTypeOf(dir: string): Promise<unknown> {
 
 /** A KilnPlugin providing one architecture. */
 export function architecturePlugin<Model>(spec: ArchitectureSpec<Model>): KilnPlugin {
-  const { plugin, version, label, modelType = spec.name, init, read, describe, ...provider } = spec;
+  const { plugin, version, label, modelType = spec.name, init, read, describe, cacheKey = {}, ...provider } = spec;
   const architecture: ArchitectureProvider<Model> = {
     ...provider,
     create(options, backend, ctx) {
@@ -52,5 +57,5 @@ export function architecturePlugin<Model>(spec: ArchitectureSpec<Model>): KilnPl
       return model;
     },
   };
-  return { name: plugin, version, architecture };
+  return { name: plugin, version, cacheKey, architecture };
 }

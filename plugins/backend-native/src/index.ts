@@ -7,7 +7,7 @@
  *   export default defineConfig({ plugins: [native({ threads: 8 })], backend: 'native' });
  */
 import { availableParallelism, cpus } from 'node:os';
-import type { KilnPlugin } from '@kiln/core';
+import { type KilnPlugin, optionsCacheKey } from '@kiln/core';
 import { loadAddon } from './addon.js';
 import { NativeBackend } from './native-backend.js';
 
@@ -32,6 +32,8 @@ function problem(): string | undefined {
 export default function nativeBackend(options: NativePluginOptions = {}): KilnPlugin {
   return {
     name: 'kiln:backend-native',
+    // Backends take part in no stage's fingerprint (the numbers agree to tolerance); declared all the same.
+    cacheKey: optionsCacheKey(options),
     backend: {
       name: 'native',
       priority: NATIVE_PRIORITY,

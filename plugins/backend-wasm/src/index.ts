@@ -9,7 +9,7 @@
 
 import { existsSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
-import type { KilnPlugin } from '@kiln/core';
+import { type KilnPlugin, optionsCacheKey } from '@kiln/core';
 import { WASM_URL } from './kernels.js';
 import { WasmBackend, type WasmBackendOptions } from './wasm-backend.js';
 
@@ -43,6 +43,8 @@ function featureProblem(): string | undefined {
 export default function wasmBackend(options: WasmPluginOptions = {}): KilnPlugin {
   return {
     name: 'kiln:backend-wasm',
+    // Backends take part in no stage's fingerprint (the numbers agree to tolerance); declared all the same.
+    cacheKey: optionsCacheKey(options),
     backend: {
       name: 'wasm',
       priority: 50,

@@ -3,7 +3,7 @@
  * adapter exists. SwiftShader (a CPU implementation of Vulkan) is accepted
  * when asked for by name, never chosen by 'auto' for training.
  */
-import type { KilnContext, KilnPlugin } from '@kiln/core';
+import { type KilnContext, type KilnPlugin, optionsCacheKey } from '@kiln/core';
 import { WebGPUBackend, type WebGPUBackendOptions } from './backend.js';
 import { adapterName, probeAdapter } from './device.js';
 
@@ -13,6 +13,8 @@ export const WEBGPU_PRIORITY = 100;
 export default function webgpu(options: WebGPUBackendOptions = {}): KilnPlugin {
   return {
     name: 'kiln:backend-webgpu',
+    // Backends take part in no stage's fingerprint (the numbers agree to tolerance); declared all the same.
+    cacheKey: optionsCacheKey(options),
     backend: {
       name: 'webgpu',
       priority: WEBGPU_PRIORITY,

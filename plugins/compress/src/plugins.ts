@@ -5,7 +5,7 @@
  *
  *   plugins: [prune({ pattern: '2:4' }), quantize({ bits: 4, group: 32, measure: { file: 'val.txt' } })]
  */
-import type { KilnContext, KilnPlugin } from '@kiln/core';
+import { type KilnContext, type KilnPlugin, optionsCacheKey } from '@kiln/core';
 import { type ModelEngine, type QuantizableEngine, uploadQuantized } from '@kiln/tensor';
 import { type MeasureOptions, measureIds, perplexityOf, record } from './measure.js';
 import { pruneNM, pruneUnstructured } from './prune.js';
@@ -63,6 +63,8 @@ export function prune(options: PruneOptions = {}): KilnPlugin {
   return {
     name: 'kiln:prune',
     version: VERSION,
+    // The compress stage (and only it) reruns when these change.
+    cacheKey: optionsCacheKey(options),
     compressor: {
       name: 'prune',
       async compress(model: unknown, ctx: KilnContext) {
@@ -126,6 +128,7 @@ export function quantize(options: QuantizePluginOptions = {}): KilnPlugin {
   return {
     name: 'kiln:quantize',
     version: VERSION,
+    cacheKey: optionsCacheKey(options),
     compressor: {
       name: `int${bits}`,
       async compress(model: unknown, ctx: KilnContext) {

@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
-import type { Evaluator, KilnContext, KilnPlugin, Tokenizer } from '@kiln/core';
+import { type Evaluator, type KilnContext, type KilnPlugin, optionsCacheKey, type Tokenizer } from '@kiln/core';
 import { createModelGenerator, toEngine } from '@kiln/generate';
 import { maskedLMLoss } from './masked-lm.js';
 import { bitsPerByte, sequencePerplexity } from './perplexity.js';
@@ -37,8 +37,10 @@ const path = (ctx: KilnContext, file: string) => (isAbsolute(file) ? file : reso
 const tokenizerOf = async (o: Common, ctx: KilnContext): Promise<EvalTokenizer> =>
   o.tokenizer ?? (await ctx.hooks.loadTokenizer());
 
-function plugin(pluginName: string, evaluator: Evaluator): KilnPlugin {
-  return { name: pluginName, version: VERSION, evaluator };
+/** An evaluator plugin whose options are its cache key (a tokenizer object given in code counts as 'given'). */
+function plugin(pluginName: string, options: Common, evaluator: Evaluator): KilnPlugin {
+  const cacheKey = optionsCacheKey({ ...options, tokenizer: options.tokenizer && 'given' });
+  return { name: pluginName, version: VERSION, cacheKey, evaluator };
 }
 
 export interface PerplexityPluginOptions extends Common {
@@ -56,7 +58,7 @@ export function perplexity(options: PerplexityPluginOptions): KilnPlugin {
   const name = options.name ?? 'heldout';
   if ((options.file === undefined) === (options.text === undefined))
     throw new Error(`kiln:eval-perplexity: give exactly one of "file" or "text"`);
-  return plugin('kiln:eval-perplexity', {
+  return plugin('kiln:eval-perplexity', options, {
     name,
     async evaluate(model, ctx) {
       const engine = toEngine(model, ctx.hooks, 'kiln:eval-perplexity');
@@ -92,7 +94,7 @@ export function maskedLM(options: MaskedLMPluginOptions): KilnPlugin {
   const who = 'kiln:eval-masked-lm';
   if ((options.file === undefined) === (options.text === undefined))
     throw new Error(`${who}: give exactly one of "file" or "text"`);
-  return plugin(who, {
+  return plugin(who, options, {
     name,
     async evaluate(model, ctx) {
       const engine = ctx.hooks.engine(model, who);
@@ -128,7 +130,7 @@ export function multipleChoice(options: MultipleChoiceOptions): KilnPlugin {
   if ((options.file === undefined) === (options.items === undefined))
     throw new Error(`kiln:eval-multiple-choice: give exactly one of "file" or "items"`);
   const inline = options.items?.map((it, i) => checkChoiceItem(it, `kiln:eval-multiple-choice: items[${i}]`));
-  return plugin('kiln:eval-multiple-choice', {
+  return plugin('kiln:eval-multiple-choice', options, {
     name,
     async evaluate(model, ctx) {
       const items = inline ?? (await loadChoiceItems(path(ctx, options.file!)));
@@ -160,7 +162,7 @@ export function exactAnswer(options: ExactAnswerOptions): KilnPlugin {
     throw new Error(`kiln:eval-exact-answer: give exactly one of "file" or "items"`);
   const inline = options.items?.map((it, i) => checkAnswerItem(it, `kiln:eval-exact-answer: items[${i}]`));
   const norm = (s: string) => (options.caseSensitive ? s.trim() : s.trim().toLowerCase());
-  return plugin('kiln:eval-exact-answer', {
+  return plugin('kiln:eval-exact-answer', options, {
     name,
     async evaluate(model, ctx) {
       const items = inline ?? (await loadAnswerItems(path(ctx, options.file!)));
@@ -202,7 +204,7 @@ export function samples(options: SamplesOptions): KilnPlugin {
     !options.prompts.every((p) => typeof p === 'string' && p.length > 0)
   )
     throw new Error('kiln:eval-samples: "prompts" must be a non-empty list of non-empty strings');
-  return plugin('kiln:eval-samples', {
+  return plugin('kiln:eval-samples', options, {
     name: options.name ?? 'samples',
     async evaluate(model, ctx) {
       const generator = createModelGenerator(

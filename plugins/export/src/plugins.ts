@@ -33,6 +33,8 @@ interface ExportContext {
 interface ExporterPlugin {
   name: string;
   version: string;
+  /** What its output depends on besides the model: its options (plain JSON). */
+  cacheKey: unknown;
   exporter: {
     name: string;
     format: string;
@@ -75,6 +77,8 @@ export function huggingface(options: HuggingFacePluginOptions = {}): ExporterPlu
   return {
     name: 'kiln:export-huggingface',
     version: '0.1.0',
+    // The export stage (and only it) reruns when these change.
+    cacheKey: { ...options },
     exporter: {
       name: 'huggingface',
       format: 'huggingface',
@@ -126,6 +130,7 @@ export function gguf(options: GgufPluginOptions = {}): ExporterPlugin {
   return {
     name: 'kiln:export-gguf',
     version: '0.1.0',
+    cacheKey: { ...options },
     exporter: {
       name: 'gguf',
       format: 'gguf',

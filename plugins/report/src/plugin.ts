@@ -1,4 +1,4 @@
-import type { KilnPlugin } from '@kiln/core';
+import { type KilnPlugin, optionsCacheKey } from '@kiln/core';
 import { buildReport } from './build-report.js';
 
 export interface ReportPluginOptions {
@@ -10,6 +10,8 @@ export interface ReportPluginOptions {
 export default function report(options: ReportPluginOptions = {}): KilnPlugin {
   return {
     name: 'kiln:report',
+    // It takes part in no stage; declared so that no config edit is ever read as a change to it.
+    cacheKey: optionsCacheKey(options),
     version: '0.1.0',
     enforce: 'post',
     async onRunEnd(_result, ctx) {

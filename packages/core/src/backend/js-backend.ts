@@ -8,6 +8,7 @@ import type { KilnPlugin } from '../types.js';
 export function jsBackend(): KilnPlugin {
   return {
     name: 'kiln:backend-js',
+    cacheKey: {},
     enforce: 'post',
     backend: {
       name: 'js',
