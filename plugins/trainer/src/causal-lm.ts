@@ -9,6 +9,7 @@ import { replicasFor, rowsPerRank, sameWeights, startTogether } from './distribu
 import { asCausalLM, type CausalLM } from './model.js';
 import { type CausalLmOptions, parseCausalLmOptions } from './options.js';
 import { evaluate, trainStep } from './step.js';
+import { withTokenizerIds } from './token-ids.js';
 
 /** Ways to hand the trainer data directly (tests, or a caller with its own loader). */
 export interface CausalLmInputs {
@@ -71,7 +72,8 @@ export async function trainCausalLM(
     model = await loadModel(arch, initDir, backend, ctx);
     ctx.logger.info('continued pretraining: weights from a checkpoint, fresh optimizer', { from: o.initFrom });
   } else {
-    model = asCausalLM(await arch.create(modelOptions, backend, ctx), `${where}: architecture '${archName}'`);
+    const options = await withTokenizerIds(modelOptions, ctx, where);
+    model = asCausalLM(await arch.create(options, backend, ctx), `${where}: architecture '${archName}'`);
   }
   const T = o.seqLen ?? model.config?.nPositions;
   if (!T) throw new Error(`${where}: train.seqLen is required (the model does not state its context length)`);
