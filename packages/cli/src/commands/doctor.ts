@@ -12,6 +12,7 @@ import {
   OPTIONAL_BACKEND_PACKAGES,
 } from '@kiln/core';
 import { checkMachine, type MachineReport } from './machine-checks.js';
+import { checkMpi, formatMpi, type MpiReport } from './mpi-check.js';
 
 interface BackendReport {
   name: string;
@@ -26,6 +27,8 @@ export interface DoctorReport {
   config: { file?: string; error?: string };
   backends: BackendReport[];
   packages: Record<string, 'installed' | 'not installed' | string>;
+  /** Data-parallel training: the MPI library the native addon opens, and mpirun. */
+  mpi: MpiReport;
 }
 
 function errorText(error: unknown): string {
@@ -79,6 +82,7 @@ export async function doctor(options: KilnOptions): Promise<DoctorReport> {
     config: { file: kiln.config.configFile, ...(error && { error }) },
     backends,
     packages,
+    mpi: await checkMpi({ ...process.env, ...options.env }),
   };
 }
 
@@ -102,6 +106,7 @@ export function formatDoctor(report: DoctorReport): string {
     }),
     'packages:',
     ...Object.entries(report.packages).map(([pkg, state]) => `  ${pkg}: ${state}`),
+    `mpi               ${formatMpi(report.mpi)}`,
   ];
   return `${lines.join('\n')}\n`;
 }
