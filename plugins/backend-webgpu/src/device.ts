@@ -61,6 +61,37 @@ function defaultEnvironment(): void {
   if (existsSync(SWIFTSHADER_ICD) && !hasGpuDevice()) process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
 }
 
+const SYSTEM_ICD_DIRS = ['/usr/share/vulkan/icd.d', '/etc/vulkan/icd.d', '/usr/local/share/vulkan/icd.d'];
+
+const hasJson = (dir: string) => {
+  try {
+    return readdirSync(dir).some((f) => f.endsWith('.json'));
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * Why no adapter can come of loading Dawn, when that is known without loading it: loading Dawn
+ * where Vulkan has no driver prints the loader's and Dawn's warnings (with C++ source paths)
+ * straight to stderr, out of our hands. Linux only: elsewhere the drivers live where these
+ * checks do not look. `backend: 'webgpu'` asked by name still loads Dawn and shows its words.
+ */
+function noAdapterWithoutDawn(allowSoftware: boolean): string | undefined {
+  if (process.platform !== 'linux') return undefined;
+  const named = process.env.VK_ICD_FILENAMES ?? process.env.VK_DRIVER_FILES;
+  if (named !== undefined) {
+    const files = named.split(':').filter(Boolean);
+    if (!files.some((f) => existsSync(f)))
+      return `no Vulkan driver: VK_ICD_FILENAMES names ${files.join(', ') || 'nothing'}, which is not there`;
+  }
+  if (hasGpuDevice()) return undefined;
+  if (!allowSoftware) return "no GPU device (/dev/nvidia*, /dev/dri/renderD*); 'auto' uses no software adapter";
+  if (named === undefined && !SYSTEM_ICD_DIRS.some(hasJson))
+    return 'no Vulkan driver (install a GPU driver, or "chromium libvulkan1" for SwiftShader)';
+  return undefined;
+}
+
 /** The process-wide Dawn GPU object, or undefined with `loadError` set. */
 export async function loadDawn(flags: string[] = []): Promise<GPU | undefined> {
   if (gpuSingleton) return gpuSingleton;
@@ -116,7 +147,12 @@ export function adapterName(s: AdapterSummary): string {
 /** The adapter alone (for availability checks and `kiln doctor`), or a reason there is none. */
 export async function probeAdapter(
   opts: DeviceOptions = {},
+  /** Ask Dawn even where it is known to find nothing (backend 'webgpu' by name: its own message). */
+  loud = false,
 ): Promise<{ adapter: GPUAdapter; info: AdapterSummary } | string> {
+  defaultEnvironment();
+  const known = loud ? undefined : noAdapterWithoutDawn(opts.allowSoftware !== false);
+  if (known) return known;
   const gpu = await loadDawn(opts.dawnFlags);
   if (!gpu) return loadError ?? 'Dawn did not load';
   const adapter = await gpu.requestAdapter({ powerPreference: opts.powerPreference ?? 'high-performance' });
@@ -143,7 +179,7 @@ const WANTED_LIMITS = [
 ] as const;
 
 export async function acquireDevice(opts: DeviceOptions = {}): Promise<AcquiredDevice> {
-  const probe = await probeAdapter(opts);
+  const probe = await probeAdapter(opts, true);
   if (typeof probe === 'string') throw new Error(`kiln:backend-webgpu: ${probe}`);
   const { adapter, info } = probe;
   const requiredLimits: Record<string, number> = {};

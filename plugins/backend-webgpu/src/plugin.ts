@@ -20,7 +20,8 @@ export default function webgpu(options: WebGPUBackendOptions = {}): KilnPlugin {
       priority: WEBGPU_PRIORITY,
       async available(ctx: KilnContext) {
         const auto = ctx.config.backend === 'auto';
-        const probe = await probeAdapter({ ...options, allowSoftware: auto ? false : options.allowSoftware });
+        // Asked for by name, Dawn speaks for itself; under 'auto' a machine without a GPU hears nothing of it.
+        const probe = await probeAdapter({ ...options, allowSoftware: auto ? false : options.allowSoftware }, !auto);
         return typeof probe === 'string' ? probe : true;
       },
       async create(backendOptions: Record<string, unknown>, ctx: KilnContext) {
