@@ -10,7 +10,8 @@ import { ConfigError, KilnError } from './errors.js';
 import { HOOK_NAMES, type HookName, type KilnHooks, type TapMeta } from './hooks.js';
 import { contextFor } from './plugin-context.js';
 import { guarded, pluginFailure } from './plugin-errors.js';
-import { isDropped, type SourceManifest } from './stages/data-report.js';
+import type { SourceManifest } from './stages/data-report.js';
+import { cleaningStep } from './stages/data-step.js';
 import type { Doc, KilnContext, KilnPlugin, SourceHook, UserConfig } from './types.js';
 import { CLEAN_STAGE } from './types.js';
 
@@ -102,6 +103,11 @@ const TAPPERS: { [K in HookName]: Tapper<K> } = {
     }
   },
   cleaner: tapCleaners,
+  dataRunner(hooks, plugin, runner) {
+    hooks.dataRunner.tap(tapOptions(plugin, runner), (name) =>
+      name === undefined || name === runner.name ? runner : undefined,
+    );
+  },
   encoder(hooks, plugin, encoder) {
     hooks.encoder.tap(tapOptions(plugin, encoder), (name) =>
       name === undefined || name === encoder.name ? encoder : undefined,
@@ -205,34 +211,8 @@ const TAPPERS: { [K in HookName]: Tapper<K> } = {
 function tapCleaners(hooks: KilnHooks, plugin: KilnPlugin, value: NonNullable<KilnPlugin['cleaner']>): void {
   for (const cleaner of toArray(value)) {
     const stage = cleaner.stage ?? DEFAULT_CLEAN_STAGE;
-    const clean = guarded(plugin, 'cleaner', cleaner.rule, cleaner.clean.bind(cleaner));
-    hooks.cleaner.tapPromise(tapOptions(plugin, cleaner, stage), async (doc, ctx, stats) => {
-      if (isDropped(doc)) return doc;
-      const rule = stats.rule(cleaner.rule, plugin.name, stage);
-      rule.docsIn++;
-      rule.charsIn += doc.text.length;
-      const out = await clean(doc, ctx);
-      if (out !== null && typeof out === 'object' && isDropped(out)) {
-        stats.recordDrop(rule, doc, out);
-        return out;
-      }
-      if (typeof out?.text !== 'string') {
-        throw new KilnError(
-          `[${plugin.name}] cleaner "${cleaner.rule}" returned neither a document nor ctx.drop(...) for ${doc.id}`,
-          { plugin: plugin.name, hook: 'cleaner' },
-        );
-      }
-      rule.docsOut++;
-      rule.charsOut += out.text.length;
-      return out;
-    });
-    if (cleaner.finish) {
-      const finish = guarded(plugin, 'cleaner', cleaner.rule, cleaner.finish.bind(cleaner));
-      hooks.cleanerFinish.tapPromise(tapOptions(plugin, cleaner, stage), async (ctx, extras) => {
-        const extra = await finish(ctx);
-        if (extra) extras[cleaner.rule] = extra;
-      });
-    }
+    const step = cleaningStep(plugin, cleaner, stage);
+    hooks.cleaner.tap(tapOptions(plugin, cleaner, stage), (chain) => [...chain, step]);
   }
 }
 

@@ -14,16 +14,17 @@
 
 import type { Backend } from '@kiln/tensor';
 import tapable from 'tapable';
-import type { CleanStats, SourceManifest } from './stages/data-report.js';
+import type { SourceManifest } from './stages/data-report.js';
 import type {
   ArchitectureProvider,
   BackendProvider,
   ChatTemplateProvider,
   CheckpointInfo,
+  CleaningStep,
   CommandProvider,
   ConfigEnv,
+  DataRunnerProvider,
   Doc,
-  Dropped,
   EncoderProvider,
   EvalInfo,
   KilnContext,
@@ -39,14 +40,7 @@ import type {
   UserConfig,
 } from './types.js';
 
-const {
-  AsyncParallelHook,
-  AsyncSeriesBailHook,
-  AsyncSeriesHook,
-  AsyncSeriesWaterfallHook,
-  SyncBailHook,
-  SyncWaterfallHook,
-} = tapable;
+const { AsyncParallelHook, AsyncSeriesBailHook, AsyncSeriesWaterfallHook, SyncBailHook, SyncWaterfallHook } = tapable;
 
 /** Kept on every tap, so lists (rewards, evaluators) and errors know who tapped. */
 export interface TapMeta {
@@ -116,18 +110,22 @@ export const HOOKS = {
         ]),
     },
   },
+  /**
+   * SyncWaterfall · collects the cleaning chain in stage order; a data runner (core's in-process one,
+   * or a dataRunner plugin's) takes each document through it, and a drop stops it.
+   */
   cleaner: {
     kind: 'sequential',
     points: {
-      /** AsyncSeriesWaterfall · one document through every cleaner in stage order; once dropped it passes through untouched. */
       cleaner: () =>
-        new AsyncSeriesWaterfallHook<[Doc | Dropped, KilnContext, CleanStats], Doc | Dropped, TapMeta>([
-          'doc',
-          'ctx',
-          'stats',
-        ]),
-      /** AsyncSeries · end of the stream: each cleaner adds its extra report data under its rule. */
-      cleanerFinish: () => new AsyncSeriesHook<[KilnContext, Record<string, unknown>], TapMeta>(['ctx', 'extras']),
+        new SyncWaterfallHook<[Omit<CleaningStep, 'index'>[]], Omit<CleaningStep, 'index'>[], TapMeta>(['chain']),
+    },
+  },
+  /** SyncBail · the first data runner whose name matches `data.runner` (or the first at all when none is asked). */
+  dataRunner: {
+    kind: 'first',
+    points: {
+      dataRunner: () => new SyncBailHook<[string | undefined], DataRunnerProvider | undefined, TapMeta>(['name']),
     },
   },
   /** SyncBail · the first encoder whose name matches (or the first at all when no name is asked). */

@@ -24,8 +24,7 @@ export { createMemoryLogger, createStreamLogger, type LogLevel } from './service
 export type { ProgressFactory } from './services/progress.js';
 export { optionsCacheKey } from './stage-cache.js';
 export { CLEAN_FILE } from './stages/data.js';
-export { orderedMap, siblingModule, type TaskModule, type TaskPool, taskPool } from './stages/data-pool.js';
-export { type DataWorkerOptions, runDataWorker } from './stages/data-queue-worker.js';
+export { isDropped } from './stages/data-report.js';
 export { readJsonlDocs } from './stages/jsonl-docs.js';
 export { TOKENIZER_FILE } from './stages/tokenizer.js';
 export * from './types.js';

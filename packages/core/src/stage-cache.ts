@@ -134,12 +134,15 @@ export async function readConfigText(config: ResolvedConfig): Promise<string | u
 /** A training section's checkpoint knobs (@kiln/trainer's, which finetune and align share). */
 const CHECKPOINTING = ['resume', 'checkpointEvery', 'checkpointMinutes'];
 
+/** Options of a config section that say where a stage's work runs, not what it makes. */
+export type Placement = Partial<Record<keyof ResolvedConfig, readonly string[]>>;
+
 /**
- * Options that say where a stage's work runs, not what it makes (the data stage writes the same
- * bytes on any number of threads, shards or queue workers): changing them reruns nothing.
+ * Options that say where a stage's work runs, not what it makes: changing them reruns nothing.
+ * The data stage's come from its runner (dataPlacement: the same bytes on any number of threads,
+ * shards or queue workers).
  */
-const PLACEMENT: Partial<Record<StageName, Partial<Record<keyof ResolvedConfig, readonly string[]>>>> = {
-  data: { data: ['threads', 'queue', 'shardChars', 'queueWindow'] },
+const PLACEMENT: Partial<Record<StageName, Placement>> = {
   // When a training stage checkpoints, and whether it resumes, change where it can stop, not what it makes:
   // a resume is exact. An interrupted run keeps its fingerprint when they change, so it still resumes.
   train: { train: CHECKPOINTING },
@@ -147,12 +150,12 @@ const PLACEMENT: Partial<Record<StageName, Partial<Record<keyof ResolvedConfig, 
   align: { align: CHECKPOINTING },
 };
 
-function outputSections(config: ResolvedConfig, stage: StageName): Record<string, unknown> {
+function outputSections(config: ResolvedConfig, stage: StageName, more: Placement): Record<string, unknown> {
   return Object.fromEntries(
     STAGE_SECTIONS[stage].map((key) => {
-      const placement = PLACEMENT[stage]?.[key];
+      const placement = [...(PLACEMENT[stage]?.[key] ?? []), ...(more[key] ?? [])];
       const value = config[key];
-      if (!placement || typeof value !== 'object' || value === null) return [key, value];
+      if (placement.length === 0 || typeof value !== 'object' || value === null) return [key, value];
       return [key, Object.fromEntries(Object.entries(value).filter(([option]) => !placement.includes(option)))];
     }),
   );
@@ -164,11 +167,12 @@ export function stageFingerprint(
   stage: StageName,
   state: RunState,
   configText: string | undefined,
+  placement: Placement = {},
 ): string {
   return sha256(
     stableJson({
       // Only the plugins that take part in the stage count: adding a logger or the report reruns nothing.
-      sections: outputSections(config, stage),
+      sections: outputSections(config, stage, placement),
       seed: config.seed,
       plugins: pluginKeys(config, stage, configText),
       inputs: upstreamOutputs(state, stage),

@@ -104,6 +104,73 @@ export interface CleanerSplit<Summary = unknown> {
   decide(doc: Doc, summary: Summary, ctx: KilnContext): Awaitable<Dropped | undefined>;
 }
 
+/**
+ * One cleaner of the data stage's chain as core calls it: failures name the plugin and the rule,
+ * the plugin gets its own context (pass the run's), and what the cleaner returns is checked.
+ */
+export interface CleaningStep {
+  /** Position in the chain (enforce, then CLEAN_STAGE, then config order). */
+  readonly index: number;
+  readonly rule: string;
+  /** Its CLEAN_STAGE, as the report shows it. */
+  readonly stage: number;
+  readonly plugin: Pick<KilnPlugin, 'name' | 'version'>;
+  /** CleanerHook.parallel: 'split' for a CleanerSplit; undefined runs in input order on one thread. */
+  readonly parallel?: 'document' | 'split';
+  clean(doc: Doc, ctx: KilnContext): Promise<Doc | Dropped>;
+  finish?(ctx: KilnContext): Promise<Record<string, unknown> | undefined>;
+  /** A split's two halves (parallel 'split' only). */
+  summarize?(doc: Doc, ctx: KilnContext): Promise<unknown>;
+  decide?(doc: Doc, summary: unknown, ctx: KilnContext): Promise<Dropped | undefined>;
+}
+
+/** The data report's per-rule counts, which every runner records into. */
+export interface CleaningReport {
+  /** The step's rule passed a document: `charsIn` characters in, `charsOut` out. */
+  kept(step: CleaningStep, charsIn: number, charsOut: number): void;
+  /** The step's rule dropped a document of `charsIn` characters; `doc.text` holds at least its first 161 (the excerpt). */
+  dropped(step: CleaningStep, doc: { id: string; text: string }, charsIn: number, drop: Dropped): void;
+}
+
+/** What a data runner is given. */
+export interface CleaningRun {
+  /** The sources' documents, in order, read once. */
+  docs: AsyncIterable<Doc>;
+  chain: readonly CleaningStep[];
+  report: CleaningReport;
+  /** Core's in-process runner over `docs`: every document through the chain on this thread (what one thread should use). */
+  inProcess(docs: AsyncIterable<Doc>): CleanedDocs;
+}
+
+/** A data runner's output. */
+export interface CleanedDocs {
+  /** The kept documents in input order, a batch at a time, each with how many source documents it covers. */
+  batches: AsyncIterable<{ kept: Doc[]; read: number }>;
+  /**
+   * After the last batch: finish() extras by chain index for the cleaners whose finish() on this
+   * thread did not see every document (per-document cleaners that ran elsewhere: their summed counts).
+   */
+  extras?(): Record<number, unknown>;
+  /** Releases what the runner holds (threads, connections); core calls it once, after the batches or on a failure. */
+  close?(): Promise<void>;
+}
+
+/**
+ * Runs the cleaning chain elsewhere than core's in-process runner (threads, machines) and writes
+ * the same bytes: kept documents, report and extras equal the in-process runner's.
+ */
+export interface DataRunnerProvider {
+  /** Requested by `data.runner`; core's own runner is 'in-process'. */
+  name: string;
+  /**
+   * The schema of the `data` section's options it reads (minus `runner`), checked when the config
+   * loads. They say where the work runs, not what it makes, so they leave the stage's cache key.
+   */
+  options?: StandardSchemaV1;
+  /** `options`: the checked `data` section minus `runner`; `ctx`: the run's (its log lines are the data stage's). */
+  run(input: CleaningRun, options: Record<string, unknown>, ctx: KilnContext): Awaitable<CleanedDocs>;
+}
+
 // ---------------------------------------------------------------------------
 // Tokenizer
 
@@ -341,6 +408,8 @@ export interface KilnPlugin<Api = unknown> {
   source?: SourceHook | SourceHook[];
   /** sequential · each document passes every cleaner in stage order; a drop stops it. */
   cleaner?: CleanerHook | CleanerHook[];
+  /** first · by `data.runner`: where the cleaning chain runs (threads, a queue); without one, core's in-process runner. */
+  dataRunner?: DataRunnerProvider;
   /** first · encodes cleaned documents into token shards. */
   encoder?: EncoderProvider;
   /** first · by `tokenizer.type`. */
@@ -504,7 +573,8 @@ export interface UserConfig {
   plugins?: PluginOption[];
   /** Stages `kiln run` executes, in pipeline order (default: every stage that has a section). */
   stages?: StageName[];
-  data?: StageOptions;
+  /** `runner` names the data runner (default: the first a plugin provides, else @kiln/data-runner when installed, else 'in-process'). */
+  data?: StageOptions & { runner?: string };
   tokenizer?: { type?: string; [key: string]: unknown };
   /** `encoder` names the encoder plugin to use (default: the first one). */
   encode?: StageOptions & { encoder?: string };

@@ -4,7 +4,7 @@
  * `kiln worker --queue ...` takes shard jobs from that queue until Ctrl-C or SIGTERM.
  */
 
-import { runDataWorker } from '@kiln/core';
+import { runDataWorker } from '@kiln/data-runner';
 import { type Command, InvalidArgumentError } from 'commander';
 import { createCliLogger } from '../cli-logger.js';
 import type { CliIO } from '../io.js';

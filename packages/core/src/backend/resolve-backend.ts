@@ -8,10 +8,13 @@
  */
 import type { Backend } from '@kiln/tensor';
 import { suggestion } from '../config/did-you-mean.js';
-import { ConfigError, KilnError, messageOf } from '../errors.js';
+import { ConfigError, KilnError } from '../errors.js';
 import type { KilnHooks, TapMeta } from '../hooks.js';
+import { importOptionalPlugin, type ModuleImporter } from '../optional-plugin.js';
 import { guarded } from '../plugin-errors.js';
 import type { BackendProvider, KilnContext, KilnPlugin } from '../types.js';
+
+export type { ModuleImporter };
 
 /** Backends core knows how to find when no plugin in the config provides them. */
 export const OPTIONAL_BACKEND_PACKAGES: Readonly<Record<string, string>> = {
@@ -27,33 +30,16 @@ export interface ProviderEntry {
   fromPackage?: string;
 }
 
-export type ModuleImporter = (specifier: string) => Promise<unknown>;
-const defaultImporter: ModuleImporter = (specifier) => import(specifier);
-
-function isNotFound(error: unknown, specifier: string): boolean {
-  const code = (error as NodeJS.ErrnoException)?.code;
-  return (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && messageOf(error).includes(specifier);
-}
-
 /** The provider of an optional backend package, or undefined when the package is not installed. */
 export async function importOptionalBackend(
   name: string,
   options: Record<string, unknown>,
-  importer: ModuleImporter = defaultImporter,
+  importer?: ModuleImporter,
 ): Promise<ProviderEntry | undefined> {
   const specifier = OPTIONAL_BACKEND_PACKAGES[name];
   if (specifier === undefined) return undefined;
-  let mod: { default?: unknown };
-  try {
-    mod = (await importer(specifier)) as { default?: unknown };
-  } catch (error) {
-    if (isNotFound(error, specifier)) return undefined;
-    throw new KilnError(`[${specifier}] failed to load: ${messageOf(error)}`, { cause: error, plugin: specifier });
-  }
-  if (typeof mod.default !== 'function') {
-    throw new KilnError(`[${specifier}] has no default export plugin factory`, { plugin: specifier });
-  }
-  const plugin = (await mod.default(options)) as KilnPlugin;
+  const plugin = await importOptionalPlugin(specifier, options, importer);
+  if (plugin === undefined) return undefined;
   if (!plugin?.backend) throw new KilnError(`[${specifier}] its plugin provides no backend`, { plugin: specifier });
   return { provider: plugin.backend, plugin, fromPackage: specifier };
 }

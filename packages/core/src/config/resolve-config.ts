@@ -8,6 +8,7 @@
 import { dirname, resolve } from 'node:path';
 import { ConfigError, messageOf } from '../errors.js';
 import type { KilnHooks } from '../hooks.js';
+import { checkDataSection } from '../stages/data-runners.js';
 import type { ConfigEnv, KilnPlugin, ResolvedConfig, UserConfig } from '../types.js';
 import { loadConfigFile } from './load-file.js';
 import { deepFreeze, isPlainObject } from './merge.js';
@@ -93,6 +94,9 @@ async function checkProviderSections(
     if (checked.value)
       out[section] = selected === undefined ? checked.value : { [selector]: selected, ...checked.value };
   }
+  const data = await checkDataSection(config, hooks);
+  problems.push(...data.problems);
+  if (data.data) out.data = data.data;
   problems.push(...(await backendProblems(config, hooks)));
   if (problems.length === 0) problems.push(...vocabularyProblems(out, hooks, providerSections(out, hooks)));
   if (problems.length > 0) throw configError(loaded.file, problems);

@@ -65,7 +65,7 @@ export function configError(file: string | undefined, problems: ConfigProblem[],
 }
 
 /** Keys a zod object schema declares, for did-you-mean (empty for other schemas). */
-function declaredKeys(schema: unknown): string[] {
+export function declaredKeys(schema: unknown): string[] {
   const shape = (schema as { shape?: unknown })?.shape;
   return shape !== null && typeof shape === 'object' ? Object.keys(shape) : [];
 }

@@ -2,7 +2,7 @@
  * Bookkeeping of the data stage: what each source read (the manifest) and
  * what each cleaning rule let through or dropped, and why (the report).
  */
-import type { Doc, Dropped } from '../types.js';
+import type { CleaningReport, CleaningStep, Doc, Dropped } from '../types.js';
 import { WRITER } from '../version.js';
 
 const EXAMPLES_PER_RULE = 5;
@@ -48,7 +48,7 @@ interface DropExample {
   excerpt: string;
 }
 
-export interface RuleStats {
+interface RuleStats {
   plugin: string;
   stage: number;
   docsIn: number;
@@ -64,24 +64,21 @@ export interface RuleStats {
 const MAX_REASONS = 50;
 
 /** Per cleaning rule: documents and characters in and out, drops with reasons and examples. */
-export class CleanStats {
+export class CleanStats implements CleaningReport {
   readonly rules: Record<string, RuleStats> = {};
 
-  rule(rule: string, plugin: string, stage: number): RuleStats {
-    return (this.rules[rule] ??= {
-      plugin,
-      stage,
-      docsIn: 0,
-      charsIn: 0,
-      docsOut: 0,
-      charsOut: 0,
-      dropped: 0,
-      reasons: {},
-      examples: [],
-    });
+  kept(step: CleaningStep, charsIn: number, charsOut: number): void {
+    const stats = this.rule(step);
+    stats.docsIn++;
+    stats.charsIn += charsIn;
+    stats.docsOut++;
+    stats.charsOut += charsOut;
   }
 
-  recordDrop(stats: RuleStats, doc: Doc, drop: Dropped): void {
+  dropped(step: CleaningStep, doc: { id: string; text: string }, charsIn: number, drop: Dropped): void {
+    const stats = this.rule(step);
+    stats.docsIn++;
+    stats.charsIn += charsIn;
     stats.dropped++;
     const reason = drop.detail ?? drop.rule;
     // Reasons with per-document numbers would grow without bound: keep the first ones, lump the rest.
@@ -98,6 +95,32 @@ export class CleanStats {
         excerpt: doc.text.length > EXCERPT_CHARS ? `${doc.text.slice(0, EXCERPT_CHARS)}…` : doc.text,
       });
     }
+  }
+
+  /**
+   * The rules in chain order. Rules are met in chain order on one thread (a document reaching one
+   * has passed every earlier one); passes running side by side may meet them otherwise.
+   */
+  inChainOrder(chain: readonly CleaningStep[]): Record<string, RuleStats> {
+    const position = new Map<string, number>();
+    for (const { rule, index } of chain) if (!position.has(rule)) position.set(rule, index);
+    return Object.fromEntries(
+      Object.entries(this.rules).sort(([a], [b]) => (position.get(a) ?? 0) - (position.get(b) ?? 0)),
+    );
+  }
+
+  private rule(step: CleaningStep): RuleStats {
+    return (this.rules[step.rule] ??= {
+      plugin: step.plugin.name,
+      stage: step.stage,
+      docsIn: 0,
+      charsIn: 0,
+      docsOut: 0,
+      charsOut: 0,
+      dropped: 0,
+      reasons: {},
+      examples: [],
+    });
   }
 }
 

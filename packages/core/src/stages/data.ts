@@ -1,11 +1,9 @@
 /**
- * The data stage: every source's stream, one after another, cut into shards;
- * each shard through every cleaner in stage order (on this thread, on all
- * cores, or on `kiln worker` machines through a Redis queue: data-plan.ts
- * says which part runs where); kept documents written to data/clean.jsonl in
- * input order as they come (bounded memory), then data/report.json (what each
- * rule kept and dropped, and why) and data/manifest.json (what was read).
- * The three files are byte-identical whatever ran the work.
+ * The data stage: every source's stream, one after another, through the cleaning chain on a data
+ * runner (core's in-process one on this thread, or a plugin's on threads or `kiln worker` machines:
+ * data-runners.ts says which); kept documents written to data/clean.jsonl in input order as they
+ * come (bounded memory), then data/report.json (what each rule kept and dropped, and why) and
+ * data/manifest.json (what was read). The three files are byte-identical whatever ran the work.
  */
 
 import { once } from 'node:events';
@@ -13,20 +11,15 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { throwIfAborted } from '../errors.js';
-import { contextFor } from '../plugin-context.js';
+import type { KilnHooks } from '../hooks.js';
 import { tempPathFor } from '../services/run-dir.js';
-import type { Doc, KilnContext } from '../types.js';
+import type { CleanedDocs, CleaningStep, Doc, KilnContext } from '../types.js';
 import { WRITER } from '../version.js';
-import { Coordinator } from './data-coordinate.js';
-import { addCounts, sortedKeys } from './data-counts.js';
-import { inProcessExecutor, poolExecutor, type ShardExecutor } from './data-executors.js';
-import { type DataOptions, dataOptions } from './data-options.js';
-import { snapshots, stepMethod } from './data-pass.js';
-import { chainFingerprint, chainOf, type Plan, passesOf, planPasses } from './data-plan.js';
-import { orderedMap } from './data-pool.js';
-import { CleanStats, type RuleStats, SourceManifest } from './data-report.js';
-import { peek, type Shard, shardsOf } from './data-shards.js';
+import { inProcessRunner } from './data-in-process.js';
+import { CleanStats, SourceManifest } from './data-report.js';
+import { resolveDataRunner } from './data-runners.js';
 import type { StageDriver } from './driver.js';
+import { optionsOf } from './driver.js';
 import { docLine } from './jsonl-docs.js';
 import { missingProvider } from './missing-provider.js';
 
@@ -37,22 +30,13 @@ async function* noDocs(): AsyncIterable<Doc> {}
 export const dataStage: StageDriver = {
   check(config, hooks) {
     if (hooks.source.taps.length === 0) throw missingProvider(config, 'source', { stage: 'data' });
-    dataOptions(config);
   },
 
   async run(ctx, hooks) {
-    const options = dataOptions(ctx.config);
-    const plan = planPasses(chainOf(hooks));
-    // A queue is checked before anything is read: an unreachable Redis fails in seconds, naming the URL.
-    const queue = options.queue
-      ? await import('./data-queue.js').then((q) => q.openQueue(options.queue!, ctx))
-      : undefined;
+    const chain = cleaningChain(hooks);
     const manifest = new SourceManifest();
     const stats = new CleanStats();
     const totals = { docsIn: 0, charsIn: 0, docsOut: 0, charsOut: 0, dropped: 0 };
-    const coordinator = new Coordinator(stats, ctx);
-    const documentSteps = plan.passes.flatMap((p) => p.documents);
-    const base = await snapshots(documentSteps, ctx);
 
     async function* read(): AsyncGenerator<Doc> {
       for await (const doc of hooks.source.call(noDocs(), ctx, manifest)) {
@@ -62,72 +46,30 @@ export const dataStage: StageDriver = {
         yield doc;
       }
     }
-    // Two shards read ahead: a corpus that fits in one is not worth starting threads for.
-    const { head, all } = await peek(shardsOf(read(), options.shardChars), 2);
-    const executor = queue
-      ? queue.executor(plan, { shardChars: options.shardChars, window: options.queueWindow })
-      : pickExecutor(plan, ctx, options, head.length);
-    ctx.logger.debug(
-      `data: ${plan.passes.length} pass(es) in ${plan.stretches.length} task(s) per shard on ${executor.description}`,
-    );
+    const inProcess = inProcessRunner(chain, stats, ctx);
+    const runner = await resolveDataRunner(ctx.config, hooks);
+    // A runner checks what it needs (a reachable queue) here, before anything is read.
+    const cleaned: CleanedDocs = runner
+      ? await runner.provider.run(
+          { docs: read(), chain, report: stats, inProcess },
+          optionsOf(ctx.config.data, 'runner'),
+          ctx,
+        )
+      : inProcess(read());
 
-    const file = ctx.runDir.path(CLEAN_FILE);
-    const temp = tempPathFor(file);
-    await mkdir(dirname(file), { recursive: true });
-    const out = createWriteStream(temp, 'utf8');
-    const bar = ctx.progress('data', 0);
     try {
-      let shards: AsyncIterable<Shard> = all;
-      plan.stretches.forEach((_, k) => {
-        const input = shards;
-        const passes = passesOf(plan, k);
-        const local = passes.every((p) => p.documents.length === 0 && p.summaries.length === 0)
-          ? inProcessExecutor(plan, ctx)
-          : executor;
-        shards = (async function* () {
-          const outcomes = orderedMap(
-            input,
-            async (s) => ({ s, outcomes: await local.run(k, s.index, s.docs) }),
-            local.window,
-          );
-          for await (const { s, outcomes: done } of outcomes) {
-            throwIfAborted(ctx.signal, 'the data stage');
-            yield { ...s, docs: await coordinator.shard(passes, s.docs, done) };
-          }
-        })();
-      });
-      for await (const shard of shards) {
-        throwIfAborted(ctx.signal, 'the data stage');
-        // One write a shard: a stream write per document is a cost the coordinator pays alone.
-        let lines = '';
-        for (const doc of shard.docs) {
-          totals.docsOut++;
-          totals.charsOut += doc.text.length;
-          lines += docLine(doc);
-        }
-        if (!out.write(lines)) await once(out, 'drain');
-        bar.increment(shard.read, { kept: totals.docsOut });
-      }
-      out.end();
-      await once(out, 'finish');
-      await rename(temp, file);
-      await queue?.cleanUp();
-    } catch (error) {
-      out.destroy();
-      await rm(temp, { force: true });
-      throw error;
+      await writeCleanFile(cleaned, ctx, totals);
     } finally {
-      bar.stop();
-      await executor.close();
+      await cleaned.close?.();
     }
     totals.dropped = totals.docsIn - totals.docsOut;
-    const extras = await finishExtras(plan, ctx, base, coordinator.counts);
+    const extras = await finishExtras(chain, ctx, cleaned.extras?.() ?? {});
     await ctx.runDir.writeJson('data/report.json', {
       format: 'kiln-data-report',
       version: 1,
       writer: WRITER,
       ...totals,
-      rules: inChainOrder(stats.rules, plan),
+      rules: stats.inChainOrder(chain),
       ...(Object.keys(extras).length > 0 && { extras }),
     });
     await ctx.runDir.writeJson('data/manifest.json', manifest.toJSON());
@@ -139,48 +81,72 @@ export const dataStage: StageDriver = {
   },
 };
 
-/** Threads when there is more than one shard, the config is a file threads can load, and more than one is asked for. */
-function pickExecutor(plan: Plan, ctx: KilnContext, options: DataOptions, shardsAhead: number): ShardExecutor {
-  const configFile = ctx.config.configFile;
-  if (options.threads <= 1 || shardsAhead < 2) return inProcessExecutor(plan, ctx);
-  if (configFile === undefined) {
-    ctx.logger.debug('data: the config is not a file, so worker threads cannot load it: cleaning on 1 thread');
-    return inProcessExecutor(plan, ctx);
+/** The kept documents into data/clean.jsonl in order, through a temporary file, one write a batch. */
+async function writeCleanFile(
+  cleaned: CleanedDocs,
+  ctx: KilnContext,
+  totals: { docsOut: number; charsOut: number },
+): Promise<void> {
+  const file = ctx.runDir.path(CLEAN_FILE);
+  const temp = tempPathFor(file);
+  await mkdir(dirname(file), { recursive: true });
+  const out = createWriteStream(temp, 'utf8');
+  const bar = ctx.progress('data', 0);
+  try {
+    for await (const { kept, read } of cleaned.batches) {
+      throwIfAborted(ctx.signal, 'the data stage');
+      // A stream write per document is a cost paid on the thread every batch waits for.
+      let lines = '';
+      for (const doc of kept) {
+        totals.docsOut++;
+        totals.charsOut += doc.text.length;
+        lines += docLine(doc);
+      }
+      if (!out.write(lines)) await once(out, 'drain');
+      bar.increment(read, { kept: totals.docsOut });
+    }
+    out.end();
+    await once(out, 'finish');
+    await rename(temp, file);
+  } catch (error) {
+    out.destroy();
+    await rm(temp, { force: true });
+    throw error;
+  } finally {
+    bar.stop();
   }
-  return poolExecutor(
-    { root: ctx.config.root, configFile, fingerprint: chainFingerprint(plan.chain) },
-    options.threads,
-    plan,
-    ctx,
-  );
 }
 
-/** Each cleaner's finish() extras, in chain order; per-document cleaners' are the summed counts of every shard. */
+/** The cleaners in hook order (enforce, stage, config position), each as core calls it. */
+export function cleaningChain(hooks: KilnHooks): CleaningStep[] {
+  return hooks.cleaner.call([]).map((step, index) => ({ ...step, index }));
+}
+
+/**
+ * Each cleaner's finish() extras, in chain order: the runner's where it gives them (counts summed
+ * over workers), else finish() here. Per-document cleaners' counts are summed in any order, so
+ * their keys are sorted: the report is the same however the documents were split up.
+ */
 async function finishExtras(
-  plan: Plan,
+  chain: readonly CleaningStep[],
   ctx: KilnContext,
-  base: Record<number, unknown>,
-  counts: Record<number, unknown>,
+  fromRunner: Record<number, unknown>,
 ): Promise<Record<string, unknown>> {
   const extras: Record<string, unknown> = {};
-  for (const step of plan.chain) {
-    const { index, cleaner, plugin } = step;
-    if (!cleaner.finish) continue;
-    const extra =
-      cleaner.parallel === 'document'
-        ? sortedKeys(addCounts(base[index], counts[index]))
-        : await stepMethod(step, 'finish', cleaner, cleaner.finish)(contextFor(ctx, plugin));
-    if (extra) extras[cleaner.rule] = extra;
+  for (const step of chain) {
+    if (!step.finish) continue;
+    const extra = step.index in fromRunner ? fromRunner[step.index] : await step.finish(ctx);
+    if (extra) extras[step.rule] = step.parallel === 'document' ? sortedKeys(extra) : extra;
   }
   return extras;
 }
 
-/**
- * A single-thread run meets the rules in chain order (a document reaching one has passed every
- * earlier one); passes running side by side may meet them otherwise, so the report puts them back.
- */
-function inChainOrder(rules: Record<string, RuleStats>, plan: Plan): Record<string, RuleStats> {
-  const position = new Map<string, number>();
-  for (const { cleaner, index } of plan.chain) if (!position.has(cleaner.rule)) position.set(cleaner.rule, index);
-  return Object.fromEntries(Object.entries(rules).sort(([a], [b]) => (position.get(a) ?? 0) - (position.get(b) ?? 0)));
+function sortedKeys(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
+  const object = value as Record<string, unknown>;
+  return Object.fromEntries(
+    Object.keys(object)
+      .sort()
+      .map((key) => [key, sortedKeys(object[key])]),
+  );
 }

@@ -1,9 +1,9 @@
-import { orderedMap as ordered, type TaskModule, taskPool } from '@kiln/core';
+import { orderedMap as ordered, type TaskModule, taskPool } from '@kiln/data-runner';
 
-export { siblingModule } from '@kiln/core';
+export { siblingModule } from '@kiln/data-runner';
 
 /**
- * Maps batches through core's worker pool (piscina) and yields results in input
+ * Maps batches through @kiln/data-runner's worker pool (piscina) and yields results in input
  * order, with at most 2 batches in flight per thread, so output never depends on
  * which thread finished first and memory stays bounded.
  */

@@ -1,14 +1,14 @@
 /**
  * Where the worker part of a pass runs: on this thread, or on a pool of
- * threads that each load the config. The queue executor (data-queue.ts) is
+ * threads that each load the config. The queue executor (queue.ts) is
  * the third kind. All return the same outcome for the same shard.
  */
-import type { Doc, KilnContext } from '../types.js';
-import type { ConfigRef } from './data-load.js';
-import { runStretch, type ShardOutcome } from './data-pass.js';
-import { type Plan, passesOf } from './data-plan.js';
-import { siblingModule, taskPool } from './data-pool.js';
-import type { ShardTask } from './data-thread.js';
+import type { Doc, KilnContext } from '@kiln/core';
+import type { ConfigRef } from './load.js';
+import { runStretch, type ShardOutcome } from './pass.js';
+import { type Plan, passesOf } from './plan.js';
+import { siblingModule, taskPool } from './pool.js';
+import type { ShardTask } from './thread.js';
 
 export interface ShardExecutor {
   /** Shards of one stretch in flight at once. */
@@ -35,7 +35,7 @@ export function inProcessExecutor(plan: Plan, ctx: KilnContext): ShardExecutor {
  */
 export function poolExecutor(ref: ConfigRef, threads: number, plan: Plan, ctx: KilnContext): ShardExecutor {
   const pool = taskPool<ShardTask, ShardOutcome[]>(
-    { module: siblingModule(import.meta.url, './data-thread'), init: ref },
+    { module: siblingModule(import.meta.url, './thread'), init: ref },
     threads,
   );
   let ready = false;

@@ -1,6 +1,7 @@
 /** Redis connections for the data queue, and the reachability check that runs before any work. */
+
+import { KilnError } from '@kiln/core';
 import { Redis } from 'ioredis';
-import { KilnError } from '../errors.js';
 
 /** The BullMQ queue every coordinator and `kiln worker` shares. */
 export const DATA_QUEUE = 'kiln-data';

@@ -1,8 +1,8 @@
 /** Pool thread task of the data stage: one stretch of passes of the chain over one shard. */
-import type { Doc } from '../types.js';
-import { type ConfigRef, loadChain } from './data-load.js';
-import { runStretch, type ShardOutcome } from './data-pass.js';
-import { passesOf } from './data-plan.js';
+import type { Doc } from '@kiln/core';
+import { type ConfigRef, loadChain } from './load.js';
+import { runStretch, type ShardOutcome } from './pass.js';
+import { passesOf } from './plan.js';
 
 export interface ShardTask {
   /** Index into the plan's stretches. */

@@ -11,15 +11,15 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Doc, KilnContext } from '@kiln/core';
+import { KilnError } from '@kiln/core';
 import { Job, Queue, QueueEvents } from 'bullmq';
-import { KilnError } from '../errors.js';
-import type { Doc, KilnContext } from '../types.js';
-import type { ShardExecutor } from './data-executors.js';
-import type { ConfigRef } from './data-load.js';
-import type { ShardOutcome } from './data-pass.js';
-import { chainFingerprint, type Plan } from './data-plan.js';
-import { checkRedis, DATA_QUEUE, redisConnection } from './data-redis.js';
-import { encodeShard, readShardFile, writeShardFile } from './data-store.js';
+import type { ShardExecutor } from './executors.js';
+import type { ConfigRef } from './load.js';
+import type { ShardOutcome } from './pass.js';
+import { chainFingerprint, type Plan } from './plan.js';
+import { checkRedis, DATA_QUEUE, redisConnection } from './redis.js';
+import { encodeShard, readShardFile, writeShardFile } from './store.js';
 
 /** What a `kiln worker` receives. */
 export interface ShardJobData {

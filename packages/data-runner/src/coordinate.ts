@@ -4,20 +4,25 @@
  * single-thread run records them, then runs the splits' decisions and the
  * cleaners that must see every document in order.
  */
-import { KilnError } from '../errors.js';
-import { contextFor } from '../plugin-context.js';
-import type { Doc, Dropped, KilnContext } from '../types.js';
-import { addCounts } from './data-counts.js';
-import { clean, type DocOutcome, resultOf, type ShardOutcome, stepMethod } from './data-pass.js';
-import type { ChainStep, Pass } from './data-plan.js';
-import { type CleanStats, isDropped } from './data-report.js';
+import {
+  type CleaningReport,
+  type CleaningStep,
+  type Doc,
+  type Dropped,
+  isDropped,
+  type KilnContext,
+  KilnError,
+} from '@kiln/core';
+import { addCounts } from './counts.js';
+import { type DocOutcome, resultOf, type ShardOutcome } from './pass.js';
+import type { Pass } from './plan.js';
 
 export class Coordinator {
   /** Per-document cleaners' finish() counts, summed over shards, by chain index. */
   readonly counts: Record<number, unknown> = {};
 
   constructor(
-    private readonly stats: CleanStats,
+    private readonly report: CleaningReport,
     private readonly ctx: KilnContext,
   ) {}
 
@@ -51,15 +56,10 @@ export class Coordinator {
   private async document(pass: Pass, input: Doc, o: DocOutcome): Promise<Doc | undefined> {
     const last = o.drop ? o.drop.step : pass.documents.length - 1;
     for (let i = 0; i <= last; i++) {
-      const rule = this.rule(pass.documents[i]);
-      rule.docsIn++;
-      rule.charsIn += o.lengths[i];
-      if (o.drop && i === o.drop.step) {
-        this.stats.recordDrop(rule, { id: o.id, text: o.drop.excerpt, origin: { source: '' } }, o.drop.drop);
-      } else {
-        rule.docsOut++;
-        rule.charsOut += o.lengths[i + 1];
-      }
+      const step = pass.documents[i];
+      if (o.drop && i === o.drop.step)
+        this.report.dropped(step, { id: o.id, text: o.drop.excerpt }, o.lengths[i], o.drop.drop);
+      else this.report.kept(step, o.lengths[i], o.lengths[i + 1]);
     }
     if (o.counts) this.add(o.counts);
     if (o.drop) return undefined;
@@ -74,50 +74,24 @@ export class Coordinator {
   private async coordinate(pass: Pass, input: Doc, summaries: unknown[]): Promise<Doc | undefined> {
     let doc = input;
     for (const c of pass.coordinator) {
-      const rule = this.rule(c.step);
-      rule.docsIn++;
-      rule.charsIn += doc.text.length;
+      const { step } = c;
       let result: Doc | Dropped;
-      if (c.kind === 'decide') {
-        result = (await this.decide(c.step, doc, summaries[c.summary])) ?? doc;
-      } else if (typeof c.step.cleaner.parallel === 'object') {
-        const split = c.step.cleaner.parallel;
-        const summary = await stepMethod(
-          c.step,
-          'summarize',
-          split,
-          split.summarize,
-        )(doc, contextFor(this.ctx, c.step.plugin));
-        result = (await this.decide(c.step, doc, summary)) ?? doc;
-      } else {
-        result = await clean(c.step, doc, this.ctx);
-      }
+      if (c.kind === 'decide') result = (await this.decide(step, doc, summaries[c.summary])) ?? doc;
+      else if (step.parallel === 'split')
+        result = (await this.decide(step, doc, await step.summarize!(doc, this.ctx))) ?? doc;
+      else result = await step.clean(doc, this.ctx);
       if (isDropped(result)) {
-        this.stats.recordDrop(rule, doc, result);
+        this.report.dropped(step, doc, doc.text.length, result);
         return undefined;
       }
+      this.report.kept(step, doc.text.length, result.text.length);
       doc = result;
-      rule.docsOut++;
-      rule.charsOut += doc.text.length;
     }
     return doc;
   }
 
-  private async decide(step: ChainStep, doc: Doc, summary: unknown): Promise<Dropped | undefined> {
-    const split = step.cleaner.parallel;
-    if (typeof split !== 'object') throw new KilnError(`internal: cleaner "${step.cleaner.rule}" has no split`);
-    const drop = await stepMethod(step, 'decide', split, split.decide)(doc, summary, contextFor(this.ctx, step.plugin));
-    if (drop === undefined || isDropped(drop)) return drop;
-    throw new KilnError(
-      `[${step.plugin.name}] cleaner "${step.cleaner.rule}" decide() returned neither undefined nor ctx.drop(...) for ${doc.id}`,
-      {
-        plugin: step.plugin.name,
-        hook: 'cleaner',
-      },
-    );
-  }
-
-  private rule(step: ChainStep) {
-    return this.stats.rule(step.cleaner.rule, step.plugin.name, step.stage);
+  private decide(step: CleaningStep, doc: Doc, summary: unknown): Promise<Dropped | undefined> {
+    if (!step.decide) throw new KilnError(`internal: cleaner "${step.rule}" has no split`);
+    return step.decide(doc, summary, this.ctx);
   }
 }

@@ -9,7 +9,7 @@ import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 
-const WORKER = new URL('../../workers/pool-task.mjs', import.meta.url);
+const WORKER = new URL('../workers/pool-task.mjs', import.meta.url);
 
 /** The URL of a sibling module of `importMetaUrl`, with the caller's own extension (.ts in sources, .js when built). */
 export function siblingModule(importMetaUrl: string, relative: string): string {

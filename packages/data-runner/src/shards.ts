@@ -1,5 +1,5 @@
 /** Cutting the source stream into shards of documents, and the pipeline of passes over them. */
-import type { Doc } from '../types.js';
+import type { Doc } from '@kiln/core';
 
 export interface Shard {
   index: number;

@@ -6,14 +6,14 @@
  * stalled-job check then puts it back in the queue.
  */
 import { availableParallelism } from 'node:os';
+import type { Logger } from '@kiln/core';
 import type { Job } from 'bullmq';
-import type { Logger } from '../types.js';
-import type { ConfigRef } from './data-load.js';
-import type { ShardOutcome } from './data-pass.js';
-import { siblingModule, type TaskPool, taskPool } from './data-pool.js';
-import type { ShardJobData } from './data-queue.js';
-import { encodeShard, readShardFile, writeShardFile } from './data-store.js';
-import type { ShardTask } from './data-thread.js';
+import type { ConfigRef } from './load.js';
+import type { ShardOutcome } from './pass.js';
+import { siblingModule, type TaskPool, taskPool } from './pool.js';
+import type { ShardJobData } from './queue.js';
+import { encodeShard, readShardFile, writeShardFile } from './store.js';
+import type { ShardTask } from './thread.js';
 
 export interface DataWorkerOptions {
   /** redis://HOST:PORT */
@@ -31,7 +31,7 @@ export async function runDataWorker(options: DataWorkerOptions): Promise<{ shard
   // Loaded here, not with core: every kiln command and pool thread would pay for BullMQ otherwise.
   const [{ Worker }, { checkRedis, DATA_QUEUE, redisConnection }] = await Promise.all([
     import('bullmq'),
-    import('./data-redis.js'),
+    import('./redis.js'),
   ]);
   await checkRedis(options.queue, 'kiln worker --queue');
   const threads = Math.max(1, options.threads ?? availableParallelism());
@@ -44,7 +44,7 @@ export async function runDataWorker(options: DataWorkerOptions): Promise<{ shard
       pools.set(
         key,
         (pool = taskPool<ShardTask, ShardOutcome[]>(
-          { module: siblingModule(import.meta.url, './data-thread'), init: ref },
+          { module: siblingModule(import.meta.url, './thread'), init: ref },
           threads,
         )),
       );

@@ -1,7 +1,7 @@
 /**
  * Report extras of per-document cleaners are counts; workers send what one
- * shard added (after minus before) and the coordinator sums them. Keys are
- * sorted, so the report is the same however the documents were split up.
+ * shard added (after minus before) and the coordinator sums them (core sorts
+ * their keys, so the report is the same however the documents were split up).
  */
 type Counts = Record<string, unknown>;
 
@@ -34,13 +34,4 @@ export function addCounts(a: unknown, b: unknown): unknown {
     return out;
   }
   return b === undefined ? a : b;
-}
-
-export function sortedKeys(value: unknown): unknown {
-  if (!isObject(value)) return value;
-  return Object.fromEntries(
-    Object.keys(value)
-      .sort()
-      .map((key) => [key, sortedKeys(value[key])]),
-  );
 }

@@ -1,12 +1,11 @@
 /**
  * A worker (pool thread or remote `kiln worker`) rebuilds the cleaning chain
- * by loading the same config file the coordinator loaded, and refuses to run
- * when its chain differs (other plugin versions, a config that depends on the machine).
+ * by loading the same config file the coordinator loaded (through @kiln/core's
+ * createKiln, as any program would), and refuses to run when its chain differs
+ * (other plugin versions, a config that depends on the machine).
  */
-import { KilnError } from '../errors.js';
-import { createKiln, type Kiln } from '../kiln.js';
-import type { KilnContext, Logger } from '../types.js';
-import { chainFingerprint, chainOf, type Plan, planPasses } from './data-plan.js';
+import { createKiln, type KilnContext, KilnError, type Logger } from '@kiln/core';
+import { chainFingerprint, type Plan, planPasses } from './plan.js';
 
 /** How a worker finds the coordinator's config: both must see it at the same path. */
 export interface ConfigRef {
@@ -19,7 +18,6 @@ export interface ConfigRef {
 export interface LoadedChain {
   plan: Plan;
   ctx: KilnContext;
-  kiln: Kiln;
 }
 
 export async function loadChain(ref: ConfigRef, logger?: Logger): Promise<LoadedChain> {
@@ -29,7 +27,7 @@ export async function loadChain(ref: ConfigRef, logger?: Logger): Promise<Loaded
     command: 'data',
     ...(logger && { logger }),
   });
-  const plan = planPasses(chainOf(kiln.hooks));
+  const plan = planPasses(kiln.cleaningChain());
   const mine = chainFingerprint(plan.chain);
   if (mine !== ref.fingerprint) {
     await kiln.close();
@@ -37,5 +35,5 @@ export async function loadChain(ref: ConfigRef, logger?: Logger): Promise<Loaded
       `${ref.configFile}: this worker's cleaning chain differs from the coordinator's (install the same plugin versions everywhere):\n  coordinator: ${ref.fingerprint}\n  worker:      ${mine}`,
     );
   }
-  return { plan, ctx: kiln.context(), kiln };
+  return { plan, ctx: kiln.context() };
 }

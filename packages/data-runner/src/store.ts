@@ -6,8 +6,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { deserialize, serialize } from 'node:v8';
+import { KilnError } from '@kiln/core';
 import { writeFileAtomic } from '@kiln/tensor';
-import { KilnError } from '../errors.js';
 
 export function encodeShard(value: unknown): Buffer {
   return serialize(value);

@@ -5,13 +5,9 @@
  * a remote worker; what it returns is everything the coordinator needs to
  * replay the report exactly.
  */
-import { KilnError } from '../errors.js';
-import { contextFor } from '../plugin-context.js';
-import { guarded } from '../plugin-errors.js';
-import type { Doc, Dropped, KilnContext } from '../types.js';
-import { countsDelta, isZero } from './data-counts.js';
-import type { ChainStep, Pass } from './data-plan.js';
-import { isDropped } from './data-report.js';
+import { type CleaningStep, type Doc, type Dropped, isDropped, type KilnContext } from '@kiln/core';
+import { countsDelta, isZero } from './counts.js';
+import type { Pass } from './plan.js';
 
 /** Enough of a dropped document's text for the report's excerpt (it shows 160 characters and an ellipsis). */
 export const EXCERPT_BASIS = 161;
@@ -115,7 +111,7 @@ async function cleanOne(pass: Pass, input: Doc, ctx: KilnContext): Promise<DocOu
   const lengths = [doc.text.length];
   let drop: DocOutcome['drop'];
   for (let i = 0; i < pass.documents.length; i++) {
-    const result = await clean(pass.documents[i], doc, ctx);
+    const result = await pass.documents[i].clean(doc, ctx);
     if (isDropped(result)) {
       drop = { step: i, drop: result, excerpt: doc.text.slice(0, EXCERPT_BASIS) };
       break;
@@ -125,8 +121,7 @@ async function cleanOne(pass: Pass, input: Doc, ctx: KilnContext): Promise<DocOu
   }
   if (drop) return { id: input.id, lengths, drop };
   const summaries: unknown[] = [];
-  for (const s of pass.summaries)
-    summaries.push(await stepMethod(s, 'summarize', s.split, s.split.summarize)(doc, contextFor(ctx, s.plugin)));
+  for (const s of pass.summaries) summaries.push(await s.summarize!(doc, ctx));
   // Unchanged documents are not sent back (the coordinator still holds its input), and of the
   // usual change, { ...doc, text }, only the text.
   return { id: input.id, lengths, ...changeOf(input, doc), summaries };
@@ -142,51 +137,13 @@ function changeOf(input: Doc, doc: Doc): { text?: string; doc?: Doc } {
   return onlyText ? { text: doc.text } : { doc };
 }
 
-type CleanerMethod = 'clean' | 'finish' | 'summarize' | 'decide';
-const wrappers = new WeakMap<ChainStep, Map<CleanerMethod, (...args: never[]) => unknown>>();
-
-/**
- * A step's cleaner method as core calls it: errors name the plugin and rule, and the plugin gets its
- * own context. Wrapped once per step and method, since most run once a document.
- */
-export function stepMethod<A extends unknown[], R>(
-  step: ChainStep,
-  method: CleanerMethod,
-  owner: object,
-  fn: (...args: A) => R,
-): (...args: A) => Promise<Awaited<R>> {
-  let byMethod = wrappers.get(step);
-  if (!byMethod) wrappers.set(step, (byMethod = new Map()));
-  let wrapped = byMethod.get(method) as ((...args: A) => Promise<Awaited<R>>) | undefined;
-  if (!wrapped) byMethod.set(method, (wrapped = guarded(step.plugin, 'cleaner', step.cleaner.rule, fn.bind(owner))));
-  return wrapped;
-}
-
-/** One cleaner on one document, with the checks core's adapter makes. */
-export async function clean(step: ChainStep, doc: Doc, ctx: KilnContext): Promise<Doc | Dropped> {
-  const { cleaner, plugin } = step;
-  const out = await stepMethod(step, 'clean', cleaner, cleaner.clean)(doc, contextFor(ctx, plugin));
-  if (out !== null && typeof out === 'object' && isDropped(out)) return out;
-  if (typeof out?.text !== 'string') {
-    throw new KilnError(
-      `[${plugin.name}] cleaner "${cleaner.rule}" returned neither a document nor ctx.drop(...) for ${doc.id}`,
-      {
-        plugin: plugin.name,
-        hook: 'cleaner',
-      },
-    );
-  }
-  return out;
-}
-
 /** Each step's finish() counts now, copied (cleaners may hand out their live objects). */
-export async function snapshots(steps: readonly ChainStep[], ctx: KilnContext): Promise<Record<number, unknown>> {
+export async function snapshots(steps: readonly CleaningStep[], ctx: KilnContext): Promise<Record<number, unknown>> {
   const out: Record<number, unknown> = {};
   for (const step of steps) {
-    const { index, cleaner, plugin } = step;
-    if (!cleaner.finish) continue;
-    const value = await stepMethod(step, 'finish', cleaner, cleaner.finish)(contextFor(ctx, plugin));
-    if (value) out[index] = structuredClone(value);
+    if (!step.finish) continue;
+    const value = await step.finish(ctx);
+    if (value) out[step.index] = structuredClone(value);
   }
   return out;
 }

@@ -1,10 +1,11 @@
-/** The data stage's own options (the `data` config section): threads, a queue, shard size. */
+/**
+ * The runner's options in the `data` section: threads, a queue, shard size. Core checks the
+ * section with this schema when the config loads; the runner fills in the defaults.
+ */
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
-import { configError } from '../config/schema.js';
-import type { ResolvedConfig } from '../types.js';
 
-const schema = z.looseObject({
+export const dataRunnerOptions = z.looseObject({
   /** Worker threads for cleaning (default: every core; 1 cleans on the main thread). */
   threads: z.number().int().min(1).optional(),
   /** redis://HOST:PORT: shards go to a BullMQ queue that `kiln worker` processes take from. */
@@ -18,6 +19,8 @@ const schema = z.looseObject({
   queueWindow: z.number().int().min(1).optional(),
 });
 
+export type DataRunnerOptions = z.output<typeof dataRunnerOptions>;
+
 export interface DataOptions {
   threads: number;
   queue?: string;
@@ -25,15 +28,8 @@ export interface DataOptions {
   queueWindow: number;
 }
 
-export function dataOptions(config: ResolvedConfig): DataOptions {
-  const parsed = schema.safeParse(config.data ?? {});
-  if (!parsed.success) {
-    throw configError(
-      config.configFile,
-      parsed.error.issues.map((issue) => ({ field: ['data', ...issue.path].join('.'), message: issue.message })),
-    );
-  }
-  const o = parsed.data;
+/** The checked options with their defaults. */
+export function withDefaults(o: DataRunnerOptions): DataOptions {
   return {
     threads: o.threads ?? availableParallelism(),
     ...(o.queue !== undefined && { queue: o.queue }),
