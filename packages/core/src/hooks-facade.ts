@@ -6,6 +6,7 @@
 import { KilnError } from './errors.js';
 import { type KilnHooks, type TapMeta, tappedItems } from './hooks.js';
 import { defaultModelDir } from './model-source.js';
+import { verifyRecordedFiles } from './recorded-files.js';
 import { readRunState } from './run-state.js';
 import { missingProvider } from './stages/missing-provider.js';
 import type { ArchitectureProvider, KilnContext, KilnHooksFacade, KilnPlugin, StageName } from './types.js';
@@ -70,6 +71,8 @@ export function createHooksFacade(hooks: KilnHooks, context: () => KilnContext):
     async loadTokenizer(dir) {
       const c = ctx();
       const from = dir ?? c.runDir.path('tokenizer');
+      // A tokenizer a stage of this run wrote is what it wrote (flipped bytes fail here, naming the file).
+      await verifyRecordedFiles(c.runDir.root, await readRunState(c.runDir), { under: from, rehash: true });
       const tokenizer = await hooks.tokenizerLoad.promise(from, c);
       if (tokenizer) return tokenizer;
       throw missingProvider(c.config, 'tokenizer', {
@@ -92,7 +95,8 @@ export function createHooksFacade(hooks: KilnHooks, context: () => KilnContext):
     },
     async loadModel(dir) {
       const c = ctx();
-      const relative = dir === undefined ? defaultModelDir(await readRunState(c.runDir), c.stage) : undefined;
+      const state = await readRunState(c.runDir);
+      const relative = dir === undefined ? defaultModelDir(state, c.stage) : undefined;
       const from = dir ?? (relative === undefined ? undefined : c.runDir.path(relative));
       if (from === undefined) {
         throw new KilnError(
@@ -102,6 +106,8 @@ export function createHooksFacade(hooks: KilnHooks, context: () => KilnContext):
           },
         );
       }
+      // A model a stage of this run wrote is what it wrote: every file hashed again against state.json.
+      await verifyRecordedFiles(c.runDir.root, state, { under: from, rehash: true });
       const loaded = await hooks.modelLoad.promise(from, await c.backend(), c);
       if (loaded) return loaded;
       throw missingProvider(c.config, 'architecture', {

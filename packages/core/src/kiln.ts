@@ -17,12 +17,12 @@ import { joinLaunch } from './distributed/launch.js';
 import { StageRanks } from './distributed/ranks.js';
 import { KilnError, throwIfAborted } from './errors.js';
 import { createHooks, type KilnHooks, type PluginCommand } from './hooks.js';
+import { verifyRecordedFiles } from './recorded-files.js';
 import { markRunning, readRunState, recordStage, STAGE_SECTIONS, serializableConfig } from './run-state.js';
 import { createStreamLogger } from './services/logger.js';
 import { type ProgressFactory, quietProgress } from './services/progress.js';
 import {
   outputsHash,
-  type Placement,
   readConfigText,
   recordedOutputs,
   sourceStamps,
@@ -30,11 +30,8 @@ import {
   staleReason,
   stampOutputs,
 } from './stage-cache.js';
-import { cleaningChain } from './stages/data.js';
-import { dataPlacement } from './stages/data-runners.js';
 import { STAGE_DRIVERS } from './stages/index.js';
 import {
-  type CleaningStep,
   type KilnContext,
   type Logger,
   type ResolvedConfig,
@@ -78,8 +75,6 @@ export class Kiln {
     readonly hooks: KilnHooks,
     private readonly container: RunContainer,
     private readonly force = false,
-    /** Options that place the work (the data runner's): they leave the stages' cache keys. */
-    private readonly placement: Placement = {},
   ) {}
 
   /** Configure: load and validate the config, tap every plugin, run config hooks, freeze. */
@@ -109,8 +104,7 @@ export class Kiln {
       progress: options.progress ?? quietProgress,
       signal: options.signal ?? new AbortController().signal,
     });
-    const placement = { data: await dataPlacement(config, hooks) };
-    return new Kiln(config, hooks, container, options.force ?? false, placement);
+    return new Kiln(config, hooks, container, options.force ?? false);
   }
 
   private stageRanks?: StageRanks;
@@ -139,11 +133,6 @@ export class Kiln {
       (stage === 'data' && this.hooks.source.taps.length > 0) ||
       (stage === 'encode' && this.hooks.encoder.taps.length > 0 && configured.includes('train'));
     return STAGES.filter((stage) => configured.includes(stage) || implied(stage));
-  }
-
-  /** The data stage's cleaners in chain order, as core calls them (a data runner's worker rebuilds its chain with this). */
-  cleaningChain(): CleaningStep[] {
-    return cleaningChain(this.hooks);
   }
 
   /** The CLI commands the config's plugins add, each with its plugin's name. */
@@ -197,8 +186,10 @@ export class Kiln {
         STAGE_DRIVERS[stage].run(stageScope(this.container, stage).resolve('ctx'), this.hooks, { resume }),
       );
     const state = await readRunState(this.context().runDir);
-    const fingerprint = stageFingerprint(this.config, stage, state, await readConfigText(this.config), this.placement);
+    const fingerprint = stageFingerprint(this.config, stage, state, await readConfigText(this.config));
     const ctx = stageScope(this.container, stage, fingerprint).resolve('ctx');
+    // What it reads (or its skip relies on): earlier stages' files as they wrote them (rehashed where size or mtime changed).
+    await verifyRecordedFiles(ctx.runDir.root, state, { stages: STAGES.slice(0, STAGES.indexOf(stage)) });
     const stale = this.force
       ? 'forced'
       : await staleReason(ctx.runDir.root, state, stage, fingerprint, this.config.root);

@@ -65,8 +65,30 @@ function decode(name: string, dtype: string, bytes: Uint8Array, count: number, w
   }
 }
 
+export interface ReadSafetensorsOptions {
+  /** Accept NaN and ±Inf in float tensors (default: refused, naming the tensor: weights never hold them). */
+  allowNonFinite?: boolean;
+}
+
+/** How many values of `data` are NaN or ±Inf (all exponent bits set), and the first one's index. */
+function nonFinite(data: Float32Array): { count: number; first: number } {
+  const bits = new Uint32Array(data.buffer, data.byteOffset, data.length);
+  let count = 0;
+  let first = -1;
+  for (let i = 0; i < bits.length; i++) {
+    if ((bits[i] & 0x7f800000) === 0x7f800000) {
+      if (count++ === 0) first = i;
+    }
+  }
+  return { count, first };
+}
+
 /** Parse safetensors bytes. `where` names the file in errors. */
-export function parseSafetensors(bytes: Uint8Array, where = 'safetensors'): SafetensorsFile {
+export function parseSafetensors(
+  bytes: Uint8Array,
+  where = 'safetensors',
+  options: ReadSafetensorsOptions = {},
+): SafetensorsFile {
   if (bytes.length < 8) throw new Error(`${where}: file is ${bytes.length} bytes, too short for a safetensors header`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLen = Number(view.getBigUint64(0, true));
@@ -99,23 +121,28 @@ export function parseSafetensors(bytes: Uint8Array, where = 'safetensors'): Safe
         `${where}: tensor '${name}' offsets [${begin}, ${end}] do not match shape [${e.shape.join(', ')}] × ${e.dtype} within ${data.length} data bytes`,
       );
     }
-    tensors.set(name, {
-      dtype: e.dtype,
-      shape: e.shape,
-      data: decode(name, e.dtype, data.subarray(begin, end), count, where),
-    });
+    const decoded = decode(name, e.dtype, data.subarray(begin, end), count, where);
+    if (decoded instanceof Float32Array && !options.allowNonFinite) {
+      // Flipped bytes or a diverged run's save: loading it silently would generate garbage.
+      const bad = nonFinite(decoded);
+      if (bad.count > 0)
+        throw new Error(
+          `${where}: tensor '${name}' holds ${bad.count} non-finite value${bad.count === 1 ? '' : 's'} (NaN or ±Inf; the first at index ${bad.first}): the file is damaged, or was saved from a run that diverged`,
+        );
+    }
+    tensors.set(name, { dtype: e.dtype, shape: e.shape, data: decoded });
   }
   return { tensors, metadata };
 }
 
-export async function readSafetensors(path: string): Promise<SafetensorsFile> {
+export async function readSafetensors(path: string, options: ReadSafetensorsOptions = {}): Promise<SafetensorsFile> {
   let bytes: Uint8Array;
   try {
     bytes = await readFile(path);
   } catch (e) {
     throw new Error(`safetensors: cannot read ${path}: ${(e as Error).message}`);
   }
-  return parseSafetensors(bytes, path);
+  return parseSafetensors(bytes, path, options);
 }
 
 function dtypeOf(data: SafeTensor['data']): SafetensorsDType {
