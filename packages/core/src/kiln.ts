@@ -23,6 +23,7 @@ import { createStreamLogger } from './services/logger.js';
 import { type ProgressFactory, quietProgress } from './services/progress.js';
 import {
   outputsHash,
+  type Placement,
   readConfigText,
   recordedOutputs,
   sourceStamps,
@@ -30,8 +31,11 @@ import {
   staleReason,
   stampOutputs,
 } from './stage-cache.js';
+import { cleaningChain } from './stages/data.js';
+import { dataPlacement } from './stages/data-runners.js';
 import { STAGE_DRIVERS } from './stages/index.js';
 import {
+  type CleaningStep,
   type KilnContext,
   type Logger,
   type ResolvedConfig,
@@ -75,6 +79,8 @@ export class Kiln {
     readonly hooks: KilnHooks,
     private readonly container: RunContainer,
     private readonly force = false,
+    /** Options that place the work (the data runner's): they leave the stages' cache keys. */
+    private readonly placement: Placement = {},
   ) {}
 
   /** Configure: load and validate the config, tap every plugin, run config hooks, freeze. */
@@ -104,7 +110,8 @@ export class Kiln {
       progress: options.progress ?? quietProgress,
       signal: options.signal ?? new AbortController().signal,
     });
-    return new Kiln(config, hooks, container, options.force ?? false);
+    const placement = { data: await dataPlacement(config, hooks) };
+    return new Kiln(config, hooks, container, options.force ?? false, placement);
   }
 
   private stageRanks?: StageRanks;
@@ -133,6 +140,11 @@ export class Kiln {
       (stage === 'data' && this.hooks.source.taps.length > 0) ||
       (stage === 'encode' && this.hooks.encoder.taps.length > 0 && configured.includes('train'));
     return STAGES.filter((stage) => configured.includes(stage) || implied(stage));
+  }
+
+  /** The data stage's cleaners in chain order, as core calls them (a data runner's worker rebuilds its chain with this). */
+  cleaningChain(): CleaningStep[] {
+    return cleaningChain(this.hooks);
   }
 
   /** The CLI commands the config's plugins add, each with its plugin's name. */
@@ -186,7 +198,7 @@ export class Kiln {
         STAGE_DRIVERS[stage].run(stageScope(this.container, stage).resolve('ctx'), this.hooks, { resume }),
       );
     const state = await readRunState(this.context().runDir);
-    const fingerprint = stageFingerprint(this.config, stage, state, await readConfigText(this.config));
+    const fingerprint = stageFingerprint(this.config, stage, state, await readConfigText(this.config), this.placement);
     const ctx = stageScope(this.container, stage, fingerprint).resolve('ctx');
     // What it reads (or its skip relies on): earlier stages' files as they wrote them (rehashed where size or mtime changed).
     await verifyRecordedFiles(ctx.runDir.root, state, { stages: STAGES.slice(0, STAGES.indexOf(stage)) });
