@@ -4,7 +4,7 @@
  * localhost until Ctrl-C, `kiln report` writes the run's HTML page.
  * The model is the run's latest (state.json) unless --model names a directory.
  */
-import { resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { createKiln, type Kiln } from '@kiln/core';
 import { createModelGenerator, toEngine } from '@kiln/generate';
 import { buildReport } from '@kiln/report';
@@ -14,6 +14,7 @@ import type { Command } from 'commander';
 import { createCliLogger } from '../cli-logger.js';
 import type { CliIO } from '../io.js';
 import { type CommonOptions, kilnOptions, withCommonOptions } from '../options.js';
+import { describeModelDir } from './model-line.js';
 
 interface ModelOptions extends CommonOptions {
   model?: string;
@@ -44,6 +45,12 @@ async function modelDirOf(kiln: Kiln, options: ModelOptions, io: CliIO): Promise
 async function loadGenerator(kiln: Kiln, command: string, options: ModelOptions, io: CliIO): Promise<TextGenerator> {
   const hooks = kiln.context().hooks;
   const modelDir = await modelDirOf(kiln, options, io);
+  if (modelDir !== undefined)
+    kiln
+      .context()
+      .logger.info(
+        `${command === 'serve' ? 'serving' : 'generating'} from ${await describeModelDir(modelDir, options.model !== undefined, io.cwd)}`,
+      );
   const { model } = await hooks.loadModel(modelDir);
   const tokenizer = await hooks.loadTokenizer(
     options.tokenizer === undefined ? undefined : resolve(io.cwd, options.tokenizer),
@@ -112,8 +119,8 @@ export function registerGenerate(program: Command, io: CliIO): void {
         let text = '';
         let tokens = 0;
         let finishReason: string | undefined;
-        const dir = options.chat ? await modelDirOf(kiln, options, io) : undefined;
-        const template = dir === undefined ? undefined : await chatTemplateFromModelDir(dir);
+        const dir = await modelDirOf(kiln, options, io);
+        const template = options.chat && dir !== undefined ? await chatTemplateFromModelDir(dir) : undefined;
         if (options.chat && !template)
           throw new Error(
             'kiln generate --chat: the model directory has no chat template (tokenizer_config.json chat_template); fine-tune it with kiln finetune',
@@ -131,7 +138,9 @@ export function registerGenerate(program: Command, io: CliIO): void {
         }
         const promptTokens = generator.countTokens?.(input);
         io.stdout(
-          options.json ? `${JSON.stringify({ ok: true, prompt, promptTokens, text, tokens, finishReason })}\n` : '\n',
+          options.json
+            ? `${JSON.stringify({ ok: true, model: dir && relative(io.cwd, dir), prompt, promptTokens, text, tokens, finishReason })}\n`
+            : '\n',
         );
       } finally {
         await kiln.close();
