@@ -293,32 +293,78 @@ unsafe fn attention_kv<L: Lanes>(
         }
         for hq in g * rep..(g + 1) * rep {
             for t in 0..tq {
-                let q = qkv.add(s.q(b, t, hq));
-                let end = pos + t + 1;
-                let mut m = f32::NEG_INFINITY;
-                for j in 0..end {
-                    let sc = scale * dot::<L>(q, kcache.add(cache_row(b, j, g)), d);
-                    *scratch.add(j) = sc;
-                    if sc > m {
-                        m = sc;
-                    }
-                }
-                let mv = L::splat(m);
-                each_vector!(L, j, n in 0, end => {
-                    L::store_n(scratch.add(j), exp::<L>(L::sub(L::load_n(scratch.add(j), n), mv)), n);
-                });
-                let o = out.add(s.o(b, t, hq));
-                for c in 0..d {
-                    *o.add(c) = 0.0;
-                }
-                let mut sum = 0.0f32;
-                for j in 0..end {
-                    let p = *scratch.add(j);
-                    sum += p;
-                    axpy::<L>(o, vcache.add(cache_row(b, j, g)), p, d);
-                }
-                scale_by::<L>(o, 1.0 / sum, d);
+                let k = kcache.add(cache_row(b, 0, g));
+                let v = vcache.add(cache_row(b, 0, g));
+                attend::<L>(out.add(s.o(b, t, hq)), qkv.add(s.q(b, t, hq)), k, v, hkv * d, pos + t + 1, d, scale, scratch);
             }
+        }
+    }
+}
+
+/// out[0..d] = softmax(scale·q·Kᵀ)·V over cache positions 0..end, the key and
+/// value of position j at k + j·stride and v + j·stride; scores in `scratch`.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+unsafe fn attend<L: Lanes>(
+    o: *mut f32, q: *const f32, k: *const f32, v: *const f32, stride: usize, end: usize, d: usize, scale: f32,
+    scratch: *mut f32,
+) {
+    let mut m = f32::NEG_INFINITY;
+    for j in 0..end {
+        let sc = scale * dot::<L>(q, k.add(j * stride), d);
+        *scratch.add(j) = sc;
+        if sc > m {
+            m = sc;
+        }
+    }
+    let mv = L::splat(m);
+    each_vector!(L, j, n in 0, end => {
+        L::store_n(scratch.add(j), exp::<L>(L::sub(L::load_n(scratch.add(j), n), mv)), n);
+    });
+    for c in 0..d {
+        *o.add(c) = 0.0;
+    }
+    let mut sum = 0.0f32;
+    for j in 0..end {
+        let p = *scratch.add(j);
+        sum += p;
+        axpy::<L>(o, v.add(j * stride), p, d);
+    }
+    scale_by::<L>(o, 1.0 / sum, d);
+}
+
+widest! {
+    /// Generation for a batch of sequences, each at its own place: row i of
+    /// qkv (n, (H+2·Hkv)·D) is one new token of the sequence in cache row
+    /// rows[i] (of kCache/vCache (B,Tmax,Hkv·D)), at position positions[i].
+    /// Its key and value are written there, then it attends to that row's
+    /// positions 0..=positions[i]. Units: i·Hkv + g. Rows are distinct, so
+    /// no unit reads what another writes.
+    pub unsafe extern "C" fn kiln_attention_kv_rows(
+        out: *mut f32, kcache: *mut f32, vcache: *mut f32, qkv: *const f32, rows: *const i32, positions: *const i32,
+        tmax: usize, h: usize, hkv: usize, d: usize, scale: f32,
+        lo: usize, hi: usize, scratch: *mut f32,
+    ) => attention_kv_rows;
+}
+
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+unsafe fn attention_kv_rows<L: Lanes>(
+    out: *mut f32, kcache: *mut f32, vcache: *mut f32, qkv: *const f32, rows: *const i32, positions: *const i32,
+    tmax: usize, h: usize, hkv: usize, d: usize, scale: f32,
+    lo: usize, hi: usize, scratch: *mut f32,
+) {
+    let s = Shape::new(1, h, hkv, d);
+    let rep = h / hkv;
+    for u in lo..hi {
+        let (i, g) = (u / hkv, u % hkv);
+        let (b, pos) = (*rows.add(i) as usize, *positions.add(i) as usize);
+        let base = b * tmax * hkv * d + g * d;
+        let (k, v) = (kcache.add(base), vcache.add(base));
+        core::ptr::copy_nonoverlapping(qkv.add(s.k(i, 0, g)), k.add(pos * hkv * d), d);
+        core::ptr::copy_nonoverlapping(qkv.add(s.v(i, 0, g)), v.add(pos * hkv * d), d);
+        for hq in g * rep..(g + 1) * rep {
+            attend::<L>(out.add(s.o(i, 0, hq)), qkv.add(s.q(i, 0, hq)), k, v, hkv * d, pos + 1, d, scale, scratch);
         }
     }
 }

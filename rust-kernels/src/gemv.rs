@@ -19,6 +19,9 @@ pub const DECODE_MAX_M: usize = 16;
 const ROWS: usize = 4;
 /// Vectors of W per register block ([K,N]: columns; [N,K]: weight rows).
 const VECS: usize = 4;
+/// W rows per span for W stored [N,K]: a span (at K = 768, 24 KB) stays in L1
+/// while each block of a's rows passes over it.
+const SPAN: usize = 2 * VECS;
 /// k per chunk for W stored [K,N]: the chunk of a column block (KB × 4 vectors)
 /// stays in L1 while every row block passes over it.
 const KB: usize = 64;
@@ -55,21 +58,38 @@ unsafe fn gemv<L: Lanes>(
         return;
     }
     if flags & TRANS_B != 0 {
-        let mut j = lo;
-        while j < hi {
-            let cols = if hi - j < VECS { hi - j } else { VECS };
+        // A few blocks of W rows at a time, so they stay in L1 while every block of a's rows passes over them.
+        let mut j0 = lo;
+        while j0 < hi {
+            let j1 = if hi - j0 < SPAN { hi } else { j0 + SPAN };
             let mut r = 0;
             while r < m {
                 let rows = if m - r < ROWS { m - r } else { ROWS };
-                let sums = dot_block::<L>(a.add(r * k), w.add(j * k), k, rows, cols);
-                for rr in 0..rows {
-                    for c in 0..cols {
-                        finish(r + rr, j + c, sums[rr][c]);
-                    }
+                let mut j = j0;
+                while j < j1 {
+                let cols = if j1 - j < VECS { j1 - j } else { VECS };
+                let (ar, wj) = (a.add(r * k), w.add(j * k));
+                macro_rules! dots {
+                    ($($R:literal, $C:literal);*) => {
+                        match (rows, cols) {
+                            $(($R, $C) => {
+                                let sums = dot_block::<L, $R, $C>(ar, wj, k);
+                                for rr in 0..$R {
+                                    for c in 0..$C {
+                                        finish(r + rr, j + c, sums[rr][c]);
+                                    }
+                                }
+                            })*
+                            _ => unreachable!(),
+                        }
+                    };
+                }
+                dots!(1, 1; 1, 2; 1, 3; 1, 4; 2, 1; 2, 2; 2, 3; 2, 4; 3, 1; 3, 2; 3, 3; 3, 4; 4, 1; 4, 2; 4, 3; 4, 4);
+                j += cols;
                 }
                 r += rows;
             }
-            j += cols;
+            j0 = j1;
         }
         return;
     }
@@ -84,7 +104,17 @@ unsafe fn gemv<L: Lanes>(
             while r < m {
                 let rows = if m - r < ROWS { m - r } else { ROWS };
                 let part = scratch.add(r * width);
-                axpy_block::<L>(part, width, a.add(r * k), k, w.add(j), n, k0, k1, rows, cols);
+                let ar = a.add(r * k);
+                if cols == width {
+                    match rows {
+                        1 => axpy_full::<L, 1>(part, width, ar, k, w.add(j), n, k0, k1),
+                        2 => axpy_full::<L, 2>(part, width, ar, k, w.add(j), n, k0, k1),
+                        3 => axpy_full::<L, 3>(part, width, ar, k, w.add(j), n, k0, k1),
+                        _ => axpy_full::<L, 4>(part, width, ar, k, w.add(j), n, k0, k1),
+                    }
+                } else {
+                    axpy_edge::<L>(part, width, ar, k, w.add(j), n, k0, k1, rows, cols);
+                }
                 r += rows;
             }
             k0 = k1;
@@ -98,103 +128,145 @@ unsafe fn gemv<L: Lanes>(
     }
 }
 
-/// Lanes in use of vector `v` of a block `cols` wide.
+/// Asks for the cache line at `p` ahead of its use (no-op where there is no
+/// prefetch instruction). Never faults, even past the end of W.
 #[inline(always)]
-fn lanes_of<L: Lanes>(cols: usize, v: usize) -> usize {
-    let start = v * L::N;
-    if cols <= start { 0 } else if cols - start >= L::N { L::N } else { cols - start }
+unsafe fn prefetch(p: *const f32) {
+    #[cfg(target_arch = "x86_64")]
+    core::arch::x86_64::_mm_prefetch::<{ core::arch::x86_64::_MM_HINT_T0 }>(p as *const i8);
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = p;
 }
 
-/// part[r, 0..cols] (=, on k0 = 0, else +=) Σ_{k0≤k<k1} a[r,k]·W[k, 0..cols]
-/// for `rows` rows (each column one fma chain over k, continued across
-/// chunks through `part`, whose f32 store and load change no bits).
+/// part[r, 0..width] (=, on k0 = 0, else +=) Σ_{k0≤k<k1} a[r,k]·W[k, 0..width]
+/// for R rows, a block of VECS full vectors: each column one fma chain over
+/// k, continued across chunks through `part` (whose f32 store and load
+/// change no bits).
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-unsafe fn axpy_block<L: Lanes>(
+unsafe fn axpy_full<L: Lanes, const R: usize>(
+    part: *mut f32, ldp: usize, a: *const f32, lda: usize, w: *const f32, ldw: usize, k0: usize, k1: usize,
+) {
+    let mut acc = [[L::splat(0.0); VECS]; R];
+    if k0 > 0 {
+        for r in 0..R {
+            for v in 0..VECS {
+                acc[r][v] = L::load(part.add(r * ldp + v * L::N));
+            }
+        }
+    }
+    for kk in k0..k1 {
+        let row = w.add(kk * ldw);
+        let wv = [L::load(row), L::load(row.add(L::N)), L::load(row.add(2 * L::N)), L::load(row.add(3 * L::N))];
+        for r in 0..R {
+            let av = L::splat(*a.add(r * lda + kk));
+            for v in 0..VECS {
+                acc[r][v] = L::mul_add(av, wv[v], acc[r][v]);
+            }
+        }
+    }
+    for r in 0..R {
+        for v in 0..VECS {
+            L::store(part.add(r * ldp + v * L::N), acc[r][v]);
+        }
+    }
+}
+
+/// axpy_full for the last, narrower block of a range (`cols` < width), one
+/// vector at a time with masked loads: the same chain per column.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+unsafe fn axpy_edge<L: Lanes>(
     part: *mut f32, ldp: usize, a: *const f32, lda: usize, w: *const f32, ldw: usize,
     k0: usize, k1: usize, rows: usize, cols: usize,
 ) {
-    let n = [lanes_of::<L>(cols, 0), lanes_of::<L>(cols, 1), lanes_of::<L>(cols, 2), lanes_of::<L>(cols, 3)];
-    let mut acc = [[L::splat(0.0); VECS]; ROWS];
-    if k0 > 0 {
+    let mut c = 0;
+    while c < cols {
+        let nv = if cols - c < L::N { cols - c } else { L::N };
         for r in 0..rows {
-            for v in 0..VECS {
-                if n[v] > 0 {
-                    acc[r][v] = L::load(part.add(r * ldp + v * L::N));
-                }
+            let p = part.add(r * ldp + c);
+            let mut acc = if k0 > 0 { L::load(p) } else { L::splat(0.0) };
+            for kk in k0..k1 {
+                acc = L::mul_add(L::splat(*a.add(r * lda + kk)), L::load_n(w.add(kk * ldw + c), nv), acc);
             }
+            L::store(p, acc);
         }
-    }
-    if n[VECS - 1] == L::N {
-        // Full block: plain loads, the hot loop.
-        for kk in k0..k1 {
-            let row = w.add(kk * ldw);
-            let wv = [L::load(row), L::load(row.add(L::N)), L::load(row.add(2 * L::N)), L::load(row.add(3 * L::N))];
-            for r in 0..ROWS {
-                if r < rows {
-                    let av = L::splat(*a.add(r * lda + kk));
-                    for v in 0..VECS {
-                        acc[r][v] = L::mul_add(av, wv[v], acc[r][v]);
-                    }
-                }
-            }
-        }
-    } else {
-        for kk in k0..k1 {
-            let row = w.add(kk * ldw);
-            let mut wv = [L::splat(0.0); VECS];
-            for v in 0..VECS {
-                if n[v] > 0 {
-                    wv[v] = L::load_n(row.add(v * L::N), n[v]);
-                }
-            }
-            for r in 0..rows {
-                let av = L::splat(*a.add(r * lda + kk));
-                for v in 0..VECS {
-                    acc[r][v] = L::mul_add(av, wv[v], acc[r][v]);
-                }
-            }
-        }
-    }
-    for r in 0..rows {
-        for v in 0..VECS {
-            if n[v] > 0 {
-                L::store(part.add(r * ldp + v * L::N), acc[r][v]);
-            }
-        }
+        c += nv;
     }
 }
 
-/// Σ_k a[r,k]·W[c,k] for `rows` rows of a and `cols` rows of W (each ≤ 4):
-/// one vector accumulator per pair over k in steps of the width, summed
+/// Σ_k a[r,k]·W[c,k] for R rows of a and C rows of W: one vector accumulator
+/// per pair over k in steps of the width (the last step masked), summed
 /// across lanes in a fixed order at the end.
 #[inline(always)]
-unsafe fn dot_block<L: Lanes>(a: *const f32, w: *const f32, k: usize, rows: usize, cols: usize) -> [[f32; VECS]; ROWS] {
-    let mut acc = [[L::splat(0.0); VECS]; ROWS];
+unsafe fn dot_block<L: Lanes, const R: usize, const C: usize>(a: *const f32, w: *const f32, k: usize) -> [[f32; C]; R] {
+    let mut acc = [[L::splat(0.0); C]; R];
+    let full = k / L::N * L::N;
     let mut i = 0;
-    while i < k {
-        let nv = if k - i < L::N { k - i } else { L::N };
-        let mut wv = [L::splat(0.0); VECS];
-        for c in 0..VECS {
-            if c < cols {
-                wv[c] = L::load_n(w.add(c * k + i), nv);
+    while i < full {
+        let mut wv = [L::splat(0.0); C];
+        for c in 0..C {
+            wv[c] = L::load(w.add(c * k + i));
+            // The same place SPAN rows on: W streams from memory while this span is in L1.
+            prefetch(w.add((c + SPAN) * k + i));
+        }
+        for r in 0..R {
+            let av = L::load(a.add(r * k + i));
+            for c in 0..C {
+                acc[r][c] = L::mul_add(av, wv[c], acc[r][c]);
             }
         }
-        for r in 0..ROWS {
-            if r < rows {
-                let av = L::load_n(a.add(r * k + i), nv);
-                for c in 0..VECS {
-                    acc[r][c] = L::mul_add(av, wv[c], acc[r][c]);
-                }
-            }
-        }
-        i += nv;
+        i += L::N;
     }
-    let mut sums = [[0.0f32; VECS]; ROWS];
-    for r in 0..rows {
-        for c in 0..cols {
+    if i < k {
+        let nv = k - i;
+        let mut wv = [L::splat(0.0); C];
+        for c in 0..C {
+            wv[c] = L::load_n(w.add(c * k + i), nv);
+        }
+        for r in 0..R {
+            let av = L::load_n(a.add(r * k + i), nv);
+            for c in 0..C {
+                acc[r][c] = L::mul_add(av, wv[c], acc[r][c]);
+            }
+        }
+    }
+    let mut sums = [[0.0f32; C]; R];
+    for r in 0..R {
+        for c in 0..C {
             sums[r][c] = L::hsum(acc[r][c]);
         }
     }
     sums
+}
+
+#[cfg(test)]
+mod bench {
+    use super::*;
+    use std::time::Instant;
+
+    /// Best time per call of kiln_gemv at decode shapes, one thread:
+    ///   cargo test --release bench_gemv -- --ignored --nocapture
+    #[test]
+    #[ignore]
+    fn bench_gemv() {
+        let shapes = [(1, 4096, 768, true), (4, 4096, 768, true), (16, 4096, 768, true), (1, 4096, 768, false), (4, 4096, 768, false), (16, 4096, 768, false), (1, 50257, 768, true), (16, 50257, 768, true)];
+        for (m, n, k, t) in shapes {
+            let a = vec![0.5f32; m * k];
+            let w = vec![0.25f32; n * k];
+            let mut o = vec![0f32; m * n];
+            let mut scratch = vec![0f32; 1 << 16];
+            let flags = if t { TRANS_B } else { 0 };
+            let mut best = f64::INFINITY;
+            let start = Instant::now();
+            let mut reps = 0;
+            while reps < 5 || (reps < 2000 && start.elapsed().as_secs_f64() < 0.5) {
+                let t0 = Instant::now();
+                unsafe { kiln_gemv(o.as_mut_ptr(), a.as_ptr(), w.as_ptr(), core::ptr::null(), m, n, k, flags, 0, n, scratch.as_mut_ptr()) };
+                best = best.min(t0.elapsed().as_secs_f64());
+                reps += 1;
+            }
+            println!("{m}x{n}x{k} {}: {:.2} us, {:.1} GFLOP/s, {:.1} GB/s of W", if t { "NK" } else { "KN" }, best * 1e6, 2.0 * (m * n * k) as f64 / best / 1e9, (n * k * 4) as f64 / best / 1e9);
+        }
+    }
 }

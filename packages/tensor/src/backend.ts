@@ -149,6 +149,36 @@ export interface AttentionKVArgs {
 }
 
 /**
+ * Attention for a batch of sequences that each decode one token at their own
+ * place (an optional op: see `Backend.attentionKVRows`): row i of qkv is the
+ * new token of the sequence kept in cache row rows[i], at position
+ * positions[i]. Its key and value are written there, then it attends to that
+ * cache row's positions 0..positions[i]. What attentionKV does for one row with
+ * B = 1, Tq = 1, pos = positions[i], for every row at once (continuous batching).
+ */
+export interface AttentionKVRowsArgs {
+  /** qkv is (n,(H+2*Hkv)*D), packed as in AttentionArgs. */
+  qkv: BufView;
+  /** kCache and vCache are (B,Tmax,Hkv*D). */
+  kCache: BufView;
+  vCache: BufView;
+  /** out is (n,H*D). */
+  out: BufView;
+  /** i32 (n): each token's cache row, all distinct, each < B. */
+  rows: BufView;
+  /** i32 (n): each token's position, < Tmax. */
+  positions: BufView;
+  n: number;
+  B: number;
+  Tmax: number;
+  H: number;
+  Hkv: number;
+  D: number;
+  /** Softmax scale; default 1/sqrt(D). */
+  scale?: number;
+}
+
+/**
  * A weight matrix kept quantized on the device (weight-only, group-wise,
  * symmetric): N rows of K weights, w[n,k] = q[n,k] * scales[n, floor(k/group)].
  * The layout is nn.Linear's [out, in], so groups run along the input dimension.
@@ -350,6 +380,8 @@ export interface Backend {
 
   /** Append new keys/values to a KV cache and attend over it (see AttentionKVArgs). */
   attentionKV?(args: AttentionKVArgs): void;
+  /** attentionKV for one token in each of several cache rows, each at its own position (see AttentionKVRowsArgs). */
+  attentionKVRows?(args: AttentionKVRowsArgs): void;
   /** Matmul against a quantized weight, dequantized inside the kernel. */
   matmulQ?(args: MatmulQArgs): void;
   /** out[n,C] = dequant(table)[ids[n], :] for a quantized (V,C) table (tied embeddings). */

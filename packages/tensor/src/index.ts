@@ -11,7 +11,7 @@ export {
   singleProcess,
 } from './distributed/collective.js';
 export { allGatherNumbers, broadcastJson, ranksThatDiffer } from './distributed/exchange.js';
-export { runAttentionKV } from './inference/attention-kv.js';
+export { runAttentionKV, runAttentionKVRows } from './inference/attention-kv.js';
 export {
   type DenseTensor,
   EngineWeights,
@@ -20,8 +20,15 @@ export {
   type QuantizationConfig,
   readQuantization,
 } from './inference/engine-weights.js';
-export { allocKVCache, cachedRowLength, checkCacheLength, freeKVCache, type KVCache } from './inference/kv-cache.js';
-export { ScratchBuffers } from './inference/scratch.js';
+export {
+  allocKVCache,
+  cachedRowLength,
+  checkCacheLength,
+  checkDecodeRows,
+  freeKVCache,
+  type KVCache,
+} from './inference/kv-cache.js';
+export { ReusedBuffers, ScratchBuffers } from './inference/scratch.js';
 export { causalTokenLosses, lossesFromLogits } from './inference/token-losses.js';
 export {
   applyLinear,
@@ -64,7 +71,7 @@ export { AdamW, type AdamWOptions, type AdamWState } from './optim/adamw.js';
 export { clipGradNorm, gradNorm } from './optim/clip.js';
 export { type CosineScheduleOptions, cosineSchedule } from './optim/schedule.js';
 // Host versions of the optional inference ops (fallbacks for backends without them).
-export { type AttentionKVDims, attentionKV as attentionKVHost } from './reference/kernels/attention.js';
+export { type AttentionKVDims, attentionKV as attentionKVHost, checkCacheRows } from './reference/kernels/attention.js';
 export { dequantize, dequantizeRow, type QuantDims } from './reference/kernels/quant.js';
 // The plain-TypeScript oracle backend.
 export { ReferenceBackend, type ReferenceBackendOptions } from './reference/reference-backend.js';

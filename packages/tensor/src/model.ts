@@ -84,6 +84,14 @@ export interface InferenceEngine extends ScoringEngine {
    * position with `lastOnly`; the caller frees the buffer.
    */
   forward(ids: Int32Array, cache: KVCache, pos: number, options?: { lastOnly?: boolean }): Promise<Buf>;
+  /**
+   * Optional: one new token for each of several sequences at their own places,
+   * ids[i] in cache row rows[i] at position positions[i] (rows distinct), as
+   * forward would run each of them alone with B = 1. Returns logits (n, V); the
+   * caller frees the buffer. Batch schedulers (continuous batching in `kiln
+   * serve`, GRPO's rollouts) use it, and fall back to forward without it.
+   */
+  decode?(ids: Int32Array, cache: KVCache, rows: Int32Array, positions: Int32Array): Promise<Buf>;
 }
 
 /** An encoder's engine (BERT): every position sees the whole sequence, so it scores masked tokens and does not generate. */

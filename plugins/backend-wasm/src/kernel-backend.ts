@@ -17,6 +17,7 @@ import type {
   AttentionArgs,
   AttentionBackwardArgs,
   AttentionKVArgs,
+  AttentionKVRowsArgs,
   Backend,
   BackendInfo,
   Buf,
@@ -27,6 +28,7 @@ import type {
   QuantizedWeight,
   RopeArgs,
 } from '@kiln/tensor';
+import { checkCacheRows } from '@kiln/tensor';
 import { addr, BYTES, type KernelBuf } from './buffer.js';
 import { ATTENTION_MAX_T, K } from './kernels.js';
 
@@ -377,6 +379,40 @@ export abstract class KernelBackend implements Backend {
       a.scale ?? 1 / Math.sqrt(D),
     ];
     this.run(K.kiln_attention_kv, args, B * Hkv, 1, (H / Hkv) * Tq * (pos + Tq) * D * 4);
+  }
+
+  /** Optional inference op: one new token in each of several cache rows, each at its own position. */
+  attentionKVRows(a: AttentionKVRowsArgs): void {
+    const { n, B, Tmax, H, Hkv, D } = a;
+    this.dims('attentionKVRows', { n, B, Tmax, H, Hkv, D });
+    if (Hkv === 0 || H % Hkv !== 0)
+      throw new Error(`${this.label}: attentionKVRows: H (${H}) must be a multiple of Hkv (${Hkv})`);
+    if (Tmax > this.scratchFloats)
+      throw new Error(`${this.label}: attentionKVRows: Tmax = ${Tmax} exceeds the supported ${this.scratchFloats}`);
+    const rows = this.addr(a.rows, n, 'i32', 'attentionKVRows: rows');
+    const positions = this.addr(a.positions, n, 'i32', 'attentionKVRows: positions');
+    checkCacheRows(
+      `${this.label}: attentionKVRows`,
+      this.window(a.rows, n) as Int32Array,
+      this.window(a.positions, n) as Int32Array,
+      n,
+      B,
+      Tmax,
+    );
+    const args = [
+      this.f(a.out, n * H * D, 'attentionKVRows: out'),
+      this.f(a.kCache, B * Tmax * Hkv * D, 'attentionKVRows: kCache'),
+      this.f(a.vCache, B * Tmax * Hkv * D, 'attentionKVRows: vCache'),
+      this.f(a.qkv, n * (H + 2 * Hkv) * D, 'attentionKVRows: qkv'),
+      rows,
+      positions,
+      Tmax,
+      H,
+      Hkv,
+      D,
+      a.scale ?? 1 / Math.sqrt(D),
+    ];
+    this.run(K.kiln_attention_kv_rows, args, n * Hkv, 1, (H / Hkv) * Tmax * D * 4);
   }
 
   /** Checks a quantized weight of `rows` rows of K weights; returns its data and scales addresses. */

@@ -50,6 +50,7 @@ const TABLE = [
   ['kiln_matmul_q', 11, 'scratch'],
   ['kiln_embedding_q', 7],
   ['kiln_gemv', 8, 'scratch'],
+  ['kiln_attention_kv_rows', 11, 'scratch'],
 ] as const;
 
 export type KernelName = (typeof TABLE)[number][0];

@@ -21,11 +21,13 @@ import {
   type KVCache,
   lookupRows,
   type QuantizationConfig,
+  ReusedBuffers,
   readQuantization,
   runAttentionKV,
   ScratchBuffers,
 } from '@kiln/tensor';
 import { fromHFConfig, type GPT2Config, toHFConfig } from './config.js';
+import { Gpt2Decoder } from './decode.js';
 import { type GPT2, WRITER } from './model.js';
 
 /** GPT-2's hyperparameters, as validateConfig resolves them. */
@@ -58,12 +60,15 @@ export class Gpt2Engine implements InferenceEngine {
   readonly kind = 'causal';
   /** Its weights by name: matrices (dense or quantized, which compressors may replace) and the other tensors. */
   readonly matrices: EngineWeights;
+  /** decode(), with its per-row buffers kept between steps. */
+  private readonly decoder: Gpt2Decoder;
 
   constructor(
     readonly backend: Backend,
     readonly config: Gpt2EngineConfig,
   ) {
     this.matrices = new EngineWeights(backend, 'Gpt2Engine', ['transformer.wte.weight']);
+    this.decoder = new Gpt2Decoder(backend, this.config, this.matrices);
   }
 
   /** An engine over a GPT2 module's own parameter buffers (stays valid while the model lives). */
@@ -196,14 +201,21 @@ export class Gpt2Engine implements InferenceEngine {
         applyLinear(be, head, logits, h, N);
         return logits;
       }
+      // Each row's last position, gathered so the head runs once over all rows.
+      const last = T === 1 ? h : tmp(B * C);
+      if (T > 1)
+        for (let b = 0; b < B; b++) be.copy({ buf: last, offset: b * C }, { buf: h, offset: (b * T + T - 1) * C }, C);
       const logits = be.alloc('f32', B * V);
-      for (let b = 0; b < B; b++) {
-        applyLinear(be, head, { buf: logits, offset: b * V }, { buf: h, offset: (b * T + T - 1) * C }, 1);
-      }
+      applyLinear(be, head, logits, last, B);
       return logits;
     } finally {
       scratch.free();
     }
+  }
+
+  /** One new token for each of several sequences in their own cache rows and positions (see decode.ts). */
+  decode(ids: Int32Array, cache: KVCache, rows: Int32Array, positions: Int32Array): Promise<Buf> {
+    return this.decoder.step(ids, cache, rows, positions);
   }
 
   tokenLosses(ids: Int32Array, targets: Int32Array, B: number, ignoreIndex = -100): Promise<Float32Array> {
@@ -217,6 +229,7 @@ export class Gpt2Engine implements InferenceEngine {
 
   /** Frees the buffers this engine owns (dense ones over a model belong to the model). */
   dispose(): void {
+    this.decoder.dispose();
     this.matrices.dispose();
   }
 }

@@ -116,6 +116,7 @@ kernels! {
     kiln_matmul_q(out, a, data, scales, bias, m, n, k, bits, group, accumulate) + scratch;
     kiln_embedding_q(out, data, scales, ids, c, bits, group);
     kiln_gemv(out, a, w, bias, m, n, k, flags) + scratch;
+    kiln_attention_kv_rows(out, kcache, vcache, qkv, rows, positions, tmax, h, hkv, d, scale) + scratch;
 }
 
 /// Runs kernel `id` on units lo..hi. The caller has checked `id` and the

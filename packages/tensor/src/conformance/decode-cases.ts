@@ -120,5 +120,59 @@ export function decodeCases(rng: Rng): OpCase[] {
         }),
     });
   }
+  const batches: Array<{
+    B: number;
+    Tmax: number;
+    rows: number[];
+    positions: number[];
+    H: number;
+    Hkv: number;
+    D: number;
+  }> = [
+    { B: 1, Tmax: 1, rows: [0], positions: [0], H: 1, Hkv: 1, D: 1 },
+    { B: 5, Tmax: 13, rows: [4, 0, 2], positions: [7, 0, 12], H: 4, Hkv: 2, D: 8 },
+    { B: 3, Tmax: 70, rows: [1, 2], positions: [69, 33], H: 3, Hkv: 3, D: 5 },
+    {
+      B: 17,
+      Tmax: 9,
+      rows: Array.from({ length: 16 }, (_, i) => (i * 5) % 17),
+      positions: Array.from({ length: 16 }, (_, i) => (i * 7) % 9),
+      H: 6,
+      Hkv: 2,
+      D: 16,
+    },
+  ];
+  for (const { B, Tmax, rows, positions, H, Hkv, D } of batches) {
+    const n = rows.length;
+    out.push({
+      name: `attentionKVRows n=${n} B=${B} Tmax=${Tmax} H=${H} Hkv=${Hkv} D=${D}`,
+      requires: 'attentionKVRows',
+      bufs: {
+        qkv: randn(rng, n * (H + 2 * Hkv) * D),
+        kCache: randn(rng, B * Tmax * Hkv * D),
+        vCache: randn(rng, B * Tmax * Hkv * D),
+        out: randn(rng, n * H * D),
+        rows: Int32Array.from(rows),
+        positions: Int32Array.from(positions),
+      },
+      check: ['out', 'kCache', 'vCache'],
+      tol: 'reduce',
+      run: (be, b) =>
+        be.attentionKVRows!({
+          qkv: b.qkv,
+          kCache: b.kCache,
+          vCache: b.vCache,
+          out: b.out,
+          rows: b.rows,
+          positions: b.positions,
+          n,
+          B,
+          Tmax,
+          H,
+          Hkv,
+          D,
+        }),
+    });
+  }
   return out;
 }

@@ -4,7 +4,7 @@
  * attention itself on the host over the cached prefix). The fallback reads
  * the prefix back every call, so it is slower, but still O(n) per token.
  */
-import type { AttentionKVArgs, Backend, Buf, BufView } from '../backend.js';
+import type { AttentionKVArgs, AttentionKVRowsArgs, Backend, Buf, BufView } from '../backend.js';
 import { attentionKV as attentionKVHost } from '../reference/kernels/attention.js';
 
 const bufOf = (v: BufView): Buf => ('buf' in v ? v.buf : v);
@@ -40,4 +40,40 @@ export async function runAttentionKV(be: Backend, a: AttentionKVArgs): Promise<v
   const out = new Float32Array(B * Tq * H * D);
   attentionKVHost(out, k, v, qkv, { B, Tq, Tmax: L, pos, H, Hkv, D, scale: a.scale ?? 1 / Math.sqrt(D) });
   be.write(bufOf(a.out), out, offOf(a.out));
+}
+
+/**
+ * attentionKVRows on any backend: its own kernel when it has one, else one
+ * attentionKV per row on views of that row's cache (B = 1, Tq = 1), which every
+ * backend with attentionKV (or the host fallback above) runs. `rows` and
+ * `positions` are also needed on the host for that fallback.
+ */
+export async function runAttentionKVRows(
+  be: Backend,
+  a: AttentionKVRowsArgs,
+  host: { rows: Int32Array; positions: Int32Array },
+): Promise<void> {
+  if (be.attentionKVRows) {
+    be.attentionKVRows(a);
+    return;
+  }
+  const { n, Tmax, H, Hkv, D } = a;
+  const C = Tmax * Hkv * D;
+  for (let i = 0; i < n; i++) {
+    const r = host.rows[i];
+    await runAttentionKV(be, {
+      qkv: at(a.qkv, i * (H + 2 * Hkv) * D),
+      kCache: at(a.kCache, r * C),
+      vCache: at(a.vCache, r * C),
+      out: at(a.out, i * H * D),
+      B: 1,
+      Tq: 1,
+      Tmax,
+      pos: host.positions[i],
+      H,
+      Hkv,
+      D,
+      scale: a.scale,
+    });
+  }
 }

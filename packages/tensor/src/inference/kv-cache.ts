@@ -41,3 +41,27 @@ export function cachedRowLength(who: string, ids: Int32Array, cache: KVCache, po
   }
   return T;
 }
+
+/** Refuses decode arguments that do not match: one row and one position per id, rows distinct in the cache, positions within it. */
+export function checkDecodeRows(
+  who: string,
+  ids: Int32Array,
+  cache: KVCache,
+  rows: Int32Array,
+  positions: Int32Array,
+): void {
+  if (ids.length === 0) throw new Error(`${who}.decode: no ids given`);
+  if (rows.length !== ids.length || positions.length !== ids.length)
+    throw new Error(
+      `${who}.decode: ${ids.length} ids need as many rows and positions, got ${rows.length} and ${positions.length}`,
+    );
+  const seen = new Set<number>();
+  for (let i = 0; i < ids.length; i++) {
+    if (!(Number.isInteger(rows[i]) && rows[i] >= 0 && rows[i] < cache.B))
+      throw new Error(`${who}.decode: rows[${i}] = ${rows[i]} is not a row of the cache (${cache.B} rows)`);
+    if (seen.has(rows[i])) throw new Error(`${who}.decode: row ${rows[i]} appears twice`);
+    seen.add(rows[i]);
+    if (!(positions[i] >= 0 && positions[i] < cache.Tmax))
+      throw new Error(`${who}.decode: positions[${i}] = ${positions[i]} exceeds the cache (${cache.Tmax} positions)`);
+  }
+}

@@ -74,20 +74,30 @@ export function weightBytes(w: LinearWeight): number {
   return w.kind === 'dense' ? 4 * w.inFeatures * w.outFeatures : w.host.data.length + 4 * w.host.scales.length;
 }
 
-/** out[M, outFeatures] = x[M, inFeatures] · Wᵀ + bias, on whatever the backend offers. */
-export function applyLinear(be: Backend, w: LinearWeight, out: BufView, x: BufView, M: number): void {
+/**
+ * out[M, outFeatures] (+)= x[M, inFeatures] · Wᵀ + bias, on whatever the backend
+ * offers; `accumulate` adds into out (a residual stream) instead of overwriting it.
+ */
+export function applyLinear(
+  be: Backend,
+  w: LinearWeight,
+  out: BufView,
+  x: BufView,
+  M: number,
+  accumulate = false,
+): void {
   const N = w.outFeatures;
   const K = w.inFeatures;
   const bias = w.bias ?? undefined;
   if (w.kind === 'dense') {
-    be.matmul({ out, a: x, b: w.w, bias, M, N, K, transB: w.layout === 'out-in' });
+    be.matmul({ out, a: x, b: w.w, bias, M, N, K, transB: w.layout === 'out-in', accumulate });
   } else if (be.matmulQ) {
-    be.matmulQ({ out, a: x, w: w.device, bias, M, N, K });
+    be.matmulQ({ out, a: x, w: w.device, bias, M, N, K, accumulate });
   } else {
     // Fallback for backends without matmulQ: dequantize on the host into a temporary buffer.
     const tmp = be.alloc('f32', N * K);
     be.write(tmp, dequantize(w.host.data, w.host.scales, N, K, w.host));
-    be.matmul({ out, a: x, b: tmp, bias, M, N, K, transB: true });
+    be.matmul({ out, a: x, b: tmp, bias, M, N, K, transB: true, accumulate });
     be.free(tmp);
   }
 }

@@ -3,6 +3,7 @@ import type {
   AttentionArgs,
   AttentionBackwardArgs,
   AttentionKVArgs,
+  AttentionKVRowsArgs,
   Backend,
   BackendInfo,
   Buf,
@@ -479,6 +480,33 @@ export class ReferenceBackend implements Backend {
       this.f(a.qkv, B * Tq * (H + 2 * Hkv) * D, op, 'qkv'),
       { B, Tq, Tmax, pos, H, Hkv, D, scale: a.scale ?? 1 / Math.sqrt(D) },
     );
+  }
+
+  attentionKVRows(a: AttentionKVRowsArgs): void {
+    const op = 'attentionKVRows';
+    const { n, B, Tmax, H, Hkv, D } = a;
+    if (!(H > 0 && Hkv > 0 && H % Hkv === 0))
+      throw new Error(`ReferenceBackend.${op}: H (${H}) must be a positive multiple of Hkv (${Hkv})`);
+    const rows = this.i32(a.rows, n, op, 'rows');
+    const positions = this.i32(a.positions, n, op, 'positions');
+    attn.checkCacheRows(`ReferenceBackend.${op}`, rows, positions, n, B, Tmax);
+    const [C, S, O] = [Tmax * Hkv * D, (H + 2 * Hkv) * D, H * D];
+    const out = this.f(a.out, n * O, op, 'out');
+    const k = this.f(a.kCache, B * C, op, 'kCache');
+    const v = this.f(a.vCache, B * C, op, 'vCache');
+    const qkv = this.f(a.qkv, n * S, op, 'qkv');
+    const scale = a.scale ?? 1 / Math.sqrt(D);
+    // Each row is attentionKV on its own cache row with one token at its own position.
+    for (let i = 0; i < n; i++) {
+      const r = rows[i];
+      attn.attentionKV(
+        out.subarray(i * O, (i + 1) * O),
+        k.subarray(r * C, (r + 1) * C),
+        v.subarray(r * C, (r + 1) * C),
+        qkv.subarray(i * S, (i + 1) * S),
+        { B: 1, Tq: 1, Tmax, pos: positions[i], H, Hkv, D, scale },
+      );
+    }
   }
 
   private quant(w: QuantizedWeight, N: number, K: number, op: string): { data: Int8Array; scales: FloatArray } {

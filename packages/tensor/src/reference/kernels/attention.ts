@@ -142,6 +142,26 @@ export interface AttentionKVDims {
  * Writes the new tokens' keys/values into rows pos..pos+Tq-1 of the caches
  * (B,Tmax,Hkv·D), then out (B,Tq,H·D): query t attends to cache rows 0..pos+t.
  */
+/** Throws unless rows are distinct cache rows (< B) and positions fit the cache (< Tmax): a bad one would write outside it. */
+export function checkCacheRows(
+  op: string,
+  rows: Int32Array,
+  positions: Int32Array,
+  n: number,
+  B: number,
+  Tmax: number,
+): void {
+  const seen = new Set<number>();
+  for (let i = 0; i < n; i++) {
+    if (!(rows[i] >= 0 && rows[i] < B))
+      throw new Error(`${op}: rows[${i}] = ${rows[i]} is outside the cache's ${B} rows`);
+    if (seen.has(rows[i])) throw new Error(`${op}: rows[${i}] = ${rows[i]} appears twice`);
+    seen.add(rows[i]);
+    if (!(positions[i] >= 0 && positions[i] < Tmax))
+      throw new Error(`${op}: positions[${i}] = ${positions[i]} is outside the cache's ${Tmax} positions`);
+  }
+}
+
 export function attentionKV(
   out: FloatArray,
   kCache: FloatArray,
