@@ -75,3 +75,36 @@ test('where the data stage runs (threads, shard size) is not part of its cache k
   // An option that changes what the stage writes still counts.
   expect(await run(cwd, ['data.threads=2', 'data.unknownOption=1'])).not.toContain('data');
 }, 120_000);
+
+test('changing the seed alone reruns train (and what follows) but not data, tokenizer or encode', async () => {
+  const base = join(REPO_ROOT, 'node_modules/.cache/kiln-tests');
+  mkdirSync(base, { recursive: true });
+  const cwd = mkdtempSync(join(base, 'cache-seed-'));
+  onTestFinished(() => rmSync(cwd, { recursive: true, force: true }));
+  writeFileSync(join(cwd, 'corpus.txt'), TEXT);
+  writeFileSync(
+    join(cwd, 'llm.config.ts'),
+    `import { cleaning, textFiles, shards } from '@kiln/data';
+import gpt2 from '@kiln/gpt2';
+import tokenizers from '@kiln/tokenizers';
+import trainer from '@kiln/trainer';
+export default {
+  name: 'keys', seed: 3, backend: 'js',
+  plugins: [textFiles({ include: 'corpus.txt', split: 'paragraph' }), cleaning(), tokenizers(), shards({ valFraction: 0.1 }), gpt2(), trainer()],
+  tokenizer: { type: 'bpe', vocabSize: 300, specialTokens: ['<|endoftext|>'] },
+  encode: {},
+  model: { architecture: 'gpt2', vocabSize: 300, context: 16, nLayer: 1, nEmbd: 16, nHead: 2 },
+  train: { trainer: 'causal-lm', steps: 2, batchSize: 2, seqLen: 16, evalEvery: 0 },
+};
+`,
+  );
+  const shards = () => readFileSync(join(cwd, 'runs/keys/shards/val_000000.bin'));
+  const trainLoss = () =>
+    JSON.parse(readFileSync(join(cwd, 'runs/keys/state.json'), 'utf8')).stages.train.metrics.loss as number;
+  expect(await run(cwd)).toEqual([]);
+  const [val3, loss3] = [shards(), trainLoss()];
+  expect(await run(cwd, ['seed=4'])).toEqual(['data', 'tokenizer', 'encode']);
+  expect(shards().equals(val3)).toBe(true); // the same validation documents under any training seed
+  expect(trainLoss()).not.toBe(loss3); // train did run again, from another initialisation
+  expect(await run(cwd, ['seed=4'])).toEqual(['data', 'tokenizer', 'encode', 'train']);
+}, 120_000);

@@ -1,7 +1,7 @@
 /**
  * Skipping up-to-date stages. A finished stage records, in state.json:
- * - its fingerprint: the hash of its config sections and the seed, of the plugins that
- *   take part in it, and of the outputs of every earlier stage (its inputs);
+ * - its fingerprint: the hash of its config sections and (from train on) the seed, of the
+ *   plugins that take part in it, and of the outputs of every earlier stage (its inputs);
  * - the content hash of its own outputs (files and folders), with each file's
  *   size and mtime so an unchanged file is not read again (as git's index does).
  * A stage is up to date when its fingerprint is unchanged and its outputs are
@@ -161,6 +161,13 @@ function outputSections(config: ResolvedConfig, stage: StageName, more: Placemen
   );
 }
 
+/**
+ * Stages whose output does not depend on the training seed: data, tokenizer and encode (its
+ * validation split has a splitSeed of its own), so a seed sweep reuses the prepared data and
+ * reruns from train on. A plugin that samples in these stages takes a seed option of its own.
+ */
+export const UNSEEDED_STAGES: readonly StageName[] = ['data', 'tokenizer', 'encode'];
+
 /** The fingerprint a stage would run with now. */
 export function stageFingerprint(
   config: ResolvedConfig,
@@ -173,7 +180,7 @@ export function stageFingerprint(
     stableJson({
       // Only the plugins that take part in the stage count: adding a logger or the report reruns nothing.
       sections: outputSections(config, stage, placement),
-      seed: config.seed,
+      seed: UNSEEDED_STAGES.includes(stage) ? undefined : config.seed,
       plugins: pluginKeys(config, stage, configText),
       inputs: upstreamOutputs(state, stage),
     }),

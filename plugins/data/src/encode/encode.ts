@@ -8,7 +8,7 @@ import { type EncodeBatch, type EncodedBatch, encodeBatch, type TokenizerWorkerS
 import { orderedMap, siblingModule } from './pool.js';
 import { SHARD_VERSION, type Split, tokenizerTag } from './shard-format.js';
 import { type ShardInfo, ShardWriter } from './shard-writer.js';
-import { splitOf } from './split.js';
+import { splitScore } from './split.js';
 
 export interface EncodeOptions {
   /** Output directory for shards and manifest.json (created; old shards in it are removed). */
@@ -16,8 +16,12 @@ export interface EncodeOptions {
   tokenizer?: Tokenizer;
   /** Worker threads (default: all cores). 1 encodes on the calling thread. Output is identical for any value. */
   threads?: number;
-  /** Share of documents held out for validation (default 0.01). */
+  /**
+   * Share of documents held out for validation (default 0.01), chosen by a hash of each document's id
+   * and `seed`. With two or more documents and valFraction > 0 the validation split is never empty.
+   */
   valFraction?: number;
+  /** Seed of the split (default 0). */
   seed?: number;
   /** Tokens per shard before a new one starts (default 2^26; documents never straddle shards). */
   shardTokens?: number;
@@ -27,6 +31,8 @@ export interface EncodeOptions {
   onProgress?: (docs: number, chars: number) => void;
   /** Stops between batches when aborted. */
   signal?: AbortSignal;
+  /** Told what the split did that its hash alone did not (a document moved to an empty validation split). */
+  onNote?: (message: string) => void;
 }
 
 export interface EncodeManifest {
@@ -79,26 +85,30 @@ export async function encodeDocuments(
   };
 
   // Batches carry the split of each document along, so the writer needs no lookup.
-  const splits: Array<{ which: Split[]; chars: number }> = [];
+  const splits: Array<{ which: Split[]; scores: number[]; chars: number }> = [];
   async function* batches(): AsyncGenerator<EncodeBatch> {
     let texts: string[] = [];
     let which: Split[] = [];
+    let scores: number[] = [];
     let chars = 0;
     for await (const doc of docs) {
+      const score = splitScore(doc.id, seed);
       texts.push(doc.text);
-      which.push(splitOf(doc.id, seed, valFraction));
+      which.push(valFraction > 0 && score < valFraction ? 'val' : 'train');
+      scores.push(score);
       chars += doc.text.length;
       if (chars >= (options.batchChars ?? 1 << 20)) {
-        splits.push({ which, chars });
+        splits.push({ which, scores, chars });
         yield { texts };
         texts = [];
         which = [];
+        scores = [];
         chars = 0;
       }
       if (options.signal?.aborted) break;
     }
     if (texts.length) {
-      splits.push({ which, chars });
+      splits.push({ which, scores, chars });
       yield { texts };
     }
   }
@@ -113,19 +123,34 @@ export async function encodeDocuments(
         );
   let docsDone = 0;
   let charsDone = 0;
+  let valDocs = 0;
   for await (const { tokens, lengths } of results) {
-    const { which, chars } = splits.shift()!;
+    const { which, scores, chars } = splits.shift()!;
     let at = 0;
     for (let i = 0; i < lengths.length; i++) {
       const doc = new Uint32Array(lengths[i] + 1);
       doc.set(tokens.subarray(at, at + lengths[i]));
       doc[lengths[i]] = tokenizer.eosId;
       at += lengths[i];
-      writers[which[i]].addDocument(doc);
+      if (which[i] === 'val') {
+        writers.val.addDocument(doc);
+        valDocs++;
+      } else writers.train.addDocument(doc, scores[i]);
     }
     docsDone += lengths.length;
     charsDone += chars;
     options.onProgress?.(docsDone, charsDone);
+  }
+  // A small corpus can miss the validation split by chance (20 documents at 0.1: 12% of seeds): it then
+  // takes the train document that came closest, the lowest score of the last train shard.
+  if (valFraction > 0 && valDocs === 0 && docsDone >= 2 && !options.signal?.aborted) {
+    const moved = writers.train.takeLowest();
+    if (moved) {
+      writers.val.addDocument(moved);
+      options.onNote?.(
+        `encode: no document of ${docsDone} fell below valFraction ${valFraction}; the one closest to it was moved to validation`,
+      );
+    }
   }
   const summary = (w: ShardWriter) => {
     const shards = w.close();

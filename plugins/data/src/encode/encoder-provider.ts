@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import type { EncoderProvider, KilnContext, StageResult, Tokenizer } from '@kiln/core';
+import { DEFAULT_SEED, type EncoderProvider, type KilnContext, type StageResult, type Tokenizer } from '@kiln/core';
 import { readLines } from '../util/lines.js';
 import { byteTokenizer } from './byte-tokenizer.js';
 import { encodeDocuments } from './encode.js';
@@ -11,6 +11,11 @@ export interface ShardEncoderOptions {
   output?: string;
   threads?: number;
   valFraction?: number;
+  /**
+   * Seed of the train/validation split (default 1337, Kiln's default seed). Not the config's `seed`:
+   * a seed sweep keeps the same validation documents and reuses the encoded shards.
+   */
+  splitSeed?: number;
   shardTokens?: number;
 }
 
@@ -36,8 +41,9 @@ export function shardEncoder(defaults: ShardEncoderOptions = {}): EncoderProvide
         threads: opts.threads,
         valFraction: opts.valFraction,
         shardTokens: opts.shardTokens,
-        seed: ctx.config.seed,
+        seed: opts.splitSeed ?? DEFAULT_SEED,
         signal: ctx.signal,
+        onNote: (message) => ctx.logger.warn(message),
         onProgress: (docs, chars) =>
           progress.update(docs, {
             MB: (chars / 1e6).toFixed(1),
@@ -62,7 +68,7 @@ export function shardEncoder(defaults: ShardEncoderOptions = {}): EncoderProvide
   };
 }
 
-const KNOWN = ['input', 'output', 'threads', 'valFraction', 'shardTokens'];
+const KNOWN = ['input', 'output', 'threads', 'valFraction', 'splitSeed', 'shardTokens'];
 function pick(options: Record<string, unknown>): ShardEncoderOptions {
   for (const key of Object.keys(options)) {
     if (!KNOWN.includes(key))

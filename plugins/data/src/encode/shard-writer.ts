@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, openSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, ftruncateSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeHeader, HEADER_BYTES, SHARD_VERSION, type Split, shardFileName } from './shard-format.js';
 
@@ -19,6 +19,8 @@ export class ShardWriter {
   private tmp = '';
   private tokens = 0;
   private documents = 0;
+  /** The open shard's document with the lowest score: its byte offset after the header and its length in tokens. */
+  private lowest: { score: number; at: number; tokens: number } | undefined;
 
   constructor(
     private readonly dir: string,
@@ -32,14 +34,49 @@ export class ShardWriter {
     },
   ) {}
 
-  /** Appends one document's tokens (end-of-text included by the caller). */
-  addDocument(tokens: Uint32Array): void {
+  /** Appends one document's tokens (end-of-text included by the caller); `score` ranks it for takeLowest(). */
+  addDocument(tokens: Uint32Array, score = Infinity): void {
     if (this.fd >= 0 && this.tokens > 0 && this.tokens + tokens.length > this.meta.shardTokens) this.finishShard();
     if (this.fd < 0) this.startShard();
+    if (score < (this.lowest?.score ?? Infinity))
+      this.lowest = { score, at: this.tokens * this.meta.bytesPerToken, tokens: tokens.length };
     const bytes = this.meta.bytesPerToken === 2 ? toU16(tokens) : new Uint32Array(tokens);
-    writeSync(this.fd, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    const view = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    writeSync(this.fd, view, 0, view.length, HEADER_BYTES + this.tokens * this.meta.bytesPerToken);
     this.tokens += tokens.length;
     this.documents++;
+  }
+
+  /**
+   * Removes the open shard's lowest-scored document and returns its tokens (undefined when no
+   * document of the open shard was scored). A shard left empty is dropped.
+   */
+  takeLowest(): Uint32Array | undefined {
+    const low = this.lowest;
+    if (this.fd < 0 || low === undefined) return undefined;
+    const bpt = this.meta.bytesPerToken;
+    const start = HEADER_BYTES + low.at;
+    const length = low.tokens * bpt;
+    const end = HEADER_BYTES + this.tokens * bpt;
+    const doc = Buffer.alloc(length);
+    readSync(this.fd, doc, 0, length, start);
+    const tail = Buffer.alloc(end - start - length);
+    readSync(this.fd, tail, 0, tail.length, start + length);
+    writeSync(this.fd, tail, 0, tail.length, start);
+    ftruncateSync(this.fd, end - length);
+    this.tokens -= low.tokens;
+    this.documents--;
+    this.lowest = undefined;
+    if (this.documents === 0) {
+      closeSync(this.fd);
+      rmSync(this.tmp);
+      this.fd = -1;
+    }
+    const ids =
+      bpt === 2
+        ? new Uint16Array(doc.buffer, doc.byteOffset, low.tokens)
+        : new Uint32Array(doc.buffer, doc.byteOffset, low.tokens);
+    return Uint32Array.from(ids);
   }
 
   /** Finishes the open shard, if any. */
@@ -51,10 +88,11 @@ export class ShardWriter {
   private startShard(): void {
     const index = this.shards.length;
     this.tmp = join(this.dir, `.${shardFileName(this.split, index)}.tmp`);
-    this.fd = openSync(this.tmp, 'w');
+    this.fd = openSync(this.tmp, 'w+'); // read back by takeLowest();
     writeSync(this.fd, Buffer.alloc(HEADER_BYTES));
     this.tokens = 0;
     this.documents = 0;
+    this.lowest = undefined;
   }
 
   private finishShard(): void {
