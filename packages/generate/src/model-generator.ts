@@ -11,7 +11,7 @@ import {
   type TextGenerator,
 } from '@kiln/sampling';
 import type { InferenceEngine } from '@kiln/tensor';
-import { cachedNextTokenModel } from './next-token.js';
+import { batchedNextTokenModel } from './batched-model.js';
 
 export interface ModelGeneratorOptions {
   /** Name shown by /v1/models (default 'kiln'). */
@@ -20,6 +20,11 @@ export interface ModelGeneratorOptions {
   defaults?: GenerateOptions;
   /** Chat template (default ChatML). */
   chatTemplate?: ChatTemplate;
+  /**
+   * Generations decoded together, each in its own KV-cache row (continuous
+   * batching; default 16). The cache grows with the generations open at once.
+   */
+  batch?: number;
 }
 
 export function createModelGenerator(
@@ -29,7 +34,7 @@ export function createModelGenerator(
 ): TextGenerator {
   return createTextGenerator({
     name: options.name ?? 'kiln',
-    model: cachedNextTokenModel(engine),
+    model: batchedNextTokenModel(engine, { maxBatch: options.batch }),
     tokenizer,
     chatTemplate: options.chatTemplate ?? chatml,
     defaults: options.defaults,

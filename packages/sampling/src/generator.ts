@@ -42,6 +42,8 @@ export interface TextGenerator {
   countTokens?(prompt: Prompt): number;
   /** The tokenizer's special-token strings: what renderChatPrompt keeps plain in chat messages. */
   readonly specialTokens?: readonly string[];
+  /** Generations the model decodes together in one step (continuous batching); absent or 1: one at a time. */
+  readonly batch?: number;
 }
 
 /** Raised when a prompt leaves no room to generate; servers answer 400. */
@@ -63,6 +65,20 @@ export class ContextLengthError extends RangeError {
 export interface NextTokenModel {
   readonly contextLength: number;
   nextLogits(tokens: readonly number[], signal?: AbortSignal): Promise<Float32Array> | Float32Array;
+  /**
+   * Optional: a session for one generation, for a model that decodes several at
+   * once (continuous batching): each generation then calls its own session's
+   * nextLogits and closes it when it ends.
+   */
+  open?(): NextTokenSession;
+  /** Generations such a model decodes together (`kiln serve` runs that many at once by default). */
+  readonly batch?: number;
+}
+
+/** One generation's view of a batching model: its own growing sequence, closed when the generation ends. */
+export interface NextTokenSession {
+  nextLogits(tokens: readonly number[], signal?: AbortSignal): Promise<Float32Array> | Float32Array;
+  close(): void;
 }
 
 export interface GeneratorTokenizer extends Detokenizer {
@@ -91,6 +107,7 @@ export function createTextGenerator(options: TextGeneratorOptions): TextGenerato
   const createRng = options.createRng ?? seededUniform;
   return {
     info: { model: options.name, contextLength: model.contextLength },
+    batch: model.batch,
     chatTemplate: options.chatTemplate,
     countTokens: (prompt) => encodePrompt(tokenizer, prompt).length,
     specialTokens: Object.keys(tokenizer.specialTokens ?? {}),
@@ -116,29 +133,36 @@ export function createTextGenerator(options: TextGeneratorOptions): TextGenerato
   ): AsyncGenerator<GenerationChunk> {
     const decoder = new IncrementalDecoder(tokenizer);
     const stops = new StopSequenceMatcher(opts.stop ?? []);
-    for (let produced = 0; ; produced++) {
-      const full = tokens.length >= model.contextLength;
-      if (produced >= maxTokens || full) {
-        const last = stops.push(decoder.flush());
-        yield { text: last.text + stops.flush(), tokenId: -1, finishReason: last.stopped ? 'stop' : 'length' };
-        return;
+    // A batching model gives this generation its own session, closed however the generation ends.
+    const session = model.open?.();
+    const next = session ?? model;
+    try {
+      for (let produced = 0; ; produced++) {
+        const full = tokens.length >= model.contextLength;
+        if (produced >= maxTokens || full) {
+          const last = stops.push(decoder.flush());
+          yield { text: last.text + stops.flush(), tokenId: -1, finishReason: last.stopped ? 'stop' : 'length' };
+          return;
+        }
+        opts.signal?.throwIfAborted();
+        const logits = await next.nextLogits(tokens, opts.signal);
+        const { tokenId } = sampleToken(logits, opts, rng, tokens);
+        if (tokenId === tokenizer.eosId) {
+          yield { text: stops.push(decoder.flush()).text + stops.flush(), tokenId, finishReason: 'stop' };
+          return;
+        }
+        tokens.push(tokenId);
+        const piece = stops.push(decoder.push(tokenId));
+        if (piece.stopped) {
+          yield { text: piece.text, tokenId, finishReason: 'stop' };
+          return;
+        }
+        yield { text: piece.text, tokenId };
+        // A model that computes synchronously would otherwise starve the event loop.
+        await yieldToEventLoop();
       }
-      opts.signal?.throwIfAborted();
-      const logits = await model.nextLogits(tokens, opts.signal);
-      const { tokenId } = sampleToken(logits, opts, rng, tokens);
-      if (tokenId === tokenizer.eosId) {
-        yield { text: stops.push(decoder.flush()).text + stops.flush(), tokenId, finishReason: 'stop' };
-        return;
-      }
-      tokens.push(tokenId);
-      const piece = stops.push(decoder.push(tokenId));
-      if (piece.stopped) {
-        yield { text: piece.text, tokenId, finishReason: 'stop' };
-        return;
-      }
-      yield { text: piece.text, tokenId };
-      // A model that computes synchronously would otherwise starve the event loop.
-      await yieldToEventLoop();
+    } finally {
+      session?.close();
     }
   }
 }

@@ -8,6 +8,7 @@ export {
   type GenerationChunk,
   type GeneratorTokenizer,
   type NextTokenModel,
+  type NextTokenSession,
   type TextGenerator,
   type TextGeneratorOptions,
 } from './generator.js';

@@ -1,7 +1,8 @@
 /**
- * A bounded admission queue: at most `concurrency` generations run at once (one by
- * default: a model on one backend does not gain from interleaving), at most
- * `maxWaiting` wait; anything beyond that is refused at once (HTTP 429).
+ * A bounded admission queue: at most `concurrency` generations run at once (a
+ * batching model decodes them together in one step: see @kiln/generate's
+ * batchedNextTokenModel), at most `maxWaiting` wait; anything beyond that is
+ * refused at once (HTTP 429).
  */
 export class QueueFullError extends Error {
   constructor(readonly waiting: number) {

@@ -19,7 +19,7 @@ export interface ServeOptions {
   host?: string;
   /** Port (default 8000; 0 picks a free one). */
   port?: number;
-  /** Generations running at once (default 1). */
+  /** Generations running at once (default: what the generator decodes together, its `batch`, else 1). */
   concurrency?: number;
   /** Requests that may wait for a slot; more get 429 (default 16). */
   maxQueue?: number;
@@ -45,7 +45,7 @@ export function createServer(generator: TextGenerator, options: ServeOptions = {
   const logger = options.logger ?? silent;
   const state: ServerState = {
     generator,
-    queue: new GenerationQueue(options.concurrency ?? 1, options.maxQueue ?? 16),
+    queue: new GenerationQueue(options.concurrency ?? generator.batch ?? 1, options.maxQueue ?? 16),
     timeoutMs: options.timeoutMs ?? 120_000,
     logger,
   };
