@@ -15,6 +15,7 @@ import type { KilnHooks } from '../hooks.js';
 import { tempPathFor } from '../services/run-dir.js';
 import type { CleanedDocs, CleaningStep, Doc, KilnContext } from '../types.js';
 import { WRITER } from '../version.js';
+import { nothingKept } from './data-empty.js';
 import { inProcessRunner } from './data-in-process.js';
 import { CleanStats, SourceManifest } from './data-report.js';
 import { resolveDataRunner } from './data-runners.js';
@@ -73,6 +74,9 @@ export const dataStage: StageDriver = {
       ...(Object.keys(extras).length > 0 && { extras }),
     });
     await ctx.runDir.writeJson('data/manifest.json', manifest.toJSON());
+    // Nothing kept: fail here, naming the sources and the rules (the report and manifest stay to look at).
+    const empty = nothingKept(totals, stats.rules, hooks);
+    if (empty) throw empty;
     ctx.metrics.write({ event: 'data', ...totals });
     ctx.logger.info(
       `data: kept ${totals.docsOut} of ${totals.docsIn} documents (${totals.charsOut} of ${totals.charsIn} chars)`,

@@ -44,7 +44,21 @@ export const tokenizerStage: StageDriver = {
       provider.name,
       provider.train.bind(provider),
     );
-    const tokenizer = await train(readJsonlDocs(clean, ctx.signal), optionsOf(section, 'type'), ctx);
+    const read = { docs: 0, chars: 0 };
+    async function* counted() {
+      for await (const doc of readJsonlDocs(clean, ctx.signal)) {
+        read.docs++;
+        read.chars += doc.text.length;
+        yield doc;
+      }
+    }
+    const tokenizer = await train(counted(), optionsOf(section, 'type'), ctx);
+    const asked = (section as { vocabSize?: unknown } | undefined)?.vocabSize;
+    if (typeof asked === 'number' && tokenizer.vocabSize < asked)
+      // Training ran out of pairs to merge: the model's embedding rows past it are never used.
+      ctx.logger.warn(
+        `tokenizer: ${tokenizer.vocabSize} tokens, not the ${asked} tokenizer.vocabSize asks for: ${read.docs} documents (${read.chars} characters) hold no more pairs to merge; add text or lower tokenizer.vocabSize`,
+      );
     await ctx.runDir.writeJson(TOKENIZER_FILE, tokenizer.toJSON());
     const metrics = { vocabSize: tokenizer.vocabSize };
     ctx.metrics.write({ event: 'tokenizer', ...metrics, hash: tokenizer.hash() });
