@@ -9,10 +9,9 @@ import { Command, CommanderError } from 'commander';
 import { createCliLogger } from './cli-logger.js';
 import { doctor, formatDoctor } from './commands/doctor.js';
 import { initConfig } from './commands/init.js';
-import { registerGenerate, registerReport, registerServe } from './commands/model-commands.js';
+import { registerGenerate, registerServe } from './commands/model-commands.js';
 import { registerPluginCommands } from './commands/plugin-commands.js';
 import { PENDING_COMMANDS, STAGE_COMMANDS, type StageCommand } from './commands/stage-commands.js';
-import { registerTokenizerSubcommands } from './commands/tokenizer-commands.js';
 import {
   DATA_COMMANDS,
   type DataRunOptions,
@@ -60,11 +59,13 @@ async function runStageCommand(
       );
     const results = await kiln.run(stages);
     bars?.stopAll();
-    io.stdout(
-      options.json
-        ? `${JSON.stringify({ ok: true, runDir: kiln.config.runDir, results })}\n`
-        : summary(kiln.config.runDir, results),
-    );
+    // Under mpirun the summary is rank 0's alone.
+    if (kiln.rank === 0)
+      io.stdout(
+        options.json
+          ? `${JSON.stringify({ ok: true, runDir: kiln.config.runDir, results })}\n`
+          : summary(kiln.config.runDir, results),
+      );
   } finally {
     bars?.stopAll();
     interrupt.dispose();
@@ -94,7 +95,17 @@ function buildProgram(io: CliIO, setExit: (code: number) => void): Command {
         );
     const base = withCommonOptions(program.command(entry.name).description(entry.description));
     const command = asStage(DATA_COMMANDS.includes(entry.name) ? withDataRunOptions(base) : base);
-    if (entry.name === 'tokenizer') registerTokenizerSubcommands(command, io, asStage);
+    // `kiln tokenizer train` is the bare command; plugins add the others (@kiln/tokenizers: encode, decode, inspect),
+    // whose options after their name are theirs.
+    if (entry.name === 'tokenizer')
+      asStage(
+        withCommonOptions(
+          command
+            .enablePositionalOptions()
+            .command('train')
+            .description('train the tokenizer on the cleaned data (the tokenizer stage)'),
+        ),
+      );
   }
   for (const entry of PENDING_COMMANDS) {
     withCommonOptions(program.command(entry.name).description(`${entry.description} (not available yet)`)).action(
@@ -115,7 +126,6 @@ function buildProgram(io: CliIO, setExit: (code: number) => void): Command {
     stop.addEventListener('abort', () => interrupt.dispose(), { once: true });
     return stop;
   });
-  registerReport(program, io);
   registerWorker(program, io);
   withCommonOptions(
     program.command('doctor').description('what this machine offers: CPU, threads, WASM SIMD, backends'),

@@ -47,7 +47,7 @@ describe('kiln', () => {
       'compress',
       'export',
       'serve',
-      'report',
+      'worker',
       'doctor',
       'init',
     ]) {

@@ -13,6 +13,7 @@ import { type CliIO, main } from '../src/index.js';
 const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
 const CONFIG = `import gpt2 from '@kiln/gpt2';
 import { perplexity, samples } from '@kiln/eval';
+import report from '@kiln/report'; // adds \`kiln report\`
 
 // Bytes as tokens, 256 = end of text.
 const bytes = {
@@ -26,7 +27,7 @@ const tokenizer = { name: 'test-bytes', async train() { return bytes; }, async l
 export default {
   name: 'tiny',
   backend: 'js',
-  plugins: [gpt2(), { name: 'test-bytes', tokenizer }, perplexity({ text: 'Hello, world. Hello again.' }), samples({ prompts: ['Once'], maxTokens: 6 })],
+  plugins: [gpt2(), { name: 'test-bytes', tokenizer }, perplexity({ text: 'Hello, world. Hello again.' }), samples({ prompts: ['Once'], maxTokens: 6 }), report()],
   eval: { model: 'model' },
 };
 `;

@@ -70,4 +70,38 @@ describe('plugin commands', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/plugin kiln-plugin-count-words: command 'train' is one of kiln's own/);
   });
+
+  test("a two-word command is a subcommand of the first word, kiln's own commands included", async () => {
+    const dir = join(cwd, 'sub');
+    mkdirSync(dir);
+    const sub = CONFIG.replace("name: 'count-words'", "name: 'tokenizer count'")
+      .replace("arguments: ['<file>']", "arguments: ['<words...>']")
+      .replace(
+        /async run\(\[file\][\s\S]*?\n {4}\},/,
+        "async run(words, options, ctx) { ctx.print(words.join('+') + ' in ' + ctx.cwd + '\\n'); },",
+      );
+    writeFileSync(join(dir, 'llm.config.mjs'), sub);
+    const help = await kiln(['tokenizer', '--help'], dir);
+    expect(help.stdout).toMatch(
+      /count \[options\] <words\.\.\.>\s+count the words of a file \(from\s+kiln-plugin-count-words\)/,
+    );
+    expect(help.stdout).toMatch(/^ {2}train /m);
+    const r = await kiln(['tokenizer', 'count', 'a', 'bb', 'c'], dir);
+    expect(r, r.stderr).toMatchObject({ code: 0, stdout: `a+bb+c in ${dir}\n` });
+    const own = join(cwd, 'own');
+    mkdirSync(own);
+    writeFileSync(join(own, 'llm.config.mjs'), CONFIG.replace("name: 'count-words'", "name: 'tokenizer train'"));
+    const clash = await kiln(['tokenizer', 'count'], own);
+    expect(clash.stderr).toMatch(/command 'tokenizer train' is one of kiln's own/);
+  });
+
+  test('without a config, a subcommand a plugin would add fails saying where it comes from', async () => {
+    const empty = join(cwd, 'empty');
+    mkdirSync(empty);
+    const r = await kiln(['tokenizer', 'encode', 'hi'], empty);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /kiln tokenizer encode: not one of kiln's own commands, and no llm\.config\.ts here lists a plugin that adds it/,
+    );
+  });
 });

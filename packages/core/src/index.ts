@@ -29,3 +29,9 @@ export { readJsonlDocs } from './stages/jsonl-docs.js';
 export { TOKENIZER_FILE } from './stages/tokenizer.js';
 export * from './types.js';
 export { CORE_VERSION } from './version.js';
+
+import { registerCoreModule } from './config/core-module.js';
+import * as self from './index.js';
+
+// The config loader hands configs this module (config/core-module.ts).
+registerCoreModule(self);

@@ -281,8 +281,10 @@ export interface CommandProvider {
   run(args: string[], options: Record<string, unknown>, ctx: CommandContext): Awaitable<number | void>;
 }
 
-/** What a plugin command receives: the run's context, and stdout. */
+/** What a plugin command receives: the run's context, the folder it was typed in, and stdout. */
 export interface CommandContext extends KilnContext {
+  /** Where the command was typed: paths given on its command line are relative to it. */
+  readonly cwd: string;
   /** Writes to standard output (a command's result; logs go to ctx.logger, on stderr). */
   print(text: string): void;
 }

