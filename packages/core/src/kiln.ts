@@ -121,6 +121,11 @@ export class Kiln {
     return this.stageRanks;
   }
 
+  /** This process's rank in an mpirun launch (0 otherwise): only rank 0 writes and prints. */
+  get rank(): number {
+    return this.ranks.collective.rank;
+  }
+
   /** A context outside any stage (for doctor, generate and other tools). */
   context(): KilnContext {
     return this.container.resolve('ctx');
