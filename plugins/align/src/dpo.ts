@@ -41,11 +41,11 @@ export async function trainDpo(rawOptions: Record<string, unknown>, ctx: KilnCon
   const { train, val } = splitRecords(
     await readPreferences(s.abs(o.data.pairs)),
     o.data.valFraction,
-    ctx.config.seed,
+    o.data.splitSeed,
     where,
   );
   const start = await s.loadPolicy();
-  const checkpoints = alignCheckpoints(ctx, 'dpo', start.architecture, { ...o });
+  const checkpoints = alignCheckpoints(ctx, o.name ?? 'dpo', start.architecture, { ...o });
   const from = await checkpoints.resumePoint(o.resume, ctx.logger, where);
   const reference = start.model; // frozen: only ever run under noGrad
   const policy = (await s.loadPolicy(from?.dir)).model;
@@ -128,7 +128,7 @@ export async function trainDpo(rawOptions: Record<string, unknown>, ctx: KilnCon
     policy.dispose();
     return { metrics, outputs: result.checkpoint ? [relative(ctx.runDir.root, result.checkpoint)] : [], aborted: true };
   }
-  const dir = await saveAlignedModel(ctx, policy, 'dpo', result.steps, s.tokenizer, s.template);
+  const dir = await saveAlignedModel(ctx, policy, 'dpo', result.steps, s.tokenizer, s.template, o.name);
   policy.dispose();
   const modelDir = relative(ctx.runDir.root, dir);
   return { metrics, outputs: [modelDir], modelDir };

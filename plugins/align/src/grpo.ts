@@ -10,6 +10,7 @@ import { alignCheckpoints, optimize } from './loop.js';
 import { type GrpoSequence, groupAdvantages, grpoLoss } from './losses.js';
 import { type GrpoOptions, grpoOptionsSchema } from './options.js';
 import { type PolicyModel, tokenLogProbs } from './policy.js';
+import { chooseRewards, type RewardOf } from './rewards.js';
 import { ALIGN_WRITER, saveAlignedModel } from './save.js';
 import { completionRows } from './sequences.js';
 import { type AlignSetup, alignSetup } from './setup.js';
@@ -24,7 +25,7 @@ function replyText(ids: readonly number[], s: AlignSetup): string {
 
 /**
  * Greedy replies to held-out prompts, scored two ways: exact match against
- * meta.answer (when present) and the configured reward functions.
+ * meta.answer (when present) and the reward (default: every reward plugin, when there are any).
  */
 export async function scorePrompts(
   model: PolicyModel,
@@ -32,6 +33,7 @@ export async function scorePrompts(
   s: AlignSetup,
   ctx: KilnContext,
   maxNewTokens: number,
+  rewardOf?: RewardOf,
 ): Promise<{
   exactMatch: number;
   reward: number;
@@ -56,7 +58,8 @@ export async function scorePrompts(
       counted++;
       if (reply.trim() === String(r.meta.answer).trim()) hits++;
     }
-    if (ctx.hooks.rewards().length)
+    if (rewardOf) reward += await rewardOf({ prompt, completion: reply, meta: r.meta });
+    else if (ctx.hooks.rewards().length)
       reward += (await ctx.hooks.reward({ prompt, completion: reply, meta: r.meta })).total;
     if (samples.length < 5) samples.push({ prompt, reply, answer: r.meta?.answer });
   }
@@ -72,23 +75,20 @@ interface GrpoState {
 /** GRPO: sample a group per prompt, reward each completion, push up the better-than-group ones. */
 export async function trainGrpo(rawOptions: Record<string, unknown>, ctx: KilnContext): Promise<StageResult> {
   const o: GrpoOptions = parseOptions(grpoOptionsSchema, rawOptions, 'align', where);
-  if (ctx.hooks.rewards().length === 0)
-    throw new Error(
-      `${where}: no reward function: add a reward plugin (e.g. rewards.exactMatch() from @kiln/rewards) to plugins`,
-    );
+  const rewardOf = chooseRewards(o.rewards, ctx, where);
   const s = await alignSetup(o, ctx, where);
   const prompts = await readPrompts(s.abs(o.data.prompts));
   const evalSet = o.data.eval ? (await readPrompts(s.abs(o.data.eval))).slice(0, o.data.evalCount) : [];
   const start = await s.loadPolicy();
   const reference = start.model; // frozen: the KL anchor
-  const checkpoints = alignCheckpoints(ctx, 'grpo', start.architecture, { ...o });
+  const checkpoints = alignCheckpoints(ctx, o.name ?? 'grpo', start.architecture, { ...o });
   const from = await checkpoints.resumePoint(o.resume, ctx.logger, where);
   const policy = (await s.loadPolicy(from?.dir)).model;
   const rng = ctx.rng.fork('kiln:align:grpo');
   const order = new EpochOrder(prompts.length, ctx.rng, 'kiln:align:grpo-prompts');
   const evaluate = async (): Promise<Record<string, number>> => {
     if (!evalSet.length) return {};
-    const r = await scorePrompts(policy, evalSet, s, ctx, o.maxNewTokens);
+    const r = await scorePrompts(policy, evalSet, s, ctx, o.maxNewTokens, rewardOf);
     ctx.logger.info('held-out samples', { samples: r.samples });
     return { 'val/exactMatch': r.exactMatch, 'val/reward': r.reward };
   };
@@ -98,6 +98,7 @@ export async function trainGrpo(rawOptions: Record<string, unknown>, ctx: KilnCo
     groupSize: o.groupSize,
     promptsPerStep: o.promptsPerStep,
     beta: o.beta,
+    rewards: o.rewards ?? ctx.hooks.rewards().map((f) => f.name),
   });
   const step = async () => {
     // ---- rollouts: a group of completions per prompt, each scored by every reward plugin
@@ -117,13 +118,11 @@ export async function trainGrpo(rawOptions: Record<string, unknown>, ctx: KilnCo
         const completion = c.length ? c : [s.stopIds[0]];
         items.push({ prompt: promptIds, completion });
         rewards.push(
-          (
-            await ctx.hooks.reward({
-              prompt: rec.prompt[rec.prompt.length - 1].content,
-              completion: replyText(completion, s),
-              meta: rec.meta,
-            })
-          ).total,
+          await rewardOf({
+            prompt: rec.prompt[rec.prompt.length - 1].content,
+            completion: replyText(completion, s),
+            meta: rec.meta,
+          }),
         );
       }
     }
@@ -184,7 +183,7 @@ export async function trainGrpo(rawOptions: Record<string, unknown>, ctx: KilnCo
     policy.dispose();
     return { metrics, outputs: result.checkpoint ? [relative(ctx.runDir.root, result.checkpoint)] : [], aborted: true };
   }
-  const dir = await saveAlignedModel(ctx, policy, 'grpo', result.steps, s.tokenizer, s.template);
+  const dir = await saveAlignedModel(ctx, policy, 'grpo', result.steps, s.tokenizer, s.template, o.name);
   policy.dispose();
   const modelDir = relative(ctx.runDir.root, dir);
   return { metrics, outputs: [modelDir], modelDir };

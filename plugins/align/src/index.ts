@@ -35,6 +35,8 @@ export {
 } from './options.js';
 export { asPolicy, type PolicyModel, tokenLogProbs } from './policy.js';
 export { HEAD_FILE, type HiddenModel, RewardModel } from './reward-model.js';
+export { type RewardScorer, trainedRewardModel } from './reward-scorer.js';
+export { chooseRewards, type RewardOf } from './rewards.js';
 export { completionRows, type PromptCompletion } from './sequences.js';
 export { type AlignSetup, alignSetup, splitRecords } from './setup.js';
 export { trainDpo, trainGrpo, trainRewardModel };

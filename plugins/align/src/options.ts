@@ -1,3 +1,4 @@
+import { DEFAULT_SEED } from '@kiln/core';
 import { checkpointOptions } from '@kiln/finetune';
 import { z } from 'zod';
 
@@ -17,6 +18,14 @@ const common = {
   chatTemplate: z.string().default('chatml'),
   /** chatTemplate 'tokenizer': the token that ends an assistant turn (default: tokenizer_config.json's eos_token). */
   chatEndOfTurn: z.string().min(1).optional(),
+  /**
+   * The folder under `<runDir>/align/` for the model and its checkpoints (default: the trainer's
+   * name), so two runs of one trainer (GRPO with two rewards) keep both models.
+   */
+  name: z
+    .string()
+    .regex(/^[A-Za-z0-9][\w.-]*$/, 'a folder name: letters, digits, _ . -')
+    .optional(),
   ...checkpointOptions,
 };
 
@@ -25,6 +34,8 @@ const pairsData = z.strictObject({
   pairs: z.string().min(1),
   /** Share held out for evaluation. */
   valFraction: z.number().gt(0).lt(1).default(0.2),
+  /** Seed of the held-out choice (default 1337): not the config's seed, so every training seed is measured on the same pairs. */
+  splitSeed: z.number().int().nonnegative().default(DEFAULT_SEED),
 });
 
 /** `align: { trainer: 'reward-model' }`: a scalar head trained with the Bradley–Terry loss. */
@@ -58,6 +69,8 @@ export const grpoOptionsSchema = z.strictObject({
   beta: z.number().min(0).default(0.04),
   /** PPO clip range ε. */
   clipEps: z.number().positive().default(0.2),
+  /** Only these reward functions (by name, with their weights), e.g. ['reward-model']; default: every reward plugin. */
+  rewards: z.array(z.string().min(1)).min(1).optional(),
   data: z.strictObject({
     /** JSONL of {prompt, meta} for training; meta goes to the reward functions (e.g. meta.answer). */
     prompts: z.string().min(1),

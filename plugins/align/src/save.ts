@@ -6,7 +6,10 @@ import { writeFileAtomic } from '@kiln/tensor';
 
 export const ALIGN_WRITER = 'kiln:align@0.1.0';
 
-/** Write `<runDir>/align/<method>/` (model, chat files, align-state.json) through a temporary folder renamed into place. */
+/**
+ * Write `<runDir>/align/<folder>/` (model, chat files, align-state.json) through a temporary folder
+ * renamed into place; the folder is align.name, else the trainer's name.
+ */
 export async function saveAlignedModel(
   ctx: KilnContext,
   model: { save(dir: string): Promise<string[]> },
@@ -14,8 +17,9 @@ export async function saveAlignedModel(
   step: number,
   tokenizer: Tokenizer,
   template: TrainingChatTemplate,
+  folder = method,
 ): Promise<string> {
-  const final = ctx.runDir.path('align', method);
+  const final = ctx.runDir.path('align', folder);
   const tmp = `${final}.${process.pid}.tmp`;
   await rm(tmp, { recursive: true, force: true });
   await mkdir(tmp, { recursive: true });

@@ -21,11 +21,11 @@ export async function trainRewardModel(rawOptions: Record<string, unknown>, ctx:
   const { train, val } = splitRecords(
     await readPreferences(s.abs(o.data.pairs)),
     o.data.valFraction,
-    ctx.config.seed,
+    o.data.splitSeed,
     where,
   );
   const start = await s.loadPolicy();
-  const checkpoints = alignCheckpoints(ctx, 'reward-model', start.architecture, { ...o });
+  const checkpoints = alignCheckpoints(ctx, o.name ?? 'reward-model', start.architecture, { ...o });
   const from = await checkpoints.resumePoint(o.resume, ctx.logger, where);
   let body = start.model as unknown as HiddenModel;
   if (typeof body.hidden !== 'function')
@@ -100,7 +100,7 @@ export async function trainRewardModel(rawOptions: Record<string, unknown>, ctx:
     rm.dispose();
     return { metrics, outputs: result.checkpoint ? [relative(ctx.runDir.root, result.checkpoint)] : [], aborted: true };
   }
-  const dir = await saveAlignedModel(ctx, rm, 'reward-model', result.steps, s.tokenizer, s.template);
+  const dir = await saveAlignedModel(ctx, rm, 'reward-model', result.steps, s.tokenizer, s.template, o.name);
   rm.dispose();
   const modelDir = relative(ctx.runDir.root, dir);
   // A reward model is not a policy: leave state.json's modelDir to the policy (no modelDir here).

@@ -1,3 +1,4 @@
+import { DEFAULT_SEED } from '@kiln/core';
 import { z } from 'zod';
 import { checkpointOptions } from './resume/options.js';
 
@@ -44,6 +45,8 @@ export const sftOptionsSchema = z.strictObject({
       text: z.string().min(1).optional(),
       /** Share of examples held out for validation. */
       valFraction: z.number().gt(0).lt(1).default(0.05),
+      /** Seed of the held-out choice (default 1337): not the config's seed, so every training seed validates on the same examples. */
+      splitSeed: z.number().int().nonnegative().default(DEFAULT_SEED),
     })
     .refine((d) => Boolean(d.chat) !== Boolean(d.text), { message: 'give exactly one of chat or text' }),
   /** Train low-rank adapters instead of every weight; merged into the weights on export. */

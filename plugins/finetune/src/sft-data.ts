@@ -15,8 +15,9 @@ export interface SftData {
 
 /**
  * Tokenize (loss on the assistant's tokens, or on all of a text), hold out a
- * seeded share for validation, pack into rows of T. The same seed gives the
- * same rows, so a resumed run rebuilds exactly the data it was cut off in.
+ * share for validation (chosen by data.splitSeed), pack into rows of T, served in
+ * an order drawn from the config's seed. The same seeds give the same rows, so a
+ * resumed run rebuilds exactly the data it was cut off in.
  */
 export async function prepareSftData(
   o: SftOptions,
@@ -40,7 +41,7 @@ export async function prepareSftData(
     examples = chats.map((r) => encodeChat(r.messages, template, tokenizer));
   }
   const shuffled = [...examples];
-  const rng = createRng(ctx.config.seed);
+  const rng = createRng(o.data.splitSeed);
   for (let i = shuffled.length - 1; i > 0; i--) {
     const j = rng.int(i + 1);
     [shuffled[i], shuffled[j]] = [shuffled[j], shuffled[i]];
