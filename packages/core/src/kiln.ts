@@ -8,7 +8,7 @@
  */
 import { tapPlugin } from './adapter.js';
 import { jsBackend } from './backend/js-backend.js';
-import { listBackendProviders, type ProviderEntry } from './backend/resolve-backend.js';
+import { backendProvidersWithOptions, type ProviderEntry } from './backend/resolve-backend.js';
 import { createConfigEnv, type UserConfigExport } from './config/define-config.js';
 import { parseOverride } from './config/overrides.js';
 import { finishConfig, loadUserConfig } from './config/resolve-config.js';
@@ -158,8 +158,8 @@ export class Kiln {
   }
 
   /** Every backend provider known here (plugins and installed optional packages), for `kiln doctor`. */
-  backendProviders(): Promise<ProviderEntry[]> {
-    return listBackendProviders(this.hooks, this.config.backendOptions ?? {});
+  backendProviders(): Promise<Array<ProviderEntry & { options: Record<string, unknown> }>> {
+    return backendProvidersWithOptions(this.hooks, this.config);
   }
 
   /**

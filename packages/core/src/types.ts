@@ -314,11 +314,17 @@ export interface BackendProvider {
   name: string;
   /** For `backend: 'auto'`: higher wins among available backends. */
   priority: number;
+  /**
+   * The schema of what it reads from the config's `backendOptions` (threads...), its one door:
+   * checked when the config loads, unknown keys with a did-you-mean. Under 'auto' each installed
+   * backend gets the keys its schema declares. The methods below receive them checked.
+   */
+  options?: StandardSchemaV1;
   /** True when usable here, or a string saying why not (shown by `kiln doctor`). */
-  available(ctx: KilnContext): Promise<true | string>;
+  available(ctx: KilnContext, options: Record<string, unknown>): Promise<true | string>;
   create(options: Record<string, unknown>, ctx: KilnContext): Promise<Backend>;
   /** Lines for `kiln doctor`. */
-  describe?(ctx: KilnContext): Promise<Record<string, unknown>>;
+  describe?(ctx: KilnContext, options: Record<string, unknown>): Promise<Record<string, unknown>>;
 }
 
 // ---------------------------------------------------------------------------

@@ -3,11 +3,13 @@
  * wasm backend built for the host (AVX-512 or AVX2+FMA matmul chosen at run
  * time), a Rust thread pool, 64-bit memory.
  *
- *   import native from '@kiln/backend-native';
- *   export default defineConfig({ plugins: [native({ threads: 8 })], backend: 'native' });
+ *   export default defineConfig({ backend: 'native', backendOptions: { threads: 8 } });
+ *
+ * Core finds the package on its own; `plugins: [native()]` names it explicitly.
  */
 import { availableParallelism, cpus } from 'node:os';
-import { type KilnPlugin, optionsCacheKey } from '@kiln/core';
+import type { KilnPlugin } from '@kiln/core';
+import { z } from 'zod';
 import { loadAddon } from './addon.js';
 import { NativeBackend } from './native-backend.js';
 
@@ -16,10 +18,12 @@ export type { NativeAllocatorStats } from './allocator.js';
 export { type MpiCollectiveOptions, type MpiLibrary, mpiCollective, mpiLibraryCandidates, openMpi } from './mpi.js';
 export { NativeBackend, type NativeBackendOptions, NativeBuf } from './native-backend.js';
 
-export interface NativePluginOptions {
-  /** Threads including the calling one; default every core. `backendOptions.threads` overrides it. */
-  threads?: number;
-}
+/** What it reads from the config's `backendOptions`. */
+const nativeOptions = z.strictObject({
+  /** Threads including the calling one; default every core. */
+  threads: z.number().int().min(1).optional(),
+});
+type NativeOptions = z.output<typeof nativeOptions>;
 
 /** Below WebGPU on a real GPU (100), above wasm (50). */
 export const NATIVE_PRIORITY = 75;
@@ -29,28 +33,28 @@ function problem(): string | undefined {
   return 'problem' in loaded ? loaded.problem : undefined;
 }
 
-export default function nativeBackend(options: NativePluginOptions = {}): KilnPlugin {
+export default function nativeBackend(): KilnPlugin {
   return {
     name: 'kiln:backend-native',
     // Backends take part in no stage's fingerprint (the numbers agree to tolerance); declared all the same.
-    cacheKey: optionsCacheKey(options),
+    cacheKey: {},
     backend: {
       name: 'native',
       priority: NATIVE_PRIORITY,
       async available() {
         return problem() ?? true;
       },
-      async create(backendOptions, ctx) {
-        const threads = (backendOptions.threads as number | undefined) ?? options.threads;
-        const backend = await NativeBackend.create({ threads });
+      options: nativeOptions,
+      async create(options, ctx) {
+        const backend = await NativeBackend.create({ threads: (options as NativeOptions).threads });
         ctx.logger.info(`native backend: ${backend.info.device}`, { threads: backend.info.threads });
         return backend;
       },
-      async describe() {
+      async describe(_ctx, options) {
         const loaded = loadAddon();
         return {
           available: 'problem' in loaded ? loaded.problem : true,
-          threads: options.threads ?? availableParallelism(),
+          threads: (options as NativeOptions).threads ?? availableParallelism(),
           cpu: cpus()[0]?.model?.trim() ?? 'unknown',
           matmul: 'problem' in loaded ? 'no' : loaded.info.isa,
           lanes: 'problem' in loaded ? 0 : loaded.info.lanes,

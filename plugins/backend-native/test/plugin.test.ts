@@ -16,19 +16,19 @@ describe('kiln:backend-native plugin', () => {
   });
 
   it('provides the native backend at priority 75 with its ISA, build and CPU features', async () => {
-    const plugin = nativeBackend({ threads: 2 });
+    const plugin = nativeBackend();
     expect(plugin.name).toBe('kiln:backend-native');
     expect(plugin.backend).toMatchObject({ name: 'native', priority: 75 });
-    expect(await plugin.backend!.available(ctx)).toBe(true);
-    const lines = await plugin.backend!.describe!(ctx);
+    expect(await plugin.backend!.available(ctx, {})).toBe(true);
+    const lines = await plugin.backend!.describe!(ctx, { threads: 2 });
     expect(lines).toMatchObject({ threads: 2, maxMemory: '64-bit (system RAM)' });
     expect(String(lines.matmul)).toMatch(/avx512f|avx2|sse2|4-lane/);
     expect([4, 8, 16]).toContain(lines.lanes);
     if (process.arch === 'x64') expect(lines.build).toMatch(/^x86-64/);
   });
 
-  it('creates a NativeBackend with the thread count asked for, backendOptions first', async () => {
-    const be = await nativeBackend({ threads: 1 }).backend!.create({ threads: 2 }, ctx);
+  it('creates a NativeBackend with the thread count backendOptions ask for', async () => {
+    const be = await nativeBackend().backend!.create({ threads: 2 }, ctx);
     expect(be).toBeInstanceOf(NativeBackend);
     expect(be.info).toMatchObject({ name: 'native', threads: 2 });
     expect(logged.some((l) => l.includes('2 threads'))).toBe(true);
@@ -40,7 +40,7 @@ describe('kiln:backend-native plugin', () => {
     const bogus = join(tmpdir(), `kiln-not-an-addon-${process.pid}.node`);
     writeFileSync(bogus, 'not a shared object');
     process.env.KILN_NATIVE_ADDON = bogus;
-    const why = await nativeBackend().backend!.available(ctx);
+    const why = await nativeBackend().backend!.available(ctx, {});
     expect(why).toMatch(new RegExp(`the addon .*kiln-not-an-addon-${process.pid}\\.node failed to load`));
     await expect(NativeBackend.create()).rejects.toThrow(/@kiln\/backend-native: the addon .* failed to load/);
   });

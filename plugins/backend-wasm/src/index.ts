@@ -3,23 +3,27 @@
  * compiled to wasm32 SIMD, on every core through worker threads sharing one
  * WebAssembly.Memory.
  *
- *   import wasm from '@kiln/backend-wasm';
- *   export default defineConfig({ plugins: [wasm({ threads: 4 })], backend: 'wasm' });
+ *   export default defineConfig({ backend: 'wasm', backendOptions: { threads: 4 } });
+ *
+ * Core finds the package on its own; `plugins: [wasm()]` names it explicitly.
  */
 
 import { existsSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
-import { type KilnPlugin, optionsCacheKey } from '@kiln/core';
+import type { KilnPlugin } from '@kiln/core';
+import { z } from 'zod';
 import { WASM_URL } from './kernels.js';
-import { WasmBackend, type WasmBackendOptions } from './wasm-backend.js';
+import { WasmBackend } from './wasm-backend.js';
 
 export { type AllocatorStats, OutOfMemoryError } from './allocator.js';
 export { WasmBackend, type WasmBackendOptions } from './wasm-backend.js';
 
-export interface WasmPluginOptions {
-  /** Threads including the main one; default every core. `backendOptions.threads` overrides it. */
-  threads?: number;
-}
+/** What it reads from the config's `backendOptions`. */
+const wasmOptions = z.strictObject({
+  /** Threads including the main one; default every core. */
+  threads: z.number().int().min(1).optional(),
+});
+type WasmOptions = z.output<typeof wasmOptions>;
 
 // The smallest module using a SIMD instruction (i32x4.splat) with shared memory:
 // validates only where the engine has both simd128 and threads.
@@ -40,29 +44,28 @@ function featureProblem(): string | undefined {
   return undefined;
 }
 
-export default function wasmBackend(options: WasmPluginOptions = {}): KilnPlugin {
+export default function wasmBackend(): KilnPlugin {
   return {
     name: 'kiln:backend-wasm',
     // Backends take part in no stage's fingerprint (the numbers agree to tolerance); declared all the same.
-    cacheKey: optionsCacheKey(options),
+    cacheKey: {},
     backend: {
       name: 'wasm',
       priority: 50,
       async available() {
         return featureProblem() ?? true;
       },
-      async create(backendOptions, ctx) {
-        const threads = (backendOptions.threads as number | undefined) ?? options.threads;
-        const opts: WasmBackendOptions = { threads };
-        const backend = await WasmBackend.create(opts);
+      options: wasmOptions,
+      async create(options, ctx) {
+        const backend = await WasmBackend.create({ threads: (options as WasmOptions).threads });
         ctx.logger.info(`wasm backend: ${backend.info.device}`, { threads: backend.info.threads });
         return backend;
       },
-      async describe() {
+      async describe(_ctx, options) {
         const problem = featureProblem();
         return {
           available: problem ?? true,
-          threads: options.threads ?? availableParallelism(),
+          threads: (options as WasmOptions).threads ?? availableParallelism(),
           cpu: cpus()[0]?.model?.trim() ?? 'unknown',
           simd: problem ? 'no' : 'wasm simd128',
           sharedMemory: typeof SharedArrayBuffer !== 'undefined',

@@ -8,17 +8,17 @@ const ctx = { logger: { info: (m: string) => logged.push(m), debug() {}, warn() 
 
 describe('kiln:backend-wasm plugin', () => {
   it('provides the wasm backend at priority 50, available on Node 20', async () => {
-    const plugin = wasmBackend({ threads: 2 });
+    const plugin = wasmBackend();
     expect(plugin.name).toBe('kiln:backend-wasm');
     expect(plugin.backend?.name).toBe('wasm');
     expect(plugin.backend?.priority).toBe(50);
-    expect(await plugin.backend!.available(ctx)).toBe(true);
-    const lines = await plugin.backend!.describe!(ctx);
+    expect(await plugin.backend!.available(ctx, {})).toBe(true);
+    const lines = await plugin.backend!.describe!(ctx, { threads: 2 });
     expect(lines).toMatchObject({ threads: 2, simd: 'wasm simd128', maxMemory: '4 GiB (wasm32)' });
   });
 
-  it('creates a WasmBackend with the thread count asked for, backendOptions first', async () => {
-    const be = await wasmBackend({ threads: 1 }).backend!.create({ threads: 2 }, ctx);
+  it('creates a WasmBackend with the thread count backendOptions ask for', async () => {
+    const be = await wasmBackend().backend!.create({ threads: 2 }, ctx);
     expect(be).toBeInstanceOf(WasmBackend);
     expect(be.info).toMatchObject({ name: 'wasm', threads: 2, simd: true });
     expect(logged.some((l) => l.includes('2 threads'))).toBe(true);

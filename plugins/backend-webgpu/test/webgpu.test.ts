@@ -263,13 +263,13 @@ d('WebGPU plugin', () => {
     // 'auto' takes the highest priority among available backends: a real GPU must beat the CPU ones.
     const wasm = (await import('@kiln/backend-wasm')).default().backend!;
     expect(p.priority).toBeGreaterThan(wasm.priority);
-    const described = await p.describe!(ctx('auto'));
+    const described = await p.describe!(ctx('auto'), {});
     expect(typeof described.adapter).toBe('string');
     if (described.software) {
-      expect(await p.available(ctx('auto'))).toMatch(/software adapter/); // no GPU device, or only SwiftShader
-      expect(await p.available(ctx('webgpu'))).toBe(true);
+      expect(await p.available(ctx('auto'), {})).toMatch(/software adapter/); // no GPU device, or only SwiftShader
+      expect(await p.available(ctx('webgpu'), {})).toBe(true);
     } else {
-      expect(await p.available(ctx('auto'))).toBe(true);
+      expect(await p.available(ctx('auto'), {})).toBe(true);
     }
   });
 });

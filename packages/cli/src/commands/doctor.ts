@@ -50,7 +50,7 @@ export async function doctor(options: KilnOptions): Promise<DoctorReport> {
   const packages: DoctorReport['packages'] = {};
   for (const [name, pkg] of Object.entries(OPTIONAL_BACKEND_PACKAGES)) {
     try {
-      packages[pkg] = (await importOptionalBackend(name, {})) ? 'installed' : 'not installed';
+      packages[pkg] = (await importOptionalBackend(name)) ? 'installed' : 'not installed';
     } catch (e) {
       packages[pkg] = `installed but failed to load: ${errorText(e)}`;
     }
@@ -62,7 +62,7 @@ export async function doctor(options: KilnOptions): Promise<DoctorReport> {
   } catch {
     // A broken optional package is already reported under packages.
   }
-  for (const { provider, plugin } of entries) {
+  for (const { provider, plugin, options } of entries) {
     const report: BackendReport = {
       name: provider.name,
       plugin: plugin.name,
@@ -70,8 +70,8 @@ export async function doctor(options: KilnOptions): Promise<DoctorReport> {
       available: 'unknown',
     };
     try {
-      report.available = await provider.available(ctx);
-      if (provider.describe) report.describe = await provider.describe(ctx);
+      report.available = await provider.available(ctx, options);
+      if (provider.describe) report.describe = await provider.describe(ctx, options);
     } catch (e) {
       report.available = `check failed: ${errorText(e)}`;
     }

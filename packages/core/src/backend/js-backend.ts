@@ -2,8 +2,14 @@
  * The built-in `js` backend: @kiln/tensor's plain-TypeScript ReferenceBackend,
  * the correctness oracle every other backend is tested against. Slow, always there.
  */
-import { ReferenceBackend, type ReferenceBackendOptions } from '@kiln/tensor';
+import { ReferenceBackend } from '@kiln/tensor';
+import { z } from 'zod';
 import type { KilnPlugin } from '../types.js';
+
+const jsOptions = z.strictObject({
+  /** 'f64' stores f32 tensors in Float64Array (finite-difference gradient checks). */
+  precision: z.enum(['f32', 'f64']).optional(),
+});
 
 export function jsBackend(): KilnPlugin {
   return {
@@ -14,11 +20,12 @@ export function jsBackend(): KilnPlugin {
       name: 'js',
       // Lowest: 'auto' picks it only when nothing faster is available.
       priority: 0,
+      options: jsOptions,
       async available() {
         return true;
       },
       async create(options) {
-        return new ReferenceBackend(options as ReferenceBackendOptions);
+        return new ReferenceBackend(options as z.output<typeof jsOptions>);
       },
       async describe() {
         return { implementation: 'plain TypeScript reference kernels (exact, single thread, slow)' };

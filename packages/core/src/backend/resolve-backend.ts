@@ -12,7 +12,8 @@ import { ConfigError, KilnError } from '../errors.js';
 import type { KilnHooks, TapMeta } from '../hooks.js';
 import { importOptionalPlugin, type ModuleImporter } from '../optional-plugin.js';
 import { guarded } from '../plugin-errors.js';
-import type { BackendProvider, KilnContext, KilnPlugin } from '../types.js';
+import type { BackendProvider, KilnContext, KilnPlugin, ResolvedConfig } from '../types.js';
+import { backendOptionsFor } from './backend-options.js';
 
 export type { ModuleImporter };
 
@@ -30,15 +31,14 @@ export interface ProviderEntry {
   fromPackage?: string;
 }
 
-/** The provider of an optional backend package, or undefined when the package is not installed. */
+/** The provider of an optional backend package (its factory takes no options: backendOptions are its door), or undefined when the package is not installed. */
 export async function importOptionalBackend(
   name: string,
-  options: Record<string, unknown>,
   importer?: ModuleImporter,
 ): Promise<ProviderEntry | undefined> {
   const specifier = OPTIONAL_BACKEND_PACKAGES[name];
   if (specifier === undefined) return undefined;
-  const plugin = await importOptionalPlugin(specifier, options, importer);
+  const plugin = await importOptionalPlugin(specifier, {}, importer);
   if (plugin === undefined) return undefined;
   if (!plugin?.backend) throw new KilnError(`[${specifier}] its plugin provides no backend`, { plugin: specifier });
   return { provider: plugin.backend, plugin, fromPackage: specifier };
@@ -50,7 +50,6 @@ export async function importOptionalBackend(
  */
 export async function listBackendProviders(
   hooks: KilnHooks,
-  options: Record<string, unknown>,
   importer?: ModuleImporter,
   only?: string,
 ): Promise<ProviderEntry[]> {
@@ -58,32 +57,47 @@ export async function listBackendProviders(
   const entries: ProviderEntry[] = taps.map((tap) => ({ provider: tap.item as BackendProvider, plugin: tap.plugin }));
   for (const name of Object.keys(OPTIONAL_BACKEND_PACKAGES)) {
     if ((only !== undefined && name !== only) || entries.some((e) => e.provider.name === name)) continue;
-    const entry = await importOptionalBackend(name, options, importer);
+    const entry = await importOptionalBackend(name, importer);
     if (entry) entries.push(entry);
   }
   return entries;
 }
 
-async function availability(entry: ProviderEntry, ctx: KilnContext): Promise<true | string> {
+/** Every backend provider with the options it would receive (for `kiln doctor`). */
+export async function backendProvidersWithOptions(
+  hooks: KilnHooks,
+  config: Pick<ResolvedConfig, 'backendOptions' | 'configFile'>,
+): Promise<Array<ProviderEntry & { options: Record<string, unknown> }>> {
+  const entries = await listBackendProviders(hooks);
+  const raw = config.backendOptions ?? {};
+  return Promise.all(entries.map(async (e) => ({ ...e, options: await backendOptionsFor(e, raw, config.configFile) })));
+}
+
+async function availability(
+  entry: ProviderEntry,
+  ctx: KilnContext,
+  options: Record<string, unknown>,
+): Promise<true | string> {
   const check = guarded(
     entry.plugin,
     'backend.available',
     entry.provider.name,
     entry.provider.available.bind(entry.provider),
   );
-  return check(ctx);
+  return check(ctx, options);
 }
 
 /** Picks and creates the configured backend. */
 export async function resolveBackend(hooks: KilnHooks, ctx: KilnContext, importer?: ModuleImporter): Promise<Backend> {
   const wanted = ctx.config.backend;
-  const options = ctx.config.backendOptions ?? {};
-  const entries = await listBackendProviders(hooks, options, importer, wanted === 'auto' ? undefined : wanted);
+  const raw = ctx.config.backendOptions ?? {};
+  const entries = await listBackendProviders(hooks, importer, wanted === 'auto' ? undefined : wanted);
+  const optionsOf = (entry: ProviderEntry) => backendOptionsFor(entry, raw, ctx.config.configFile);
   let chosen: ProviderEntry | undefined;
   if (wanted === 'auto') {
     const reasons: string[] = [];
     for (const entry of [...entries].sort((a, b) => b.provider.priority - a.provider.priority)) {
-      const ok = await availability(entry, ctx);
+      const ok = await availability(entry, ctx, await optionsOf(entry));
       if (ok === true) {
         chosen = entry;
         break;
@@ -107,7 +121,7 @@ export async function resolveBackend(hooks: KilnHooks, ctx: KilnContext, importe
         { field: 'backend', file: ctx.config.configFile },
       );
     }
-    const ok = await availability(chosen, ctx);
+    const ok = await availability(chosen, ctx, await optionsOf(chosen));
     if (ok !== true)
       throw new KilnError(`backend '${wanted}' is not available here: ${ok}`, {
         plugin: chosen.plugin.name,
@@ -120,7 +134,7 @@ export async function resolveBackend(hooks: KilnHooks, ctx: KilnContext, importe
     chosen.provider.name,
     chosen.provider.create.bind(chosen.provider),
   );
-  const backend = await create(options, ctx);
+  const backend = await create(await optionsOf(chosen), ctx);
   ctx.logger.info(`backend: ${chosen.provider.name} (${backend.info.device})`);
   return backend;
 }

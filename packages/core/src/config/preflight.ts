@@ -4,6 +4,7 @@
  * provider a section names, the backend, and whether the model's vocabulary
  * covers the tokenizer's. Each problem names the field and the plugin.
  */
+import { backendOptionProblems } from '../backend/backend-options.js';
 import { listBackendProviders, OPTIONAL_BACKEND_PACKAGES } from '../backend/resolve-backend.js';
 import type { KilnHooks } from '../hooks.js';
 import { missingProviderText } from '../stages/missing-provider.js';
@@ -26,16 +27,20 @@ export function unknownProviderProblems(
 }
 
 /**
- * The backend a config names exists here: a plugin provides it or its optional
- * package is installed. Only the named package is imported unless it is missing.
+ * The backend a config names exists here (a plugin provides it or its optional package is
+ * installed), and `backendOptions` pass its schema, or under 'auto' the schemas of the installed
+ * backends. Only the named package is imported unless it is missing.
  */
 export async function backendProblems(config: UserConfig, hooks: KilnHooks): Promise<ConfigProblem[]> {
   const wanted = config.backend ?? 'auto';
-  if (wanted === 'auto') return [];
   const options = config.backendOptions ?? {};
-  if ((await listBackendProviders(hooks, options, undefined, wanted)).some((e) => e.provider.name === wanted))
-    return [];
-  const installed = await listBackendProviders(hooks, options);
+  if (wanted === 'auto')
+    return Object.keys(options).length === 0
+      ? []
+      : backendOptionProblems(options, wanted, await listBackendProviders(hooks));
+  const named = await listBackendProviders(hooks, undefined, wanted);
+  if (named.some((e) => e.provider.name === wanted)) return backendOptionProblems(options, wanted, named);
+  const installed = await listBackendProviders(hooks);
   const list = installed.map((e) => `${e.provider.name} (${e.fromPackage ?? e.plugin.name})`).join(', ') || 'none';
   const pkg = OPTIONAL_BACKEND_PACKAGES[wanted];
   const message = pkg
