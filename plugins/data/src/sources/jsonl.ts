@@ -2,6 +2,7 @@ import { relative } from 'node:path';
 import type { Doc, KilnContext, SourceHook } from '@kiln/core';
 import { expandFiles } from '../util/glob.js';
 import { readLines } from '../util/lines.js';
+import { checkUtf8, type InvalidUtf8, Utf8Text } from '../util/utf8.js';
 
 export interface JsonlSourceOptions {
   /** JSONL files or globs (optionally .gz), relative to `cwd`. */
@@ -14,6 +15,8 @@ export interface JsonlSourceOptions {
   /** Fields copied into doc.meta. */
   metaFields?: string[];
   name?: string;
+  /** Bytes that are not UTF-8: 'error' (default) fails naming the file; 'replace' reads them as U+FFFD and warns. */
+  invalidUtf8?: InvalidUtf8;
 }
 
 /** One document per JSON line, streamed. A malformed line is an error naming file and line. */
@@ -28,7 +31,8 @@ export function jsonlSource(options: JsonlSourceOptions): SourceHook {
       for (const file of await expandFiles(name, options.include, cwd)) {
         const rel = relative(cwd, file);
         let lineNo = 0;
-        for await (const line of readLines(file)) {
+        const utf8 = new Utf8Text();
+        for await (const line of readLines(file, utf8)) {
           lineNo++;
           if (!line.trim()) continue;
           let record: unknown;
@@ -46,6 +50,7 @@ export function jsonlSource(options: JsonlSourceOptions): SourceHook {
           if (options.metaFields) doc.meta = Object.fromEntries(options.metaFields.map((f) => [f, getPath(record, f)]));
           yield doc;
         }
+        checkUtf8(utf8, name, rel, options.invalidUtf8 ?? 'error', ctx);
       }
     },
   };

@@ -2,6 +2,7 @@ import { relative } from 'node:path';
 import type { Doc, KilnContext, SourceHook } from '@kiln/core';
 import { expandFiles } from '../util/glob.js';
 import { readLines, readText } from '../util/lines.js';
+import { checkUtf8, type InvalidUtf8, Utf8Text } from '../util/utf8.js';
 
 export interface TextSourceOptions {
   /** Files or globs (txt, md, and their .gz), relative to `cwd`. */
@@ -12,6 +13,8 @@ export interface TextSourceOptions {
   split?: 'file' | 'line' | 'paragraph';
   /** Source name in the manifest and report (default 'text'). */
   name?: string;
+  /** Bytes that are not UTF-8: 'error' (default) fails naming the file; 'replace' reads them as U+FFFD and warns. */
+  invalidUtf8?: InvalidUtf8;
 }
 
 /** Plain text files as documents, streamed file by file and line by line. */
@@ -27,15 +30,17 @@ export function textSource(options: TextSourceOptions): SourceHook {
       const cwd = options.cwd ?? ctx.config.root;
       for (const file of await expandFiles(name, options.include, cwd)) {
         const rel = relative(cwd, file);
+        const utf8 = new Utf8Text();
         if (split === 'file') {
-          const text = await readText(file);
+          const text = await readText(file, utf8);
+          checkUtf8(utf8, name, rel, options.invalidUtf8 ?? 'error', ctx);
           if (text.trim()) yield { id: `${name}:${rel}`, text, origin: { source: name, file: rel } };
           continue;
         }
         let lineNo = 0;
         let para: string[] = [];
         let paraStart = 1;
-        for await (const line of readLines(file)) {
+        for await (const line of readLines(file, utf8)) {
           lineNo++;
           if (split === 'line') {
             if (line.trim())
@@ -52,6 +57,7 @@ export function textSource(options: TextSourceOptions): SourceHook {
           }
         }
         if (para.length) yield paragraphDoc(name, rel, paraStart, para);
+        checkUtf8(utf8, name, rel, options.invalidUtf8 ?? 'error', ctx);
       }
     },
   };
