@@ -24,9 +24,18 @@ export const STAGE_COMMANDS: readonly StageCommand[] = [
   { name: 'train', description: 'pretrain the model', stages: () => ['train'] },
   { name: 'finetune', description: 'instruction-tune the model', stages: () => ['finetune'] },
   { name: 'align', description: 'align the model with rewards (DPO, GRPO...)', stages: () => ['align'] },
-  { name: 'eval', description: 'run every evaluator on the latest model (eval/results.json)', stages: () => ['eval'] },
-  { name: 'compress', description: 'prune and quantize the latest model', stages: () => ['compress'] },
-  { name: 'export', description: 'write the latest model in every configured export format', stages: () => ['export'] },
+  {
+    name: 'eval',
+    description: 'run every evaluator on the trained model (the last training stage; eval/results.json)',
+    stages: () => ['eval'],
+  },
+  { name: 'compress', description: 'prune and quantize the trained model', stages: () => ['compress'] },
+  {
+    name: 'export',
+    description:
+      "write the trained model in every configured export format (export.model: 'compress' for the compressed one)",
+    stages: () => ['export'],
+  },
 ];
 
 export interface PendingCommand {
