@@ -41,7 +41,7 @@ export {
   uploadQuantized,
   weightBytes,
 } from './inference/weights.js';
-export { writeFileAtomic } from './io/atomic.js';
+export { writeFileAtomic, writeFileAtomicSync } from './io/atomic.js';
 // Files.
 export {
   parseSafetensors,

@@ -3,9 +3,10 @@
  */
 
 import { existsSync, statSync } from 'node:fs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Tokenizer } from '@kiln/core';
+import { writeFileAtomic } from '@kiln/tensor';
 import type { BpeTokenizer } from './bpe-tokenizer.js';
 import { fromTiktokenRanks, loadGpt2Dir } from './gpt2-files.js';
 import { loadTokenizerJson } from './hf-import.js';
@@ -27,12 +28,10 @@ export async function loadTokenizer(path: string): Promise<BpeTokenizer | WordPi
   return undefined;
 }
 
-/** Writes tokenizer.json into dir atomically (temporary file, then rename); returns its path. */
+/** Writes tokenizer.json into dir atomically (temporary file, fsync, rename); returns its path. */
 export async function saveTokenizer(tok: Tokenizer, dir: string): Promise<string> {
   const file = join(dir, 'tokenizer.json');
   await mkdir(dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, JSON.stringify(tok.toJSON()));
-  await rename(tmp, file);
+  await writeFileAtomic(file, JSON.stringify(tok.toJSON()));
   return file;
 }

@@ -6,20 +6,14 @@
  * vocab_size follows. The extended tokenizer.json is written beside them.
  */
 
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { readSafetensors, writeSafetensors } from '@kiln/tensor';
+import { readSafetensors, writeFileAtomic, writeSafetensors } from '@kiln/tensor';
 import type { BpeTokenizer } from './bpe-tokenizer.js';
 import { growRows, newTokenPieces } from './extend.js';
 
 /** Hugging Face names of vocabulary-sized matrices (GPT-2, Llama, BERT). */
 const VOCAB_MATRIX = /(^|\.)(wte|embed_tokens|word_embeddings|lm_head)\.weight$/;
-
-async function writeAtomic(file: string, data: string): Promise<void> {
-  const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, data);
-  await rename(tmp, file);
-}
 
 export async function resizeCheckpointVocab(
   inDir: string,
@@ -60,10 +54,10 @@ export async function resizeCheckpointVocab(
     ...file.metadata,
     kiln_tokenizer_hash: extended.hash(),
   });
-  await writeAtomic(
+  await writeFileAtomic(
     join(outDir, 'config.json'),
     JSON.stringify({ ...config, vocab_size: extended.vocabSize }, null, 2) + '\n',
   );
-  await writeAtomic(join(outDir, 'tokenizer.json'), JSON.stringify(extended.toJSON()));
+  await writeFileAtomic(join(outDir, 'tokenizer.json'), JSON.stringify(extended.toJSON()));
   return { vocabSize: extended.vocabSize, grown };
 }

@@ -1,6 +1,7 @@
 /** metrics.jsonl: one JSON object per line, appended synchronously so a crash loses nothing already written. */
-import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { writeFileAtomicSync } from '@kiln/tensor';
 import type { MetricsSink } from '../types.js';
 
 /** Records a resumed run logs again for the steps after its checkpoint. */
@@ -56,10 +57,8 @@ export function createMetricsSink(file: string, stage?: string): MetricsSink {
         .filter((l) => l.trim());
       const { kept, dropped } = linesAfterRewind(lines, stage, step);
       if (dropped > 0) {
-        // Rewritten through a temporary file and a rename: a crash leaves the old file or the new, never half.
-        const tmp = `${file}.${process.pid}.tmp`;
-        writeFileSync(tmp, kept.map((l) => `${l}\n`).join(''));
-        renameSync(tmp, file);
+        // Rewritten atomically: a crash leaves the old file or the new, never half.
+        writeFileAtomicSync(file, kept.map((l) => `${l}\n`).join(''));
       }
       // -1: the stage starts over (a fresh run, or nothing of its own to resume); else it resumes after `step`.
       if (step < 0) {

@@ -8,7 +8,7 @@
 
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { throwIfAborted } from '../errors.js';
 import type { KilnHooks } from '../hooks.js';
@@ -110,7 +110,11 @@ async function writeCleanFile(
       bar.increment(read, { kept: totals.docsOut });
     }
     out.end();
-    await once(out, 'finish');
+    await once(out, 'close');
+    // As writeFileAtomic does: on disk before it takes the final name.
+    const written = await open(temp, 'r');
+    await written.sync();
+    await written.close();
     await rename(temp, file);
   } catch (error) {
     out.destroy();

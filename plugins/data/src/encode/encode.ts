@@ -2,7 +2,7 @@ import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { Tokenizer } from '@kiln/core';
-import { writeFileAtomic } from '../util/atomic.js';
+import { writeFileAtomicSync } from '@kiln/tensor';
 import { byteTokenizer } from './byte-tokenizer.js';
 import { type EncodeBatch, type EncodedBatch, encodeBatch, type TokenizerWorkerSpec } from './encode-task.js';
 import { orderedMap, siblingModule } from './pool.js';
@@ -176,7 +176,7 @@ export async function encodeDocuments(
     valFraction,
     splits: { train: summary(writers.train), val: summary(writers.val) },
   };
-  writeFileAtomic(join(options.outDir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
+  writeFileAtomicSync(join(options.outDir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
   return manifest;
 }
 
