@@ -9,7 +9,7 @@ export type {
 } from './plugins.js';
 export { exactAnswer, maskedLM, multipleChoice, perplexity, samples } from './plugins.js';
 export { type ChoiceScores, engineLogLikelihood, type LogLikelihood, scoreMultipleChoice } from './scoring.js';
-export { type TaskAccuracyOptions, taskAccuracy } from './task-accuracy.js';
+export { answerTaskItems, type TaskAccuracyOptions, taskAccuracy } from './task-accuracy.js';
 export { freshInstances, promptsIn, readTaskItems, type TaskItem, type TaskSource } from './task-items.js';
 export { type AnswerItem, type ChoiceItem, loadAnswerItems, loadChoiceItems } from './tasks.js';
 export { wilsonInterval } from './wilson.js';

@@ -62,6 +62,41 @@ async function chatTemplateOf(ctx: KilnContext): Promise<ChatTemplate> {
   return template;
 }
 
+/**
+ * Greedy replies to `items`, each checked against its answer: what taskAccuracy counts, item by
+ * item, so two models can be compared on the same items (a paired difference). `template`
+ * renders each prompt as a user turn (and adds its end of turn to the stops); without it the raw
+ * prompt is asked and a newline ends the reply. The tokenizer is the run's.
+ */
+export async function answerTaskItems(
+  model: unknown,
+  items: readonly TaskItem[],
+  o: Pick<TaskAccuracyOptions, 'maxTokens' | 'stop' | 'caseSensitive'> & { template?: ChatTemplate },
+  ctx: KilnContext,
+): Promise<{ correct: boolean[]; replies: string[] }> {
+  const tokenizer: Tokenizer = await ctx.hooks.loadTokenizer();
+  // Special tokens a template writes must be their single ids, as in training.
+  const special = {
+    eosId: tokenizer.eosId,
+    decode: (ids: ArrayLike<number>) => tokenizer.decode(ids),
+    encode: (t: string) => tokenizer.encode(t, { allowSpecial: true }),
+  };
+  const generator = createModelGenerator(toEngine(model, ctx.hooks, WHO), special);
+  const stop = o.stop ?? (o.template ? [...o.template.stop] : ['\n']);
+  const norm = (s: string) => (o.caseSensitive ? s.trim() : s.trim().toLowerCase());
+  const correct: boolean[] = [];
+  const replies: string[] = [];
+  for (const item of items) {
+    const prompt = o.template ? o.template.render([{ role: 'user', content: item.prompt }]) : item.prompt;
+    let reply = '';
+    for await (const chunk of generator.generate(prompt, { temperature: 0, maxTokens: o.maxTokens ?? 32, stop }))
+      reply += chunk.text;
+    replies.push(reply);
+    correct.push(norm(reply) === norm(item.answer));
+  }
+  return { correct, replies };
+}
+
 /** `<name>/accuracy`, `<name>/ci_low`, `<name>/ci_high` (95% Wilson), `<name>/correct`, `<name>/n`. */
 export function taskAccuracy(options: TaskAccuracyOptions): KilnPlugin {
   const name = options.name ?? 'tasks';
@@ -69,7 +104,6 @@ export function taskAccuracy(options: TaskAccuracyOptions): KilnPlugin {
     throw new Error(`${WHO}: give exactly one of "tasks" (fresh instances) or "file" (prompt/answer pairs)`);
   if (options.count !== undefined && !(Number.isInteger(options.count) && options.count > 0))
     throw new Error(`${WHO}: "count" must be a positive integer, got ${options.count}`);
-  const norm = (s: string) => (options.caseSensitive ? s.trim() : s.trim().toLowerCase());
   return {
     name: WHO,
     version: '0.1.0',
@@ -87,30 +121,12 @@ export function taskAccuracy(options: TaskAccuracyOptions): KilnPlugin {
               await promptsIn((options.exclude ?? []).map(abs)),
               WHO,
             );
-        const tokenizer: Tokenizer = await ctx.hooks.loadTokenizer();
         const template = options.chat ? await chatTemplateOf(ctx) : undefined;
-        // Special tokens a template writes must be their single ids, as in training.
-        const special = {
-          eosId: tokenizer.eosId,
-          decode: (ids: ArrayLike<number>) => tokenizer.decode(ids),
-          encode: (t: string) => tokenizer.encode(t, { allowSpecial: true }),
-        };
-        const generator = createModelGenerator(toEngine(model, ctx.hooks, WHO), special);
-        const stop = options.stop ?? (template ? [...template.stop] : ['\n']);
-        let correct = 0;
-        const shown: Array<{ prompt: string; answer: string; reply: string }> = [];
-        for (const item of items) {
-          const prompt = template ? template.render([{ role: 'user', content: item.prompt }]) : item.prompt;
-          let reply = '';
-          for await (const chunk of generator.generate(prompt, {
-            temperature: 0,
-            maxTokens: options.maxTokens ?? 32,
-            stop,
-          }))
-            reply += chunk.text;
-          if (norm(reply) === norm(item.answer)) correct++;
-          if (shown.length < (options.show ?? 3)) shown.push({ prompt: item.prompt, answer: item.answer, reply });
-        }
+        const { correct: right, replies } = await answerTaskItems(model, items, { ...options, template }, ctx);
+        const correct = right.filter(Boolean).length;
+        const shown = items
+          .slice(0, options.show ?? 3)
+          .map((item, i) => ({ prompt: item.prompt, answer: item.answer, reply: replies[i] }));
         const n = items.length;
         const { low, high } = wilsonInterval(correct, n);
         const pct = (x: number) => `${(100 * x).toFixed(1)}%`;

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createKiln, createMemoryLogger, type KilnPlugin } from '@kiln/core';
-import { freshInstances, promptsIn, taskAccuracy, wilsonInterval } from '@kiln/eval';
+import { answerTaskItems, freshInstances, promptsIn, taskAccuracy, wilsonInterval } from '@kiln/eval';
 import { uncachedNextTokenModel } from '@kiln/generate';
 import gpt2, { GPT2, Gpt2Engine } from '@kiln/gpt2';
 import { createTextGenerator } from '@kiln/sampling';
@@ -98,6 +98,28 @@ describe('taskAccuracy', () => {
     expect(m).toMatchObject({ 'pairs/accuracy': 0.75, 'pairs/correct': 3, 'pairs/n': 4 });
     expect(m['pairs/ci_low']).toBeCloseTo(wilsonInterval(3, 4).low, 12);
     expect(m['pairs/ci_high']).toBeCloseTo(wilsonInterval(3, 4).high, 12);
+  }, 60_000);
+
+  it('answerTaskItems: the same replies item by item, for paired comparisons', async () => {
+    const { root, tok, modelDir } = await tinyRun();
+    const prompts = ['7+1', '8+1', '9+1'];
+    const replies = await Promise.all(prompts.map((p) => greedyReply(modelDir, tok, p, ['\n'])));
+    const items = prompts.map((prompt, i) => ({ prompt, answer: i === 1 ? `${replies[i]}?` : replies[i] }));
+    const kiln = await createKiln({
+      cwd: root,
+      runDir: join(root, 'run'),
+      logger: createMemoryLogger(),
+      config: { backend: 'js', plugins: [gpt2(), tokenizers()] },
+    });
+    try {
+      const ctx = kiln.context();
+      const { model } = await ctx.hooks.loadModel(modelDir);
+      const r = await answerTaskItems(model, items, { maxTokens: 4, caseSensitive: true }, ctx);
+      expect(r.replies).toEqual(replies);
+      expect(r.correct).toEqual([true, false, true]);
+    } finally {
+      await kiln.close();
+    }
   }, 60_000);
 
   it("chat: prompts are user turns in the model directory's template, ended by its end of turn", async () => {
