@@ -55,7 +55,7 @@ export {
 // The model contracts (what stages after the architecture need from its models).
 export * from './model.js';
 export { CausalSelfAttention, type CausalSelfAttentionOptions } from './nn/attention.js';
-export { Embedding, LayerNorm, Linear, type LinearOptions, RMSNorm } from './nn/layers.js';
+export { Embedding, LayerNorm, Linear, type LinearOptions, linearLayers, RMSNorm } from './nn/layers.js';
 export { MLP, type MLPOptions, SwiGLUMLP } from './nn/mlp.js';
 // Layers.
 export { Module, ModuleList } from './nn/module.js';

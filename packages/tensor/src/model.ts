@@ -3,6 +3,8 @@
  * models, declared once beside Backend and KVCache.
  *
  *   CausalLM           trained by the trainer, finetune and align (forward with loss on the tape)
+ *   HiddenStatesLM     a CausalLM whose hidden states a reward head reads (align's reward model)
+ *   AdaptableLM        a CausalLM whose dense layers take LoRA adapters (finetune)
  *   InferenceEngine    generation, serving and scoring of a decoder: KV cache, no tape
  *   MaskedLMEngine     scoring of an encoder (BERT): losses of masked tokens, no generation
  *   QuantizableEngine  an engine's matrices, which compressors may read and replace
@@ -13,6 +15,7 @@
 import type { Backend, Buf } from './backend.js';
 import type { KVCache } from './inference/kv-cache.js';
 import type { LinearWeight } from './inference/weights.js';
+import type { Linear } from './nn/layers.js';
 import type { Tensor } from './tensor.js';
 
 /** The sizes every model states: its context, its vocabulary and its width. */
@@ -50,6 +53,15 @@ export interface CausalLM {
 export interface HiddenStatesLM extends CausalLM {
   /** The hidden states (B, T, nEmbd) the LM head reads, recorded on the tape. */
   hidden(ids: Int32Array, o: Pick<ForwardWithLoss, 'T' | 'segments'>): Tensor;
+}
+
+/** A CausalLM whose dense layers take low-rank adapters (finetune's LoRA): GPT-2, Llama and BERT are. */
+export interface AdaptableLM extends CausalLM {
+  /**
+   * Its dense layers by Hugging Face name (the weight's, without `.weight`), in a fixed order:
+   * tensor's `linearLayers(this)` for a model built from its nn modules.
+   */
+  linearLayers(): Map<string, Linear>;
 }
 
 /** The methods of every engine: its sizes, per-token losses, saving. */
@@ -121,6 +133,16 @@ export function isCausalLM(model: unknown): model is CausalLM {
   if (typeof model !== 'object' || model === null) return false;
   const m: Partial<Record<keyof CausalLM, unknown>> = model;
   return (['parameters', 'forward', 'save', 'dispose'] as const).every((k) => typeof m[k] === 'function');
+}
+
+/** A model a reward head can sit on. */
+export function isHiddenStatesLM(model: unknown): model is HiddenStatesLM {
+  return isCausalLM(model) && typeof (model as Partial<HiddenStatesLM>).hidden === 'function';
+}
+
+/** A model LoRA can adapt. */
+export function isAdaptableLM(model: unknown): model is AdaptableLM {
+  return isCausalLM(model) && typeof (model as Partial<AdaptableLM>).linearLayers === 'function';
 }
 
 /** A GGUF metadata value an architecture states (the exporter adds general.* and the tokenizer). */

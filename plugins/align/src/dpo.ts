@@ -1,13 +1,13 @@
 import { relative } from 'node:path';
 import type { KilnContext, StageResult } from '@kiln/core';
-import { parseOptions, writeChatFiles } from '@kiln/finetune';
+import { writeChatFiles } from '@kiln/finetune';
 import { noGrad, tidy } from '@kiln/tensor';
 import { type PreferencePair, readPreferences } from './data.js';
 import { EpochOrder, type EpochOrderState } from './epoch-order.js';
 import { backwardTokenGrads, rowSums, spreadRowGrads } from './logprobs.js';
 import { alignCheckpoints, optimize } from './loop.js';
 import { type DpoPairLogps, dpoLoss } from './losses.js';
-import { type DpoOptions, dpoOptionsSchema } from './options.js';
+import type { DpoOptions } from './options.js';
 import { type PolicyModel, tokenLogProbs } from './policy.js';
 import { ALIGN_WRITER, saveAlignedModel } from './save.js';
 import { completionRows, type PromptCompletion } from './sequences.js';
@@ -35,8 +35,8 @@ async function rowLogps(model: PolicyModel, rows: ReturnType<typeof pairRows>) {
   return { nll, sums: rowSums(logp, rows.lengths.length, rows.T) };
 }
 
-export async function trainDpo(rawOptions: Record<string, unknown>, ctx: KilnContext): Promise<StageResult> {
-  const o: DpoOptions = parseOptions(dpoOptionsSchema, rawOptions, 'align', where);
+/** `o`: the align section, checked by core with dpoOptionsSchema (index.ts). */
+export async function trainDpo(o: DpoOptions, ctx: KilnContext): Promise<StageResult> {
   const s = await alignSetup(o, ctx, where);
   const { train, val } = splitRecords(
     await readPreferences(s.abs(o.data.pairs)),

@@ -1,6 +1,6 @@
 import { relative } from 'node:path';
 import type { KilnContext, StageResult } from '@kiln/core';
-import { parseOptions, writeChatFiles } from '@kiln/finetune';
+import { writeChatFiles } from '@kiln/finetune';
 import { IGNORE_INDEX, noGrad, tidy } from '@kiln/tensor';
 import { type PromptRecord, readPrompts } from './data.js';
 import { EpochOrder, type EpochOrderState } from './epoch-order.js';
@@ -8,7 +8,7 @@ import { policyEngine, sampleCompletions } from './generate.js';
 import { backwardTokenGrads } from './logprobs.js';
 import { alignCheckpoints, optimize } from './loop.js';
 import { type GrpoSequence, groupAdvantages, grpoLoss } from './losses.js';
-import { type GrpoOptions, grpoOptionsSchema } from './options.js';
+import type { GrpoOptions } from './options.js';
 import { type PolicyModel, tokenLogProbs } from './policy.js';
 import { chooseRewards, type RewardOf } from './rewards.js';
 import { ALIGN_WRITER, saveAlignedModel } from './save.js';
@@ -73,8 +73,7 @@ interface GrpoState {
 }
 
 /** GRPO: sample a group per prompt, reward each completion, push up the better-than-group ones. */
-export async function trainGrpo(rawOptions: Record<string, unknown>, ctx: KilnContext): Promise<StageResult> {
-  const o: GrpoOptions = parseOptions(grpoOptionsSchema, rawOptions, 'align', where);
+export async function trainGrpo(o: GrpoOptions, ctx: KilnContext): Promise<StageResult> {
   const rewardOf = chooseRewards(o.rewards, ctx, where);
   const s = await alignSetup(o, ctx, where);
   const prompts = await readPrompts(s.abs(o.data.prompts));

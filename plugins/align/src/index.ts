@@ -1,7 +1,14 @@
 import type { KilnPlugin, TrainerProvider } from '@kiln/core';
 import { trainDpo } from './dpo.js';
 import { trainGrpo } from './grpo.js';
-import { dpoOptionsSchema, grpoOptionsSchema, rewardModelOptionsSchema } from './options.js';
+import {
+  type DpoOptions,
+  dpoOptionsSchema,
+  type GrpoOptions,
+  grpoOptionsSchema,
+  type RewardModelOptions,
+  rewardModelOptionsSchema,
+} from './options.js';
 import { trainRewardModel } from './train-reward-model.js';
 
 export {
@@ -34,7 +41,7 @@ export {
   rewardModelOptionsSchema,
 } from './options.js';
 export { asPolicy, type PolicyModel, tokenLogProbs } from './policy.js';
-export { HEAD_FILE, type HiddenModel, RewardModel } from './reward-model.js';
+export { HEAD_FILE, RewardModel } from './reward-model.js';
 export { type RewardScorer, trainedRewardModel } from './reward-scorer.js';
 export { chooseRewards, type RewardOf } from './rewards.js';
 export { completionRows, type PromptCompletion } from './sequences.js';
@@ -48,11 +55,12 @@ export default function align(): KilnPlugin {
       name: 'reward-model',
       stage: 'align',
       options: rewardModelOptionsSchema,
-      run: (o, ctx) => trainRewardModel(o, ctx),
+      run: (o, ctx) => trainRewardModel(o as RewardModelOptions, ctx),
     },
-    { name: 'dpo', stage: 'align', options: dpoOptionsSchema, run: (o, ctx) => trainDpo(o, ctx) },
-    { name: 'grpo', stage: 'align', options: grpoOptionsSchema, run: (o, ctx) => trainGrpo(o, ctx) },
+    { name: 'dpo', stage: 'align', options: dpoOptionsSchema, run: (o, ctx) => trainDpo(o as DpoOptions, ctx) },
+    { name: 'grpo', stage: 'align', options: grpoOptionsSchema, run: (o, ctx) => trainGrpo(o as GrpoOptions, ctx) },
   ];
+  // Core checks each section with its trainer's schema before it runs: `o` is that schema's output.
   return {
     name: 'kiln:align',
     version: '0.1.0',

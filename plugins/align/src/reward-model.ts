@@ -15,9 +15,6 @@ import {
   writeSafetensors,
 } from '@kiln/tensor';
 
-/** The body a reward head sits on: a model of the HiddenStatesLM contract (@kiln/tensor). */
-export type HiddenModel = HiddenStatesLM;
-
 export const HEAD_FILE = 'reward_head.safetensors';
 export const REWARD_WRITER = 'kiln:align@0.1.0';
 
@@ -30,7 +27,7 @@ export class RewardModel {
   readonly head: Linear;
 
   constructor(
-    readonly body: HiddenModel,
+    readonly body: HiddenStatesLM,
     backend: Backend,
     rng: Rng,
   ) {
@@ -74,7 +71,7 @@ export class RewardModel {
   }
 
   /** Load the head written by save() onto a body loaded from the same directory. */
-  static async load(body: HiddenModel, dir: string, backend: Backend, rng: Rng): Promise<RewardModel> {
+  static async load(body: HiddenStatesLM, dir: string, backend: Backend, rng: Rng): Promise<RewardModel> {
     const path = join(dir, HEAD_FILE);
     if (!existsSync(path))
       throw new Error(

@@ -8,8 +8,8 @@ import {
   encodeChatPrompt,
   jinjaTrainingTemplate,
 } from '@kiln/finetune';
-import { createRng, noGrad, tidy } from '@kiln/tensor';
-import { type HiddenModel, RewardModel } from './reward-model.js';
+import { createRng, isHiddenStatesLM, noGrad, tidy } from '@kiln/tensor';
+import { RewardModel } from './reward-model.js';
 import { completionRows } from './sequences.js';
 
 /** What `rewardModel({ load })` of @kiln/rewards expects: one number per (prompt, completion). */
@@ -20,9 +20,9 @@ export interface RewardScorer {
 /**
  * A reward model trained by the align stage (`trainer: 'reward-model'`), as a reward for GRPO:
  *
- *   rewardModel({ name: 'reward-model', load: trainedRewardModel('runs/x/align/reward-model') })
+ *   rewardModel({ name: 'reward-model', load: trainedRewardModel('align/reward-model'), cacheKey: 'align/reward-model' })
  *
- * `dir` is relative to the config. A completion is scored as the trainer scored its pairs: the
+ * `dir` is relative to the run directory (where the align stage saved it), or absolute. A completion is scored as the trainer scored its pairs: the
  * prompt as a user turn of the model's own chat template (its tokenizer_config.json and
  * chat-template.json), the reply closed by the template's end of turn, the head on the last token.
  * Scores of repeated (prompt, completion) pairs (a group's equal samples) are computed once.
@@ -33,13 +33,15 @@ export function trainedRewardModel(
 ): (ctx: KilnContext) => Promise<RewardScorer> {
   return async (ctx) => {
     const where = `trainedRewardModel(${JSON.stringify(dir)})`;
-    const abs = isAbsolute(dir) ? dir : resolve(ctx.config.root, dir);
+    const abs = isAbsolute(dir) ? dir : resolve(ctx.runDir.root, dir);
     if (!existsSync(abs))
       throw new Error(`${where}: ${abs} does not exist: train it first (align.trainer 'reward-model')`);
     const loaded = await ctx.hooks.loadModel(abs);
-    const body = loaded.model as HiddenModel;
-    if (typeof body.hidden !== 'function')
-      throw new Error(`${where}: the ${loaded.architecture.name} model exposes no hidden(), so it has no reward head`);
+    const body = loaded.model;
+    if (!isHiddenStatesLM(body))
+      throw new Error(
+        `${where}: the ${loaded.architecture.name} model states no hidden() (HiddenStatesLM in @kiln/tensor), so it has no reward head`,
+      );
     const rm = await RewardModel.load(body, abs, await ctx.backend(), createRng(0));
     const tokenizer = await ctx.hooks.loadTokenizer(abs);
     const saved = JSON.parse(await readFile(join(abs, 'chat-template.json'), 'utf8').catch(() => '{}')) as {

@@ -1,13 +1,13 @@
 import { relative } from 'node:path';
 import type { KilnContext, StageResult } from '@kiln/core';
-import { parseOptions, writeChatFiles } from '@kiln/finetune';
-import { backward, noGrad, Tensor, tidy } from '@kiln/tensor';
+import { writeChatFiles } from '@kiln/finetune';
+import { backward, type HiddenStatesLM, isHiddenStatesLM, noGrad, Tensor, tidy } from '@kiln/tensor';
 import { type PreferencePair, readPreferences } from './data.js';
 import { EpochOrder, type EpochOrderState } from './epoch-order.js';
 import { alignCheckpoints, optimize } from './loop.js';
 import { pairwiseLoss } from './losses.js';
-import { type RewardModelOptions, rewardModelOptionsSchema } from './options.js';
-import { type HiddenModel, RewardModel } from './reward-model.js';
+import type { RewardModelOptions } from './options.js';
+import { RewardModel } from './reward-model.js';
 import { ALIGN_WRITER, saveAlignedModel } from './save.js';
 import { completionRows, type PromptCompletion } from './sequences.js';
 import { alignSetup, splitRecords } from './setup.js';
@@ -15,8 +15,8 @@ import { alignSetup, splitRecords } from './setup.js';
 const where = 'kiln:align (reward-model)';
 
 /** Train a reward model on preference pairs (Bradley–Terry); reports held-out pairwise accuracy. */
-export async function trainRewardModel(rawOptions: Record<string, unknown>, ctx: KilnContext): Promise<StageResult> {
-  const o: RewardModelOptions = parseOptions(rewardModelOptionsSchema, rawOptions, 'align', where);
+/** `o`: the align section, checked by core with rewardModelOptionsSchema (index.ts). */
+export async function trainRewardModel(o: RewardModelOptions, ctx: KilnContext): Promise<StageResult> {
   const s = await alignSetup(o, ctx, where);
   const { train, val } = splitRecords(
     await readPreferences(s.abs(o.data.pairs)),
@@ -27,15 +27,20 @@ export async function trainRewardModel(rawOptions: Record<string, unknown>, ctx:
   const start = await s.loadPolicy();
   const checkpoints = alignCheckpoints(ctx, o.name ?? 'reward-model', start.architecture, { ...o });
   const from = await checkpoints.resumePoint(o.resume, ctx.logger, where);
-  let body = start.model as unknown as HiddenModel;
-  if (typeof body.hidden !== 'function')
-    throw new Error(`${where}: the model exposes no hidden(), so no reward head can sit on it`);
+  // The body a reward head reads: a model of the HiddenStatesLM contract (@kiln/tensor).
+  const bodyOf = (model: unknown): HiddenStatesLM => {
+    if (isHiddenStatesLM(model)) return model;
+    throw new Error(
+      `${where}: the ${start.architecture} model states no hidden() (HiddenStatesLM in @kiln/tensor), so no reward head can sit on it`,
+    );
+  };
+  let body = bodyOf(start.model);
   const backend = await ctx.backend();
   const headRng = ctx.rng.fork('kiln:align:reward-head');
   let rm: RewardModel;
   if (from) {
     body.dispose();
-    body = (await s.loadPolicy(from.dir)).model as unknown as HiddenModel;
+    body = bodyOf((await s.loadPolicy(from.dir)).model);
     rm = await RewardModel.load(body, from.dir, backend, headRng);
   } else rm = new RewardModel(body, backend, headRng);
   const rows = (pairs: readonly PreferencePair[]) => {

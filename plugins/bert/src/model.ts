@@ -12,6 +12,7 @@ import {
   LayerNorm,
   Linear,
   linear,
+  linearLayers,
   Module,
   ModuleList,
   type Rng,
@@ -259,6 +260,11 @@ export class BertForMaskedLM extends Module {
       ignoreIndex,
     });
     return { logits, loss };
+  }
+
+  /** Its dense layers by Hugging Face name (AdaptableLM in @kiln/tensor): what LoRA adapts. */
+  linearLayers(): Map<string, Linear> {
+    return linearLayers(this);
   }
 
   /** ids (B,T) → the encoder's last hidden states (B,T,C) (what the MLM head, or a classifier, reads). */

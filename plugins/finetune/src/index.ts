@@ -1,5 +1,5 @@
 import type { KilnPlugin, TrainerProvider } from '@kiln/core';
-import { sftOptionsSchema } from './options.js';
+import { type SftOptions, sftOptionsSchema } from './options.js';
 import { trainSft } from './sft.js';
 
 export { BUILTIN_CHAT_TEMPLATES, CHATML, LLAMA3 } from './chat/builtin.js';
@@ -19,7 +19,7 @@ export {
 export { applyLora, type LoraHandle, type LoraOptions } from './lora.js';
 export { LORA_FILE, loadLoraWeights, loraWeights } from './lora-files.js';
 export { writeChatFiles } from './model-files.js';
-export { parseOptions, type SftOptions, type SftOptionsInput, sftOptionsSchema } from './options.js';
+export { type SftOptions, type SftOptionsInput, sftOptionsSchema } from './options.js';
 export { PackedBatches, type PackedBatchesState, type PackedRow, packExamples } from './packing.js';
 export { type LoopResult, type LoopStep, type ResumableLoop, runResumableLoop } from './resume/loop.js';
 export { checkpointOptions } from './resume/options.js';
@@ -33,7 +33,8 @@ export default function finetune(): KilnPlugin {
     name: 'sft',
     stage: 'finetune',
     options: sftOptionsSchema,
-    run: (options, ctx) => trainSft(options, ctx),
+    // Core checked the section with sftOptionsSchema: these are its parsed, defaulted options.
+    run: (options, ctx) => trainSft(options as SftOptions, ctx),
   };
   return {
     name: 'kiln:finetune',

@@ -1,4 +1,14 @@
-import { add, type Backend, Linear, linear, Module, mulScalar, type Rng, Tensor } from '@kiln/tensor';
+import {
+  type AdaptableLM,
+  add,
+  type Backend,
+  type Linear,
+  linear,
+  Module,
+  mulScalar,
+  type Rng,
+  Tensor,
+} from '@kiln/tensor';
 
 export interface LoraOptions {
   /** Rank r of the update A·B. */
@@ -30,43 +40,21 @@ export interface LoraHandle {
   merge(): Promise<void>;
 }
 
-/** Every Linear under `root` with its dotted name (from the parameter names, which are the checkpoint's). */
-function findLinears(root: Module): Array<[string, Linear]> {
-  const nameOf = new Map<Tensor, string>();
-  for (const [n, t] of root.parameters()) nameOf.set(t, n);
-  const out: Array<[string, Linear]> = [];
-  const seen = new Set<Module>();
-  const walk = (m: Module) => {
-    if (seen.has(m)) return;
-    seen.add(m);
-    if (m instanceof Linear) {
-      const n = nameOf.get(m.weight);
-      if (n) out.push([n.replace(/\.weight$/, ''), m]);
-      return;
-    }
-    for (const v of Object.values(m)) {
-      if (v instanceof Module) walk(v);
-      else if (Array.isArray(v)) for (const x of v) if (x instanceof Module) walk(x);
-    }
-  };
-  walk(root);
-  return out;
-}
-
 /**
- * Add LoRA adapters to a model in place: the base parameters are frozen (no
- * gradients are computed for them), each targeted Linear computes
+ * Add LoRA adapters to a model in place (its dense layers are those it states: AdaptableLM in
+ * @kiln/tensor): the base parameters are frozen (no gradients are computed for them), each targeted Linear computes
  * x·W + b + (alpha/r)·(x·A)·B. `merge()` folds the adapters back into W so the
  * exported model is a plain model with the same logits.
  */
-export function applyLora(model: Module, o: LoraOptions, rng: Rng): LoraHandle {
+export function applyLora(model: AdaptableLM, o: LoraOptions, rng: Rng): LoraHandle {
   const { rank } = o;
   if (!Number.isInteger(rank) || rank <= 0) throw new Error(`lora.rank must be a positive integer, got ${rank}`);
   const scale = (o.alpha ?? 2 * rank) / rank;
   const targets = o.targets ?? ['c_attn', 'c_proj', 'c_fc'];
-  const chosen = findLinears(model).filter(([n]) => targets.includes(n.split('.').pop()!));
+  const layers = [...model.linearLayers()];
+  const chosen = layers.filter(([n]) => targets.includes(n.split('.').pop()!));
   if (chosen.length === 0) {
-    const names = [...new Set(findLinears(model).map(([n]) => n.split('.').pop()!))];
+    const names = [...new Set(layers.map(([n]) => n.split('.').pop()!))];
     throw new Error(
       `lora.targets [${targets.join(', ')}] match no linear layer (the model has: ${names.join(', ') || 'none'})`,
     );

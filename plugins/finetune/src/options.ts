@@ -61,15 +61,3 @@ export const sftOptionsSchema = z.strictObject({
 
 export type SftOptions = z.output<typeof sftOptionsSchema>;
 export type SftOptionsInput = z.input<typeof sftOptionsSchema>;
-
-export function parseOptions<S extends z.ZodType>(
-  schema: S,
-  options: unknown,
-  section: string,
-  where: string,
-): z.output<S> {
-  const r = schema.safeParse(options);
-  if (r.success) return r.data;
-  const lines = r.error.issues.map((i) => `  ${section}.${i.path.map(String).join('.') || '(section)'}: ${i.message}`);
-  throw new Error(`${where}: invalid ${section} options:\n${lines.join('\n')}`);
-}

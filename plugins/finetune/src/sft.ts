@@ -1,6 +1,6 @@
 import { isAbsolute, relative, resolve } from 'node:path';
 import type { KilnContext, StageResult, Tokenizer } from '@kiln/core';
-import { AdamW, cosineSchedule } from '@kiln/tensor';
+import { AdamW, cosineSchedule, isAdaptableLM } from '@kiln/tensor';
 import { asCausalLM, type CausalLM, evaluate, saveCheckpoint, type TrainerState, trainStep } from '@kiln/trainer';
 import { resolveChatTemplate } from './chat/resolve.js';
 import type { ChatRecord } from './chat-data.js';
@@ -8,7 +8,7 @@ import { checkTemplateTokenizer, type TrainingChatTemplate } from './chat-templa
 import { applyLora, type LoraHandle } from './lora.js';
 import { loadLoraWeights, loraWeights } from './lora-files.js';
 import { writeChatFiles } from './model-files.js';
-import { parseOptions, type SftOptions, sftOptionsSchema } from './options.js';
+import type { SftOptions } from './options.js';
 import { PackedBatches } from './packing.js';
 import { runResumableLoop } from './resume/loop.js';
 import { StageCheckpoints } from './resume/stage-checkpoints.js';
@@ -25,13 +25,8 @@ export interface SftInputs {
 }
 
 /** Supervised fine-tuning (instruction tuning or domain adaptation), full or LoRA, resumable. */
-export async function trainSft(
-  rawOptions: Record<string, unknown>,
-  ctx: KilnContext,
-  inputs: SftInputs = {},
-): Promise<StageResult> {
-  // ---- config ---------------------------------------------------------------
-  const o: SftOptions = parseOptions(sftOptionsSchema, rawOptions, 'finetune', where);
+export async function trainSft(o: SftOptions, ctx: KilnContext, inputs: SftInputs = {}): Promise<StageResult> {
+  // ---- config: the finetune section, checked by core with sftOptionsSchema (index.ts) ------------
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(ctx.config.root, p));
 
   // ---- setup: tokenizer and chat template (checked against each other), model or resume ---------
@@ -67,7 +62,11 @@ export async function trainSft(
   // ---- what trains: every weight, or LoRA adapters ---------------------------
   let lora: LoraHandle | undefined;
   if (o.lora) {
-    lora = applyLora(model as unknown as Parameters<typeof applyLora>[0], o.lora, ctx.rng.fork('kiln:finetune:lora'));
+    if (!isAdaptableLM(model))
+      throw new Error(
+        `${where}: finetune.lora: the ${architecture} model states no dense layers (AdaptableLM.linearLayers in @kiln/tensor), so LoRA cannot adapt it`,
+      );
+    lora = applyLora(model, o.lora, ctx.rng.fork('kiln:finetune:lora'));
     if (from) await loadLoraWeights(lora, from.dir);
     ctx.logger.info('LoRA adapters', {
       rank: o.lora.rank,

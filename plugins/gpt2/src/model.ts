@@ -8,7 +8,9 @@ import {
   crossEntropy,
   Embedding,
   LayerNorm,
+  type Linear,
   linear,
+  linearLayers,
   MLP,
   Module,
   ModuleList,
@@ -116,6 +118,11 @@ export class GPT2 extends Module {
     const targetsT = targets instanceof Tensor ? targets : Tensor.from(this.backend, targets, [B, T]);
     const loss = crossEntropy(logits, targetsT, { normalizer: o.normalizer, ignoreIndex: o.ignoreIndex });
     return { logits, loss };
+  }
+
+  /** Its dense layers by Hugging Face name (AdaptableLM in @kiln/tensor): what LoRA adapts. */
+  linearLayers(): Map<string, Linear> {
+    return linearLayers(this);
   }
 
   /** ids (B,T) i32 → the final hidden states (B,T,C) after ln_f (what the LM head, or a reward head, reads). */

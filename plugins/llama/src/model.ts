@@ -9,6 +9,7 @@ import {
   Embedding,
   Linear,
   linear,
+  linearLayers,
   Module,
   ModuleList,
   RMSNorm,
@@ -140,6 +141,11 @@ export class Llama extends Module {
     const targetsT = targets instanceof Tensor ? targets : Tensor.from(this.backend, targets, [B, T]);
     const loss = crossEntropy(logits, targetsT, { normalizer: o.normalizer, ignoreIndex: o.ignoreIndex });
     return { logits, loss };
+  }
+
+  /** Its dense layers by Hugging Face name (AdaptableLM in @kiln/tensor): what LoRA adapts. */
+  linearLayers(): Map<string, Linear> {
+    return linearLayers(this);
   }
 
   /** ids (B,T) i32 → the final hidden states (B,T,C) after the last RMSNorm. */

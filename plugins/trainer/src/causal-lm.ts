@@ -7,7 +7,7 @@ import { CheckpointSchedule } from './checkpoint-schedule.js';
 import { resolveData, type TrainData } from './data.js';
 import { replicasFor, rowsPerRank, sameWeights, startTogether } from './distributed/index.js';
 import { asCausalLM, type CausalLM } from './model.js';
-import { type CausalLmOptions, parseCausalLmOptions } from './options.js';
+import type { CausalLmOptions } from './options.js';
 import { evaluate, trainStep } from './step.js';
 import { withTokenizerIds } from './token-ids.js';
 
@@ -25,12 +25,11 @@ const where = 'kiln:trainer';
  * config, setup, data, init or resume, schedule, loop.
  */
 export async function trainCausalLM(
-  rawOptions: Record<string, unknown>,
+  o: CausalLmOptions,
   ctx: KilnContext,
   inputs: CausalLmInputs = {},
 ): Promise<StageResult> {
-  // ---- config ---------------------------------------------------------------
-  const o: CausalLmOptions = parseCausalLmOptions(rawOptions, where);
+  // ---- config: the train section, checked by core with causalLmOptionsSchema (index.ts) ----------
   const modelOptions = (ctx.config.model ?? {}) as Record<string, unknown>;
   const archName = String(modelOptions.architecture ?? 'gpt2');
   const ckptRoot = ctx.runDir.path('checkpoints');

@@ -1,7 +1,7 @@
 import type { KilnPlugin, TrainerProvider } from '@kiln/core';
 import { trainCausalLM } from './causal-lm.js';
 import { mlmTrainerProvider } from './mlm.js';
-import { causalLmOptionsSchema } from './options.js';
+import { type CausalLmOptions, causalLmOptionsSchema } from './options.js';
 
 export { type CausalLmInputs, trainCausalLM } from './causal-lm.js';
 export {
@@ -47,7 +47,6 @@ export {
   type CausalLmOptions,
   type CausalLmOptionsInput,
   causalLmOptionsSchema,
-  parseCausalLmOptions,
 } from './options.js';
 export { evaluate, type StepResult, type StepShape, trainStep } from './step.js';
 
@@ -62,7 +61,8 @@ export default function trainer(): KilnPlugin {
     options: causalLmOptionsSchema,
     // Under mpirun every rank runs it, data-parallel (distributed/).
     distributed: true,
-    run: (options, ctx) => trainCausalLM(options, ctx),
+    // Core checked the section with causalLmOptionsSchema: these are its parsed, defaulted options.
+    run: (options, ctx) => trainCausalLM(options as CausalLmOptions, ctx),
   };
   // No options of its own: its settings are the stage sections, already in each stage's fingerprint.
   return { name: 'kiln:trainer', version: '0.1.0', cacheKey: {}, trainer: causalLm };

@@ -20,19 +20,11 @@ export const mlmOptionsSchema = causalLmOptionsSchema.extend({
 });
 
 export type MlmOptionsInput = z.input<typeof mlmOptionsSchema>;
-
-const MLM_KEYS = ['maskProbability', 'maskShare', 'randomShare', 'maskTokenId'] as const;
-
-function parse(options: Record<string, unknown>): z.output<typeof mlmOptionsSchema> {
-  const r = mlmOptionsSchema.safeParse(options);
-  if (r.success) return r.data;
-  const lines = r.error.issues.map((i) => `  train.${i.path.map(String).join('.') || '(section)'}: ${i.message}`);
-  throw new Error(`${where}: invalid mlm options:\n${lines.join('\n')}`);
-}
+type MlmOptions = z.output<typeof mlmOptionsSchema>;
 
 /** The mask id, the random-token range and the ids never masked: from the options and the run's tokenizer. */
 async function maskingFor(
-  o: z.output<typeof mlmOptionsSchema>,
+  o: MlmOptions,
   ctx: KilnContext,
 ): Promise<Omit<MaskingOptions, 'probability' | 'maskShare' | 'randomShare'>> {
   const modelVocab = (ctx.config.model as { vocabSize?: number } | undefined)?.vocabSize;
@@ -76,8 +68,7 @@ async function maskingFor(
  * so any bidirectional model whose forward(ids, targets) returns the
  * cross-entropy (e.g. @kiln/bert) trains with it.
  */
-export async function trainMLM(rawOptions: Record<string, unknown>, ctx: KilnContext): Promise<StageResult> {
-  const o = parse(rawOptions);
+export async function trainMLM(o: MlmOptions, ctx: KilnContext): Promise<StageResult> {
   const masking = await maskingFor(o, ctx);
   const modelVocab = (ctx.config.model as { vocabSize?: number } | undefined)?.vocabSize;
   if (modelVocab !== undefined && (masking.maskTokenId >= modelVocab || masking.randomVocab > modelVocab)) {
@@ -109,12 +100,18 @@ export async function trainMLM(rawOptions: Record<string, unknown>, ctx: KilnCon
         return new MaskedBatches(data.makeVal!(), rng, mo);
       }
     : undefined;
-  const causalOptions: Record<string, unknown> = { ...rawOptions };
-  for (const k of MLM_KEYS) delete causalOptions[k];
-  return trainCausalLM(causalOptions, ctx, { train, makeVal });
+  // The causal-lm loop over masked batches: the same options without the masking.
+  const { maskProbability: _p, maskShare: _s, randomShare: _r, maskTokenId: _m, ...causal } = o;
+  return trainCausalLM(causal, ctx, { train, makeVal });
 }
 
 /** The `mlm` trainer: `plugins: [bert(), mlm()]`, `train: { trainer: 'mlm', ... }`. */
 export function mlmTrainerProvider(): TrainerProvider {
-  return { name: 'mlm', stage: 'train', options: mlmOptionsSchema, run: (options, ctx) => trainMLM(options, ctx) };
+  return {
+    name: 'mlm',
+    stage: 'train',
+    options: mlmOptionsSchema,
+    // Core checked the section with mlmOptionsSchema: these are its parsed, defaulted options.
+    run: (options, ctx) => trainMLM(options as MlmOptions, ctx),
+  };
 }

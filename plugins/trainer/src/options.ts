@@ -67,11 +67,3 @@ export const causalLmOptionsSchema = z.strictObject({
 
 export type CausalLmOptionsInput = z.input<typeof causalLmOptionsSchema>;
 export type CausalLmOptions = z.output<typeof causalLmOptionsSchema>;
-
-/** Validate options; errors name the field, as `train.<field>`. */
-export function parseCausalLmOptions(options: Record<string, unknown>, where = 'kiln:trainer'): CausalLmOptions {
-  const r = causalLmOptionsSchema.safeParse(options);
-  if (r.success) return r.data;
-  const lines = r.error.issues.map((i) => `  train.${i.path.map(String).join('.') || '(section)'}: ${i.message}`);
-  throw new Error(`${where}: invalid causal-lm options:\n${lines.join('\n')}`);
-}

@@ -39,6 +39,16 @@ export class Linear extends Module {
   }
 }
 
+/**
+ * The Linear layers under `root` by dotted name (their weight's name without `.weight`): how a
+ * model of tensor's nn states its dense layers (AdaptableLM.linearLayers in model.ts).
+ */
+export function linearLayers(root: Module): Map<string, Linear> {
+  const out = new Map<string, Linear>();
+  for (const [name, m] of root.namedModules()) if (m instanceof Linear) out.set(name, m);
+  return out;
+}
+
 /** A lookup table [rows, dim]; no weight decay by default (configurable in the optimizer). */
 export class Embedding extends Module {
   readonly weight: Tensor;

@@ -45,6 +45,22 @@ export abstract class Module {
     return out;
   }
 
+  /** Every module under this one by its dotted name (the prefix of its parameters' names), each once. */
+  namedModules(): Map<string, Module> {
+    const out = new Map<string, Module>();
+    const seen = new Set<Module>();
+    const walk = (m: Module, p: string) => {
+      for (const [n, c] of m.children) {
+        if (seen.has(c)) continue;
+        seen.add(c);
+        out.set(p + n, c);
+        walk(c, `${p}${n}.`);
+      }
+    };
+    walk(this, '');
+    return out;
+  }
+
   /** Total number of parameter elements. */
   numParameters(): number {
     let n = 0;
