@@ -30,6 +30,7 @@ describe('kiln doctor: MPI', () => {
       implementation: 'Open MPI',
       library: 'libmpi.so.40',
       version: expect.stringMatching(/^Open MPI v\d/),
+      release: expect.stringMatching(/^Open MPI v\d[\d.]*$/),
       mpirun: expect.stringMatching(/^mpirun \(Open MPI\) \d/),
     });
     const human = await doctor({}, false);

@@ -16,6 +16,8 @@ export interface MpiLibrary {
   library: string;
   /** MPI_Get_library_version. */
   version: string;
+  /** Its short form: 'Open MPI v4.1.4', 'MPICH 4.0.2'. */
+  release: string;
 }
 
 type Env = Record<string, string | undefined>;
@@ -23,11 +25,18 @@ type Env = Record<string, string | undefined>;
 /** Libraries to try, most likely first: the launcher's own implementation leads; KILN_MPI_LIBRARY alone when set. */
 export function mpiLibraryCandidates(env: Env = process.env, platform = process.platform): string[] {
   const ext = platform === 'darwin' ? (n: number) => `libmpi.${n}.dylib` : (n: number) => `libmpi.so.${n}`;
-  const open = ext(40);
-  const mpich = ext(12);
-  const byLauncher =
-    env.PMI_RANK !== undefined && env.OMPI_COMM_WORLD_RANK === undefined ? [mpich, open] : [open, mpich];
+  const open = [ext(40)];
+  // MPICH installs libmpi.so.12; Debian's libmpich12 names it libmpich.so.12.
+  const mpich = platform === 'darwin' ? [ext(12)] : [ext(12), 'libmpich.so.12'];
+  const pmi = env.PMI_RANK !== undefined && env.OMPI_COMM_WORLD_RANK === undefined;
+  const byLauncher = pmi ? [...mpich, ...open] : [...open, ...mpich];
   return env.KILN_MPI_LIBRARY ? [env.KILN_MPI_LIBRARY] : byLauncher;
+}
+
+/** 'Open MPI v4.1.4, package: ...' → 'Open MPI v4.1.4'; 'MPICH Version:\t4.0.2 ...' → 'MPICH 4.0.2'. */
+export function mpiRelease(version: string): string {
+  const mpich = /MPICH Version:\s*(\S+)/.exec(version);
+  return mpich ? `MPICH ${mpich[1]}` : version.split(',')[0].trim();
 }
 
 /** The MPI library this process can open, or why none. Opening runs no MPI code beyond MPI_Get_library_version. */
@@ -37,7 +46,8 @@ export function openMpi(env: Env = process.env): { addon: Addon; library: MpiLib
   const tried: string[] = [];
   for (const name of mpiLibraryCandidates(env)) {
     try {
-      return { addon: loaded.addon, library: JSON.parse(loaded.addon.mpiOpen(name)) as MpiLibrary };
+      const library = JSON.parse(loaded.addon.mpiOpen(name)) as Omit<MpiLibrary, 'release'>;
+      return { addon: loaded.addon, library: { ...library, release: mpiRelease(library.version) } };
     } catch (e) {
       tried.push((e as Error).message.replace(/^@kiln\/backend-native: mpiOpen /, ''));
     }
@@ -69,7 +79,7 @@ export function mpiCollective(options: MpiCollectiveOptions = {}): Collective {
   return {
     rank,
     size,
-    name: `${library.version.split(/[,:]/)[0]} (${library.library})`,
+    name: `${library.release} (${library.library})`,
     allReduce(buf: FloatArray) {
       live('allReduce');
       addon.mpiAllReduce(buf);

@@ -1,7 +1,9 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it, test } from 'vitest';
 import { mpirunMissing, NODE_TS, runMpi } from '../../../test/helpers/mpirun.js';
-import { mpiLibraryCandidates, openMpi } from '../src/mpi.js';
+import { mpiLibraryCandidates, mpiRelease, openMpi } from '../src/mpi.js';
 
 const CHILD = fileURLToPath(new URL('./mpi-child.ts', import.meta.url));
 
@@ -74,10 +76,45 @@ describe.skipIf(mpirunMissing !== undefined)('MPI through the native addon (mpir
   });
 });
 
+/** An MPICH library, to check its integer handles: KILN_TEST_MPICH_LIBRARY, or Debian's libmpich12 (CI does not install it). */
+const MPICH = [process.env.KILN_TEST_MPICH_LIBRARY, '/usr/lib/x86_64-linux-gnu/libmpich.so.12'].find(
+  (f): f is string => f !== undefined && existsSync(f),
+);
+
+describe.skipIf(MPICH === undefined)('MPICH (a singleton: MPI_Init without a launcher)', () => {
+  it('its integer handles (MPI_COMM_WORLD, MPI_FLOAT, MPI_SUM, MPI_IN_PLACE = -1) work for every collective', () => {
+    const run = spawnSync(NODE_TS[0], [...NODE_TS.slice(1), CHILD], {
+      encoding: 'utf8',
+      env: { ...process.env, KILN_MPI_LIBRARY: MPICH },
+      timeout: 60_000,
+    });
+    expect(run.status, run.stderr).toBe(0);
+    const rep = JSON.parse(run.stdout.trim()) as RankReport;
+    expect(rep).toMatchObject({ rank: 0, size: 1, bytes: Array.from({ length: 11 }, (_, i) => 200 + i) });
+    expect(rep.name).toMatch(/^MPICH \d/);
+    expect(rep.f32).toEqual(Array.from({ length: 37 }, (_, i) => i + 1.25));
+  });
+});
+
 describe('finding the MPI library', () => {
+  it('shortens the version string of either implementation', () => {
+    expect(mpiRelease('Open MPI v4.1.4, package: Debian OpenMPI, ident: 4.1.4, repo rev: v4.1.4, May 26, 2022')).toBe(
+      'Open MPI v4.1.4',
+    );
+    expect(mpiRelease('MPICH Version:\t4.0.2 MPICH Release date:\tThu Apr  7 12:34:45 CDT 2022')).toBe('MPICH 4.0.2');
+  });
+
   it('tries Open MPI first under its mpirun, MPICH first under a PMI launcher, and only KILN_MPI_LIBRARY when set', () => {
-    expect(mpiLibraryCandidates({ OMPI_COMM_WORLD_RANK: '0' }, 'linux')).toEqual(['libmpi.so.40', 'libmpi.so.12']);
-    expect(mpiLibraryCandidates({ PMI_RANK: '0' }, 'linux')).toEqual(['libmpi.so.12', 'libmpi.so.40']);
+    expect(mpiLibraryCandidates({ OMPI_COMM_WORLD_RANK: '0' }, 'linux')).toEqual([
+      'libmpi.so.40',
+      'libmpi.so.12',
+      'libmpich.so.12',
+    ]);
+    expect(mpiLibraryCandidates({ PMI_RANK: '0' }, 'linux')).toEqual([
+      'libmpi.so.12',
+      'libmpich.so.12',
+      'libmpi.so.40',
+    ]);
     expect(mpiLibraryCandidates({ KILN_MPI_LIBRARY: '/opt/mpi/lib/libmpi.so' }, 'linux')).toEqual([
       '/opt/mpi/lib/libmpi.so',
     ]);

@@ -114,6 +114,7 @@ export async function trainCausalLM(
     named: paramMap,
     optimizer: opt,
     data: data.train,
+    dataFacts: data.describe,
     rng: ctx.rng,
     optimizerState: optimizerState?.state,
     source: optimizerState?.path,

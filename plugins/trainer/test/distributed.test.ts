@@ -166,7 +166,7 @@ describe.skipIf(mpirunMissing !== undefined)('data-parallel training over MPI (m
     expect(resumed.losses.at(-1)).toBe(plain.losses.at(-1));
   }, 600_000);
 
-  it('bad setups fail before any step with a clear error: ranks that disagree on the config, a global batch that does not split, no MPI library', async () => {
+  it('bad setups fail before any step with a clear error: ranks that disagree on the config, a global batch that does not split, ranks with other data, no MPI library', async () => {
     const disagree = await train2(root, join(root, 'disagree'), settings, { env: { KILN_TEST_RANK1_LR: '0.01' } });
     expect(disagree.run.code).not.toBe(0);
     expect(disagree.steps).toEqual([]);
@@ -180,6 +180,15 @@ describe.skipIf(mpirunMissing !== undefined)('data-parallel training over MPI (m
     expect(odd.run.stderr).toMatch(
       /train\.batchSize \(7\) is the global batch, split evenly across the 2 ranks of this launch, so it must be a multiple of 2: use 8/,
     );
+
+    const elsewhere = tempDir('mpi-other-data');
+    writeText(elsewhere);
+    const otherData = await train2(root, join(root, 'other-data'), settings, {
+      env: { KILN_TEST_RANK1_ROOT: elsewhere },
+    });
+    expect(otherData.run.code).not.toBe(0);
+    expect(otherData.steps).toEqual([]);
+    expect(otherData.run.stderr).toMatch(/rank 1 reads other data than rank 0 .*give every machine the same shards/);
 
     const noMpi = await train2(root, join(root, 'no-mpi'), settings, {
       env: { KILN_MPI_LIBRARY: '/nonexistent/libmpi.so.40' },

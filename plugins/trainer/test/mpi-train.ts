@@ -4,11 +4,12 @@
 // Prints JSON lines: {rank, pid} at start; on rank 0 {step, loss} per step and {done, logs} at the end.
 // KILN_TEST_HOLD_AT=<step>: rank 0 waits inside onStep at that step (for a kill from the test).
 // KILN_TEST_RANK1_LR=<lr>: rank 1 alone trains with another lr (a config the ranks disagree on).
+// KILN_TEST_RANK1_ROOT=<dir>: rank 1 reads text.txt there (same config, other data).
 import { createKiln, createStreamLogger, type KilnPlugin } from '@kiln/core';
 import gpt2 from '@kiln/gpt2';
 import trainer from '../src/index.js';
 
-const [root, runDir, settingsJson] = process.argv.slice(2);
+const [rootArg, runDir, settingsJson] = process.argv.slice(2);
 const settings = JSON.parse(settingsJson) as {
   train: Record<string, unknown>;
   model: Record<string, unknown>;
@@ -16,6 +17,8 @@ const settings = JSON.parse(settingsJson) as {
   backendOptions?: Record<string, unknown>;
 };
 const rank = Number(process.env.OMPI_COMM_WORLD_RANK ?? 0);
+// KILN_TEST_RANK1_ROOT: rank 1 reads its data.text from another folder (other data, same config).
+const root = rank === 1 && process.env.KILN_TEST_RANK1_ROOT ? process.env.KILN_TEST_RANK1_ROOT : rootArg;
 const say = (record: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(record)}\n`);
 say({ rank, pid: process.pid });
 

@@ -8,15 +8,18 @@ import { spawnSync } from 'node:child_process';
 export interface MpiReport {
   /** true, or why not. */
   available: true | string;
-  /** 'Open MPI' or 'MPICH' (the handle ABI), the file opened and MPI_Get_library_version. */
+  /** 'Open MPI' or 'MPICH' (the handle ABI), the file opened, MPI_Get_library_version and its short form. */
   implementation?: string;
+  release?: string;
   library?: string;
   version?: string;
   /** `mpirun --version`'s first line, or undefined when there is none on the PATH. */
   mpirun?: string;
 }
 
-type Opened = { library: { implementation: string; library: string; version: string } } | { problem: string };
+type Opened =
+  | { library: { implementation: string; library: string; version: string; release: string } }
+  | { problem: string };
 
 export async function checkMpi(env: Record<string, string | undefined>): Promise<MpiReport> {
   const probe = spawnSync('mpirun', ['--version'], { encoding: 'utf8', env: { ...process.env, ...env } });
@@ -37,5 +40,5 @@ export async function checkMpi(env: Record<string, string | undefined>): Promise
 export function formatMpi(m: MpiReport): string {
   const launcher = m.mpirun ? `; ${m.mpirun}` : '; no mpirun on the PATH';
   if (m.available !== true) return `not available: ${m.available}${launcher}`;
-  return `${m.version?.split(',')[0]} (${m.library}, ${m.implementation} handles)${launcher}`;
+  return `${m.release} (${m.library}, ${m.implementation} handles)${launcher}`;
 }

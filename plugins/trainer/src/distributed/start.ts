@@ -35,6 +35,12 @@ function structure(named: Map<string, Tensor>): string {
   return JSON.stringify([...named].map(([name, t]) => [name, t.shape]));
 }
 
+/** What the data says of itself, paths aside (they may differ between machines): ranks must read the same data. */
+function dataSignature(facts: Record<string, unknown>): string {
+  const { text: _text, shards: _shards, ...rest } = facts;
+  return JSON.stringify(rest, Object.keys(rest).sort());
+}
+
 /** One tensor's elements from rank 0 to every rank, in place where the backend allows. */
 async function broadcastTensor(c: Collective, io: HostIO, t: Tensor): Promise<void> {
   const live = io.view(t, 0, t.size);
@@ -56,6 +62,8 @@ export async function startTogether(
     named: Map<string, Tensor>;
     optimizer: Optimizer;
     data: TokenBatches;
+    /** The data's description (token counts, tokenizer, whether there is a validation split). */
+    dataFacts?: Record<string, unknown>;
     rng: Rng;
     optimizerState?: AdamWState;
     /** Where the optimizer state came from, for messages. */
@@ -71,6 +79,11 @@ export async function startTogether(
   if (differ.length > 0)
     throw new Error(
       `kiln:trainer: rank ${differ.join(', ')} built another model than rank 0 (parameter names or shapes differ); every rank must load the same model`,
+    );
+  const otherData = ranksThatDiffer(c, dataSignature(o.dataFacts ?? {}));
+  if (otherData.length > 0)
+    throw new Error(
+      `kiln:trainer: rank ${otherData.join(', ')} reads other data than rank 0 (here: ${dataSignature(o.dataFacts ?? {})}): give every machine the same shards (or text file)`,
     );
   const said = broadcastJson<Announcement | undefined>(
     c,
