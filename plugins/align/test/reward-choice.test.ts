@@ -39,9 +39,9 @@ describe('GRPO with a trained reward model as its reward', () => {
 
     const seen: number[] = [];
     const stepRewards: number[] = [];
-    const scorer = trainedRewardModel('run/align/rm'); // relative to the config's folder
+    const scorer = trainedRewardModel('align/rm'); // relative to the run directory
     const rmReward = rewardModel({
-      cacheKey: 'run/align/rm',
+      cacheKey: 'align/rm',
       load: async (ctx) => {
         const s = await scorer(ctx);
         return {

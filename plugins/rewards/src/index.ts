@@ -90,7 +90,7 @@ export interface PairScorer {
 
 /**
  * Score with a trained reward model, e.g. one the align stage trained:
- * `rewardModel({ load: trainedRewardModel('runs/x/align/reward-model'), cacheKey: 'runs/x/align/reward-model' })`
+ * `rewardModel({ load: trainedRewardModel('align/reward-model'), cacheKey: 'align/reward-model' })`
  * (trainedRewardModel from @kiln/align). `load` is called once, on first use, so the model loads
  * only in runs that reward with it. `cacheKey` says what the scores depend on (the model's
  * directory): `load`'s source alone does not show which model it loads.
