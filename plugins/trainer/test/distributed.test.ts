@@ -8,6 +8,7 @@ import { NativeBackend } from '@kiln/backend-native';
 import { GPT2 } from '@kiln/gpt2';
 import { describe, expect, it, test } from 'vitest';
 import { type MpiRun, mpirunMissing, NODE_TS, runMpi } from '../../../test/helpers/mpirun.js';
+import { noAdapter } from '../../backend-webgpu/test/gpu.js';
 import { runTrain, TINY_MODEL, tempDir, writeText } from './run-helper.js';
 
 const CHILD = fileURLToPath(new URL('./mpi-train.ts', import.meta.url));
@@ -220,6 +221,32 @@ describe.skipIf(mpirunMissing !== undefined)('data-parallel training over MPI (m
     expect(relativeGap(two.losses, one.losses)).toBeLessThan(1e-5);
     weightsHash(two);
   }, 300_000);
+
+  it.skipIf(noAdapter !== undefined)(
+    'webgpu ranks (SwiftShader, tiny shapes; gradients read back to the host) with ZeRO-1 give one webgpu process with gradAccum 2, within 1e-5',
+    async () => {
+      const dir = tempDir('mpi-webgpu');
+      writeText(dir);
+      const tiny = { steps: 3, batchSize: 4, seqLen: 16, lr: 3e-3, warmupSteps: 1, evalEvery: 0, evalBatches: 1 };
+      const webgpu = { model: TINY_MODEL, backend: 'webgpu' };
+      const one = await runTrain({
+        root: dir,
+        runDir: join(dir, 'one'),
+        seed: 5,
+        ...webgpu,
+        train: { ...tiny, batchSize: 2, gradAccum: 2, data: { text: 'text.txt' } },
+      });
+      const two = await train2(dir, join(dir, 'two'), {
+        ...webgpu,
+        train: { ...tiny, distributed: { zero: 1 }, data: { text: 'text.txt' } },
+      });
+      expectOk(two);
+      expect(two.losses).toHaveLength(3);
+      expect(relativeGap(two.losses, one.losses)).toBeLessThan(1e-5);
+      weightsHash(two);
+    },
+    300_000,
+  );
 });
 
 // Where mpirun is missing, the skipped test's name says why.
