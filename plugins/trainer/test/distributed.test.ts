@@ -98,7 +98,7 @@ describe.skipIf(mpirunMissing !== undefined)('data-parallel training over MPI (m
   const settings = { ...NATIVE, train: TRAIN };
   let plain: Trained;
 
-  it('2 ranks give the losses of one process with the same global batch (gradAccum 2) within 1e-5; a second 2-rank run gives the same bits', async () => {
+  it('2 ranks give the losses of one process with the same global batch (gradAccum 2) within 1e-5, logged once by rank 0; a second 2-rank run gives the same bits', async () => {
     const one = await runTrain({
       root,
       runDir: join(root, 'one'),
@@ -112,6 +112,14 @@ describe.skipIf(mpirunMissing !== undefined)('data-parallel training over MPI (m
     expect(relativeGap(plain.losses, one.losses)).toBeLessThan(1e-5);
     // Training did something: the loss fell.
     expect(plain.losses[19]).toBeLessThan(plain.losses[0] - 1);
+    // Rank 0 alone writes: metrics.jsonl holds each step once, with the global loss.
+    const logged = readFileSync(join(root, 'plain/metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+      .filter((r) => r.event === 'step');
+    expect(logged.map((r) => r.step)).toEqual(plain.steps);
+    expect(logged.map((r) => r.loss)).toEqual(plain.losses);
     const again = await train2(root, join(root, 'again'), settings);
     expectOk(again);
     expect(again.losses).toEqual(plain.losses);
