@@ -22,9 +22,13 @@ const VECS: usize = 4;
 /// W rows per span for W stored [N,K]: a span (at K = 768, 24 KB) stays in L1
 /// while each block of a's rows passes over it.
 const SPAN: usize = 2 * VECS;
-/// k per chunk for W stored [K,N]: the chunk of a column block (KB × 4 vectors)
-/// stays in L1 while every row block passes over it.
+/// Rows of W [K,N] read together when streaming: that many contiguous streams at once.
+const KR: usize = 8;
+/// k per chunk of the blocked [K,N] path: the chunk of a column block (KB × 4
+/// vectors) stays in L1 while every row block passes over it.
 const KB: usize = 64;
+/// Partial sums in scratch for W [K,N]: M × span floats (span up to the thread's columns).
+const PART_FLOATS: usize = 1 << 15;
 
 widest! {
     /// out[M,N] (=|+=) a[M,K]·W (+ bias): W is [K,N], or [N,K] used transposed
@@ -93,6 +97,57 @@ unsafe fn gemv<L: Lanes>(
         }
         return;
     }
+    if m > ROWS {
+        blocked_kn::<L>(a, w, m, n, k, lo, hi, scratch, &finish);
+        return;
+    }
+    // W [K,N], a few rows of a: KR rows of W at a time, each read across the whole
+    // span of columns (long contiguous streams from memory), the partial sums of the
+    // span's columns kept in scratch.
+    let span = {
+        let fit = (PART_FLOATS / m) / L::N * L::N;
+        let want = (hi - lo + L::N - 1) / L::N * L::N;
+        if fit < want { fit.max(L::N) } else { want }
+    };
+    let mut c0 = lo;
+    while c0 < hi {
+        let c1 = if hi - c0 < span { hi } else { c0 + span };
+        let mut k0 = 0;
+        while k0 < k {
+            let k1 = if k - k0 < KR { k } else { k0 + KR };
+            let mut r = 0;
+            while r < m {
+                let rows = if m - r < ROWS { m - r } else { ROWS };
+                let (part, ar, wc) = (scratch.add(r * span), a.add(r * k), w.add(c0));
+                match rows {
+                    1 => stream_rows::<L, 1>(part, span, ar, k, wc, n, k0, k1, c1 - c0),
+                    2 => stream_rows::<L, 2>(part, span, ar, k, wc, n, k0, k1, c1 - c0),
+                    3 => stream_rows::<L, 3>(part, span, ar, k, wc, n, k0, k1, c1 - c0),
+                    _ => stream_rows::<L, 4>(part, span, ar, k, wc, n, k0, k1, c1 - c0),
+                }
+                r += rows;
+            }
+            k0 = k1;
+        }
+        for r in 0..m {
+            for c in c0..c1 {
+                finish(r, c, *scratch.add(r * span + (c - c0)));
+            }
+        }
+        c0 = c1;
+    }
+}
+
+/// W [K,N] for more rows of a than one register block: column blocks of VECS
+/// vectors, k in chunks of KB whose slice of W stays in L1 while every block of
+/// rows passes over it, the sums in registers. The same fma chain per column as
+/// stream_rows, so M never changes a row's bits.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+unsafe fn blocked_kn<L: Lanes>(
+    a: *const f32, w: *const f32, m: usize, n: usize, k: usize, lo: usize, hi: usize, scratch: *mut f32,
+    finish: &impl Fn(usize, usize, f32),
+) {
     let width = VECS * L::N;
     let mut j = lo;
     while j < hi {
@@ -125,6 +180,47 @@ unsafe fn gemv<L: Lanes>(
             }
         }
         j += cols;
+    }
+}
+
+/// part[r, 0..cols] (=, on k0 = 0, else +=) Σ_{k0≤k<k1} a[r,k]·W[k, 0..cols] for
+/// R rows: one vector of columns at a time through the chunk's rows of W. Each
+/// column is one fma chain over k, continued across chunks through `part`
+/// (whose f32 store and load change no bits).
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+unsafe fn stream_rows<L: Lanes, const R: usize>(
+    part: *mut f32, ldp: usize, a: *const f32, lda: usize, w: *const f32, ldw: usize, k0: usize, k1: usize,
+    cols: usize,
+) {
+    let mut c = 0;
+    while c < cols {
+        let nv = if cols - c < L::N { cols - c } else { L::N };
+        let mut acc = [L::splat(0.0); R];
+        if k0 > 0 {
+            for r in 0..R {
+                acc[r] = L::load(part.add(r * ldp + c));
+            }
+        }
+        if nv == L::N {
+            for kk in k0..k1 {
+                let wv = L::load(w.add(kk * ldw + c));
+                for r in 0..R {
+                    acc[r] = L::mul_add(L::splat(*a.add(r * lda + kk)), wv, acc[r]);
+                }
+            }
+        } else {
+            for kk in k0..k1 {
+                let wv = L::load_n(w.add(kk * ldw + c), nv);
+                for r in 0..R {
+                    acc[r] = L::mul_add(L::splat(*a.add(r * lda + kk)), wv, acc[r]);
+                }
+            }
+        }
+        for r in 0..R {
+            L::store(part.add(r * ldp + c), acc[r]);
+        }
+        c += nv;
     }
 }
 
@@ -250,7 +346,7 @@ mod bench {
     #[test]
     #[ignore]
     fn bench_gemv() {
-        let shapes = [(1, 4096, 768, true), (4, 4096, 768, true), (16, 4096, 768, true), (1, 4096, 768, false), (4, 4096, 768, false), (16, 4096, 768, false), (1, 50257, 768, true), (16, 50257, 768, true)];
+        let shapes = [(1, 384, 128, false), (1, 4096, 128, true), (1, 2304, 768, false), (1, 768, 3072, false), (16, 2304, 768, false), (1, 50257, 768, true), (16, 50257, 768, true), (1, 9216, 3072, false)];
         for (m, n, k, t) in shapes {
             let a = vec![0.5f32; m * k];
             let w = vec![0.25f32; n * k];

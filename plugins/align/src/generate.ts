@@ -1,4 +1,4 @@
-import { type InferenceEngine, type ModelEngine, noGrad, type Rng, tidy } from '@kiln/tensor';
+import { type Buf, type InferenceEngine, type ModelEngine, noGrad, type Rng, tidy } from '@kiln/tensor';
 import type { PolicyModel } from './policy.js';
 
 export interface SampleOptions {
@@ -107,22 +107,40 @@ async function sampleCached(
   const steps = Math.min(o.maxNewTokens, engine.config.nPositions - T0);
   if (steps <= 0 || n === 0) return;
   const be = engine.backend;
+  const V = engine.config.vocabSize;
+  const read = async (buf: Buf) => {
+    try {
+      return Float32Array.from((await be.read(buf)) as Float32Array);
+    } finally {
+      be.free(buf);
+    }
+  };
   // The last sampled token is never fed back, so the cache needs prompt + steps - 1 positions.
   const cache = engine.createCache(n, T0 + steps - 1);
   try {
-    let ids = Int32Array.from(rows.flat());
-    let pos = 0;
-    for (let step = 0; step < steps; step++) {
-      const buf = await engine.forward(ids, cache, pos, { lastOnly: true });
-      let logits: Float32Array;
-      try {
-        logits = Float32Array.from((await be.read(buf)) as Float32Array);
-      } finally {
-        be.free(buf);
-      }
-      pos += ids.length / n;
-      if (pickAll(logits, engine.config.vocabSize, (b) => b) || step === steps - 1) break;
-      ids = Int32Array.from(rows, (r) => r[r.length - 1]);
+    // The prompt, all rows at once; then one token per step for the rows still sampling (rows that
+    // stopped cost nothing with Engine.decode, which gives each row the logits forward would).
+    if (
+      pickAll(await read(await engine.forward(Int32Array.from(rows.flat()), cache, 0, { lastOnly: true })), V, (b) => b)
+    )
+      return;
+    for (let step = 1; step < steps; step++) {
+      const live = rows.flatMap((r, b) => (o.stopIds.includes(r[r.length - 1]) ? [] : [b]));
+      const ids = Int32Array.from(live, (b) => rows[b][rows[b].length - 1]);
+      const logits = engine.decode
+        ? await read(
+            await engine.decode(ids, cache, Int32Array.from(live), new Int32Array(live.length).fill(T0 + step - 1)),
+          )
+        : await read(
+            await engine.forward(
+              Int32Array.from(rows, (r) => r[r.length - 1]),
+              cache,
+              T0 + step - 1,
+              { lastOnly: true },
+            ),
+          );
+      const at = new Map(live.map((b, i) => [b, i]));
+      if (pickAll(logits, V, (b) => (engine.decode ? at.get(b)! : b))) return;
     }
   } finally {
     engine.freeCache(cache);
@@ -162,4 +180,83 @@ function pick(logits: Float32Array, off: number, V: number, o: SampleOptions): n
   let u = o.rng.next() * sum;
   for (let v = 0; v < V; v++) if ((u -= p[v]) <= 0) return v;
   return V - 1;
+}
+
+/**
+ * Greedy completions of many prompts decoded together (continuous batching over
+ * the policy's engine): each prompt is prefilled alone and its keys and values
+ * copied into a free row of a shared cache, then every unfinished prompt advances
+ * one token per Engine.decode step, and a prompt that finishes hands its row to the
+ * next. Each row's logits are the ones forward gives that prompt alone, so the
+ * tokens are those of sampleCompletions(…, 1, { temperature: 0 }) prompt by prompt,
+ * which an engine without decode falls back to.
+ */
+export async function greedyCompletions(
+  model: PolicyModel,
+  prompts: ReadonlyArray<readonly number[]>,
+  o: { maxNewTokens: number; stopIds: readonly number[]; engine?: InferenceEngine | null; rng: Rng; batch?: number },
+): Promise<number[][]> {
+  const engine = o.engine;
+  if (!engine?.decode) {
+    const out: number[][] = [];
+    for (const p of prompts) out.push((await sampleCompletions(model, p, 1, { ...o, temperature: 0 }))[0]);
+    return out;
+  }
+  const be = engine.backend;
+  const V = engine.config.vocabSize;
+  const Tmax = engine.config.nPositions;
+  const cache = engine.createCache(Math.max(1, Math.min(o.batch ?? 16, prompts.length)), Tmax);
+  const out: number[][] = prompts.map(() => []);
+  // Row r holds prompt slots[r] (with its tokens so far), or nothing.
+  const slots: Array<{ i: number; tokens: number[] } | null> = new Array(cache.B).fill(null);
+  const width = cache.k[0].length / (cache.B * Tmax);
+  let next = 0;
+  const read = async (buf: Buf) => {
+    try {
+      return Float32Array.from((await be.read(buf)) as Float32Array);
+    } finally {
+      be.free(buf);
+    }
+  };
+  /** Appends the greedy token at logits[off]; true when prompt i is finished. */
+  const take = (i: number, tokens: number[], logits: Float32Array, off: number) => {
+    const id = pick(logits, off, V, { temperature: 0 } as SampleOptions);
+    tokens.push(id);
+    out[i].push(id);
+    const room = Math.min(o.maxNewTokens, Tmax - prompts[i].length);
+    return o.stopIds.includes(id) || out[i].length >= room;
+  };
+  try {
+    for (;;) {
+      for (let r = 0; r < cache.B; r++) {
+        while (!slots[r] && next < prompts.length) {
+          const i = next++;
+          const tokens = [...prompts[i]];
+          if (Math.min(o.maxNewTokens, Tmax - tokens.length) <= 0) continue;
+          const own = engine.createCache(1, tokens.length);
+          try {
+            const logits = await read(await engine.forward(Int32Array.from(tokens), own, 0, { lastOnly: true }));
+            for (let l = 0; l < cache.k.length; l++) {
+              be.copy({ buf: cache.k[l], offset: r * Tmax * width }, own.k[l], tokens.length * width);
+              be.copy({ buf: cache.v[l], offset: r * Tmax * width }, own.v[l], tokens.length * width);
+            }
+            if (!take(i, tokens, logits, 0)) slots[r] = { i, tokens };
+          } finally {
+            engine.freeCache(own);
+          }
+        }
+      }
+      const live = slots.flatMap((s, r) => (s ? [r] : []));
+      if (!live.length) return out;
+      const ids = Int32Array.from(live, (r) => slots[r]!.tokens[slots[r]!.tokens.length - 1]);
+      const positions = Int32Array.from(live, (r) => slots[r]!.tokens.length - 1);
+      const logits = await read(await engine.decode(ids, cache, Int32Array.from(live), positions));
+      live.forEach((r, k) => {
+        const s = slots[r]!;
+        if (take(s.i, s.tokens, logits, k * V)) slots[r] = null;
+      });
+    }
+  } finally {
+    engine.freeCache(cache);
+  }
 }

@@ -4,7 +4,7 @@ import { writeChatFiles } from '@kiln/finetune';
 import { IGNORE_INDEX, noGrad, tidy } from '@kiln/tensor';
 import { type PromptRecord, readPrompts } from './data.js';
 import { EpochOrder, type EpochOrderState } from './epoch-order.js';
-import { policyEngine, sampleCompletions } from './generate.js';
+import { greedyCompletions, policyEngine, sampleCompletions } from './generate.js';
 import { backwardTokenGrads } from './logprobs.js';
 import { alignCheckpoints, optimize } from './loop.js';
 import { type GrpoSequence, groupAdvantages, grpoLoss } from './losses.js';
@@ -44,15 +44,14 @@ export async function scorePrompts(
   let reward = 0;
   const samples: Array<{ prompt: string; reply: string; answer?: unknown }> = [];
   const rng = ctx.rng.fork('kiln:align:greedy');
-  for (const r of records) {
-    const [ids] = await sampleCompletions(model, s.encodePrompt(r.prompt), 1, {
-      maxNewTokens,
-      temperature: 0,
-      stopIds: s.stopIds,
-      rng,
-      engine: policyEngine(model, ctx.hooks),
-    });
-    const reply = replyText(ids, s);
+  // Every prompt's greedy reply, decoded together (the same tokens as one at a time).
+  const replies = await greedyCompletions(
+    model,
+    records.map((r) => s.encodePrompt(r.prompt)),
+    { maxNewTokens, stopIds: s.stopIds, rng, engine: policyEngine(model, ctx.hooks) },
+  );
+  for (const [k, r] of records.entries()) {
+    const reply = replyText(replies[k], s);
     const prompt = r.prompt[r.prompt.length - 1].content;
     if (r.meta?.answer !== undefined) {
       counted++;

@@ -4,6 +4,7 @@ import { createKiln, createMemoryLogger } from '@kiln/core';
 import gpt2, { GPT2 } from '@kiln/gpt2';
 import { createRng, ReferenceBackend } from '@kiln/tensor';
 import { describe, expect, it } from 'vitest';
+import { greedyCompletions } from '../src/generate.js';
 import { type PolicyModel, policyEngine, sampleCompletions, sampleWithLogProbs } from '../src/index.js';
 
 const backend = new ReferenceBackend();
@@ -76,5 +77,21 @@ describe('sampleCompletions', () => {
     expect(await sampleCompletions(wrapped, [2, 3], 4, { ...o, rng: createRng(4) })).toEqual(
       await sampleCompletions(model, [2, 3], 4, { ...o, rng: createRng(4), engine }),
     );
+  });
+});
+
+describe('greedyCompletions', () => {
+  it('decodes many prompts together into the tokens each gets alone, rows handed on as prompts finish', async () => {
+    const prompts = [[1, 2, 3], [7], [5, 9, 11, 2, 30, 4], [3, 3], [...Array(15).keys()], [8, 8, 8, 8], [2], [30, 31]];
+    const o = { maxNewTokens: 7, stopIds: [0, 1, 5], rng: createRng(1) };
+    const alone = [];
+    for (const p of prompts) alone.push((await sampleCompletions(model, p, 1, { ...o, temperature: 0, engine }))[0]);
+    // Some prompts stop early and some run to the limit (or the context), so rows change hands.
+    expect(alone.some((c) => c.length < 7 && o.stopIds.includes(c[c.length - 1]))).toBe(true);
+    expect(alone.some((c) => c.length === 7)).toBe(true);
+    for (const batch of [1, 3, 16])
+      expect(await greedyCompletions(model, prompts, { ...o, engine, batch })).toEqual(alone);
+    // Without an engine: prompt by prompt through the recompute path, the same tokens.
+    expect(await greedyCompletions(model, prompts, { ...o, engine: null })).toEqual(alone);
   });
 });

@@ -8,7 +8,7 @@ import { relative, resolve } from 'node:path';
 import { createKiln, type Kiln } from '@kiln/core';
 import { createModelGenerator, toEngine } from '@kiln/generate';
 import { chatTemplateFromModelDir, type GenerateOptions, renderChatPrompt, type TextGenerator } from '@kiln/sampling';
-import { checkServeOptions, type ServeOptions, serve } from '@kiln/serve';
+import type { ServeOptions } from '@kiln/serve';
 import type { Command } from 'commander';
 import { createCliLogger } from '../cli-logger.js';
 import type { CliIO } from '../io.js';
@@ -170,8 +170,10 @@ export function registerServe(program: Command, io: CliIO, stop: () => AbortSign
       'require Authorization: Bearer <key>; prefer the KILN_API_KEY environment variable (a flag shows in ps)',
     )
     .action(async (options: ServeCliOptions) => {
+      // The HTTP server (fastify) loads for this command only: every other one starts without it.
+      const { checkServeOptions, serve } = await import('@kiln/serve');
       // Checked before the model loads: a typo costs no waiting.
-      const serveOptions = serveOptionsOf(options, io.env);
+      const serveOptions = serveOptionsOf(options, io.env, checkServeOptions);
       const kiln = await openKiln('serve', options, io);
       const logger = kiln.context().logger;
       try {
@@ -205,7 +207,11 @@ const SERVE_FLAGS: Partial<Record<keyof ServeOptions, string>> = {
 };
 
 /** The flags as ServeOptions, checked; the key from --api-key, else KILN_API_KEY. */
-function serveOptionsOf(options: ServeCliOptions, env: CliIO['env']): ServeOptions {
+function serveOptionsOf(
+  options: ServeCliOptions,
+  env: CliIO['env'],
+  checkServeOptions: (o: ServeOptions, name: (field: keyof ServeOptions) => string) => void,
+): ServeOptions {
   const fromEnv = options.apiKey === undefined && env.KILN_API_KEY !== undefined;
   if (fromEnv && env.KILN_API_KEY === '')
     throw new Error('KILN_API_KEY is set but empty: set a key, or unset it to serve without one');
