@@ -6,6 +6,7 @@ import { mpirunMissing, NODE_TS, runMpi } from '../../../test/helpers/mpirun.js'
 import { mpiLibraryCandidates, mpiRelease, openMpi } from '../src/mpi.js';
 
 const CHILD = fileURLToPath(new URL('./mpi-child.ts', import.meta.url));
+const STALL = fileURLToPath(new URL('./mpi-stall.ts', import.meta.url));
 
 interface RankReport {
   rank: number;
@@ -61,6 +62,14 @@ describe.skipIf(mpirunMissing !== undefined)('MPI through the native addon (mpir
         .map((l) => JSON.parse(l)),
       3,
     );
+  });
+
+  it('a rank whose collective waits past the time limit exits (code 70) instead of hanging', async () => {
+    const run = await runMpi(2, [...NODE_TS, STALL], { timeoutMs: 60_000 });
+    expect(run.code).not.toBe(0);
+    expect(run.stderr).toMatch(/kiln: rank 0: MPI allReduce waited more than 2 s for the other ranks .*exiting/);
+    // Rank 0 never finished: the limit ended it, not the peer joining 30 s later.
+    expect(run.stdout).not.toMatch(/finished/);
   });
 
   it('2 ranks over TCP loopback (--mca btl self,tcp: what separate machines use)', async () => {
