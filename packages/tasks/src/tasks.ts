@@ -45,6 +45,37 @@ export function addition(
   };
 }
 
+/**
+ * a×b with a of `digits` digits and b of `multiplierDigits` (default 1), both zero-padded, the
+ * product padded to digits + multiplierDigits. `littleEndian`: every number is written
+ * least-significant digit first (`4225*7`: 5224 × 7 = 36568, answered `86563`), so each answer
+ * digit depends on digits already read, the multiplier and the carry from the digit just written;
+ * the prompt then says `le` only through the family's name (`multiplication-le`).
+ */
+export function multiplication(
+  o: { digits?: number; multiplierDigits?: number; littleEndian?: boolean } = {},
+): TaskFamily {
+  const da = o.digits ?? 4;
+  const db = o.multiplierDigits ?? 1;
+  if (!(Number.isInteger(da) && da >= 1 && Number.isInteger(db) && db >= 1 && da + db <= 15))
+    throw new Error(
+      `multiplication: digits and multiplierDigits must be integers ≥ 1 (at most 15 together), got ${da} and ${db}`,
+    );
+  const name = `multiplication${o.littleEndian ? '-le' : ''}`;
+  const write = (x: number, width: number) => {
+    const s = String(x).padStart(width, '0');
+    return o.littleEndian ? [...s].reverse().join('') : s;
+  };
+  return {
+    name,
+    sample(rng) {
+      const a = rng.int(10 ** da);
+      const b = rng.int(10 ** db);
+      return { task: name, prompt: `${write(a, da)}*${write(b, db)}`, answer: write(a * b, da + db) };
+    },
+  };
+}
+
 /** Reverse a lowercase word of minLen..maxLen letters. */
 export function reverseWord(o: { minLen?: number; maxLen?: number } = {}): TaskFamily {
   const lo = o.minLen ?? 3;
@@ -73,4 +104,4 @@ export function sortDigits(o: { minLen?: number; maxLen?: number } = {}): TaskFa
   };
 }
 
-export const TASK_FAMILIES = { addition, reverse: reverseWord, sort: sortDigits };
+export const TASK_FAMILIES = { addition, multiplication, reverse: reverseWord, sort: sortDigits };

@@ -1,6 +1,6 @@
 import { createRng } from '@kiln/tensor';
 import { describe, expect, it } from 'vitest';
-import { addition, reverseWord, sortDigits, taskSplits, toChat, toPreference } from '../src/index.js';
+import { addition, multiplication, reverseWord, sortDigits, taskSplits, toChat, toPreference } from '../src/index.js';
 
 describe('procedural tasks', () => {
   it('answers are correct', () => {
@@ -52,6 +52,25 @@ describe('procedural tasks', () => {
     const plain = addition({ maxDigits: 3, fixedWidth: true }).sample(createRng(1));
     expect(plain.prompt).toMatch(/^\d{3}\+\d{3}$/);
     expect(plain.answer).toMatch(/^\d{4}$/);
+  });
+
+  it('multiplication: the product of the operands, little-endian when asked', () => {
+    const rng = createRng(5);
+    const le = multiplication({ digits: 4, littleEndian: true });
+    expect(le.name).toBe('multiplication-le');
+    const rev = (s: string) => [...s].reverse().join('');
+    for (let i = 0; i < 200; i++) {
+      const t = le.sample(rng);
+      const m = /^(\d{4})\*(\d)$/.exec(t.prompt);
+      expect(m).not.toBeNull();
+      expect(t.answer).toMatch(/^\d{5}$/);
+      expect(Number(rev(t.answer))).toBe(Number(rev(m![1])) * Number(m![2]));
+    }
+    const big = multiplication({ digits: 2, multiplierDigits: 2 }).sample(createRng(1));
+    expect(big.prompt).toMatch(/^\d\d\*\d\d$/);
+    expect(Number(big.answer)).toBe(Number(big.prompt.slice(0, 2)) * Number(big.prompt.slice(3)));
+    expect(big.answer).toMatch(/^\d{4}$/);
+    expect(() => multiplication({ digits: 0 })).toThrow(/digits and multiplierDigits must be integers/);
   });
 
   it('held-out instances never appear in the training split', () => {
