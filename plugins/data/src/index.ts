@@ -14,6 +14,7 @@ export { byteTokenizer } from './encode/byte-tokenizer.js';
 export { type EncodeManifest, type EncodeOptions, encodeDocuments, workerSpecOf } from './encode/encode.js';
 export type { TokenizerWorkerSpec } from './encode/encode-task.js';
 export { type ShardEncoderOptions, shardEncoder } from './encode/encoder-provider.js';
+export { LLMC_MAGIC, LLMC_VERSION, llmcHeader, writeLlmcShards } from './encode/llmc.js';
 export {
   HEADER_BYTES,
   readHeader,

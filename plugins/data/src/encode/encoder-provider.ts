@@ -1,8 +1,10 @@
 import { existsSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { DEFAULT_SEED, type EncoderProvider, type KilnContext, type StageResult, type Tokenizer } from '@kiln/core';
 import { readLines } from '../util/lines.js';
 import { byteTokenizer } from './byte-tokenizer.js';
 import { encodeDocuments } from './encode.js';
+import { writeLlmcShards } from './llmc.js';
 
 export interface ShardEncoderOptions {
   /** Cleaned documents, relative to the run directory (default 'data/clean.jsonl'). */
@@ -17,6 +19,12 @@ export interface ShardEncoderOptions {
    */
   splitSeed?: number;
   shardTokens?: number;
+  /**
+   * Also write every shard in llm.c's layout (uint16 tokens after an int32 header with magic
+   * 20240520), for llm.c's and nanoGPT-style trainers: true for `<run>/shards-llmc`, or a directory
+   * relative to the run directory.
+   */
+  llmc?: boolean | string;
 }
 
 /**
@@ -55,6 +63,17 @@ export function shardEncoder(defaults: ShardEncoderOptions = {}): EncoderProvide
       ctx.logger.info(
         `encode: ${train.tokens} train and ${val.tokens} val tokens in ${train.shards.length + val.shards.length} shards (${tokenizer.type})`,
       );
+      const llmcDir = opts.llmc ? (typeof opts.llmc === 'string' ? opts.llmc : 'shards-llmc') : undefined;
+      if (llmcDir) {
+        const files = [...train.shards, ...val.shards].map((s) => join(outDir, s.file));
+        const written = await writeLlmcShards(files, ctx.runDir.path(llmcDir));
+        ctx.logger.info(
+          `encode: the same tokens in llm.c's layout in ${relative(ctx.runDir.root, ctx.runDir.path(llmcDir))}`,
+          {
+            files: written.length,
+          },
+        );
+      }
       return {
         metrics: {
           'encode/train_tokens': train.tokens,
@@ -62,13 +81,13 @@ export function shardEncoder(defaults: ShardEncoderOptions = {}): EncoderProvide
           'encode/train_docs': train.documents,
           'encode/val_docs': val.documents,
         },
-        outputs: [opts.output ?? 'shards'],
+        outputs: [opts.output ?? 'shards', ...(llmcDir ? [llmcDir] : [])],
       };
     },
   };
 }
 
-const KNOWN = ['input', 'output', 'threads', 'valFraction', 'splitSeed', 'shardTokens'];
+const KNOWN = ['input', 'output', 'threads', 'valFraction', 'splitSeed', 'shardTokens', 'llmc'];
 function pick(options: Record<string, unknown>): ShardEncoderOptions {
   for (const key of Object.keys(options)) {
     if (!KNOWN.includes(key))
