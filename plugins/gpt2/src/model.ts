@@ -168,10 +168,13 @@ export class GPT2 extends Module {
     const weightsPath = join(dir, 'model.safetensors');
     const file = await readSafetensors(weightsPath);
     const state = new Map<string, { shape: number[]; data: Float32Array }>();
+    // GPT2LMHeadModel.save_pretrained names weights transformer.h.0...; the hub's own gpt2 files hold
+    // GPT2Model's bare names (h.0..., wte...): both load.
+    const bare = ![...file.tensors.keys()].some((n) => n.startsWith('transformer.'));
     for (const [name, t] of file.tensors) {
       if (!(t.data instanceof Float32Array))
         throw new Error(`${weightsPath}: '${name}' is ${t.dtype}, expected a float tensor`);
-      state.set(name, { shape: t.shape, data: t.data });
+      state.set(bare && name !== 'lm_head.weight' ? `transformer.${name}` : name, { shape: t.shape, data: t.data });
     }
     // HF files may also hold the tied lm_head and the old causal-mask buffers.
     model.loadStateDict(state, weightsPath, (n) => n === 'lm_head.weight' || /\.attn\.(masked_)?bias$/.test(n));
