@@ -43,7 +43,9 @@ export const causalLmOptionsSchema = z.strictObject({
   distributed: z
     .strictObject({
       /** 1: shard the AdamW moments across the ranks (ZeRO stage 1); 0: every rank keeps them whole. */
-      zero: z.union([z.literal(0), z.literal(1)]).default(0),
+      zero: z
+        .union([z.literal(0), z.literal(1)], { error: 'must be 0 (off) or 1 (ZeRO stage 1: AdamW moments sharded)' })
+        .default(0),
       /** Gradients and weights move between ranks in buckets of this many MiB. */
       bucketMB: z.number().positive().max(1024).default(25),
     })

@@ -257,5 +257,19 @@ describe.skipIf(mpirunMissing !== undefined)('data-parallel training over MPI (m
   );
 });
 
+describe('train.distributed options', () => {
+  it('are checked before anything runs, with the field named', async () => {
+    const root = tempDir('mpi-options');
+    writeText(root);
+    const bad = { steps: 1, batchSize: 2, seqLen: 16, data: { text: 'text.txt' } };
+    await expect(
+      runTrain({ root, runDir: join(root, 'a'), train: { ...bad, distributed: { zero: 2 } } }),
+    ).rejects.toThrow(/train\.distributed\.zero: must be 0 \(off\) or 1 \(ZeRO stage 1/);
+    await expect(
+      runTrain({ root, runDir: join(root, 'b'), train: { ...bad, distributed: { bucketMB: 0 } } }),
+    ).rejects.toThrow(/train\.distributed\.bucketMB/);
+  });
+});
+
 // Where mpirun is missing, the skipped test's name says why.
 if (mpirunMissing) test.skip(mpirunMissing, () => {});
