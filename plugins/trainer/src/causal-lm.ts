@@ -71,7 +71,7 @@ export async function trainCausalLM(
     model = await loadModel(arch, initDir, backend, ctx);
     ctx.logger.info('continued pretraining: weights from a checkpoint, fresh optimizer', { from: o.initFrom });
   } else {
-    const options = await withTokenizerIds(modelOptions, ctx, where);
+    const options = await withTokenizerIds(modelOptions, ctx, where, arch.options);
     model = asCausalLM(await arch.create(options, backend, ctx), `${where}: architecture '${archName}'`);
   }
   const T = o.seqLen ?? model.config?.nPositions;
