@@ -65,10 +65,27 @@ export async function scorePrompts(
   return { exactMatch: counted ? hits / counted : NaN, reward: reward / records.length, samples };
 }
 
-/** What a GRPO checkpoint keeps besides the weights: the prompt cursor and the sampler's RNG. */
+/**
+ * One batch of rollouts: the sequences, their advantages, and the per-token log-probs of the
+ * policy that sampled them (π_old) and of the reference, for `updatesPerBatch` updates.
+ */
+interface Rollouts {
+  items: Array<{ prompt: number[]; completion: number[] }>;
+  advantages: number[];
+  old: number[][];
+  ref: number[][];
+  reward: number;
+}
+
+/**
+ * What a GRPO checkpoint keeps besides the weights: the prompt cursor, the sampler's RNG, and
+ * the batch still being reused (updatesPerBatch > 1) with how many updates it has had.
+ */
 interface GrpoState {
   prompts: EpochOrderState;
   sampler: number[];
+  batch?: Rollouts;
+  used?: number;
 }
 
 /** GRPO: sample a group per prompt, reward each completion, push up the better-than-group ones. */
@@ -98,8 +115,18 @@ export async function trainGrpo(o: GrpoOptions, ctx: KilnContext): Promise<Stage
     beta: o.beta,
     rewards: o.rewards ?? ctx.hooks.rewards().map((f) => f.name),
   });
-  const step = async () => {
-    // ---- rollouts: a group of completions per prompt, each scored by every reward plugin
+  /** Per-token values of each row's completion tokens. */
+  const perSeq = (rows: ReturnType<typeof completionRows>, logp: Float32Array) =>
+    rows.lengths.map((_, b) => {
+      const out: number[] = [];
+      for (let t = 0; t < rows.T; t++)
+        if (rows.targets[b * rows.T + t] !== IGNORE_INDEX) out.push(logp[b * rows.T + t]);
+      return out;
+    });
+  const frozenLogps = (model: PolicyModel, rows: ReturnType<typeof completionRows>) =>
+    noGrad(() => tidy(async () => perSeq(rows, (await tokenLogProbs(model, rows.ids, rows.targets, rows.T)).logp)));
+  // ---- rollouts: a group of completions per prompt, each scored by the reward
+  const rollout = async (): Promise<Rollouts> => {
     const items: Array<{ prompt: number[]; completion: number[] }> = [];
     const rewards: number[] = [];
     for (const p of order.take(o.promptsPerStep)) {
@@ -124,34 +151,50 @@ export async function trainGrpo(o: GrpoOptions, ctx: KilnContext): Promise<Stage
         );
       }
     }
-    const adv = groupAdvantages(rewards, o.groupSize);
     const rows = completionRows(items, s.tokenizer.eosId);
-    const perSeq = (logp: Float32Array) =>
-      items.map((_, b) => {
-        const out: number[] = [];
-        for (let t = 0; t < rows.T; t++)
-          if (rows.targets[b * rows.T + t] !== IGNORE_INDEX) out.push(logp[b * rows.T + t]);
-        return out;
-      });
-    const ref = await noGrad(() =>
-      tidy(async () => perSeq((await tokenLogProbs(reference, rows.ids, rows.targets, rows.T)).logp)),
-    );
-    // ---- one policy-gradient step on these samples: π_old is the policy that sampled them (ratio 1, one update per batch)
+    return {
+      items,
+      advantages: groupAdvantages(rewards, o.groupSize),
+      // With one update per batch π_old is the policy itself (ratio 1): no separate forward.
+      old: o.updatesPerBatch > 1 ? await frozenLogps(policy, rows) : [],
+      ref: await frozenLogps(reference, rows),
+      reward: rewards.reduce((a, b) => a + b, 0) / rewards.length,
+    };
+  };
+  let batch: Rollouts | undefined;
+  let used = 0;
+  // ---- one policy-gradient update per step; a batch of rollouts serves updatesPerBatch of them (PPO epochs),
+  // the ratio π/π_old clipped to [1 − clipEps, 1 + clipEps] from the second on
+  const step = async () => {
+    if (!batch || used >= o.updatesPerBatch) {
+      batch = await rollout();
+      used = 0;
+    }
+    used++;
+    const b = batch;
+    const rows = completionRows(b.items, s.tokenizer.eosId);
     return tidy(async () => {
       const { nll, logp } = await tokenLogProbs(policy, rows.ids, rows.targets, rows.T);
-      const cur = perSeq(logp);
-      const seqs: GrpoSequence[] = cur.map((lp, b) => ({ logp: lp, oldLogp: lp, refLogp: ref[b], advantage: adv[b] }));
+      const cur = perSeq(rows, logp);
+      const seqs: GrpoSequence[] = cur.map((lp, i) => ({
+        logp: lp,
+        oldLogp: o.updatesPerBatch > 1 ? b.old[i] : lp,
+        refLogp: b.ref[i],
+        advantage: b.advantages[i],
+      }));
       const r = grpoLoss(seqs, { beta: o.beta, clipEps: o.clipEps });
       const dTok = new Float32Array(rows.targets.length);
-      items.forEach((_, b) => {
+      b.items.forEach((_, i) => {
         let k = 0;
         for (let t = 0; t < rows.T; t++)
-          if (rows.targets[b * rows.T + t] !== IGNORE_INDEX) dTok[b * rows.T + t] = r.dLogp[b][k++];
+          if (rows.targets[i * rows.T + t] !== IGNORE_INDEX) dTok[i * rows.T + t] = r.dLogp[i][k++];
       });
       backwardTokenGrads(nll, dTok);
-      const meanReward = rewards.reduce((a, b) => a + b, 0) / rewards.length;
-      const meanLen = items.reduce((a, x) => a + x.completion.length, 0) / items.length;
-      return { loss: r.loss, metrics: { reward: meanReward, kl: r.kl, completionTokens: meanLen } };
+      const meanLen = b.items.reduce((a, x) => a + x.completion.length, 0) / b.items.length;
+      return {
+        loss: r.loss,
+        metrics: { reward: b.reward, kl: r.kl, clipFraction: r.clipFraction, completionTokens: meanLen },
+      };
     });
   };
   const result = await optimize(
@@ -165,11 +208,17 @@ export async function trainGrpo(o: GrpoOptions, ctx: KilnContext): Promise<Stage
       step,
       evaluate,
       files: (dir) => writeChatFiles(dir, s.tokenizer, s.template, ALIGN_WRITER),
-      state: (): GrpoState => ({ prompts: order.state(), sampler: rng.state() }),
+      state: (): GrpoState => ({
+        prompts: order.state(),
+        sampler: rng.state(),
+        ...(o.updatesPerBatch > 1 && batch && { batch, used }),
+      }),
       restore(st) {
         const g = st as GrpoState;
         order.restore(g.prompts);
         rng.restore(g.sampler);
+        batch = g.batch;
+        used = g.used ?? 0;
       },
     },
     ctx,

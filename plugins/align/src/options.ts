@@ -44,6 +44,12 @@ export const rewardModelOptionsSchema = z.strictObject({
   lr: z.number().positive().default(1e-4),
   /** Pairs per step. */
   batchSize: z.number().int().positive().default(8),
+  /**
+   * How a sequence becomes its reward: a linear head on the closing token ('last-token'), or the
+   * model's own mean log-probability of the reply's tokens ('log-likelihood': a language model as
+   * reward model, starting from what the starting model already tells apart).
+   */
+  pooling: z.enum(['last-token', 'log-likelihood']).default('last-token'),
   data: pairsData,
 });
 
@@ -67,8 +73,13 @@ export const grpoOptionsSchema = z.strictObject({
   temperature: z.number().positive().default(1),
   /** KL penalty to the reference model (GRPO's β). */
   beta: z.number().min(0).default(0.04),
-  /** PPO clip range ε. */
+  /** PPO clip range ε: the ratio π/π_old is clipped to [1 − ε, 1 + ε] (active from a batch's second update on). */
   clipEps: z.number().positive().default(0.2),
+  /**
+   * Optimizer steps per batch of rollouts (PPO's epochs, GRPO's μ): 1 samples afresh every step
+   * (π_old = π, ratio 1); more reuse each batch, and the clipped ratio keeps the updates near π_old.
+   */
+  updatesPerBatch: z.number().int().positive().default(1),
   /** Only these reward functions (by name, with their weights), e.g. ['reward-model']; default: every reward plugin. */
   rewards: z.array(z.string().min(1)).min(1).optional(),
   data: z.strictObject({

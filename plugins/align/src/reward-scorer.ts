@@ -24,7 +24,7 @@ export interface RewardScorer {
  *
  * `dir` is relative to the run directory (where the align stage saved it), or absolute. A completion is scored as the trainer scored its pairs: the
  * prompt as a user turn of the model's own chat template (its tokenizer_config.json and
- * chat-template.json), the reply closed by the template's end of turn, the head on the last token.
+ * chat-template.json), the reply closed by the template's end of turn, pooled as it was trained.
  * Scores of repeated (prompt, completion) pairs (a group's equal samples) are computed once.
  */
 export function trainedRewardModel(
@@ -57,17 +57,13 @@ export function trainedRewardModel(
         const key = `${prompt}\u0000${completion}`;
         const hit = cache.get(key);
         if (hit !== undefined) return hit;
+        const promptIds = encodeChatPrompt([{ role: 'user', content: prompt }], template, tokenizer);
         const rows = completionRows(
-          [
-            {
-              prompt: encodeChatPrompt([{ role: 'user', content: prompt }], template, tokenizer),
-              completion: [...tokenizer.encode(completion), endId],
-            },
-          ],
+          [{ prompt: promptIds, completion: [...tokenizer.encode(completion), endId] }],
           tokenizer.eosId,
         );
         const [value] = (await noGrad(() =>
-          tidy(() => rm.score(rows.ids, rows.T, rows.lengths).toArray()),
+          tidy(() => rm.score(rows.ids, rows.T, rows.lengths, [promptIds.length]).toArray()),
         )) as Float32Array;
         if (cache.size >= limit) cache.clear();
         cache.set(key, value);

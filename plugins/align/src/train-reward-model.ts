@@ -42,18 +42,18 @@ export async function trainRewardModel(o: RewardModelOptions, ctx: KilnContext):
     body.dispose();
     body = bodyOf((await s.loadPolicy(from.dir)).model);
     rm = await RewardModel.load(body, from.dir, backend, headRng);
-  } else rm = new RewardModel(body, backend, headRng);
+  } else rm = new RewardModel(body, backend, headRng, o.pooling);
   const rows = (pairs: readonly PreferencePair[]) => {
     const items: PromptCompletion[] = [];
     for (const p of pairs) {
       const prompt = s.encodePrompt(p.prompt);
       items.push({ prompt, completion: s.encodeReply(p.chosen) }, { prompt, completion: s.encodeReply(p.rejected) });
     }
-    return completionRows(items, s.tokenizer.eosId);
+    return { ...completionRows(items, s.tokenizer.eosId), starts: items.map((x) => x.prompt.length) };
   };
   const scores = (pairs: readonly PreferencePair[]) => {
     const r = rows(pairs);
-    return rm.score(r.ids, r.T, r.lengths);
+    return rm.score(r.ids, r.T, r.lengths, r.starts);
   };
   const split = (v: Float32Array) => ({
     chosen: [...v.filter((_, i) => i % 2 === 0)],

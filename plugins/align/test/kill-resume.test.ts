@@ -174,6 +174,37 @@ describe('finetune and align: Ctrl-C writes a checkpoint, the next run resumes f
         lr: 1e-3,
       },
     },
+    {
+      name: 'log-likelihood reward model',
+      stage: 'align',
+      section: {
+        trainer: 'reward-model',
+        initFrom: 'base',
+        data: { pairs: 'pairs.jsonl' },
+        steps: 5,
+        batchSize: 4,
+        lr: 1e-3,
+        pooling: 'log-likelihood',
+        name: 'rm-ll',
+      },
+    },
+    {
+      // Stopped after step 3, the first of batch 2's two updates: the checkpoint carries the batch.
+      name: 'GRPO with two updates per batch',
+      stage: 'align',
+      section: {
+        trainer: 'grpo',
+        initFrom: 'base',
+        data: { prompts: 'prompts.jsonl' },
+        steps: 5,
+        promptsPerStep: 2,
+        groupSize: 3,
+        maxNewTokens: 3,
+        lr: 1e-2,
+        updatesPerBatch: 2,
+        name: 'grpo-mu2',
+      },
+    },
   ];
   for (const c of CTRL_C) {
     it(`${c.name}: abort after step 3, run again: steps 4-5 as in an uninterrupted run`, async () => {
