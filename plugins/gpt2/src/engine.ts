@@ -21,7 +21,6 @@ import {
   type KVCache,
   lookupRows,
   type QuantizationConfig,
-  ReusedBuffers,
   readQuantization,
   runAttentionKV,
   ScratchBuffers,
