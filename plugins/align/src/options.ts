@@ -50,6 +50,12 @@ export const rewardModelOptionsSchema = z.strictObject({
    * reward model, starting from what the starting model already tells apart).
    */
   pooling: z.enum(['last-token', 'log-likelihood']).default('last-token'),
+  /**
+   * 'log-likelihood' only: weight of the chosen replies' mean negative log-likelihood added to the
+   * pairwise loss (as RPO and IRPO add it to DPO): without it the pairwise loss alone can lower the
+   * likelihood of right answers too, the readout then preferring odd replies.
+   */
+  chosenNll: z.number().min(0).default(0),
   data: pairsData,
 });
 

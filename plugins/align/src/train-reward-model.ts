@@ -82,13 +82,20 @@ export async function trainRewardModel(o: RewardModelOptions, ctx: KilnContext):
           const out = scores(batch);
           const { chosen, rejected } = split((await out.toArray()) as Float32Array);
           const r = pairwiseLoss(chosen, rejected);
+          // 'log-likelihood': the chosen reply's mean NLL too (chosenNll · −score), so the model keeps, and learns
+          // from, the right answers while the pairwise loss pushes the wrong ones down.
+          const nll = o.pooling === 'log-likelihood' ? o.chosenNll : 0;
           const seed = Tensor.from(
             out.backend,
-            Float32Array.from(batch.flatMap((_, k) => [r.dChosen[k], r.dRejected[k]])),
+            Float32Array.from(batch.flatMap((_, k) => [r.dChosen[k] - nll / batch.length, r.dRejected[k]])),
             out.shape,
           );
           backward(out, seed);
-          return { loss: r.loss, metrics: { accuracy: r.accuracy } };
+          const chosenNll = -chosen.reduce((a, x) => a + x, 0) / chosen.length;
+          return {
+            loss: r.loss + nll * chosenNll,
+            metrics: { accuracy: r.accuracy, ...(nll > 0 && { chosenNll }) },
+          };
         }),
       evaluate,
       state: () => order.state(),

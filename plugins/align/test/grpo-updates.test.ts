@@ -1,11 +1,13 @@
 // GRPO's updatesPerBatch (PPO epochs): a batch of rollouts serves several updates, the ratio π/π_old
 // clipped from the second on; the log-likelihood reward model reads the body's own token log-probs.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { chatml, encodeChatPrompt } from '@kiln/finetune';
 import { GPT2 } from '@kiln/gpt2';
 import { customReward } from '@kiln/rewards';
 import { backward, createRng, noGrad, ReferenceBackend, Tensor, tidy } from '@kiln/tensor';
+import { loadTokenizer } from '@kiln/tokenizers';
 import { afterAll, describe, expect, it } from 'vitest';
 import { completionRows, RewardModel, rowSums, tokenLogProbs } from '../src/index.js';
 import { prepareRunDir, runStage, writeStageData } from './stage-helper.js';
@@ -91,4 +93,51 @@ describe("the 'log-likelihood' reward model", () => {
     )) as Float32Array;
     expect([...reloaded]).toEqual([...scores]);
   });
+});
+
+describe("the 'log-likelihood' reward model's chosenNll", () => {
+  it('keeps learning the right answers: their likelihood ends higher than with the pairwise loss alone', async () => {
+    const runDir = join(root, 'run-nll');
+    await prepareRunDir(runDir);
+    const meanChosenLogp = async (nll: number) => {
+      const name = `rm-nll-${nll}`;
+      const r = await runStage({
+        root,
+        runDir,
+        stage: 'align',
+        section: {
+          trainer: 'reward-model',
+          initFrom: 'base',
+          data: { pairs: 'pairs.jsonl' },
+          steps: 8,
+          batchSize: 8,
+          lr: 1e-2,
+          pooling: 'log-likelihood',
+          chosenNll: nll,
+          name,
+        },
+      });
+      expect(r.result.outputs).toEqual([`align/${name}`]);
+      const be = new ReferenceBackend();
+      const model = await GPT2.load(join(runDir, 'align', name), be);
+      const tok = (await loadTokenizer(join(runDir, 'align', name)))!;
+      const pairs = readFileSync(join(root, 'pairs.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+      const items = pairs.map((p: { prompt: string; chosen: string }) => ({
+        prompt: encodeChatPrompt([{ role: 'user', content: p.prompt }], chatml, tok),
+        completion: [...tok.encode(p.chosen), tok.specialTokens['<|im_end|>']],
+      }));
+      const rows = completionRows(items, tok.eosId);
+      const sums = await noGrad(() =>
+        tidy(async () =>
+          rowSums((await tokenLogProbs(model, rows.ids, rows.targets, rows.T)).logp, items.length, rows.T),
+        ),
+      );
+      model.dispose();
+      return sums.reduce((a, x) => a + x, 0) / items.length;
+    };
+    expect(await meanChosenLogp(1)).toBeGreaterThan(await meanChosenLogp(0));
+  }, 120_000);
 });
