@@ -51,9 +51,11 @@ export function addition(
  * least-significant digit first (`4225*7`: 5224 × 7 = 36568, answered `86563`), so each answer
  * digit depends on digits already read, the multiplier and the carry from the digit just written;
  * the prompt then says `le` only through the family's name (`multiplication-le`).
+ * `multiplierFirst`: the prompt is `b*a` (`7*4225`), the multiplier at a fixed place before the
+ * digits it multiplies.
  */
 export function multiplication(
-  o: { digits?: number; multiplierDigits?: number; littleEndian?: boolean } = {},
+  o: { digits?: number; multiplierDigits?: number; littleEndian?: boolean; multiplierFirst?: boolean } = {},
 ): TaskFamily {
   const da = o.digits ?? 4;
   const db = o.multiplierDigits ?? 1;
@@ -61,7 +63,7 @@ export function multiplication(
     throw new Error(
       `multiplication: digits and multiplierDigits must be integers ≥ 1 (at most 15 together), got ${da} and ${db}`,
     );
-  const name = `multiplication${o.littleEndian ? '-le' : ''}`;
+  const name = `multiplication${o.littleEndian ? '-le' : ''}${o.multiplierFirst ? '-bfirst' : ''}`;
   const write = (x: number, width: number) => {
     const s = String(x).padStart(width, '0');
     return o.littleEndian ? [...s].reverse().join('') : s;
@@ -71,7 +73,8 @@ export function multiplication(
     sample(rng) {
       const a = rng.int(10 ** da);
       const b = rng.int(10 ** db);
-      return { task: name, prompt: `${write(a, da)}*${write(b, db)}`, answer: write(a * b, da + db) };
+      const prompt = o.multiplierFirst ? `${write(b, db)}*${write(a, da)}` : `${write(a, da)}*${write(b, db)}`;
+      return { task: name, prompt, answer: write(a * b, da + db) };
     },
   };
 }

@@ -71,6 +71,14 @@ describe('procedural tasks', () => {
     expect(Number(big.answer)).toBe(Number(big.prompt.slice(0, 2)) * Number(big.prompt.slice(3)));
     expect(big.answer).toMatch(/^\d{4}$/);
     expect(() => multiplication({ digits: 0 })).toThrow(/digits and multiplierDigits must be integers/);
+    const first = multiplication({ digits: 4, littleEndian: true, multiplierFirst: true });
+    expect(first.name).toBe('multiplication-le-bfirst');
+    for (let i = 0; i < 100; i++) {
+      const t = first.sample(rng);
+      const m = /^(\d)\*(\d{4})$/.exec(t.prompt);
+      expect(m).not.toBeNull();
+      expect(Number(rev(t.answer))).toBe(Number(m![1]) * Number(rev(m![2])));
+    }
   });
 
   it('held-out instances never appear in the training split', () => {
