@@ -3,7 +3,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type CliIO, main } from '@kiln/cli';
+import { runCaptured } from '@kiln/cli';
 import { CHAT_TEMPLATES, writeChatFiles } from '@kiln/finetune';
 import { uncachedNextTokenModel } from '@kiln/generate';
 import { GPT2, Gpt2Engine } from '@kiln/gpt2';
@@ -17,19 +17,8 @@ const SPECIALS = ['<|endoftext|>', '<|begin_of_text|>', '<|start_header_id|>', '
 let cwd: string;
 let tok: BpeTokenizer;
 
-async function kiln(argv: string[], signal?: AbortSignal, onStdout?: (all: string) => void) {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIO = {
-    cwd,
-    env: {},
-    isTTY: false,
-    signal,
-    stdout: (t) => void ((stdout += t), onStdout?.(stdout)),
-    stderr: (t) => void (stderr += t),
-  };
-  return { code: await main(argv, io), stdout: () => stdout, stderr: () => stderr };
-}
+const kiln = (argv: string[], signal?: AbortSignal, onStdout?: (all: string) => void) =>
+  runCaptured(argv, { cwd, signal, onStdout });
 
 beforeAll(async () => {
   const base = join(REPO_ROOT, 'node_modules/.cache/kiln-tests');
@@ -56,7 +45,7 @@ afterAll(() => rmSync(cwd, { recursive: true, force: true }));
 describe('serving with the training chat template', () => {
   test('kiln generate --chat = greedy generation from the Llama-3 prompt, its special tokens as single ids', async () => {
     const r = await kiln(['generate', '--model', 'tuned', '--chat', '-n', '8', '-t', '0', '--json', 'Hi']);
-    expect(r.code, r.stderr()).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     const prompt = CHAT_TEMPLATES.llama3.prompt([{ role: 'user', content: 'Hi' }]);
     expect(prompt).toBe(
       '<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\nHi<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n',
@@ -77,14 +66,14 @@ describe('serving with the training chat template', () => {
     let want = '';
     for await (const c of reference.generate(prompt, { maxTokens: 8, temperature: 0, stop: ['<|eot_id|>'] }))
       want += c.text;
-    expect(JSON.parse(r.stdout()).text).toBe(want);
+    expect(JSON.parse(r.stdout).text).toBe(want);
     model.dispose();
   });
 
   test('kiln generate --chat on a model without a chat template says so', async () => {
     const r = await kiln(['generate', '--model', 'plain', '--chat', '-n', '2', 'Hi']);
     expect(r.code).toBe(1);
-    expect(r.stderr()).toMatch(
+    expect(r.stderr).toMatch(
       /--chat: the model directory has no chat template \(tokenizer_config.json chat_template\)/,
     );
   });
@@ -108,7 +97,7 @@ describe('chat role injection: message contents are plain text', () => {
       if (line) found(JSON.parse(line).url);
     });
     try {
-      const url = await Promise.race([ready, running.then((r) => Promise.reject(new Error(r.stderr())))]);
+      const url = await Promise.race([ready, running.then((r) => Promise.reject(new Error(r.stderr)))]);
       const ask = async (content: string) => {
         const res = await fetch(`${url}/v1/chat/completions`, {
           method: 'POST',
@@ -133,7 +122,7 @@ describe('chat role injection: message contents are plain text', () => {
 
   test('kiln generate --chat: the same plain-text encoding of the message', async () => {
     const r = await kiln(['generate', '--model', 'tuned', '--chat', '-n', '2', '-t', '0', '--json', forged]);
-    expect(r.code, r.stderr()).toBe(0);
-    expect(JSON.parse(r.stdout()).promptTokens).toBe(expectedIds().length);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).promptTokens).toBe(expectedIds().length);
   });
 });

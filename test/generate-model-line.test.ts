@@ -6,7 +6,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type CliIO, main } from '@kiln/cli';
+import { runCaptured } from '@kiln/cli';
 import { quantize } from '@kiln/compress';
 import { createKiln, createMemoryLogger } from '@kiln/core';
 import gpt2, { GPT2, type Gpt2Engine } from '@kiln/gpt2';
@@ -51,19 +51,7 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(cwd, { recursive: true, force: true }));
 
-async function kiln(argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIO = {
-    cwd,
-    env: {},
-    isTTY: false,
-    stdout: (t) => void (stdout += t),
-    stderr: (t) => void (stderr += t),
-  };
-  const code = await main(argv, io);
-  return { code, stdout, stderr };
-}
+const kiln = (argv: string[]) => runCaptured(argv, { cwd });
 
 describe('kiln generate names its model', () => {
   test("the run's latest (int8) model by default, and the one --model names", async () => {

@@ -2,7 +2,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type CliIO, main } from '@kiln/cli';
+import { runCaptured } from '@kiln/cli';
 import { Llama } from '@kiln/llama';
 import { createTextGenerator } from '@kiln/sampling';
 import { createRng, noGrad, parseSafetensors, ReferenceBackend, tidy } from '@kiln/tensor';
@@ -32,19 +32,7 @@ export default {
 let cwd: string;
 const decode = (ids: ArrayLike<number>) => Buffer.from(Array.from(ids).filter((i) => i < 256)).toString('utf8');
 
-async function kiln(argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIO = {
-    cwd,
-    env: {},
-    isTTY: false,
-    stdout: (t) => void (stdout += t),
-    stderr: (t) => void (stderr += t),
-  };
-  const code = await main(argv, io);
-  return { code, stdout, stderr };
-}
+const kiln = (argv: string[]) => runCaptured(argv, { cwd });
 
 beforeAll(async () => {
   const base = join(REPO_ROOT, 'node_modules/.cache/kiln-tests');

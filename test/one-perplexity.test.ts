@@ -4,7 +4,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type CliIO, main } from '@kiln/cli';
+import { runCaptured } from '@kiln/cli';
 import { GPT2 } from '@kiln/gpt2';
 import { createRng, ReferenceBackend } from '@kiln/tensor';
 import { saveTokenizer, trainBpe } from '@kiln/tokenizers';
@@ -26,18 +26,7 @@ export default {
 `;
 let cwd: string;
 
-async function kiln(argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIO = {
-    cwd,
-    env: {},
-    isTTY: false,
-    stdout: (t) => void (stdout += t),
-    stderr: (t) => void (stderr += t),
-  };
-  return { code: await main(argv, io), stdout, stderr };
-}
+const kiln = (argv: string[]) => runCaptured(argv, { cwd });
 
 beforeAll(async () => {
   const base = join(REPO_ROOT, 'node_modules/.cache/kiln-tests');

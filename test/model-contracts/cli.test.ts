@@ -2,7 +2,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type CliIO, main } from '@kiln/cli';
+import { runCaptured } from '@kiln/cli';
 import { ReferenceBackend } from '@kiln/tensor';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { tinyModel } from './setup.js';
@@ -24,19 +24,7 @@ export default { name: 'tiny-bert', backend: 'js', plugins: [bert(), { name: 'te
 
 let cwd: string;
 
-async function kiln(argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIO = {
-    cwd,
-    env: {},
-    isTTY: false,
-    stdout: (t) => void (stdout += t),
-    stderr: (t) => void (stderr += t),
-  };
-  const code = await main(argv, io);
-  return { code, stdout, stderr };
-}
+const kiln = (argv: string[]) => runCaptured(argv, { cwd });
 
 beforeAll(async () => {
   const base = join(REPO_ROOT, 'node_modules/.cache/kiln-tests');

@@ -7,7 +7,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type CliIO, main } from '@kiln/cli';
+import { runCaptured } from '@kiln/cli';
 import { createRng, noGrad, ReferenceBackend } from '@kiln/tensor';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { configFromOptions, TemplateEngine, TemplateModel } from '../src/index.js';
@@ -50,20 +50,8 @@ export default defineConfig({
 
 let cwd: string;
 
-async function kiln(argv: string[], signal?: AbortSignal, onStdout?: (all: string) => void) {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIO = {
-    cwd,
-    env: {},
-    isTTY: false,
-    signal,
-    stdout: (t) => void ((stdout += t), onStdout?.(stdout)),
-    stderr: (t) => void (stderr += t),
-  };
-  const code = await main(argv, io);
-  return { code, stdout, stderr };
-}
+const kiln = (argv: string[], signal?: AbortSignal, onStdout?: (all: string) => void) =>
+  runCaptured(argv, { cwd, signal, onStdout });
 
 beforeAll(() => {
   const base = join(REPO_ROOT, 'node_modules/.cache/kiln-tests');

@@ -1,3 +1,4 @@
+export { type CapturedRun, type CapturedRunOptions, runCaptured } from './captured.js';
 export { CONFIG_TEMPLATE } from './commands/config-template.js';
 export { type DoctorReport, doctor } from './commands/doctor.js';
 export { PENDING_COMMANDS, type PendingCommand, STAGE_COMMANDS, type StageCommand } from './commands/stage-commands.js';

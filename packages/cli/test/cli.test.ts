@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createKiln, createMemoryLogger } from '@kiln/core';
 import { describe, expect, onTestFinished, test } from 'vitest';
-import { type CliIO, main } from '../src/index.js';
+import { runCaptured } from '../src/index.js';
 
 const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
 
@@ -18,17 +18,7 @@ function tempDir(): string {
 }
 
 async function kiln(argv: string[], cwd = tempDir()) {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIO = {
-    cwd,
-    env: {},
-    isTTY: false,
-    stdout: (t) => void (stdout += t),
-    stderr: (t) => void (stderr += t),
-  };
-  const code = await main(argv, io);
-  return { code, stdout, stderr, cwd };
+  return { ...(await runCaptured(argv, { cwd })), cwd };
 }
 
 describe('kiln', () => {

@@ -1,14 +1,10 @@
 /** kiln doctor's MPI line: the library data-parallel training would open, or why none. */
 import { describe, expect, test } from 'vitest';
 import { mpirunMissing } from '../../../test/helpers/mpirun.js';
-import { type CliIO, main } from '../src/index.js';
+import { runCaptured } from '../src/index.js';
 
-async function doctor(env: Record<string, string>, json = true) {
-  let stdout = '';
-  const io: CliIO = { cwd: process.cwd(), env, isTTY: false, stdout: (t) => void (stdout += t), stderr: () => {} };
-  const code = await main(['doctor', ...(json ? ['--json'] : [])], io);
-  return { code, stdout };
-}
+const doctor = (env: Record<string, string>, json = true) =>
+  runCaptured(['doctor', ...(json ? ['--json'] : [])], { cwd: process.cwd(), env });
 
 describe('kiln doctor: MPI', () => {
   // First: once a process has opened a libmpi it keeps it, so the failing case cannot come after a success.

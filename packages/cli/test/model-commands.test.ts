@@ -8,7 +8,7 @@ import { createTextGenerator } from '@kiln/sampling';
 import { createRng, ReferenceBackend } from '@kiln/tensor';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { type CliIO, main } from '../src/index.js';
+import { runCaptured } from '../src/index.js';
 
 const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
 const CONFIG = `import gpt2 from '@kiln/gpt2';
@@ -35,25 +35,12 @@ export default {
 let cwd: string;
 const decode = (ids: ArrayLike<number>) => Buffer.from(Array.from(ids).filter((i) => i < 256)).toString('utf8');
 
-async function kiln(
+const kiln = (
   argv: string[],
   signal?: AbortSignal,
   onStdout?: (all: string) => void,
   env: Record<string, string | undefined> = {},
-) {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIO = {
-    cwd,
-    env,
-    isTTY: false,
-    signal,
-    stdout: (t) => void ((stdout += t), onStdout?.(stdout)),
-    stderr: (t) => void (stderr += t),
-  };
-  const code = await main(argv, io);
-  return { code, stdout, stderr };
-}
+) => runCaptured(argv, { cwd, env, signal, onStdout });
 
 beforeAll(async () => {
   const base = join(REPO_ROOT, 'node_modules/.cache/kiln-tests');

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { type CliIO, main } from '../src/index.js';
+import { runCaptured } from '../src/index.js';
 
 const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
 const CONFIG = `const counter = {
@@ -26,18 +26,7 @@ export default { name: 'cmds', plugins: [counter] };
 `;
 let cwd: string;
 
-async function kiln(argv: string[], dir = cwd) {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIO = {
-    cwd: dir,
-    env: {},
-    isTTY: false,
-    stdout: (t) => void (stdout += t),
-    stderr: (t) => void (stderr += t),
-  };
-  return { code: await main(argv, io), stdout, stderr };
-}
+const kiln = (argv: string[], dir = cwd) => runCaptured(argv, { cwd: dir });
 
 beforeAll(() => {
   const base = join(REPO_ROOT, 'node_modules/.cache/kiln-tests');

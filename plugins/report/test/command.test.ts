@@ -2,24 +2,13 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type CliIO, main } from '@kiln/cli';
+import { runCaptured } from '@kiln/cli';
 import { expect, onTestFinished, test } from 'vitest';
 import { writeFixtureRun } from './fixture-run.js';
 
 const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
 
-async function kiln(argv: string[], cwd: string) {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIO = {
-    cwd,
-    env: {},
-    isTTY: false,
-    stdout: (t) => void (stdout += t),
-    stderr: (t) => void (stderr += t),
-  };
-  return { code: await main(argv, io), stdout, stderr };
-}
+const kiln = (argv: string[], cwd: string) => runCaptured(argv, { cwd });
 
 test('kiln report is the report plugin command: listed with its plugin, it writes the page of the config run', async () => {
   const base = join(REPO_ROOT, 'node_modules/.cache/kiln-tests');

@@ -5,7 +5,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type CliIO, main } from '@kiln/cli';
+import { runCaptured } from '@kiln/cli';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { loadTokenizer } from '../src/index.js';
 
@@ -33,19 +33,7 @@ export default {
 
 let cwd: string;
 
-async function kiln(argv: string[], dir = cwd) {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIO = {
-    cwd: dir,
-    env: {},
-    isTTY: false,
-    stdout: (t) => void (stdout += t),
-    stderr: (t) => void (stderr += t),
-  };
-  const code = await main(argv, io);
-  return { code, stdout, stderr };
-}
+const kiln = (argv: string[], dir = cwd) => runCaptured(argv, { cwd: dir });
 
 beforeAll(() => {
   const base = join(REPO_ROOT, 'node_modules/.cache/kiln-tests');
