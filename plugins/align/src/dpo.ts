@@ -26,7 +26,10 @@ function pairRows(
     const prompt = enc.prompt(p);
     items.push({ prompt, completion: enc.reply(p.chosen) }, { prompt, completion: enc.reply(p.rejected) });
   }
-  return completionRows(items, padId);
+  return {
+    ...completionRows(items, padId),
+    chosenTokens: items.filter((_, i) => i % 2 === 0).map((x) => x.completion.length),
+  };
 }
 
 /** Sequence log-probs of each row (chosen/rejected interleaved); on the tape when `record`. */
@@ -82,7 +85,7 @@ export async function trainDpo(o: DpoOptions, ctx: KilnContext): Promise<StageRe
       'val/accuracy': r.accuracy,
     };
   };
-  ctx.logger.info('DPO', { trainPairs: train.length, valPairs: val.length, beta: o.beta });
+  ctx.logger.info('DPO', { trainPairs: train.length, valPairs: val.length, beta: o.beta, chosenNll: o.chosenNll });
   const result = await optimize(
     {
       method: 'dpo',
@@ -107,9 +110,18 @@ export async function trainDpo(o: DpoOptions, ctx: KilnContext): Promise<StageRe
             })),
             o.beta,
           );
-          const dRow = batch.flatMap((_, i) => [r.dChosen[i], r.dRejected[i]]);
+          // chosenNll (RPO): α · mean over pairs of −log π(chosen)/|chosen|, whose derivative by a chosen row's sum is −α/(B·|chosen|).
+          const perToken = batch.map((_, i) => -sums[2 * i] / rows.chosenTokens[i]);
+          const dRow = batch.flatMap((_, i) => [
+            r.dChosen[i] - o.chosenNll / (batch.length * rows.chosenTokens[i]),
+            r.dRejected[i],
+          ]);
           backwardTokenGrads(nll, spreadRowGrads(dRow, rows.targets, rows.T));
-          return { loss: r.loss, metrics: { rewardMargin: r.margin / o.beta, accuracy: r.accuracy } };
+          const chosenNll = perToken.reduce((a, x) => a + x, 0) / batch.length;
+          return {
+            loss: r.loss + o.chosenNll * chosenNll,
+            metrics: { rewardMargin: r.margin / o.beta, accuracy: r.accuracy, ...(o.chosenNll > 0 && { chosenNll }) },
+          };
         });
       },
       evaluate,

@@ -65,6 +65,12 @@ export const dpoOptionsSchema = z.strictObject({
   batchSize: z.number().int().positive().default(8),
   /** Strength of the implicit KL to the reference (DPO's β). */
   beta: z.number().positive().default(0.1),
+  /**
+   * Weight of the chosen replies' per-token negative log-likelihood added to the DPO loss (RPO, as in
+   * Iterative Reasoning Preference Optimization): DPO alone can lower the likelihood of right answers
+   * along with the wrong ones when the two differ in one token.
+   */
+  chosenNll: z.number().min(0).default(0),
   data: pairsData,
 });
 

@@ -95,29 +95,32 @@ describe("the 'log-likelihood' reward model", () => {
   });
 });
 
-describe("the 'log-likelihood' reward model's chosenNll", () => {
-  it('keeps learning the right answers: their likelihood ends higher than with the pairwise loss alone', async () => {
-    const runDir = join(root, 'run-nll');
+// chosenNll on the reward model's 'log-likelihood' readout, and on DPO (RPO): the same sign test for both.
+describe.each([
+  ['the log-likelihood reward model', { trainer: 'reward-model', pooling: 'log-likelihood' }],
+  ['DPO', { trainer: 'dpo', beta: 0.1 }],
+])('chosenNll on %s', (label, trainer) => {
+  it('keeps learning the right answers: their likelihood ends higher than with the preference loss alone', async () => {
+    const runDir = join(root, `run-nll-${trainer.trainer}`);
     await prepareRunDir(runDir);
     const meanChosenLogp = async (nll: number) => {
-      const name = `rm-nll-${nll}`;
+      const name = `${trainer.trainer}-nll-${nll}`;
       const r = await runStage({
         root,
         runDir,
         stage: 'align',
         section: {
-          trainer: 'reward-model',
+          ...trainer,
           initFrom: 'base',
           data: { pairs: 'pairs.jsonl' },
           steps: 8,
           batchSize: 8,
           lr: 1e-2,
-          pooling: 'log-likelihood',
           chosenNll: nll,
           name,
         },
       });
-      expect(r.result.outputs).toEqual([`align/${name}`]);
+      expect(r.result.outputs, label).toEqual([`align/${name}`]);
       const be = new ReferenceBackend();
       const model = await GPT2.load(join(runDir, 'align', name), be);
       const tok = (await loadTokenizer(join(runDir, 'align', name)))!;
