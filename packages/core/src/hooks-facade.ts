@@ -3,6 +3,7 @@
  * asking for the architecture, an RL trainer scoring completions), without
  * touching tapable. Missing providers become errors that say what to add.
  */
+import { existsSync } from 'node:fs';
 import { KilnError } from './errors.js';
 import { type KilnHooks, type TapMeta, tappedItems } from './hooks.js';
 import { defaultModelDir } from './model-source.js';
@@ -17,6 +18,15 @@ function offered(hook: { taps: ReadonlyArray<unknown> }): string[] {
 }
 
 /** The plugin that tapped `item` into `hook`. */
+/** A path that no loader took and that does not exist: say so, not that a plugin is missing. */
+const noSuchDirectory = (what: 'model' | 'tokenizer', dir: string) =>
+  new KilnError(
+    `no ${what} at ${dir}: the directory does not exist (a relative path is read from the config's folder)`,
+    {
+      exitCode: 2,
+    },
+  );
+
 export function ownerOf(hook: { taps: ReadonlyArray<unknown> }, item: unknown): KilnPlugin {
   const tap = (hook.taps as ReadonlyArray<TapMeta>).find((t) => t.item === item);
   if (!tap) throw new KilnError('internal: provider not tapped into its hook');
@@ -75,10 +85,8 @@ export function createHooksFacade(hooks: KilnHooks, context: () => KilnContext):
       await verifyRecordedFiles(c.runDir.root, await readRunState(c.runDir), { under: from, rehash: true });
       const tokenizer = await hooks.tokenizerLoad.promise(from, c);
       if (tokenizer) return tokenizer;
-      throw missingProvider(c.config, 'tokenizer', {
-        requested: `able to load ${from}`,
-        available: offered(hooks.tokenizer),
-      });
+      if (!existsSync(from)) throw noSuchDirectory('tokenizer', from);
+      throw missingProvider(c.config, 'tokenizer', { loads: from, available: offered(hooks.tokenizer) });
     },
     engine(model, who) {
       for (const provider of tappedItems<ArchitectureProvider>(hooks.architecture)) {
@@ -110,10 +118,8 @@ export function createHooksFacade(hooks: KilnHooks, context: () => KilnContext):
       await verifyRecordedFiles(c.runDir.root, state, { under: from, rehash: true });
       const loaded = await hooks.modelLoad.promise(from, await c.backend(), c);
       if (loaded) return loaded;
-      throw missingProvider(c.config, 'architecture', {
-        requested: `able to load ${from}`,
-        available: offered(hooks.architecture),
-      });
+      if (!existsSync(from)) throw noSuchDirectory('model', from);
+      throw missingProvider(c.config, 'architecture', { loads: from, available: offered(hooks.architecture) });
     },
   };
 }

@@ -163,7 +163,12 @@ describe('provider hooks (first wins)', () => {
     expect((await facade.loadTokenizer()).type).toBe('chars-1');
     expect(facade.architecture('tiny')).toBeDefined();
     expect(await facade.loadModel('/x/m')).toMatchObject({ model: { dir: '/x/m' } });
-    await expect(facade.loadModel('/x/other')).rejects.toThrow(/no architecture named "able to load \/x\/other"/);
+    await expect(facade.loadModel('/x/other')).rejects.toThrow(/^no model at \/x\/other: the directory does not exist/);
+    // A directory that exists but that no architecture loads: the plugin to add.
+    const empty = kiln.context().runDir.path('data');
+    await expect(facade.loadModel(empty)).rejects.toThrow(
+      `no architecture able to load ${empty}. Add a model architecture plugin`,
+    );
   });
 });
 

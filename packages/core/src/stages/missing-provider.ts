@@ -26,6 +26,8 @@ const WHAT_TO_ADD: Record<string, string> = {
 export interface MissingProviderContext {
   stage?: string;
   requested?: string;
+  /** What no provider could load (a directory): `no <kind> able to load <loads>`. */
+  loads?: string;
   field?: string;
   /** What the loaded plugins offer, e.g. 'causal-lm (train)'. */
   available?: string[];
@@ -39,7 +41,11 @@ export function missingProviderText(
 ): string {
   const names = (context.available ?? []).map((entry) => entry.replace(/ \(.*\)$/, ''));
   const asked =
-    context.requested === undefined ? '' : ` named "${context.requested}"${suggestion(context.requested, names)}`;
+    context.loads !== undefined
+      ? ` able to load ${context.loads}`
+      : context.requested === undefined
+        ? ''
+        : ` named "${context.requested}"${suggestion(context.requested, names)}`;
   const offered =
     context.available && context.available.length > 0 ? `; loaded plugins offer: ${context.available.join(', ')}` : '';
   const loaded = where.plugins.map((p) => p.name).join(', ') || 'none';
