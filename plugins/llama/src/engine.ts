@@ -28,6 +28,7 @@ import {
   ScratchBuffers,
 } from '@kiln/tensor';
 import { fromHFConfig, type LlamaConfig, toHFConfig } from './config.js';
+import { LlamaDecoder } from './decode.js';
 import { type Llama, WRITER } from './model.js';
 
 /** Keys and values of every layer, (B, Tmax, Hkv·D) each. */
@@ -50,6 +51,8 @@ export class LlamaEngine implements InferenceEngine {
   readonly kind = 'causal';
   /** Its weights by name: matrices (dense or quantized, which compressors may replace) and the other tensors. */
   readonly matrices: EngineWeights;
+  /** decode(), with its per-row buffers kept between steps. */
+  private readonly decoder: LlamaDecoder;
 
   constructor(
     readonly backend: Backend,
@@ -58,6 +61,7 @@ export class LlamaEngine implements InferenceEngine {
     private readonly model?: Llama,
   ) {
     this.matrices = new EngineWeights(backend, 'LlamaEngine', [EMBED]);
+    this.decoder = new LlamaDecoder(backend, this.config, this.matrices);
   }
 
   /** An engine over a Llama's own parameter buffers (stays valid while the model lives). */
@@ -181,6 +185,11 @@ export class LlamaEngine implements InferenceEngine {
     }
   }
 
+  /** One new token for each of several sequences in their own cache rows and positions (see decode.ts). */
+  decode(ids: Int32Array, cache: LlamaKVCache, rows: Int32Array, positions: Int32Array): Promise<Buf> {
+    return this.decoder.step(ids, cache, rows, positions);
+  }
+
   tokenLosses(ids: Int32Array, targets: Int32Array, B: number, ignoreIndex = -100): Promise<Float32Array> {
     return causalTokenLosses(this, ids, targets, B, ignoreIndex);
   }
@@ -192,6 +201,7 @@ export class LlamaEngine implements InferenceEngine {
   }
 
   dispose(): void {
+    this.decoder.dispose();
     this.matrices.dispose();
   }
 }
