@@ -20,21 +20,7 @@ import {
   runAttentionKVRows,
 } from '@kiln/tensor';
 import type { Gpt2EngineConfig } from './engine.js';
-
-/** The weights' names, built once (not a template string per layer per token). */
-function layerNames(nLayer: number) {
-  return Array.from({ length: nLayer }, (_, l) => {
-    const p = `transformer.h.${l}.`;
-    return {
-      ln1: [`${p}ln_1.weight`, `${p}ln_1.bias`],
-      ln2: [`${p}ln_2.weight`, `${p}ln_2.bias`],
-      attn: `${p}attn.c_attn.weight`,
-      proj: `${p}attn.c_proj.weight`,
-      fc: `${p}mlp.c_fc.weight`,
-      out: `${p}mlp.c_proj.weight`,
-    };
-  });
-}
+import { type LayerNames, LN_F, WPE, WTE } from './weight-names.js';
 
 function stepBuffers(c: Gpt2EngineConfig, n: number, alloc: (size: number, dtype?: DType) => Buf) {
   const C = c.nEmbd;
@@ -54,15 +40,14 @@ function stepBuffers(c: Gpt2EngineConfig, n: number, alloc: (size: number, dtype
 }
 
 export class Gpt2Decoder {
-  private readonly names: ReturnType<typeof layerNames>;
   private readonly buffers: ReusedBuffers<ReturnType<typeof stepBuffers>>;
 
   constructor(
     private readonly be: Backend,
     private readonly config: Gpt2EngineConfig,
     private readonly w: EngineWeights,
+    private readonly names: LayerNames,
   ) {
-    this.names = layerNames(config.nLayer);
     this.buffers = new ReusedBuffers(be, (n, alloc) => stepBuffers(config, n, alloc));
   }
 
@@ -75,8 +60,8 @@ export class Gpt2Decoder {
     be.write(b.ids, ids);
     be.write(b.positions, positions);
     be.write(b.rows, rows);
-    lookupRows(be, w.lin('transformer.wte.weight'), b.h, b.ids, ids, n);
-    be.embedding(b.t, w.vec('transformer.wpe.weight'), b.positions, n, C);
+    lookupRows(be, w.lin(WTE), b.h, b.ids, ids, n);
+    be.embedding(b.t, w.vec(WPE), b.positions, n, C);
     be.add(b.x, b.h, b.t, n * C);
     const attention = {
       qkv: b.qkv,
@@ -102,9 +87,9 @@ export class Gpt2Decoder {
       be.gelu(b.g, b.f, n * F);
       applyLinear(be, w.lin(name.out), b.x, b.g, n, true);
     }
-    be.layernorm(b.h, b.mean, b.rstd, b.x, w.vec('transformer.ln_f.weight'), w.vec('transformer.ln_f.bias'), n, C, eps);
+    be.layernorm(b.h, b.mean, b.rstd, b.x, w.vec(LN_F[0]), w.vec(LN_F[1]), n, C, eps);
     const logits = be.alloc('f32', n * V);
-    applyLinear(be, w.lin('transformer.wte.weight'), logits, b.h, n);
+    applyLinear(be, w.lin(WTE), logits, b.h, n);
     return logits;
   }
 

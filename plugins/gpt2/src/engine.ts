@@ -28,28 +28,19 @@ import {
 import { fromHFConfig, type GPT2Config, toHFConfig } from './config.js';
 import { Gpt2Decoder } from './decode.js';
 import { type GPT2, WRITER } from './model.js';
+import { type LayerNames, LN_F, layerNames, linearNames, WPE, WTE } from './weight-names.js';
+
+export { linearNames } from './weight-names.js';
 
 /** GPT-2's hyperparameters, as validateConfig resolves them. */
 export type Gpt2EngineConfig = Required<GPT2Config>;
-
-/** Names of the matrices a compressor may replace (HF names; wte is also the tied LM head). */
-export function linearNames(nLayer: number): string[] {
-  const names = ['transformer.wte.weight'];
-  for (let i = 0; i < nLayer; i++) {
-    for (const m of ['attn.c_attn', 'attn.c_proj', 'mlp.c_fc', 'mlp.c_proj'])
-      names.push(`transformer.h.${i}.${m}.weight`);
-  }
-  return names;
-}
 
 /** Each matrix's layout and bias: wte is [V, C] (nn.Linear layout for the LM head), Conv1D weights are [in, out]. */
 function layouts(nLayer: number): Map<string, { layout: 'in-out' | 'out-in'; bias?: string }> {
   return new Map(
     linearNames(nLayer).map((name) => [
       name,
-      name === 'transformer.wte.weight'
-        ? { layout: 'out-in' }
-        : { layout: 'in-out', bias: name.replace(/weight$/, 'bias') },
+      name === WTE ? { layout: 'out-in' } : { layout: 'in-out', bias: name.replace(/weight$/, 'bias') },
     ]),
   );
 }
@@ -59,6 +50,8 @@ export class Gpt2Engine implements InferenceEngine {
   readonly kind = 'causal';
   /** Its weights by name: matrices (dense or quantized, which compressors may replace) and the other tensors. */
   readonly matrices: EngineWeights;
+  /** Every layer's weight names, built once. */
+  private readonly names: LayerNames;
   /** decode(), with its per-row buffers kept between steps. */
   private readonly decoder: Gpt2Decoder;
 
@@ -66,8 +59,9 @@ export class Gpt2Engine implements InferenceEngine {
     readonly backend: Backend,
     readonly config: Gpt2EngineConfig,
   ) {
-    this.matrices = new EngineWeights(backend, 'Gpt2Engine', ['transformer.wte.weight']);
-    this.decoder = new Gpt2Decoder(backend, this.config, this.matrices);
+    this.matrices = new EngineWeights(backend, 'Gpt2Engine', [WTE]);
+    this.names = layerNames(config.nLayer);
+    this.decoder = new Gpt2Decoder(backend, this.config, this.matrices, this.names);
   }
 
   /** An engine over a GPT2 module's own parameter buffers (stays valid while the model lives). */
@@ -133,23 +127,13 @@ export class Gpt2Engine implements InferenceEngine {
       const att = tmp(N * C);
       const f = tmp(N * F);
       const g = tmp(N * F);
-      lookupRows(be, this.matrices.lin('transformer.wte.weight'), y, idsBuf, ids, N);
-      be.embedding(h, this.matrices.vec('transformer.wpe.weight'), posBuf, N, C);
+      lookupRows(be, this.matrices.lin(WTE), y, idsBuf, ids, N);
+      be.embedding(h, this.matrices.vec(WPE), posBuf, N, C);
       be.add(x, y, h, N * C);
       for (let l = 0; l < this.config.nLayer; l++) {
-        const p = `transformer.h.${l}.`;
-        be.layernorm(
-          h,
-          mean,
-          rstd,
-          x,
-          this.matrices.vec(`${p}ln_1.weight`),
-          this.matrices.vec(`${p}ln_1.bias`),
-          N,
-          C,
-          eps,
-        );
-        applyLinear(be, this.matrices.lin(`${p}attn.c_attn.weight`), qkv, h, N);
+        const name = this.names[l];
+        be.layernorm(h, mean, rstd, x, this.matrices.vec(name.ln1[0]), this.matrices.vec(name.ln1[1]), N, C, eps);
+        applyLinear(be, this.matrices.lin(name.attn), qkv, h, N);
         await runAttentionKV(be, {
           qkv,
           kCache: cache.k[l],
@@ -163,38 +147,18 @@ export class Gpt2Engine implements InferenceEngine {
           Hkv: H,
           D: C / H,
         });
-        applyLinear(be, this.matrices.lin(`${p}attn.c_proj.weight`), h, att, N);
+        applyLinear(be, this.matrices.lin(name.proj), h, att, N);
         be.add(y, x, h, N * C);
         [x, y] = [y, x];
-        be.layernorm(
-          h,
-          mean,
-          rstd,
-          x,
-          this.matrices.vec(`${p}ln_2.weight`),
-          this.matrices.vec(`${p}ln_2.bias`),
-          N,
-          C,
-          eps,
-        );
-        applyLinear(be, this.matrices.lin(`${p}mlp.c_fc.weight`), f, h, N);
+        be.layernorm(h, mean, rstd, x, this.matrices.vec(name.ln2[0]), this.matrices.vec(name.ln2[1]), N, C, eps);
+        applyLinear(be, this.matrices.lin(name.fc), f, h, N);
         be.gelu(g, f, N * F);
-        applyLinear(be, this.matrices.lin(`${p}mlp.c_proj.weight`), h, g, N);
+        applyLinear(be, this.matrices.lin(name.out), h, g, N);
         be.add(y, x, h, N * C);
         [x, y] = [y, x];
       }
-      be.layernorm(
-        h,
-        mean,
-        rstd,
-        x,
-        this.matrices.vec('transformer.ln_f.weight'),
-        this.matrices.vec('transformer.ln_f.bias'),
-        N,
-        C,
-        eps,
-      );
-      const head = this.matrices.lin('transformer.wte.weight');
+      be.layernorm(h, mean, rstd, x, this.matrices.vec(LN_F[0]), this.matrices.vec(LN_F[1]), N, C, eps);
+      const head = this.matrices.lin(WTE);
       if (!options.lastOnly) {
         const logits = be.alloc('f32', N * V);
         applyLinear(be, head, logits, h, N);

@@ -20,27 +20,10 @@ import {
   runAttentionKVRows,
 } from '@kiln/tensor';
 import type { LlamaConfig } from './config.js';
-
-const EMBED = 'model.embed_tokens.weight';
-
-/** The weights' names, built once (not a template string per layer per token). */
-function layerNames(nLayer: number) {
-  return Array.from({ length: nLayer }, (_, l) => {
-    const p = `model.layers.${l}.`;
-    return {
-      norm1: `${p}input_layernorm.weight`,
-      norm2: `${p}post_attention_layernorm.weight`,
-      qkv: `${p}self_attn.qkv_proj.weight`,
-      o: `${p}self_attn.o_proj.weight`,
-      gateUp: `${p}mlp.gate_up_proj.weight`,
-      down: `${p}mlp.down_proj.weight`,
-    };
-  });
-}
+import { EMBED, FINAL_NORM, headName, type LayerNames, stepShape } from './weight-names.js';
 
 function stepBuffers(c: Required<LlamaConfig>, n: number, alloc: (size: number, dtype?: DType) => Buf) {
-  const C = c.nEmbd;
-  const S = (c.nHead + 2 * c.nKvHead) * (C / c.nHead);
+  const { C, S } = stepShape(c);
   return {
     ids: alloc(n, 'i32'),
     positions: alloc(n, 'i32'),
@@ -57,32 +40,21 @@ function stepBuffers(c: Required<LlamaConfig>, n: number, alloc: (size: number, 
 }
 
 export class LlamaDecoder {
-  private readonly names: ReturnType<typeof layerNames>;
   private readonly buffers: ReusedBuffers<ReturnType<typeof stepBuffers>>;
 
   constructor(
     private readonly be: Backend,
     private readonly config: Required<LlamaConfig>,
     private readonly w: EngineWeights,
+    private readonly names: LayerNames,
   ) {
-    this.names = layerNames(config.nLayer);
     this.buffers = new ReusedBuffers(be, (n, alloc) => stepBuffers(config, n, alloc));
   }
 
   async step(ids: Int32Array, cache: KVCache, rows: Int32Array, positions: Int32Array): Promise<Buf> {
     checkDecodeRows('LlamaEngine', ids, cache, rows, positions);
     const { be, w, config } = this;
-    const {
-      nEmbd: C,
-      nHead: H,
-      nKvHead: Hkv,
-      intermediateSize: F,
-      vocabSize: V,
-      rmsNormEps: eps,
-      ropeTheta: theta,
-    } = config;
-    const D = C / H;
-    const S = (H + 2 * Hkv) * D;
+    const { C, H, Hkv, D, S, F, V, eps, theta } = stepShape(config);
     const n = ids.length;
     const b = this.buffers.forRows(n);
     be.write(b.ids, ids);
@@ -118,9 +90,9 @@ export class LlamaDecoder {
       be.swiglu(b.g, b.gu, n, F);
       applyLinear(be, w.lin(name.down), b.x, b.g, n, true);
     }
-    be.rmsnorm(b.h, b.rstd, b.x, w.vec('model.norm.weight'), n, C, eps);
+    be.rmsnorm(b.h, b.rstd, b.x, w.vec(FINAL_NORM), n, C, eps);
     const logits = be.alloc('f32', n * V);
-    applyLinear(be, w.lin(config.tieWordEmbeddings ? EMBED : 'lm_head.weight'), logits, b.h, n);
+    applyLinear(be, w.lin(headName(config)), logits, b.h, n);
     return logits;
   }
 

@@ -30,27 +30,18 @@ import {
 import { fromHFConfig, type LlamaConfig, toHFConfig } from './config.js';
 import { LlamaDecoder } from './decode.js';
 import { type Llama, WRITER } from './model.js';
+import { EMBED, FINAL_NORM, headName, type LayerNames, layerNames, matrixNames, stepShape } from './weight-names.js';
 
 /** Keys and values of every layer, (B, Tmax, Hkv·D) each. */
 export type LlamaKVCache = KVCache;
-
-const EMBED = 'model.embed_tokens.weight';
-
-/** Every matrix by Kiln's parameter name (all nn.Linear layout [out, in], no biases). */
-function matrixNames(c: Required<LlamaConfig>): string[] {
-  const names = [EMBED, ...(c.tieWordEmbeddings ? [] : ['lm_head.weight'])];
-  for (let l = 0; l < c.nLayer; l++) {
-    for (const m of ['self_attn.qkv_proj', 'self_attn.o_proj', 'mlp.gate_up_proj', 'mlp.down_proj'])
-      names.push(`model.layers.${l}.${m}.weight`);
-  }
-  return names;
-}
 
 export class LlamaEngine implements InferenceEngine {
   readonly architecture = 'llama';
   readonly kind = 'causal';
   /** Its weights by name: matrices (dense or quantized, which compressors may replace) and the other tensors. */
   readonly matrices: EngineWeights;
+  /** Every layer's weight names, built once. */
+  private readonly names: LayerNames;
   /** decode(), with its per-row buffers kept between steps. */
   private readonly decoder: LlamaDecoder;
 
@@ -61,7 +52,8 @@ export class LlamaEngine implements InferenceEngine {
     private readonly model?: Llama,
   ) {
     this.matrices = new EngineWeights(backend, 'LlamaEngine', [EMBED]);
-    this.decoder = new LlamaDecoder(backend, this.config, this.matrices);
+    this.names = layerNames(config.nLayer);
+    this.decoder = new LlamaDecoder(backend, this.config, this.matrices, this.names);
   }
 
   /** An engine over a Llama's own parameter buffers (stays valid while the model lives). */
@@ -89,13 +81,8 @@ export class LlamaEngine implements InferenceEngine {
 
   createCache(B: number, Tmax = this.config.nPositions): LlamaKVCache {
     checkCacheLength('LlamaEngine', Tmax, this.config.nPositions);
-    return allocKVCache(
-      this.backend,
-      this.config.nLayer,
-      B,
-      Tmax,
-      this.config.nKvHead * (this.config.nEmbd / this.config.nHead),
-    );
+    const { Hkv, D } = stepShape(this.config);
+    return allocKVCache(this.backend, this.config.nLayer, B, Tmax, Hkv * D);
   }
 
   freeCache(cache: LlamaKVCache): void {
@@ -111,17 +98,7 @@ export class LlamaEngine implements InferenceEngine {
     const be = this.backend;
     const { B } = cache;
     const T = cachedRowLength('LlamaEngine', ids, cache, pos);
-    const {
-      nEmbd: C,
-      nHead: H,
-      nKvHead: Hkv,
-      intermediateSize: F,
-      vocabSize: V,
-      rmsNormEps: eps,
-      ropeTheta: theta,
-    } = this.config;
-    const D = C / H;
-    const S = (H + 2 * Hkv) * D;
+    const { C, H, Hkv, D, S, F, V, eps, theta } = stepShape(this.config);
     const N = B * T;
     const w = this.matrices;
     const scratch = new ScratchBuffers(be);
@@ -142,9 +119,9 @@ export class LlamaEngine implements InferenceEngine {
       const g = tmp(N * F);
       lookupRows(be, w.lin(EMBED), x, idsBuf, ids, N);
       for (let l = 0; l < this.config.nLayer; l++) {
-        const p = `model.layers.${l}.`;
-        be.rmsnorm(h, rstd, x, w.vec(`${p}input_layernorm.weight`), N, C, eps);
-        linear(qkv, h, `${p}self_attn.qkv_proj.weight`, N);
+        const name = this.names[l];
+        be.rmsnorm(h, rstd, x, w.vec(name.norm1), N, C, eps);
+        linear(qkv, h, name.qkv, N);
         be.rope({ out: roped, inp: qkv, B, T, H, Hkv, D, theta, posOffset: pos });
         await runAttentionKV(be, {
           qkv: roped,
@@ -159,18 +136,18 @@ export class LlamaEngine implements InferenceEngine {
           Hkv,
           D,
         });
-        linear(h, att, `${p}self_attn.o_proj.weight`, N);
+        linear(h, att, name.o, N);
         be.add(y, x, h, N * C);
         [x, y] = [y, x];
-        be.rmsnorm(h, rstd, x, w.vec(`${p}post_attention_layernorm.weight`), N, C, eps);
-        linear(gu, h, `${p}mlp.gate_up_proj.weight`, N);
+        be.rmsnorm(h, rstd, x, w.vec(name.norm2), N, C, eps);
+        linear(gu, h, name.gateUp, N);
         be.swiglu(g, gu, N, F);
-        linear(h, g, `${p}mlp.down_proj.weight`, N);
+        linear(h, g, name.down, N);
         be.add(y, x, h, N * C);
         [x, y] = [y, x];
       }
-      be.rmsnorm(h, rstd, x, w.vec('model.norm.weight'), N, C, eps);
-      const head = this.config.tieWordEmbeddings ? EMBED : 'lm_head.weight';
+      be.rmsnorm(h, rstd, x, w.vec(FINAL_NORM), N, C, eps);
+      const head = headName(this.config);
       if (!options.lastOnly) {
         const logits = be.alloc('f32', N * V);
         linear(logits, h, head, N);
