@@ -1,9 +1,10 @@
 // The finetune, align and eval stages' data files, written from the task's splits (task.ts):
 // deterministic, so the files are not kept in git; `npm run data` and the sweep write them, and
 // a file is rewritten only when its content differs (a rerun changes nothing).
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { toChat, toJsonl, toPreference, toPrompt } from '@kiln/tasks';
+import { writeFileAtomicSync } from '@kiln/tensor';
 import { splits } from './task.ts';
 
 export const DATA_DIR = join(import.meta.dirname, 'data');
@@ -23,8 +24,7 @@ export function writeTaskData(): string[] {
     const file = join(DATA_DIR, name);
     const text = toJsonl(records);
     if (existsSync(file) && readFileSync(file, 'utf8') === text) continue;
-    writeFileSync(`${file}.tmp`, text);
-    renameSync(`${file}.tmp`, file);
+    writeFileAtomicSync(file, text);
     written.push(name);
   }
   return written;

@@ -1,7 +1,7 @@
 // The whole example for several seeds, then one table: accuracy after each stage with its 95%
 // interval, the reward model's held-out pairwise accuracy, and each post-training stage's paired
 // gain over SFT with its interval, per seed and pooled.
-//   npm run sweep                      3 seeds (1, 2, 3), from what runs/ already holds
+//   npm run sweep                      3 seeds (1, 2, 3), reusing runs/'s prepared data, pretraining and SFT
 //   npm run sweep -- --fresh           the same from scratch (deletes this example's runs/)
 //   npm run sweep -- --smoke           a short run of the script itself (CI): tiny budgets, 2 seeds
 // Options: --seeds 1,2,3  --jobs N (seeds at once; default: all)  --threads N (per seed)
@@ -11,25 +11,18 @@
 // skips them (the seed is not part of their cache key) and runs train, finetune, the four align
 // trainers (ALIGN=reward-model, grpo-rm, grpo-em, dpo) and the held-out evaluation.
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createKiln, createMemoryLogger, type Logger } from '@kiln/core';
 import { answerTaskItems, readTaskItems } from '@kiln/eval';
 import { jinjaTrainingTemplate } from '@kiln/finetune';
+import { writeFileAtomicSync } from '@kiln/tensor';
 import { writeTaskData } from './data.ts';
 import { ARITH_TEMPLATE, EOT } from './layout.ts';
 import { ALIGN_RUNS, EVAL_MAX_TOKENS, PAIRS_VAL_FRACTION } from './llm.config.ts';
-import {
-  accuracy,
-  type Estimate,
-  formatAccuracy,
-  formatGain,
-  pairedGain,
-  pooledAccuracy,
-  pooledGain,
-} from './stats.ts';
+import { accuracy, formatAccuracy, formatGain, pairedGain, pooledAccuracy, pooledGain } from './stats.ts';
 
 const ROOT = import.meta.dirname;
 const { values } = parseArgs({
@@ -179,8 +172,7 @@ async function runSeed(seed: number): Promise<void> {
     seconds,
   };
   const file = join(runDir, 'sweep-result.json');
-  writeFileSync(`${file}.tmp`, JSON.stringify(result, null, 1) + '\n');
-  renameSync(`${file}.tmp`, file);
+  writeFileAtomicSync(file, `${JSON.stringify(result, null, 1)}\n`);
 }
 
 /** Run each seed in a child process (this script with --child), `jobs` at a time. */
@@ -216,19 +208,15 @@ function printTable(results: SeedResult[]): void {
       formatAccuracy(pooledAccuracy(results.map((r) => bools(r, stage)))),
     ]);
   }
-  const rm = results.map((r) => {
+  // Each seed's held-out pairs as right/wrong (the stage reports the share; the count is the split's).
+  const rmPairs = results.map((r) => {
     const hits = Math.round(r.rmPairwiseAccuracy * r.rmValPairs);
-    return accuracy(Array.from({ length: r.rmValPairs }, (_, i) => i < hits));
+    return Array.from({ length: r.rmValPairs }, (_, i) => i < hits);
   });
-  const rmPooled: Estimate = accuracy(
-    results.flatMap((r) =>
-      Array.from({ length: r.rmValPairs }, (_, i) => i < Math.round(r.rmPairwiseAccuracy * r.rmValPairs)),
-    ),
-  );
   rows.push([
     `reward model, pairwise accuracy on ${results[0].rmValPairs} held-out pairs`,
-    ...rm.map(formatAccuracy),
-    formatAccuracy(rmPooled),
+    ...rmPairs.map((pairs) => formatAccuracy(accuracy(pairs))),
+    formatAccuracy(accuracy(rmPairs.flat())),
   ]);
   rows.push(['gain over SFT, points [95% interval], paired on the same problems']);
   for (const stage of STAGES.slice(2)) {
